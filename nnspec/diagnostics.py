@@ -1,0 +1,96 @@
+"""Diagnostics: located errors and warnings, rendered the way a compiler prints them.
+
+::
+
+    specs/bad.nn:4:3: error: dense needs a flat input, got [8, 4, 4]
+      conv(8, 3) -> dense(10)
+                    ^~~~~~~~~
+    hint: insert `flatten` before `dense`
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of one source file; lines and columns count from 1, ``end_col`` is exclusive."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass
+class Diagnostic:
+    severity: str  # "error" or "warning"
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+
+    def render(self, sources: dict[str, str], color: bool = False) -> str:
+        """The full text: location, message, the source line with a caret, the hint."""
+        where = f"{self.span}: " if self.span else ""
+        sev = self.severity
+        if color:
+            sev = f"\x1b[1;{31 if sev == 'error' else 33}m{sev}\x1b[0m"
+        lines = [f"{where}{sev}: {self.message}"]
+        text = sources.get(self.span.path) if self.span else None
+        if text is not None:
+            src_lines = text.splitlines()
+            if 1 <= self.span.line <= len(src_lines):
+                src = src_lines[self.span.line - 1].expandtabs(1)
+                width = (
+                    max(1, self.span.end_col - self.span.col)
+                    if self.span.end_line == self.span.line
+                    else max(1, len(src) - self.span.col + 1)
+                )
+                lines.append(f"  {src}")
+                caret = " " * (self.span.col - 1) + "^" + "~" * (width - 1)
+                lines.append(f"  {caret}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+    def sort_key(self):
+        s = self.span
+        return (s.path, s.line, s.col) if s else ("", 0, 0)
+
+
+@dataclass
+class SpecError(Exception):
+    """Raised by the API when a spec has errors; ``diagnostics`` holds every one found."""
+
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "\n".join(d.render(self.sources) for d in self.diagnostics)
+
+
+class Located(Exception):
+    """An error raised inside a phase, carrying where it happened; turned into a Diagnostic."""
+
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.span, self.hint = message, span, hint
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic("error", self.message, self.span, self.hint)
+
+
+def did_you_mean(word: str, choices, what: str = "") -> str | None:
+    """``did you mean `conv`?`` for the closest choice, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        low = {c.lower(): c for c in choices}
+        if word.lower() in low:
+            close = [low[word.lower()]]
+    return f"did you mean `{close[0]}`?" if close else None

@@ -1,0 +1,195 @@
+"""Symbolic dimensions: integers, symbols and integer expressions over them.
+
+A dimension is either a plain ``int`` or a :class:`Sym` — a polynomial with integer
+coefficients over symbols (``T``) and opaque floor-division atoms (``(L - 3) // 2``).
+Arithmetic folds back to ``int`` as soon as no symbol remains, so concrete shapes stay
+plain tuples of ints.
+
+>>> L = Sym.symbol("L")
+>>> str((L - 3) // 2 + 1)
+'(L - 3) // 2 + 1'
+>>> (L * 2) // 2 == L
+True
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+Dim = Union[int, "Sym"]
+
+
+class _FloorDiv:
+    """An opaque atom ``num // den`` (or ``-(-num // den)`` for ceil) that could not be simplified."""
+
+    __slots__ = ("num", "den", "ceil", "_key")
+
+    def __init__(self, num: Sym, den: int, ceil: bool = False):
+        self.num, self.den, self.ceil = num, den, ceil
+        self._key = ("ceildiv" if ceil else "floordiv", num._key(), den)
+
+    def __eq__(self, other):
+        return isinstance(other, _FloorDiv) and self._key == other._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __lt__(self, other):
+        return _atom_key(self) < _atom_key(other)
+
+    def __str__(self):
+        inner = self.num._str()
+        if not self.num.is_atom():
+            inner = f"({inner})"
+        return f"ceil({self.num._str()} / {self.den})" if self.ceil else f"{inner} // {self.den}"
+
+
+def _atom_key(atom) -> tuple:
+    return (0, atom) if isinstance(atom, str) else (1, repr(atom._key))
+
+
+class Sym:
+    """An integer polynomial over symbols; construct with :meth:`symbol` and arithmetic."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: dict[tuple, int]):
+        # terms: monomial (sorted tuple of atoms; () is the constant) -> coefficient
+        self.terms = {m: c for m, c in terms.items() if c != 0}
+
+    @staticmethod
+    def symbol(name: str) -> Sym:
+        return Sym({(name,): 1})
+
+    # -- construction helpers -------------------------------------------------
+    @staticmethod
+    def _lift(x: Dim) -> Sym:
+        return x if isinstance(x, Sym) else Sym({(): x} if x else {})
+
+    def _fold(self) -> Dim:
+        if not self.terms:
+            return 0
+        if list(self.terms) == [()]:
+            return self.terms[()]
+        return self
+
+    def _key(self) -> tuple:
+        return tuple(sorted(((tuple(_atom_key(a) for a in m), c) for m, c in self.terms.items())))
+
+    def symbols(self) -> set[str]:
+        out: set[str] = set()
+        for mono in self.terms:
+            for atom in mono:
+                out |= {atom} if isinstance(atom, str) else atom.num.symbols()
+        return out
+
+    def is_atom(self) -> bool:
+        return len(self.terms) == 1 and next(iter(self.terms.values())) == 1 and len(next(iter(self.terms))) == 1
+
+    # -- arithmetic -----------------------------------------------------------
+    def __add__(self, other: Dim) -> Dim:
+        terms = dict(self.terms)
+        for m, c in Sym._lift(other).terms.items():
+            terms[m] = terms.get(m, 0) + c
+        return Sym(terms)._fold()
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Sym:
+        return Sym({m: -c for m, c in self.terms.items()})
+
+    def __sub__(self, other: Dim) -> Dim:
+        return self + (-Sym._lift(other))
+
+    def __rsub__(self, other: Dim) -> Dim:
+        return Sym._lift(other) + (-self)
+
+    def __mul__(self, other: Dim) -> Dim:
+        other = Sym._lift(other)
+        terms: dict[tuple, int] = {}
+        for m1, c1 in self.terms.items():
+            for m2, c2 in other.terms.items():
+                m = tuple(sorted(m1 + m2, key=_atom_key))
+                terms[m] = terms.get(m, 0) + c1 * c2
+        return Sym(terms)._fold()
+
+    __rmul__ = __mul__
+
+    def _div(self, den: int, ceil: bool) -> Dim:
+        if not isinstance(den, int) or isinstance(den, bool) or den <= 0:
+            raise TypeError("symbolic dimensions divide only by a positive integer")
+        if den == 1:
+            return self
+        if all(c % den == 0 for c in self.terms.values()):
+            return Sym({m: c // den for m, c in self.terms.items()})._fold()
+        return Sym({(_FloorDiv(self, den, ceil),): 1})
+
+    def __floordiv__(self, den: int) -> Dim:
+        return self._div(den, ceil=False)
+
+    def ceildiv(self, den: int) -> Dim:
+        return self._div(den, ceil=True)
+
+    def exact_div(self, den: int) -> Dim | None:
+        """``self / den`` when it divides exactly for every value of the symbols, else None."""
+        if isinstance(den, int) and den > 0 and all(c % den == 0 for c in self.terms.values()):
+            return Sym({m: c // den for m, c in self.terms.items()})._fold()
+        return None
+
+    # -- comparison and printing ---------------------------------------------
+    def __eq__(self, other):
+        if isinstance(other, int):
+            return False
+        return isinstance(other, Sym) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def _str(self) -> str:
+        def mono_str(m, c):
+            alone = len(m) == 1 and abs(c) == 1
+            body = "*".join(str(a) if alone or isinstance(a, str) or a.ceil else f"({a})" for a in m)
+            if not m:
+                return str(abs(c))
+            return body if abs(c) == 1 else f"{abs(c)}*{body}"
+
+        ordered = sorted(self.terms.items(), key=lambda mc: (len(mc[0]) == 0, [_atom_key(a) for a in mc[0]]))
+        out = ""
+        for i, (m, c) in enumerate(ordered):
+            s = mono_str(m, c)
+            if i == 0:
+                out = s if c > 0 else f"-{s}"
+            else:
+                out += f" + {s}" if c > 0 else f" - {s}"
+        return out
+
+    def __str__(self):
+        return self._str()
+
+    def __repr__(self):
+        return f"Sym({self._str()!r})"
+
+
+def is_concrete(d: Dim) -> bool:
+    return isinstance(d, int)
+
+
+def dim_str(d: Dim) -> str:
+    return str(d)
+
+
+def shape_str(shape) -> str:
+    """``[64, 56, 56]`` or ``[T, 128]``."""
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def floordiv(a: Dim, b: int) -> Dim:
+    return a // b
+
+
+def ceildiv(a: Dim, b: int) -> Dim:
+    return -(-a // b) if isinstance(a, int) else a.ceildiv(b)
+
+
+def to_json(d: Dim):
+    return d if isinstance(d, int) else str(d)

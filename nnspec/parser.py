@@ -1,0 +1,309 @@
+"""Text to AST: the Lark parser (built once per process) and its errors in the user's terms."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from . import ast
+from .diagnostics import Diagnostic, Located, Span
+
+KEYWORDS = frozenset(
+    "network block input output let repeat residual shortcut auto each expect import true false int float".split()
+)
+
+# What each terminal means to a person, for "expected ..." messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "_NL": "end of line",
+    "_ARROW": "`->`",
+    "$END": "end of file",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "EQUAL": "`=`",
+    "VBAR": "`|`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "SLASH2": "`//`",
+    "PERCENT": "`%`",
+    "INT": "`int`",
+    "FLOAT": "`float`",
+    "AUTO": "`auto`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+}
+
+
+class _DropNewlinesInBrackets:
+    """Post-lexer: inside ( ) and [ ] a newline is just white space."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        depth = 0
+        for tok in stream:
+            if tok.type in ("LPAR", "LSQB"):
+                depth += 1
+            elif tok.type in ("RPAR", "RSQB"):
+                depth = max(0, depth - 1)
+            elif tok.type == "_NL" and depth:
+                continue
+            yield tok
+
+
+@functools.lru_cache(maxsize=1)
+def _lark():
+    from lark import Lark
+
+    return Lark.open_from_package(
+        "nnspec",
+        "nnspec.lark",
+        ("grammar",),
+        parser="lalr",
+        lexer="contextual",
+        postlex=_DropNewlinesInBrackets(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def _span(path: str, meta_or_tok) -> Span:
+    m = meta_or_tok
+    return Span(path, m.line, m.column, m.end_line, m.end_column)
+
+
+class _ToAst:
+    """Turns the Lark tree into :mod:`nnspec.ast` nodes (methods named after grammar rules)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def sp(self, x) -> Span:
+        return _span(self.path, x.meta if hasattr(x, "meta") else x)
+
+    def visit(self, tree):
+        from lark import Token
+
+        if isinstance(tree, Token):
+            return tree
+        return getattr(self, tree.data)(tree, [self.visit(c) if c is not None else None for c in tree.children])
+
+    # expressions
+    def number(self, t, c):
+        text = str(c[0])
+        value = int(text) if re.fullmatch(r"\d+", text) else float(text)
+        return ast.Num(value, self.sp(t))
+
+    def ref(self, t, c):
+        return ast.Ref(str(c[0]), self.sp(t))
+
+    def binop(self, t, c):
+        return ast.BinOp(str(c[1]), c[0], c[2], self.sp(t))
+
+    def neg(self, t, c):
+        return ast.Neg(c[1], self.sp(t))
+
+    def string(self, t, c):
+        raw = str(c[0])[1:-1]
+        return ast.Str(re.sub(r"\\(.)", r"\1", raw), self.sp(t))
+
+    def true(self, t, c):
+        return ast.Bool(True, self.sp(t))
+
+    def false(self, t, c):
+        return ast.Bool(False, self.sp(t))
+
+    def list_(self, t, c):
+        return ast.ListV([v for v in c if v is not None], self.sp(t))
+
+    def dim_list(self, t, c):
+        return [v for v in c if v is not None]
+
+    # items
+    def arg(self, t, c):
+        name, value = c
+        return ast.Arg(str(name) if name else None, value, self.sp(t), self.sp(name) if name else None)
+
+    def arg_list(self, t, c):
+        return [a for a in c if a is not None]
+
+    def branch(self, t, c):
+        return c[0]
+
+    def branches(self, t, c):
+        return c
+
+    def call(self, t, c):
+        name, args, branches = c
+        return ast.Call(str(name), args, branches, self.sp(t), self.sp(name))
+
+    def repeat(self, t, c):
+        return ast.Repeat(c[0], c[1], self.sp(t))
+
+    def shortcut(self, t, c):
+        return "auto" if str(c[0]) == "auto" else c[0]
+
+    def residual(self, t, c):
+        return ast.Residual(c[0], c[1], self.sp(t))
+
+    def each(self, t, c):
+        return ast.Each(c[0], self.sp(t))
+
+    def expect(self, t, c):
+        return ast.Expect(c[0], self.sp(t))
+
+    def item(self, t, c):
+        label, atom = c
+        return ast.Item(str(label) if label else None, atom, self.sp(t), self.sp(label) if label else None)
+
+    def chain(self, t, c):
+        return ast.Chain(c, self.sp(t))
+
+    # statements
+    def input_decl(self, t, c):
+        name, dims, dtype, pad = c
+        return ast.Input(str(name), dims, str(dtype) if dtype else "float", pad, self.sp(t), self.sp(name))
+
+    def let_(self, t, c):
+        return ast.Let(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+
+    def output_(self, t, c):
+        return ast.Output(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+
+    def setting(self, t, c):
+        return ast.Setting(str(c[0]), c[1], self.sp(t))
+
+    def train_section(self, t, c):
+        return ast.TrainSection(c, self.sp(t))
+
+    def body(self, t, c):
+        span = self.sp(t) if not t.meta.empty else None
+        return ast.Body([s for s in c if s is not None], span)
+
+    # definitions
+    def param(self, t, c):
+        return ast.Param(str(c[0]), c[1], self.sp(t))
+
+    def param_list(self, t, c):
+        return [p for p in c if p is not None]
+
+    def _definition(self, kind, t, c):
+        name, params, body = c
+        return ast.Definition(kind, str(name), params or [], body, self.sp(t), self.sp(name))
+
+    def network(self, t, c):
+        return self._definition("network", t, c)
+
+    def block(self, t, c):
+        return self._definition("block", t, c)
+
+    def import_(self, t, c):
+        return ast.Import(str(c[0])[1:-1], self.sp(t))
+
+    def start(self, t, c):
+        return [d for d in c if d is not None]
+
+
+def _describe_token(tok) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    if tok.type == "_NL":
+        return "end of line"
+    if tok.type == "_ARROW":
+        return "`->`"
+    return f"`{tok.value}`"
+
+
+def _expected_words(expected) -> str:
+    words = sorted({_TERMINAL_WORDS.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__")})
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    return ", ".join(words)
+
+
+def _syntax_error(e, path: str, text: str) -> Located:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        span = Span(path, e.line, e.column, e.line, e.column + 1)
+        hint = None
+        if ch == "=" and text[e.pos_in_stream : e.pos_in_stream + 2] == "=>":
+            hint = "chains use `->`"
+        return Located(f"unexpected character {ch!r}", span, hint)
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        if tok.type == "$END":
+            lines = text.splitlines() or [""]
+            span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+        else:
+            line, col = tok.line, tok.column
+            if tok.type in ("_NL", "_ARROW"):
+                # point at the line break itself, not at the next line
+                stripped = tok.value.lstrip(" \t\f")
+                col += len(tok.value) - len(stripped)
+            span = Span(path, line, col, line, col + max(1, len(str(tok.value).split("\n")[0])))
+        expected = e.expected if hasattr(e, "expected") else set()
+        got = _describe_token(tok)
+        hint = _syntax_hint(tok, expected)
+        return Located(f"unexpected {got}; expected {_expected_words(expected)}", span, hint)
+    if isinstance(e, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+        return Located(f"unexpected end of file; expected {_expected_words(e.expected)}", span)
+    return Located(f"syntax error: {e}", Span(path, 1, 1, 1, 2))
+
+
+def _syntax_hint(tok, expected) -> str | None:
+    if tok.type == "$END" and "RBRACE" in expected:
+        return "a `{` is never closed"
+    if tok.type == "$END" and "RPAR" in expected:
+        return "a `(` is never closed"
+    if "RPAR" in expected and "COMMA" in expected and tok.type in ("NAME", "NUMBER"):
+        return "missing `,` between arguments?"
+    if tok.type == "NAME" and tok.value in KEYWORDS:
+        return f"`{tok.value}` is a keyword and cannot be used as a name"
+    if tok.type == "_NL" and "RBRACE" in expected and "VBAR" in expected:
+        return "each branch starts with `|`"
+    return None
+
+
+def parse(text: str, path: str = "<string>") -> list:
+    """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
+
+    Raises :class:`~nnspec.diagnostics.Located` on a syntax error.
+    """
+    from lark.exceptions import LarkError
+
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, 1, line, 2))
+    try:
+        tree = _lark().parse(text)
+    except LarkError as e:
+        raise _syntax_error(e, path, text) from None
+    except RecursionError:
+        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+    try:
+        return _ToAst(path).visit(tree)
+    except RecursionError:
+        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+
+
+def parse_file(text: str, path: str) -> ast.File:
+    nodes = parse(text, path)
+    f = ast.File(path, text)
+    for n in nodes:
+        (f.imports if isinstance(n, ast.Import) else f.definitions).append(n)
+    return f
