@@ -1,0 +1,627 @@
+"""Elaboration: AST to the typed graph IR (LANGUAGE.md §3–§8).
+
+Blocks are inlined (their scopes kept), repeats unrolled, argument expressions evaluated,
+value names resolved and module names assigned. Each node's type is inferred as it is
+created, because ``shortcut auto`` and ``expect`` need the shapes on the way. Errors are
+collected; a node fed by a failed node fails silently, so nothing cascades.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast
+from .diagnostics import Diagnostic, Located, Span, did_you_mean
+from .dims import Dim, Sym, shape_str
+from .ir import Graph, Node, Scope
+from .layers import REGISTRY, user_kinds
+from .layers.base import ArgError, Layer, TensorType
+from .parser import KEYWORDS
+from .program import Program
+from .shapes import ShapeError, spatial_reduction
+
+
+class Bare(str):
+    """A bare identifier used as an argument value: a symbol such as ``same``, or a value name."""
+
+
+@dataclass
+class Naming:
+    """A naming level: its IR scope, the counter for unlabelled items and the labels used."""
+
+    scope: Scope
+    counter: int = 0
+    labels: dict = field(default_factory=dict)
+
+    def child(self, name: str) -> str:
+        return f"{self.scope.path}.{name}" if self.scope.path else name
+
+
+@dataclass
+class Ctx:
+    """What a body sees: parameters, value names and where its modules are named."""
+
+    params: dict
+    naming: Naming
+    values: dict = field(default_factory=dict)  # name -> node id
+    value_spans: dict = field(default_factory=dict)
+    used: set = field(default_factory=set)
+    stack: tuple = ()  # block names being expanded
+    in_block: bool = False
+
+
+def evaluate(v: ast.Value, params: dict, symbolic: bool = False):
+    """The value of an argument expression. A name that is not a parameter is a :class:`Bare`
+    symbol (``same``), or with ``symbolic`` a :class:`Sym` dimension."""
+    if isinstance(v, ast.Num):
+        return v.value
+    if isinstance(v, ast.Str):
+        return v.value
+    if isinstance(v, ast.Bool):
+        return v.value
+    if isinstance(v, ast.ListV):
+        return [evaluate(x, params, symbolic) for x in v.items]
+    if isinstance(v, ast.Ref):
+        if v.name in params:
+            return params[v.name]
+        return Sym.symbol(v.name) if symbolic else Bare(v.name)
+    if isinstance(v, ast.Neg):
+        x = _number(v.operand, params, symbolic)
+        return -x
+    if isinstance(v, ast.BinOp):
+        a, b = _number(v.left, params, symbolic), _number(v.right, params, symbolic)
+        return _arith(v, a, b)
+    raise Located("unsupported expression", getattr(v, "span", None))
+
+
+def _number(v, params, symbolic):
+    x = evaluate(v, params, symbolic)
+    if isinstance(x, Bare):
+        raise Located(f"unknown name `{x}` in an expression", v.span, did_you_mean(x, params))
+    if isinstance(x, (bool, str, list)):
+        raise Located(f"arithmetic needs numbers, got {x!r}", v.span)
+    return x
+
+
+def _arith(v: ast.BinOp, a, b):
+    op = v.op
+    symbolic = isinstance(a, Sym) or isinstance(b, Sym)
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op in ("/", "//", "%") and isinstance(b, (int, float)) and b == 0:
+            raise Located("division by zero", v.right.span)
+        if op == "/":
+            if symbolic:
+                q = a.exact_div(b) if isinstance(a, Sym) and isinstance(b, int) else None
+                if q is None:
+                    raise Located(f"`{a} / {b}` does not divide exactly", v.span, "use `//` for floor division")
+                return q
+            if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+                return a // b
+            return a / b
+        if op == "//":
+            if symbolic and not (isinstance(b, int) and b > 0):
+                raise Located("a symbolic dimension divides only by a positive integer", v.right.span)
+            r = a // b
+            return int(r) if isinstance(r, float) and isinstance(a, int) else r
+        if op == "%":
+            if symbolic:
+                raise Located("`%` needs known sizes", v.span)
+            return a % b
+    except TypeError:
+        raise Located(f"cannot compute `{op}` on {a} and {b}", v.span) from None
+    raise Located(f"unknown operator {op}", v.span)
+
+
+class Elaborator:
+    """Builds the :class:`Graph` of one network of a :class:`Program`."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.kinds = user_kinds()
+
+    # -- entry point -------------------------------------------------------------------------
+    def network(self, defn: ast.Definition, overrides: dict | None = None) -> Graph:
+        self.nodes: list[Node] = []
+        self.diags: list[Diagnostic] = []
+        root = Scope("", "network", defn.name, span=defn.span)
+        params = self.bind_network_params(defn, overrides or {})
+        ctx = Ctx(params, Naming(root))
+        inputs = [s for s in defn.body.stmts if isinstance(s, ast.Input)]
+        self.input_ids: list[int] = []
+        self.outputs: list[tuple[str | None, int]] = []
+        result = self.body(defn.body, None, ctx, top=True, single_input=len(inputs) == 1)
+        if not self.outputs and result is not None:
+            self.outputs = [(None, result)]
+        if not inputs:
+            self.error(f"network `{defn.name}` declares no input", defn.name_span,
+                       "declare one, e.g. `input image: [3, 224, 224]`")
+        elif not self.outputs:
+            self.error(f"network `{defn.name}` has no body to compute", defn.name_span)
+        result_ids = {i for _, i in self.outputs}
+        for name, nid in ctx.values.items():
+            if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in {
+                self.nodes[i].layer.args.name for i in self.input_ids
+            }:
+                self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
+        graph = Graph(defn.name, self.nodes, self.input_ids, self.outputs, root, params, self.diags)
+        graph.train = self.train_settings(defn, params)
+        return graph
+
+    def bind_network_params(self, defn: ast.Definition, overrides: dict) -> dict:
+        params: dict = {}
+        names = [p.name for p in defn.params]
+        for p in defn.params:
+            self.check_name(p.name, p.span, "a parameter")
+            if p.name in overrides:
+                params[p.name] = overrides[p.name]
+            elif p.default is None:
+                self.error(f"network parameter `{p.name}` needs a default value", p.span,
+                           f"write `{p.name} = ...`, or give it with `--set {p.name}=...`")
+                params[p.name] = 1
+            else:
+                params[p.name] = self.guard(lambda: evaluate(p.default, params), 1)
+        for name in overrides:
+            if name not in names:
+                self.error(
+                    f"network `{defn.name}` has no parameter `{name}`"
+                    + (f"; its parameters are {', '.join(names)}" if names else ""),
+                    defn.name_span,
+                    did_you_mean(name, names),
+                )
+        return params
+
+    def train_settings(self, defn: ast.Definition, params: dict) -> dict:
+        out = {}
+        section = defn.train
+        if section is not None:
+            for s in section.settings:
+                out[s.name] = self.guard(lambda: evaluate(s.value, params), None)
+        return out
+
+    # -- helpers -------------------------------------------------------------------------------
+    def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diags.append(Diagnostic("error", message, span, hint))
+
+    def guard(self, fn, default=None):
+        try:
+            return fn()
+        except Located as e:
+            self.diags.append(e.diagnostic())
+            return default
+
+    def check_name(self, name: str, span: Span | None, what: str) -> bool:
+        if name in KEYWORDS:
+            self.error(f"`{name}` is a keyword and cannot be {what}", span)
+            return False
+        return True
+
+    def add(self, layer: Layer, inputs: list[int], name: str | None, ctx: Ctx, span: Span | None,
+            role: str | None = None, label: str | None = None, arg_spans: dict | None = None) -> int:
+        """Create a node and infer its type; report a failure at the argument at fault."""
+        node = Node(len(self.nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
+                    label=label)
+        self.nodes.append(node)
+        types = [self.nodes[i].out for i in inputs]
+        if any(t is None for t in types):
+            return node.id  # fed by a failure already reported
+        try:
+            if layer.merges:
+                node.out = layer.infer_many(types)
+            elif not inputs:
+                node.out = layer.infer(None)
+            else:
+                if types[0].dtype == "int" and not layer.takes_int:
+                    raise ShapeError(
+                        f"`{layer.kind}` needs float values, but its input {shape_str(types[0].shape)} holds integer ids",
+                        hint="token ids go through `embedding` first",
+                    )
+                node.out = layer.infer(types[0])
+            if inputs:
+                node.params = layer.param_count(types[0])
+                node.buffers = getattr(layer, "buffer_count", lambda x: 0)(types[0])
+                node.macs = layer.macs(types[0], node.out)
+        except ShapeError as e:
+            node.out = None
+            where = (arg_spans or {}).get(e.arg) or span
+            message = e.message
+            if inputs and not layer.merges and "got" not in message and types[0] is not None:
+                message += f" (input: {types[0]})"
+            self.error(message, where, e.hint)
+        return node.id
+
+    def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: list | None = None):
+        """Evaluate and validate a call's arguments; returns (layer or None, arg spans)."""
+        positional, keywords, spans = [], {}, {}
+        fields = list(cls.Args.model_fields)
+        args = [a for a in (call.args or []) if values is None or id(a) not in values]
+        for a in args:
+            try:
+                v = evaluate(a.value, ctx.params)
+            except Located as e:
+                self.diags.append(e.diagnostic())
+                return None, spans
+            if a.name is None:
+                if keywords:
+                    self.error("a positional argument cannot follow a keyword argument", a.span)
+                    return None, spans
+                key = fields[len(positional)] if len(positional) < len(fields) else len(positional)
+                positional.append(_plain(v))
+            else:
+                key = a.name
+                keywords[a.name] = _plain(v)
+            spans[key] = a.span
+        try:
+            return cls.bind(positional, keywords), spans
+        except ArgError as e:
+            self.error(e.message, spans.get(e.arg) or call.span, e.hint)
+            return None, spans
+
+    # -- bodies and chains -------------------------------------------------------------------------
+    def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):
+        current = x
+        for stmt in body.stmts:
+            if isinstance(stmt, ast.Input):
+                nid = self.input(stmt, ctx, top)
+                if nid is not None and single_input:
+                    current = nid
+            elif isinstance(stmt, ast.Let):
+                current = self.bind_value(stmt, current, ctx)
+            elif isinstance(stmt, ast.Output):
+                if ctx.in_block or not top:
+                    self.error("`output` belongs at the top of a network body", stmt.span)
+                    continue
+                current = self.bind_value(stmt, current, ctx)
+                if current is not None:
+                    self.outputs.append((stmt.name, current))
+            elif isinstance(stmt, ast.TrainSection):
+                if ctx.in_block or not top:
+                    self.error("a `train` section belongs at the top of a network body", stmt.span)
+            else:
+                current = self.chain(stmt, current, ctx)
+        return current
+
+    def input(self, stmt: ast.Input, ctx: Ctx, top: bool) -> int | None:
+        if ctx.in_block or not top:
+            self.error("`input` belongs at the top of a network body", stmt.span,
+                       "a block receives the value of the chain that calls it")
+            return None
+        if not self.check_name(stmt.name, stmt.name_span, "an input name") or not self.fresh_value(stmt.name, stmt.name_span, ctx):
+            return None
+        dims = []
+        for d in stmt.dims:
+            v = self.guard(lambda: evaluate(d, ctx.params, symbolic=True))
+            if v is None:
+                return None
+            if isinstance(v, float) or isinstance(v, bool) or (isinstance(v, int) and v <= 0):
+                self.error(f"a dimension must be a positive integer or a symbol, got {v}", d.span)
+                return None
+            dims.append(v)
+        pad = None
+        if stmt.pad is not None:
+            pad = self.guard(lambda: evaluate(stmt.pad, ctx.params))
+            if stmt.dtype != "int":
+                self.error("`pad=` marks padding in token ids; it needs an `int` input", stmt.pad.span,
+                           f"write `input {stmt.name}: {shape_str(dims)} int pad={pad}`")
+                pad = None
+            elif not isinstance(pad, int) or isinstance(pad, bool):
+                self.error(f"`pad` must be an integer token id, got {pad}", stmt.pad.span)
+                pad = None
+        layer = REGISTRY["input"].bind([], {"name": stmt.name, "shape": tuple(dims), "dtype": stmt.dtype, "pad": pad})
+        node = Node(len(self.nodes), "input", layer, [], None, ctx.naming.scope, stmt.span, label=stmt.name)
+        node.out = TensorType(tuple(dims), stmt.dtype, masked=pad is not None)
+        self.nodes.append(node)
+        self.input_ids.append(node.id)
+        ctx.values[stmt.name] = node.id
+        return node.id
+
+    def fresh_value(self, name: str, span: Span, ctx: Ctx) -> bool:
+        if name in ctx.values:
+            self.error(f"`{name}` is already bound", span)
+            return False
+        if name in self.kinds or name in self.program.blocks:
+            what = "a layer kind" if name in self.kinds else "a block"
+            self.error(f"`{name}` is {what}; a value cannot take its name", span)
+            return False
+        return True
+
+    def bind_value(self, stmt, current, ctx: Ctx):
+        if not self.check_name(stmt.name, stmt.name_span, "a value name") or not self.fresh_value(stmt.name, stmt.name_span, ctx):
+            return self.chain(stmt.chain, current, ctx)
+        value = self.chain(stmt.chain, current, ctx)
+        if value is not None:
+            ctx.values[stmt.name] = value
+            ctx.value_spans[stmt.name] = stmt.name_span
+        return value
+
+    def chain(self, chain: ast.Chain, x: int | None, ctx: Ctx):
+        items = chain.items
+        first = items[0].atom
+        if isinstance(first, ast.Call) and first.args is None and not first.branches and first.name in ctx.values:
+            if items[0].label:
+                self.error("a label names a layer or block, not a value", items[0].label_span)
+            ctx.used.add(first.name)
+            x = ctx.values[first.name]
+            items = items[1:]
+        elif x is None and self.input_ids and not ctx.in_block:
+            names = [self.nodes[i].layer.args.name for i in self.input_ids]
+            self.error(
+                "this network has several inputs; say which one this chain starts from",
+                first.span,
+                f"start the chain with a name: `{names[0]} -> ...`",
+            )
+            return None
+        for item in items:
+            x = self.item(item, x, ctx)
+            if x is None:
+                return None
+        return x
+
+    # -- items --------------------------------------------------------------------------------------
+    def label_ok(self, item: ast.Item, ctx: Ctx) -> bool:
+        if item.label is None:
+            return True
+        if not self.check_name(item.label, item.label_span, "a label"):
+            return False
+        if item.label in ctx.naming.labels:
+            self.error(f"label `{item.label}` is used twice in this scope (first at {ctx.naming.labels[item.label]})",
+                       item.label_span)
+            return False
+        ctx.naming.labels[item.label] = item.label_span
+        return True
+
+    def next_name(self, item: ast.Item, ctx: Ctx) -> str:
+        if item.label is not None:
+            return ctx.naming.child(item.label)
+        name = ctx.naming.child(str(ctx.naming.counter))
+        ctx.naming.counter += 1
+        return name
+
+    def labelled_scope(self, item: ast.Item, ctx: Ctx, kind: str):
+        """A labelled structural construct opens a naming level; an unlabelled one does not."""
+        if item.label is None:
+            return ctx
+        scope = Scope(ctx.naming.child(item.label), kind, item.label, ctx.naming.scope, span=item.span)
+        return Ctx(ctx.params, Naming(scope), ctx.values, ctx.value_spans, ctx.used, ctx.stack, ctx.in_block)
+
+    def item(self, item: ast.Item, x: int | None, ctx: Ctx):
+        atom = item.atom
+        if not self.label_ok(item, ctx):
+            item = ast.Item(None, atom, item.span)
+        if isinstance(atom, ast.Expect):
+            return self.expect(atom, x, ctx)
+        if x is None:
+            self.error("nothing flows into this item", atom.span)
+            return None
+        if isinstance(atom, ast.Repeat):
+            inner = self.labelled_scope(item, ctx, "repeat")
+            n = self.guard(lambda: evaluate(atom.count, ctx.params))
+            if n is None:
+                return None
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                self.error(f"`repeat` needs a whole number of at least 0, got {n}", atom.count.span)
+                return None
+            for _ in range(n):
+                x = self.body(atom.body, x, inner)
+                if x is None:
+                    return None
+            return x
+        if isinstance(atom, ast.Residual):
+            return self.residual(item, atom, x, self.labelled_scope(item, ctx, "label"))
+        if isinstance(atom, ast.Each):
+            inner = self.labelled_scope(item, ctx, "label")
+            steps = self.nodes[x].out.shape[0] if self.nodes[x].out is not None and self.nodes[x].out.shape else None
+            folded = self.add(REGISTRY["each_in"].bind([], {}), [x], None, inner, atom.span, role="each_in")
+            y = self.body(atom.body, folded, inner)
+            if y is None:
+                return None
+            return self.add(REGISTRY["each_out"].bind([], {"steps": steps}), [y], None, inner, atom.span, role="each_out")
+        return self.call(item, atom, x, ctx)
+
+    def expect(self, atom: ast.Expect, x: int | None, ctx: Ctx):
+        if x is None or self.nodes[x].out is None:
+            return x
+        dims = []
+        for d in atom.dims:
+            v = self.guard(lambda: evaluate(d, ctx.params, symbolic=True))
+            if v is None:
+                return x
+            dims.append(v)
+        got = self.nodes[x].out.shape
+        if tuple(dims) != tuple(got):
+            self.error(f"expected shape {shape_str(dims)}, got {shape_str(got)}", atom.span)
+        return x
+
+    def residual(self, item: ast.Item, atom: ast.Residual, x: int, ctx: Ctx):
+        body = self.body(atom.body, x, ctx)
+        if body is None:
+            return None
+        if isinstance(atom.shortcut, ast.Body):
+            short = self.body(atom.shortcut, x, ctx)
+            if short is None:
+                return None
+        else:
+            short = x
+            xt, bt = self.nodes[x].out, self.nodes[body].out
+            if xt is not None and bt is not None and xt.shape != bt.shape:
+                if atom.shortcut == "auto":
+                    short = self.projection(x, xt, bt, atom, ctx)
+                    if short is None:
+                        return None
+                else:
+                    self.error(
+                        f"the residual body changes the shape from {shape_str(xt.shape)} to {shape_str(bt.shape)}, "
+                        "so it cannot be added to its input",
+                        atom.span,
+                        "write `residual { ... } shortcut auto` to project the input, or give `shortcut { ... }`",
+                    )
+                    return None
+        return self.add(REGISTRY["add"].bind([], {}), [body, short], None, ctx, atom.span, role="residual")
+
+    def projection(self, x: int, xt: TensorType, bt: TensorType, atom: ast.Residual, ctx: Ctx):
+        """`shortcut auto`: a strided 1×1 conv to the body's channels, then batchnorm."""
+        stride = spatial_reduction(xt.shape[1:], bt.shape[1:]) if len(xt.shape) == len(bt.shape) >= 2 else None
+        if stride is None:
+            self.error(
+                f"`shortcut auto` cannot project {shape_str(xt.shape)} to {shape_str(bt.shape)} with a strided 1×1 conv",
+                atom.span,
+                "give the shortcut explicitly: `shortcut { ... }`",
+            )
+            return None
+        name = "shortcut"
+        k = 1
+        while name in ctx.naming.labels:
+            name, k = f"shortcut_{k}", k + 1
+        ctx.naming.labels[name] = atom.span
+        scope = Scope(ctx.naming.child(name), "label", name, ctx.naming.scope, span=atom.span)
+        sub = Ctx(ctx.params, Naming(scope), ctx.values, ctx.value_spans, ctx.used, ctx.stack, ctx.in_block)
+        conv = REGISTRY["conv"].bind([bt.shape[0], 1], {"stride": stride, "bias": False})
+        y = self.add(conv, [x], sub.naming.child("0"), sub, atom.span, role="shortcut")
+        return self.add(REGISTRY["batchnorm"].bind([], {}), [y], sub.naming.child("1"), sub, atom.span, role="shortcut")
+
+    def call(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
+        name = call.name
+        if name in self.program.blocks:
+            return self.block(item, call, x, ctx)
+        cls = self.kinds.get(name)
+        if cls is None:
+            if name in ctx.values:
+                self.error(f"`{name}` is a value, and a value can only start a chain", call.name_span,
+                           f"to merge it here, write `concat({name})`, `add({name})` or `mul({name})`")
+            else:
+                self.error(f"unknown layer or block `{name}`", call.name_span,
+                           did_you_mean(name, list(self.kinds) + list(self.program.blocks)))
+            return None
+        if cls.merges:
+            return self.merge(item, cls, call, x, ctx)
+        if call.branches is not None:
+            self.error(f"`{name}` does not take branches; only `concat`, `add` and `mul` do", call.span)
+            return None
+        layer, spans = self.bind_layer(cls, call, ctx)
+        node_name = self.next_name(item, ctx)
+        if layer is None:
+            return None
+        return self.add(layer, [x], node_name, ctx, call.span, label=item.label, arg_spans=spans)
+
+    def merge(self, item: ast.Item, cls, call: ast.Call, x: int, ctx: Ctx):
+        inner = self.labelled_scope(item, ctx, "label")
+        value_args = {}
+        for a in call.args or []:
+            if a.name is None and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params:
+                value_args[id(a)] = a
+        layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
+        if call.branches is not None:
+            if value_args:
+                self.error(f"`{call.name}` takes either branches or named values, not both", call.span)
+                return None
+            inputs = []
+            for branch in call.branches:
+                y = self.body(branch, x, inner) if branch.stmts else x
+                if y is None:
+                    return None
+                inputs.append(y)
+            if len(inputs) < 2:
+                self.error(f"`{call.name}` needs at least two branches, each starting with `|`", call.span)
+                return None
+        else:
+            inputs = [x]
+            for a in value_args.values():
+                v = a.value.name
+                if v not in ctx.values:
+                    self.error(f"unknown value `{v}`", a.value.span, did_you_mean(v, ctx.values))
+                    return None
+                ctx.used.add(v)
+                inputs.append(ctx.values[v])
+            if len(inputs) < 2:
+                self.error(
+                    f"`{call.name}` merges the current value with named values or branches",
+                    call.span,
+                    f"write `{call.name}(name)` or `{call.name} {{ | ... | ... }}`",
+                )
+                return None
+        if layer is None:
+            return None
+        return self.add(layer, inputs, None, inner, call.span, arg_spans=spans)
+
+    def block(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
+        defn = self.program.blocks[call.name]
+        if call.branches is not None:
+            self.error(f"block `{call.name}` does not take branches", call.span)
+            return None
+        if call.name in ctx.stack:
+            return None  # a cycle, reported once by the program's static check
+        params = self.bind_block_args(defn, call, ctx)
+        path = self.next_name(item, ctx)
+        if params is None:
+            return None
+        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span)
+        inner = Ctx(params, Naming(scope), stack=ctx.stack + (call.name,), in_block=True)
+        y = self.body(defn.body, x, inner)
+        for name, nid in inner.values.items():
+            if name not in inner.used and nid != y:
+                self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", inner.value_spans[name]))
+        return y
+
+    def bind_block_args(self, defn: ast.Definition, call: ast.Call, ctx: Ctx) -> dict | None:
+        names = [p.name for p in defn.params]
+        given: dict = {}
+        args = call.args or []
+        ok = True
+        for i, a in enumerate(args):
+            try:
+                v = evaluate(a.value, ctx.params)
+            except Located as e:
+                self.diags.append(e.diagnostic())
+                ok = False
+                continue
+            if a.name is None:
+                if i >= len(names):
+                    self.error(f"block `{defn.name}` takes at most {len(names)} arguments, got {len(args)}", a.span)
+                    return None
+                key = names[i]
+            else:
+                key = a.name
+                if key not in names:
+                    self.error(
+                        f"block `{defn.name}` has no parameter `{key}`"
+                        + (f"; its parameters are {', '.join(names)}" if names else ""),
+                        a.name_span or a.span,
+                        did_you_mean(key, names),
+                    )
+                    ok = False
+                    continue
+            if key in given:
+                self.error(f"argument `{key}` given twice", a.span)
+                ok = False
+                continue
+            given[key] = _plain(v)
+        if not ok:
+            return None
+        params: dict = {}
+        for p in defn.params:
+            if p.name in given:
+                params[p.name] = given[p.name]
+            elif p.default is not None:
+                v = self.guard(lambda: evaluate(p.default, params))
+                if v is None:
+                    return None
+                params[p.name] = _plain(v)
+            else:
+                self.error(f"block `{defn.name}` needs the argument `{p.name}`", call.span,
+                           f"call it as `{defn.name}({', '.join(names)})`")
+                return None
+        return params
+
+
+def _plain(v):
+    """Strip the :class:`Bare` marker so that schemas see plain strings."""
+    if isinstance(v, Bare):
+        return str(v)
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v

@@ -1,0 +1,13 @@
+"""The layer catalogue. Importing this package registers every kind in :data:`REGISTRY`."""
+
+from . import activation, conv, dense, internal, merge, norm, pool, reshape  # noqa: F401  (registers the kinds)
+from .base import Layer, TensorType
+
+REGISTRY = Layer.registry
+
+__all__ = ["REGISTRY", "Layer", "TensorType", "user_kinds"]
+
+
+def user_kinds() -> dict[str, type[Layer]]:
+    """The kinds a spec may call by name."""
+    return {k: c for k, c in REGISTRY.items() if not c.internal}

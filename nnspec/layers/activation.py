@@ -1,0 +1,116 @@
+"""Element-wise activations: the shape passes through unchanged and there are no parameters."""
+
+from __future__ import annotations
+
+
+from .base import ArgsModel, Int, Layer, Number, TensorType, need_float
+from .pyfmt import call
+
+
+class Activation(Layer):
+    """An element-wise function; any input shape, same output shape, no parameters.
+
+    Example: ``relu`` on ``[64, 56, 56]`` gives ``[64, 56, 56]``.
+    """
+
+    family = "activation"
+    torch_name: str = ""
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_float(self, x)
+        return x
+
+    def torch_module(self, x: TensorType) -> str:
+        return call(f"nn.{self.torch_name}", **{k: v for k, v in self.torch_kwargs().items()})
+
+    def torch_kwargs(self) -> dict:
+        return {}
+
+
+class ReLU(Activation):
+    """``max(x, 0)``; ``[...] -> [...]``. Example: ``conv(64, 3) -> relu``."""
+
+    kind, torch_name = "relu", "ReLU"
+
+
+class ReLU6(Activation):
+    """``min(max(x, 0), 6)``; ``[...] -> [...]``."""
+
+    kind, torch_name = "relu6", "ReLU6"
+
+
+class ELU(Activation):
+    """Exponential linear unit; ``[...] -> [...]``."""
+
+    kind, torch_name = "elu", "ELU"
+
+
+class GELU(Activation):
+    """Gaussian error linear unit; ``[...] -> [...]``."""
+
+    kind, torch_name = "gelu", "GELU"
+
+
+class SiLU(Activation):
+    """``x * sigmoid(x)`` (swish); ``[...] -> [...]``."""
+
+    kind, torch_name = "silu", "SiLU"
+
+
+class Sigmoid(Activation):
+    """``1 / (1 + exp(-x))``; ``[...] -> [...]``."""
+
+    kind, torch_name = "sigmoid", "Sigmoid"
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent; ``[...] -> [...]``."""
+
+    kind, torch_name = "tanh", "Tanh"
+
+
+class Identity(Activation):
+    """Passes its input through; useful as a branch of ``add`` or ``concat``. ``[...] -> [...]``."""
+
+    kind, torch_name = "identity", "Identity"
+    takes_int = True
+
+
+class LeakyArgs(ArgsModel):
+    slope: Number = 0.01
+
+
+class LeakyReLU(Activation):
+    """``x if x > 0 else slope * x``; ``[...] -> [...]``. Example: ``leakyrelu(0.2)``."""
+
+    kind, torch_name, Args = "leakyrelu", "LeakyReLU", LeakyArgs
+
+    def torch_kwargs(self):
+        return {"negative_slope": float(self.args.slope)} if self.args.slope != 0.01 else {}
+
+
+class SoftmaxArgs(ArgsModel):
+    dim: Int = -1
+
+
+class Softmax(Activation):
+    """Normalises ``dim`` (default the last) to probabilities; ``[...] -> [...]``."""
+
+    kind, torch_name, Args = "softmax", "Softmax", SoftmaxArgs
+
+    def infer(self, x):
+        from ..shapes import normalise_dim
+
+        normalise_dim(self.args.dim, len(x.shape))
+        return super().infer(x)
+
+    def torch_kwargs(self):
+        # the batch dimension shifts non-negative indices by one
+        d = self.args.dim
+        return {"dim": d + 1 if d >= 0 else d}
+
+
+class LogSoftmax(Softmax):
+    """``log(softmax(x))`` along ``dim``; ``[...] -> [...]``."""
+
+    kind, torch_name = "logsoftmax", "LogSoftmax"

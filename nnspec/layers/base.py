@@ -1,0 +1,230 @@
+"""The base of every layer kind, and the registry that maps kind names to their classes.
+
+A layer kind is one subclass declaring, side by side: its ``kind`` name, its ``family``
+(diagram colour), its argument schema ``Args`` (a pydantic model whose field order is the
+positional order), its shape rule, its parameter and MAC counts, and the PyTorch code it
+compiles to. Subclassing registers it; nothing else needs to change to add a layer.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, replace
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
+
+from ..diagnostics import did_you_mean
+from ..dims import Dim, shape_str
+from ..shapes import ShapeError
+
+# Argument types shared by the schemas. Strict: `true` is not the integer 1.
+Int = StrictInt
+Bool = StrictBool
+IntOrList = StrictInt | list[StrictInt]
+Number = StrictInt | float
+
+
+@dataclass(frozen=True)
+class TensorType:
+    """What flows along an edge: the shape without the batch dimension and the element type.
+
+    ``masked`` marks a padded sequence (from an ``int`` input with ``pad=``): its leading
+    dimension is time and some trailing positions are padding.
+    """
+
+    shape: tuple[Dim, ...]
+    dtype: str = "float"
+    masked: bool = False
+
+    def with_shape(self, shape, keep_mask: bool | None = None) -> "TensorType":
+        shape = tuple(shape)
+        if keep_mask is None:  # a mask survives while the leading (time) dimension does
+            keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0] and len(shape) >= 1
+        return replace(self, shape=shape, dtype="float", masked=self.masked and keep_mask)
+
+    def __str__(self) -> str:
+        return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
+
+
+class ArgsModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArgError(Exception):
+    """Arguments do not fit a schema; ``arg`` names the argument (or None for the call)."""
+
+    def __init__(self, message: str, arg: str | int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.arg, self.hint = message, arg, hint
+
+
+class Layer:
+    """Base of every layer kind. Subclasses set ``kind`` and ``Args`` and override the rules."""
+
+    kind: ClassVar[str]
+    family: ClassVar[str] = "other"
+    Args: ClassVar[type[ArgsModel]] = ArgsModel
+    #: takes several inputs (merges); the others take exactly one
+    merges: ClassVar[bool] = False
+    #: accepts `int` tensors (token ids); the others need floats
+    takes_int: ClassVar[bool] = False
+    #: created by the elaborator, never called by name in a spec
+    internal: ClassVar[bool] = False
+    registry: ClassVar[dict[str, type["Layer"]]] = {}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "kind" in cls.__dict__:
+            Layer.registry[cls.kind] = cls
+
+    def __init__(self, args: ArgsModel):
+        self.args = args
+
+    # -- arguments -------------------------------------------------------------------
+    @classmethod
+    def bind(cls, positional: list, keywords: dict[str, object]) -> "Layer":
+        """Validate arguments given by position then keyword; raise :class:`ArgError`."""
+        fields = list(cls.Args.model_fields)
+        if len(positional) > len(fields):
+            what = f"at most {len(fields)} argument{'s' if len(fields) != 1 else ''}" if fields else "no arguments"
+            raise ArgError(f"`{cls.kind}` takes {what}, got {len(positional)}", arg=len(fields))
+        values = dict(zip(fields, positional))
+        for name, value in keywords.items():
+            if name not in cls.Args.model_fields:
+                raise ArgError(
+                    f"`{cls.kind}` has no argument `{name}`"
+                    + (f"; its arguments are {', '.join(fields)}" if fields else ""),
+                    arg=name,
+                    hint=did_you_mean(name, fields),
+                )
+            if name in values:
+                raise ArgError(f"argument `{name}` given twice", arg=name)
+            values[name] = value
+        try:
+            args = cls.Args(**values)
+        except ValidationError as e:
+            raise _translate(cls, e, values) from None
+        layer = cls(args)
+        layer.check_args()
+        return layer
+
+    def check_args(self) -> None:
+        """Constraints between arguments; raise :class:`ArgError`."""
+
+    # -- shape rules -------------------------------------------------------------------
+    def infer(self, x: TensorType) -> TensorType:
+        """Output type for one input; raise :class:`~nnspec.shapes.ShapeError`."""
+        return x
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        """Output type for several inputs (merges override this)."""
+        return self.infer(xs[0])
+
+    def param_count(self, x: TensorType) -> int:
+        return 0
+
+    def macs(self, x: TensorType, y: TensorType) -> Dim:
+        """Multiply-accumulates for one sample."""
+        return 0
+
+    # -- PyTorch ----------------------------------------------------------------------
+    def torch_module(self, x: TensorType) -> str | None:
+        """Python source of the module's constructor (``nn.Conv2d(3, 64, 7, ...)``), or None."""
+        return None
+
+    def torch_forward(self, module: str | None, xs: list[str], types: list[TensorType]) -> str:
+        """Python source of the forward expression, given the module reference and input names."""
+        return f"{module}({', '.join(xs)})"
+
+    # -- presentation ----------------------------------------------------------------------
+    def describe(self) -> str:
+        """Short label: the kind and its key arguments (``conv 64 3×3 /2``)."""
+        return self.kind
+
+    def arg_items(self) -> list[tuple[str, object]]:
+        """Arguments that differ from their defaults, in schema order."""
+        out = []
+        for name, field in type(self.args).model_fields.items():
+            value = getattr(self.args, name)
+            if field.is_required() or value != field.default:
+                out.append((name, value))
+        return out
+
+
+def need_rank(x: TensorType, ranks, what: str, hint: str | None = None) -> None:
+    if len(x.shape) not in ranks:
+        names = " or ".join(f"{r}-d" for r in sorted(ranks))
+        raise ShapeError(f"{what} needs a {names} input, got {shape_str(x.shape)}", hint=hint)
+
+
+def need_concrete(d: Dim, what: str) -> int:
+    if not isinstance(d, int):
+        raise ShapeError(f"{what} must be a known size, but it is `{d}`, which varies between batches")
+    return d
+
+
+def need_float(layer: Layer, x: TensorType) -> None:
+    if x.dtype == "int" and not layer.takes_int:
+        raise ShapeError(
+            f"`{layer.kind}` needs float values, but its input {shape_str(x.shape)} holds integer token ids",
+            hint="token ids go through `embedding` first",
+        )
+
+
+# -- turning pydantic's errors into the user's terms ----------------------------------
+def _describe_type(ann) -> str:
+    origin = typing.get_origin(ann)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        parts = [_describe_type(a) for a in typing.get_args(ann) if a is not type(None)]
+        return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
+    if origin is Literal:
+        return " or ".join(f"`{_fmt(v)}`" for v in typing.get_args(ann))
+    if origin is list:
+        (inner,) = typing.get_args(ann) or (object,)
+        return f"a list of {_plural(_describe_type(inner))}"
+    if origin is typing.Annotated:
+        return _describe_type(typing.get_args(ann)[0])
+    return {int: "an integer", float: "a number", bool: "`true` or `false`", str: "a string"}.get(ann, str(ann))
+
+
+def _plural(s: str) -> str:
+    return {"an integer": "integers", "a number": "numbers"}.get(s, s)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    return str(v)
+
+
+def _choices(ann) -> list[str]:
+    out = []
+    for a in typing.get_args(ann) or ():
+        if typing.get_origin(a) is Literal:
+            out += [str(v) for v in typing.get_args(a)]
+    if typing.get_origin(ann) is Literal:
+        out += [str(v) for v in typing.get_args(ann)]
+    return out
+
+
+def _translate(cls: type[Layer], e: ValidationError, values: dict) -> ArgError:
+    err = e.errors()[0]
+    name = str(err["loc"][0]) if err["loc"] else None
+    if err["type"] == "missing":
+        return ArgError(f"`{cls.kind}` needs the argument `{name}`", arg=None)
+    field = cls.Args.model_fields.get(name)
+    got = values.get(name)
+    ctx = err.get("ctx") or {}
+    for key, word in (("gt", "greater than"), ("ge", "at least"), ("lt", "less than"), ("le", "at most")):
+        if key in ctx and err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            return ArgError(f"`{name}` must be {word} {ctx[key]}, got {_fmt(got)}", arg=name)
+    if err["type"] == "value_error":
+        return ArgError(f"`{name}`: {ctx.get('error', err['msg'])}", arg=name)
+    expects = _describe_type(field.annotation) if field else "something else"
+    hint = did_you_mean(got, _choices(field.annotation)) if isinstance(got, str) and field else None
+    if isinstance(got, float) and "integer" in expects:
+        hint = hint or "use `//` for whole-number division"
+    return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {_fmt(got)}", arg=name, hint=hint)

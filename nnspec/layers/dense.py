@@ -1,0 +1,51 @@
+"""Fully connected: ``dense`` (PyTorch ``Linear`` on the last dimension)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..dims import shape_str
+from ..shapes import ShapeError, product
+from .base import ArgsModel, Bool, Int, Layer, TensorType, need_concrete, need_float
+from .pyfmt import call
+
+
+class DenseArgs(ArgsModel):
+    units: Int = Field(gt=0)
+    bias: Bool = True
+
+
+class Dense(Layer):
+    """A linear map of the last dimension: ``[..., F] -> [..., units]``.
+
+    Example: ``dense(10)`` on ``[128]`` gives ``[10]`` and 1,290 parameters. On a sequence
+    ``[T, F]`` it applies at every position, like PyTorch's ``Linear``.
+    """
+
+    kind = "dense"
+    family = "dense"
+    Args = DenseArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_float(self, x)
+        if not x.shape:
+            raise ShapeError("`dense` needs at least one dimension")
+        if len(x.shape) >= 3:
+            raise ShapeError(
+                f"`dense` acts on the last dimension, but its input {shape_str(x.shape)} looks like an image",
+                hint="insert `flatten` (or a global pool) before `dense`",
+            )
+        need_concrete(x.shape[-1], "the feature dimension of `dense`")
+        return x.with_shape((*x.shape[:-1], self.args.units))
+
+    def param_count(self, x: TensorType) -> int:
+        return x.shape[-1] * self.args.units + (self.args.units if self.args.bias else 0)
+
+    def macs(self, x: TensorType, y: TensorType):
+        return product(x.shape) * self.args.units
+
+    def torch_module(self, x: TensorType) -> str:
+        return call("nn.Linear", x.shape[-1], self.args.units, bias=None if self.args.bias else False)
+
+    def describe(self) -> str:
+        return f"dense {self.args.units}"

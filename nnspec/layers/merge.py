@@ -1,0 +1,61 @@
+"""Merges of several values: ``concat``, ``add`` and ``mul``."""
+
+from __future__ import annotations
+
+from ..shapes import broadcast, concat, normalise_dim
+from .base import ArgsModel, Int, Layer, TensorType
+
+
+class ConcatArgs(ArgsModel):
+    dim: Int = 0
+
+
+class Concat(Layer):
+    """Joins its inputs along ``dim`` (default 0: channels, or time for a sequence).
+
+    Example: branches giving ``[64, 28, 28]`` and ``[128, 28, 28]`` concat to ``[192, 28, 28]``.
+    """
+
+    kind = "concat"
+    family = "merge"
+    merges = True
+    Args = ConcatArgs
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        shape = concat([x.shape for x in xs], self.args.dim)
+        return xs[0].with_shape(shape, keep_mask=normalise_dim(self.args.dim, len(shape)) != 0)
+
+    def torch_forward(self, module, xs, types):
+        d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
+        return f"torch.cat([{', '.join(xs)}], dim={d})"
+
+    def describe(self) -> str:
+        return "concat"
+
+
+class Add(Layer):
+    """Element-wise sum of its inputs, with broadcasting. Example: a residual ``body(x) + x``."""
+
+    kind = "add"
+    family = "merge"
+    merges = True
+    symbol = "+"
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        shape = xs[0].shape
+        for x in xs[1:]:
+            shape = broadcast(shape, x.shape)
+        return xs[0].with_shape(shape)
+
+    def torch_forward(self, module, xs, types):
+        return f" {self.symbol} ".join(xs)
+
+    def describe(self) -> str:
+        return self.symbol
+
+
+class Mul(Add):
+    """Element-wise product with broadcasting: ``[C, H, W] * [C, 1, 1]`` for a channel gate."""
+
+    kind = "mul"
+    symbol = "*"

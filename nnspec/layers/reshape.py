@@ -1,0 +1,98 @@
+"""Layers that only rearrange elements: ``flatten``, ``reshape``, ``permute``."""
+
+from __future__ import annotations
+
+from pydantic import StrictInt
+
+from ..dims import shape_str
+from ..shapes import ShapeError, product, reshape
+from .base import ArgError, ArgsModel, Layer, TensorType
+
+
+class Flatten(Layer):
+    """Joins every non-batch dimension into one: ``[d1, d2, ...] -> [d1·d2·...]``.
+
+    Example: ``flatten`` on ``[16, 5, 5]`` gives ``[400]``.
+    """
+
+    kind = "flatten"
+    family = "reshape"
+    takes_int = True
+
+    def infer(self, x: TensorType) -> TensorType:
+        return x.with_shape((product(x.shape),), keep_mask=False) if x.shape else x
+
+    def torch_module(self, x: TensorType) -> str:
+        return "nn.Flatten()"
+
+
+class ReshapeArgs(ArgsModel):
+    dims: list[StrictInt | str]
+
+
+class Reshape(Layer):
+    """Gives the elements a new shape with the same count; one entry may be ``-1``.
+
+    Example: ``reshape([16, 25])`` on ``[16, 5, 5]`` gives ``[16, 25]``; a symbol names an input
+    dimension (``reshape([T, -1])``).
+    """
+
+    kind = "reshape"
+    family = "reshape"
+    takes_int = True
+    Args = ReshapeArgs
+
+    def target(self):
+        from ..dims import Sym
+
+        return [Sym.symbol(d) if isinstance(d, str) else d for d in self.args.dims]
+
+    def check_args(self):
+        bad = [d for d in self.args.dims if isinstance(d, int) and (d == 0 or d < -1)]
+        if bad:
+            raise ArgError(f"reshape sizes must be positive or -1, got {bad[0]}", arg="dims")
+
+    def infer(self, x: TensorType) -> TensorType:
+        return x.with_shape(reshape(x.shape, self.target()))
+
+    def torch_forward(self, module, xs, types):
+        dims = ", ".join(str(d) if isinstance(d, int) else "-1" for d in self.args.dims)
+        if sum(1 for d in self.args.dims if not isinstance(d, int) or d == -1) > 1:
+            # symbolic sizes are only known at run time: read them off the input
+            y = self.infer(types[0]).shape
+            dims = ", ".join(str(d) if isinstance(d, int) else f"{xs[0]}.shape[{types[0].shape.index(d) + 1}]" for d in y)
+        return f"{xs[0]}.reshape({xs[0]}.shape[0], {dims})"
+
+    def describe(self) -> str:
+        return f"reshape {shape_str(self.args.dims)}"
+
+
+class PermuteArgs(ArgsModel):
+    order: list[StrictInt]
+
+
+class Permute(Layer):
+    """Reorders the non-batch dimensions. Example: ``permute([1, 0])`` on ``[T, F]`` gives ``[F, T]``."""
+
+    kind = "permute"
+    family = "reshape"
+    takes_int = True
+    Args = PermuteArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        n = len(x.shape)
+        order = [d % n if -n <= d < n else None for d in self.args.order]
+        if len(order) != n or None in order or sorted(order) != list(range(n)):
+            raise ShapeError(
+                f"`permute({self.args.order})` must list each of the {n} dimensions of {shape_str(x.shape)} once",
+                arg="order",
+            )
+        return x.with_shape(tuple(x.shape[i] for i in order))
+
+    def torch_forward(self, module, xs, types):
+        n = len(types[0].shape)
+        order = ", ".join(str(d % n + 1) for d in self.args.order)
+        return f"{xs[0]}.permute(0, {order})"
+
+    def describe(self) -> str:
+        return f"permute {shape_str(self.args.order)}"

@@ -1,0 +1,132 @@
+"""Loading a spec: a file, its imports, and the static checks that need no elaboration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from . import ast
+from .diagnostics import Diagnostic, Located, Span, did_you_mean
+from .parser import parse_file
+
+
+@dataclass
+class Program:
+    """Every definition visible from the main file, with the sources for error rendering."""
+
+    path: str
+    sources: dict[str, str] = field(default_factory=dict)
+    files: list[ast.File] = field(default_factory=list)
+    definitions: dict[str, ast.Definition] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def main(self) -> ast.File | None:
+        return self.files[0] if self.files else None
+
+    def networks(self, main_only: bool = True) -> list[ast.Definition]:
+        """Networks in source order (those of the main file, unless ``main_only`` is false)."""
+        files = self.files[:1] if main_only else self.files
+        return [d for f in files for d in f.definitions if d.kind == "network"]
+
+    @property
+    def blocks(self) -> dict[str, ast.Definition]:
+        return {n: d for n, d in self.definitions.items() if d.kind == "block"}
+
+    def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, span, hint))
+
+
+def load_program(source: str, path: str | None = None) -> Program:
+    """Parse ``source`` (the text of ``path``) and everything it imports, then check statically."""
+    path = path or "<string>"
+    prog = Program(path)
+    _load(prog, source, path, set())
+    _check_cycles(prog)
+    return prog
+
+
+def _load(prog: Program, text: str, path: str, seen: set) -> None:
+    key = os.path.abspath(path) if not path.startswith("<") else path
+    if key in seen:
+        return
+    seen.add(key)
+    prog.sources[path] = text
+    try:
+        f = parse_file(text, path)
+    except Located as e:
+        prog.diagnostics.append(e.diagnostic())
+        return
+    prog.files.append(f)
+    for d in f.definitions:
+        if d.name in prog.definitions:
+            first = prog.definitions[d.name]
+            prog.error(f"`{d.name}` is defined twice (first at {first.name_span})", d.name_span)
+            continue
+        prog.definitions[d.name] = d
+    base = os.path.dirname(path) if not path.startswith("<") else os.getcwd()
+    for imp in f.imports:
+        target = os.path.normpath(os.path.join(base, imp.path))
+        try:
+            with open(target, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else "not a UTF-8 text file"
+            prog.error(f"cannot import `{imp.path}`: {reason.lower()} ({target})", imp.span)
+            continue
+        _load(prog, text, target, seen)
+
+
+def _calls(body: ast.Body):
+    """Every call in a body, nested constructs included."""
+    stack = [body]
+    while stack:
+        b = stack.pop()
+        for stmt in b.stmts:
+            chain = stmt.chain if isinstance(stmt, (ast.Let, ast.Output)) else stmt
+            if not isinstance(chain, ast.Chain):
+                continue
+            for item in chain.items:
+                a = item.atom
+                if isinstance(a, ast.Call):
+                    yield a
+                    stack.extend(a.branches or [])
+                elif isinstance(a, (ast.Repeat, ast.Each)):
+                    stack.append(a.body)
+                elif isinstance(a, ast.Residual):
+                    stack.append(a.body)
+                    if isinstance(a.shortcut, ast.Body):
+                        stack.append(a.shortcut)
+
+
+def _check_cycles(prog: Program) -> None:
+    """A block that calls itself, directly or through others, is reported once per cycle."""
+    blocks = prog.blocks
+    edges = {n: [(c.name, c) for c in _calls(d.body) if c.name in blocks] for n, d in blocks.items()}
+    reported: set[frozenset] = set()
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[tuple[str, ast.Call | None]]) -> None:
+        state[name] = 1
+        for callee, call in edges[name]:
+            if state.get(callee) == 1:
+                names = [n for n, _ in path] + [name]
+                cycle = names[names.index(callee) :] + [callee]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    what = "calls itself" if len(cycle) == 2 else "is part of a cycle"
+                    prog.error(f"block `{callee}` {what}: {' -> '.join(cycle)}", call.name_span,
+                               "a block cannot contain itself; use `repeat` for repetition")
+            elif state.get(callee) is None:
+                visit(callee, path + [(name, call)])
+        state[name] = 2
+
+    for name in blocks:
+        if name not in state:
+            visit(name, [])
+
+
+def suggest(name: str, *pools) -> str | None:
+    choices = [c for pool in pools for c in pool]
+    return did_you_mean(name, choices)

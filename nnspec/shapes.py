@@ -1,0 +1,156 @@
+"""Pure shape arithmetic, shared by every layer kind and nothing else.
+
+Each function takes dimensions (ints or :class:`~nnspec.dims.Sym`) and returns the output
+dimensions, raising :class:`ShapeError` with a message in the user's terms. The formulas are
+PyTorch's, so that inferred shapes equal the shapes of the real modules.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import mul
+
+from .dims import Dim, Sym, ceildiv, shape_str
+
+
+class ShapeError(Exception):
+    """A shape rule failed. ``arg`` names the argument at fault, so the caret can point at it."""
+
+    def __init__(self, message: str, hint: str | None = None, arg: str | None = None):
+        super().__init__(message)
+        self.message, self.hint, self.arg = message, hint, arg
+
+
+def expand(value, n: int, name: str) -> tuple:
+    """An int applies to every spatial dimension; a list must have one entry per dimension."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ShapeError(f"`{name}` has {len(value)} entries but the input has {n} spatial dimensions", arg=name)
+        return tuple(value)
+    return (value,) * n
+
+
+def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int = 1, ceil: bool = False) -> Dim:
+    """Output length of a sliding window (conv or pool), PyTorch's formula.
+
+    ``floor((size + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1``; with ``ceil`` the
+    division rounds up, but (as in PyTorch) the last window must start inside the input or the
+    left padding.
+    """
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if isinstance(span, int) and span < 0:
+        raise ShapeError(
+            f"the window ({kernel} with dilation {dilation}) is larger than the padded input ({size + 2 * padding})",
+            arg="kernel",
+        )
+    if not ceil:
+        return span // stride + 1
+    out = ceildiv(span, stride) + 1
+    if isinstance(out, int) and isinstance(size, int) and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def same_padding(kernel: int, dilation: int) -> int:
+    """Total padding that keeps the size at stride 1 (PyTorch pads the extra one on the right)."""
+    return dilation * (kernel - 1)
+
+
+def transposed_out(size: Dim, kernel: int, stride: int, padding: int, output_padding: int, dilation: int = 1) -> Dim:
+    """Output length of a transposed convolution, PyTorch's formula."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def product(dims) -> Dim:
+    return reduce(mul, dims, 1)
+
+
+def normalise_dim(dim: int, rank: int, name: str = "dim") -> int:
+    """A possibly negative dimension index into ``rank`` non-batch dimensions."""
+    if not -rank <= dim < rank:
+        raise ShapeError(f"`{name}={dim}` is out of range for an input with {rank} dimensions", arg=name)
+    return dim % rank
+
+
+def broadcast(a: tuple, b: tuple) -> tuple:
+    """NumPy/PyTorch broadcasting of two shapes (without the batch dimension)."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            raise ShapeError(f"shapes {shape_str(a)} and {shape_str(b)} do not broadcast")
+    return tuple(reversed(out))
+
+
+def concat(shapes: list[tuple], dim: int) -> tuple:
+    """Join shapes along ``dim``; every other dimension must agree."""
+    rank = len(shapes[0])
+    for s in shapes[1:]:
+        if len(s) != rank:
+            raise ShapeError(
+                "concat needs inputs of the same rank, got " + " and ".join(shape_str(s) for s in shapes)
+            )
+    d = normalise_dim(dim, rank)
+    for s in shapes[1:]:
+        for i in range(rank):
+            if i != d and s[i] != shapes[0][i]:
+                raise ShapeError(
+                    f"concat along dimension {dim} needs the other dimensions to agree, got "
+                    + " and ".join(shape_str(s) for s in shapes)
+                )
+    total = sum((s[d] for s in shapes[1:]), shapes[0][d])
+    return shapes[0][:d] + (total,) + shapes[0][d + 1 :]
+
+
+def reshape(shape: tuple, target: list) -> tuple:
+    """Resolve a reshape target (one entry may be -1) against ``shape``'s element count."""
+    total = product(shape)
+    if sum(1 for t in target if isinstance(t, int) and t == -1) > 1:
+        raise ShapeError("reshape allows at most one -1", arg="dims")
+    known = product(t for t in target if not (isinstance(t, int) and t == -1))
+    if any(isinstance(t, int) and t == -1 for t in target):
+        if isinstance(total, int) and isinstance(known, int):
+            if known == 0 or total % known:
+                raise ShapeError(f"cannot reshape {shape_str(shape)} ({total} elements) to {shape_str(target)}", arg="dims")
+            fill = total // known
+        else:
+            fill = _exact(total, known)
+            if fill is None:
+                raise ShapeError(f"cannot reshape {shape_str(shape)} to {shape_str(target)}: sizes do not divide", arg="dims")
+        return tuple(fill if isinstance(t, int) and t == -1 else t for t in target)
+    if total != known:
+        raise ShapeError(f"cannot reshape {shape_str(shape)} ({total} elements) to {shape_str(target)} ({known} elements)", arg="dims")
+    return tuple(target)
+
+
+def _exact(total: Dim, known: Dim) -> Dim | None:
+    if isinstance(known, int):
+        return total.exact_div(known) if isinstance(total, Sym) else None
+    # known is symbolic: divide when total == k * known
+    for k in range(1, 1 << 16):
+        if known * k == total:
+            return k
+        if k > 4096:
+            break
+    return None
+
+
+def spatial_reduction(before: tuple, after: tuple) -> int | None:
+    """The stride that maps ``before``'s spatial dims to ``after``'s (for `shortcut auto`)."""
+    strides = set()
+    for b, a in zip(before, after):
+        if a == b:
+            strides.add(1)
+            continue
+        if not (isinstance(a, int) and isinstance(b, int)) or a == 0:
+            return None
+        s = -(-b // a)  # a strided 1x1 conv maps b to ceil(b / s)
+        if -(-b // s) != a:
+            return None
+        strides.add(s)
+    return strides.pop() if len(strides) == 1 else (1 if not strides else None)

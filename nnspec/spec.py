@@ -1,0 +1,137 @@
+"""The Python API: :func:`load` a spec, then check, summarise, draw, compile or build it."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .diagnostics import Diagnostic, SpecError
+from .elaborate import Elaborator
+from .ir import Graph
+from .program import Program, load_program
+
+# Deeply nested specs recurse deeply; stay far from Python's default limit.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+
+
+class Spec:
+    """A loaded ``.nn`` file: its networks, blocks and diagnostics.
+
+    >>> spec = load('network N { input x: [4]\\n dense(2) }')
+    >>> spec.graph().outputs and spec.graph().output_types()[0].shape
+    (2,)
+    """
+
+    def __init__(self, program: Program):
+        self.program = program
+        self._graphs: dict = {}
+
+    @property
+    def path(self) -> str:
+        return self.program.path
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return self.program.sources
+
+    @property
+    def networks(self) -> list[str]:
+        """Names of the networks of the main file, in source order."""
+        return [d.name for d in self.program.networks()]
+
+    def network_name(self, network: str | None = None) -> str:
+        names = self.networks
+        if network is None:
+            if not names:
+                raise SpecError([Diagnostic("error", f"{self.path} defines no network")], self.sources)
+            if len(names) > 1:
+                raise SpecError(
+                    [Diagnostic("error", f"{self.path} defines several networks ({', '.join(names)})",
+                                hint=f"choose one with --network, e.g. --network {names[0]}")],
+                    self.sources,
+                )
+            return names[0]
+        if network not in names:
+            from .diagnostics import did_you_mean
+
+            hint = did_you_mean(network, names)
+            raise SpecError(
+                [Diagnostic("error", f"{self.path} has no network `{network}`; it has {', '.join(names) or 'none'}",
+                            hint=hint)],
+                self.sources,
+            )
+        return network
+
+    def graph(self, network: str | None = None, **params) -> Graph:
+        """The elaborated, typed graph of a network (the file's only network by default)."""
+        name = self.network_name(network)
+        key = (name, tuple(sorted(params.items())))
+        if key not in self._graphs:
+            defn = self.program.definitions[name]
+            self._graphs[key] = Elaborator(self.program).network(defn, params)
+        return self._graphs[key]
+
+    def check(self, network: str | None = None, **params) -> list[Diagnostic]:
+        """Every diagnostic: syntax and import errors, then each network's (or one network's)."""
+        diags = list(self.program.diagnostics)
+        if any(d.severity == "error" for d in diags) and not self.program.files:
+            return diags
+        names = [self.network_name(network)] if network else self.networks
+        for name in names:
+            diags += self.graph(name, **params).diagnostics
+        return _unique(diags)
+
+    def checked_graph(self, network: str | None = None, **params) -> Graph:
+        """The graph, or :class:`SpecError` with every error if the spec has any."""
+        errors = [d for d in self.program.diagnostics if d.severity == "error"]
+        if errors:
+            raise SpecError(errors, self.sources)
+        g = self.graph(network, **params)
+        errors = [d for d in g.diagnostics if d.severity == "error"]
+        if errors:
+            raise SpecError(errors, self.sources)
+        return g
+
+    def summary(self, network: str | None = None, depth: int | None = None, **params):
+        """The summary table (see :mod:`nnspec.summary`) of a checked network."""
+        from .summary import Summary
+
+        return Summary(self.checked_graph(network, **params), depth=depth)
+
+
+def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diags:
+        key = (d.severity, d.message, d.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def load(source: str | os.PathLike) -> Spec:
+    """Load a spec from a path or from the text of a ``.nn`` file.
+
+    A string containing a newline or a ``{`` is taken as text; anything else as a path.
+    Problems never raise here: they are in ``spec.check()``.
+    """
+    if isinstance(source, os.PathLike) or ("\n" not in str(source) and "{" not in str(source)):
+        path = os.fspath(source)
+        text = read_text(path)
+        return Spec(load_program(text, path))
+    return Spec(load_program(str(source), "<string>"))
+
+
+def read_text(path: str) -> str:
+    """A spec file's text; raises :class:`SpecError` when it cannot be read as UTF-8 text."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise SpecError([Diagnostic("error", f"{path}: no such file")]) from None
+    except IsADirectoryError:
+        raise SpecError([Diagnostic("error", f"{path}: is a directory")]) from None
+    except UnicodeDecodeError as e:
+        raise SpecError([Diagnostic("error", f"{path}: not a UTF-8 text file (byte {e.start})")]) from None
+    except OSError as e:
+        raise SpecError([Diagnostic("error", f"{path}: {e.strerror}")]) from None
