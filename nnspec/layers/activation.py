@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .base import ArgsModel, Int, Layer, Number, TensorType, need_float
+from .base import ArgsModel, Int, Layer, Number, TensorType
 from .pyfmt import call
 
 
@@ -17,7 +17,6 @@ class Activation(Layer):
     torch_name: str = ""
 
     def infer(self, x: TensorType) -> TensorType:
-        need_float(self, x)
         return x
 
     def torch_module(self, x: TensorType) -> str:

@@ -133,8 +133,17 @@ class Layer:
         """Python source of the module's constructor (``nn.Conv2d(3, 64, 7, ...)``), or None."""
         return None
 
-    def torch_forward(self, module: str | None, xs: list[str], types: list[TensorType]) -> str:
-        """Python source of the forward expression, given the module reference and input names."""
+    #: source of module-level helper functions the forward expression calls (emitted once
+    #: at the top of generated code when the kind is used)
+    runtime: ClassVar[str] = ""
+
+    def torch_forward(self, module: str | None, xs: list[str], types: list[TensorType], lengths: str | None = None) -> str:
+        """Python source of the forward expression.
+
+        ``module`` is the reference to this node's module (``self.features[0]``) or None when
+        :meth:`torch_module` is None; ``xs`` are the input expressions, ``types`` their types;
+        ``lengths`` names a tensor of each sequence's true length when the input is masked.
+        """
         return f"{module}({', '.join(xs)})"
 
     # -- presentation ----------------------------------------------------------------------
@@ -162,14 +171,6 @@ def need_concrete(d: Dim, what: str) -> int:
     if not isinstance(d, int):
         raise ShapeError(f"{what} must be a known size, but it is `{d}`, which varies between batches")
     return d
-
-
-def need_float(layer: Layer, x: TensorType) -> None:
-    if x.dtype == "int" and not layer.takes_int:
-        raise ShapeError(
-            f"`{layer.kind}` needs float values, but its input {shape_str(x.shape)} holds integer token ids",
-            hint="token ids go through `embedding` first",
-        )
 
 
 # -- turning pydantic's errors into the user's terms ----------------------------------

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..shapes import ShapeError, expand, product, window_out
-from .base import ArgError, ArgsModel, Bool, Int, IntOrList, Layer, TensorType, need_concrete, need_float, need_rank
+from .base import ArgError, ArgsModel, Bool, Int, IntOrList, Layer, TensorType, need_concrete, need_rank
 from .pyfmt import call, times
 
 
@@ -46,7 +46,6 @@ class Conv(Layer):
 
     def spatial(self, x: TensorType) -> int:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`")
-        need_float(self, x)
         return len(x.shape) - 1
 
     def in_channels(self, x: TensorType) -> int:

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from ..dims import shape_str
 from ..shapes import ShapeError, product
-from .base import ArgsModel, Bool, Int, Layer, TensorType, need_concrete, need_float
+from .base import ArgsModel, Bool, Int, Layer, TensorType, need_concrete
 from .pyfmt import call
 
 
@@ -27,7 +27,6 @@ class Dense(Layer):
     Args = DenseArgs
 
     def infer(self, x: TensorType) -> TensorType:
-        need_float(self, x)
         if not x.shape:
             raise ShapeError("`dense` needs at least one dimension")
         if len(x.shape) >= 3:

@@ -25,7 +25,7 @@ class Concat(Layer):
         shape = concat([x.shape for x in xs], self.args.dim)
         return xs[0].with_shape(shape, keep_mask=normalise_dim(self.args.dim, len(shape)) != 0)
 
-    def torch_forward(self, module, xs, types):
+    def torch_forward(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
         return f"torch.cat([{', '.join(xs)}], dim={d})"
 
@@ -47,7 +47,7 @@ class Add(Layer):
             shape = broadcast(shape, x.shape)
         return xs[0].with_shape(shape)
 
-    def torch_forward(self, module, xs, types):
+    def torch_forward(self, module, xs, types, lengths=None):
         return f" {self.symbol} ".join(xs)
 
     def describe(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..dims import shape_str
 from ..shapes import ShapeError, product
-from .base import ArgsModel, Layer, Number, TensorType, need_concrete, need_float
+from .base import ArgsModel, Layer, Number, TensorType, need_concrete
 from .pyfmt import call
 
 
@@ -25,7 +25,6 @@ class BatchNorm(Layer):
     Args = BatchNormArgs
 
     def infer(self, x: TensorType) -> TensorType:
-        need_float(self, x)
         if not 1 <= len(x.shape) <= 4:
             raise ShapeError(f"`batchnorm` needs a [C], [C, L], [C, H, W] or [C, D, H, W] input, got {shape_str(x.shape)}")
         need_concrete(x.shape[0], "the channel dimension of `batchnorm`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ..shapes import ShapeError, expand, product, window_out
-from .base import ArgsModel, Bool, IntOrList, Layer, TensorType, need_float, need_rank
+from .base import ArgsModel, Bool, IntOrList, Layer, TensorType, need_rank
 from .conv import positive
 from .pyfmt import call, times
 
@@ -34,7 +34,6 @@ class MaxPool(Layer):
 
     def infer(self, x: TensorType) -> TensorType:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`")
-        need_float(self, x)
         a, n = self.args, len(x.shape) - 1
         k = expand(a.kernel, n, "kernel")
         s = expand(a.stride if a.stride is not None else a.kernel, n, "stride")

@@ -55,7 +55,7 @@ class Reshape(Layer):
     def infer(self, x: TensorType) -> TensorType:
         return x.with_shape(reshape(x.shape, self.target()))
 
-    def torch_forward(self, module, xs, types):
+    def torch_forward(self, module, xs, types, lengths=None):
         dims = ", ".join(str(d) if isinstance(d, int) else "-1" for d in self.args.dims)
         if sum(1 for d in self.args.dims if not isinstance(d, int) or d == -1) > 1:
             # symbolic sizes are only known at run time: read them off the input
@@ -89,7 +89,7 @@ class Permute(Layer):
             )
         return x.with_shape(tuple(x.shape[i] for i in order))
 
-    def torch_forward(self, module, xs, types):
+    def torch_forward(self, module, xs, types, lengths=None):
         n = len(types[0].shape)
         order = ", ".join(str(d % n + 1) for d in self.args.order)
         return f"{xs[0]}.permute(0, {order})"
