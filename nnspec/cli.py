@@ -6,7 +6,6 @@ Each command imports what it needs inside its body, so that ``check``, ``summary
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -62,80 +61,38 @@ set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", 
 network_option = click.option("--network", "-n", metavar="NAME", help="Which network of the file (default: the only one).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or help lists it), so that a
+    fast command never pays for another's imports."""
+
+    commands_at = {
+        "check": "check",
+        "summary": "summary",
+        "diagram": "diagram",
+        "compile": "compile",
+        "train": "train",
+        "evaluate": "evaluate",
+        "fmt": "fmt",
+    }
+
+    def list_commands(self, ctx):
+        return [name for name in self.commands_at if self._find(name)]
+
+    @staticmethod
+    def _find(name: str) -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec(f"nnspec.commands.{LazyGroup.commands_at[name]}") is not None
+
+    def get_command(self, ctx, name):
+        if name not in self.commands_at or not self._find(name):
+            return None
+        import importlib
+
+        return importlib.import_module(f"nnspec.commands.{self.commands_at[name]}").command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nnspec")
 def main():
     """nnspec: declare a neural network in a .nn file; check, summarise, draw, compile and train it."""
-
-
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@set_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per network on stdout.")
-def check(files, sets, as_json):
-    """Parse and shape-check FILES; print a verdict per network."""
-    from .summary import human
-
-    overrides = parse_sets(sets)
-    failed = False
-    for path in files:
-        try:
-            spec = load_spec(path)
-        except SpecError as e:
-            report(e.diagnostics, e.sources)
-            failed = True
-            continue
-        diags = list(spec.program.diagnostics)
-        graphs = []
-        if not any(d.severity == "error" for d in diags):
-            for name in spec.networks:
-                g = spec.graph(name, **{k: v for k, v in overrides.items()})
-                diags += g.diagnostics
-                graphs.append(g)
-        from .spec import _unique
-
-        diags = _unique(diags)
-        report(diags, spec.sources)
-        errors = [d for d in diags if d.severity == "error"]
-        if errors:
-            failed = True
-            n = len(errors)
-            click.echo(f"{path}: {n} error{'s' if n != 1 else ''}", err=True)
-            continue
-        if not graphs:
-            click.echo(f"{path}: no network (blocks only)" if not as_json else json.dumps({"file": path, "networks": []}))
-        for g in graphs:
-            outs = ", ".join(str(t) for t in g.output_types())
-            if as_json:
-                click.echo(json.dumps({"file": path, "network": g.network, "params": g.total_params,
-                                       "outputs": [[str(d) if not isinstance(d, int) else d for d in t.shape]
-                                                   for t in g.output_types()]}))
-            else:
-                click.echo(f"{path}: {g.network}: ok, {g.total_params:,} parameters, "
-                           f"{human(g.total_macs)} MACs, output {outs}")
-    sys.exit(1 if failed else 0)
-
-
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@network_option
-@set_option
-@click.option("--depth", type=click.IntRange(min=0), help="Hide rows nested deeper than this.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def summary(file, network, sets, depth, as_json):
-    """The layer table: names, output shapes, parameters and MACs, with block roll-ups."""
-    try:
-        spec = load_spec(file)
-        s = spec.summary(network, depth=depth, **parse_sets(sets))
-    except SpecError as e:
-        fail(e)
-    if as_json:
-        click.echo(json.dumps(s.to_json(), indent=2))
-    elif _color(sys.stdout):
-        from rich.console import Console
-
-        console = Console()
-        console.print(s.table())
-        console.print(s.totals_text())
-    else:
-        click.echo(s.plain())

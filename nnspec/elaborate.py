@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import ast
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
-from .dims import Dim, Sym, shape_str
+from .dims import Sym, shape_str
 from .ir import Graph, Node, Scope
 from .layers import REGISTRY, user_kinds
 from .layers.base import ArgError, Layer, TensorType

@@ -6,7 +6,7 @@ import functools
 import re
 
 from . import ast
-from .diagnostics import Diagnostic, Located, Span
+from .diagnostics import Located, Span
 
 KEYWORDS = frozenset(
     "network block input output let repeat residual shortcut auto each expect import true false int float".split()

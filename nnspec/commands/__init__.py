@@ -1,0 +1,1 @@
+"""One module per `nnspec` command; each exposes a click command named `command`."""

@@ -1,0 +1,36 @@
+"""`nnspec summary`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..cli import fail, load_spec, network_option, parse_sets, set_option, _color
+from ..diagnostics import SpecError
+
+
+@click.command("summary")
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_option
+@set_option
+@click.option("--depth", type=click.IntRange(min=0), help="Hide rows nested deeper than this.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def command(file, network, sets, depth, as_json):
+    """The layer table: names, output shapes, parameters and MACs, with block roll-ups."""
+    try:
+        spec = load_spec(file)
+        s = spec.summary(network, depth=depth, **parse_sets(sets))
+    except SpecError as e:
+        fail(e)
+    if as_json:
+        click.echo(json.dumps(s.to_json(), indent=2))
+    elif _color(sys.stdout):
+        from rich.console import Console
+
+        console = Console()
+        console.print(s.table())
+        console.print(s.totals_text())
+    else:
+        click.echo(s.plain())
