@@ -314,7 +314,7 @@ class Elaborator:
                 pad = None
         layer = REGISTRY["input"].bind([], {"name": stmt.name, "shape": tuple(dims), "dtype": stmt.dtype, "pad": pad})
         node = Node(len(self.nodes), "input", layer, [], None, ctx.naming.scope, stmt.span, label=stmt.name)
-        node.out = TensorType(tuple(dims), stmt.dtype, masked=pad is not None)
+        node.out = TensorType(tuple(dims), stmt.dtype, masked=pad is not None, pad=pad)
         self.nodes.append(node)
         self.input_ids.append(node.id)
         ctx.values[stmt.name] = node.id

@@ -30,25 +30,39 @@ class TensorType:
     """What flows along an edge: the shape without the batch dimension and the element type.
 
     ``masked`` marks a padded sequence (from an ``int`` input with ``pad=``): its leading
-    dimension is time and some trailing positions are padding.
+    dimension is time and some trailing positions are padding. ``pad`` is the padding token id
+    while the values are still token ids (``embedding`` reads it as ``padding_idx``).
+
+    >>> from nnspec.dims import Sym
+    >>> T = Sym.symbol("T")
+    >>> TensorType((T,), "int", masked=True, pad=0).with_shape((T, 64), dtype="float")
+    TensorType(shape=(Sym('T'), 64), dtype='float', masked=True, pad=None)
     """
 
     shape: tuple[Dim, ...]
     dtype: str = "float"
     masked: bool = False
+    pad: int | None = None
 
-    def with_shape(self, shape, keep_mask: bool | None = None) -> "TensorType":
+    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> "TensorType":
+        """The same kind of value with a new shape; ``dtype`` changes the element type.
+
+        A mask survives while the leading (time) dimension does, unless ``keep_mask`` says
+        otherwise; the pad id survives only while the values stay token ids.
+        """
         shape = tuple(shape)
-        if keep_mask is None:  # a mask survives while the leading (time) dimension does
-            keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0] and len(shape) >= 1
-        return replace(self, shape=shape, dtype="float", masked=self.masked and keep_mask)
+        if keep_mask is None:
+            keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0]
+        dtype = dtype or self.dtype
+        masked = self.masked and keep_mask
+        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None)
 
     def __str__(self) -> str:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
 
 
 class ArgsModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArgError(Exception):
