@@ -209,3 +209,15 @@ class File:
     text: str
     imports: list[Import] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
+
+
+def plain(node):
+    """A node as nested tuples without its spans: two parses of the same text, however it is
+    laid out, compare equal (``plain(parse(fmt(t))) == plain(parse(t))``)."""
+    if isinstance(node, list):
+        return [plain(n) for n in node]
+    if hasattr(node, "__dataclass_fields__"):
+        return (type(node).__name__,) + tuple(
+            plain(getattr(node, f)) for f in node.__dataclass_fields__ if f != "span" and not f.endswith("_span")
+        )
+    return node
