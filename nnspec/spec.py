@@ -98,6 +98,28 @@ class Spec:
 
         return Summary(self.checked_graph(network, **params), depth=depth)
 
+    def to_dot(self, network: str | None = None, expand=None, direction: str = "TB", shapes: bool = True,
+               **params) -> str:
+        """The architecture diagram as Graphviz DOT text (see :func:`nnspec.diagram.to_dot`).
+
+        >>> load('network N { input x: [4]\\n dense(2) }').to_dot().startswith('digraph "N"')
+        True
+        """
+        from .diagram import to_dot
+
+        return to_dot(self.checked_graph(network, **params), expand=expand, direction=direction, shapes=shapes)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a spec as its diagram (the only network, or the first), when Graphviz is installed."""
+        from .diagram import RenderError, render
+
+        if not self.networks:
+            return None
+        try:
+            return render(self.to_dot(self.networks[0]), "svg").decode()
+        except (SpecError, RenderError):
+            return None
+
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
     seen, out = set(), []

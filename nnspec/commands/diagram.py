@@ -1,0 +1,60 @@
+"""`nnspec diagram`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..cli import fail, load_spec, network_option, parse_sets, set_option
+from ..diagnostics import Diagnostic, SpecError
+
+
+@click.command("diagram")
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_option
+@click.option("-o", "--output", metavar="OUT", help="Where to write: .svg, .png, .pdf or .dot "
+              "(default: the spec's name with .svg, next to the spec).")
+@click.option("--expand", multiple=True, metavar="all|NAME",
+              help="Draw runs of identical blocks instance by instance: `all`, or block names or module "
+                   "paths (repeat the option or separate with commas). By default a run of N collapses to one "
+                   "node marked ×N.")
+@click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB",
+              show_default=True, help="Top to bottom or left to right.")
+@click.option("--no-shapes", is_flag=True, help="Leave the tensor shapes off the edges.")
+@set_option
+def command(file, network, output, expand, direction, no_shapes, sets):
+    """Draw the architecture of FILE's network with Graphviz.
+
+    Layers are boxes coloured by family, edges carry tensor shapes, block instances are framed
+    with their parameter counts, residual shortcuts run dashed at the side, recurrent layers
+    loop with their sequence length. Without Graphviz's `dot` program, the .dot file is still
+    written and the error says how to install Graphviz.
+    """
+    from ..diagram import RenderError, render, to_dot, write_atomic
+    from ..diagram.render import format_of
+
+    names = [e.strip() for item in expand for e in item.split(",") if e.strip()]
+    out = output or os.path.join(os.path.dirname(file), os.path.splitext(os.path.basename(file))[0] + ".svg")
+    try:
+        fmt = format_of(out)
+    except RenderError as e:
+        raise click.BadParameter(e.message, param_hint="-o") from None
+    try:
+        spec = load_spec(file)
+        graph = spec.checked_graph(network, **parse_sets(sets))
+        text = to_dot(graph, expand=names or None, direction=direction.upper(), shapes=not no_shapes)
+    except SpecError as e:
+        fail(e)
+    try:
+        write_atomic(out, render(text, fmt))
+    except RenderError as e:
+        if fmt == "dot":
+            raise
+        dot_path = os.path.splitext(out)[0] + ".dot"
+        write_atomic(dot_path, text.encode())
+        fail(SpecError([Diagnostic("error", f"cannot render {out}: {e.message}; wrote {dot_path} instead",
+                                   hint=e.hint)]))
+    except OSError as e:
+        fail(SpecError([Diagnostic("error", f"cannot write {out}: {e.strerror}")]))
+    click.echo(f"wrote {out}")

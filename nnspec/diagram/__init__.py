@@ -1,0 +1,7 @@
+"""Architecture diagrams: the typed graph as DOT text (:func:`to_dot`, pure), rendered by
+Graphviz's ``dot`` (:func:`render`) to SVG, PNG or PDF."""
+
+from .dot import to_dot
+from .render import RenderError, render, write_atomic
+
+__all__ = ["to_dot", "render", "write_atomic", "RenderError"]

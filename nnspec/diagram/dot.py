@@ -1,0 +1,206 @@
+"""Graph IR -> DOT text. Pure: the same graph and options always give the same text.
+
+>>> from nnspec import load
+>>> g = load('network N { input x: [4]\\n dense(2) }').graph()
+>>> print(to_dot(g).splitlines()[0])
+digraph "N" {
+"""
+
+from __future__ import annotations
+
+from ..dims import shape_str
+from ..ir import Graph, Node
+from ..summary import human
+from . import style
+from .structure import RECURRENT, Group, Run, Structure, analyse
+from .style import FONT, html, quote, small
+
+MERGE_SYMBOLS = {"add": "+", "mul": "×"}
+
+
+def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True) -> str:
+    """The diagram of a typed graph as DOT text for Graphviz's ``dot``.
+
+    ``expand``: ``"all"``, or block names / module paths whose runs of identical instances
+    are drawn one by one (by default a run of N collapses to one node marked ``×N``);
+    ``direction``: ``TB`` (top to bottom) or ``LR``; ``shapes``: label every edge with the
+    tensor shape it carries (``[64, 56, 56]``, batch dimension left out).
+    """
+    if direction not in ("TB", "LR"):
+        raise ValueError(f"direction must be TB or LR, got {direction!r}")
+    st = analyse(graph, expand)
+    out = [f"digraph {quote(graph.network)} {{"]
+    out += _header(st, direction)
+    out += _group_body(st, st.root, "  ")
+    out += _outputs(st, shapes)
+    out += _edge_lines(st, shapes)
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _header(st: Structure, direction: str) -> list[str]:
+    g = st.graph
+    return [
+        f"  graph [rankdir={direction}, fontname={quote(FONT)}, fontcolor={quote(style.TEXT)}, "
+        'labelloc=t, labeljust=c, nodesep=0.3, ranksep=0.32, pad=0.3, newrank=true, bgcolor="white", '
+        f"label=<{_title(st)}>];",
+        f"  node [fontname={quote(FONT)}, fontsize=11, fontcolor={quote(style.TEXT)}, shape=box, "
+        'style="rounded,filled", penwidth=1.2, margin="0.14,0.05", height=0.3];',
+        f"  edge [fontname={quote(FONT)}, fontsize=9, fontcolor={quote(style.MUTED)}, color={quote(style.EDGE)}, "
+        "arrowsize=0.6, penwidth=1.0];",
+    ] if g else []
+
+
+def _title(st: Structure) -> str:
+    g = st.graph
+    facts = f"{human(g.total_params)} params"
+    macs = g.total_macs
+    if macs:
+        facts += f" · {human(macs)} MACs"
+    swatches = "".join(
+        f'<td bgcolor="{style.colours(f)[0]}" border="1" color="{style.colours(f)[1]}" style="rounded" width="12"> </td>'
+        f'<td align="left">{small(f, style.TEXT, 9)}</td><td width="6"></td>'
+        for f in st.families
+    )
+    return (
+        '<table border="0" cellborder="0" cellspacing="2" cellpadding="2">'
+        f'<tr><td><font point-size="15"><b>{html(g.network)}</b></font>  {small(facts, style.MUTED, 11)}</td></tr>'
+        f'<tr><td><table border="0" cellspacing="2" cellpadding="1"><tr>{swatches}</tr></table></td></tr>'
+        "</table>"
+    )
+
+
+def _group_body(st: Structure, group: Group, pad: str, frame: Group | None = None) -> list[str]:
+    """``frame`` is the innermost group drawn with a frame: names inside it are relative to it."""
+    out = []
+    for child in group.children():
+        if isinstance(child, Group):
+            out += _cluster(st, child, pad, frame or group)
+        elif isinstance(child, Run):
+            out.append(pad + _run_node(child))
+        else:
+            out.append(pad + _node(st, child, frame or group))
+    return out
+
+
+def _cluster(st: Structure, g: Group, pad: str, frame: Group) -> list[str]:
+    # A projection shortcut is plumbing: its nodes are drawn dashed, without a frame.
+    if g.kind == "label" and all(isinstance(i, Node) and i.role == "shortcut" for i in g.items) and not g.groups:
+        return _group_body(st, g, pad, frame)
+    look = style.CLUSTER[g.kind]
+    out = [f"{pad}subgraph {quote('cluster_' + g.key)} {{"]
+    out.append(f'{pad}  graph [style="{look["style"]}", fillcolor="{look["fill"]}", color="{look["line"]}", '
+               f"penwidth=1.0, labeljust=l, labelloc=b, fontsize=11, margin=10, label=<{_cluster_label(g)}>];")
+    out += _group_body(st, g, pad + "  ")
+    out.append(pad + "}")
+    return out
+
+
+def _cluster_label(g: Group) -> str:
+    params = small(f"{style.count(g.params)} params") if g.params else ""
+    if g.kind == "each":
+        steps = f" ×{g.steps}" if g.steps is not None else ""
+        return f"<b>each</b>{html(steps)} {small('time-distributed')}" + (f"  {params}" if params else "")
+    s = g.scope
+    if g.kind == "block":
+        args = ", ".join(_value(v) for v in s.args.values())
+        head = f"<b>{html(s.name)}</b>({html(args)})"
+        return head + "  " + small(s.path + (" · " if params else "")) + params
+    return f"<b>{html(s.name)}</b>" + (f"  {params}" if params else "")
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _node(st: Structure, n: Node, group: Group) -> str:
+    nid = quote(st.ids[n.id])
+    fill, line = style.colours(n.layer.family)
+    if n.op == "input":
+        a = n.layer.args
+        label = f"<b>input</b> {html(a.name)}"
+        return f'{nid} [label=<{label}>, shape=box, style="rounded,filled,bold", fillcolor="{fill}", color="{line}"];'
+    if n.op in MERGE_SYMBOLS:
+        return (f'{nid} [label=<<b>{MERGE_SYMBOLS[n.op]}</b>>, shape=circle, width=0.32, height=0.32, fixedsize=true, '
+                f'fontsize=14, margin=0, fillcolor="{fill}", color="{line}"];')
+    text = style.bold_head(n.layer.describe())
+    name = _local_name(n, group)
+    if name:
+        text += "<br/>" + small(name)
+    attrs = f'label=<{text}>, fillcolor="{fill}", color="{line}"'
+    if n.role == "shortcut":
+        attrs += ', style="rounded,filled,dashed"'
+    if n.op == "concat":
+        attrs += ", fontsize=10"
+    return f"{nid} [{attrs}];"
+
+
+def _local_name(n: Node, group: Group) -> str:
+    """The module name inside its frame (``conv1`` in ``layer1.0``); unnamed nodes show none."""
+    if not n.name:
+        return ""
+    prefix = group.scope.path + "." if group.scope is not None and group.scope.path else ""
+    return n.name[len(prefix):] if n.name.startswith(prefix) else n.name
+
+
+def _run_node(run: Run) -> str:
+    s = run.scopes[0]
+    fill, line = style.colours("block")
+    args = ", ".join(_value(v) for v in s.args.values())
+    where = f"{run.scopes[0].path} … {run.scopes[-1].path}"
+    label = (f"<b>{html(s.name)}</b>({html(args)})  <font point-size=\"13\"><b>×{len(run.scopes)}</b></font><br/>"
+             + small(f"{where} · {style.count(run.params)} params"))
+    return (f'{quote(run.id)} [label=<{label}>, fillcolor="{fill}", color="{line}", penwidth=1.6, '
+            'margin="0.2,0.08"];')
+
+
+def _outputs(st: Structure, shapes: bool) -> list[str]:
+    g = st.graph
+    out = []
+    fill, line = style.colours("io")
+    for k, (name, nid) in enumerate(g.outputs):
+        oid = f"output:{name}" if name else ("output" if len(g.outputs) == 1 else f"output{k}")
+        label = "<b>output</b>" + (f" {html(name)}" if name else "")
+        out.append(f'  {quote(oid)} [label=<{label}>, style="rounded,filled,bold", fillcolor="{fill}", color="{line}"];')
+        src = st.ids.get(nid)
+        t = g.nodes[nid].out
+        if src is not None:
+            out.append(f"  {quote(src)} -> {quote(oid)}" + (f" [label={quote(' ' + str(t))}]" if shapes and t else "") + ";")
+    return out
+
+
+def _edge_lines(st: Structure, shapes: bool) -> list[str]:
+    out = []
+    for e in st.edges:
+        attrs = []
+        if shapes:
+            attrs.append(f"label={quote(' ' + e.shape)}")
+        if e.shortcut:
+            attrs.append(f'style=dashed, color="{style.SHORTCUT}"')
+        if e.identity:
+            attrs.append("constraint=false")
+        out.append(f"  {quote(e.src)} -> {quote(e.dst)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
+    for n in st.graph.nodes:
+        if n.op in RECURRENT or (n.layer is not None and n.layer.family == "recurrent"):
+            nid = st.ids.get(n.id)
+            if nid is None or not nid == _visible(st, n):
+                continue
+            x = st.graph.nodes[n.inputs[0]].out if n.inputs else None
+            steps = x.shape[0] if x is not None and x.shape else "T"
+            out.append(f'  {quote(nid)} -> {quote(nid)} [label=<<b>×{html(steps)}</b> steps>, '
+                       f'color="{style.colours("recurrent")[1]}", fontcolor="{style.colours("recurrent")[1]}", '
+                       "penwidth=1.4];")
+    return out
+
+
+def _visible(st: Structure, n: Node) -> str | None:
+    """The node's own id when it is drawn by itself (not folded into a run)."""
+    nid = st.ids.get(n.id)
+    return nid if nid is not None and not nid.startswith("run:") else None
+
+
+__all__ = ["to_dot", "shape_str"]

@@ -1,0 +1,326 @@
+"""What a diagram shows, worked out from the typed graph before any DOT is written.
+
+The graph's nodes are grouped into nested *groups* (block instances, labelled constructs and
+``each`` bodies), runs of identical consecutive block instances are folded into one *run*
+item, internal plumbing (``each``'s fold and unfold) is hidden, and every item gets a stable
+id derived from module names, so the same spec always gives the same DOT text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic, SpecError, did_you_mean
+from ..ir import Graph, Node, Scope
+
+#: recurrent kinds are drawn rolled, with a loop marked by the sequence length
+RECURRENT = frozenset({"lstm", "gru", "rnn"})
+#: nodes folded away: ``each`` reshapes are shown as a time-distributed cluster instead
+HIDDEN_ROLES = frozenset({"each_in", "each_out"})
+
+
+@dataclass(eq=False)
+class Run:
+    """Consecutive block instances with the same structure, drawn as one node marked ``×N``."""
+
+    scopes: list[Scope]
+    nodes: list[Node]
+
+    @property
+    def id(self) -> str:
+        return f"run:{self.scopes[0].path}..{self.scopes[-1].path}"
+
+    @property
+    def params(self) -> int:
+        return sum(n.params for n in self.nodes)
+
+    @property
+    def first(self) -> int:
+        return self.nodes[0].id
+
+
+@dataclass(eq=False)
+class Group:
+    """A cluster: a block instance, a labelled construct (``scope``), or an ``each`` body."""
+
+    key: str
+    kind: str  # "block", "label", "repeat", "each" or "network"
+    scope: Scope | None = None
+    steps: object = None  # an ``each`` body's sequence length
+    items: list = field(default_factory=list)  # Node or Run, in graph order
+    groups: list["Group"] = field(default_factory=list)
+    params: int = 0
+
+    @property
+    def first(self) -> int:
+        firsts = [i.id if isinstance(i, Node) else i.first for i in self.items] + [g.first for g in self.groups]
+        return min(firsts)
+
+    def children(self) -> list:
+        """Items and subgroups interleaved in graph order, so the layout follows the data."""
+        keyed = [(i.id if isinstance(i, Node) else i.first, 0, i) for i in self.items]
+        keyed += [(g.first, 1, g) for g in self.groups]
+        return [c for _, _, c in sorted(keyed, key=lambda t: (t[0], t[1]))]
+
+
+@dataclass
+class Edge:
+    src: str
+    dst: str
+    shape: str
+    shortcut: bool = False  # part of a residual's shortcut: drawn to the side
+    identity: bool = False  # an identity shortcut: it must not pull the layout
+
+
+@dataclass
+class Structure:
+    """Everything the DOT writer needs: the group tree, visible items and their edges."""
+
+    graph: Graph
+    root: Group
+    ids: dict[int, str]  # visible node -> item id (a run's id for a folded node)
+    edges: list[Edge]
+    families: list[str]  # layer families drawn, in first-seen order
+
+
+def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = None) -> Structure:
+    """Group, fold and connect ``graph``'s nodes. ``expand`` is ``"all"``, or block names and
+    module paths whose runs are drawn instance by instance; an unknown name is a
+    :class:`SpecError` with a did-you-mean."""
+    expand = _expand_set(graph, expand)
+    members = _members(graph)
+    runs = _runs(graph, graph.root, members, expand)
+    folded = {n.id: run for run in runs for n in run.nodes}
+
+    ids = _stable_ids(graph)
+    rep: dict[int, str | None] = {}
+    for n in graph.nodes:
+        if n.role in HIDDEN_ROLES:
+            rep[n.id] = rep.get(n.inputs[0]) if n.inputs else None
+        elif n.id in folded:
+            rep[n.id] = folded[n.id].id
+        else:
+            rep[n.id] = ids[n.id]
+
+    root = _group_tree(graph, folded, ids)
+    edges = _edges(graph, rep)
+    families = []
+    for n in graph.nodes:
+        fam = n.layer.family if n.layer is not None else "other"
+        if n.role not in HIDDEN_ROLES and n.id not in folded and fam not in families:
+            families.append(fam)
+    if runs and "block" not in families:
+        families.append("block")
+    return Structure(graph, root, {n.id: rep[n.id] for n in graph.nodes if rep[n.id]}, edges, families)
+
+
+# -- stable ids ---------------------------------------------------------------------------------
+def _stable_ids(graph: Graph) -> dict[int, str]:
+    """Module names where there are any; otherwise scope path, kind and a count in the scope
+    (``layer1.0/add0``), or the input's name. Never Python object identities."""
+    ids: dict[int, str] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for n in graph.nodes:
+        if n.op == "input":
+            ids[n.id] = f"input:{n.layer.args.name}"
+        elif n.name:
+            ids[n.id] = n.name
+        else:
+            key = (n.scope.path, n.op)
+            k = counts.get(key, 0)
+            counts[key] = k + 1
+            ids[n.id] = f"{n.scope.path}/{n.op}{k}"
+    return ids
+
+
+# -- block runs ----------------------------------------------------------------------------------
+def _members(graph: Graph) -> dict[Scope, list[Node]]:
+    """Every scope's nodes, its descendants' included, in graph order."""
+    out: dict[Scope, list[Node]] = {}
+    for n in graph.nodes:
+        for s in n.scope.ancestors():
+            out.setdefault(s, []).append(n)
+    return out
+
+
+def _signature(scope: Scope, nodes: list[Node]) -> tuple:
+    """Two instances with equal signatures draw identically: same layers, wiring and shapes."""
+    index = {n.id: k for k, n in enumerate(nodes)}
+    prefix = len(scope.path) + 1
+    return tuple(
+        (n.layer.describe() if n.layer else n.op, n.role, str(n.out), (n.name or "")[prefix:],
+         tuple(index.get(i, -1) for i in n.inputs))
+        for n in nodes
+    )
+
+
+def _follows(prev: list[Node], nxt: list[Node]) -> bool:
+    """``nxt`` reads only the value ``prev`` ends with: the two are chained back to back."""
+    inside = {n.id for n in nxt}
+    outside = {i for n in nxt for i in n.inputs if i not in inside}
+    return outside == {prev[-1].id}
+
+
+def _expanded(run_scopes: list[Scope], expand) -> bool:
+    if expand == "all":
+        return True
+    if run_scopes[0].name in expand:
+        return True
+    for s in run_scopes:
+        for e in expand:
+            if s.path == e or s.path.startswith(e + ".") or e.startswith(s.path + "."):
+                return True
+    return False
+
+
+def _runs(graph: Graph, scope: Scope, members, expand) -> list[Run]:
+    out: list[Run] = []
+    current: list[Scope] = []
+    sig = None
+
+    def close():
+        if len(current) >= 2 and not _expanded(current, expand):
+            out.append(Run(list(current), [n for s in current for n in members[s]]))
+        else:
+            for s in current:
+                out.extend(_runs(graph, s, members, expand))
+
+    for child in scope.children:
+        if child not in members:
+            continue  # a scope whose body elaborated to nothing
+        s = _signature(child, members[child]) if child.kind == "block" else None
+        if (s is not None and current and s == sig and current[-1].name == child.name
+                and _follows(members[current[-1]], members[child])):
+            current.append(child)
+            continue
+        close()
+        current, sig = ([child], s) if s is not None else ([], None)
+        if s is None:
+            out.extend(_runs(graph, child, members, expand))
+    close()
+    return out
+
+
+def _expand_set(graph: Graph, expand):
+    if expand is None:
+        return frozenset()
+    if isinstance(expand, str):
+        expand = [expand]
+    expand = list(expand)
+    if "all" in expand:
+        return "all"
+    known_blocks, known_paths = set(), set()
+
+    def walk(s: Scope):
+        if s.kind == "block":
+            known_blocks.add(s.name)
+        if s.path:
+            known_paths.add(s.path)
+        for c in s.children:
+            walk(c)
+
+    walk(graph.root)
+    for e in expand:
+        if e not in known_blocks and e not in known_paths:
+            choices = sorted(known_blocks) + sorted(known_paths)
+            raise SpecError([Diagnostic(
+                "error",
+                f"nothing to expand named `{e}`: give `all`, a block name "
+                f"({', '.join(sorted(known_blocks)) or 'this network uses none'}) or a module path",
+                hint=did_you_mean(e, choices),
+            )])
+    return frozenset(expand)
+
+
+# -- groups --------------------------------------------------------------------------------------
+def _each_regions(graph: Graph) -> list[tuple[Node, Node]]:
+    """(fold, unfold) pairs of every ``each``; the body is the nodes between them."""
+    stack, out = [], []
+    for n in graph.nodes:
+        if n.role == "each_in":
+            stack.append(n)
+        elif n.role == "each_out" and stack:
+            out.append((stack.pop(), n))
+    return out
+
+
+def _group_tree(graph: Graph, folded: dict[int, Run], ids: dict[int, str]) -> Group:
+    regions = sorted(_each_regions(graph), key=lambda r: r[0].id)
+    root = Group("", "network", graph.root)
+    groups: dict[tuple, Group] = {(): root}
+
+    def path_of(n: Node, upto: Scope | None = None) -> list[tuple]:
+        chain = [s for s in reversed(n.scope.ancestors()) if s.parent is not None]
+        if upto is not None:
+            chain = chain[: chain.index(upto) + 1] if upto in chain else []
+        keys: list[tuple] = [("scope", s) for s in chain]
+        for fold, unfold in regions:  # outer regions first: they start earlier
+            if fold.id < n.id < unfold.id:
+                at = fold.scope
+                if at.parent is None:
+                    pos = 0
+                elif ("scope", at) in keys:
+                    pos = keys.index(("scope", at)) + 1
+                else:
+                    continue
+                while pos < len(keys) and keys[pos][0] == "each":
+                    pos += 1
+                keys.insert(pos, ("each", fold))
+        return keys
+
+    def group_at(keys: list[tuple]) -> Group:
+        for depth in range(1, len(keys) + 1):
+            k = tuple(keys[:depth])
+            if k not in groups:
+                kind, obj = keys[depth - 1]
+                if kind == "each":
+                    source = graph.nodes[obj.inputs[0]].out
+                    g = Group(f"each:{ids[obj.id]}", "each", steps=source.shape[0] if source else None)
+                else:
+                    g = Group(obj.path, obj.kind, obj)
+                groups[k] = g
+                groups[k[:-1]].groups.append(g)
+        return groups[tuple(keys)]
+
+    placed_runs = set()
+    for n in graph.nodes:
+        if n.role in HIDDEN_ROLES:
+            continue
+        run = folded.get(n.id)
+        if run is not None:
+            if run.id in placed_runs:
+                continue
+            placed_runs.add(run.id)
+            keys = path_of(n, run.scopes[0].parent)
+            group_at(keys).items.append(run)
+        else:
+            group_at(path_of(n)).items.append(n)
+    _sum_params(root)
+    return root
+
+
+def _sum_params(g: Group) -> int:
+    g.params = sum(i.params for i in g.items) + sum(_sum_params(c) for c in g.groups)
+    return g.params
+
+
+# -- edges ---------------------------------------------------------------------------------------
+def _edges(graph: Graph, rep: dict[int, str | None]) -> list[Edge]:
+    edges, seen = [], set()
+    for n in graph.nodes:
+        dst = rep[n.id]
+        if n.role in HIDDEN_ROLES or dst is None:
+            continue
+        for k, i in enumerate(n.inputs):
+            src = rep[i]
+            if src is None or src == dst:
+                continue
+            source = graph.nodes[i]
+            shape = str(source.out) if source.out is not None else "?"
+            side = n.role == "shortcut" or (n.role == "residual" and k == 1)
+            identity = n.role == "residual" and k == 1 and source.role != "shortcut"
+            key = (src, dst, shape)
+            if key not in seen:
+                seen.add(key)
+                edges.append(Edge(src, dst, shape, side, identity))
+    return edges
