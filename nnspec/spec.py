@@ -120,6 +120,26 @@ class Spec:
         except (SpecError, RenderError):
             return None
 
+    def to_source(self, network: str | None = None, **params) -> str:
+        """Standalone PyTorch source of a network (see :mod:`nnspec.codegen`); needs no torch."""
+        from .codegen import to_source
+
+        graph = self.checked_graph(network, **params)
+        return self._located(lambda: to_source(graph, self.path))
+
+    def build(self, network: str | None = None, **params):
+        """The live ``nn.Module`` of a network: the class :meth:`to_source` writes, instantiated."""
+        from .builder import build
+
+        graph = self.checked_graph(network, **params)
+        return self._located(lambda: build(graph, self.path))
+
+    def _located(self, fn):
+        try:
+            return fn()
+        except SpecError as e:
+            raise SpecError(e.diagnostics, self.sources) from None
+
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
     seen, out = set(), []

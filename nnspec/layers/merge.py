@@ -48,7 +48,12 @@ class Add(Layer):
         return xs[0].with_shape(shape)
 
     def torch_forward(self, module, xs, types, lengths=None):
-        return f" {self.symbol} ".join(xs)
+        # Broadcasting aligns trailing dimensions; a lower-rank input gets singleton dimensions
+        # after the batch, so that its batch dimension meets the others' batch dimension.
+        rank = max(len(t.shape) for t in types)
+        return f" {self.symbol} ".join(
+            x if len(t.shape) == rank else f"{x}[:{', None' * (rank - len(t.shape))}]" for x, t in zip(xs, types)
+        )
 
     def describe(self) -> str:
         return self.symbol

@@ -1,0 +1,50 @@
+"""`nnspec compile`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import click
+
+from ..cli import fail, load_spec, network_option, parse_sets, set_option
+from ..diagnostics import SpecError
+
+
+@click.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_option
+@set_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="PATH",
+              help="Write the Python module here (default: print it).")
+def command(file, network, sets, output):
+    """Compile FILE to one standalone PyTorch module (needs only torch to run)."""
+    try:
+        spec = load_spec(file)
+        source = spec.to_source(network, **parse_sets(sets))
+    except SpecError as e:
+        fail(e)
+    if output is None:
+        click.echo(source, nl=False)
+        return
+    try:
+        write_atomic(output, source)
+    except OSError as e:
+        click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {output}", err=True)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".nnspec-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
