@@ -7,7 +7,6 @@ can point at the exact token.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .diagnostics import Span
 
@@ -28,14 +27,14 @@ class Ref:
 @dataclass
 class BinOp:
     op: str  # + - * / // %
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     span: Span
 
 
 @dataclass
 class Neg:
-    operand: "Expr"
+    operand: Expr
     span: Span
 
 
@@ -53,12 +52,12 @@ class Bool:
 
 @dataclass
 class ListV:
-    items: list["Value"]
+    items: list[Value]
     span: Span
 
 
-Expr = Union[Num, Ref, BinOp, Neg]
-Value = Union[Num, Ref, BinOp, Neg, Str, Bool, ListV]
+Expr = Num | Ref | BinOp | Neg
+Value = Num | Ref | BinOp | Neg | Str | Bool | ListV
 
 
 # -- chains and items -----------------------------------------------------------
@@ -76,7 +75,7 @@ class Call:
 
     name: str
     args: list[Arg] | None  # None: no parentheses
-    branches: list["Body"] | None
+    branches: list[Body] | None
     span: Span
     name_span: Span
 
@@ -84,20 +83,20 @@ class Call:
 @dataclass
 class Repeat:
     count: Expr
-    body: "Body"
+    body: Body
     span: Span
 
 
 @dataclass
 class Residual:
-    body: "Body"
-    shortcut: Union["Body", str, None]  # None: identity, "auto", or an explicit body
+    body: Body
+    shortcut: Body | str | None  # None: identity, "auto", or an explicit body
     span: Span
 
 
 @dataclass
 class Each:
-    body: "Body"
+    body: Body
     span: Span
 
 
@@ -107,7 +106,7 @@ class Expect:
     span: Span
 
 
-Atom = Union[Call, Repeat, Residual, Each, Expect]
+Atom = Call | Repeat | Residual | Each | Expect
 
 
 @dataclass
@@ -164,7 +163,7 @@ class TrainSection:
     span: Span
 
 
-Stmt = Union[Input, Let, Output, Chain, TrainSection]
+Stmt = Input | Let | Output | Chain | TrainSection
 
 
 @dataclass

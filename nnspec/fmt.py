@@ -101,9 +101,9 @@ class _Source:
 
 
 # -- leaf printing -------------------------------------------------------------------------------
-def number(v: int | float) -> str:
+def number(v: float) -> str:
     """The shortest text that reads back as the same number: ``1e-05`` prints as ``1e-5``."""
-    if isinstance(v, bool) or isinstance(v, int):
+    if isinstance(v, int):
         return str(v)
     text = repr(float(v))
     if "e" in text:
