@@ -1,0 +1,226 @@
+"""Reference figures for the zoo: parameter-shape fixtures, and outputs checked against the
+reference implementations (torchvision for the convnets, Keras applications for Xception).
+
+The references are not dependencies of nnspec. Run this script with a separate interpreter
+that has them, plus nnspec's own requirements, e.g.::
+
+    python3 -m venv ../tvenv
+    ../tvenv/bin/pip install torch torchvision keras lark pydantic click rich
+    ../tvenv/bin/python tools/zoo_reference.py            # writes tests/fixtures/zoo/<spec>.json
+    ../tvenv/bin/python tools/zoo_reference.py --verify   # max |ours - reference| per network
+
+A fixture lists the reference's ``state_dict`` (parameters and buffers) in order, as
+``[name, shape]`` pairs. Keras weights are listed in Keras' layer order with PyTorch's layouts
+(a conv kernel ``[out, in, kh, kw]``, a dense kernel ``[out, in]``); Keras keeps no count of
+batches seen, so its fixture has no ``num_batches_tracked``.
+
+``--verify`` builds each spec with nnspec, copies the reference's weights into it by order
+(after giving the batch-norm statistics random values, so that they matter), runs both on the
+same random input in eval mode and prints the largest absolute difference of the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "zoo"
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Reference:
+    """One zoo network: its spec, how to build the reference, and where it comes from."""
+
+    spec: str
+    source: str  # the call that builds the reference, for the fixture's record
+    build: Callable  # () -> reference model
+    tensors: Callable  # model -> [(name, torch tensor in PyTorch layout)] in order
+    forward: Callable  # (model, x [N, C, H, W]) -> logits
+
+
+def torchvision_model(factory: str, **kwargs) -> Callable:
+    def build():
+        import torchvision
+
+        return getattr(torchvision.models, factory)(**kwargs)
+
+    return build
+
+
+def torch_tensors(model) -> list:
+    return list(model.state_dict().items())
+
+
+def torch_forward(model, x):
+    return model(x)
+
+
+def keras_xception():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    if keras.backend.backend() != "torch":
+        raise SystemExit("Keras must run on its torch backend here: set KERAS_BACKEND=torch")
+    # No top activation: compare logits, as the spec returns them.
+    return keras.applications.Xception(weights=None, classifier_activation=None)
+
+
+def keras_layout(name: str, w):
+    """A Keras weight in PyTorch's layout: kernels [kh, kw, in, out] -> [out, in, kh, kw]."""
+    if w.dim() == 4:
+        # depthwise kernels are [kh, kw, in, 1]; PyTorch's grouped conv wants [in, 1, kh, kw]
+        return w.permute(2, 3, 0, 1) if name.endswith("depthwise_kernel") else w.permute(3, 2, 0, 1)
+    if w.dim() == 2:
+        return w.t()
+    return w
+
+
+def keras_tensors(model) -> list:
+    import keras
+    import torch
+
+    return [(w.path, keras_layout(w.path, torch.as_tensor(keras.ops.convert_to_numpy(w)))) for w in model.weights]
+
+
+def keras_forward(model, x):
+    import keras
+    import torch
+
+    y = model(x.permute(0, 2, 3, 1), training=False)  # Keras convnets are channels-last
+    return torch.as_tensor(keras.ops.convert_to_numpy(y))
+
+
+def keras_randomise_statistics(model, gen) -> None:
+    import torch
+
+    for w in model.weights:
+        if w.path.endswith(("moving_mean", "moving_variance")):
+            value = torch.rand(tuple(w.shape), generator=gen) + (0.5 if w.path.endswith("variance") else -0.5)
+            w.assign(value.numpy())
+
+
+ZOO = {
+    "alexnet": Reference("alexnet.nn", "torchvision.models.alexnet()", torchvision_model("alexnet"),
+                         torch_tensors, torch_forward),
+    "vgg16": Reference("vgg16.nn", "torchvision.models.vgg16()", torchvision_model("vgg16"),
+                       torch_tensors, torch_forward),
+    "googlenet": Reference("googlenet.nn", "torchvision.models.GoogLeNet(aux_logits=False, init_weights=False)",
+                           torchvision_model("GoogLeNet", aux_logits=False, init_weights=False),
+                           torch_tensors, torch_forward),
+    "resnet50": Reference("resnet50.nn", "torchvision.models.resnet50()", torchvision_model("resnet50"),
+                          torch_tensors, torch_forward),
+    "resnet152": Reference("resnet152.nn", "torchvision.models.resnet152()", torchvision_model("resnet152"),
+                           torch_tensors, torch_forward),
+    "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
+                          keras_tensors, keras_forward),
+}
+
+
+def versions(source: str) -> dict:
+    """torch's version and that of the library the reference comes from."""
+    import torch
+
+    library = source.split(".")[0]
+    return {"torch": torch.__version__, library: __import__(library).__version__}
+
+
+def write_fixture(key: str) -> Path:
+    ref = ZOO[key]
+    model = ref.build()
+    tensors = [[name, list(t.shape)] for name, t in ref.tensors(model)]
+    record = {
+        "spec": ref.spec,
+        "reference": ref.source,
+        "versions": versions(ref.source),
+        "tensors": tensors,
+    }
+    # One tensor per line, so that a change reads well in a diff.
+    lines = ",\n    ".join(json.dumps(t) for t in tensors)
+    head = json.dumps({k: v for k, v in record.items() if k != "tensors"}, indent=2)[:-2]
+    text = f'{head},\n  "tensors": [\n    {lines}\n  ]\n}}\n'
+    assert json.loads(text) == record
+    path = FIXTURES / f"{key}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as fh:
+        fh.write(text)
+    os.chmod(fh.name, 0o644)
+    os.replace(fh.name, path)
+    return path
+
+
+def copy_by_order(ours, theirs: list) -> int:
+    """Copy reference tensors into our module in order; every shape must agree. A reference
+    that keeps no batch counters (Keras) is matched against our tensors without them."""
+    import torch
+
+    counters = any(name.endswith("num_batches_tracked") for name, _ in theirs)
+    mine = [(n, t) for n, t in ours.state_dict().items() if counters or not n.endswith("num_batches_tracked")]
+    if len(mine) != len(theirs):
+        raise SystemExit(f"{len(mine)} tensors in ours, {len(theirs)} in the reference")
+    with torch.no_grad():
+        for (name, dst), (ref_name, src) in zip(mine, theirs):
+            if tuple(dst.shape) != tuple(src.shape):
+                raise SystemExit(f"{name} {tuple(dst.shape)} does not fit {ref_name} {tuple(src.shape)}")
+            dst.copy_(src)
+    return len(mine)
+
+
+def verify(key: str, seed: int = 0) -> tuple[float, float]:
+    """The largest absolute difference between our outputs and the reference's, and the
+    largest absolute reference output (for scale)."""
+    import torch
+
+    import nnspec
+
+    ref = ZOO[key]
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = ref.build()
+    if key == "xception":
+        keras_randomise_statistics(model, gen)
+    else:
+        model.eval()
+        for name, t in model.state_dict().items():
+            if name.endswith("running_mean"):
+                t.copy_(torch.rand(t.shape, generator=gen) - 0.5)
+            elif name.endswith("running_var"):
+                t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
+    spec = nnspec.load(ROOT / "specs" / ref.spec)
+    graph = spec.checked_graph()
+    ours = spec.build()
+    ours.eval()
+    copy_by_order(ours, ref.tensors(model))
+    shape = graph.nodes[graph.inputs[0]].out.shape
+    x = torch.randn((2, *shape), generator=gen)
+    with torch.no_grad():
+        want = ref.forward(model, x)
+        got = ours(x)
+    if got.shape != want.shape:
+        raise SystemExit(f"{key}: output {tuple(got.shape)}, reference {tuple(want.shape)}")
+    return (got - want).abs().max().item(), want.abs().max().item()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("networks", nargs="*", choices=[[], *ZOO], default=[], metavar="NETWORK",
+                        help=f"some of {', '.join(ZOO)} (default: all)")
+    parser.add_argument("--verify", action="store_true", help="compare outputs instead of writing fixtures")
+    args = parser.parse_args(argv)
+    for key in args.networks or list(ZOO):
+        if args.verify:
+            diff, scale = verify(key)
+            print(f"{key:10s} max |ours - reference| = {diff:.3g}  (outputs up to {scale:.3g})", flush=True)
+        else:
+            print(f"wrote {write_fixture(key).relative_to(ROOT)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
