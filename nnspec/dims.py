@@ -22,7 +22,7 @@ Dim = Union[int, "Sym"]
 class _FloorDiv:
     """An opaque atom ``num // den`` (or ``-(-num // den)`` for ceil) that could not be simplified."""
 
-    __slots__ = ("num", "den", "ceil", "_key")
+    __slots__ = ("_key", "ceil", "den", "num")
 
     def __init__(self, num: Sym, den: int, ceil: bool = False):
         self.num, self.den, self.ceil = num, den, ceil
@@ -41,7 +41,11 @@ class _FloorDiv:
         inner = self.num._str()
         if not self.num.is_atom():
             inner = f"({inner})"
-        return f"ceil({self.num._str()} / {self.den})" if self.ceil else f"{inner} // {self.den}"
+        return f"ceil({inner} / {self.den})" if self.ceil else f"{inner} // {self.den}"
+
+    def value(self, env: dict[str, int]) -> int:
+        num = self.num.value(env)
+        return -(-num // self.den) if self.ceil else num // self.den
 
 
 def _atom_key(atom) -> tuple:
@@ -136,6 +140,15 @@ class Sym:
             return Sym({m: c // den for m, c in self.terms.items()})._fold()
         return None
 
+    def value(self, env: dict[str, int]) -> int:
+        """The size for given values of the symbols (``KeyError`` names a missing one)."""
+        total = 0
+        for mono, c in self.terms.items():
+            for atom in mono:
+                c *= env[atom] if isinstance(atom, str) else atom.value(env)
+            total += c
+        return total
+
     # -- comparison and printing ---------------------------------------------
     def __eq__(self, other):
         if isinstance(other, int):
@@ -189,6 +202,15 @@ def floordiv(a: Dim, b: int) -> Dim:
 
 def ceildiv(a: Dim, b: int) -> Dim:
     return -(-a // b) if isinstance(a, int) else a.ceildiv(b)
+
+
+def evaluate(d: Dim, env: dict[str, int]) -> int:
+    """The concrete size of ``d`` when each symbol takes its value from ``env``.
+
+    >>> evaluate((Sym.symbol("L") - 3) // 2 + 1, {"L": 10})
+    4
+    """
+    return d if isinstance(d, int) else d.value(env)
 
 
 def to_json(d: Dim):

@@ -7,6 +7,7 @@ PyTorch's, so that inferred shapes equal the shapes of the real modules.
 
 from __future__ import annotations
 
+import math
 from functools import reduce
 from operator import mul
 
@@ -57,8 +58,48 @@ def same_padding(kernel: int, dilation: int) -> int:
 
 
 def transposed_out(size: Dim, kernel: int, stride: int, padding: int, output_padding: int, dilation: int = 1) -> Dim:
-    """Output length of a transposed convolution, PyTorch's formula."""
-    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    """Output length of a transposed convolution, PyTorch's formula.
+
+    ``(size - 1)*stride - 2*padding + dilation*(kernel - 1) + output_padding + 1``; the
+    padding may not eat the whole output.
+    """
+    out = (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    if isinstance(out, int) and out <= 0:
+        raise ShapeError(f"the padding ({padding}) leaves no output from an input of length {size}", arg="padding")
+    return out
+
+
+def scaled(size: Dim, scale: float) -> Dim:
+    """Length after resizing by ``scale``: ``floor(size * scale)``, as PyTorch's ``Upsample``.
+
+    A symbolic length can only be scaled by a whole number, or the result has no closed form.
+    """
+    if isinstance(scale, float) and scale.is_integer():
+        scale = int(scale)
+    if isinstance(scale, int):
+        return size * scale
+    if not isinstance(size, int):
+        raise ShapeError(
+            f"scaling the length `{size}`, which varies between batches, by {scale} has no exact size",
+            hint="use a whole-number scale",
+            arg="scale",
+        )
+    out = math.floor(size * scale)
+    if out <= 0:
+        raise ShapeError(f"scaling a length of {size} by {scale} leaves nothing", arg="scale")
+    return out
+
+
+def adaptive_reads(size: Dim, out: int) -> Dim:
+    """Input elements read by an adaptive pool from ``size`` down to ``out`` along one dimension.
+
+    PyTorch's window ``i`` spans ``floor(i*size/out)`` to ``ceil((i+1)*size/out)``; windows overlap
+    when ``out`` does not divide ``size``. A symbolic length counts each element once (exact when
+    ``out`` divides it).
+    """
+    if not isinstance(size, int):
+        return size
+    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
 
 
 def product(dims) -> Dim:
@@ -70,6 +111,12 @@ def normalise_dim(dim: int, rank: int, name: str = "dim") -> int:
     if not -rank <= dim < rank:
         raise ShapeError(f"`{name}={dim}` is out of range for an input with {rank} dimensions", arg=name)
     return dim % rank
+
+
+def drop_dim(shape: tuple, dim: int, name: str = "dim") -> tuple:
+    """``shape`` without the (possibly negative) dimension ``dim``."""
+    d = normalise_dim(dim, len(shape), name)
+    return shape[:d] + shape[d + 1 :]
 
 
 def broadcast(a: tuple, b: tuple) -> tuple:

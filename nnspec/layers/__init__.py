@@ -1,6 +1,20 @@
 """The layer catalogue. Importing this package registers every kind in :data:`REGISTRY`."""
 
-from . import activation, conv, dense, internal, merge, norm, pool, reshape  # noqa: F401  (registers the kinds)
+from . import (  # noqa: F401  (importing registers the kinds)
+    activation,
+    conv,
+    dense,
+    dropout,
+    embedding,
+    internal,
+    merge,
+    norm,
+    pool,
+    recurrent,
+    reduce,
+    reshape,
+    upsample,
+)
 from .base import Layer, TensorType
 
 REGISTRY = Layer.registry

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .base import ArgsModel, Int, Layer, Number, TensorType
 from .pyfmt import call
 

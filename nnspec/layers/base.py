@@ -44,7 +44,7 @@ class TensorType:
     masked: bool = False
     pad: int | None = None
 
-    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> "TensorType":
+    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> TensorType:
         """The same kind of value with a new shape; ``dtype`` changes the element type.
 
         A mask survives while the leading (time) dimension does, unless ``keep_mask`` says
@@ -85,7 +85,7 @@ class Layer:
     takes_int: ClassVar[bool] = False
     #: created by the elaborator, never called by name in a spec
     internal: ClassVar[bool] = False
-    registry: ClassVar[dict[str, type["Layer"]]] = {}
+    registry: ClassVar[dict[str, type[Layer]]] = {}
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -97,7 +97,7 @@ class Layer:
 
     # -- arguments -------------------------------------------------------------------
     @classmethod
-    def bind(cls, positional: list, keywords: dict[str, object]) -> "Layer":
+    def bind(cls, positional: list, keywords: dict[str, object]) -> Layer:
         """Validate arguments given by position then keyword; raise :class:`ArgError`."""
         fields = list(cls.Args.model_fields)
         if len(positional) > len(fields):

@@ -1,23 +1,33 @@
-"""Normalisation: ``batchnorm`` (BatchNorm1d/2d/3d by rank)."""
+"""Normalisation: ``batchnorm`` (BatchNorm1d/2d/3d by rank), ``layernorm``, ``groupnorm``, ``lrn``."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ..dims import shape_str
 from ..shapes import ShapeError, product
-from .base import ArgsModel, Layer, Number, TensorType, need_concrete
+from .base import ArgsModel, Int, Layer, Number, TensorType, need_concrete
 from .pyfmt import call
+
+_CHANNELS = "normalisation over channels needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
+
+
+def _eps(value, default: float = 1e-5):
+    """The ``eps`` keyword, left out at PyTorch's default."""
+    return float(value) if value != default else None
 
 
 class BatchNormArgs(ArgsModel):
-    eps: Number = 1e-5
-    momentum: Number = 0.1
+    eps: Number = Field(1e-5, gt=0)
+    momentum: Number = Field(0.1, ge=0, le=1)
 
 
 class BatchNorm(Layer):
     """Batch normalisation over the channel dimension: ``[C, ...] -> [C, ...]``.
 
-    Parameters: a scale and a shift per channel (``2·C``); the running mean and variance are
-    buffers. Example: ``batchnorm`` on ``[64, 56, 56]`` has 128 parameters.
+    Parameters: a scale and a shift per channel (``2·C``); the running mean and variance and
+    the count of batches seen are buffers. Example: ``batchnorm`` on ``[64, 56, 56]`` has 128
+    parameters and 129 buffer elements.
     """
 
     kind = "batchnorm"
@@ -45,6 +55,119 @@ class BatchNorm(Layer):
         return call(
             f"nn.BatchNorm{rank}d",
             x.shape[0],
-            eps=float(a.eps) if a.eps != 1e-5 else None,
+            eps=_eps(a.eps),
             momentum=float(a.momentum) if a.momentum != 0.1 else None,
         )
+
+
+class LayerNormArgs(ArgsModel):
+    eps: Number = Field(1e-5, gt=0)
+
+
+class LayerNorm(Layer):
+    """Normalises each position over the last dimension, with a learned scale and shift.
+
+    ``[..., F] -> [..., F]``, ``2·F`` parameters. Example: ``layernorm`` on ``[T, 512]`` has
+    1,024 parameters.
+    """
+
+    kind = "layernorm"
+    family = "norm"
+    Args = LayerNormArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        if not x.shape:
+            raise ShapeError("`layernorm` needs at least one dimension to normalise")
+        need_concrete(x.shape[-1], "the last dimension of `layernorm`")
+        return x
+
+    def param_count(self, x: TensorType) -> int:
+        return 2 * x.shape[-1]
+
+    def macs(self, x, y):
+        return product(x.shape)
+
+    def torch_module(self, x: TensorType) -> str:
+        return call("nn.LayerNorm", x.shape[-1], eps=_eps(self.args.eps))
+
+
+class GroupNormArgs(ArgsModel):
+    groups: Int = Field(gt=0)
+    eps: Number = Field(1e-5, gt=0)
+
+
+class GroupNorm(Layer):
+    """Normalises groups of channels over their channels and positions: ``[C, ...] -> [C, ...]``.
+
+    ``groups`` must divide ``C``; a scale and a shift per channel (``2·C`` parameters).
+    Example: ``groupnorm(32)`` on ``[256, 14, 14]`` has 512 parameters.
+    """
+
+    kind = "groupnorm"
+    family = "norm"
+    Args = GroupNormArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        if len(x.shape) < 1:
+            raise ShapeError(f"`groupnorm` needs a [C, ...] input, got {shape_str(x.shape)}", hint=_CHANNELS)
+        c = need_concrete(x.shape[0], "the channel dimension of `groupnorm`")
+        if c % self.args.groups:
+            raise ShapeError(
+                f"`groups={self.args.groups}` must divide the {c} channels of the input {shape_str(x.shape)}",
+                arg="groups",
+                hint=f"divisors of {c}: {', '.join(str(d) for d in range(1, c + 1) if c % d == 0)}" if c <= 4096 else None,
+            )
+        return x
+
+    def param_count(self, x: TensorType) -> int:
+        return 2 * x.shape[0]
+
+    def macs(self, x, y):
+        return product(x.shape)
+
+    def torch_module(self, x: TensorType) -> str:
+        return call("nn.GroupNorm", self.args.groups, x.shape[0], eps=_eps(self.args.eps))
+
+    def describe(self) -> str:
+        return f"groupnorm {self.args.groups}"
+
+
+class LRNArgs(ArgsModel):
+    size: Int = Field(gt=0)
+    alpha: Number = 1e-4
+    beta: Number = 0.75
+    k: Number = 1
+
+
+class LRN(Layer):
+    """Local response normalisation across ``size`` neighbouring channels (AlexNet's).
+
+    ``[C, L]``, ``[C, H, W]`` or ``[C, D, H, W]`` -> the same shape; no parameters.
+    Example: ``lrn(5, alpha=1e-4, beta=0.75, k=2)``.
+    """
+
+    kind = "lrn"
+    family = "norm"
+    Args = LRNArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        if len(x.shape) < 2:
+            # PyTorch's local_response_norm needs a batch, channels and at least one position
+            raise ShapeError(f"`lrn` needs a [C, ...] input with positions, got {shape_str(x.shape)}", hint=_CHANNELS)
+        return x
+
+    def macs(self, x, y):
+        return product(x.shape) * self.args.size
+
+    def torch_module(self, x: TensorType) -> str:
+        a = self.args
+        return call(
+            "nn.LocalResponseNorm",
+            a.size,
+            alpha=float(a.alpha) if a.alpha != 1e-4 else None,
+            beta=float(a.beta) if a.beta != 0.75 else None,
+            k=float(a.k) if a.k != 1 else None,
+        )
+
+    def describe(self) -> str:
+        return f"lrn {self.args.size}"

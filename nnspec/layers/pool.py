@@ -1,13 +1,16 @@
-"""Pooling: ``maxpool`` and ``avgpool`` (MaxPool/AvgPool 1d/2d/3d chosen by the input's rank)."""
+"""Pooling: windowed (``maxpool``, ``avgpool``), adaptive (``adaptiveavgpool``,
+``adaptivemaxpool``) and global (``globalavgpool``, ``globalmaxpool``), 1-, 2- or 3-d by rank."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from ..shapes import ShapeError, expand, product, window_out
+from ..shapes import ShapeError, adaptive_reads, expand, product, window_out
 from .base import ArgsModel, Bool, IntOrList, Layer, TensorType, need_rank
-from .conv import positive
+from .conv import non_negative, positive
 from .pyfmt import call, times
+
+_CHANNELS_FIRST = "pooling needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
 
 
 class PoolArgs(ArgsModel):
@@ -31,9 +34,10 @@ class MaxPool(Layer):
 
     def check_args(self):
         positive(self, "kernel", *(["stride"] if self.args.stride is not None else []))
+        non_negative(self, "padding")
 
     def infer(self, x: TensorType) -> TensorType:
-        need_rank(x, {2, 3, 4}, f"`{self.kind}`")
+        need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
         a, n = self.args, len(x.shape) - 1
         k = expand(a.kernel, n, "kernel")
         s = expand(a.stride if a.stride is not None else a.kernel, n, "stride")
@@ -41,7 +45,7 @@ class MaxPool(Layer):
         if any(pi * 2 > ki for pi, ki in zip(p, k)):
             raise ShapeError(f"`padding` must be at most half the kernel ({times(a.kernel, n)}), got {a.padding}", arg="padding")
         out = [window_out(size, ki, si, pi, 1, a.ceil) for size, ki, si, pi in zip(x.shape[1:], k, s, p)]
-        return x.with_shape((x.shape[0], *out))
+        return x.with_shape((x.shape[0], *out), keep_mask=False)
 
     def macs(self, x, y):
         return product(y.shape) * product(expand(self.args.kernel, len(x.shape) - 1, "kernel"))
@@ -58,13 +62,96 @@ class MaxPool(Layer):
 
     def describe(self) -> str:
         a = self.args
-        text = f"{self.kind} {times(a.kernel)}"
         stride = a.stride if a.stride is not None else a.kernel
-        return text + (f" /{stride}" if stride != 1 else "")
+        text = f"{self.kind} {times(a.kernel)}"
+        return text + (f" /{stride if isinstance(stride, int) else times(stride)}" if stride != 1 else "")
 
 
 class AvgPool(MaxPool):
-    """Mean over sliding windows: ``[C, H, W] -> [C, H', W']``. Example: ``avgpool(2)``."""
+    """Mean over sliding windows: ``[C, H, W] -> [C, H', W']``. Example: ``avgpool(2)``.
+
+    Padding counts as zeros in the mean, as in PyTorch's default.
+    """
 
     kind = "avgpool"
     torch_name = "AvgPool"
+
+
+class AdaptiveArgs(ArgsModel):
+    size: IntOrList
+
+
+class AdaptiveAvgPool(Layer):
+    """Mean over windows chosen to give a fixed output size: ``[C, ...] -> [C, size...]``.
+
+    Any input size (symbolic too) works; windows overlap when ``size`` does not divide it, as in
+    PyTorch. Example: ``adaptiveavgpool(7)`` on ``[512, 13, 17]`` gives ``[512, 7, 7]``;
+    ``adaptiveavgpool([1, 4])`` on ``[64, H, W]`` gives ``[64, 1, 4]``.
+    """
+
+    kind = "adaptiveavgpool"
+    family = "pool"
+    Args = AdaptiveArgs
+    torch_name = "AdaptiveAvgPool"
+
+    def check_args(self):
+        positive(self, "size")
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
+        return x.with_shape((x.shape[0], *expand(self.args.size, len(x.shape) - 1, "size")), keep_mask=False)
+
+    def macs(self, x, y):
+        # one operation per input element read; overlapping windows read some twice
+        per_dim = [adaptive_reads(d, o) for d, o in zip(x.shape[1:], y.shape[1:])]
+        return x.shape[0] * product(per_dim)
+
+    def torch_module(self, x: TensorType) -> str:
+        return call(f"nn.{self.torch_name}{len(x.shape) - 1}d", self.args.size)
+
+    def describe(self) -> str:
+        return f"{self.kind} {times(self.args.size)}"
+
+
+class AdaptiveMaxPool(AdaptiveAvgPool):
+    """Maximum over windows chosen to give a fixed output size: ``[C, ...] -> [C, size...]``.
+
+    Example: ``adaptivemaxpool(1)`` on ``[256, 6, 6]`` gives ``[256, 1, 1]``.
+    """
+
+    kind = "adaptivemaxpool"
+    torch_name = "AdaptiveMaxPool"
+
+
+class GlobalAvgPool(Layer):
+    """Mean over all spatial positions: ``[C, L]``, ``[C, H, W]`` or ``[C, D, H, W] -> [C]``.
+
+    The same as ``adaptiveavgpool(1) -> flatten``, written as one reduction. Example: ResNet's
+    ``globalavgpool`` on ``[2048, 7, 7]`` gives ``[2048]``.
+    """
+
+    kind = "globalavgpool"
+    family = "pool"
+    reduction = "mean"
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
+        return x.with_shape((x.shape[0],), keep_mask=False)
+
+    def macs(self, x, y):
+        return product(x.shape)
+
+    def torch_forward(self, module, xs, types, lengths=None):
+        dims = tuple(range(2, len(types[0].shape) + 1))
+        return f"{xs[0]}.{self.reduction}({dims[0] if len(dims) == 1 else dims})"
+
+    def describe(self) -> str:
+        return self.kind
+
+
+class GlobalMaxPool(GlobalAvgPool):
+    """Maximum over all spatial positions: ``[C, ...] -> [C]``. Example: ``globalmaxpool``."""
+
+    kind = "globalmaxpool"
+    reduction = "amax"
+

@@ -1,0 +1,177 @@
+"""Recurrent layers: ``lstm``, ``gru`` and ``rnn`` (PyTorch's, batch first)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..dims import shape_str
+from ..shapes import ShapeError
+from .base import (
+    ArgError,
+    ArgsModel,
+    Bool,
+    Int,
+    Layer,
+    Number,
+    TensorType,
+    need_concrete,
+)
+from .pyfmt import call
+
+# Emitted once at the top of generated code; the generated file imports only torch.
+RECURRENT_RUNTIME = '''\
+def recurrent(rnn, x, lengths=None, final=False):
+    """Run a batch-first recurrent module over x [B, T, F].
+
+    With lengths (each sequence's true length) the padding is skipped: the sequences are
+    packed, so a sequence's final state is its state at its own last token. Returns the
+    outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
+    (forward then backward).
+    """
+    steps = x.shape[1]
+    if lengths is not None:
+        x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, state = rnn(x)
+    if final:
+        h = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h, c)
+        dirs = 2 if rnn.bidirectional else 1
+        return h[-dirs:].transpose(0, 1).flatten(1)
+    if lengths is not None:
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
+    return out
+'''
+
+
+class RecurrentArgs(ArgsModel):
+    hidden: Int = Field(gt=0)
+    layers: Int = Field(1, gt=0)
+    bidirectional: Bool = False
+    dropout: Number = Field(0, ge=0, le=1)
+    output: Literal["sequence", "final"] = "sequence"
+
+
+class LSTM(Layer):
+    """Long short-term memory over a sequence: ``[T, F] -> [T, hidden·dirs]``.
+
+    With ``output=final``: ``[T, F] -> [hidden·dirs]``, the last layer's state after each
+    sequence's last real step (forward and backward states concatenated when
+    ``bidirectional``). Padded input (an ``int`` input with ``pad=``) is packed, so padding is
+    skipped. ``dropout`` applies between stacked layers. Example: ``lstm(128)`` on ``[T, 64]``
+    gives ``[T, 128]`` and 4·128·(64 + 128) + 8·128 = 99,328 parameters.
+    """
+
+    kind = "lstm"
+    family = "recurrent"
+    Args = RecurrentArgs
+    torch_name: ClassVar[str] = "LSTM"
+    gates: ClassVar[int] = 4
+    runtime = RECURRENT_RUNTIME
+
+    def check_args(self):
+        if self.args.dropout and self.args.layers == 1:
+            raise ArgError(
+                f"`dropout` acts between stacked layers, so it does nothing with `layers=1` (got dropout={self.args.dropout})",
+                arg="dropout",
+                hint="give `layers=2` or more, or put a `dropout` layer after this one",
+            )
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.args.bidirectional else 1
+
+    def infer(self, x: TensorType) -> TensorType:
+        if len(x.shape) != 2:
+            raise ShapeError(
+                f"`{self.kind}` needs a sequence [T, F], got {shape_str(x.shape)}",
+                hint="for a sequence of images, extract features per step with `each { ... }` first"
+                if len(x.shape) > 2
+                else "a recurrent layer needs a time dimension and a feature dimension",
+            )
+        need_concrete(x.shape[1], f"the feature dimension of `{self.kind}`")
+        width = self.args.hidden * self.directions
+        if self.args.output == "final":
+            return x.with_shape((width,), keep_mask=False)
+        return x.with_shape((x.shape[0], width), keep_mask=True)
+
+    def layer_inputs(self, x: TensorType) -> list[int]:
+        """The input width of each stacked layer: the features, then the previous layer's output."""
+        return [x.shape[1]] + [self.args.hidden * self.directions] * (self.args.layers - 1)
+
+    def param_count(self, x: TensorType) -> int:
+        h, g = self.args.hidden, self.gates
+        # per layer and direction: input and recurrent weights, and PyTorch's two bias vectors
+        return self.directions * sum(g * h * (f + h) + 2 * g * h for f in self.layer_inputs(x))
+
+    def macs(self, x: TensorType, y: TensorType):
+        h, g = self.args.hidden, self.gates
+        return x.shape[0] * self.directions * sum(g * h * (f + h) for f in self.layer_inputs(x))
+
+    def torch_keywords(self) -> dict:
+        return {}
+
+    def torch_module(self, x: TensorType) -> str:
+        a = self.args
+        return call(
+            f"nn.{self.torch_name}",
+            x.shape[1],
+            a.hidden,
+            num_layers=a.layers if a.layers != 1 else None,
+            **self.torch_keywords(),
+            batch_first=True,
+            dropout=float(a.dropout) if a.dropout else None,
+            bidirectional=True if a.bidirectional else None,
+        )
+
+    def torch_forward(self, module, xs, types, lengths=None):
+        packed = lengths is not None and types[0].masked
+        if self.args.output == "sequence" and not packed:
+            return f"{module}({xs[0]})[0]"
+        args = [module, xs[0]] + ([lengths] if packed else []) + (["final=True"] if self.args.output == "final" else [])
+        return f"recurrent({', '.join(args)})"
+
+    def describe(self) -> str:
+        a = self.args
+        text = f"{self.kind} {a.hidden}"
+        if a.layers != 1:
+            text += f" ×{a.layers}"
+        if a.bidirectional:
+            text += " bi"
+        if a.output == "final":
+            text += " final"
+        return text
+
+
+class GRU(LSTM):
+    """Gated recurrent unit over a sequence: ``[T, F] -> [T, hidden·dirs]`` (or
+    ``[hidden·dirs]`` with ``output=final``), as ``lstm`` with three gates.
+
+    Example: ``gru(64, bidirectional=true)`` on ``[T, 32]`` gives ``[T, 128]`` and
+    2·(3·64·(32 + 64) + 6·64) = 37,632 parameters.
+    """
+
+    kind = "gru"
+    torch_name = "GRU"
+    gates = 3
+
+
+class RNNArgs(RecurrentArgs):
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+
+
+class RNN(LSTM):
+    """Elman recurrent layer, ``h' = nonlinearity(W x + U h + b)``: ``[T, F] -> [T, hidden·dirs]``
+    (or ``[hidden·dirs]`` with ``output=final``), as ``lstm`` with one gate.
+
+    Example: ``rnn(32, nonlinearity=relu)`` on ``[T, 8]`` gives ``[T, 32]`` and
+    32·(8 + 32) + 2·32 = 1,344 parameters.
+    """
+
+    kind = "rnn"
+    torch_name = "RNN"
+    gates = 1
+    Args = RNNArgs
+
+    def torch_keywords(self) -> dict:
+        return {"nonlinearity": "relu"} if self.args.nonlinearity == "relu" else {}

@@ -1,0 +1,409 @@
+"""The layer registry as a test matrix: every kind's shape rule, parameter and buffer counts
+against the real PyTorch module built from its own generated constructor and forward source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+import torch
+
+from nnspec.dims import Sym, evaluate
+from nnspec.layers import REGISTRY, TensorType, user_kinds
+from nnspec.layers.base import ArgError
+from nnspec.shapes import ShapeError
+
+
+@dataclass
+class Case:
+    kind: str
+    args: tuple = ()
+    kw: dict = field(default_factory=dict)
+    shape: tuple = (3, 8, 8)  # strings are symbols
+    dtype: str = "float"
+    pad: int | None = None
+    sizes: dict = field(default_factory=lambda: {"T": 7, "L": 11, "H": 9, "W": 10})
+
+    def __str__(self):
+        args = ", ".join([str(a) for a in self.args] + [f"{k}={v}" for k, v in self.kw.items()])
+        dims = ", ".join(str(d) for d in self.shape)
+        return f"{self.kind}({args}) on [{dims}]" + (f" int pad={self.pad}" if self.pad is not None else "")
+
+    def input_type(self) -> TensorType:
+        shape = tuple(Sym.symbol(d) if isinstance(d, str) else d for d in self.shape)
+        return TensorType(shape, self.dtype, masked=self.pad is not None, pad=self.pad)
+
+
+CASES = [
+    Case("conv", (4, 3)),
+    Case("conv", (4, 3), {"stride": 2, "padding": 1, "bias": False}),
+    Case("conv", (6, [3, 1]), {"padding": "same", "dilation": 2, "groups": 3}),
+    Case("conv", (4, 3), {"padding": "valid"}),
+    Case("conv", (5, 3), {"stride": 2}, (2, "L")),
+    Case("conv", (2, [1, 3, 3]), {"padding": [0, 1, 1]}, (3, 4, 6, 6)),
+    Case("conv", (4, 3), {"stride": 2, "padding": 1}, (3, "H", "W")),
+    Case("sepconv", (8, 3)),
+    Case("sepconv", (8, 3), {"stride": 2, "padding": 1, "bias": True}),
+    Case("sepconv", (8, 3), {"padding": "same", "dilation": 2}, (3, "L")),
+    Case("sepconv", (4, 3), {}, (2, 5, 6, 7)),
+    Case("deconv", (4, 2), {"stride": 2}),
+    Case("deconv", (4, 3), {"stride": 2, "padding": 1, "output_padding": 1, "bias": False}),
+    Case("deconv", (4, 4), {"stride": 2, "padding": 1}, (3, "L")),
+    Case("deconv", (2, [2, 3, 3]), {"stride": [1, 2, 2]}, (3, 3, 4, 4)),
+    Case("maxpool", (2,)),
+    Case("maxpool", (3,), {"stride": 2, "padding": 1, "ceil": True}, (3, 9, 10)),
+    Case("maxpool", (3,), {"stride": 2, "ceil": True}, (3, "L")),
+    Case("avgpool", (2,), {}, (3, 5, 6, 7)),
+    Case("avgpool", ([2, 3],), {"stride": 1, "padding": [1, 1]}),
+    Case("adaptiveavgpool", (3,)),
+    Case("adaptiveavgpool", ([1, 4],), {}, (3, "H", "W")),
+    Case("adaptivemaxpool", (5,), {}, (3, "L")),
+    Case("adaptivemaxpool", ([2, 2, 2],), {}, (2, 5, 6, 7)),
+    Case("globalavgpool"),
+    Case("globalavgpool", (), {}, (4, "L")),
+    Case("globalmaxpool", (), {}, (2, 3, 4, 5)),
+    Case("upsample", (2,)),
+    Case("upsample", (1.5,), {"mode": "linear"}),
+    Case("upsample", ([2, 3],), {"mode": "bicubic"}),
+    Case("upsample", (2,), {"mode": "linear"}, (3, "L")),
+    Case("upsample", (2.0,), {"mode": "trilinear"}, (2, 3, 4, 5)),
+    Case("dense", (5,), {}, (7,)),
+    Case("dense", (5,), {"bias": False}, ("T", 7)),
+    Case("flatten"),
+    Case("flatten", (), {}, ("T", 4)),
+    Case("reshape", ([4, -1],), {}, (2, 4, 6)),
+    Case("reshape", (["T", 2, 3],), {}, ("T", 6)),
+    Case("permute", ([1, 0],), {}, ("T", 5)),
+    Case("permute", ([2, 0, 1],)),
+    Case("embedding", (50, 8), {}, ("T",), "int"),
+    Case("embedding", (50, 8), {}, ("T",), "int", pad=0),
+    Case("embedding", (30, 4), {}, (3, 5), "int"),
+    Case("lstm", (6,), {}, ("T", 5)),
+    Case("lstm", (6,), {"layers": 2, "bidirectional": True, "dropout": 0.1}, ("T", 5)),
+    Case("lstm", (6,), {"output": "final", "bidirectional": True}, (9, 5)),
+    Case("lstm", (6,), {"output": "final", "layers": 3}, ("T", 5), pad=0),
+    Case("lstm", (6,), {"bidirectional": True}, ("T", 5), pad=0),
+    Case("gru", (4,), {"layers": 2}, ("T", 3)),
+    Case("gru", (4,), {"output": "final", "bidirectional": True}, ("T", 3), pad=0),
+    Case("rnn", (4,), {"nonlinearity": "relu", "bidirectional": True}, (6, 3)),
+    Case("rnn", (4,), {"output": "final", "layers": 2}, ("T", 3), pad=0),
+    Case("batchnorm"),
+    Case("batchnorm", (), {"eps": 1e-3, "momentum": 0.01}, (5,)),
+    Case("batchnorm", (), {}, (4, "L")),
+    Case("batchnorm", (), {}, (2, 3, 4, 5)),
+    Case("layernorm", (), {}, ("T", 6)),
+    Case("layernorm", (), {"eps": 1e-6}),
+    Case("groupnorm", (3,), {}, (6, 4, 4)),
+    Case("groupnorm", (2,), {"eps": 1e-3}, (4, "L")),
+    Case("lrn", (2,)),
+    Case("lrn", (5,), {"alpha": 2e-4, "beta": 0.5, "k": 2}, (6, "L")),
+    Case("dropout"),
+    Case("dropout", (0.2,), {}, ("T", 5)),
+    *[Case(k) for k in ("relu", "relu6", "elu", "gelu", "silu", "sigmoid", "tanh", "identity")],
+    Case("identity", (), {}, ("T",), "int"),
+    Case("leakyrelu", (0.2,)),
+    Case("softmax", (), {}, ("T", 5)),
+    Case("softmax", (), {"dim": 0}, ("T", 5)),
+    Case("logsoftmax", (), {"dim": 1}),
+    Case("last", (), {}, ("T", 5)),
+    Case("last", (), {}, ("T", 5), pad=0),
+    Case("last", (), {}, (4, 3, 2)),
+    Case("mean", (0,), {}, ("T", 5)),
+    Case("mean", (0,), {}, ("T", 5), pad=0),
+    Case("mean", (-1,)),
+    Case("max", (0,), {}, ("T", 5), pad=0),
+    Case("max", (1,), {}, ("T", 5)),
+    Case("concat"),
+    Case("add"),
+    Case("mul"),
+]
+
+
+def test_every_kind_has_a_case():
+    missing = set(user_kinds()) - {c.kind for c in CASES}
+    assert not missing, f"kinds without a test case: {sorted(missing)}"
+
+
+def namespace(layer) -> dict:
+    ns = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    exec(layer.runtime, ns)
+    return ns
+
+
+def make_batch(case: Case, layer, x: TensorType):
+    """A random batch of 2 with the case's symbol sizes; padded int batches come with lengths."""
+    shape = (2, *(evaluate(d, case.sizes) for d in x.shape))
+    if case.dtype != "int":
+        batch = torch.randn(shape)
+    else:
+        vocab = getattr(layer.args, "vocab", 10)
+        batch = torch.randint(1, vocab, shape)
+    lengths = None
+    if case.pad is not None:
+        lengths = torch.tensor([shape[1], shape[1] - 3])
+        if case.dtype == "int":
+            batch[1, shape[1] - 3 :] = case.pad
+        else:
+            batch[1, shape[1] - 3 :] = 0.0
+    return batch, lengths
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_layer_matches_pytorch(case: Case):
+    torch.manual_seed(0)
+    layer = REGISTRY[case.kind].bind(list(case.args), dict(case.kw))
+    x = case.input_type()
+    n_inputs = 2 if layer.merges else 1
+    y = layer.infer_many([x] * n_inputs) if layer.merges else layer.infer(x)
+    ns = namespace(layer)
+    source = layer.torch_module(x)
+    module = eval(source, ns) if source else None
+    ns["m"] = module
+    batch, lengths = make_batch(case, layer, x)
+    ns.update(x0=batch, x1=batch.clone(), lengths=lengths)
+    expr = layer.torch_forward("m" if module is not None else None, ["x0", "x1"][:n_inputs], [x] * n_inputs,
+                               "lengths" if lengths is not None else None)
+    with torch.no_grad():
+        out = eval(expr, ns)
+    assert tuple(out.shape) == (2, *(evaluate(d, case.sizes) for d in y.shape))
+    params = sum(p.numel() for p in module.parameters()) if module is not None else 0
+    buffers = sum(b.numel() for b in module.buffers()) if module is not None else 0
+    assert layer.param_count(x) == params
+    assert getattr(layer, "buffer_count", lambda x: 0)(x) == buffers
+    assert isinstance(layer.describe(), str) and layer.describe().startswith(case.kind if case.kind not in ("add", "mul") else "")
+
+
+# -- exact figures ---------------------------------------------------------------------------
+
+
+def infer(kind, *args, shape=(3, 8, 8), dtype="float", pad=None, **kw):
+    layer = REGISTRY[kind].bind(list(args), kw)
+    x = TensorType(tuple(Sym.symbol(d) if isinstance(d, str) else d for d in shape), dtype, pad is not None, pad)
+    return layer, x, layer.infer(x)
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, shape, out, params",
+    [
+        ("conv", (64, 3), {"padding": 1}, (3, 32, 32), "[64, 32, 32]", 1792),
+        ("conv", (8, 3), {"stride": 2}, (3, "L"), "[8, (L - 3) // 2 + 1]", 80),
+        ("sepconv", (128, 3), {"padding": 1}, (64, 56, 56), "[128, 56, 56]", 64 * 9 + 64 * 128),
+        ("sepconv", (728, 3), {"padding": 1, "bias": True}, (256, 19, 19), "[728, 19, 19]", 256 * 9 + 256 * 728 + 728),
+        ("deconv", (64, 2), {"stride": 2}, (128, 28, 28), "[64, 56, 56]", 32832),
+        ("deconv", (4, 3), {"stride": 2}, (3, "L"), "[4, 2*L + 1]", 3 * 4 * 3 + 4),
+        ("adaptiveavgpool", (7,), {}, (512, 13, 17), "[512, 7, 7]", 0),
+        ("globalavgpool", (), {}, (2048, "H", "W"), "[2048]", 0),
+        ("upsample", (2,), {}, (64, "H", 28), "[64, 2*H, 56]", 0),
+        ("upsample", (1.5,), {"mode": "linear"}, (2, 7), "[2, 10]", 0),
+        ("embedding", (20000, 128), {"dtype": "int"}, ("T",), "[T, 128]", 2_560_000),
+        ("lstm", (128,), {}, ("T", 64), "[T, 128]", 99_328),
+        ("lstm", (256,), {"layers": 2, "bidirectional": True, "output": "final"}, ("T", 300), "[512]",
+         2 * (4 * 256 * (300 + 256) + 8 * 256) + 2 * (4 * 256 * (512 + 256) + 8 * 256)),
+        ("gru", (64,), {"bidirectional": True}, ("T", 32), "[T, 128]", 37_632),
+        ("rnn", (32,), {"nonlinearity": "relu"}, ("T", 8), "[T, 32]", 1344),
+        ("layernorm", (), {}, ("T", 512), "[T, 512]", 1024),
+        ("groupnorm", (32,), {}, (256, 14, 14), "[256, 14, 14]", 512),
+        ("batchnorm", (), {}, (64, 56, 56), "[64, 56, 56]", 128),
+        ("last", (), {}, ("T", 32), "[32]", 0),
+        ("mean", (0,), {}, ("T", 32), "[32]", 0),
+        ("max", (-1,), {}, (16, "L"), "[16]", 0),
+    ],
+)
+def test_exact_shapes_and_params(kind, args, kw, shape, out, params):
+    kw = dict(kw)
+    layer, x, y = infer(kind, *args, shape=shape, dtype=kw.pop("dtype", "float"), **kw)
+    assert str(y) == out
+    assert layer.param_count(x) == params
+
+
+def test_batchnorm_buffers():
+    layer, x, _ = infer("batchnorm", shape=(64, 56, 56))
+    assert layer.buffer_count(x) == 129
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, label",
+    [
+        ("conv", (64, 3), {"stride": 2}, "conv 64 3×3 /2"),
+        ("conv", (32, [1, 7]), {}, "conv 32 1×7"),
+        ("sepconv", (128, 3), {}, "sepconv 128 3×3"),
+        ("deconv", (64, 2), {"stride": 2}, "deconv 64 2×2 /2"),
+        ("maxpool", (3,), {"stride": 2}, "maxpool 3×3 /2"),
+        ("adaptiveavgpool", ([6, 6],), {}, "adaptiveavgpool 6×6"),
+        ("upsample", (2,), {"mode": "linear"}, "upsample ×2 linear"),
+        ("embedding", (1000, 64), {}, "embedding 1000→64"),
+        ("lstm", (128,), {"layers": 2, "bidirectional": True}, "lstm 128 ×2 bi"),
+        ("gru", (64,), {"output": "final"}, "gru 64 final"),
+        ("groupnorm", (32,), {}, "groupnorm 32"),
+        ("dropout", (0.3,), {}, "dropout 0.3"),
+        ("mean", (0,), {}, "mean dim 0"),
+    ],
+)
+def test_describe(kind, args, kw, label):
+    assert REGISTRY[kind].bind(list(args), kw).describe() == label
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, source",
+    [
+        ("sepconv", (8, 3), {"stride": 2},
+         "nn.Sequential(nn.Conv2d(4, 4, 3, stride=2, groups=4, bias=False), nn.Conv2d(4, 8, 1, bias=False))"),
+        ("embedding", (50, 8), {}, "nn.Embedding(50, 8, padding_idx=0)"),
+        ("lstm", (6,), {"layers": 2, "dropout": 0.5, "bidirectional": True},
+         "nn.LSTM(4, 6, num_layers=2, batch_first=True, dropout=0.5, bidirectional=True)"),
+        ("rnn", (6,), {"nonlinearity": "relu"}, "nn.RNN(4, 6, nonlinearity='relu', batch_first=True)"),
+        ("upsample", (2,), {"mode": "linear"}, "nn.Upsample(scale_factor=2.0, mode='bilinear')"),
+        ("deconv", (2, 3), {"stride": 2, "output_padding": 1}, "nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1)"),
+    ],
+)
+def test_generated_constructor(kind, args, kw, source):
+    shape = ("T", 4) if kind in ("lstm", "rnn") else ("T",) if kind == "embedding" else (4, 8, 8)
+    layer, x, _ = infer(kind, *args, shape=shape, dtype="int" if kind == "embedding" else "float",
+                        pad=0 if kind == "embedding" else None, **kw)
+    assert layer.torch_module(x) == source
+
+
+def test_sepconv_parameter_order_is_depthwise_then_pointwise():
+    layer, x, _ = infer("sepconv", 8, 3, shape=(4, 8, 8), bias=True)
+    module = eval(layer.torch_module(x), namespace(layer))
+    assert [(n, tuple(p.shape)) for n, p in module.named_parameters()] == [
+        ("0.weight", (4, 1, 3, 3)),
+        ("1.weight", (8, 4, 1, 1)),
+        ("1.bias", (8,)),
+    ]
+
+
+# -- padded sequences: the real last step, not the padding ---------------------------------
+
+
+def run(kind, *args, shape=("T", 3), lengths=(6, 3), **kw):
+    """Run a layer on a padded batch; return it with the output of each sequence run alone."""
+    torch.manual_seed(1)
+    layer, x, _ = infer(kind, *args, shape=shape, pad=0, **kw)
+    ns = namespace(layer)
+    source = layer.torch_module(x)
+    ns["m"] = eval(source, ns) if source else None
+    steps = max(lengths)
+    batch = torch.randn(len(lengths), steps, shape[1])
+    for i, n in enumerate(lengths):
+        batch[i, n:] = 0.0
+    ns.update(x=batch, lengths=torch.tensor(lengths))
+    masked_expr = layer.torch_forward("m", ["x"], [x], "lengths")
+    plain_expr = layer.torch_forward("m", ["x"], [TensorType(x.shape)], None)
+    with torch.no_grad():
+        together = eval(masked_expr, ns)
+        alone = []
+        for i, n in enumerate(lengths):
+            ns["x"] = batch[i : i + 1, :n]
+            alone.append(eval(plain_expr, ns)[0])
+    return together, alone
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_final_skips_padding(kind, bidirectional):
+    together, alone = run(kind, 5, layers=2, bidirectional=bidirectional, output="final")
+    for i, y in enumerate(alone):
+        torch.testing.assert_close(together[i], y)
+
+
+def test_recurrent_sequence_keeps_length_and_zeroes_padding():
+    together, alone = run("lstm", 4, bidirectional=True)
+    assert together.shape == (2, 6, 8)
+    torch.testing.assert_close(together[1, :3], alone[1])
+    assert torch.all(together[1, 3:] == 0)
+
+
+@pytest.mark.parametrize("kind, args", [("last", ()), ("mean", (0,)), ("max", (0,))])
+def test_reductions_over_time_skip_padding(kind, args):
+    together, alone = run(kind, *args)
+    for i, y in enumerate(alone):
+        torch.testing.assert_close(together[i], y)
+
+
+# -- errors: the constraint and the value received ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, message",
+    [
+        ("conv", (0, 3), {}, "`out` must be greater than 0, got 0"),
+        ("conv", (8, 3), {"padding": -1}, "`padding` must be zero or more, got -1"),
+        ("conv", (8, 3), {"padding": "full"}, "`padding` of `conv` must be an integer, a list of integers or `same` or `valid`, got full"),
+        ("sepconv", (8, 3), {"groups": 2}, "`sepconv` has no argument `groups`; its arguments are out, kernel, stride, padding, dilation, bias"),
+        ("deconv", (8, 0), {}, "`kernel` must be positive, got 0"),
+        ("adaptiveavgpool", ([2, 0],), {}, "`size` must be positive, got [2, 0]"),
+        ("upsample", (0,), {}, "`scale` must be positive, got 0"),
+        ("upsample", (2,), {"mode": "area"}, "`mode` of `upsample` must be `nearest` or `linear` or `bilinear` or `bicubic` or `trilinear`, got area"),
+        ("embedding", (100,), {}, "`embedding` needs the argument `dim`"),
+        ("lstm", (64,), {"dropout": 0.2}, "`dropout` acts between stacked layers, so it does nothing with `layers=1` (got dropout=0.2)"),
+        ("lstm", (64,), {"output": "last"}, "`output` of `lstm` must be `sequence` or `final`, got last"),
+        ("rnn", (8,), {"nonlinearity": "sigmoid"}, "`nonlinearity` of `rnn` must be `tanh` or `relu`, got sigmoid"),
+        ("gru", (8,), {"layers": 0}, "`layers` must be greater than 0, got 0"),
+        ("groupnorm", (0,), {}, "`groups` must be greater than 0, got 0"),
+        ("dropout", (1.5,), {}, "`p` must be at most 1, got 1.5"),
+        ("batchnorm", (), {"eps": 0}, "`eps` must be greater than 0, got 0"),
+        ("mean", (), {}, "`mean` needs the argument `dim`"),
+    ],
+)
+def test_argument_errors(kind, args, kw, message):
+    with pytest.raises(ArgError) as e:
+        REGISTRY[kind].bind(list(args), kw)
+    assert e.value.message == message
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, shape, dtype, pad, message, arg",
+    [
+        ("conv", (8, 3), {}, ("T", 8, 8), "float", None,
+         "the input channels of `conv` must be a known size, but it is `T`, which varies between batches", None),
+        ("conv", (8, 3), {"stride": 2, "padding": "same"}, (3, 8, 8), "float", None,
+         "`padding=same` needs stride 1 (as in PyTorch)", "padding"),
+        ("sepconv", (8, 5), {}, (3, 4, 4), "float", None,
+         "the window (5 with dilation 1) is larger than the padded input (4)", "kernel"),
+        ("deconv", (8, 3), {"stride": 2, "output_padding": 2}, (3, 8, 8), "float", None,
+         "`output_padding` must be smaller than the stride (2), got 2", "output_padding"),
+        ("deconv", (8, 1), {"padding": 1}, (3, 1, 1), "float", None,
+         "the padding (1) leaves no output from an input of length 1", "padding"),
+        ("adaptivemaxpool", ([2, 2],), {}, (3, 8), "float", None,
+         "`size` has 2 entries but the input has 1 spatial dimensions", "size"),
+        ("globalavgpool", (), {}, (64,), "float", None, "`globalavgpool` needs a 2-d or 3-d or 4-d input, got [64]", None),
+        ("upsample", (1.5,), {}, (3, "L"), "float", None,
+         "scaling the length `L`, which varies between batches, by 1.5 has no exact size", "scale"),
+        ("upsample", (2,), {"mode": "bilinear"}, (3, 8), "float", None,
+         "`mode=bilinear` works on 2 spatial dimensions, but the input [3, 8] has 1", "mode"),
+        ("embedding", (100, 8), {}, ("T", 16), "float", None,
+         "`embedding` looks up token ids, but its input [T, 16] holds float values", None),
+        ("embedding", (100, 8), {}, ("T",), "int", 100,
+         "the input's padding id 100 is not a token of a vocabulary of 100", "vocab"),
+        ("lstm", (8,), {}, ("T", 3, 32, 32), "float", None, "`lstm` needs a sequence [T, F], got [T, 3, 32, 32]", None),
+        ("gru", (8,), {}, (5, "F"), "float", None,
+         "the feature dimension of `gru` must be a known size, but it is `F`, which varies between batches", None),
+        ("layernorm", (), {}, ("T", "F"), "float", None,
+         "the last dimension of `layernorm` must be a known size, but it is `F`, which varies between batches", None),
+        ("groupnorm", (4,), {}, (6, 8, 8), "float", None,
+         "`groups=4` must divide the 6 channels of the input [6, 8, 8]", "groups"),
+        ("lrn", (3,), {}, (16,), "float", None, "`lrn` needs a [C, ...] input with positions, got [16]", None),
+        ("mean", (2,), {}, ("T", 5), "float", None, "`dim=2` is out of range for an input with 2 dimensions", "dim"),
+        ("last", (), {}, (), "float", None, "`last` needs a sequence [T, ...], got []", None),
+    ],
+)
+def test_shape_errors(kind, args, kw, shape, dtype, pad, message, arg):
+    layer = REGISTRY[kind].bind(list(args), kw)
+    x = TensorType(tuple(Sym.symbol(d) if isinstance(d, str) else d for d in shape), dtype, pad is not None, pad)
+    with pytest.raises(ShapeError) as e:
+        layer.infer(x)
+    assert (e.value.message, e.value.arg) == (message, arg)
+
+
+def test_groupnorm_hint_lists_divisors():
+    with pytest.raises(ShapeError) as e:
+        infer("groupnorm", 4, shape=(6, 8, 8))
+    assert e.value.hint == "divisors of 6: 1, 2, 3, 6"
+
+
+def test_embedding_keeps_the_mask_and_drops_the_pad_id():
+    _, _, y = infer("embedding", 100, 8, shape=("T",), dtype="int", pad=0)
+    assert (y.dtype, y.masked, y.pad) == ("float", True, None)
+    _, _, z = infer("lstm", 4, shape=("T", 8), pad=0, output="final")
+    assert not z.masked
