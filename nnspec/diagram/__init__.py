@@ -4,4 +4,4 @@ Graphviz's ``dot`` (:func:`render`) to SVG, PNG or PDF."""
 from .dot import to_dot
 from .render import RenderError, render, write_atomic
 
-__all__ = ["to_dot", "render", "write_atomic", "RenderError"]
+__all__ = ["RenderError", "render", "to_dot", "write_atomic"]

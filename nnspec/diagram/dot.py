@@ -8,11 +8,10 @@ digraph "N" {
 
 from __future__ import annotations
 
-from ..dims import shape_str
 from ..ir import Graph, Node
 from ..summary import human
 from . import style
-from .structure import RECURRENT, Group, Run, Structure, analyse
+from .structure import RECURRENT, Group, Run, Stack, Structure, analyse
 from .style import FONT, html, quote, small
 
 MERGE_SYMBOLS = {"add": "+", "mul": "×"}
@@ -29,6 +28,7 @@ def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True
     if direction not in ("TB", "LR"):
         raise ValueError(f"direction must be TB or LR, got {direction!r}")
     st = analyse(graph, expand)
+    st.shapes = shapes
     out = [f"digraph {quote(graph.network)} {{"]
     out += _header(st, direction)
     out += _group_body(st, st.root, "  ")
@@ -39,23 +39,23 @@ def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True
 
 
 def _header(st: Structure, direction: str) -> list[str]:
-    g = st.graph
+    font, text, muted = quote(FONT), quote(style.TEXT), quote(style.MUTED)
     return [
-        f"  graph [rankdir={direction}, fontname={quote(FONT)}, fontcolor={quote(style.TEXT)}, "
-        'labelloc=t, labeljust=c, nodesep=0.3, ranksep=0.32, pad=0.3, newrank=true, bgcolor="white", '
-        f"label=<{_title(st)}>];",
-        f"  node [fontname={quote(FONT)}, fontsize=11, fontcolor={quote(style.TEXT)}, shape=box, "
-        'style="rounded,filled", penwidth=1.2, margin="0.14,0.05", height=0.3];',
-        f"  edge [fontname={quote(FONT)}, fontsize=9, fontcolor={quote(style.MUTED)}, color={quote(style.EDGE)}, "
-        "arrowsize=0.6, penwidth=1.0];",
-    ] if g else []
+        (f"  graph [rankdir={direction}, fontname={font}, fontcolor={text}, labelloc=t, labeljust=c, "
+         'nodesep=0.3, ranksep=0.32, pad=0.3, newrank=true, bgcolor="white", '
+         f"label=<{_title(st)}>];"),
+        (f"  node [fontname={font}, fontsize=11, fontcolor={text}, shape=box, "
+         'style="rounded,filled", penwidth=1.2, margin="0.14,0.05", height=0.3];'),
+        (f"  edge [fontname={font}, fontsize=9, fontcolor={muted}, color={quote(style.EDGE)}, "
+         "arrowsize=0.6, penwidth=1.0];"),
+    ]
 
 
 def _title(st: Structure) -> str:
     g = st.graph
     facts = f"{human(g.total_params)} params"
     macs = g.total_macs
-    if macs:
+    if isinstance(macs, int) and macs:  # a count over symbols (T) would crowd the title
         facts += f" · {human(macs)} MACs"
     swatches = "".join(
         f'<td bgcolor="{style.colours(f)[0]}" border="1" color="{style.colours(f)[1]}" style="rounded" width="12"> </td>'
@@ -78,6 +78,8 @@ def _group_body(st: Structure, group: Group, pad: str, frame: Group | None = Non
             out += _cluster(st, child, pad, frame or group)
         elif isinstance(child, Run):
             out.append(pad + _run_node(child))
+        elif isinstance(child, Stack):
+            out.append(pad + _stack_node(child, st.shapes))
         else:
             out.append(pad + _node(st, child, frame or group))
     return out
@@ -100,7 +102,7 @@ def _cluster_label(g: Group) -> str:
     params = small(f"{style.count(g.params)} params") if g.params else ""
     if g.kind == "each":
         steps = f" ×{g.steps}" if g.steps is not None else ""
-        return f"<b>each</b>{html(steps)} {small('time-distributed')}" + (f"  {params}" if params else "")
+        return f"<b>each</b>{html(steps)} {small('time-distributed; shapes per step')}" + (f"  {params}" if params else "")
     s = g.scope
     if g.kind == "block":
         args = ", ".join(_value(v) for v in s.args.values())
@@ -144,7 +146,27 @@ def _local_name(n: Node, group: Group) -> str:
     if not n.name:
         return ""
     prefix = group.scope.path + "." if group.scope is not None and group.scope.path else ""
-    return n.name[len(prefix):] if n.name.startswith(prefix) else n.name
+    return n.name.removeprefix(prefix)
+
+
+def _stack_node(stack: Stack, shapes: bool) -> str:
+    """One box: the block's call and path, then a row per layer in its family's colour, with
+    the shape each layer gives (the edges a frame would have drawn)."""
+    s = stack.scope
+    line = style.CLUSTER["block"]["line"]
+    args = ", ".join(_value(v) for v in s.args.values())
+    span = ' colspan="2"' if shapes else ""
+    rows = [f'<tr><td align="left"{span}><b>{html(s.name)}</b>({html(args)})  '
+            + small(s.path + (f" · {style.count(stack.params)} params" if stack.params else "")) + "</td></tr>"]
+    for n in stack.nodes:
+        fill, edge = style.colours(n.layer.family)
+        cell = f'<td align="left" bgcolor="{fill}" color="{edge}" border="1" style="rounded">{style.bold_head(n.layer.describe())}</td>'
+        if shapes:
+            cell += f'<td align="right">{small(str(n.out) if n.out else "?")}</td>'
+        rows.append(f"<tr>{cell}</tr>")
+    table = (f'<table border="1" cellborder="0" cellspacing="3" cellpadding="3" style="rounded" color="{line}" '
+             f'bgcolor="{style.CLUSTER["block"]["fill"]}">' + "".join(rows) + "</table>")
+    return f"{quote(stack.id)} [label=<{table}>, shape=plain, style=\"\"];"
 
 
 def _run_node(run: Run) -> str:
@@ -186,8 +208,8 @@ def _edge_lines(st: Structure, shapes: bool) -> list[str]:
         out.append(f"  {quote(e.src)} -> {quote(e.dst)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     for n in st.graph.nodes:
         if n.op in RECURRENT or (n.layer is not None and n.layer.family == "recurrent"):
-            nid = st.ids.get(n.id)
-            if nid is None or not nid == _visible(st, n):
+            nid = _visible(st, n)
+            if nid is None:
                 continue
             x = st.graph.nodes[n.inputs[0]].out if n.inputs else None
             steps = x.shape[0] if x is not None and x.shape else "T"
@@ -198,9 +220,6 @@ def _edge_lines(st: Structure, shapes: bool) -> list[str]:
 
 
 def _visible(st: Structure, n: Node) -> str | None:
-    """The node's own id when it is drawn by itself (not folded into a run)."""
+    """The node's own id when it is drawn by itself (not folded into a run or a stack)."""
     nid = st.ids.get(n.id)
-    return nid if nid is not None and not nid.startswith("run:") else None
-
-
-__all__ = ["to_dot", "shape_str"]
+    return nid if nid is not None and not nid.startswith(("run:", "stack:")) else None

@@ -48,7 +48,7 @@ def render(dot_text: str, fmt: str) -> bytes:
     if exe is None:
         raise RenderError("Graphviz's `dot` program is not on the PATH", INSTALL_HINT)
     cmd = [exe, f"-T{fmt}"] + ([f"-Gdpi={PNG_DPI}"] if fmt == "png" else [])
-    proc = subprocess.run(cmd, input=dot_text.encode(), capture_output=True)
+    proc = subprocess.run(cmd, input=dot_text.encode(), capture_output=True, check=False)
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit status {proc.returncode}"
         raise RenderError(f"`dot` failed: {message}")

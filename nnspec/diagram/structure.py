@@ -8,6 +8,7 @@ id derived from module names, so the same spec always gives the same DOT text.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, SpecError, did_you_mean
@@ -40,6 +41,30 @@ class Run:
 
 
 @dataclass(eq=False)
+class Stack:
+    """A small block instance that is a plain chain of layers, drawn as one box listing them."""
+
+    scope: Scope
+    nodes: list[Node]
+
+    @property
+    def id(self) -> str:
+        return f"stack:{self.scope.path}"
+
+    @property
+    def params(self) -> int:
+        return sum(n.params for n in self.nodes)
+
+    @property
+    def first(self) -> int:
+        return self.nodes[0].id
+
+
+#: a chain block of at most this many layers is drawn as a stack rather than a frame
+STACK_MAX = 8
+
+
+@dataclass(eq=False)
 class Group:
     """A cluster: a block instance, a labelled construct (``scope``), or an ``each`` body."""
 
@@ -47,20 +72,24 @@ class Group:
     kind: str  # "block", "label", "repeat", "each" or "network"
     scope: Scope | None = None
     steps: object = None  # an ``each`` body's sequence length
-    items: list = field(default_factory=list)  # Node or Run, in graph order
-    groups: list["Group"] = field(default_factory=list)
+    items: list = field(default_factory=list)  # Node, Run or Stack, in graph order
+    groups: list[Group] = field(default_factory=list)
     params: int = 0
 
     @property
     def first(self) -> int:
-        firsts = [i.id if isinstance(i, Node) else i.first for i in self.items] + [g.first for g in self.groups]
+        firsts = [_first(i) for i in self.items] + [g.first for g in self.groups]
         return min(firsts)
 
     def children(self) -> list:
         """Items and subgroups interleaved in graph order, so the layout follows the data."""
-        keyed = [(i.id if isinstance(i, Node) else i.first, 0, i) for i in self.items]
+        keyed = [(_first(i), 0, i) for i in self.items]
         keyed += [(g.first, 1, g) for g in self.groups]
         return [c for _, _, c in sorted(keyed, key=lambda t: (t[0], t[1]))]
+
+
+def _first(item) -> int:
+    return item.id if isinstance(item, Node) else item.first
 
 
 @dataclass
@@ -81,6 +110,7 @@ class Structure:
     ids: dict[int, str]  # visible node -> item id (a run's id for a folded node)
     edges: list[Edge]
     families: list[str]  # layer families drawn, in first-seen order
+    shapes: bool = True  # tensor shapes are written on edges and stack rows
 
 
 def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = None) -> Structure:
@@ -89,7 +119,8 @@ def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = Non
     :class:`SpecError` with a did-you-mean."""
     expand = _expand_set(graph, expand)
     members = _members(graph)
-    runs = _runs(graph, graph.root, members, expand)
+    uses = _consumers(graph)
+    runs = _fold(graph, graph.root, members, expand, uses)
     folded = {n.id: run for run in runs for n in run.nodes}
 
     ids = _stable_ids(graph)
@@ -103,13 +134,13 @@ def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = Non
             rep[n.id] = ids[n.id]
 
     root = _group_tree(graph, folded, ids)
-    edges = _edges(graph, rep)
+    edges = _edges(graph, rep, uses)
     families = []
     for n in graph.nodes:
         fam = n.layer.family if n.layer is not None else "other"
-        if n.role not in HIDDEN_ROLES and n.id not in folded and fam not in families:
+        if n.role not in HIDDEN_ROLES and not isinstance(folded.get(n.id), Run) and fam not in families:
             families.append(fam)
-    if runs and "block" not in families:
+    if any(isinstance(r, Run) for r in runs) and "block" not in families:
         families.append("block")
     return Structure(graph, root, {n.id: rep[n.id] for n in graph.nodes if rep[n.id]}, edges, families)
 
@@ -173,17 +204,41 @@ def _expanded(run_scopes: list[Scope], expand) -> bool:
     return False
 
 
-def _runs(graph: Graph, scope: Scope, members, expand) -> list[Run]:
-    out: list[Run] = []
+def _consumers(graph: Graph) -> dict[int, int]:
+    count = {n.id: 0 for n in graph.nodes}
+    for n in graph.nodes:
+        for i in n.inputs:
+            count[i] += 1
+    for _, i in graph.outputs:
+        count[i] += 1
+    return count
+
+
+def _is_chain(nodes: list[Node], uses: dict[int, int]) -> bool:
+    """Layers one after another, each read only by the next: a stack draws it without loss."""
+    if not 1 <= len(nodes) <= STACK_MAX or len(nodes[0].inputs) != 1:
+        return False
+    for prev, n in itertools.pairwise(nodes):
+        if n.inputs != [prev.id] or uses[prev.id] != 1:
+            return False
+    return all(n.role is None and n.op not in RECURRENT and n.layer.family != "recurrent" for n in nodes)
+
+
+def _fold(graph: Graph, scope: Scope, members, expand, uses) -> list:
+    """Runs of identical block instances and chain blocks drawn as stacks, outermost first."""
+    out: list = []
     current: list[Scope] = []
     sig = None
 
     def close():
         if len(current) >= 2 and not _expanded(current, expand):
             out.append(Run(list(current), [n for s in current for n in members[s]]))
-        else:
-            for s in current:
-                out.extend(_runs(graph, s, members, expand))
+            return
+        for s in current:
+            if not _expanded([s], expand) and _is_chain(members[s], uses):
+                out.append(Stack(s, members[s]))
+            else:
+                out.extend(_fold(graph, s, members, expand, uses))
 
     for child in scope.children:
         if child not in members:
@@ -196,7 +251,7 @@ def _runs(graph: Graph, scope: Scope, members, expand) -> list[Run]:
         close()
         current, sig = ([child], s) if s is not None else ([], None)
         if s is None:
-            out.extend(_runs(graph, child, members, expand))
+            out.extend(_fold(graph, child, members, expand, uses))
     close()
     return out
 
@@ -244,7 +299,7 @@ def _each_regions(graph: Graph) -> list[tuple[Node, Node]]:
     return out
 
 
-def _group_tree(graph: Graph, folded: dict[int, Run], ids: dict[int, str]) -> Group:
+def _group_tree(graph: Graph, folded: dict, ids: dict[int, str]) -> Group:
     regions = sorted(_each_regions(graph), key=lambda r: r[0].id)
     root = Group("", "network", graph.root)
     groups: dict[tuple, Group] = {(): root}
@@ -291,7 +346,7 @@ def _group_tree(graph: Graph, folded: dict[int, Run], ids: dict[int, str]) -> Gr
             if run.id in placed_runs:
                 continue
             placed_runs.add(run.id)
-            keys = path_of(n, run.scopes[0].parent)
+            keys = path_of(n, (run.scopes[0] if isinstance(run, Run) else run.scope).parent)
             group_at(keys).items.append(run)
         else:
             group_at(path_of(n)).items.append(n)
@@ -305,7 +360,25 @@ def _sum_params(g: Group) -> int:
 
 
 # -- edges ---------------------------------------------------------------------------------------
-def _edges(graph: Graph, rep: dict[int, str | None]) -> list[Edge]:
+def _shortcut_nodes(graph: Graph, uses: dict[int, int]) -> tuple[set[int], set[int]]:
+    """Nodes on residual shortcuts (a projection or an explicit shortcut body) and the
+    residual merges whose shortcut is the identity."""
+    side, identity = set(), set()
+    for n in graph.nodes:
+        if n.role != "residual" or len(n.inputs) != 2:
+            continue
+        short = n.inputs[1]
+        if uses[short] > 1:  # the fork itself: nothing sits on the shortcut
+            identity.add(n.id)
+            continue
+        while uses[short] == 1 and len(graph.nodes[short].inputs) == 1:
+            side.add(short)
+            short = graph.nodes[short].inputs[0]
+    return side, identity
+
+
+def _edges(graph: Graph, rep: dict[int, str | None], uses: dict[int, int]) -> list[Edge]:
+    side, identity = _shortcut_nodes(graph, uses)
     edges, seen = [], set()
     for n in graph.nodes:
         dst = rep[n.id]
@@ -317,10 +390,9 @@ def _edges(graph: Graph, rep: dict[int, str | None]) -> list[Edge]:
                 continue
             source = graph.nodes[i]
             shape = str(source.out) if source.out is not None else "?"
-            side = n.role == "shortcut" or (n.role == "residual" and k == 1)
-            identity = n.role == "residual" and k == 1 and source.role != "shortcut"
+            closes = n.role == "residual" and k == 1
             key = (src, dst, shape)
             if key not in seen:
                 seen.add(key)
-                edges.append(Edge(src, dst, shape, side, identity))
+                edges.append(Edge(src, dst, shape, closes or n.id in side, closes and n.id in identity))
     return edges

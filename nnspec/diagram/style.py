@@ -26,7 +26,8 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "pool": ("#d6f0f0", "#2a8c8c"),
     "merge": ("#ffffff", "#4b5563"),
     "reshape": ("#f1f1f1", "#8a8a8a"),
-    "regularization": ("#f5f0e6", "#9c8a66"),
+    "regularize": ("#f5f0e6", "#9c8a66"),
+    "resize": ("#e0f2f1", "#00796b"),
     "block": ("#e8eaf6", "#3f51b5"),
 }
 SPARE = [("#f3e5f5", "#8e44ad"), ("#e0f2f1", "#00796b"), ("#fbe9e7", "#bf360c"), ("#f9fbe7", "#827717")]
