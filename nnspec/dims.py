@@ -124,8 +124,16 @@ class Sym:
             raise TypeError("symbolic dimensions divide only by a positive integer")
         if den == 1:
             return self
-        if all(c % den == 0 for c in self.terms.values()):
-            return Sym({m: c // den for m, c in self.terms.items()})._fold()
+        const = self.terms.get((), 0)
+        if all(c % den == 0 for m, c in self.terms.items() if m):
+            # every symbolic term divides exactly, so only the constant is rounded
+            whole = Sym({m: c // den for m, c in self.terms.items() if m})
+            return whole + (-(-const // den) if ceil else const // den)
+        if self.is_atom():
+            (atom,) = next(iter(self.terms))
+            if isinstance(atom, _FloorDiv) and atom.ceil == ceil:
+                # floor(floor(x / a) / b) == floor(x / (a*b)) for integer x, and likewise for ceil
+                return atom.num._div(atom.den * den, ceil)
         return Sym({(_FloorDiv(self, den, ceil),): 1})
 
     def __floordiv__(self, den: int) -> Dim:

@@ -47,8 +47,17 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int 
     if not ceil:
         return span // stride + 1
     out = ceildiv(span, stride) + 1
-    if isinstance(out, int) and isinstance(size, int) and (out - 1) * stride >= size + padding:
-        out -= 1
+    if isinstance(size, int):
+        return out - 1 if (out - 1) * stride >= size + padding else out
+    # The rounded-up division overshoots by less than `stride`; the last window can start
+    # past the input only when `stride + padding` exceeds the window, and then whether it
+    # does depends on the size modulo the stride: no single formula covers every size.
+    if stride + padding > dilation * (kernel - 1) + 1:
+        raise ShapeError(
+            f"with `ceil=true`, the output length for `{size}` depends on `{size}` modulo {stride}",
+            hint="give a known size, or use `ceil=false`",
+            arg="ceil",
+        )
     return out
 
 
