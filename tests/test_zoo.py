@@ -1,0 +1,167 @@
+"""The zoo (LANGUAGE.md §11): every spec in specs/ checks cleanly, matches its published
+parameter count, and declares its parameters and buffers in the reference's order and shapes.
+
+The fixtures under tests/fixtures/zoo/ list the reference ``state_dict`` (torchvision; Keras for
+Xception) and are written by tools/zoo_reference.py, which also compares outputs numerically.
+Modules are built on the meta device: shapes only, no memory, no initialisation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import nnspec
+from nnspec.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.nn"))
+FIXTURES = ROOT / "tests" / "fixtures" / "zoo"
+
+# Published parameter counts (LANGUAGE.md §11).
+PUBLISHED = {
+    "alexnet": 61_100_840,
+    "vgg16": 138_357_544,
+    "googlenet": 6_624_904,
+    "xception": 22_855_952,
+    "resnet50": 25_557_032,
+    "resnet152": 60_192_808,
+}
+
+# The lecture networks' counts, worked out by hand (PyTorch's conventions).
+LECTURE = {
+    "xo": 170,  # conv 1->4 3×3: 40; dense 4·4·4 -> 2: 130
+    "fashion_mnist": 421_834,  # conv 320, bn 64, conv 18,496, bn 128, dense 3136->128: 401,536, dense 1,290
+    "sentiment_lstm": 2_692_354,  # embedding 20000×128, lstm 4·(128·128 + 128·128 + 2·128), dense 258
+    "video_lstm": 491_530,  # convs 896 + 18,496 + 73,856, bns 448, lstm 4·(256·128 + 256·256 + 2·256), dense 2,570
+}
+
+# What each spec takes and returns: (input shapes, output shapes), as `summary --json` prints them.
+INTERFACES = {
+    "xo": ([[1, 9, 9]], [[2]]),
+    "fashion_mnist": ([[1, 28, 28]], [[10]]),
+    "sentiment_lstm": ([["T"]], [[2]]),
+    "video_lstm": ([["T", 3, 64, 64]], [[10]]),
+    "alexnet": ([[3, 224, 224]], [[1000]]),
+    "vgg16": ([[3, 224, 224]], [[1000]]),
+    "googlenet": ([[3, 224, 224]], [[1000]]),
+    "xception": ([[3, 299, 299]], [[1000]]),
+    "resnet50": ([[3, 224, 224]], [[1000]]),
+    "resnet152": ([[3, 224, 224]], [[1000]]),
+}
+
+# Where our module names differ from the reference's: the language names a `shortcut auto`
+# projection `shortcut`, torchvision's ResNet calls it `downsample`.
+RENAMED = {
+    "resnet50": {"downsample": "shortcut"},
+    "resnet152": {"downsample": "shortcut"},
+}
+
+
+def spec_ids(paths):
+    return [p.stem for p in paths]
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def meta_state_dict(name: str) -> list[tuple[str, list[int]]]:
+    """Our module's state_dict as ordered (name, shape) pairs, built without allocating."""
+    import torch
+
+    with torch.device("meta"):
+        module = nnspec.load(ROOT / "specs" / f"{name}.nn").build()
+    return [(key, list(t.shape)) for key, t in module.state_dict().items()]
+
+
+def test_the_zoo_is_complete():
+    assert set(spec_ids(SPECS)) == set(INTERFACES)
+    assert {p.stem for p in FIXTURES.glob("*.json")} == set(PUBLISHED)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_ids(SPECS))
+def test_spec_checks_without_a_diagnostic(path):
+    assert nnspec.load(path).check() == []
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_ids(SPECS))
+def test_check_command_accepts_spec(path):
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ": ok, " in result.output
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_parameter_count(name):
+    summary = nnspec.load(ROOT / "specs" / f"{name}.nn").summary()
+    assert summary.total_params == PUBLISHED[name]
+
+
+@pytest.mark.parametrize("path", SPECS, ids=spec_ids(SPECS))
+def test_summary_json_interface(path):
+    result = CliRunner().invoke(main, ["summary", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    inputs, outputs = INTERFACES[path.stem]
+    assert (data["inputs"], data["outputs"]) == (inputs, outputs)
+    assert data["params"] == {**PUBLISHED, **LECTURE}[path.stem]
+
+
+def test_xception_batchnorm_statistics():
+    """Keras counts 54,528 non-trainable weights: each batch norm's moving mean and variance.
+    PyTorch adds one `num_batches_tracked` counter per batch norm (40 of them)."""
+    graph = nnspec.load(ROOT / "specs" / "xception.nn").checked_graph()
+    norms = [n for n in graph.nodes if n.op == "batchnorm"]
+    statistics = sum(2 * n.out.shape[0] for n in norms)
+    assert (statistics, len(norms)) == (54_528, 40)
+    assert graph.total_buffers == 54_528 + 40
+    assert graph.total_params + statistics == 22_910_480  # Keras' total
+
+
+def test_keras_batchnorm_settings_in_xception():
+    graph = nnspec.load(ROOT / "specs" / "xception.nn").checked_graph()
+    settings = {(n.layer.args.eps, n.layer.args.momentum) for n in graph.nodes if n.op == "batchnorm"}
+    assert settings == {(0.001, 0.01)}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_state_dict_shapes_follow_the_reference(name):
+    ours = meta_state_dict(name)
+    ref = fixture(name)["tensors"]
+    if name == "xception":  # Keras keeps no count of batches seen
+        ours = [(k, s) for k, s in ours if not k.endswith("num_batches_tracked")]
+    assert [s for _, s in ours] == [s for _, s in ref]
+
+
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet50", "resnet152"])
+def test_state_dict_names_follow_torchvision(name):
+    ours = [k for k, _ in meta_state_dict(name)]
+    renames = RENAMED.get(name, {})
+    expected = []
+    for key, _ in fixture(name)["tensors"]:
+        for old, new in renames.items():
+            key = key.replace(f".{old}.", f".{new}.")
+        expected.append(key)
+    assert ours == expected
+
+
+def test_xception_names_mirror_keras_layers():
+    ours = [k for k, _ in meta_state_dict("xception") if not k.endswith("num_batches_tracked")]
+    keras = [k for k, _ in fixture("xception")["tensors"]]
+    assert ours[:6] == [
+        "block1_conv1.conv.weight", "block1_conv1.bn.weight", "block1_conv1.bn.bias",
+        "block1_conv1.bn.running_mean", "block1_conv1.bn.running_var", "block1_conv2.conv.weight",
+    ]
+    assert keras[:6] == [
+        "block1_conv1/kernel", "block1_conv1_bn/gamma", "block1_conv1_bn/beta",
+        "block1_conv1_bn/moving_mean", "block1_conv1_bn/moving_variance", "block1_conv2/kernel",
+    ]
+    # The shortcut projection comes after the body in both (Keras orders layers by depth).
+    assert ours.index("block2.proj.conv.weight") == ours.index("block2.sepconv2.bn.running_var") + 1
+    assert keras.index("conv2d/kernel") == keras.index("block2_sepconv2_bn/moving_variance") + 1
+    assert ours[-2:] == ["predictions.weight", "predictions.bias"]
+    assert keras[-2:] == ["predictions/kernel", "predictions/bias"]
