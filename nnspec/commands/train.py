@@ -1,0 +1,73 @@
+"""`nnspec train`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..cli import fail, load_spec, network_option, parse_sets, set_option
+from ..diagnostics import SpecError
+
+_CHOICES = {
+    "optimizer": ("adam", "adamw", "sgd"),
+    "schedule": ("none", "cosine", "step"),
+    "device": ("auto", "cpu", "cuda"),
+    "amp": ("none", "bf16", "fp16"),
+}
+
+
+@click.command("train")
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_option
+@set_option
+@click.option("--data", "-d", metavar="SOURCE",
+              help="xo, sentiment_toy, mnist:DIR, fashion_mnist:DIR, text:FILE[?text=COL&label=COL], "
+                   "tensors:FILE.npz|.pt, images:DIR (default: xo or sentiment_toy when the spec fits).")
+@click.option("--epochs", "-e", type=click.IntRange(min=1), help="Epochs to train (default 10).")
+@click.option("--batch-size", "-b", type=click.IntRange(min=1), help="Examples per step and process (default 64).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (default 1e-3).")
+@click.option("--optimizer", type=click.Choice(_CHOICES["optimizer"]), help="Default adam.")
+@click.option("--weight-decay", type=click.FloatRange(min=0), help="Default 0.")
+@click.option("--schedule", type=click.Choice(_CHOICES["schedule"]), help="Learning-rate schedule per epoch (default none).")
+@click.option("--clip", type=click.FloatRange(min=0), help="Clip the gradient norm to this (default 0: off).")
+@click.option("--val-split", type=click.FloatRange(0, 1, max_open=True),
+              help="Share held out for validation when the source has no test set (default 0.1).")
+@click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
+@click.option("--device", type=click.Choice(_CHOICES["device"]), help="Default auto: the GPU when there is one.")
+@click.option("--amp", type=click.Choice(_CHOICES["amp"]), help="Mixed precision (default none).")
+@click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
+@click.option("--seed", type=int, help="Seeds data splits, initialisation and shuffling (default 0).")
+@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder (default runs/SPEC).")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
+@click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
+@click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
+def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
+            max_len, device, amp, compile_, seed, out, resume, overwrite, download, plain):
+    """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
+
+    Settings come from the flags, then from the network's `train { }` section, then from the
+    defaults. OUT receives best.pt, last.pt, metrics.jsonl and curves.png. Under
+    `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (DDP).
+    """
+    from ..train.errors import DataError
+    from ..train.loop import fit
+
+    flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
+             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split,
+             "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed}
+    out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
+    try:
+        spec = load_spec(file)
+        fit(spec, network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
+            download=download, live=False if plain else None)
+    except SpecError as e:
+        fail(e)
+    except DataError as e:
+        click.echo(e.render(), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted; continue with: nnspec train {file} --out {out} --resume", err=True)
+        sys.exit(130)

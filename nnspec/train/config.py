@@ -1,0 +1,131 @@
+"""Training settings: the spec's ``train { }`` section, overridden by command-line flags.
+
+A network may carry its own defaults::
+
+    network XO(classes = 2) {
+      train {
+        epochs = 20
+        lr = 1e-2
+        optimizer = adam
+      }
+      input image: [1, 9, 9]
+      ...
+    }
+
+Every key of :class:`Settings` is accepted there (``batch_size``, ``val_split``, ``amp``, ...);
+a flag given on the command line wins over the section, and the section wins over the
+defaults below. An unknown key or a value of the wrong kind is a spec error at its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..diagnostics import Diagnostic, SpecError, did_you_mean
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("none", "cosine", "step")
+DEVICES = ("auto", "cpu", "cuda")
+AMPS = ("none", "bf16", "fp16")
+
+
+@dataclass
+class Settings:
+    """Everything that decides a training run, besides the spec and its parameters."""
+
+    data: str | None = None  # a data source (see nnspec.train.sources); None: the spec's default
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    momentum: float = 0.9  # sgd only
+    schedule: str = "none"
+    val_split: float = 0.1  # share of the training data held out, when the source has no test split
+    clip: float = 0.0  # gradient-norm clipping; 0 disables it
+    max_len: int = 200  # longest token sequence kept, when the input's length is symbolic
+    device: str = "auto"
+    amp: str = "none"
+    compile: bool = False
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def merged(self, overrides: dict) -> Settings:
+        """A copy with ``overrides`` (None values ignored) applied and checked."""
+        values = self.to_dict()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        out = Settings(**values)
+        out.validate()
+        return out
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first setting out of range."""
+        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES), ("amp", AMPS)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"`{name}` must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
+        if self.epochs < 1:
+            raise ValueError(f"`epochs` must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"`batch_size` must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise ValueError(f"`lr` must be positive, got {self.lr}")
+        if not 0 <= self.val_split < 1:
+            raise ValueError(f"`val_split` must be in [0, 1), got {self.val_split}")
+        if self.max_len < 1:
+            raise ValueError(f"`max_len` must be at least 1, got {self.max_len}")
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """A section value (int, float, bool, string or bare word) as the setting's type."""
+    kind = _TYPES[name]
+    if "bool" in kind:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"`{name}` takes true or false, got {value!r}")
+    if "int" in kind and "float" not in kind:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"`{name}` takes an integer, got {value!r}")
+    if "float" in kind:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError(f"`{name}` takes a number, got {value!r}")
+    if isinstance(value, str):
+        return str(value)
+    raise ValueError(f"`{name}` takes a word or a string, got {value!r}")
+
+
+def from_section(spec, network: str, section: dict) -> Settings:
+    """Settings from a graph's ``train`` section, or :class:`SpecError` located at the bad line."""
+    spans = {}
+    definition = spec.program.definitions.get(network)
+    if definition is not None and getattr(definition, "train", None) is not None:
+        spans = {s.name: s.span for s in definition.train.settings}
+    values, diags = {}, []
+    for name, value in section.items():
+        if name not in _TYPES:
+            diags.append(Diagnostic(
+                "error", f"unknown training setting `{name}`", spans.get(name),
+                did_you_mean(name, _TYPES) or f"the settings are {', '.join(_TYPES)}",
+            ))
+            continue
+        try:
+            values[name] = _coerce(name, value)
+        except ValueError as e:
+            diags.append(Diagnostic("error", str(e), spans.get(name)))
+    settings = Settings()
+    if not diags:
+        try:
+            settings = settings.merged(values)
+        except ValueError as e:
+            bad = str(e).split("`")[1]
+            diags.append(Diagnostic("error", str(e), spans.get(bad)))
+    if diags:
+        raise SpecError(diags, spec.sources)
+    return settings

@@ -1,0 +1,74 @@
+"""Data parallelism through ``torch.distributed``, set up from ``torchrun``'s environment.
+
+``torchrun --nproc-per-node N nnspec train ...`` starts N processes with ``RANK``,
+``LOCAL_RANK`` and ``WORLD_SIZE`` set. Each process trains a DDP replica on its share of
+every epoch's batches (see :func:`nnspec.train.data.epoch_batches`); metrics are summed
+across processes, and only rank 0 prints and writes files. The backend is NCCL on GPUs
+and gloo on CPUs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass
+class Context:
+    """Where this process trains: its rank among ``world`` processes and its device."""
+
+    rank: int = 0
+    world: int = 1
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def active(self) -> bool:
+        return self.world > 1
+
+    def sum(self, values: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Element-wise sums over all processes (the values themselves when alone)."""
+        if not self.active:
+            return values
+        stacked = torch.stack([v.detach().double().reshape(()) for v in values])
+        dist.all_reduce(stacked)
+        return list(stacked.unbind())
+
+    def barrier(self) -> None:
+        if self.active:
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.active and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def pick_device(choice: str, local_rank: int = 0) -> torch.device:
+    """``auto``: the GPU when there is one, else the CPU."""
+    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            from .errors import DataError
+
+            raise DataError("--device cuda, but PyTorch sees no CUDA GPU", hint="use --device cpu or auto")
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def setup(device_choice: str) -> Context:
+    """The process's context; joins the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Context(0, 1, pick_device(device_choice))
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    device = pick_device(device_choice, local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return Context(rank, world, device)

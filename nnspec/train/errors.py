@@ -1,0 +1,15 @@
+"""The error a data source or a data check raises: what does not fit, and what to do."""
+
+from __future__ import annotations
+
+
+class DataError(Exception):
+    """A problem with the data, told in the user's terms; the command prints it and exits 1."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def render(self) -> str:
+        return f"error: {self.message}" + (f"\nhint: {self.hint}" if self.hint else "")

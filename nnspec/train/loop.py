@@ -1,0 +1,315 @@
+"""The training loop: classification with cross-entropy over in-memory data.
+
+:func:`fit` is what ``nnspec train`` runs. Its order of work is what keeps a user's files
+safe: the spec, the settings and the data are all checked before the output folder is
+touched, and each epoch ends by writing ``metrics.jsonl``, ``curves.png``, ``best.pt`` (when
+the validation accuracy improved) and ``last.pt``, each atomically. A run killed at any
+moment can be continued with ``resume=True`` and ends with the same weights as a run that
+was never interrupted (on the CPU, with the same seed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint, metrics, sources
+from .config import Settings, from_section
+from .data import (
+    Data,
+    Prepared,
+    epoch_batches,
+    eval_batches,
+    input_infos,
+    output_classes,
+    prepare,
+)
+from .distributed import Context, setup
+from .errors import DataError
+from .progress import Reporter
+
+
+class NonFiniteLoss(DataError):
+    """The loss became NaN or infinite; the run stopped before writing anything of that epoch."""
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+def default_source(infos) -> str:
+    """The data a spec trains on when ``--data`` is not given: ``xo`` for an X-vs-O input
+    ``[1, 9, 9]``, ``sentiment_toy`` for a single token sequence."""
+    if len(infos) == 1 and infos[0].dtype == "float" and infos[0].shape == (1, 9, 9):
+        return "xo"
+    if len(infos) == 1 and infos[0].dtype == "int" and len(infos[0].shape) == 1:
+        return "sentiment_toy"
+    shapes = ", ".join(f"{i.name}: [{', '.join(map(str, i.shape))}]" for i in infos)
+    raise DataError(f"no built-in data fits the inputs {shapes}",
+                    hint="give one with --data, e.g. --data fashion_mnist:DIR or --data tensors:FILE.npz")
+
+
+def autocast(device: torch.device, amp: str):
+    if amp == "none":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+
+
+def uses_conv2d(model: torch.nn.Module) -> bool:
+    return any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+
+
+def make_optimizer(params, s: Settings) -> torch.optim.Optimizer:
+    if s.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=s.lr, momentum=s.momentum, weight_decay=s.weight_decay)
+    kind = torch.optim.AdamW if s.optimizer == "adamw" else torch.optim.Adam
+    return kind(params, lr=s.lr, weight_decay=s.weight_decay)
+
+
+def make_scheduler(optimizer, s: Settings):
+    """Stepped once per epoch: ``cosine`` anneals to 0 over the run, ``step`` divides by 10
+    after each third of it."""
+    if s.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=s.epochs)
+    if s.schedule == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, s.epochs // 3), gamma=0.1)
+    return None
+
+
+class Batcher:
+    """Gathers batches from in-memory data on the device, channels-last when asked."""
+
+    def __init__(self, data: Data, device: torch.device, channels_last: bool):
+        self.data = data
+        self.device = device
+        self.channels_last = channels_last
+
+    def __call__(self, index: torch.Tensor):
+        xs, y = self.data.batch(index.to(self.device, non_blocking=True))
+        if self.channels_last:
+            xs = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xs]
+        return xs, y
+
+
+@torch.no_grad()
+def evaluate(model, data: Data, batch_size: int, ctx: Context, amp: str = "none",
+             channels_last: bool = False) -> dict:
+    """Mean cross-entropy and accuracy of ``model`` over ``data`` (summed over all processes).
+
+    >>> evaluate(model, data, 256, Context())      # doctest: +SKIP
+    {'loss': 0.0123, 'accuracy': 1.0, 'examples': 240}
+    """
+    was_training = model.training
+    model.eval()
+    batcher = Batcher(data, ctx.device, channels_last)
+    loss_sum = torch.zeros((), device=ctx.device, dtype=torch.float64)
+    correct = torch.zeros((), device=ctx.device, dtype=torch.int64)
+    count = torch.zeros((), device=ctx.device, dtype=torch.int64)
+    for index in eval_batches(len(data), batch_size, ctx.rank, ctx.world):
+        xs, y = batcher(index)
+        with autocast(ctx.device, amp):
+            logits = model(*xs)
+        loss_sum += F.cross_entropy(logits.float(), y, reduction="sum").double()
+        correct += (logits.argmax(-1) == y).sum()
+        count += len(y)
+    model.train(was_training)
+    loss_sum, correct, count = ctx.sum([loss_sum, correct, count])
+    n = int(count)
+    return {"loss": float(loss_sum) / max(n, 1), "accuracy": float(correct) / max(n, 1), "examples": n}
+
+
+def _score(row: dict) -> list[float]:
+    """Higher is better: validation accuracy then lower validation loss (training loss without a
+    validation set)."""
+    if row.get("val_accuracy") is not None:
+        return [row["val_accuracy"], -row["val_loss"]]
+    return [row["train_accuracy"], -row["train_loss"]]
+
+
+def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resume: bool = False,
+        overwrite: bool = False, download: bool = False, live: bool | None = None) -> dict:
+    """Train a spec's network; returns ``{"history": [...], "best": row, "out": out}``.
+
+    ``flags`` are settings given on the command line (None: not given); they override the
+    spec's ``train`` section. A resumed run keeps the settings it started with, except
+    ``epochs`` (to train longer), ``device`` and ``compile``.
+
+    Raises :class:`DataError` (nothing written) for data that does not fit the spec, a run
+    to resume that is missing, or an output folder holding another run; :class:`NonFiniteLoss`
+    when the loss diverges (the last good checkpoint stays as it was).
+
+    >>> fit(load("specs/xo.nn"), None, {}, {"epochs": 5}, "runs/xo")   # doctest: +SKIP
+    """
+    last_path = os.path.join(out, "last.pt")
+    state = None
+    if resume:
+        if not os.path.isfile(last_path):
+            raise DataError(f"{out} holds no run to resume (no last.pt)", hint="start one without --resume")
+        state = checkpoint.load(last_path)
+        network, params = state["network"], state["params"]
+        if list(state["spec"].values()) != list(spec.sources.values()):
+            raise DataError(f"{spec.path} has changed since {last_path} was written",
+                            hint="resume with the spec the run started with, or start a new run")
+        kept = {k: flags.get(k) for k in ("epochs", "device", "compile")}
+        settings = Settings(**state["settings"]).merged(kept)
+        if state["epoch"] >= settings.epochs:
+            raise DataError(f"{last_path} has already trained {state['epoch']} of {settings.epochs} epochs",
+                            hint=f"raise --epochs above {state['epoch']} to train further")
+    else:
+        if os.path.exists(last_path) and not overwrite:
+            raise DataError(f"{out} already holds a run (last.pt)",
+                            hint="continue it with --resume, replace it with --overwrite, or choose another --out")
+        name = spec.network_name(network)
+        try:
+            settings = from_section(spec, name, spec.checked_graph(name, **params).train).merged(flags)
+        except ValueError as e:
+            raise DataError(str(e)) from None
+    ctx = setup(settings.device)
+    try:
+        return _fit(ctx, spec, network, params, settings, state, out, download, Reporter(enabled=ctx.main, live=live))
+    finally:
+        ctx.close()
+
+
+def _fit(ctx, spec, network, params, settings, state, out, download, report) -> dict:
+    last_path, best_path = os.path.join(out, "last.pt"), os.path.join(out, "best.pt")
+    graph = spec.checked_graph(network, **params)
+    network = graph.network
+    infos = input_infos(graph)
+    n_classes = output_classes(graph)
+    source = settings.data or default_source(infos)
+    settings = settings.merged({"data": source})
+    seed_everything(settings.seed)
+    raw = sources.load(source, infos, settings.seed, download)
+    prepared: Prepared = prepare(raw, infos, n_classes, settings.val_split, settings.seed, settings.max_len,
+                                 vocab=state["vocab"] if state else None)
+
+    device = ctx.device
+    core = spec.build(network, **params).to(device)
+    channels_last = device.type == "cuda" and uses_conv2d(core)
+    if channels_last:
+        core = core.to(memory_format=torch.channels_last)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    optimizer = make_optimizer(core.parameters(), settings)
+    scheduler = make_scheduler(optimizer, settings)
+    scaler = torch.amp.GradScaler(device.type) if settings.amp == "fp16" else None
+    history, best, start = [], None, 0
+    if state is not None:
+        core.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state["scheduler"] is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        if scaler is not None and state["scaler"] is not None:
+            scaler.load_state_dict(state["scaler"])
+        checkpoint.set_rng_state(state["rng"])
+        history, best, start = list(state["metrics"]), state["best"], state["epoch"]
+    model = core
+    if ctx.active:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(core, device_ids=[device.index] if device.type == "cuda" else None)
+    if settings.compile:
+        model = torch.compile(model)
+    eval_model = core if ctx.active else model
+
+    train_data, val_data = prepared.train.to(device), prepared.val.to(device) if prepared.val else None
+    if ctx.main:
+        os.makedirs(out, exist_ok=True)
+    ctx.barrier()
+    report.say(
+        f"training {network} on {source}: {len(train_data):,} examples"
+        + (f", {len(val_data):,} for validation" if val_data else ", no validation set")
+        + f"; {sum(p.numel() for p in core.parameters()):,} parameters on {device}"
+        + (f" x {ctx.world} processes" if ctx.active else "")
+        + (f"; resuming after epoch {start}" if start else "")
+    )
+    batcher = Batcher(train_data, device, channels_last)
+    for epoch in range(start + 1, settings.epochs + 1):
+        started = time.perf_counter()
+        model.train()
+        batches = epoch_batches(len(train_data), settings.batch_size, settings.seed, epoch, ctx.rank, ctx.world)
+        report.start_epoch(epoch, settings.epochs, len(batches))
+        loss_sum = torch.zeros((), device=device, dtype=torch.float64)
+        correct = torch.zeros((), device=device, dtype=torch.int64)
+        count = 0
+        lr = optimizer.param_groups[0]["lr"]
+        for index in batches:
+            xs, y = batcher(index)
+            with autocast(device, settings.amp):
+                logits = model(*xs)
+            loss = F.cross_entropy(logits.float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                if settings.clip:
+                    scaler.unscale_(optimizer)
+                    torch.nn.utils.clip_grad_norm_(core.parameters(), settings.clip)
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                if settings.clip:
+                    torch.nn.utils.clip_grad_norm_(core.parameters(), settings.clip)
+                optimizer.step()
+            loss_sum += loss.detach().double() * len(y)
+            correct += (logits.detach().argmax(-1) == y).sum()
+            count += len(y)
+            report.step(loss_sum, correct, count, ctx.world)
+        if scheduler is not None:
+            scheduler.step()
+        total_loss, total_correct, total_count = ctx.sum(
+            [loss_sum, correct, torch.tensor(count, device=device)])
+        n = int(total_count)
+        train_loss = float(total_loss) / n
+        if not math.isfinite(train_loss):
+            report.abort()
+            raise NonFiniteLoss(
+                f"the training loss became {train_loss} in epoch {epoch}; the run stopped"
+                + (f" and {last_path} still holds epoch {history[-1]['epoch']}" if history else " before any checkpoint"),
+                hint="lower --lr, add gradient clipping (clip = 1.0 in the train section), or use --amp bf16 instead of fp16",
+            )
+        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": float(total_correct) / n,
+               "val_loss": None, "val_accuracy": None, "lr": lr}
+        if val_data is not None:
+            result = evaluate(eval_model, val_data, settings.batch_size, ctx, settings.amp, channels_last)
+            row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+        seconds = time.perf_counter() - started
+        row["seconds"] = seconds
+        row["samples_per_second"] = n / seconds
+        history.append(row)
+        report.end_epoch(row, settings.epochs)
+        if ctx.main:
+            improved = best is None or _score(row) > best
+            best = max(best or _score(row), _score(row))
+            snapshot = {
+                "format": checkpoint.FORMAT, "model": core.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "scaler": scaler.state_dict() if scaler is not None else None,
+                "rng": checkpoint.rng_state(), "epoch": epoch, "spec": dict(spec.sources),
+                "network": network, "params": dict(params), "vocab": prepared.vocab, "classes": prepared.classes,
+                "settings": settings.to_dict(), "metrics": history, "best": best,
+            }
+            metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history)
+            metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
+            if improved:
+                checkpoint.save(snapshot, best_path)
+            checkpoint.save(snapshot, last_path)
+        ctx.barrier()
+    best_row = max(history, key=_score)
+    report.say(
+        f"best: epoch {best_row['epoch']}"
+        + (f", val accuracy {best_row['val_accuracy']:.4f}" if best_row["val_accuracy"] is not None else "")
+        + f"\n  checkpoints {best_path}, {last_path}\n  metrics     {os.path.join(out, 'metrics.jsonl')}"
+        + f"\n  curves      {os.path.join(out, 'curves.png')}"
+    )
+    return {"history": history, "best": best_row, "out": out}

@@ -1,0 +1,290 @@
+"""Data sources: a ``--data`` string to labelled arrays.
+
+=========================  ===========================================================
+``xo``                     the lecture's X-vs-O toy images ``[1, 9, 9]``, generated with
+                           noise and shifts (options: ``n``, ``noise``)
+``sentiment_toy``          generated labelled sentences (option: ``n``)
+``mnist:DIR``              the standard IDX files (gzipped or not); ``t10k-*`` is the
+``fashion_mnist:DIR``      validation set when present; ``--download`` fetches them
+``text:FILE``              CSV (TSV for ``.tsv``) with a header; options ``text`` and
+                           ``label`` name the columns (default ``text`` and ``label``)
+``tensors:FILE``           ``.npz`` or ``.pt``: one array per input, named after the input
+                           (``x`` also fits a single input), and labels as ``y``
+``images:DIR``             one sub-folder per class; images resized to the spec's input
+=========================  ===========================================================
+
+Options follow a ``?``: ``text:reviews.csv?text=review&label=sentiment``, ``xo?n=2000``.
+Generated sources draw from the run's seed, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import idx
+from .errors import DataError
+from .text import read_table
+
+KINDS = ("xo", "sentiment_toy", "mnist", "fashion_mnist", "text", "tensors", "images")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+
+
+@dataclass
+class InputInfo:
+    """What the spec declares for one input (see :func:`nnspec.train.data.input_infos`)."""
+
+    name: str
+    shape: tuple  # ints and symbol names, without the batch dimension
+    dtype: str  # "float" or "int"
+    pad: int | None = None
+    vocab: int | None = None  # the size of the embedding the input feeds, if any
+
+
+@dataclass
+class Raw:
+    """A source's labelled examples, before the split and the checks.
+
+    ``inputs`` holds one array per spec input (``[N, ...]``); a text source holds ``texts``
+    instead, encoded once the vocabulary is known. ``test`` is the source's own held-out set.
+    """
+
+    source: str
+    labels: np.ndarray  # int64 [N]
+    inputs: list[np.ndarray] = field(default_factory=list)
+    texts: list[str] | None = None
+    classes: list[str] | None = None
+    test: Raw | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
+    """``"text:a.csv?label=y"`` -> ``("text", "a.csv", {"label": "y"})``."""
+    body, _, query = source.partition("?")
+    kind, sep, arg = body.partition(":")
+    if kind not in KINDS:
+        from ..diagnostics import did_you_mean
+
+        raise DataError(f"unknown data source `{kind}`", did_you_mean(kind, KINDS) or f"the sources are {', '.join(KINDS)}")
+    needs_arg = kind not in ("xo", "sentiment_toy")
+    if needs_arg and not arg:
+        raise DataError(f"the `{kind}` source needs a path: {kind}:PATH")
+    if not needs_arg and sep:
+        raise DataError(f"the `{kind}` source is generated and takes no path", hint=f"options go after ?, e.g. {kind}?n=2000")
+    options = {}
+    for item in filter(None, query.split("&")):
+        name, eq, value = item.partition("=")
+        if not eq:
+            raise DataError(f"bad option `{item}` in `{source}`", hint="options are NAME=VALUE joined by &")
+        options[name] = value
+    return kind, arg or None, options
+
+
+def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = False) -> Raw:
+    """The labelled examples of ``source``, read or generated for a spec with ``inputs``."""
+    kind, arg, options = parse(source)
+    allowed = {"xo": {"n", "noise"}, "sentiment_toy": {"n"}, "text": {"text", "label"}}.get(kind, set())
+    for name in options:
+        if name not in allowed:
+            raise DataError(
+                f"the `{kind}` source has no option `{name}`",
+                hint=f"its options are {', '.join(sorted(allowed))}" if allowed else f"`{kind}` takes no options",
+            )
+    if kind == "xo":
+        return xo(_int(options, "n", 1200), _float(options, "noise", 0.15), seed)
+    if kind == "sentiment_toy":
+        return sentiment_toy(_int(options, "n", 2000), seed)
+    if kind in ("mnist", "fashion_mnist"):
+        x, y, tx, ty = idx.load(kind, arg, download)
+        classes = idx.CLASSES[kind]
+        test = Raw(source, ty, [_unit(tx)], classes=classes) if tx is not None else None
+        return Raw(source, y, [_unit(x)], classes=classes, test=test)
+    if kind == "text":
+        texts, labels = read_table(arg, options.get("text", "text"), options.get("label", "label"))
+        y, classes = _label_ids(labels)
+        return Raw(source, y, texts=texts, classes=classes)
+    if kind == "tensors":
+        return tensors(arg, inputs)
+    return images(arg, inputs)
+
+
+def _int(options, name, default) -> int:
+    try:
+        value = int(options.get(name, default))
+    except ValueError:
+        raise DataError(f"option `{name}` takes an integer, got {options[name]!r}") from None
+    if value < 1:
+        raise DataError(f"option `{name}` must be at least 1, got {value}")
+    return value
+
+
+def _float(options, name, default) -> float:
+    try:
+        return float(options.get(name, default))
+    except ValueError:
+        raise DataError(f"option `{name}` takes a number, got {options[name]!r}") from None
+
+
+def _unit(images: np.ndarray) -> np.ndarray:
+    """uint8 pixels to float32 in [0, 1]."""
+    return images.astype(np.float32) / 255.0
+
+
+def _label_ids(labels: list[str]) -> tuple[np.ndarray, list[str] | None]:
+    """Integer labels stay as they are; names become ids in sorted order (the class list)."""
+    try:
+        return np.array([int(v) for v in labels], dtype=np.int64), None
+    except ValueError:
+        classes = sorted(set(labels))
+        lookup = {c: i for i, c in enumerate(classes)}
+        return np.array([lookup[v] for v in labels], dtype=np.int64), classes
+
+
+# -- generated sources ---------------------------------------------------------------------------
+
+def _glyphs() -> dict[str, list[np.ndarray]]:
+    """X and O strokes of two sizes (5 and 7 pixels) on their own square."""
+    out: dict[str, list[np.ndarray]] = {"X": [], "O": []}
+    for size in (5, 7):
+        eye = np.eye(size, dtype=np.float32)
+        out["X"].append(np.maximum(eye, eye[::-1]))
+        ring = np.ones((size, size), dtype=np.float32)
+        ring[1:-1, 1:-1] = 0
+        ring[0, 0] = ring[0, -1] = ring[-1, 0] = ring[-1, -1] = 0  # rounded corners
+        out["O"].append(ring)
+    return out
+
+
+def xo(n: int, noise: float, seed: int, size: int = 9) -> Raw:
+    """``n`` images ``[1, 9, 9]`` of an X (class 0) or an O (class 1), each at a random size and
+    position, with Gaussian noise of standard deviation ``noise``; pixels clipped to [0, 1]."""
+    rng = np.random.default_rng([seed, 0x0A])
+    glyphs = _glyphs()
+    labels = rng.integers(0, 2, n)
+    images = np.zeros((n, 1, size, size), dtype=np.float32)
+    for i, label in enumerate(labels):  # generation only: training never loops per sample
+        glyph = glyphs["XO"[label]][rng.integers(0, 2)]
+        g = glyph.shape[0]
+        top, left = rng.integers(0, size - g + 1, 2)
+        images[i, 0, top:top + g, left:left + g] = glyph
+    images += rng.normal(0.0, noise, images.shape).astype(np.float32)
+    return Raw("xo", labels.astype(np.int64), [np.clip(images, 0.0, 1.0)], classes=["X", "O"])
+
+
+_SUBJECTS = ["the movie", "this film", "the plot", "the acting", "the story", "the soundtrack",
+             "the ending", "the cast", "the script", "the direction"]
+_VERBS = ["was", "is", "felt", "seemed", "looked"]
+_INTENSIFIERS = ["", "", "really", "very", "quite", "truly", "so"]
+_WORDS = {
+    1: ["great", "good", "wonderful", "excellent", "amazing", "lovely", "brilliant", "enjoyable",
+        "fantastic", "superb", "moving", "fun"],
+    0: ["bad", "terrible", "awful", "boring", "dull", "horrible", "poor", "disappointing", "weak",
+        "bland", "painful", "silly"],
+}
+_OPENERS = ["", "", "honestly", "overall", "i think", "to be fair", "in the end"]
+
+
+def sentiment_toy(n: int, seed: int) -> Raw:
+    """``n`` short reviews labelled ``negative`` (0) or ``positive`` (1).
+
+    A review is one or two clauses ("the plot was really not good and the cast seemed dull");
+    ``not`` flips a clause's polarity, and every clause of a review agrees with its label, so
+    the label is learnable from word order and not from single words alone.
+    """
+    rng = np.random.default_rng([seed, 0x5E])
+    labels = rng.integers(0, 2, n)
+    texts = []
+    for label in labels:
+        clauses = []
+        for _ in range(rng.integers(1, 3)):
+            negated = rng.random() < 0.3
+            polarity = int(label) ^ int(negated)
+            words = [_SUBJECTS[rng.integers(len(_SUBJECTS))], _VERBS[rng.integers(len(_VERBS))],
+                     _INTENSIFIERS[rng.integers(len(_INTENSIFIERS))], "not" if negated else "",
+                     _WORDS[polarity][rng.integers(len(_WORDS[polarity]))]]
+            clauses.append(" ".join(w for w in words if w))
+        opener = _OPENERS[rng.integers(len(_OPENERS))]
+        texts.append(" ".join(filter(None, [opener, " and ".join(clauses)])))
+    return Raw("sentiment_toy", labels.astype(np.int64), texts=texts, classes=["negative", "positive"])
+
+
+# -- files -----------------------------------------------------------------------------------
+
+def tensors(path: str, inputs: list[InputInfo]) -> Raw:
+    """Arrays from ``.npz`` (numpy) or ``.pt`` (a dict of tensors, loaded with weights_only)."""
+    if not os.path.isfile(path):
+        raise DataError(f"tensors:{path}: no such file")
+    if path.endswith(".npz"):
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {k: archive[k] for k in archive.files}
+        except (OSError, ValueError) as e:
+            raise DataError(f"{path}: not a readable .npz file ({e})") from None
+    elif path.endswith(".pt"):
+        import torch
+
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 -- torch raises many kinds for a bad file; all mean the same here
+            raise DataError(f"{path}: not a readable .pt file ({type(e).__name__}: {e})") from None
+        if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+            raise DataError(f"{path}: expected a dict of tensors, found {type(obj).__name__}")
+        arrays = {k: v.numpy() for k, v in obj.items()}
+    else:
+        raise DataError(f"tensors:{path}: expected a .npz or .pt file")
+    keys = ", ".join(arrays) or "none"
+    label_key = next((k for k in ("y", "labels", "label") if k in arrays), None)
+    if label_key is None:
+        raise DataError(f"{path} has no labels: expected an array `y`; its arrays are {keys}")
+    xs = []
+    for info in inputs:
+        names = [info.name] + (["x", "inputs"] if len(inputs) == 1 else [])
+        key = next((k for k in names if k in arrays), None)
+        if key is None:
+            raise DataError(f"{path} has no array for input `{info.name}`; its arrays are {keys}",
+                            hint=f"name it `{info.name}`" + (" or `x`" if len(inputs) == 1 else ""))
+        xs.append(arrays[key])
+    labels = arrays[label_key]
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise DataError(f"{path}: labels `{label_key}` must be a 1-d integer array, got {labels.dtype} {list(labels.shape)}")
+    return Raw(f"tensors:{path}", labels.astype(np.int64), xs)
+
+
+def images(directory: str, inputs: list[InputInfo]) -> Raw:
+    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DataError("reading images:DIR needs Pillow", hint="pip install pillow") from None
+    if not os.path.isdir(directory):
+        raise DataError(f"images:{directory}: no such directory")
+    if len(inputs) != 1 or inputs[0].dtype != "float" or len(inputs[0].shape) != 3 \
+            or not all(isinstance(d, int) for d in inputs[0].shape) or inputs[0].shape[0] not in (1, 3):
+        shapes = ", ".join(f"{i.name}: {list(i.shape)}" for i in inputs)
+        raise DataError(f"images:DIR needs one image input [1 or 3, H, W]; the spec declares {shapes}")
+    channels, height, width = inputs[0].shape
+    classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+    if not classes:
+        raise DataError(f"{directory} has no class folders", hint="put each class's images in DIR/CLASS/")
+    pixels, labels = [], []
+    for label, name in enumerate(classes):
+        folder = os.path.join(directory, name)
+        for file in sorted(os.listdir(folder)):
+            if not file.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            path = os.path.join(folder, file)
+            try:
+                with Image.open(path) as im:
+                    im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+                    array = np.asarray(im, dtype=np.float32) / 255.0
+            except (OSError, ValueError) as e:
+                raise DataError(f"{path}: not a readable image ({e})") from None
+            pixels.append(array[None] if channels == 1 else array.transpose(2, 0, 1))
+            labels.append(label)
+    if not pixels:
+        raise DataError(f"{directory} holds no images", hint=f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
+    return Raw(f"images:{directory}", np.array(labels, dtype=np.int64), [np.stack(pixels)], classes=classes)
