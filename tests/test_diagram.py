@@ -20,7 +20,7 @@ from click.testing import CliRunner
 import nnspec
 from nnspec.cli import main
 from nnspec.diagnostics import SpecError
-from nnspec.diagram import render, to_dot
+from nnspec.diagram import render
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -46,13 +46,13 @@ def dot_of(name: str, **options) -> str:
 def edges(text: str) -> dict[tuple[str, str], str]:
     """(source, target) -> the edge's attribute text."""
     out = {}
-    for m in re.finditer(r'^\s*"([^"]+)" -> "([^"]+)"(?: \[(.*)\])?;$', text, re.M):
+    for m in re.finditer(r'^\s*"([^"]+)" -> "([^"]+)"(?: \[(.*)\])?;$', text, re.MULTILINE):
         out[(m[1], m[2])] = m[3] or ""
     return out
 
 
 def node_ids(text: str) -> list[str]:
-    return re.findall(r'^\s*"([^"]+)" \[label=', text, re.M)
+    return re.findall(r'^\s*"([^"]+)" \[label=', text, re.MULTILINE)
 
 
 # -- golden DOT ----------------------------------------------------------------------------------

@@ -105,10 +105,14 @@ def _cluster_label(g: Group) -> str:
         return f"<b>each</b>{html(steps)} {small('time-distributed; shapes per step')}" + (f"  {params}" if params else "")
     s = g.scope
     if g.kind == "block":
-        args = ", ".join(_value(v) for v in s.args.values())
-        head = f"<b>{html(s.name)}</b>({html(args)})"
-        return head + "  " + small(s.path + (" · " if params else "")) + params
+        return _call(s) + "  " + small(s.path + (" · " if params else "")) + params
     return f"<b>{html(s.name)}</b>" + (f"  {params}" if params else "")
+
+
+def _call(scope) -> str:
+    """``<b>Bottleneck</b>(64, 2)``; a block without parameters shows its bare name."""
+    args = ", ".join(_value(v) for v in scope.args.values())
+    return f"<b>{html(scope.name)}</b>" + (f"({html(args)})" if scope.args else "")
 
 
 def _value(v) -> str:
@@ -154,9 +158,8 @@ def _stack_node(stack: Stack, shapes: bool) -> str:
     the shape each layer gives (the edges a frame would have drawn)."""
     s = stack.scope
     line = style.CLUSTER["block"]["line"]
-    args = ", ".join(_value(v) for v in s.args.values())
     span = ' colspan="2"' if shapes else ""
-    rows = [f'<tr><td align="left"{span}><b>{html(s.name)}</b>({html(args)})  '
+    rows = [f'<tr><td align="left"{span}>{_call(s)}  '
             + small(s.path + (f" · {style.count(stack.params)} params" if stack.params else "")) + "</td></tr>"]
     for n in stack.nodes:
         fill, edge = style.colours(n.layer.family)
@@ -172,9 +175,8 @@ def _stack_node(stack: Stack, shapes: bool) -> str:
 def _run_node(run: Run) -> str:
     s = run.scopes[0]
     fill, line = style.colours("block")
-    args = ", ".join(_value(v) for v in s.args.values())
     where = f"{run.scopes[0].path} … {run.scopes[-1].path}"
-    label = (f"<b>{html(s.name)}</b>({html(args)})  <font point-size=\"13\"><b>×{len(run.scopes)}</b></font><br/>"
+    label = (f"{_call(s)}  <font point-size=\"13\"><b>×{len(run.scopes)}</b></font><br/>"
              + small(f"{where} · {style.count(run.params)} params"))
     return (f'{quote(run.id)} [label=<{label}>, fillcolor="{fill}", color="{line}", penwidth=1.6, '
             'margin="0.2,0.08"];')

@@ -26,7 +26,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "pool": ("#d6f0f0", "#2a8c8c"),
     "merge": ("#ffffff", "#4b5563"),
     "reshape": ("#f1f1f1", "#8a8a8a"),
-    "regularize": ("#f5f0e6", "#9c8a66"),
+    "regularize": ("#eef3e2", "#7c8f3c"),
     "resize": ("#e0f2f1", "#00796b"),
     "block": ("#e8eaf6", "#3f51b5"),
 }
