@@ -66,10 +66,10 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
         raise DataError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except csv.Error as e:
         raise DataError(f"{path}: not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({e})") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+    numbered = [(line, r) for line, r in enumerate(rows, start=1) if any(cell.strip() for cell in r)]
+    if not numbered:
         raise DataError(f"{path} is empty", hint="the first line names the columns, e.g. text,label")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in numbered[0][1]]
     columns = []
     for option, name in (("text", text_column), ("label", label_column)):
         if name not in header:
@@ -79,9 +79,10 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
             )
         columns.append(header.index(name))
     texts, labels = [], []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in numbered[1:]:
         if len(row) != len(header):
-            raise DataError(f"{path}: row {line} has {len(row)} fields where the header has {len(header)}")
+            raise DataError(f"{path}:{line}: {len(row)} fields where the header has {len(header)}",
+                            hint="quote fields that contain the separator")
         texts.append(row[columns[0]])
         labels.append(row[columns[1]].strip())
     if not texts:
