@@ -73,6 +73,8 @@ CASES = [
     Case("flatten", (), {}, ("T", 4)),
     Case("reshape", ([4, -1],), {}, (2, 4, 6)),
     Case("reshape", (["T", 2, 3],), {}, ("T", 6)),
+    Case("reshape", (["H", "T", -1],), {}, ("T", "H", 4)),
+    Case("reshape", ([-1],), {}, ("T", "H")),
     Case("permute", ([1, 0],), {}, ("T", 5)),
     Case("permute", ([2, 0, 1],)),
     Case("embedding", (50, 8), {}, ("T",), "int"),
@@ -386,6 +388,9 @@ def test_argument_errors(kind, args, kw, message):
         ("lrn", (3,), {}, (16,), "float", None, "`lrn` needs a [C, ...] input with positions, got [16]", None),
         ("mean", (2,), {}, ("T", 5), "float", None, "`dim=2` is out of range for an input with 2 dimensions", "dim"),
         ("last", (), {}, (), "float", None, "`last` needs a sequence [T, ...], got []", None),
+        ("reshape", (["T", "H"],), {}, (Sym.symbol("T") * Sym.symbol("H"),), "float", None,
+         "reshaping [H*T] to [T, H] leaves more than one size that is neither fixed nor an input dimension, "
+         "so it cannot be computed when the model runs", "dims"),
     ],
 )
 def test_shape_errors(kind, args, kw, shape, dtype, pad, message, arg):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import StrictInt
 
-from ..dims import shape_str
+from ..dims import Sym, shape_str
 from ..shapes import ShapeError, product, reshape
 from .base import ArgError, ArgsModel, Layer, TensorType
 
@@ -43,8 +43,6 @@ class Reshape(Layer):
     Args = ReshapeArgs
 
     def target(self):
-        from ..dims import Sym
-
         return [Sym.symbol(d) if isinstance(d, str) else d for d in self.args.dims]
 
     def check_args(self):
@@ -53,18 +51,34 @@ class Reshape(Layer):
             raise ArgError(f"reshape sizes must be positive or -1, got {bad[0]}", arg="dims")
 
     def infer(self, x: TensorType) -> TensorType:
-        return x.with_shape(reshape(x.shape, self.target()))
+        y = x.with_shape(reshape(x.shape, self.target()))
+        if len(_runtime_unknowns(x.shape, y.shape)) > 1:
+            raise ShapeError(
+                f"reshaping {shape_str(x.shape)} to {shape_str(y.shape)} leaves more than one size that is "
+                "neither fixed nor an input dimension, so it cannot be computed when the model runs",
+                arg="dims",
+                hint="give every size but one as a number or as a symbol of the input",
+            )
+        return y
 
     def torch_forward(self, module, xs, types, lengths=None):
-        dims = ", ".join(str(d) if isinstance(d, int) else "-1" for d in self.args.dims)
-        if sum(1 for d in self.args.dims if not isinstance(d, int) or d == -1) > 1:
-            # symbolic sizes are only known at run time: read them off the input
-            y = self.infer(types[0]).shape
-            dims = ", ".join(str(d) if isinstance(d, int) else f"{xs[0]}.shape[{types[0].shape.index(d) + 1}]" for d in y)
-        return f"{xs[0]}.reshape({xs[0]}.shape[0], {dims})"
+        x, y = types[0].shape, self.infer(types[0]).shape
+        if sum(1 for d in y if not isinstance(d, int)) <= 1:
+            dims = [str(d) if isinstance(d, int) else "-1" for d in y]
+        else:
+            # several sizes vary between batches: read them off the input, infer at most one
+            dims = [
+                str(d) if isinstance(d, int) else f"{xs[0]}.shape[{x.index(d) + 1}]" if d in x else "-1" for d in y
+            ]
+        return f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(dims)})"
 
     def describe(self) -> str:
         return f"reshape {shape_str(self.args.dims)}"
+
+
+def _runtime_unknowns(before: tuple, after: tuple) -> list:
+    """Sizes of ``after`` that are neither numbers nor dimensions of ``before``."""
+    return [d for d in after if not isinstance(d, int) and d not in before]
 
 
 class PermuteArgs(ArgsModel):
