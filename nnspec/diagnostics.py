@@ -46,7 +46,8 @@ class Diagnostic:
         if text is not None:
             src_lines = text.splitlines()
             if 1 <= self.span.line <= len(src_lines):
-                src = src_lines[self.span.line - 1].expandtabs(1)
+                # control characters would garble the terminal; each shows as one mark
+                src = "".join(c if c.isprintable() else "\ufffd" for c in src_lines[self.span.line - 1].expandtabs(1))
                 width = (
                     max(1, self.span.end_col - self.span.col)
                     if self.span.end_line == self.span.line
@@ -84,6 +85,21 @@ class Located(Exception):
 
     def diagnostic(self) -> Diagnostic:
         return Diagnostic("error", self.message, self.span, self.hint)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [self.diagnostic()]
+
+
+class LocatedErrors(Located):
+    """Several independent errors of one phase (syntax errors in separate definitions)."""
+
+    def __init__(self, errors: list[Located]):
+        first = errors[0]
+        super().__init__(first.message, first.span, first.hint)
+        self.errors = errors
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [e.diagnostic() for e in self.errors]
 
 
 def did_you_mean(word: str, choices, what: str = "") -> str | None:

@@ -8,7 +8,7 @@ collected; a node fed by a failed node fails silently, so nothing cascades.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import ast
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
@@ -19,6 +19,14 @@ from .layers.base import ArgError, Layer, TensorType
 from .parser import KEYWORDS
 from .program import Program
 from .shapes import ShapeError, spatial_reduction
+
+
+#: "no value flows here yet": the top of a network with several inputs, or none. A failed
+#: value is None instead, and is passed on silently so that nothing cascades.
+NOTHING = -1
+
+#: the most nodes one network may elaborate to: a guard against `repeat 10**9`
+MAX_NODES = 100_000
 
 
 class Bare(str):
@@ -46,6 +54,7 @@ class Ctx:
     values: dict = field(default_factory=dict)  # name -> node id
     value_spans: dict = field(default_factory=dict)
     used: set = field(default_factory=set)
+    failed: set = field(default_factory=set)  # value names whose chain failed (reported already)
     stack: tuple = ()  # block names being expanded
     in_block: bool = False
 
@@ -129,20 +138,26 @@ class Elaborator:
     def network(self, defn: ast.Definition, overrides: dict | None = None) -> Graph:
         self.nodes: list[Node] = []
         self.diags: list[Diagnostic] = []
+        self.pending: dict[str, Span] = {}
         root = Scope("", "network", defn.name, span=defn.span)
         params = self.bind_network_params(defn, overrides or {})
         ctx = Ctx(params, Naming(root))
         inputs = [s for s in defn.body.stmts if isinstance(s, ast.Input)]
         self.input_ids: list[int] = []
         self.outputs: list[tuple[str | None, int]] = []
-        result = self.body(defn.body, None, ctx, top=True, single_input=len(inputs) == 1)
-        if not self.outputs and result is not None:
+        try:
+            result = self.guard(lambda: self.body(defn.body, NOTHING, ctx, top=True, single_input=len(inputs) == 1))
+        except RecursionError:
+            result = None
+            self.error("nesting is too deep to elaborate", defn.name_span)
+        if not self.outputs and result not in (None, NOTHING):
             self.outputs = [(None, result)]
         if not inputs:
             self.error(f"network `{defn.name}` declares no input", defn.name_span,
                        "declare one, e.g. `input image: [3, 224, 224]`")
-        elif not self.outputs:
-            self.error(f"network `{defn.name}` has no body to compute", defn.name_span)
+        elif not self.outputs and not any(d.severity == "error" for d in self.diags):
+            self.error(f"network `{defn.name}` computes nothing", defn.name_span,
+                       "its body ends with a `let`; the last statement's value is the result")
         result_ids = {i for _, i in self.outputs}
         for name, nid in ctx.values.items():
             if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in {
@@ -158,8 +173,14 @@ class Elaborator:
         names = [p.name for p in defn.params]
         for p in defn.params:
             self.check_name(p.name, p.span, "a parameter")
+            if p.name in params:
+                self.error(f"parameter `{p.name}` is declared twice", p.span)
+                continue
             if p.name in overrides:
                 params[p.name] = overrides[p.name]
+                if p.default is not None:
+                    default = self.guard(lambda: evaluate(p.default, params), None)
+                    self.check_override(defn, p, default, overrides[p.name])
             elif p.default is None:
                 self.error(f"network parameter `{p.name}` needs a default value", p.span,
                            f"write `{p.name} = ...`, or give it with `--set {p.name}=...`")
@@ -175,6 +196,25 @@ class Elaborator:
                     did_you_mean(name, names),
                 )
         return params
+
+    def check_override(self, defn: ast.Definition, p: ast.Param, default, given) -> None:
+        """``--set`` gives text; it must be of the kind the default is (an int where an int
+        is, a number where a float is, true/false where a bool is)."""
+        def kind(v):
+            if isinstance(v, bool):
+                return "true or false"
+            if isinstance(v, int):
+                return "an integer"
+            if isinstance(v, float):
+                return "a number"
+            return "a list" if isinstance(v, list) else "a name or text"
+
+        ok = kind(given) == kind(default) or (isinstance(default, float) and isinstance(given, int)
+                                               and not isinstance(given, bool))
+        if default is not None and not ok:
+            shown = _plain(given)
+            self.error(f"`--set {p.name}={shown}`: `{p.name}` of `{defn.name}` is {kind(default)} "
+                       f"(its default is {_plain(default)}), got {kind(given)}", p.span)
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         out = {}
@@ -204,6 +244,8 @@ class Elaborator:
     def add(self, layer: Layer, inputs: list[int], name: str | None, ctx: Ctx, span: Span | None,
             role: str | None = None, label: str | None = None, arg_spans: dict | None = None) -> int:
         """Create a node and infer its type; report a failure at the argument at fault."""
+        if len(self.nodes) >= MAX_NODES:
+            raise Located(f"this network has more than {MAX_NODES:,} layers", span)
         node = Node(len(self.nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
                     label=label)
         self.nodes.append(node)
@@ -230,7 +272,8 @@ class Elaborator:
             node.out = None
             where = (arg_spans or {}).get(e.arg) or span
             message = e.message
-            if inputs and not layer.merges and "got" not in message and types[0] is not None:
+            if inputs and not layer.merges and "got" not in message and str(types[0].shape) not in message \
+                    and shape_str(types[0].shape) not in message:
                 message += f" (input: {types[0]})"
             self.error(message, where, e.hint)
         return node.id
@@ -259,16 +302,34 @@ class Elaborator:
         try:
             return cls.bind(positional, keywords), spans
         except ArgError as e:
-            self.error(e.message, spans.get(e.arg) or call.span, e.hint)
+            hint = e.hint
+            value = keywords.get(e.arg) if isinstance(e.arg, str) and e.arg in keywords else (
+                positional[fields.index(e.arg)] if e.arg in fields and fields.index(e.arg) < len(positional) else None)
+            if isinstance(value, str):  # a bare name that is no parameter: perhaps a misspelt one
+                hint = did_you_mean(value, ctx.params) or hint
+            self.error(e.message, spans.get(e.arg) or call.span, hint)
             return None, spans
 
     # -- bodies and chains -------------------------------------------------------------------------
     def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):
+        # names this body binds further down: using one early is "used before it is bound"
+        later = {s.name: s.name_span for s in body.stmts
+                 if isinstance(s, (ast.Let, ast.Output)) and s.name not in self.pending}
+        self.pending.update(later)
+        try:
+            return self.statements(body, x, ctx, top, single_input)
+        finally:
+            for name in later:
+                self.pending.pop(name, None)
+
+    def statements(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool, single_input: bool):
         current = x
         for stmt in body.stmts:
+            if isinstance(stmt, (ast.Let, ast.Output)):
+                self.pending.pop(stmt.name, None)
             if isinstance(stmt, ast.Input):
                 nid = self.input(stmt, ctx, top)
-                if nid is not None and single_input:
+                if single_input and top and not ctx.in_block:
                     current = nid
             elif isinstance(stmt, ast.Let):
                 current = self.bind_value(stmt, current, ctx)
@@ -322,19 +383,25 @@ class Elaborator:
 
     def fresh_value(self, name: str, span: Span, ctx: Ctx) -> bool:
         if name in ctx.values:
-            self.error(f"`{name}` is already bound", span)
+            inputs = {self.nodes[i].layer.args.name for i in self.input_ids}
+            self.error(f"`{name}` is an input; a value cannot take its name" if name in inputs
+                       else f"`{name}` is already bound", span)
             return False
-        if name in self.kinds or name in self.program.blocks:
-            what = "a layer kind" if name in self.kinds else "a block"
+        if name in self.kinds or name in self.program.blocks or name in ctx.params:
+            what = "a layer kind" if name in self.kinds else "a block" if name in self.program.blocks else "a parameter"
             self.error(f"`{name}` is {what}; a value cannot take its name", span)
             return False
         return True
 
     def bind_value(self, stmt, current, ctx: Ctx):
         if not self.check_name(stmt.name, stmt.name_span, "a value name") or not self.fresh_value(stmt.name, stmt.name_span, ctx):
+            if stmt.name not in ctx.values:
+                ctx.failed.add(stmt.name)  # later uses are not reported again
             return self.chain(stmt.chain, current, ctx)
         value = self.chain(stmt.chain, current, ctx)
-        if value is not None:
+        if value is None:
+            ctx.failed.add(stmt.name)
+        else:
             ctx.values[stmt.name] = value
             ctx.value_spans[stmt.name] = stmt.name_span
         return value
@@ -342,25 +409,35 @@ class Elaborator:
     def chain(self, chain: ast.Chain, x: int | None, ctx: Ctx):
         items = chain.items
         first = items[0].atom
-        if isinstance(first, ast.Call) and first.args is None and not first.branches and first.name in ctx.values:
+        bare = isinstance(first, ast.Call) and first.args is None and first.branches is None
+        if bare and first.name in ctx.failed:
+            return None  # its chain failed, and that was reported
+        if bare and first.name in ctx.values:
             if items[0].label:
                 self.error("a label names a layer or block, not a value", items[0].label_span)
             ctx.used.add(first.name)
             x = ctx.values[first.name]
             items = items[1:]
-        elif x is None and self.input_ids and not ctx.in_block:
-            names = [self.nodes[i].layer.args.name for i in self.input_ids]
-            self.error(
-                "this network has several inputs; say which one this chain starts from",
-                first.span,
-                f"start the chain with a name: `{names[0]} -> ...`",
-            )
-            return None
+        elif x == NOTHING:
+            if bare and first.name in self.pending:
+                return self.used_early(first.name, first.name_span)
+            if self.input_ids:
+                names = [self.nodes[i].layer.args.name for i in self.input_ids]
+                self.error(
+                    "this network has several inputs; say which one this chain starts from",
+                    first.span,
+                    f"start the chain with a name: `{names[0]} -> ...`",
+                )
+            return None  # with no input at all, the network's own error says so
         for item in items:
             x = self.item(item, x, ctx)
             if x is None:
                 return None
         return x
+
+    def used_early(self, name: str, span: Span) -> None:
+        where = self.pending[name]
+        self.error(f"`{name}` is used before it is bound", span, f"it is bound at {where.line}:{where.col}")
 
     # -- items --------------------------------------------------------------------------------------
     def label_ok(self, item: ast.Item, ctx: Ctx) -> bool:
@@ -369,8 +446,12 @@ class Elaborator:
         if not self.check_name(item.label, item.label_span, "a label"):
             return False
         if item.label in ctx.naming.labels:
-            self.error(f"label `{item.label}` is used twice in this scope (first at {ctx.naming.labels[item.label]})",
-                       item.label_span)
+            first = ctx.naming.labels[item.label]
+            if first == item.label_span:  # the same label again: a copy of a `repeat` body
+                self.error(f"label `{item.label}` would name a module in every copy of a `repeat`", item.label_span,
+                           "put the labelled items in a block and repeat the block: each copy then has its own scope")
+            else:
+                self.error(f"label `{item.label}` is used twice in this scope (first at {first})", item.label_span)
             return False
         ctx.naming.labels[item.label] = item.label_span
         return True
@@ -387,30 +468,27 @@ class Elaborator:
         if item.label is None:
             return ctx
         scope = Scope(ctx.naming.child(item.label), kind, item.label, ctx.naming.scope, span=item.span)
-        return Ctx(ctx.params, Naming(scope), ctx.values, ctx.value_spans, ctx.used, ctx.stack, ctx.in_block)
+        return replace(ctx, naming=Naming(scope))
 
     def item(self, item: ast.Item, x: int | None, ctx: Ctx):
         atom = item.atom
         if not self.label_ok(item, ctx):
             item = ast.Item(None, atom, item.span)
         if isinstance(atom, ast.Expect):
+            if item.label is not None:
+                self.error("a label names a module, and `expect` creates none", item.label_span)
             return self.expect(atom, x, ctx)
         if x is None:
-            self.error("nothing flows into this item", atom.span)
-            return None
+            return None  # fed by a failure already reported
         if isinstance(atom, ast.Repeat):
             inner = self.labelled_scope(item, ctx, "repeat")
             n = self.guard(lambda: evaluate(atom.count, ctx.params))
             if n is None:
                 return None
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                self.error(f"`repeat` needs a whole number of at least 0, got {n}", atom.count.span)
+                self.error(f"`repeat` needs a whole number of at least 0, got {_plain(n)}", atom.count.span)
                 return None
-            for _ in range(n):
-                x = self.body(atom.body, x, inner)
-                if x is None:
-                    return None
-            return x
+            return self.repeat(atom, n, x, inner)
         if isinstance(atom, ast.Residual):
             return self.residual(item, atom, x, self.labelled_scope(item, ctx, "label"))
         if isinstance(atom, ast.Each):
@@ -422,6 +500,23 @@ class Elaborator:
                 return None
             return self.add(REGISTRY["each_out"].bind([], {"steps": steps}), [y], None, inner, atom.span, role="each_out")
         return self.call(item, atom, x, ctx)
+
+    def repeat(self, atom: ast.Repeat, n: int, x: int, ctx: Ctx):
+        nodes, errors = len(self.nodes), len(self.diags)
+        for i in range(n):
+            x = self.body(atom.body, x, ctx)
+            if x is None:
+                return None
+            if i == 0 and n > 1:
+                if len(self.diags) > errors:
+                    return None  # the same errors again in every copy would only repeat them
+                each = len(self.nodes) - nodes
+                if each == 0:
+                    break  # a body that creates nothing leaves the value as it is
+                if nodes + each * n > MAX_NODES:
+                    raise Located(f"`repeat {n}` would create {each * n:,} layers; the limit is {MAX_NODES:,}",
+                                  atom.count.span)
+        return x
 
     def expect(self, atom: ast.Expect, x: int | None, ctx: Ctx):
         if x is None or self.nodes[x].out is None:
@@ -479,7 +574,7 @@ class Elaborator:
             name, k = f"shortcut_{k}", k + 1
         ctx.naming.labels[name] = atom.span
         scope = Scope(ctx.naming.child(name), "label", name, ctx.naming.scope, span=atom.span)
-        sub = Ctx(ctx.params, Naming(scope), ctx.values, ctx.value_spans, ctx.used, ctx.stack, ctx.in_block)
+        sub = replace(ctx, naming=Naming(scope))
         conv = REGISTRY["conv"].bind([bt.shape[0], 1], {"stride": stride, "bias": False})
         y = self.add(conv, [x], sub.naming.child("0"), sub, atom.span, role="shortcut")
         return self.add(REGISTRY["batchnorm"].bind([], {}), [y], sub.naming.child("1"), sub, atom.span, role="shortcut")
@@ -491,8 +586,13 @@ class Elaborator:
         cls = self.kinds.get(name)
         if cls is None:
             if name in ctx.values:
+                ctx.used.add(name)
                 self.error(f"`{name}` is a value, and a value can only start a chain", call.name_span,
                            f"to merge it here, write `concat({name})`, `add({name})` or `mul({name})`")
+            elif name in ctx.failed:
+                pass  # its chain failed, and that was reported
+            elif name in self.pending:
+                self.used_early(name, call.name_span)
             else:
                 self.error(f"unknown layer or block `{name}`", call.name_span,
                            did_you_mean(name, list(self.kinds) + list(self.program.blocks)))
@@ -532,8 +632,15 @@ class Elaborator:
             inputs = [x]
             for a in value_args.values():
                 v = a.value.name
+                if v in ctx.failed:
+                    return None
+                if v in self.pending:
+                    return self.used_early(v, a.value.span)
                 if v not in ctx.values:
-                    self.error(f"unknown value `{v}`", a.value.span, did_you_mean(v, ctx.values))
+                    hint = did_you_mean(v, ctx.values)
+                    if hint:  # the value meant is used, not unused
+                        ctx.used.add(hint.split("`")[1])
+                    self.error(f"unknown value `{v}`", a.value.span, hint)
                     return None
                 ctx.used.add(v)
                 inputs.append(ctx.values[v])

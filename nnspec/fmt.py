@@ -374,10 +374,14 @@ def format_source(text: str, path: str = "<string>", width: int = WIDTH) -> str:
     """The canonical text of a spec; raises :class:`~nnspec.diagnostics.Located` if it does not
     parse. The result parses to the same AST (spans aside) as ``text``; that is verified."""
     nodes = parse(text, path)
-    p = _Printer(text, width)
-    p.file(nodes)
-    out = p.finish()
-    if ast.plain(parse(out, path)) != ast.plain(nodes):
+    try:
+        p = _Printer(text, width)
+        p.file(nodes)
+        out = p.finish()
+        same = ast.plain(parse(out, path)) == ast.plain(nodes)
+    except RecursionError:
+        raise Located("nesting is too deep to format", Span(path, 1, 1, 1, 2)) from None
+    if not same:
         raise Located("formatting would change the meaning of this file; it was left as it is",
                       Span(path, 1, 1, 1, 2), "please report this file as a bug in `nnspec fmt`")
     return out

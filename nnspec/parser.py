@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 from . import ast
-from .diagnostics import Located, Span
+from .diagnostics import Located, LocatedErrors, Span, did_you_mean
 
 KEYWORDS = frozenset(
     "network block input output let repeat residual shortcut auto each expect import true false int float".split()
@@ -102,7 +103,12 @@ class _ToAst:
     # expressions
     def number(self, t, c):
         text = str(c[0])
-        value = int(text) if re.fullmatch(r"\d+", text) else float(text)
+        try:
+            value = int(text) if text.isdigit() else float(text)
+        except ValueError:  # more digits than Python converts
+            value = math.inf
+        if value == math.inf or (isinstance(value, int) and value.bit_length() > 63):
+            raise Located(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is too large", self.sp(t))
         return ast.Num(value, self.sp(t))
 
     def ref(self, t, c):
@@ -225,8 +231,16 @@ def _describe_token(tok) -> str:
     return f"`{tok.value}`"
 
 
+_TOO_DEEP_HINT = "brackets and bodies nest at most about a thousand levels deep; use a block or `repeat`"
+
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "SLASH2", "PERCENT"}
+
+
 def _expected_words(expected) -> str:
-    words = sorted({_TERMINAL_WORDS.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__")})
+    expected = [e for e in expected if not e.startswith("__")]
+    if any(e not in _OPERATORS for e in expected):  # after a complete operand, operators are noise
+        expected = [e for e in expected if e not in _OPERATORS]
+    words = sorted({_TERMINAL_WORDS.get(e, f"`{e.lower()}`") for e in expected})
     if len(words) > 6:
         words = words[:6] + ["..."]
     return ", ".join(words)
@@ -244,9 +258,16 @@ def _syntax_error(e, path: str, text: str) -> Located:
         return Located(f"unexpected character {ch!r}", span, hint)
     if isinstance(e, UnexpectedToken):
         tok = e.token
+        expected = e.expected if hasattr(e, "expected") else set()
+        unclosed = _unclosed_at(tok, text)
+        if unclosed is not None:
+            ch, line, col = unclosed
+            where = "the file ends" if tok.type == "$END" else f"{_describe_token(tok)} comes at {tok.line}:{tok.column}"
+            closer = {"(": ")", "[": "]", "{": "}"}[ch]
+            return Located(f"`{ch}` is never closed", Span(path, line, col, line, col + 1),
+                           f"{where} before its `{closer}`")
         if tok.type == "$END":
-            lines = text.splitlines() or [""]
-            span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+            span = _end_span(path, text)
         else:
             line, col = tok.line, tok.column
             if tok.type in ("_NL", "_ARROW"):
@@ -254,51 +275,133 @@ def _syntax_error(e, path: str, text: str) -> Located:
                 stripped = tok.value.lstrip(" \t\f")
                 col += len(tok.value) - len(stripped)
             span = Span(path, line, col, line, col + max(1, len(str(tok.value).split("\n")[0])))
-        expected = e.expected if hasattr(e, "expected") else set()
+        inner = _unclosed(text, tok.start_pos) if tok.type != "$END" else None
+        if inner is not None and inner[0] in "([":
+            # inside brackets only the matching closer and what continues a list can come
+            other = {"(": "RSQB", "[": "RPAR"}[inner[0]]
+            expected = {e for e in expected if e not in (other, "RBRACE", "LBRACE", "VBAR", "_NL", "_ARROW")} or expected
         got = _describe_token(tok)
-        hint = _syntax_hint(tok, expected)
+        hint = _syntax_hint(tok, expected, text)
         return Located(f"unexpected {got}; expected {_expected_words(expected)}", span, hint)
     if isinstance(e, UnexpectedEOF):
-        lines = text.splitlines() or [""]
-        span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
-        return Located(f"unexpected end of file; expected {_expected_words(e.expected)}", span)
+        return Located(f"unexpected end of file; expected {_expected_words(e.expected)}", _end_span(path, text))
     return Located(f"syntax error: {e}", Span(path, 1, 1, 1, 2))
 
 
-def _syntax_hint(tok, expected) -> str | None:
-    if tok.type == "$END" and "RBRACE" in expected:
-        return "a `{` is never closed"
-    if tok.type == "$END" and "RPAR" in expected:
-        return "a `(` is never closed"
-    if "RPAR" in expected and "COMMA" in expected and tok.type in ("NAME", "NUMBER"):
+def _end_span(path: str, text: str) -> Span:
+    """Just after the last character that is not white space."""
+    body = text.rstrip()
+    line = body.count("\n") + 1
+    col = len(body) - (body.rfind("\n") + 1) + 1
+    return Span(path, line, col, line, col + 1)
+
+
+def _unclosed_at(tok, text: str) -> tuple[str, int, int] | None:
+    """The bracket left open when ``tok`` is unexpected because of it: at the end of the file,
+    or at the start of a new line inside ( ) or [ ], where line breaks are only white space."""
+    if tok.type == "$END":
+        return _unclosed(text, len(text))
+    opened = _unclosed(text, tok.start_pos)
+    if opened is not None and opened[0] in "([" and tok.line > opened[1] and _first_on_line(text, tok):
+        return opened
+    return None
+
+
+def _syntax_hint(tok, expected, text: str) -> str | None:
+    if tok.type == "EQUAL" and text[tok.start_pos : tok.start_pos + 2] == "=>":
+        return "chains use `->`"
+    if tok.type == "NAME":
+        if tok.value in KEYWORDS:
+            return f"`{tok.value}` is a keyword and cannot be used as a name"
+        close = did_you_mean(tok.value, [e.lower() for e in expected if e.lower() in KEYWORDS])
+        if close:
+            return close
+    if "RPAR" in expected and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "STRING"):
         return "missing `,` between arguments?"
-    if tok.type == "NAME" and tok.value in KEYWORDS:
-        return f"`{tok.value}` is a keyword and cannot be used as a name"
     if tok.type == "_NL" and "RBRACE" in expected and "VBAR" in expected:
         return "each branch starts with `|`"
     return None
 
 
-def parse(text: str, path: str = "<string>") -> list:
-    """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
+def _first_on_line(text: str, tok) -> bool:
+    start = text.rfind("\n", 0, tok.start_pos) + 1
+    return not text[start : tok.start_pos].strip()
 
-    Raises :class:`~nnspec.diagnostics.Located` on a syntax error.
-    """
+
+def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
+    """The innermost bracket opened before ``upto`` and not closed there, with its line and
+    column; strings and comments are skipped."""
+    stack: list[tuple[str, int, int]] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    line, line_start, i = 1, 0, 0
+    while i < upto:
+        ch = text[i]
+        if ch == "\n":
+            line, line_start = line + 1, i + 1
+        elif ch == '"':
+            i += 1
+            while i < upto and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "#":
+            while i + 1 < upto and text[i + 1] != "\n":
+                i += 1
+        elif ch in "([{":
+            stack.append((ch, line, i - line_start + 1))
+        elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+# A top-level definition starts a line with one of these words; after a syntax error the file
+# is parsed again one definition at a time, so that each broken definition reports its own
+# first error and a sound one reports none.
+_DEFINITION_START = re.compile(r"^(?=(?:network|block|import)\b)", re.MULTILINE)
+
+
+def _parse_tree(text: str, path: str):
     from lark.exceptions import LarkError
 
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, 1, line, 2))
     try:
-        tree = _lark().parse(text)
+        return _lark().parse(text)
     except LarkError as e:
         raise _syntax_error(e, path, text) from None
     except RecursionError:
-        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2), _TOO_DEEP_HINT) from None
+
+
+def parse(text: str, path: str = "<string>") -> list:
+    """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
+
+    Raises :class:`~nnspec.diagnostics.Located` on a syntax error
+    (:class:`~nnspec.diagnostics.LocatedErrors` when several definitions have one).
+
+    >>> [d.name for d in parse("block B { relu }\\nnetwork N { input x: [2]\\n B }")]
+    ['B', 'N']
+    """
+    if "\x00" in text:
+        at = text.index("\x00")
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, col, line, col + 1))
+    try:
+        tree = _parse_tree(text, path)
+    except Located as first:
+        errors = []
+        starts = [m.start() for m in _DEFINITION_START.finditer(text)]
+        for a, b in zip(starts, starts[1:] + [len(text)]):
+            # keep line numbers: the chunk is preceded by the newlines before it
+            chunk = "\n" * text.count("\n", 0, a) + text[a:b]
+            try:
+                _parse_tree(chunk, path)
+            except Located as e:
+                errors.append(e)
+        if len(errors) <= 1:
+            raise first from None
+        raise LocatedErrors(errors) from None
     try:
         return _ToAst(path).visit(tree)
     except RecursionError:
-        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2), _TOO_DEEP_HINT) from None
 
 
 def parse_file(text: str, path: str) -> ast.File:

@@ -55,7 +55,7 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
     try:
         f = parse_file(text, path)
     except Located as e:
-        prog.diagnostics.append(e.diagnostic())
+        prog.diagnostics.extend(e.diagnostics())
         return
     prog.files.append(f)
     for d in f.definitions:

@@ -46,7 +46,8 @@ def command(files, sets, as_json):
             click.echo(f"{path}: {n} error{'s' if n != 1 else ''}", err=True)
             continue
         if not graphs:
-            click.echo(f"{path}: no network (blocks only)" if not as_json else json.dumps({"file": path, "networks": []}))
+            what = "blocks only" if spec.program.definitions else "the file is empty"
+            click.echo(f"{path}: no network ({what})" if not as_json else json.dumps({"file": path, "networks": []}))
         for g in graphs:
             outs = ", ".join(str(t) for t in g.output_types())
             if as_json:

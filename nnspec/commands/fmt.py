@@ -35,7 +35,7 @@ def command(files, check, diff):
         try:
             out = format_source(text, "<stdin>" if path == "-" else path)
         except Located as e:
-            report([e.diagnostic()], {e.span.path if e.span else path: text})
+            report(e.diagnostics(), {e.span.path if e.span else path: text})
             failed = True
             continue
         if out == text:
