@@ -95,8 +95,8 @@ network N(c = 2 * (3 + 4), lr = 1e-5, s = "a\\"b\\\\c", f = false, l = [1, 2, [3
   input y: [4]
   let e1 = x -> embedding(10, 4) -> each { dense(4) -> relu }
   output o1 = e1 -> dense(a - (b - c), bias=true) -> dense(-(a + b)) -> dense(--3)
-  y -> dense(1.5) -> dense(100000.0) -> dense(1e16) -> dense(3e-7)
-    -> dense(123456789012345678) -> dense(0.0001)
+  y -> dense(1.5) -> dense(100000.0) -> dense(1e16) -> dense(3e-7) -> dense(123456789012345678)
+    -> dense(0.0001)
   repeat 0 {}
   repeat 2 {}
   train {
