@@ -130,7 +130,8 @@ def test_residual_shortcuts_are_dashed_side_edges():
     assert "style=dashed" in projection and "constraint=false" not in projection
     assert "style=dashed" in e[("1", "layer1.0.shortcut.0")]  # from the fork
     identity = e[("layer1.0.2", "layer1.1/add0")]  # the fork itself feeds the `+`
-    assert identity == 'label=" [256, 56, 56]", style=dashed, color="#8896ab", constraint=false'
+    assert identity == ('label=" [256, 56, 56]", style=dashed, color="#8896ab", constraint=false, '
+                        "tailport=e, headport=e")
     assert "dashed" not in e[("layer1.1.bn3", "layer1.1/add0")]  # the main path stays solid
 
 
@@ -201,6 +202,7 @@ def test_legend_lists_the_families_drawn():
 def test_no_shapes_and_direction():
     text = dot_of("resnet50.nn", shapes=False, direction="LR")
     assert "rankdir=LR" in text
+    assert edges(text)[("layer1.0.shortcut.1", "layer1.0/add0")] == 'style=dashed, color="#8896ab", headport=s'
     assert not re.search(r"-> \"[^\"]+\" \[label=", text)
     stack = dot_of("recurrent.nn", shapes=False)
     assert "[32, 16, 16]" not in stack

@@ -33,7 +33,7 @@ def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True
     out += _header(st, direction)
     out += _group_body(st, st.root, "  ")
     out += _outputs(st, shapes)
-    out += _edge_lines(st, shapes)
+    out += _edge_lines(st, shapes, side="e" if direction == "TB" else "s")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -41,7 +41,9 @@ def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True
 def _header(st: Structure, direction: str) -> list[str]:
     font, text, muted = quote(FONT), quote(style.TEXT), quote(style.MUTED)
     return [
-        (f"  graph [rankdir={direction}, fontname={font}, fontcolor={text}, labelloc=t, labeljust=c, "
+        # A left-to-right diagram is wide: its title belongs where reading starts.
+        (f"  graph [rankdir={direction}, fontname={font}, fontcolor={text}, labelloc=t, "
+         f"labeljust={'c' if direction == 'TB' else 'l'}, "
          'nodesep=0.3, ranksep=0.32, pad=0.3, newrank=true, bgcolor="white", '
          f"label=<{_title(st)}>];"),
         (f"  node [fontname={font}, fontsize=11, fontcolor={text}, shape=box, "
@@ -197,7 +199,7 @@ def _outputs(st: Structure, shapes: bool) -> list[str]:
     return out
 
 
-def _edge_lines(st: Structure, shapes: bool) -> list[str]:
+def _edge_lines(st: Structure, shapes: bool, side: str) -> list[str]:
     out = []
     for e in st.edges:
         attrs = []
@@ -207,6 +209,12 @@ def _edge_lines(st: Structure, shapes: bool) -> list[str]:
             attrs.append(f'style=dashed, color="{style.SHORTCUT}"')
         if e.identity:
             attrs.append("constraint=false")
+        # Leaving and joining at the side keeps the dashed path clear of the main path's
+        # edges and of frame titles.
+        if e.forks:
+            attrs.append(f"tailport={side}")
+        if e.joins:
+            attrs.append(f"headport={side}")
         out.append(f"  {quote(e.src)} -> {quote(e.dst)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     for n in st.graph.nodes:
         if n.op in RECURRENT or (n.layer is not None and n.layer.family == "recurrent"):

@@ -99,6 +99,8 @@ class Edge:
     shape: str
     shortcut: bool = False  # part of a residual's shortcut: drawn to the side
     identity: bool = False  # an identity shortcut: it must not pull the layout
+    forks: bool = False  # a shortcut leaving the main path
+    joins: bool = False  # a shortcut arriving at its `+`
 
 
 @dataclass
@@ -394,5 +396,6 @@ def _edges(graph: Graph, rep: dict[int, str | None], uses: dict[int, int]) -> li
             key = (src, dst, shape)
             if key not in seen:
                 seen.add(key)
-                edges.append(Edge(src, dst, shape, closes or n.id in side, closes and n.id in identity))
+                edges.append(Edge(src, dst, shape, closes or n.id in side, closes and n.id in identity,
+                                  forks=(closes or n.id in side) and i not in side, joins=closes))
     return edges
