@@ -2,8 +2,9 @@
 
 :func:`fit` is what ``nnspec train`` runs. Its order of work is what keeps a user's files
 safe: the spec, the settings and the data are all checked before the output folder is
-touched, and each epoch ends by writing ``metrics.jsonl``, ``curves.png``, ``best.pt`` (when
-the validation accuracy improved) and ``last.pt``, each atomically. A run killed at any
+touched, and each epoch ends by writing ``metrics.jsonl``, ``best.pt`` (when the validation
+accuracy improved) and ``last.pt``, each atomically; ``curves.png`` is redrawn after the last
+epoch and at most once a minute before it. A run killed at any
 moment can be continued with ``resume=True`` and ends with the same weights as a run that
 was never interrupted (on the CPU, with the same seed).
 """
@@ -34,6 +35,10 @@ from .data import (
 from .distributed import Context, setup
 from .errors import DataError
 from .progress import Reporter
+
+
+# Drawing the curves takes about a second; a long run redraws them at most this often (seconds).
+PLOT_EVERY = 60.0
 
 
 class NonFiniteLoss(DataError):
@@ -234,6 +239,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, report) -> 
         + (f"; resuming after epoch {start}" if start else "")
     )
     batcher = Batcher(train_data, device, channels_last)
+    plotted = time.perf_counter()
     for epoch in range(start + 1, settings.epochs + 1):
         started = time.perf_counter()
         model.train()
@@ -300,7 +306,9 @@ def _fit(ctx, spec, network, params, settings, state, out, download, report) -> 
                 "settings": settings.to_dict(), "metrics": history, "best": best,
             }
             metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history)
-            metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
+            if epoch == settings.epochs or time.perf_counter() - plotted > PLOT_EVERY:
+                metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
+                plotted = time.perf_counter()
             if improved:
                 checkpoint.save(snapshot, best_path)
             checkpoint.save(snapshot, last_path)

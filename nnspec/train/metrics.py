@@ -18,14 +18,12 @@ def write_jsonl(path: str, history: list[dict]) -> None:
 
 def plot(path: str, history: list[dict], title: str) -> None:
     """Loss and accuracy per epoch, training and validation, side by side (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global figure state
     from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig = Figure(figsize=(10, 4), constrained_layout=True)
+    ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
         for part, style in (("train", "-o"), ("val", "-s")):
             values = [row.get(f"{part}_{key}") for row in history]
@@ -40,4 +38,3 @@ def plot(path: str, history: list[dict], title: str) -> None:
     ax_acc.set_ylim(0, 1.02)
     fig.suptitle(title)
     atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
-    plt.close(fig)
