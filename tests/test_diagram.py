@@ -298,6 +298,25 @@ def test_cli_usage_and_spec_errors(tmp_path):
     assert r.exit_code == 1 and "nothing to expand named `nope`" in r.output
 
 
+def test_cli_network_and_set(tmp_path):
+    spec = tmp_path / "two.nn"
+    spec.write_text("network A(classes = 2) {\n  input x: [4]\n  head: dense(classes)\n}\n"
+                    "network B {\n  input y: [3]\n  dense(7)\n}\n")
+    out = tmp_path / "a.dot"
+    r = CliRunner().invoke(main, ["diagram", str(spec), "-n", "A", "--set", "classes=5", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert '"head" [label=<<b>dense</b> 5<br/>' in out.read_text()
+    r = CliRunner().invoke(main, ["diagram", str(spec), "-o", str(out)])
+    assert r.exit_code == 1 and "defines several networks (A, B)" in r.output
+
+
+def test_cli_unwritable_output_is_an_error_not_a_traceback(tmp_path):
+    out = tmp_path / "missing" / "d.dot"
+    r = CliRunner().invoke(main, ["diagram", str(SPECS / "inception.nn"), "-o", str(out)])
+    assert r.exit_code == 1
+    assert r.output == f"error: cannot write {out}: No such file or directory\n"
+
+
 def test_diagram_never_imports_torch(tmp_path):
     code = ("import sys\nfrom click.testing import CliRunner\nfrom nnspec.cli import main\n"
             f"r = CliRunner().invoke(main, ['diagram', {str(SPECS / 'recurrent.nn')!r}, '-o', {str(tmp_path / 'o.dot')!r}])\n"

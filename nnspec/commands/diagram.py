@@ -31,7 +31,7 @@ def command(file, network, output, expand, direction, no_shapes, sets):
     loop with their sequence length. Without Graphviz's `dot` program, the .dot file is still
     written and the error says how to install Graphviz.
     """
-    from ..diagram import RenderError, render, to_dot, write_atomic
+    from ..diagram import RenderError, render, to_dot
     from ..diagram.render import format_of
 
     names = [e.strip() for item in expand for e in item.split(",") if e.strip()]
@@ -47,14 +47,20 @@ def command(file, network, output, expand, direction, no_shapes, sets):
     except SpecError as e:
         fail(e)
     try:
-        write_atomic(out, render(text, fmt))
+        data = render(text, fmt)
     except RenderError as e:
-        if fmt == "dot":
-            raise
         dot_path = os.path.splitext(out)[0] + ".dot"
-        write_atomic(dot_path, text.encode())
+        _write(dot_path, text.encode())
         fail(SpecError([Diagnostic("error", f"cannot render {out}: {e.message}; wrote {dot_path} instead",
                                    hint=e.hint)]))
-    except OSError as e:
-        fail(SpecError([Diagnostic("error", f"cannot write {out}: {e.strerror}")]))
+    _write(out, data)
     click.echo(f"wrote {out}")
+
+
+def _write(path: str, data: bytes) -> None:
+    from ..diagram import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as e:
+        fail(SpecError([Diagnostic("error", f"cannot write {path}: {e.strerror}")]))
