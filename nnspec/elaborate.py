@@ -8,11 +8,13 @@ collected; a node fed by a failed node fails silently, so nothing cascades.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 from . import ast
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
 from .dims import Sym, shape_str
+from .dims import evaluate as evaluate_dim
 from .ir import Graph, Node, Scope
 from .layers import REGISTRY, user_kinds
 from .layers.base import ArgError, Layer, TensorType
@@ -180,7 +182,8 @@ class Elaborator:
                 params[p.name] = overrides[p.name]
                 if p.default is not None:
                     default = self.guard(lambda: evaluate(p.default, params), None)
-                    self.check_override(defn, p, default, overrides[p.name])
+                    if not self.check_override(defn, p, default, overrides[p.name]):
+                        params[p.name] = default  # go on with the default: no cascade
             elif p.default is None:
                 self.error(f"network parameter `{p.name}` needs a default value", p.span,
                            f"write `{p.name} = ...`, or give it with `--set {p.name}=...`")
@@ -197,7 +200,7 @@ class Elaborator:
                 )
         return params
 
-    def check_override(self, defn: ast.Definition, p: ast.Param, default, given) -> None:
+    def check_override(self, defn: ast.Definition, p: ast.Param, default, given) -> bool:
         """``--set`` gives text; it must be of the kind the default is (an int where an int
         is, a number where a float is, true/false where a bool is)."""
         def kind(v):
@@ -215,6 +218,8 @@ class Elaborator:
             shown = _plain(given)
             self.error(f"`--set {p.name}={shown}`: `{p.name}` of `{defn.name}` is {kind(default)} "
                        f"(its default is {_plain(default)}), got {kind(given)}", p.span)
+            return False
+        return True
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         out = {}
@@ -528,7 +533,7 @@ class Elaborator:
                 return x
             dims.append(v)
         got = self.nodes[x].out.shape
-        if tuple(dims) != tuple(got):
+        if len(dims) != len(got) or not all(_same_dim(a, b) for a, b in zip(dims, got)):
             self.error(f"expected shape {shape_str(dims)}, got {shape_str(got)}", atom.span)
         return x
 
@@ -723,6 +728,23 @@ class Elaborator:
                            f"call it as `{defn.name}({', '.join(names)})`")
                 return None
         return params
+
+
+def _same_dim(a, b) -> bool:
+    """Whether two dimensions are equal for every size of their symbols: the normal forms of
+    ``(L - 2) // 2`` and ``(L - 4) // 2 + 1`` differ, their values never do. Checked on
+    sizes from 1 up, which covers each floor division's every remainder."""
+    if a == b:
+        return True
+    if not (isinstance(a, Sym) or isinstance(b, Sym)):
+        return False
+    names = sorted((a.symbols() if isinstance(a, Sym) else set()) | (b.symbols() if isinstance(b, Sym) else set()))
+    sizes = list(range(1, 65)) + [97, 1000, 4099] if len(names) == 1 else list(range(1, 13)) + [97, 1000]
+    try:
+        return all(evaluate_dim(a, env) == evaluate_dim(b, env)
+                   for env in (dict(zip(names, vs)) for vs in itertools.product(sizes, repeat=len(names))))
+    except (ArithmeticError, ValueError, TypeError):
+        return False
 
 
 def _plain(v):
