@@ -1,4 +1,9 @@
-"""`nnspec check`."""
+"""`nnspec check`: parse and shape-check specs; a verdict per network.
+
+Exit status 0 when every file is free of errors (warnings allowed), 1 otherwise, 2 on a
+usage error. Diagnostics go to stderr; verdicts (or, with ``--json``, one JSON object per
+file) go to stdout.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +13,83 @@ import sys
 import click
 
 from ..cli import load_spec, parse_sets, report, set_option
-from ..diagnostics import SpecError
+from ..diagnostics import Diagnostic, SpecError
 
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @set_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per network on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file on stdout, diagnostics included.")
 def command(files, sets, as_json):
     """Parse and shape-check FILES; print a verdict per network."""
-    from ..summary import human
-
     overrides = parse_sets(sets)
     failed = False
     for path in files:
-        try:
-            spec = load_spec(path)
-        except SpecError as e:
-            report(e.diagnostics, e.sources)
-            failed = True
-            continue
-        diags = list(spec.program.diagnostics)
-        graphs = []
-        if not any(d.severity == "error" for d in diags):
-            for name in spec.networks:
-                g = spec.graph(name, **{k: v for k, v in overrides.items()})
-                diags += g.diagnostics
-                graphs.append(g)
-        from ..spec import _unique
-
-        diags = _unique(diags)
-        report(diags, spec.sources)
-        errors = [d for d in diags if d.severity == "error"]
-        if errors:
-            failed = True
-            n = len(errors)
-            click.echo(f"{path}: {n} error{'s' if n != 1 else ''}", err=True)
-            continue
-        if not graphs:
-            what = "blocks only" if spec.program.definitions else "the file is empty"
-            click.echo(f"{path}: no network ({what})" if not as_json else json.dumps({"file": path, "networks": []}))
-        for g in graphs:
-            outs = ", ".join(str(t) for t in g.output_types())
-            if as_json:
-                click.echo(json.dumps({"file": path, "network": g.network, "params": g.total_params,
-                                       "outputs": [[str(d) if not isinstance(d, int) else d for d in t.shape]
-                                                   for t in g.output_types()]}))
-            else:
-                click.echo(f"{path}: {g.network}: ok, {g.total_params:,} parameters, "
-                           f"{human(g.total_macs)} MACs, output {outs}")
+        ok = check_file(path, overrides, as_json)
+        failed = failed or not ok
     sys.exit(1 if failed else 0)
+
+
+def check_file(path: str, overrides: dict, as_json: bool) -> bool:
+    """Check one file, print its diagnostics and verdict; whether it is free of errors."""
+    from ..spec import _unique
+    from ..summary import human
+
+    try:
+        spec = load_spec(path)
+    except SpecError as e:
+        report(e.diagnostics, e.sources)
+        if as_json:
+            click.echo(json.dumps({"file": path, "ok": False, "networks": [], "diagnostics": _json(e.diagnostics)}))
+        return False
+    diags = list(spec.program.diagnostics)
+    graphs = []
+    if not any(d.severity == "error" for d in diags):
+        declared = {p.name for d in spec.program.networks() for p in d.params}
+        for defn in spec.program.networks():
+            # a --set applies to the networks that declare it (to all, if none does: each says so)
+            mine = {k: v for k, v in overrides.items() if k not in declared or k in {p.name for p in defn.params}}
+            g = spec.graph(defn.name, **mine)
+            diags += g.diagnostics
+            graphs.append(g)
+    diags = _unique(diags)
+    report(diags, spec.sources)
+    errors = [d for d in diags if d.severity == "error"]
+    if as_json:
+        click.echo(json.dumps({
+            "file": path,
+            "ok": not errors,
+            "networks": [] if errors else [
+                {"network": g.network, "params": g.total_params, "macs": _dim(g.total_macs),
+                 "outputs": [[_dim(d) for d in t.shape] for t in g.output_types()]}
+                for g in graphs
+            ],
+            "diagnostics": _json(diags),
+        }))
+    if errors:
+        n = len(errors)
+        click.echo(f"{path}: {n} error{'s' if n != 1 else ''}", err=True)
+        return False
+    if as_json:
+        return True
+    if not graphs:
+        what = "blocks only" if spec.program.definitions else "the file is empty"
+        click.echo(f"{path}: no network ({what})")
+    for g in graphs:
+        outs = ", ".join(str(t) for t in g.output_types())
+        click.echo(f"{path}: {g.network}: ok, {g.total_params:,} parameters, "
+                   f"{human(g.total_macs)} MACs, output {outs}")
+    return True
+
+
+def _dim(d):
+    return d if isinstance(d, int) else str(d)
+
+
+def _json(diags: list[Diagnostic]) -> list[dict]:
+    return [
+        {"severity": d.severity, "message": d.message, "hint": d.hint,
+         "file": d.span.path if d.span else None, "line": d.span.line if d.span else None,
+         "col": d.span.col if d.span else None}
+        for d in diags
+    ]

@@ -1,0 +1,144 @@
+"""`nnspec check` and `nnspec summary` as a user runs them: exit codes, streams, --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from nnspec.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+XO = "specs/xo.nn"
+XO_VERDICT = "specs/xo.nn: XO: ok, 170 parameters, 3.3K MACs, output [2]\n"
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def process(*args):
+    """A real process with stdout and stderr piped, as in a script or CI."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run([sys.executable, "-m", "nnspec", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, check=False)
+
+
+@pytest.fixture
+def bad(tmp_path):
+    p = tmp_path / "bad.nn"
+    p.write_text("network N {\n  input x: [3, 8, 8]\n  conv(4, 3) -> dense(2)\n}\n")
+    return str(p)
+
+
+def test_check_clean_spec_exits_0_with_one_verdict_line():
+    r = process("check", XO)
+    assert (r.returncode, r.stdout, r.stderr) == (0, XO_VERDICT, "")
+
+
+def test_check_with_errors_exits_1_and_reports_on_stderr_without_colour(bad):
+    r = process("check", bad)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr == (
+        f"{bad}:3:17: error: `dense` acts on the last dimension, but its input [4, 6, 6] looks like an image\n"
+        "    conv(4, 3) -> dense(2)\n"
+        "                  ^~~~~~~~\n"
+        "hint: insert `flatten` (or a global pool) before `dense`\n"
+        f"{bad}: 1 error\n"
+    )
+    assert "\x1b[" not in r.stderr
+
+
+def test_usage_errors_exit_2():
+    assert run("check").exit_code == 2
+    assert run("check", "--bogus", XO).exit_code == 2
+    r = run("check", "--set", "classes", XO)
+    assert r.exit_code == 2
+    assert "expected NAME=VALUE, got 'classes'" in r.stderr
+    assert run("summary", XO, "--depth", "-1").exit_code == 2
+
+
+def test_missing_file_is_a_spec_error_not_a_traceback():
+    r = run("check", "no/such.nn")
+    assert (r.exit_code, r.stderr) == (1, "error: no/such.nn: no such file\n")
+
+
+def test_every_file_is_checked_and_one_failure_fails_the_run(bad):
+    r = run("check", XO, bad, XO)
+    assert r.exit_code == 1
+    assert r.stdout == XO_VERDICT * 2
+    assert r.stderr.endswith(f"{bad}: 1 error\n")
+
+
+def test_set_overrides_a_parameter_and_a_wrong_kind_is_an_error():
+    assert run("check", "--set", "classes=3", XO).stdout == XO_VERDICT.replace("170", "235").replace(
+        "3.3K", "3.36K").replace("[2]", "[3]")
+    r = run("check", "--set", "classes=3.5", XO)
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == (
+        "specs/xo.nn:2:12: error: `--set classes=3.5`: `classes` of `XO` is an integer (its default is 2), got a number")
+    r = run("check", "--set", "clases=3", XO)
+    assert r.exit_code == 1
+    assert "has no parameter `clases`; its parameters are classes" in r.stderr
+    assert "hint: did you mean `classes`?" in r.stderr
+
+
+def test_warnings_do_not_fail_the_check(tmp_path):
+    p = tmp_path / "w.nn"
+    p.write_text("network N {\n  input x: [4]\n  let h = x -> dense(8)\n  x -> dense(2)\n}\n")
+    r = run("check", str(p))
+    assert r.exit_code == 0
+    assert r.stderr.startswith(f"{p}:3:7: warning: `h` is bound but never used\n")
+    assert r.stdout == f"{p}: N: ok, 50 parameters, 40 MACs, output [2]\n"  # the unused dense still has weights
+
+
+def test_check_json_reports_networks_and_diagnostics(bad):
+    r = run("check", "--json", XO, bad)
+    assert r.exit_code == 1
+    first, second = (json.loads(line) for line in r.stdout.splitlines())
+    assert first == {"file": XO, "ok": True, "networks": [{"network": "XO", "params": 170, "macs": 3300,
+                                                             "outputs": [[2]]}], "diagnostics": []}
+    assert second["ok"] is False and second["networks"] == []
+    assert [(d["severity"], d["line"], d["col"]) for d in second["diagnostics"]] == [("error", 3, 17)]
+
+
+def test_check_json_writes_symbolic_dimensions_as_strings(tmp_path):
+    p = tmp_path / "s.nn"
+    p.write_text("network S {\n  input x: [4, L]\n  conv(8, 3)\n}\n")
+    out = json.loads(run("check", "--json", str(p)).stdout)
+    assert out["networks"][0]["outputs"] == [[8, "L - 2"]]
+
+
+def test_summary_plain_when_piped():
+    r = process("summary", XO)
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "XO"
+    assert lines[2].split() == ["Module", "Layer", "Output", "shape", "Params", "MACs"]
+    assert lines[5].split() == ["0", "conv", "4", "3×3", "[4,", "9,", "9]", "40", "2.92K"]
+    assert "Total params: 170" in lines
+    assert "\x1b[" not in r.stdout
+
+
+def test_summary_json_has_the_documented_fields():
+    out = json.loads(run("summary", "--json", XO).stdout)
+    assert {"network", "inputs", "outputs", "params", "macs", "layers"} <= set(out)
+    assert (out["network"], out["inputs"], out["outputs"], out["params"]) == ("XO", [[1, 9, 9]], [[2]], 170)
+    assert [layer["name"] for layer in out["layers"]][:2] == ["image", "0"]
+
+
+def test_summary_of_a_bad_spec_exits_1_with_diagnostics(bad):
+    r = run("summary", bad)
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"{bad}:3:17: error:")
+    assert r.stdout == ""
