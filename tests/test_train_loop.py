@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from nnspec.train.loop import NonFiniteLoss, fit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 XO = os.path.join(ROOT, "specs", "xo.nn")
+XO_TEXT = Path(XO).read_text()
 SMALL_LSTM = {"vocab": 60, "dim": 16, "hidden": 16}
 
 
@@ -58,7 +60,7 @@ def test_xo_reaches_full_validation_accuracy(tmp_path, capsys):
 
     state = torch.load(tmp_path / "last.pt", weights_only=True)
     assert state["epoch"] == 6 and state["network"] == "XO" and state["classes"] == ["X", "O"]
-    assert state["spec"] == {XO: open(XO).read()} and state["settings"]["lr"] == 0.02
+    assert state["spec"] == {XO: XO_TEXT} and state["settings"]["lr"] == 0.02
     assert set(state["rng"]) == {"torch", "cuda", "numpy", "python"}
     model = nnspec.load(XO).build()
     model.load_state_dict(state["model"])
@@ -69,7 +71,7 @@ def test_xo_reaches_full_validation_accuracy(tmp_path, capsys):
 
 def test_seed_makes_runs_identical_and_settings_come_from_the_section(tmp_path):
     spec = tmp_path / "xo.nn"
-    spec.write_text(open(XO).read().replace("input image", "train {\n    epochs = 2\n    lr = 0.02\n    optimizer = sgd\n"
+    spec.write_text(XO_TEXT.replace("input image", "train {\n    epochs = 2\n    lr = 0.02\n    optimizer = sgd\n"
                                             "    batch_size = 100\n  }\n  input image"))
     a = run(tmp_path / "a", spec=str(spec), data="xo?n=300", seed=5)
     b = run(tmp_path / "b", spec=str(spec), data="xo?n=300", seed=5, epochs=3)  # a flag wins over the section
@@ -81,7 +83,7 @@ def test_seed_makes_runs_identical_and_settings_come_from_the_section(tmp_path):
 
 def test_unknown_setting_in_the_train_section(tmp_path):
     spec = tmp_path / "xo.nn"
-    spec.write_text(open(XO).read().replace("input image", "train {\n    epoch = 2\n  }\n  input image"))
+    spec.write_text(XO_TEXT.replace("input image", "train {\n    epoch = 2\n  }\n  input image"))
     result = CliRunner().invoke(main, ["train", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"{spec}:4:5: error: unknown training setting `epoch`\n")
@@ -121,7 +123,7 @@ def test_kill_and_resume_gives_the_same_weights_and_metrics(tmp_path):
     a, b = (torch.load(d / "last.pt", weights_only=True) for d in (whole, cut))
     assert a["model"].keys() == b["model"].keys()
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
-    drop = lambda rows: [{k: v for k, v in r.items() if k not in ("seconds", "samples_per_second")} for r in rows]  # noqa: E731
+    drop = lambda rows: [{k: v for k, v in r.items() if k not in ("seconds", "samples_per_second")} for r in rows]
     assert drop(a["metrics"]) == drop(b["metrics"])
     lines = [json.loads(line) for line in (cut / "metrics.jsonl").read_text().splitlines()]
     assert drop(lines) == drop(json.loads(line) for line in (whole / "metrics.jsonl").read_text().splitlines())

@@ -6,17 +6,24 @@ import csv
 import gzip
 import struct
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnspec
 from nnspec.train import idx, sources
-from nnspec.train.data import epoch_batches, eval_batches, input_infos, output_classes, prepare
+from nnspec.train.data import (
+    epoch_batches,
+    eval_batches,
+    input_infos,
+    output_classes,
+    prepare,
+)
 from nnspec.train.errors import DataError
 from nnspec.train.text import PAD, UNK, build_vocab, encode, tokenize
 
-XO = nnspec.load("specs/xo.nn")
+XO = nnspec.load(Path(__file__).parent.parent / "specs" / "xo.nn")
 TEXT = nnspec.load("network T(vocab = 50) {\n input tokens: [T] int pad=0\n"
                    " embedding(vocab, 8) -> lstm(8, output=final) -> dense(2)\n}")
 MNISTLIKE = nnspec.load("network M(classes = 10) {\n input image: [1, 28, 28]\n flatten -> dense(classes)\n}")

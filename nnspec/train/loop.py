@@ -36,7 +36,6 @@ from .distributed import Context, setup
 from .errors import DataError
 from .progress import Reporter
 
-
 # Drawing the curves takes about a second; a long run redraws them at most this often (seconds).
 PLOT_EVERY = 60.0
 

@@ -18,7 +18,8 @@ def write_jsonl(path: str, history: list[dict]) -> None:
 
 def plot(path: str, history: list[dict], title: str) -> None:
     """Loss and accuracy per epoch, training and validation, side by side (PNG)."""
-    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global figure state
+    # No pyplot: no GUI backend to pick, no global figure state.
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in history]

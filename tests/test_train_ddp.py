@@ -1,0 +1,45 @@
+"""Data-parallel training under torchrun: two CPU processes with the gloo backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import torch
+from click.testing import CliRunner
+
+from nnspec.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+XO = os.path.join(ROOT, "specs", "xo.nn")
+BIN = os.path.dirname(sys.executable)
+
+
+def test_two_process_ddp_matches_one_process_with_twice_the_batch(tmp_path):
+    flags = ["--data", "xo?n=400", "--epochs", "2", "--lr", "0.02", "--seed", "4", "--plain"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    nnspec_bin = shutil.which("nnspec", path=BIN) or "nnspec"
+    done = subprocess.run(
+        [os.path.join(BIN, "torchrun"), "--standalone", "--nproc-per-node", "2", "--no-python", nnspec_bin,
+         "train", XO, "--out", str(tmp_path / "ddp"), "--batch-size", "32", *flags],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["best.pt", "curves.png", "last.pt", "metrics.jsonl"]
+    assert done.stdout.count("training XO on xo?n=400") == 1  # only rank 0 speaks
+    assert "on cpu x 2 processes" in done.stdout
+    rows = [json.loads(line) for line in (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2]
+
+    # Each step of the two processes sees, together, the indices of one step of a single
+    # process with twice the batch, and DDP averages their gradients: the same training.
+    torch.set_num_threads(1)
+    single = CliRunner().invoke(main, ["train", XO, "--out", str(tmp_path / "one"), "--batch-size", "64", *flags])
+    assert single.exit_code == 0, single.output
+    a, b = (torch.load(tmp_path / d / "last.pt", weights_only=True) for d in ("ddp", "one"))
+    for key in a["model"]:
+        torch.testing.assert_close(a["model"][key], b["model"][key], rtol=1e-5, atol=1e-6)
+    assert a["metrics"][-1]["val_accuracy"] == b["metrics"][-1]["val_accuracy"]
