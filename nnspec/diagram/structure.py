@@ -117,13 +117,13 @@ class Structure:
 
 def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = None) -> Structure:
     """Group, fold and connect ``graph``'s nodes. ``expand`` is ``"all"``, or block names and
-    module paths whose runs are drawn instance by instance; an unknown name is a
+    module paths whose runs and stacks are drawn layer by layer; an unknown name is a
     :class:`SpecError` with a did-you-mean."""
     expand = _expand_set(graph, expand)
     members = _members(graph)
     uses = _consumers(graph)
-    runs = _fold(graph, graph.root, members, expand, uses)
-    folded = {n.id: run for run in runs for n in run.nodes}
+    folds = _fold(graph, graph.root, members, expand, uses)
+    folded = {n.id: f for f in folds for n in f.nodes}  # node -> the Run or Stack drawing it
 
     ids = _stable_ids(graph)
     rep: dict[int, str | None] = {}
@@ -142,7 +142,7 @@ def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = Non
         fam = n.layer.family if n.layer is not None else "other"
         if n.role not in HIDDEN_ROLES and not isinstance(folded.get(n.id), Run) and fam not in families:
             families.append(fam)
-    if any(isinstance(r, Run) for r in runs) and "block" not in families:
+    if any(isinstance(f, Run) for f in folds) and "block" not in families:
         families.append("block")
     return Structure(graph, root, {n.id: rep[n.id] for n in graph.nodes if rep[n.id]}, edges, families)
 
@@ -339,17 +339,17 @@ def _group_tree(graph: Graph, folded: dict, ids: dict[int, str]) -> Group:
                 groups[k[:-1]].groups.append(g)
         return groups[tuple(keys)]
 
-    placed_runs = set()
+    placed = set()
     for n in graph.nodes:
         if n.role in HIDDEN_ROLES:
             continue
-        run = folded.get(n.id)
-        if run is not None:
-            if run.id in placed_runs:
+        fold = folded.get(n.id)
+        if fold is not None:
+            if fold.id in placed:
                 continue
-            placed_runs.add(run.id)
-            keys = path_of(n, (run.scopes[0] if isinstance(run, Run) else run.scope).parent)
-            group_at(keys).items.append(run)
+            placed.add(fold.id)
+            keys = path_of(n, (fold.scopes[0] if isinstance(fold, Run) else fold.scope).parent)
+            group_at(keys).items.append(fold)
         else:
             group_at(path_of(n)).items.append(n)
     _sum_params(root)
