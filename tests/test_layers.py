@@ -175,6 +175,31 @@ def test_layer_matches_pytorch(case: Case):
     assert isinstance(layer.describe(), str) and layer.describe().startswith(case.kind if case.kind not in ("add", "mul") else "")
 
 
+# PyTorch's FLOP counter sees convolutions and matrix products (2 FLOPs per multiply-add).
+COUNTED = [c for c in CASES if c.kind in ("conv", "sepconv", "deconv", "dense", "gru", "rnn") and c.pad is None]
+
+
+@pytest.mark.parametrize("case", COUNTED, ids=str)
+def test_macs_match_pytorch_flop_counter(case: Case):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    layer = REGISTRY[case.kind].bind(list(case.args), dict(case.kw))
+    x = case.input_type()
+    ns = namespace(layer)
+    ns["m"] = eval(layer.torch_module(x), ns)
+    ns["x0"] = torch.randn(1, *(evaluate(d, case.sizes) for d in x.shape))
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        eval(layer.torch_forward("m", ["x0"], [x]), ns)
+    assert 2 * evaluate(layer.macs(x, layer.infer(x)), case.sizes) == counter.get_total_flops()
+
+
+def test_lstm_macs():
+    layer, x, y = infer("lstm", 128, shape=("T", 64), layers=2, bidirectional=True)
+    # per step and direction: 4 gates of 128 from the input and the previous state
+    assert evaluate(layer.macs(x, y), {"T": 1}) == 2 * 4 * 128 * (64 + 128) + 2 * 4 * 128 * (256 + 128)
+    assert str(layer.macs(x, y)) == "589824*T"
+
+
 # -- exact figures ---------------------------------------------------------------------------
 
 

@@ -62,6 +62,7 @@ class TensorType:
 
 
 class ArgsModel(BaseModel):
+    # defer_build: a kind's validator is built when a spec first uses the kind, not at import
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
