@@ -14,9 +14,12 @@ A fixture lists the reference's ``state_dict`` (parameters and buffers) in order
 (a conv kernel ``[out, in, kh, kw]``, a dense kernel ``[out, in]``); Keras keeps no count of
 batches seen, so its fixture has no ``num_batches_tracked``.
 
-``--verify`` builds each spec with nnspec, copies the reference's weights into it by order
-(after giving the batch-norm statistics random values, so that they matter), runs both on the
-same random input in eval mode and prints the largest absolute difference of the outputs.
+``--verify`` builds each spec with nnspec, loads the reference's weights into it with
+``nnspec.load_weights`` (by name where the names agree, else by order and shape), after giving
+the batch-norm statistics random values so that they matter, runs both on the same random
+input in eval mode, and prints the largest difference of the logits and of some feature maps
+(relative to the largest value of each): global pooling before the classifier would hide a
+window shifted by one pixel, so the feature maps are compared where such a shift could arise.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class Reference:
     source: str  # the call that builds the reference, for the fixture's record
     build: Callable  # () -> reference model
     tensors: Callable  # model -> [(name, torch tensor in PyTorch layout)] in order
-    forward: Callable  # (model, x [N, C, H, W]) -> logits
+    forward: Callable  # (model, x [N, C, H, W], names of feature modules) -> (feature maps, logits)
+    features: list[tuple[str, str]]  # feature maps to compare: (our module, the reference's module or layer)
 
 
 def torchvision_model(factory: str, **kwargs) -> Callable:
@@ -59,8 +63,19 @@ def torch_tensors(model) -> list:
     return list(model.state_dict().items())
 
 
-def torch_forward(model, x):
-    return model(x)
+def torch_forward(model, x, features: list[str]):
+    seen = {}
+
+    def keep(name):
+        return lambda module, inputs, out: seen.__setitem__(name, out)
+
+    hooks = [model.get_submodule(name).register_forward_hook(keep(name)) for name in features]
+    try:
+        logits = model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [seen[name] for name in features], logits
 
 
 def keras_xception():
@@ -90,12 +105,14 @@ def keras_tensors(model) -> list:
     return [(w.path, keras_layout(w.path, torch.as_tensor(keras.ops.convert_to_numpy(w)))) for w in model.weights]
 
 
-def keras_forward(model, x):
+def keras_forward(model, x, features: list[str]):
     import keras
     import torch
 
-    y = model(x.permute(0, 2, 3, 1), training=False)  # Keras convnets are channels-last
-    return torch.as_tensor(keras.ops.convert_to_numpy(y))
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in features] + [model.output])
+    outs = probe(x.permute(0, 2, 3, 1), training=False)  # Keras convnets are channels-last
+    outs = [torch.as_tensor(keras.ops.convert_to_numpy(t)) for t in outs]
+    return [t.permute(0, 3, 1, 2) for t in outs[:-1]], outs[-1]
 
 
 def keras_randomise_statistics(model, gen) -> None:
@@ -109,18 +126,21 @@ def keras_randomise_statistics(model, gen) -> None:
 
 ZOO = {
     "alexnet": Reference("alexnet.nn", "torchvision.models.alexnet()", torchvision_model("alexnet"),
-                         torch_tensors, torch_forward),
+                         torch_tensors, torch_forward, [("features", "features")]),
     "vgg16": Reference("vgg16.nn", "torchvision.models.vgg16()", torchvision_model("vgg16"),
-                       torch_tensors, torch_forward),
+                       torch_tensors, torch_forward, [("features", "features")]),
     "googlenet": Reference("googlenet.nn", "torchvision.models.GoogLeNet(aux_logits=False, init_weights=False)",
                            torchvision_model("GoogLeNet", aux_logits=False, init_weights=False),
-                           torch_tensors, torch_forward),
+                           torch_tensors, torch_forward, [("inception5b", "inception5b")]),
     "resnet50": Reference("resnet50.nn", "torchvision.models.resnet50()", torchvision_model("resnet50"),
-                          torch_tensors, torch_forward),
+                          torch_tensors, torch_forward, [("layer4", "layer4")]),
     "resnet152": Reference("resnet152.nn", "torchvision.models.resnet152()", torchvision_model("resnet152"),
-                           torch_tensors, torch_forward),
+                           torch_tensors, torch_forward, [("layer4", "layer4")]),
     "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
-                          keras_tensors, keras_forward),
+                          keras_tensors, keras_forward,
+                          # Keras pools with "same" padding: check each pool and the last map
+                          [*((f"block{i}.pool", f"block{i}_pool") for i in (2, 3, 4, 13)),
+                           ("block14_sepconv2", "block14_sepconv2_bn")]),
 }
 
 
@@ -156,26 +176,10 @@ def write_fixture(key: str) -> Path:
     return path
 
 
-def copy_by_order(ours, theirs: list) -> int:
-    """Copy reference tensors into our module in order; every shape must agree. A reference
-    that keeps no batch counters (Keras) is matched against our tensors without them."""
-    import torch
-
-    counters = any(name.endswith("num_batches_tracked") for name, _ in theirs)
-    mine = [(n, t) for n, t in ours.state_dict().items() if counters or not n.endswith("num_batches_tracked")]
-    if len(mine) != len(theirs):
-        raise SystemExit(f"{len(mine)} tensors in ours, {len(theirs)} in the reference")
-    with torch.no_grad():
-        for (name, dst), (ref_name, src) in zip(mine, theirs):
-            if tuple(dst.shape) != tuple(src.shape):
-                raise SystemExit(f"{name} {tuple(dst.shape)} does not fit {ref_name} {tuple(src.shape)}")
-            dst.copy_(src)
-    return len(mine)
-
-
-def verify(key: str, seed: int = 0) -> tuple[float, float]:
-    """The largest absolute difference between our outputs and the reference's, and the
-    largest absolute reference output (for scale)."""
+def verify(key: str, seed: int = 0) -> dict:
+    """Our outputs against the reference's on one random input, with the reference's weights:
+    the largest absolute difference of the logits, the largest reference logit, and the
+    largest difference of a feature map relative to that map's largest value."""
     import torch
 
     import nnspec
@@ -195,29 +199,38 @@ def verify(key: str, seed: int = 0) -> tuple[float, float]:
                 t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
     spec = nnspec.load(ROOT / "specs" / ref.spec)
     graph = spec.checked_graph()
-    ours = spec.build()
-    ours.eval()
-    copy_by_order(ours, ref.tensors(model))
-    shape = graph.nodes[graph.inputs[0]].out.shape
-    x = torch.randn((2, *shape), generator=gen)
+    ours = spec.build().eval()
+    report = nnspec.load_weights(ours, dict(ref.tensors(model)))
+    x = torch.randn((2, *graph.nodes[graph.inputs[0]].out.shape), generator=gen)
     with torch.no_grad():
-        want = ref.forward(model, x)
-        got = ours(x)
-    if got.shape != want.shape:
-        raise SystemExit(f"{key}: output {tuple(got.shape)}, reference {tuple(want.shape)}")
-    return (got - want).abs().max().item(), want.abs().max().item()
+        want_maps, want = ref.forward(model, x, [theirs for _, theirs in ref.features])
+        got_maps, got = torch_forward(ours, x, [mine for mine, _ in ref.features])
+    relative = 0.0
+    for (name, _), a, b in zip([*ref.features, ("output", "")], [*got_maps, got], [*want_maps, want]):
+        if a.shape != b.shape:
+            raise SystemExit(f"{key}: our {name} is {tuple(a.shape)}, the reference's {tuple(b.shape)}")
+        relative = max(relative, ((a - b).abs().max() / b.abs().max()).item())
+    return {
+        "loaded": str(report),
+        "logits": (got - want).abs().max().item(),
+        "scale": want.abs().max().item(),
+        "relative": relative,
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("networks", nargs="*", choices=[[], *ZOO], default=[], metavar="NETWORK",
-                        help=f"some of {', '.join(ZOO)} (default: all)")
+    parser.add_argument("networks", nargs="*", metavar="NETWORK", help=f"some of {', '.join(ZOO)} (default: all)")
     parser.add_argument("--verify", action="store_true", help="compare outputs instead of writing fixtures")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.networks if n not in ZOO]
+    if unknown:
+        parser.error(f"unknown network {', '.join(unknown)}; choose from {', '.join(ZOO)}")
     for key in args.networks or list(ZOO):
         if args.verify:
-            diff, scale = verify(key)
-            print(f"{key:10s} max |ours - reference| = {diff:.3g}  (outputs up to {scale:.3g})", flush=True)
+            r = verify(key)
+            print(f"{key:10s} {r['loaded']}; logits: max |ours - reference| {r['logits']:.3g} (largest "
+                  f"{r['scale']:.3g}); feature maps: {r['relative']:.3g} of the largest value", flush=True)
         else:
             print(f"wrote {write_fixture(key).relative_to(ROOT)}", flush=True)
 
