@@ -2,7 +2,7 @@
 
 The graph's nodes are grouped into nested *groups* (block instances, labelled constructs and
 ``each`` bodies), runs of identical consecutive block instances are folded into one *run*
-item, internal plumbing (``each``'s fold and unfold) is hidden, and every item gets a stable
+item, short chain blocks into one *stack* item, internal plumbing (``each``'s fold and unfold) is hidden, and every item gets a stable
 id derived from module names, so the same spec always gives the same DOT text.
 """
 
@@ -109,7 +109,7 @@ class Structure:
 
     graph: Graph
     root: Group
-    ids: dict[int, str]  # visible node -> item id (a run's id for a folded node)
+    ids: dict[int, str]  # node -> the id of the item drawing it (a run's or stack's when folded)
     edges: list[Edge]
     families: list[str]  # layer families drawn, in first-seen order
     shapes: bool = True  # tensor shapes are written on edges and stack rows
