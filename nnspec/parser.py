@@ -121,8 +121,7 @@ class _ToAst:
         return ast.Neg(c[1], self.sp(t))
 
     def string(self, t, c):
-        raw = str(c[0])[1:-1]
-        return ast.Str(re.sub(r"\\(.)", r"\1", raw), self.sp(t))
+        return ast.Str(_unquote(c[0]), self.sp(t))
 
     def true(self, t, c):
         return ast.Bool(True, self.sp(t))
@@ -215,10 +214,15 @@ class _ToAst:
         return self._definition("block", t, c)
 
     def import_(self, t, c):
-        return ast.Import(str(c[0])[1:-1], self.sp(t))
+        return ast.Import(_unquote(c[0]), self.sp(t))
 
     def start(self, t, c):
         return [d for d in c if d is not None]
+
+
+def _unquote(token) -> str:
+    """The text of a string literal: quotes removed, ``\\"`` and ``\\\\`` (any ``\\c``) read as ``c``."""
+    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
 
 
 def _describe_token(tok) -> str:
