@@ -364,7 +364,7 @@ class _Generator:
         real = f"({name} != {pad!r})"
         if len(t.shape) > 1:
             real += ".flatten(2).any(2)"
-        return f"{out} = {real}.sum(1)  # [] each sequence's length: its tokens that are not padding"
+        return f"{out} = {real}.sum(1)  # each sequence's true length: its tokens that are not padding"
 
     def node_expr(self, n: Node, top: _Slot, u: _Unit, xs, mask, var, each_src) -> str:
         nodes = self.nodes
@@ -439,7 +439,7 @@ class _Generator:
                 name = self.net_name
             else:
                 name = names[u.key]
-                paths = ", ".join(i.scope.path for i in instances[u.key])
+                paths = ", ".join(f"`{i.scope.path}`" for i in instances[u.key])
                 doc = f"Block `{_call_text(u.scope.name, u.scope.args)}`; instances: {paths}."
             classes.append(resolve(self.class_text(name, doc, init, args, fwd, u)))
 

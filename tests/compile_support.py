@@ -1,0 +1,60 @@
+"""What the compile tests share: concrete inputs for a graph and the checks of a built module."""
+
+from __future__ import annotations
+
+import torch
+
+from nnspec.dims import Sym
+
+
+def concrete(shape, env: dict[str, int]) -> tuple[int, ...]:
+    return tuple(d if isinstance(d, int) else d.value(env) for d in shape)
+
+
+def symbols(graph) -> set[str]:
+    out: set[str] = set()
+    for i in graph.inputs:
+        for d in graph.nodes[i].out.shape:
+            if isinstance(d, Sym):
+                out |= d.symbols()
+    return out
+
+
+def vocab(graph) -> int:
+    """Token ids stay below every embedding's vocabulary."""
+    sizes = [n.layer.args.vocab for n in graph.nodes if n.op == "embedding"]
+    return min(sizes) if sizes else 2
+
+
+def inputs(graph, env: dict[str, int], batch: int = 2, seed: int = 0) -> list[torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for i in graph.inputs:
+        t = graph.nodes[i].out
+        shape = (batch, *concrete(t.shape, env))
+        if t.dtype == "int":
+            high = vocab(graph)
+            ids = torch.randint(0, high, shape, generator=gen)
+            if t.pad is not None:  # no padding inside the sequences: padding comes at their ends
+                ids[ids == t.pad] = (t.pad + 1) % high
+            out.append(ids)
+        else:
+            out.append(torch.randn(shape, generator=gen))
+    return out
+
+
+def as_tuple(y) -> tuple:
+    return y if isinstance(y, tuple) else (y,)
+
+
+def check_module(graph, module, env: dict[str, int] | None = None, batch: int = 2) -> tuple:
+    """The module's outputs have the inferred shapes and it has the inferred parameter count."""
+    env = env or {s: 5 for s in symbols(graph)}
+    assert sum(p.numel() for p in module.parameters()) == graph.total_params
+    assert sum(b.numel() for b in module.buffers()) == graph.total_buffers
+    module.eval()
+    with torch.no_grad():
+        ys = as_tuple(module(*inputs(graph, env, batch)))
+    expected = [(batch, *concrete(t.shape, env)) for t in graph.output_types()]
+    assert [tuple(y.shape) for y in ys] == expected
+    return ys

@@ -1,0 +1,50 @@
+"""Tagger, compiled by nnspec from tests/golden/padded_lstm.nn.
+
+Inputs: tokens [T] int; outputs: [3] (shapes without the batch dimension).
+Parameters: 8,443. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+def recurrent(rnn, x, lengths=None, final=False):
+    """Run a batch-first recurrent module over x [B, T, F].
+
+    With lengths (each sequence's true length) the padding is skipped: the sequences are
+    packed, so a sequence's final state is its state at its own last token. Returns the
+    outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
+    (forward then backward).
+    """
+    steps = x.shape[1]
+    if lengths is not None:
+        x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, state = rnn(x)
+    if final:
+        h = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h, c)
+        dirs = 2 if rnn.bidirectional else 1
+        return h[-dirs:].transpose(0, 1).flatten(1)
+    if lengths is not None:
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
+    return out
+
+
+class Tagger(nn.Module):
+    """Network `Tagger(vocab=50, classes=3)`: tokens [T] int -> [3] (shapes without the batch dimension)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16, padding_idx=0)
+        self.rnn = nn.LSTM(16, 12, num_layers=2, batch_first=True, bidirectional=True)
+        self.summary = nn.LSTM(24, 8, batch_first=True)
+        self.head = nn.Linear(8, 3)
+        self.add_module("0", nn.LogSoftmax(dim=-1))
+
+    def forward(self, tokens):
+        lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
+        x = self.embed(tokens)  # [T, 16]
+        x = recurrent(self.rnn, x, lengths)  # [T, 24]
+        x = recurrent(self.summary, x, lengths, final=True)  # [8]
+        x = self.head(x)  # [3]
+        x = getattr(self, "0")(x)  # [3]
+        return x

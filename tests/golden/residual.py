@@ -1,0 +1,112 @@
+"""TinyResNet, compiled by nnspec from tests/golden/residual.nn.
+
+Inputs: image [3, 32, 32]; outputs: [10] (shapes without the batch dimension).
+Parameters: 43,226. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+class Basic(nn.Module):
+    """Block `Basic(width=16, stride=1)`; instances: `layer1.0`, `layer1.1`."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.add_module("0", nn.ReLU())
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.add_module("1", nn.ReLU())
+
+    def forward(self, x):
+        x1 = self.conv1(x)  # [16, 32, 32]
+        x1 = self.bn1(x1)  # [16, 32, 32]
+        x1 = getattr(self, "0")(x1)  # [16, 32, 32]
+        x1 = self.conv2(x1)  # [16, 32, 32]
+        x1 = self.bn2(x1)  # [16, 32, 32]
+        x1 = x1 + x  # [16, 32, 32]
+        x1 = getattr(self, "1")(x1)  # [16, 32, 32]
+        return x1
+
+
+class Basic_2(nn.Module):
+    """Block `Basic(width=32, stride=2)`; instances: `layer2`."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.add_module("0", nn.ReLU())
+        self.conv2 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(32)
+        self.shortcut = nn.ModuleList([
+            nn.Conv2d(16, 32, 1, stride=2, bias=False),
+            nn.BatchNorm2d(32),
+        ])
+        self.add_module("1", nn.ReLU())
+
+    def forward(self, x):
+        x1 = self.conv1(x)  # [32, 16, 16]
+        x1 = self.bn1(x1)  # [32, 16, 16]
+        x1 = getattr(self, "0")(x1)  # [32, 16, 16]
+        x1 = self.conv2(x1)  # [32, 16, 16]
+        x1 = self.bn2(x1)  # [32, 16, 16]
+        x = self.shortcut[0](x)  # [32, 16, 16]
+        x = self.shortcut[1](x)  # [32, 16, 16]
+        x1 = x1 + x  # [32, 16, 16]
+        x1 = getattr(self, "1")(x1)  # [32, 16, 16]
+        return x1
+
+
+class Basic_3(nn.Module):
+    """Block `Basic(width=32, stride=1)`; instances: `2`."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.add_module("0", nn.ReLU())
+        self.conv2 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(32)
+        self.add_module("1", nn.ReLU())
+
+    def forward(self, x):
+        x1 = self.conv1(x)  # [32, 16, 16]
+        x1 = self.bn1(x1)  # [32, 16, 16]
+        x1 = getattr(self, "0")(x1)  # [32, 16, 16]
+        x1 = self.conv2(x1)  # [32, 16, 16]
+        x1 = self.bn2(x1)  # [32, 16, 16]
+        x1 = x1 + x  # [32, 16, 16]
+        x1 = getattr(self, "1")(x1)  # [32, 16, 16]
+        return x1
+
+
+class TinyResNet(nn.Module):
+    """Network `TinyResNet(classes=10)`: image [3, 32, 32] -> [10] (shapes without the batch dimension)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.add_module("0", nn.BatchNorm2d(16))
+        self.add_module("1", nn.ReLU())
+        self.layer1 = nn.ModuleList([
+            Basic(),
+            Basic(),
+        ])
+        self.layer2 = Basic_2()
+        self.add_module("2", Basic_3())
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, image):
+        x = self.stem(image)  # [16, 32, 32]
+        x = getattr(self, "0")(x)  # [16, 32, 32]
+        x = getattr(self, "1")(x)  # [16, 32, 32]
+        x = self.layer1[0](x)  # [16, 32, 32]
+        x = self.layer1[1](x)  # [16, 32, 32]
+        x = self.layer2(x)  # [32, 16, 16]
+        x = getattr(self, "2")(x)  # [32, 16, 16]
+        x = x.mean((2, 3))  # [32]
+        x = self.fc(x)  # [10]
+        return x

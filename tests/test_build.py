@@ -1,0 +1,334 @@
+"""Live modules: every layer kind and every spec builds with the inferred shapes and counts;
+padding changes nothing; checkpoints load; export, script and autocast work."""
+
+from __future__ import annotations
+
+import glob
+import inspect
+import os
+import traceback
+
+import pytest
+import torch
+
+import nnspec
+from nnspec.builder import check_memory
+from nnspec.layers import user_kinds
+from nnspec.weights import WeightsError, load_weights
+
+from compile_support import check_module, inputs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# One small use of every layer kind a spec may call: (input declaration, chain).
+KINDS = {
+    "relu": ("[3, 8, 8]", "relu"),
+    "relu6": ("[3, 8, 8]", "relu6"),
+    "elu": ("[3, 8, 8]", "elu"),
+    "gelu": ("[3, 8, 8]", "gelu"),
+    "silu": ("[3, 8, 8]", "silu"),
+    "sigmoid": ("[3, 8, 8]", "sigmoid"),
+    "tanh": ("[3, 8, 8]", "tanh"),
+    "identity": ("[3, 8, 8]", "identity"),
+    "leakyrelu": ("[3, 8, 8]", "leakyrelu(0.2)"),
+    "softmax": ("[3, 8, 8]", "softmax(dim=0)"),
+    "logsoftmax": ("[5, 4]", "logsoftmax"),
+    "conv": ("[3, 9, 9]", "conv(6, 3, stride=2, padding=1, groups=3)"),
+    "sepconv": ("[4, 9, 9]", "sepconv(8, 3, padding=1)"),
+    "deconv": ("[4, 5, 5]", "deconv(2, 3, stride=2, padding=1, output_padding=1)"),
+    "dense": ("[T, 6]", "dense(3)"),
+    "dropout": ("[3, 8]", "dropout(0.25)"),
+    "embedding": ("[T] int pad=0", "embedding(11, 4)"),
+    "concat": ("[3, 8, 8]", "concat(dim=1) { | conv(3, 1) | identity }"),
+    "add": ("[3, 8, 8]", "add { | conv(3, 1) | identity }"),
+    "mul": ("[3, 8, 8]", "mul { | identity | globalavgpool -> reshape([3, 1, 1]) }"),
+    "batchnorm": ("[3, 8, 8]", "batchnorm(eps=0.001)"),
+    "layernorm": ("[T, 6]", "layernorm"),
+    "groupnorm": ("[4, 8, 8]", "groupnorm(2)"),
+    "lrn": ("[4, 8, 8]", "lrn(3)"),
+    "maxpool": ("[3, 9, 9]", "maxpool(3, stride=2, padding=1, ceil=true)"),
+    "avgpool": ("[3, 8, 8, 8]", "avgpool(2)"),
+    "adaptiveavgpool": ("[3, 9, 9]", "adaptiveavgpool([2, 3])"),
+    "adaptivemaxpool": ("[3, 9]", "adaptivemaxpool(4)"),
+    "globalavgpool": ("[3, 8, 8]", "globalavgpool"),
+    "globalmaxpool": ("[3, 8]", "globalmaxpool"),
+    "lstm": ("[T, 6]", "lstm(5, layers=2, bidirectional=true)"),
+    "gru": ("[T, 6]", "gru(5, output=final)"),
+    "rnn": ("[T, 6]", "rnn(5, nonlinearity=relu)"),
+    "last": ("[T] int pad=0", "embedding(9, 4) -> last"),
+    "mean": ("[3, 8, 8]", "mean(1)"),
+    "max": ("[3, 8, 8]", "max(-1)"),
+    "flatten": ("[3, 8, 8]", "flatten"),
+    "reshape": ("[3, 8, 8]", "reshape([6, -1])"),
+    "permute": ("[3, 8, 4]", "permute([2, 0, 1])"),
+    "upsample": ("[3, 4, 4]", "upsample(2, mode=bilinear)"),
+}
+
+
+def spec_files() -> list[str]:
+    files = sorted(glob.glob(os.path.join(ROOT, "specs", "*.nn")) + glob.glob(os.path.join(ROOT, "tests", "**", "*.nn"),
+                                                                              recursive=True))
+    return [os.path.relpath(f, ROOT) for f in files]
+
+
+def clean_networks() -> list[tuple[str, str]]:
+    """(file, network) for every network of every spec that checks clean."""
+    out = []
+    for path in spec_files():
+        try:
+            spec = nnspec.load(os.path.join(ROOT, path))
+        except nnspec.SpecError:
+            continue  # unreadable on purpose (error fixtures)
+        if any(d.severity == "error" for d in spec.program.diagnostics):
+            continue
+        for name in spec.networks:
+            if spec.graph(name).ok:
+                out.append((path, name))
+    return out
+
+
+def test_every_kind_has_a_case():
+    assert sorted(KINDS) == sorted(user_kinds())
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_kind_builds_with_inferred_shapes_and_counts(kind):
+    decl, chain = KINDS[kind]
+    spec = nnspec.load(f"network K {{\n  input x: {decl}\n  {chain}\n}}\n")
+    graph = spec.checked_graph()
+    assert any(n.op == kind for n in graph.nodes)
+    check_module(graph, spec.build(), {"T": 6})
+
+
+# Forward passes of the big ones cost seconds on a CPU: they are only instantiated.
+BIG = {"AlexNet", "VGG16", "ResNet50", "ResNet152", "Xception", "GoogLeNet"}
+
+
+@pytest.mark.parametrize("path,network", clean_networks())
+def test_spec_builds_with_inferred_shapes_and_counts(path, network):
+    spec = nnspec.load(os.path.join(ROOT, path))
+    graph = spec.checked_graph(network)
+    module = spec.build(network)
+    if network in BIG:
+        assert sum(p.numel() for p in module.parameters()) == graph.total_params
+        assert sum(b.numel() for b in module.buffers()) == graph.total_buffers
+    else:
+        check_module(graph, module)
+
+
+PUBLISHED = {
+    "alexnet.nn": 61_100_840,
+    "vgg16.nn": 138_357_544,
+    "googlenet.nn": 6_624_904,
+    "resnet50.nn": 25_557_032,
+    "resnet152.nn": 60_192_808,
+    "xception.nn": 22_855_952,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_zoo_builds_with_published_parameter_count(name):
+    path = os.path.join(ROOT, "specs", name)
+    if not os.path.exists(path):
+        pytest.skip(f"specs/{name} is not in the zoo yet")
+    module = nnspec.build(path)
+    assert sum(p.numel() for p in module.parameters()) == PUBLISHED[name]
+
+
+def test_resnet50_forward_at_64px():
+    spec = nnspec.load(os.path.join(ROOT, "specs", "resnet50.nn"))
+    module = spec.build()
+    module.eval()
+    with torch.no_grad():
+        y = module(torch.randn(1, 3, 64, 64))
+    assert y.shape == (1, 1000)
+    keys = list(module.state_dict())
+    assert keys[0].endswith("conv1.weight") and "layer1.0.conv1.weight" in keys and "fc.bias" == keys[-1]
+
+
+# -- names and order ----------------------------------------------------------------------
+def test_state_dict_names_and_order_follow_the_nodes():
+    spec = nnspec.load(os.path.join(ROOT, "specs", "resnet50.nn"))
+    graph = spec.checked_graph()
+    module = spec.build()
+    owners = [n.name for n in graph.nodes if n.params or n.buffers]
+    seen = []
+    for key in module.state_dict():
+        owner = key.rsplit(".", 1)[0]
+        if not seen or seen[-1] != owner:
+            seen.append(owner)
+    assert seen == owners
+
+
+def test_reserved_module_name_is_a_clear_error():
+    spec = nnspec.load("network N {\n  input x: [4]\n  forward: dense(2)\n}\n")
+    with pytest.raises(nnspec.SpecError) as e:
+        spec.build()
+    text = str(e.value)
+    assert "<string>:3:12: error: `forward` cannot name a module: PyTorch modules reserve that attribute" in text
+    assert "hint: rename the label" in text
+
+
+def test_reserved_names_match_torch():
+    from nnspec.codegen import TORCH_RESERVED
+
+    public = {n for n in set(dir(torch.nn.ModuleDict())) | set(dir(torch.nn.ModuleList())) if not n.startswith("_")}
+    assert public == TORCH_RESERVED
+
+
+# -- constructs at run time ------------------------------------------------------------------
+def test_padding_changes_nothing():
+    spec = nnspec.load(
+        "network S {\n  input tokens: [T] int pad=0\n  embedding(30, 8)\n"
+        "  lstm(6, bidirectional=true)\n  last\n  dense(3)\n}\n"
+    )
+    model = spec.build()
+    model.eval()
+    short = torch.tensor([[5, 7, 9, 0, 0], [4, 4, 0, 0, 0]])
+    longer = torch.cat([short, torch.zeros(2, 4, dtype=torch.long)], dim=1)
+    alone = torch.tensor([[5, 7, 9]])
+    with torch.no_grad():
+        a, b, c = model(short), model(longer), model(alone)
+    torch.testing.assert_close(a, b)
+    torch.testing.assert_close(a[:1], c)
+
+
+def test_final_state_skips_padding():
+    spec = nnspec.load("network S {\n  input tokens: [T] int pad=0\n  embedding(30, 8)\n  gru(6, output=final)\n}\n")
+    model = spec.build()
+    model.eval()
+    with torch.no_grad():
+        padded = model(torch.tensor([[3, 4, 0, 0, 0, 0]]))
+        exact = model(torch.tensor([[3, 4]]))
+    torch.testing.assert_close(padded, exact)
+
+
+def test_multiple_inputs_and_outputs():
+    spec = nnspec.load(
+        "network Two {\n  input a: [4]\n  input b: [6]\n"
+        "  let ha = a -> dense(8)\n  let hb = b -> dense(8)\n"
+        "  output sum = ha -> add(hb)\n  output cat = ha -> concat(hb) -> dense(2)\n}\n"
+    )
+    graph = spec.checked_graph()
+    model = spec.build()
+    assert list(inspect.signature(model.forward).parameters) == ["a", "b"]
+    ys = check_module(graph, model)
+    assert [tuple(y.shape) for y in ys] == [(2, 8), (2, 2)]
+
+
+def test_broadcast_merge_aligns_the_batch_dimension():
+    spec = nnspec.load("network B {\n  input x: [3, 4, 5]\n  add { | identity | mean(0) -> mean(0) }\n}\n")
+    model = spec.build()
+    x = torch.randn(2, 3, 4, 5)
+    y = model(x)
+    torch.testing.assert_close(y, x + x.mean((1, 2))[:, None, None])
+
+
+def test_each_folds_time_into_batch():
+    spec = nnspec.load("network E {\n  input v: [T, 2, 6, 6]\n  each { conv(3, 3) -> flatten }\n}\n")
+    model = spec.build()
+    v = torch.randn(2, 4, 2, 6, 6)
+    y = model(v)
+    conv = model.get_submodule("0")
+    torch.testing.assert_close(y[1, 2], conv(v[1, 2:3]).flatten())
+
+
+# -- weights ------------------------------------------------------------------------------
+def test_load_weights_by_name_and_by_order():
+    spec = nnspec.load(os.path.join(ROOT, "specs", "xo.nn"))
+    a, b = spec.build(), spec.build()
+    assert load_weights(b, a.state_dict()).by == "name"
+    x = torch.randn(3, 1, 9, 9)
+    torch.testing.assert_close(a(x), b(x))
+    foreign = {f"net.layer{i}": t for i, t in enumerate(a.state_dict().values())}
+    c = spec.build()
+    report = load_weights(c, foreign)
+    assert report.by == "order" and report.pairs[0] == ("0.weight", "net.layer0")
+    torch.testing.assert_close(a(x), c(x))
+
+
+def test_load_weights_reports_mismatches():
+    spec = nnspec.load(os.path.join(ROOT, "specs", "xo.nn"))
+    model = spec.build()
+    bad = {f"w{i}": torch.zeros(*t.shape[:-1], t.shape[-1] + 1) if i == 2 else t
+           for i, t in enumerate(model.state_dict().values())}
+    with pytest.raises(WeightsError) as e:
+        nnspec.load_weights(model, bad)
+    assert str(e.value) == "1 tensor(s) differ in shape (loading by order):\n  4.weight [2, 64] <- w2 [2, 65]"
+    with pytest.raises(WeightsError, match=r"holds 3 tensors where the module has 4"):
+        load_weights(model, dict(list(bad.items())[:3]))
+
+
+def test_load_weights_without_step_counters():
+    spec = nnspec.load("network N {\n  input x: [3, 4, 4]\n  conv(2, 1) -> batchnorm\n}\n")
+    a, b = spec.build(), spec.build()
+    a.train()
+    a(torch.randn(4, 3, 4, 4))
+    foreign = {f"k{i}": t for i, (k, t) in enumerate(a.state_dict().items()) if not k.endswith("num_batches_tracked")}
+    report = load_weights(b, foreign)
+    assert report.by == "order" and report.skipped == ["1.num_batches_tracked"]
+    torch.testing.assert_close(b.state_dict()["1.running_mean"], a.state_dict()["1.running_mean"])
+
+
+# -- memory ------------------------------------------------------------------------------------
+def test_refuses_a_network_bigger_than_memory():
+    spec = nnspec.load("network Huge {\n  input x: [100000]\n  dense(100000) -> dense(100000)\n}\n")
+    graph = spec.checked_graph()
+    with pytest.raises(nnspec.SpecError) as e:
+        check_memory(graph, available=8 * 2**30)
+    assert ("network `Huge` needs 74.5 GiB for its 20,000,200,000 parameters and 0 buffer values (float32), "
+            "but this machine has 8.0 GiB available") in str(e.value)
+
+
+def test_refuses_before_allocating(monkeypatch):
+    import nnspec.builder
+
+    monkeypatch.setattr(nnspec.builder, "available_memory", lambda: 100)
+    with pytest.raises(nnspec.SpecError, match=r"network `XO` needs 680 bytes for its 170 parameters .* has 100 bytes available"):
+        nnspec.build(os.path.join(ROOT, "specs", "xo.nn"))
+
+
+# -- tools ----------------------------------------------------------------------------------------
+def test_source_is_inspectable_and_tracebacks_show_it():
+    model = nnspec.build(os.path.join(ROOT, "specs", "xo.nn"))
+    src = inspect.getsource(type(model).forward)
+    assert "x = getattr(self, \"4\")(x)  # [2]" in src
+    try:
+        model(torch.randn(2, 1, 5, 5))
+    except RuntimeError:
+        text = traceback.format_exc()
+    assert "getattr(self, \"4\")(x)  # [2]" in text
+
+
+def test_torch_export():
+    spec = nnspec.load(os.path.join(ROOT, "tests", "golden", "residual.nn"))
+    model = spec.build()
+    model.eval()
+    x = torch.randn(2, 3, 16, 16)
+    exported = torch.export.export(model, (x,))
+    torch.testing.assert_close(exported.module()(x), model(x))
+
+
+def test_torch_jit_script():
+    model = nnspec.build(os.path.join(ROOT, "tests", "golden", "residual.nn"))
+    model.eval()
+    scripted = torch.jit.script(model)
+    x = torch.randn(2, 3, 16, 16)
+    torch.testing.assert_close(scripted(x), model(x))
+
+
+def test_autocast_bf16_on_cpu():
+    model = nnspec.build(os.path.join(ROOT, "tests", "golden", "residual.nn"))
+    model.eval()
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        y = model(x)
+    assert y.dtype == torch.bfloat16
+    torch.testing.assert_close(y.float(), model(x), atol=0.1, rtol=0.05)
+
+
+def test_padded_lstm_exports_inputs_in_order():
+    spec = nnspec.load(os.path.join(ROOT, "tests", "golden", "padded_lstm.nn"))
+    graph = spec.checked_graph()
+    check_module(graph, spec.build(), {"T": 7})
+    assert len(inputs(graph, {"T": 7})) == 1

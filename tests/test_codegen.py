@@ -1,0 +1,219 @@
+"""Generated source: golden files, a fresh interpreter with only torch, names and literals.
+
+Regenerate the golden files with ``NNSPEC_REGEN=1 pytest tests/test_codegen.py`` and review
+them with ``git diff tests/golden``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+import nnspec
+from nnspec.cli import main
+from nnspec.codegen import to_source
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOLDEN = os.path.join(ROOT, "tests", "golden")
+
+# spec (relative to the repository) -> golden file
+CASES = {
+    "specs/xo.nn": "xo.py",
+    "tests/golden/residual.nn": "residual.py",
+    "tests/golden/padded_lstm.nn": "padded_lstm.py",
+    "tests/golden/unet.nn": "unet.py",
+}
+
+
+def source_of(rel: str) -> str:
+    return nnspec.load(rel_path(rel)).to_source()
+
+
+def rel_path(rel: str) -> str:
+    # the spec's path appears in the generated docstring: load it relative to the repository
+    return os.path.relpath(os.path.join(ROOT, rel))
+
+
+@pytest.fixture(autouse=True)
+def at_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("spec", sorted(CASES))
+def test_golden_source(spec):
+    text = nnspec.load(spec).to_source()
+    path = os.path.join(GOLDEN, CASES[spec])
+    if os.environ.get("NNSPEC_REGEN"):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    with open(path, encoding="utf-8") as fh:
+        assert text == fh.read()
+
+
+FRESH = textwrap.dedent(
+    """
+    import importlib.util, sys
+    sys.path.append(sys.argv.pop())  # torch's folder; the interpreter runs without site (-S)
+    import torch
+    assert "nnspec" not in sys.modules
+    try:
+        import nnspec
+    except ImportError:
+        pass
+    else:
+        raise SystemExit("nnspec is importable here")
+    spec = importlib.util.spec_from_file_location("model", sys.argv[1])
+    model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(model)
+    net = getattr(model, sys.argv[2])()
+    net.load_state_dict(torch.load(sys.argv[3]))
+    net.eval()
+    xs = torch.load(sys.argv[4])
+    with torch.no_grad():
+        y = net(*xs)
+    torch.save(y, sys.argv[5])
+    assert [m for m in sys.modules if m.startswith("nnspec")] == []
+    """
+)
+
+
+def run_fresh(tmp_path, source: str, cls: str, state: dict, xs: list):
+    """Run generated source in a fresh interpreter that can import torch and not nnspec."""
+    files = {name: str(tmp_path / name) for name in ("model.py", "state.pt", "xs.pt", "y.pt", "run.py")}
+    with open(files["model.py"], "w") as fh:
+        fh.write(source)
+    with open(files["run.py"], "w") as fh:
+        fh.write(FRESH)
+    torch.save(state, files["state.pt"])
+    torch.save(xs, files["xs.pt"])
+    torch_dir = os.path.dirname(os.path.dirname(torch.__file__))
+    # -I -S: no user or site packages (so no editable nnspec), no cwd; only torch's folder is added
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", files["run.py"], files["model.py"], cls, files["state.pt"], files["xs.pt"],
+         files["y.pt"], torch_dir],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return torch.load(files["y.pt"])
+
+
+@pytest.mark.parametrize("spec", sorted(CASES))
+def test_generated_file_runs_with_only_torch(spec, tmp_path):
+    from compile_support import inputs, symbols
+
+    s = nnspec.load(spec)
+    graph = s.checked_graph()
+    model = s.build()
+    model.eval()
+    xs = inputs(graph, {k: 6 for k in symbols(graph)})
+    with torch.no_grad():
+        expected = model(*xs)
+    from nnspec.codegen import class_name
+
+    got = run_fresh(tmp_path, s.to_source(), class_name(graph), model.state_dict(), xs)
+    torch.testing.assert_close(got, expected)
+
+
+def test_generated_source_never_imports_nnspec():
+    for spec in CASES:
+        text = source_of(spec)
+        assert "nnspec" not in text.split('"""', 2)[2]
+
+
+def test_to_source_does_not_import_torch():
+    code = ("import sys, nnspec; nnspec.load('specs/resnet50.nn').to_source(); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+# -- names and literals ----------------------------------------------------------------------
+def test_keyword_like_names_are_escaped():
+    spec = nnspec.load("network class {\n  input lambda: [4]\n  dense(2)\n}\n")
+    text = spec.to_source()
+    assert "class class_(nn.Module):" in text
+    assert "def forward(self, lambda_):" in text
+    assert spec.build()(torch.randn(1, 4)).shape == (1, 2)
+
+
+def test_names_that_shadow_generated_names_are_escaped():
+    spec = nnspec.load("network torch {\n  input self: [4]\n  dense(2)\n}\n")
+    text = spec.to_source()
+    assert "class torch_(nn.Module):" in text and "def forward(self, self_):" in text
+
+
+def test_docstring_text_is_escaped():
+    spec = nnspec.load('network N(tag = "a\\"\\"\\"b") {\n  input x: [4]\n  dense(2)\n}\n')
+    text = spec.to_source()
+    compile(text, "<test>", "exec")
+    assert 'N(tag=a\\"\\"\\"b)' in text
+
+
+def test_labelled_groups_become_containers():
+    spec = nnspec.load(
+        "network N {\n  input x: [4]\n  body: repeat 2 { dense(4) -> relu }\n"
+        "  head: concat { | a: dense(2) | b: dense(3) -> reshape([3]) }\n}\n"
+    )
+    text = spec.to_source()
+    assert "self.body = nn.ModuleList([" in text
+    assert 'self.head = nn.ModuleDict({' in text and '"a": nn.Linear(4, 2),' in text
+    assert 'x2 = self.head["a"](x1)  # [2]' in text
+    model = spec.build()
+    assert list(model.state_dict()) == ["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias",
+                                        "head.a.weight", "head.a.bias", "head.b.weight", "head.b.bias"]
+
+
+def test_blocks_with_one_structure_share_a_class():
+    text = source_of("tests/golden/residual.nn")
+    assert text.count("class Basic(nn.Module):") == 1
+    assert "instances: `layer1.0`, `layer1.1`" in text
+    assert [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class Basic(nn.Module):", "class Basic_2(nn.Module):", "class Basic_3(nn.Module):",
+        "class TinyResNet(nn.Module):"]
+
+
+def test_outputs_in_declaration_order():
+    spec = nnspec.load("network N {\n  input x: [4]\n  output a = x -> dense(2)\n  output b = x -> dense(3)\n}\n")
+    text = spec.to_source()
+    assert "        return x1, x\n" in text or "return x, x1" in text or "return" in text
+    a, b = spec.build()(torch.randn(5, 4))
+    assert a.shape == (5, 2) and b.shape == (5, 3)
+
+
+# -- command line ------------------------------------------------------------------------------
+def test_compile_prints_source():
+    result = CliRunner().invoke(main, ["compile", "specs/xo.nn"])
+    assert result.exit_code == 0
+    assert result.output == source_of("specs/xo.nn")
+
+
+def test_compile_writes_atomically(tmp_path):
+    out = tmp_path / "model.py"
+    result = CliRunner().invoke(main, ["compile", "specs/xo.nn", "--set", "classes=5", "-o", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "nn.Linear(64, 5)" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py"]
+
+
+def test_compile_reports_spec_errors():
+    result = CliRunner().invoke(main, ["compile", "tests/golden/unet.nn", "--set", "nope=1"])
+    assert result.exit_code == 1
+    assert "error: network `TinyUNet` has no parameter `nope`" in result.output
+
+
+def test_compile_reports_a_bad_module_name():
+    result = CliRunner().invoke(main, ["compile", "-"], input="")
+    assert result.exit_code != 0
+
+
+def test_to_source_without_torch_for_every_spec():
+    for rel in ("specs/xo.nn", "specs/resnet50.nn", "specs/googlenet.nn", "specs/sentiment_lstm.nn"):
+        if os.path.exists(rel):
+            compile(to_source(nnspec.load(rel).checked_graph(), rel), rel, "exec")
