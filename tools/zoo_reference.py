@@ -84,6 +84,7 @@ def keras_xception():
 
     if keras.backend.backend() != "torch":
         raise SystemExit("Keras must run on its torch backend here: set KERAS_BACKEND=torch")
+    keras.utils.set_random_seed(0)  # Keras draws its initial weights from its own generator
     # No top activation: compare logits, as the spec returns them.
     return keras.applications.Xception(weights=None, classifier_activation=None)
 
