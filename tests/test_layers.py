@@ -371,6 +371,10 @@ def test_reductions_over_time_skip_padding(kind, args):
         ("dropout", (1.5,), {}, "`p` must be at most 1, got 1.5"),
         ("batchnorm", (), {"eps": 0}, "`eps` must be greater than 0, got 0"),
         ("mean", (), {}, "`mean` needs the argument `dim`"),
+        ("dropout", (True,), {}, "`p` of `dropout` must be a number, got true"),
+        ("upsample", ([],), {}, "`scale` must not be an empty list"),
+        ("upsample", ([2, "a"],), {}, "`scale` of `upsample` must be a number or a list of numbers, got [2, a]"),
+        ("conv", (8, []), {}, "`kernel` must not be an empty list"),
     ],
 )
 def test_argument_errors(kind, args, kw, message):
@@ -414,8 +418,8 @@ def test_argument_errors(kind, args, kw, message):
         ("mean", (2,), {}, ("T", 5), "float", None, "`dim=2` is out of range for an input with 2 dimensions", "dim"),
         ("last", (), {}, (), "float", None, "`last` needs a sequence [T, ...], got []", None),
         ("reshape", (["T", "H"],), {}, (Sym.symbol("T") * Sym.symbol("H"),), "float", None,
-         "reshaping [H*T] to [T, H] leaves more than one size that is neither fixed nor an input dimension, "
-         "so it cannot be computed when the model runs", "dims"),
+         ("reshaping [H*T] to [T, H] leaves more than one size that is neither fixed nor an input dimension, "
+         "so it cannot be computed when the model runs"), "dims"),
     ],
 )
 def test_shape_errors(kind, args, kw, shape, dtype, pad, message, arg):

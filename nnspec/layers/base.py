@@ -12,7 +12,14 @@ import typing
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+)
 
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
@@ -22,7 +29,7 @@ from ..shapes import ShapeError
 Int = StrictInt
 Bool = StrictBool
 IntOrList = StrictInt | list[StrictInt]
-Number = StrictInt | float
+Number = StrictInt | StrictFloat
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,8 @@ def _describe_type(ann) -> str:
     origin = typing.get_origin(ann)
     if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
         parts = [_describe_type(a) for a in typing.get_args(ann) if a is not type(None)]
+        if "a number" in parts and "an integer" in parts:  # an integer is a number
+            parts.remove("an integer")
         return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
     if origin is Literal:
         return " or ".join(f"`{_fmt(v)}`" for v in typing.get_args(ann))

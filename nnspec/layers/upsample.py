@@ -38,7 +38,9 @@ class Upsample(Layer):
 
     def check_args(self):
         scales = self.args.scale if isinstance(self.args.scale, list) else [self.args.scale]
-        if not scales or any(s <= 0 for s in scales):
+        if not scales:
+            raise ArgError("`scale` must not be an empty list", arg="scale")
+        if any(s <= 0 for s in scales):
             raise ArgError(f"`scale` must be positive, got {self.args.scale}", arg="scale")
 
     def spatial_mode(self, n: int) -> str:
