@@ -1,0 +1,186 @@
+"""Random valid specs (chains, blocks, branches, residuals, recurrent layers): inference, the
+generated source run in a fresh interpreter with only torch, and the live module agree on
+shapes, parameter counts and outputs for the same weights."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nnspec
+from nnspec.codegen import class_name
+
+from compile_support import check_module, inputs, symbols
+
+SIZES = st.sampled_from([2, 3, 4, 6])
+
+
+@st.composite
+def vector_items(draw, width: int, depth: int) -> tuple[list[str], int]:
+    """Items over a vector [width]: (lines, width after)."""
+    choice = draw(st.sampled_from(["dense", "act", "norm", "add", "concat", "residual", "shortcut"][: 7 if depth < 2 else 3]))
+    if choice == "dense":
+        n = draw(SIZES)
+        return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))})"], n
+    if choice == "act":
+        return [draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu", "leakyrelu(0.1)", "identity"]))], width
+    if choice == "norm":
+        return [draw(st.sampled_from(["layernorm", "batchnorm", "dropout(0.3)"]))], width
+    if choice == "add":
+        body, w = draw(vector_chain(width, depth + 1, end=width))
+        return ["add {", "  | " + " -> ".join(body), "  | identity", "}"], width
+    if choice == "concat":
+        a, wa = draw(vector_chain(width, depth + 1))
+        b, wb = draw(vector_chain(width, depth + 1))
+        return ["concat {", "  | " + " -> ".join(a), "  | " + " -> ".join(b), "}"], wa + wb
+    if choice == "residual":
+        body, _ = draw(vector_chain(width, depth + 1, end=width))
+        return ["residual { " + " -> ".join(body) + " }"], width
+    body, w = draw(vector_chain(width, depth + 1))
+    return ["residual { " + " -> ".join(body) + f" }} shortcut {{ dense({w}) }}"], w
+
+
+@st.composite
+def vector_chain(draw, width: int, depth: int, end: int | None = None) -> tuple[list[str], int]:
+    items: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        lines, width = draw(vector_items(width, depth))
+        items.append(" ".join(lines))
+    if end is not None and width != end:
+        items.append(f"dense({end})")
+        width = end
+    return items, width
+
+
+@st.composite
+def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
+    choice = draw(st.sampled_from(["conv", "bn", "pool", "residual", "auto", "concat"]))
+    if choice == "conv":
+        n, k = draw(SIZES), draw(st.sampled_from([1, 3]))
+        return [f"conv({n}, {k}, padding={k // 2})"], n, hw
+    if choice == "bn":
+        return [draw(st.sampled_from(["batchnorm", "relu", "groupnorm(1)"]))], c, hw
+    if choice == "pool" and hw >= 4:
+        return [draw(st.sampled_from(["maxpool(2)", "avgpool(2)"]))], c, hw // 2
+    if choice == "residual":
+        return [f"residual {{ conv({c}, 3, padding=1) -> relu }}"], c, hw
+    if choice == "auto" and hw >= 4:
+        n = draw(SIZES)
+        return [f"residual {{ conv({n}, 3, stride=2, padding=1) -> batchnorm }} shortcut auto"], n, (hw + 1) // 2
+    a, b = draw(SIZES), draw(SIZES)
+    return [f"concat {{ | conv({a}, 1) | conv({b}, 3, padding=1) }}"], a + b, hw
+
+
+@st.composite
+def network(draw) -> str:
+    """A whole spec: an image, vector or sequence network, sometimes through a block used twice."""
+    kind = draw(st.sampled_from(["vector", "image", "sequence", "tokens"]))
+    blocks, lines = [], []
+    if kind == "vector":
+        width = draw(SIZES)
+        decl = f"[{width}]"
+        body, width = draw(vector_chain(width, 0))
+        lines += body
+        if draw(st.booleans()):
+            inner, _ = draw(vector_chain(width, 1, end=width))
+            blocks.append("block Twice(w) {\n  " + "\n  ".join(inner) + "\n}")
+            lines += [f"Twice({width})", f"t: Twice({width})"]
+    elif kind == "image":
+        c, hw = draw(st.sampled_from([1, 3])), draw(st.sampled_from([4, 8]))
+        decl = f"[{c}, {hw}, {hw}]"
+        for _ in range(draw(st.integers(1, 4))):
+            item, c, hw = draw(image_items(c, hw))
+            lines += item
+        lines.append(draw(st.sampled_from(["flatten", "globalavgpool", "globalmaxpool"])))
+    else:
+        width = draw(SIZES)
+        decl = f"[T, {width}]" if kind == "sequence" else "[T] int pad=0"
+        if kind == "tokens":
+            lines.append(f"embedding(13, {width})")
+        for _ in range(draw(st.integers(1, 3))):
+            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense"]))
+            if layer == "each":
+                width = draw(SIZES)
+                lines.append(f"each {{ dense({width}) -> relu }}")
+            elif layer == "dense":
+                width = draw(SIZES)
+                lines.append(f"dense({width})")
+            else:
+                h, bi = draw(SIZES), draw(st.booleans())
+                lines.append(f"{layer}({h}, bidirectional={'true' if bi else 'false'})")
+                width = h * (2 if bi else 1)
+        lines.append(draw(st.sampled_from(["last", f"lstm({draw(SIZES)}, output=final)", "mean(0)"])))
+    lines.append(f"out: dense({draw(SIZES)})")
+    text = "\n\n".join(blocks + ["network Random {\n  input x: " + decl + "\n  " + "\n  ".join(lines) + "\n}"])
+    return text + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(network())
+def test_inference_live_module_and_source_agree(text):
+    spec = nnspec.load(text)
+    graph = spec.checked_graph()
+    model = spec.build()
+    check_module(graph, model, {"T": 5})
+    # the source executed on its own gives the same outputs for the same weights
+    namespace: dict = {}
+    exec(compile(spec.to_source(), "<random>", "exec"), namespace)
+    twin = namespace[class_name(graph)]()
+    twin.load_state_dict(model.state_dict())
+    twin.eval()
+    model.eval()
+    xs = inputs(graph, {"T": 5}, batch=3, seed=1)
+    with torch.no_grad():
+        torch.testing.assert_close(twin(*xs), model(*xs))
+    assert list(twin.state_dict()) == list(model.state_dict())
+
+
+FRESH = textwrap.dedent(
+    """
+    import importlib.util, sys
+    sys.path.append(sys.argv.pop())  # torch's folder; the interpreter runs without site (-S)
+    import torch
+    folder = sys.argv[1]
+    n = int(sys.argv[2])
+    for i in range(n):
+        spec = importlib.util.spec_from_file_location(f"model{i}", f"{folder}/model{i}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        state, xs = torch.load(f"{folder}/in{i}.pt")
+        net = getattr(module, "Random")()
+        net.load_state_dict(state)
+        net.eval()
+        with torch.no_grad():
+            torch.save(net(*xs), f"{folder}/out{i}.pt")
+    assert not any(m.startswith("nnspec") for m in sys.modules)
+    """
+)
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(network(), min_size=4, max_size=4))
+def test_generated_files_run_in_a_fresh_interpreter(tmp_path, texts):
+    expected = []
+    for i, text in enumerate(texts):
+        spec = nnspec.load(text)
+        graph = spec.checked_graph()
+        model = spec.build()
+        model.eval()
+        xs = inputs(graph, {s: 4 for s in symbols(graph)}, batch=2, seed=i)
+        with torch.no_grad():
+            expected.append(model(*xs))
+        (tmp_path / f"model{i}.py").write_text(spec.to_source())
+        torch.save((model.state_dict(), xs), tmp_path / f"in{i}.pt")
+    (tmp_path / "run.py").write_text(FRESH)
+    torch_dir = os.path.dirname(os.path.dirname(torch.__file__))
+    proc = subprocess.run([sys.executable, "-I", "-S", str(tmp_path / "run.py"), str(tmp_path), str(len(texts)),
+                           torch_dir], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for i, want in enumerate(expected):
+        torch.testing.assert_close(torch.load(tmp_path / f"out{i}.pt"), want)
