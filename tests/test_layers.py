@@ -271,6 +271,21 @@ def test_describe(kind, args, kw, label):
 
 
 @pytest.mark.parametrize(
+    "kind, args, kw, shape, label",
+    [
+        ("conv", (8, 3), {"stride": 2}, (3, "L"), "conv 8 3 /2"),
+        ("conv", (8, 3), {}, (3, 4, 8, 8), "conv 8 3×3×3"),
+        ("maxpool", (2,), {}, (3, 4, 8, 8), "maxpool 2×2×2 /2"),
+        ("adaptiveavgpool", (4,), {}, (3, "L"), "adaptiveavgpool 4"),
+        ("deconv", (8, 2), {"stride": 2}, (3, 8), "deconv 8 2 /2"),
+    ],
+)
+def test_describe_draws_the_kernel_in_the_input_rank(kind, args, kw, shape, label):
+    layer, _, _ = infer(kind, *args, shape=shape, **kw)
+    assert layer.describe() == label
+
+
+@pytest.mark.parametrize(
     "kind, args, kw, source",
     [
         ("sepconv", (8, 3), {"stride": 2},

@@ -94,6 +94,9 @@ class Layer:
     #: created by the elaborator, never called by name in a spec
     internal: ClassVar[bool] = False
     registry: ClassVar[dict[str, type[Layer]]] = {}
+    #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
+    #: labels draw a kernel as ``3×3`` or ``3×3×3``
+    spatial_dims: int = 2
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

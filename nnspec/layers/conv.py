@@ -70,7 +70,8 @@ class Conv(Layer):
 
     def spatial(self, x: TensorType) -> int:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint="a convolution needs channels first: [C, L], [C, H, W] or [C, D, H, W]")
-        return len(x.shape) - 1
+        self.spatial_dims = len(x.shape) - 1
+        return self.spatial_dims
 
     def in_channels(self, x: TensorType) -> int:
         return need_concrete(x.shape[0], f"the input channels of `{self.kind}`")
@@ -134,7 +135,7 @@ class Conv(Layer):
 
     def describe(self) -> str:
         a = self.args
-        text = f"{self.kind} {a.out} {times(a.kernel)}"
+        text = f"{self.kind} {a.out} {times(a.kernel, self.spatial_dims)}"
         if a.stride != 1:
             text += f" /{a.stride if isinstance(a.stride, int) else times(a.stride)}"
         dilation = getattr(a, "dilation", 1)

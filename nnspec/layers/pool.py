@@ -39,6 +39,7 @@ class MaxPool(Layer):
     def infer(self, x: TensorType) -> TensorType:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
         a, n = self.args, len(x.shape) - 1
+        self.spatial_dims = n
         k = expand(a.kernel, n, "kernel")
         s = expand(a.stride if a.stride is not None else a.kernel, n, "stride")
         p = expand(a.padding, n, "padding")
@@ -63,7 +64,7 @@ class MaxPool(Layer):
     def describe(self) -> str:
         a = self.args
         stride = a.stride if a.stride is not None else a.kernel
-        text = f"{self.kind} {times(a.kernel)}"
+        text = f"{self.kind} {times(a.kernel, self.spatial_dims)}"
         return text + (f" /{stride if isinstance(stride, int) else times(stride)}" if stride != 1 else "")
 
 
@@ -99,7 +100,8 @@ class AdaptiveAvgPool(Layer):
 
     def infer(self, x: TensorType) -> TensorType:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
-        return x.with_shape((x.shape[0], *expand(self.args.size, len(x.shape) - 1, "size")), keep_mask=False)
+        self.spatial_dims = len(x.shape) - 1
+        return x.with_shape((x.shape[0], *expand(self.args.size, self.spatial_dims, "size")), keep_mask=False)
 
     def macs(self, x, y):
         # one operation per input element read; overlapping windows read some twice
@@ -110,7 +112,7 @@ class AdaptiveAvgPool(Layer):
         return call(f"nn.{self.torch_name}{len(x.shape) - 1}d", self.args.size)
 
     def describe(self) -> str:
-        return f"{self.kind} {times(self.args.size)}"
+        return f"{self.kind} {times(self.args.size, self.spatial_dims)}"
 
 
 class AdaptiveMaxPool(AdaptiveAvgPool):
