@@ -99,6 +99,17 @@ def test_sentiment_lstm_learns_the_toy_reviews(tmp_path):
     state = torch.load(tmp_path / "best.pt", weights_only=True)
     assert state["vocab"][:2] == ["<pad>", "<unk>"] and len(state["vocab"]) <= 60
     assert state["classes"] == ["negative", "positive"]
+    fresh = assess(nnspec.load(spec), str(tmp_path / "best.pt"), "sentiment_toy?n=300")  # with the saved vocabulary
+    assert fresh["examples"] == 300 and fresh["accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_mixed_precision_on_cpu(tmp_path, amp):
+    result = run(tmp_path, data="xo?n=200", epochs=2, lr=0.02, amp=amp)
+    assert all(np.isfinite(r["train_loss"]) for r in result["history"])
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert (state["scaler"] is not None) == (amp == "fp16")  # fp16 scales the loss; bf16 needs no scaler
+    assert all(t.dtype == torch.float32 for t in state["model"].values())  # weights stay in float32
 
 
 def test_kill_and_resume_gives_the_same_weights_and_metrics(tmp_path):

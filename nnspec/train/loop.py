@@ -140,12 +140,14 @@ def _score(row: dict) -> list[float]:
 
 
 def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resume: bool = False,
-        overwrite: bool = False, download: bool = False, live: bool | None = None) -> dict:
+        overwrite: bool = False, download: bool = False, live: bool | None = None,
+        raw: sources.Raw | None = None) -> dict:
     """Train a spec's network; returns ``{"history": [...], "best": row, "out": out}``.
 
     ``flags`` are settings given on the command line (None: not given); they override the
     spec's ``train`` section. A resumed run keeps the settings it started with, except
-    ``epochs`` (to train longer), ``device`` and ``compile``.
+    ``epochs`` (to train longer), ``device`` and ``compile``. ``raw`` gives the examples
+    directly (arrays in memory) instead of a data source; they are checked all the same.
 
     Raises :class:`DataError` (nothing written) for data that does not fit the spec, a run
     to resume that is missing, or an output folder holding another run; :class:`NonFiniteLoss`
@@ -179,21 +181,23 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
             raise DataError(str(e)) from None
     ctx = setup(settings.device)
     try:
-        return _fit(ctx, spec, network, params, settings, state, out, download, Reporter(enabled=ctx.main, live=live))
+        return _fit(ctx, spec, network, params, settings, state, out, download, raw,
+                    Reporter(enabled=ctx.main, live=live))
     finally:
         ctx.close()
 
 
-def _fit(ctx, spec, network, params, settings, state, out, download, report) -> dict:
+def _fit(ctx, spec, network, params, settings, state, out, download, raw, report) -> dict:
     last_path, best_path = os.path.join(out, "last.pt"), os.path.join(out, "best.pt")
     graph = spec.checked_graph(network, **params)
     network = graph.network
     infos = input_infos(graph)
     n_classes = output_classes(graph)
-    source = settings.data or default_source(infos)
+    source = raw.source if raw is not None else settings.data or default_source(infos)
     settings = settings.merged({"data": source})
     seed_everything(settings.seed)
-    raw = sources.load(source, infos, settings.seed, download)
+    if raw is None:
+        raw = sources.load(source, infos, settings.seed, download)
     prepared: Prepared = prepare(raw, infos, n_classes, settings.val_split, settings.seed, settings.max_len,
                                  vocab=state["vocab"] if state else None)
 
