@@ -22,7 +22,6 @@ from .parser import KEYWORDS
 from .program import Program
 from .shapes import ShapeError, spatial_reduction
 
-
 #: "no value flows here yet": the top of a network with several inputs, or none. A failed
 #: value is None instead, and is passed on silently so that nothing cascades.
 NOTHING = -1
@@ -135,6 +134,10 @@ class Elaborator:
     def __init__(self, program: Program):
         self.program = program
         self.kinds = user_kinds()
+        self.blocks = program.blocks
+        # identical calls (a ResNet's many `batchnorm`s) share one validated layer: layers
+        # are immutable once bound, and validation is the costly part of a node
+        self.bound: dict = {}
 
     # -- entry point -------------------------------------------------------------------------
     def network(self, defn: ast.Definition, overrides: dict | None = None) -> Graph:
@@ -286,7 +289,7 @@ class Elaborator:
     def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: list | None = None):
         """Evaluate and validate a call's arguments; returns (layer or None, arg spans)."""
         positional, keywords, spans = [], {}, {}
-        fields = list(cls.Args.model_fields)
+        fields = _fields(cls)
         args = [a for a in (call.args or []) if values is None or id(a) not in values]
         for a in args:
             try:
@@ -305,7 +308,17 @@ class Elaborator:
                 keywords[a.name] = _plain(v)
             spans[key] = a.span
         try:
-            return cls.bind(positional, keywords), spans
+            key = (cls, _frozen(positional), _frozen(sorted(keywords.items())))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in self.bound:
+            return self.bound[key], spans
+        try:
+            layer = cls.bind(positional, keywords)
+            if key is not None:
+                self.bound[key] = layer
+            return layer, spans
         except ArgError as e:
             hint = e.hint
             value = keywords.get(e.arg) if isinstance(e.arg, str) and e.arg in keywords else (
@@ -392,8 +405,8 @@ class Elaborator:
             self.error(f"`{name}` is an input; a value cannot take its name" if name in inputs
                        else f"`{name}` is already bound", span)
             return False
-        if name in self.kinds or name in self.program.blocks or name in ctx.params:
-            what = "a layer kind" if name in self.kinds else "a block" if name in self.program.blocks else "a parameter"
+        if name in self.kinds or name in self.blocks or name in ctx.params:
+            what = "a layer kind" if name in self.kinds else "a block" if name in self.blocks else "a parameter"
             self.error(f"`{name}` is {what}; a value cannot take its name", span)
             return False
         return True
@@ -586,7 +599,7 @@ class Elaborator:
 
     def call(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
         name = call.name
-        if name in self.program.blocks:
+        if name in self.blocks:
             return self.block(item, call, x, ctx)
         cls = self.kinds.get(name)
         if cls is None:
@@ -600,7 +613,7 @@ class Elaborator:
                 self.used_early(name, call.name_span)
             else:
                 self.error(f"unknown layer or block `{name}`", call.name_span,
-                           did_you_mean(name, list(self.kinds) + list(self.program.blocks)))
+                           did_you_mean(name, list(self.kinds) + list(self.blocks)))
             return None
         if cls.merges:
             return self.merge(item, cls, call, x, ctx)
@@ -661,7 +674,7 @@ class Elaborator:
         return self.add(layer, inputs, None, inner, call.span, arg_spans=spans)
 
     def block(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
-        defn = self.program.blocks[call.name]
+        defn = self.blocks[call.name]
         if call.branches is not None:
             self.error(f"block `{call.name}` does not take branches", call.span)
             return None
@@ -728,6 +741,23 @@ class Elaborator:
                            f"call it as `{defn.name}({', '.join(names)})`")
                 return None
         return params
+
+
+_FIELDS: dict = {}
+
+
+def _fields(cls) -> list[str]:
+    """A kind's argument names in positional order (pydantic's class property is slow)."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = list(cls.Args.model_fields)
+    return _FIELDS[cls]
+
+
+def _frozen(v):
+    """A hashable form of argument values, type included (`1` and `true` and `1.0` differ)."""
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__,) + tuple(_frozen(x) for x in v)
+    return (type(v).__name__, v)
 
 
 def _same_dim(a, b) -> bool:

@@ -409,8 +409,15 @@ def parse(text: str, path: str = "<string>") -> list:
 
 
 def parse_file(text: str, path: str) -> ast.File:
+    """Parse a file read from ``path``; a file parsed before comes from :mod:`nnspec.astcache`."""
+    from . import astcache
+
+    cached = astcache.load(text, path)
+    if cached is not None:
+        return cached
     nodes = parse(text, path)
     f = ast.File(path, text)
     for n in nodes:
         (f.imports if isinstance(n, ast.Import) else f.definitions).append(n)
+    astcache.store(f)
     return f

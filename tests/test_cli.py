@@ -142,3 +142,32 @@ def test_summary_of_a_bad_spec_exits_1_with_diagnostics(bad):
     assert r.exit_code == 1
     assert r.stderr.startswith(f"{bad}:3:17: error:")
     assert r.stdout == ""
+
+
+def test_a_file_checked_before_comes_from_the_ast_cache_without_lark(tmp_path):
+    env = {**os.environ, "NNSPEC_CACHE_DIR": str(tmp_path / "cache")}
+    probe = ("import sys, nnspec; s = nnspec.load('specs/resnet50.nn'); assert not [d for d in s.check()"
+             " if d.severity == 'error']; print('lark' in sys.modules, 'torch' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert first.stdout.split() == ["True", "False"]
+    assert second.stdout.split() == ["False", "False"]
+    assert len(list((tmp_path / "cache").iterdir())) == 2  # the spec and the blocks it imports
+
+
+def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_path, monkeypatch):
+    from nnspec import astcache
+    from nnspec.parser import parse_file
+
+    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path))
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    f = parse_file(text, "n.nn")
+    assert astcache.load(text, "n.nn") == f
+    assert astcache.load(text.replace("2", "3"), "n.nn") is None
+    assert astcache.load(text, "other.nn") is None
+    (entry,) = tmp_path.iterdir()
+    entry.write_bytes(b"not a pickle")
+    assert astcache.load(text, "n.nn") is None
+    assert parse_file(text, "n.nn") == f
+    monkeypatch.setenv("NNSPEC_CACHE_DIR", "")
+    assert astcache.directory() is None
