@@ -95,6 +95,12 @@ def test_check_command_accepts_spec(path):
     assert ": ok, " in result.output
 
 
+def test_zoo_is_in_canonical_format():
+    files = [str(p) for p in SPECS + sorted((ROOT / "specs" / "blocks").glob("*.nn"))]
+    result = CliRunner().invoke(main, ["fmt", "--check", *files])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_published_parameter_count(name):
     summary = nnspec.load(ROOT / "specs" / f"{name}.nn").summary()
