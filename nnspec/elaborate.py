@@ -307,17 +307,12 @@ class Elaborator:
                 key = a.name
                 keywords[a.name] = _plain(v)
             spans[key] = a.span
-        try:
-            key = (cls, _frozen(positional), _frozen(sorted(keywords.items())))
-            hash(key)
-        except TypeError:
-            key = None
-        if key is not None and key in self.bound:
+        # repr tells `1`, `1.0` and `true` apart, and is cheap for these plain values
+        key = (cls, repr(positional), repr(keywords))
+        if key in self.bound:
             return self.bound[key], spans
         try:
-            layer = cls.bind(positional, keywords)
-            if key is not None:
-                self.bound[key] = layer
+            layer = self.bound[key] = cls.bind(positional, keywords)
             return layer, spans
         except ArgError as e:
             hint = e.hint
@@ -751,13 +746,6 @@ def _fields(cls) -> list[str]:
     if cls not in _FIELDS:
         _FIELDS[cls] = list(cls.Args.model_fields)
     return _FIELDS[cls]
-
-
-def _frozen(v):
-    """A hashable form of argument values, type included (`1` and `true` and `1.0` differ)."""
-    if isinstance(v, (list, tuple)):
-        return (type(v).__name__,) + tuple(_frozen(x) for x in v)
-    return (type(v).__name__, v)
 
 
 def _same_dim(a, b) -> bool:
