@@ -9,6 +9,7 @@ import click
 
 from ..cli import fail, load_spec
 from ..diagnostics import SpecError
+from ..train.config import DEVICES
 
 
 @click.command("evaluate")
@@ -16,7 +17,7 @@ from ..diagnostics import SpecError
 @click.option("--weights", "-w", required=True, type=click.Path(dir_okay=False), help="A checkpoint (best.pt or last.pt).")
 @click.option("--data", "-d", metavar="SOURCE", help="A data source (default: the one the checkpoint trained on).")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--seed", type=int, help="Seed of generated data (default: the training seed + 1, fresh examples).")
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

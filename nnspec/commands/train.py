@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import fields
 
 import click
 
 from ..cli import fail, load_spec, network_option, parse_sets, set_option
 from ..diagnostics import SpecError
+from ..train.config import AMPS, DEVICES, OPTIMIZERS, SCHEDULES, Settings
 
-_CHOICES = {
-    "optimizer": ("adam", "adamw", "sgd"),
-    "schedule": ("none", "cosine", "step"),
-    "device": ("auto", "cpu", "cuda"),
-    "amp": ("none", "bf16", "fp16"),
-}
+HELP = """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
+
+\b
+Data sources (options after ?, joined by &):
+  xo[?n=1200&noise=0.15]     generated X-vs-O images [1, 9, 9]
+  sentiment_toy[?n=2000]     generated labelled reviews
+  mnist:DIR, fashion_mnist:DIR
+                             IDX files, gzipped or not (t10k-* validates)
+  text:FILE[?text=COL&label=COL]
+                             CSV, or TSV for .tsv; vocabulary from the training split
+  tensors:FILE               .npz or .pt: an array per input (or x) and labels y
+  images:DIR                 DIR/CLASS/*.png..., resized to the input
+
+Settings: a flag wins over the network's `train { key = value }` section, which wins
+over the defaults. Section keys: {keys}.
+A resumed run keeps its settings; only --epochs, --device and --compile may change.
+
+OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png.
+Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (DDP).
+""".replace("{keys}", ", ".join(f.name for f in fields(Settings)))
 
 
-@click.command("train")
+@click.command("train", help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 @network_option
 @set_option
@@ -28,15 +44,15 @@ _CHOICES = {
 @click.option("--epochs", "-e", type=click.IntRange(min=1), help="Epochs to train (default 10).")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), help="Examples per step and process (default 64).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (default 1e-3).")
-@click.option("--optimizer", type=click.Choice(_CHOICES["optimizer"]), help="Default adam.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Default adam.")
 @click.option("--weight-decay", type=click.FloatRange(min=0), help="Default 0.")
-@click.option("--schedule", type=click.Choice(_CHOICES["schedule"]), help="Learning-rate schedule per epoch (default none).")
+@click.option("--schedule", type=click.Choice(SCHEDULES), help="Learning-rate schedule per epoch (default none).")
 @click.option("--clip", type=click.FloatRange(min=0), help="Clip the gradient norm to this (default 0: off).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True),
               help="Share held out for validation when the source has no test set (default 0.1).")
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
-@click.option("--device", type=click.Choice(_CHOICES["device"]), help="Default auto: the GPU when there is one.")
-@click.option("--amp", type=click.Choice(_CHOICES["amp"]), help="Mixed precision (default none).")
+@click.option("--device", type=click.Choice(DEVICES), help="Default auto: the GPU when there is one.")
+@click.option("--amp", type=click.Choice(AMPS), help="Mixed precision (default none).")
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
 @click.option("--seed", type=int, help="Seeds data splits, initialisation and shuffling (default 0).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder (default runs/SPEC).")
@@ -46,12 +62,6 @@ _CHOICES = {
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
             max_len, device, amp, compile_, seed, out, resume, overwrite, download, plain):
-    """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
-
-    Settings come from the flags, then from the network's `train { }` section, then from the
-    defaults. OUT receives best.pt, last.pt, metrics.jsonl and curves.png. Under
-    `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (DDP).
-    """
     from ..train.errors import DataError
     from ..train.loop import fit
 
