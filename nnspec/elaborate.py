@@ -157,6 +157,10 @@ class Elaborator:
             self.error("nesting is too deep to elaborate", defn.name_span)
         if not self.outputs and result not in (None, NOTHING):
             self.outputs = [(None, result)]
+        for name, block in self.blocks.items():
+            if name in self.kinds:  # the block would silently take the layer's place
+                self.error(f"block `{name}` has the name of a layer kind", block.name_span,
+                           f"rename it, e.g. `{name.capitalize()}`")
         if not inputs:
             self.error(f"network `{defn.name}` declares no input", defn.name_span,
                        "declare one, e.g. `input image: [3, 224, 224]`")
@@ -177,7 +181,6 @@ class Elaborator:
         params: dict = {}
         names = [p.name for p in defn.params]
         for p in defn.params:
-            self.check_name(p.name, p.span, "a parameter")
             if p.name in params:
                 self.error(f"parameter `{p.name}` is declared twice", p.span)
                 continue
@@ -606,6 +609,9 @@ class Elaborator:
                 pass  # its chain failed, and that was reported
             elif name in self.pending:
                 self.used_early(name, call.name_span)
+            elif name in self.program.definitions:
+                self.error(f"`{name}` is a network; only a block can be used inside another", call.name_span,
+                           f"turn it into `block {name}`, or move its body into a block both can use")
             else:
                 self.error(f"unknown layer or block `{name}`", call.name_span,
                            did_you_mean(name, list(self.kinds) + list(self.blocks)))
@@ -700,6 +706,9 @@ class Elaborator:
                 ok = False
                 continue
             if a.name is None:
+                if given and any(b.name is not None for b in args[:i]):
+                    self.error("a positional argument cannot follow a keyword argument", a.span)
+                    return None
                 if i >= len(names):
                     self.error(f"block `{defn.name}` takes at most {len(names)} arguments, got {len(args)}", a.span)
                     return None

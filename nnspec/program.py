@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from . import ast
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
-from .parser import parse_file
+from .parser import KEYWORDS, parse_file
 
 
 @dataclass
@@ -59,6 +59,13 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
         return
     prog.files.append(f)
     for d in f.definitions:
+        if d.name in KEYWORDS:
+            prog.error(f"`{d.name}` is a keyword and cannot name a {d.kind}", d.name_span)
+        for p in d.params:
+            if p.name in KEYWORDS:
+                prog.error(f"`{p.name}` is a keyword and cannot name a parameter", p.span)
+            elif [q.name for q in d.params].count(p.name) > 1 and d.kind == "block":
+                prog.error(f"parameter `{p.name}` is declared twice", p.span)
         if d.name in prog.definitions:
             first = prog.definitions[d.name]
             prog.error(f"`{d.name}` is defined twice (first at {first.name_span})", d.name_span)
