@@ -171,3 +171,40 @@ def test_xception_names_mirror_keras_layers():
     assert keras.index("conv2d/kernel") == keras.index("block2_sepconv2_bn/moving_variance") + 1
     assert ours[-2:] == ["predictions.weight", "predictions.bias"]
     assert keras[-2:] == ["predictions/kernel", "predictions/bias"]
+
+
+def test_sentiment_lstm_reads_each_review_up_to_its_last_real_token():
+    """`pad=0`: trailing padding, alone or beside a longer review in the batch, changes nothing."""
+    import torch
+
+    torch.manual_seed(0)
+    model = nnspec.load(ROOT / "specs" / "sentiment_lstm.nn").build(vocab=50, dim=8, hidden=8).eval()
+    review, other = [3, 7, 9, 4, 2], [5, 6, 7, 8, 9, 10, 11]
+    with torch.no_grad():
+        alone = model(torch.tensor([review]))
+        padded = model(torch.tensor([review + [0] * 4]))
+        batch = model(torch.tensor([review + [0, 0], other]))
+        other_alone = model(torch.tensor([other]))
+    assert alone.shape == (1, 2)
+    torch.testing.assert_close(padded, alone, rtol=0, atol=1e-6)
+    torch.testing.assert_close(batch, torch.cat([alone, other_alone]), rtol=0, atol=1e-6)
+    assert not torch.allclose(alone, other_alone)
+
+
+def test_sentiment_lstm_parameters_follow_its_arguments():
+    graph = nnspec.load(ROOT / "specs" / "sentiment_lstm.nn").checked_graph(vocab=5000, hidden=64)
+    assert graph.total_params == 5000 * 128 + 4 * (64 * 128 + 64 * 64 + 2 * 64) + 64 * 2 + 2
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_video_lstm_classifies_clips_of_any_length(steps):
+    import torch
+
+    torch.manual_seed(0)
+    model = nnspec.load(ROOT / "specs" / "video_lstm.nn").build().eval()
+    clips = torch.randn(2, steps, 3, 64, 64)
+    with torch.no_grad():
+        both = model(clips)
+        first = model(clips[:1])
+    assert both.shape == (2, 10)
+    torch.testing.assert_close(both[:1], first, rtol=0, atol=1e-5)
