@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..cli import fail, load_spec
+from ..cli import fail, load_spec, report
 from ..diagnostics import SpecError
 from ..train.config import DEVICES
 
@@ -36,7 +36,7 @@ def command(file, weights, data, batch_size, device, seed, download, as_json):
     except SpecError as e:
         fail(e)
     except DataError as e:
-        click.echo(e.render(), err=True)
+        report([e.diagnostic()], {})
         sys.exit(1)
     if as_json:
         click.echo(json.dumps(result, indent=2))

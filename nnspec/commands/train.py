@@ -8,7 +8,7 @@ from dataclasses import fields
 
 import click
 
-from ..cli import fail, load_spec, network_option, parse_sets, set_option
+from ..cli import fail, load_spec, network_option, parse_sets, report, set_option
 from ..diagnostics import SpecError
 from ..train.config import AMPS, DEVICES, OPTIMIZERS, SCHEDULES, Settings
 
@@ -76,7 +76,7 @@ def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight
     except SpecError as e:
         fail(e)
     except DataError as e:
-        click.echo(e.render(), err=True)
+        report([e.diagnostic()], {})
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; continue with: nnspec train {file} --out {out} --resume", err=True)

@@ -11,5 +11,8 @@ class DataError(Exception):
         self.message = message
         self.hint = hint
 
-    def render(self) -> str:
-        return f"error: {self.message}" + (f"\nhint: {self.hint}" if self.hint else "")
+    def diagnostic(self):
+        """The error as a :class:`~nnspec.diagnostics.Diagnostic` (no span: it is about data, not the spec)."""
+        from ..diagnostics import Diagnostic
+
+        return Diagnostic("error", self.message, hint=self.hint)
