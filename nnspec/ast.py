@@ -6,52 +6,81 @@ can point at the exact token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .diagnostics import Span
 
 
+class Node:
+    """The base of every AST node: its fields are its class annotations, in order, given by
+    position or keyword (a class attribute is the default); nodes are equal when of one type
+    with equal fields.
+
+    Deliberately not ``@dataclass``: generating two dozen dataclasses costs more at import
+    than a whole ``nnspec check`` of a small spec spends on everything else it owns.
+    """
+
+    _fields: tuple[str, ...] = ()
+    __hash__ = None  # mutable, compared by value
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
+
+    def __init__(self, *args, **kw):
+        if len(args) > len(self._fields):
+            raise TypeError(f"{type(self).__name__} takes {len(self._fields)} fields, got {len(args)}")
+        values = dict(zip(self._fields, args))
+        for name, value in kw.items():
+            if name not in self._fields or name in values:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated field {name!r}")
+            values[name] = value
+        for name in self._fields:
+            if name not in values:
+                if not hasattr(type(self), name):
+                    raise TypeError(f"{type(self).__name__} needs the field {name!r}")
+                values[name] = getattr(type(self), name)
+        self.__dict__.update(values)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
 # -- expressions and values ---------------------------------------------------
-@dataclass
-class Num:
+class Num(Node):
     value: int | float
     span: Span
 
 
-@dataclass
-class Ref:
+class Ref(Node):
     name: str
     span: Span
 
 
-@dataclass
-class BinOp:
+class BinOp(Node):
     op: str  # + - * / // %
     left: Expr
     right: Expr
     span: Span
 
 
-@dataclass
-class Neg:
+class Neg(Node):
     operand: Expr
     span: Span
 
 
-@dataclass
-class Str:
+class Str(Node):
     value: str
     span: Span
 
 
-@dataclass
-class Bool:
+class Bool(Node):
     value: bool
     span: Span
 
 
-@dataclass
-class ListV:
+class ListV(Node):
     items: list[Value]
     span: Span
 
@@ -61,16 +90,14 @@ Value = Num | Ref | BinOp | Neg | Str | Bool | ListV
 
 
 # -- chains and items -----------------------------------------------------------
-@dataclass
-class Arg:
+class Arg(Node):
     name: str | None
     value: Value
     span: Span
     name_span: Span | None = None
 
 
-@dataclass
-class Call:
+class Call(Node):
     """``conv(64, 3)``, ``relu``, ``Bottleneck(64)``, ``concat(e1)``, ``concat { | ... }`` or a value name."""
 
     name: str
@@ -80,28 +107,24 @@ class Call:
     name_span: Span
 
 
-@dataclass
-class Repeat:
+class Repeat(Node):
     count: Expr
     body: Body
     span: Span
 
 
-@dataclass
-class Residual:
+class Residual(Node):
     body: Body
     shortcut: Body | str | None  # None: identity, "auto", or an explicit body
     span: Span
 
 
-@dataclass
-class Each:
+class Each(Node):
     body: Body
     span: Span
 
 
-@dataclass
-class Expect:
+class Expect(Node):
     dims: list[Expr]
     span: Span
 
@@ -109,23 +132,20 @@ class Expect:
 Atom = Call | Repeat | Residual | Each | Expect
 
 
-@dataclass
-class Item:
+class Item(Node):
     label: str | None
     atom: Atom
     span: Span
     label_span: Span | None = None
 
 
-@dataclass
-class Chain:
+class Chain(Node):
     items: list[Item]
     span: Span
 
 
 # -- statements -------------------------------------------------------------------
-@dataclass
-class Input:
+class Input(Node):
     name: str
     dims: list[Expr]
     dtype: str  # "float" or "int"
@@ -134,31 +154,27 @@ class Input:
     name_span: Span
 
 
-@dataclass
-class Let:
+class Let(Node):
     name: str
     chain: Chain
     span: Span
     name_span: Span
 
 
-@dataclass
-class Output:
+class Output(Node):
     name: str
     chain: Chain
     span: Span
     name_span: Span
 
 
-@dataclass
-class Setting:
+class Setting(Node):
     name: str
     value: Value
     span: Span
 
 
-@dataclass
-class TrainSection:
+class TrainSection(Node):
     settings: list[Setting]
     span: Span
 
@@ -166,22 +182,19 @@ class TrainSection:
 Stmt = Input | Let | Output | Chain | TrainSection
 
 
-@dataclass
-class Body:
+class Body(Node):
     stmts: list[Stmt]
     span: Span
 
 
 # -- definitions ----------------------------------------------------------------------
-@dataclass
-class Param:
+class Param(Node):
     name: str
     default: Value | None
     span: Span
 
 
-@dataclass
-class Definition:
+class Definition(Node):
     """A ``network`` or a ``block``."""
 
     kind: str  # "network" or "block"
@@ -196,18 +209,19 @@ class Definition:
         return next((s for s in self.body.stmts if isinstance(s, TrainSection)), None)
 
 
-@dataclass
-class Import:
+class Import(Node):
     path: str
     span: Span
 
 
-@dataclass
-class File:
+class File(Node):
     path: str
     text: str
-    imports: list[Import] = field(default_factory=list)
-    definitions: list[Definition] = field(default_factory=list)
+    imports: list[Import]
+    definitions: list[Definition]
+
+    def __init__(self, path: str, text: str, imports: list | None = None, definitions: list | None = None):
+        super().__init__(path, text, imports if imports is not None else [], definitions if definitions is not None else [])
 
 
 def plain(node):
@@ -215,8 +229,8 @@ def plain(node):
     laid out, compare equal (``plain(parse(fmt(t))) == plain(parse(t))``)."""
     if isinstance(node, list):
         return [plain(n) for n in node]
-    if hasattr(node, "__dataclass_fields__"):
+    if isinstance(node, Node):
         return (type(node).__name__,) + tuple(
-            plain(getattr(node, f)) for f in node.__dataclass_fields__ if f != "span" and not f.endswith("_span")
+            plain(getattr(node, f)) for f in node._fields if f != "span" and not f.endswith("_span")
         )
     return node

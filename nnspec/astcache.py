@@ -14,7 +14,6 @@ import functools
 import hashlib
 import os
 import pickle
-import tempfile
 
 from . import ast
 
@@ -70,6 +69,8 @@ def store(f: ast.File) -> None:
             return
         where = os.path.dirname(entry)
         os.makedirs(where, exist_ok=True)
+        import tempfile  # only when writing: a hit should not pay for it
+
         fd, tmp = tempfile.mkstemp(dir=where, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -44,7 +44,7 @@ class Diagnostic:
         lines = [f"{where}{sev}: {self.message}"]
         text = sources.get(self.span.path) if self.span else None
         if text is not None:
-            src_lines = text.splitlines()
+            src_lines = [line.rstrip("\r") for line in text.split("\n")]  # as the parser counts lines
             if 1 <= self.span.line <= len(src_lines):
                 # control characters would garble the terminal; each shows as one mark
                 src = "".join(c if c.isprintable() else "\ufffd" for c in src_lines[self.span.line - 1].expandtabs(1))

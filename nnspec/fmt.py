@@ -48,7 +48,8 @@ class _Source:
     that knows strings (a `#` or `{` inside a string is text)."""
 
     def __init__(self, text: str):
-        self.lines = text.splitlines()
+        # lines as the parser counts them: only "\n" ends one (not a form feed, as splitlines has it)
+        self.lines = [line.rstrip("\r") for line in text.split("\n")]
         self.comments: list[_Comment] = []
         self.opens: list[tuple[int, int]] = []  # `{` positions in order
         self.match: dict[tuple[int, int], tuple[int, int]] = {}  # `{` -> its `}`
