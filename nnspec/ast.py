@@ -23,7 +23,7 @@ class Node:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))
+        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 -- own fields only
 
     def __init__(self, *args, **kw):
         if len(args) > len(self._fields):
