@@ -5,7 +5,7 @@ The references are not dependencies of nnspec. Run this script with a separate i
 that has them, plus nnspec's own requirements, e.g.::
 
     python3 -m venv ../tvenv
-    ../tvenv/bin/pip install torch torchvision keras lark pydantic click rich
+    ../tvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 keras==3.15.1 lark pydantic click rich
     ../tvenv/bin/python tools/zoo_reference.py            # writes tests/fixtures/zoo/<spec>.json
     ../tvenv/bin/python tools/zoo_reference.py --verify   # max |ours - reference| per network
 
@@ -29,9 +29,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "zoo"
@@ -47,6 +47,7 @@ class Reference:
     build: Callable  # () -> reference model
     tensors: Callable  # model -> [(name, torch tensor in PyTorch layout)] in order
     forward: Callable  # (model, x [N, C, H, W], names of feature modules) -> (feature maps, logits)
+    randomise: Callable  # (model, generator): random batch-norm statistics, so that they matter
     features: list[tuple[str, str]]  # feature maps to compare: (our module, the reference's module or layer)
 
 
@@ -54,7 +55,7 @@ def torchvision_model(factory: str, **kwargs) -> Callable:
     def build():
         import torchvision
 
-        return getattr(torchvision.models, factory)(**kwargs)
+        return getattr(torchvision.models, factory)(**kwargs).eval()
 
     return build
 
@@ -76,6 +77,16 @@ def torch_forward(model, x, features: list[str]):
         for hook in hooks:
             hook.remove()
     return [seen[name] for name in features], logits
+
+
+def torch_randomise_statistics(model, gen) -> None:
+    import torch
+
+    for name, t in model.state_dict().items():
+        if name.endswith("running_mean"):
+            t.copy_(torch.rand(t.shape, generator=gen) - 0.5)
+        elif name.endswith("running_var"):
+            t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
 
 
 def keras_xception():
@@ -127,18 +138,18 @@ def keras_randomise_statistics(model, gen) -> None:
 
 ZOO = {
     "alexnet": Reference("alexnet.nn", "torchvision.models.alexnet()", torchvision_model("alexnet"),
-                         torch_tensors, torch_forward, [("features", "features")]),
+                         torch_tensors, torch_forward, torch_randomise_statistics, [("features", "features")]),
     "vgg16": Reference("vgg16.nn", "torchvision.models.vgg16()", torchvision_model("vgg16"),
-                       torch_tensors, torch_forward, [("features", "features")]),
+                       torch_tensors, torch_forward, torch_randomise_statistics, [("features", "features")]),
     "googlenet": Reference("googlenet.nn", "torchvision.models.GoogLeNet(aux_logits=False, init_weights=False)",
                            torchvision_model("GoogLeNet", aux_logits=False, init_weights=False),
-                           torch_tensors, torch_forward, [("inception5b", "inception5b")]),
+                           torch_tensors, torch_forward, torch_randomise_statistics, [("inception5b", "inception5b")]),
     "resnet50": Reference("resnet50.nn", "torchvision.models.resnet50()", torchvision_model("resnet50"),
-                          torch_tensors, torch_forward, [("layer4", "layer4")]),
+                          torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
     "resnet152": Reference("resnet152.nn", "torchvision.models.resnet152()", torchvision_model("resnet152"),
-                           torch_tensors, torch_forward, [("layer4", "layer4")]),
+                           torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
     "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
-                          keras_tensors, keras_forward,
+                          keras_tensors, keras_forward, keras_randomise_statistics,
                           # Keras pools with "same" padding: check each pool and the last map
                           [*((f"block{i}.pool", f"block{i}_pool") for i in (2, 3, 4, 13)),
                            ("block14_sepconv2", "block14_sepconv2_bn")]),
@@ -180,7 +191,7 @@ def write_fixture(key: str) -> Path:
 def verify(key: str, seed: int = 0) -> dict:
     """Our outputs against the reference's on one random input, with the reference's weights:
     the largest absolute difference of the logits, the largest reference logit, and the
-    largest difference of a feature map relative to that map's largest value."""
+    largest difference in a feature map relative to that map's largest value."""
     import torch
 
     import nnspec
@@ -189,15 +200,7 @@ def verify(key: str, seed: int = 0) -> dict:
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = ref.build()
-    if key == "xception":
-        keras_randomise_statistics(model, gen)
-    else:
-        model.eval()
-        for name, t in model.state_dict().items():
-            if name.endswith("running_mean"):
-                t.copy_(torch.rand(t.shape, generator=gen) - 0.5)
-            elif name.endswith("running_var"):
-                t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
+    ref.randomise(model, gen)
     spec = nnspec.load(ROOT / "specs" / ref.spec)
     graph = spec.checked_graph()
     ours = spec.build().eval()
@@ -206,11 +209,10 @@ def verify(key: str, seed: int = 0) -> dict:
     with torch.no_grad():
         want_maps, want = ref.forward(model, x, [theirs for _, theirs in ref.features])
         got_maps, got = torch_forward(ours, x, [mine for mine, _ in ref.features])
-    relative = 0.0
     for (name, _), a, b in zip([*ref.features, ("output", "")], [*got_maps, got], [*want_maps, want]):
         if a.shape != b.shape:
             raise SystemExit(f"{key}: our {name} is {tuple(a.shape)}, the reference's {tuple(b.shape)}")
-        relative = max(relative, ((a - b).abs().max() / b.abs().max()).item())
+    relative = max(((a - b).abs().max() / b.abs().max()).item() for a, b in zip(got_maps, want_maps))
     return {
         "loaded": str(report),
         "logits": (got - want).abs().max().item(),
