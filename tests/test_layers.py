@@ -97,6 +97,7 @@ CASES = [
     Case("layernorm", (), {"eps": 1e-6}),
     Case("groupnorm", (3,), {}, (6, 4, 4)),
     Case("groupnorm", (2,), {"eps": 1e-3}, (4, "L")),
+    Case("groupnorm", (2,), {}, (4,)),
     Case("lrn", (2,)),
     Case("lrn", (5,), {"alpha": 2e-4, "beta": 0.5, "k": 2}, (6, "L")),
     Case("dropout"),
