@@ -197,16 +197,29 @@ def _exact(total: Dim, known: Dim) -> Dim | None:
 
 
 def spatial_reduction(before: tuple, after: tuple) -> int | None:
-    """The stride that maps ``before``'s spatial dims to ``after``'s (for `shortcut auto`)."""
+    """The stride that maps ``before``'s spatial dims to ``after``'s (for `shortcut auto`).
+
+    A strided 1×1 conv maps a length ``b`` to ``(b - 1) // s + 1`` (``ceil(b / s)``); None when
+    no single stride maps every dimension. Symbolic lengths match when the expressions agree.
+    """
     strides = set()
     for b, a in zip(before, after):
-        if a == b:
-            strides.add(1)
-            continue
-        if not (isinstance(a, int) and isinstance(b, int)) or a == 0:
-            return None
-        s = -(-b // a)  # a strided 1x1 conv maps b to ceil(b / s)
-        if -(-b // s) != a:
+        s = _stride_between(b, a)
+        if s is None:
             return None
         strides.add(s)
     return strides.pop() if len(strides) == 1 else (1 if not strides else None)
+
+
+def _stride_between(b: Dim, a: Dim) -> int | None:
+    if a == b:
+        return 1
+    if isinstance(a, int) and isinstance(b, int):
+        if a <= 0:
+            return None
+        s = -(-b // a)
+        return s if -(-b // s) == a else None
+    if isinstance(a, int) or isinstance(b, int):
+        return None
+    # a symbolic length: try the strides a network plausibly uses
+    return next((s for s in range(2, 65) if (b - 1) // s + 1 == a), None)

@@ -208,7 +208,10 @@ def test_reshape_errors(shape, target, message):
         ((7, 7), (4, 4), 2),  # a strided 1×1 conv maps 7 to ceil(7 / 2)
         ((H, W), (H, W), 1),
         ((56, 56), (28, 14), None),
-        ((H, 8), ((H - 1) // 2 + 1, 4), None),
+        ((H, 8), ((H - 1) // 2 + 1, 4), 2),
+        ((H, W), ((H - 1) // 4 + 1, (W - 1) // 4 + 1), 4),
+        ((H, 8), (H // 2, 4), None),  # a floor, as after maxpool(2): odd sizes differ from ceil
+        ((H, 8), (8, 4), None),
         ((), (), 1),
     ],
 )
