@@ -457,3 +457,12 @@ def test_embedding_keeps_the_mask_and_drops_the_pad_id():
     assert (y.dtype, y.masked, y.pad) == ("float", True, None)
     _, _, z = infer("lstm", 4, shape=("T", 8), pad=0, output="final")
     assert not z.masked
+
+
+def test_shape_only_layers_keep_token_ids():
+    _, _, f = infer("flatten", shape=("T",), dtype="int", pad=0)
+    assert (f.dtype, f.masked, f.pad) == ("int", True, 0)
+    _, _, g = infer("flatten", shape=("T", 4), dtype="int", pad=0)
+    assert (str(g), g.masked, g.pad) == ("[4*T] int", False, None)
+    _, _, r = infer("reshape", ["T", 2, 2], shape=("T", 4), dtype="int", pad=0)
+    assert (r.dtype, r.masked, r.pad) == ("int", True, 0)

@@ -20,7 +20,8 @@ class Flatten(Layer):
     takes_int = True
 
     def infer(self, x: TensorType) -> TensorType:
-        return x.with_shape((product(x.shape),), keep_mask=False) if x.shape else x
+        # flattening a [T] sequence changes nothing, so its padding mask stays
+        return x.with_shape((product(x.shape),), keep_mask=len(x.shape) == 1) if x.shape else x
 
     def torch_module(self, x: TensorType) -> str:
         return "nn.Flatten()"
