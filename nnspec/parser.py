@@ -322,6 +322,8 @@ def _syntax_hint(tok, expected, text: str) -> str | None:
             return close
     if "RPAR" in expected and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "STRING"):
         return "missing `,` between arguments?"
+    if "_ARROW" in expected and tok.type == "NAME":
+        return "missing `->` between items?"
     if tok.type == "_NL" and "RBRACE" in expected and "VBAR" in expected:
         return "each branch starts with `|`"
     return None
@@ -374,6 +376,44 @@ def _parse_tree(text: str, path: str):
         raise Located("nesting is too deep", Span(path, 1, 1, 1, 2), _TOO_DEEP_HINT) from None
 
 
+def _all_syntax_errors(text: str, path: str) -> list[Located]:
+    """Every syntax error worth reporting, without cascades.
+
+    The text is parsed again one top-level definition at a time, so each broken definition
+    reports its first error. Within a definition, the line of an error is then blanked out
+    and the definition parsed again, for as long as that line's brackets balance (so that
+    blanking it cannot unbalance the rest) and each new error lies further down.
+    """
+    starts = [m.start() for m in _DEFINITION_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    errors = []
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        # keep line numbers: the chunk is preceded by the newlines before it
+        lines = ("\n" * text.count("\n", 0, a) + text[a:b]).split("\n")
+        last = 0
+        for _ in range(20):
+            try:
+                _parse_tree("\n".join(lines), path)
+                break
+            except Located as e:
+                line = e.span.line if e.span else 0
+                if line <= last:
+                    break
+                errors.append(e)
+                last = line
+                if line > len(lines) or not _balanced(lines[line - 1]) or "never closed" in e.message:
+                    break
+                lines[line - 1] = ""
+    return errors
+
+
+def _balanced(line: str) -> bool:
+    """Whether a line opens and closes as many brackets of each kind (strings and comments aside)."""
+    code = re.sub(r'"([^"\\\n]|\\.)*"', "", line).split("#", 1)[0]
+    return all(code.count(o) == code.count(c) for o, c in ("()", "[]", "{}"))
+
+
 def parse(text: str, path: str = "<string>") -> list:
     """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
 
@@ -390,15 +430,7 @@ def parse(text: str, path: str = "<string>") -> list:
     try:
         tree = _parse_tree(text, path)
     except Located as first:
-        errors = []
-        starts = [m.start() for m in _DEFINITION_START.finditer(text)]
-        for a, b in zip(starts, starts[1:] + [len(text)]):
-            # keep line numbers: the chunk is preceded by the newlines before it
-            chunk = "\n" * text.count("\n", 0, a) + text[a:b]
-            try:
-                _parse_tree(chunk, path)
-            except Located as e:
-                errors.append(e)
+        errors = _all_syntax_errors(text, path)
         if len(errors) <= 1:
             raise first from None
         raise LocatedErrors(errors) from None
