@@ -23,10 +23,10 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-import nnspec  # noqa: E402
-from twins.resnet import resnet50, resnet152  # noqa: E402
-from twins.sentiment_lstm import SentimentLSTM  # noqa: E402
+from twins.resnet import resnet50, resnet152
+from twins.sentiment_lstm import SentimentLSTM
 
+import nnspec
 
 # Processor time of this process, not wall time: on a shared machine other processes stretch
 # wall time by whatever they run, while the work done here stays the same. One thread keeps
@@ -61,8 +61,8 @@ def compare(name: str, compiled, twin, make_input, repeats: int) -> None:
         step(compiled), step(twin)  # warm up
         ours, theirs = [], []
         for _ in range(repeats):  # alternate, so that drift in the machine hits both alike
-            ours.append(timed(lambda: step(compiled)))
-            theirs.append(timed(lambda: step(twin)))
+            ours.append(timed(lambda s=step: s(compiled)))
+            theirs.append(timed(lambda s=step: s(twin)))
         a, b = statistics.median(ours), statistics.median(theirs)
         print(f"  {what:17s} compiled {a * 1000:8.1f} ms   twin {b * 1000:8.1f} ms   ratio {a / b:.3f}")
 

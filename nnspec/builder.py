@@ -75,7 +75,7 @@ def load_source(source: str, label: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = filename
     sys.modules[name] = module
-    exec(compile(source, filename, "exec"), module.__dict__)
+    exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 (our own generated source)
     _MODULES[digest] = module
     return module
 

@@ -40,7 +40,7 @@ TORCH_RESERVED = frozenset(
     register_load_state_dict_pre_hook register_module register_parameter
     register_state_dict_post_hook register_state_dict_pre_hook requires_grad_ set_extra_state
     set_submodule share_memory state_dict to to_empty train training type update values xpu
-    zero_grad""".split()
+    zero_grad""".split()  # noqa: SIM905 (a word list reads better than 90 quoted strings)
 )
 # Names the generated module itself binds at its top level or in every forward.
 TOP_NAMES = frozenset({"torch", "nn", "F", "self", "lengths"})
@@ -112,14 +112,14 @@ class _Slot:
     key: str
     first: int  # the first node id below it: children are registered in node order
     ctor: str | None = None
-    unit: "_Unit | None" = None
-    children: dict[str, "_Slot"] = field(default_factory=dict)
+    unit: _Unit | None = None
+    children: dict[str, _Slot] = field(default_factory=dict)
 
     @property
     def is_list(self) -> bool:
         return [c for c in self.children] == [str(i) for i in range(len(self.children))]
 
-    def ordered(self) -> list["_Slot"]:
+    def ordered(self) -> list[_Slot]:
         return sorted(self.children.values(), key=lambda s: s.first)
 
 
@@ -129,7 +129,7 @@ class _Unit:
 
     scope: Scope
     nodes: list[int] = field(default_factory=list)  # own nodes, not those of nested units
-    subunits: list["_Unit"] = field(default_factory=list)
+    subunits: list[_Unit] = field(default_factory=list)
     first: int = 0
     inputs: list[int] = field(default_factory=list)  # values flowing in from outside
     output: int | None = None
@@ -275,12 +275,6 @@ class _Generator:
             elif isinstance(step, Node) and step.role == "each_out":
                 each_src[step.id] = stack.pop()
 
-        def step_inputs(step) -> list[int]:
-            return step.inputs if isinstance(step, _Unit) else step.inputs
-
-        def step_out(step) -> int:
-            return step.output if isinstance(step, _Unit) else step.id
-
         def needs_src(step) -> bool:
             return isinstance(step, Node) and step.id in each_src and not isinstance(
                 nodes[step.id].out.shape[0], int)
@@ -288,7 +282,7 @@ class _Generator:
         # Where each value is used last: values die there and free their variable.
         last: dict[int, int] = {}
         for k, (_, step) in enumerate(steps):
-            for i in step_inputs(step):
+            for i in step.inputs:
                 last[i] = k
             if needs_src(step):
                 last[each_src[step.id]] = k
@@ -330,7 +324,7 @@ class _Generator:
             raise AssertionError("unreachable: more variables than nodes")
 
         for k, (_, step) in enumerate(steps):
-            ins = step_inputs(step)
+            ins = step.inputs
             xs = [var[i] for i in ins]
             mask = next((lengths[i] for i in ins if i in lengths), None)
             if isinstance(step, _Unit):
@@ -350,9 +344,8 @@ class _Generator:
             name = dying[0] if dying and var[ins[0]] == dying[0] else fresh()
             var[out] = name
             live.add(name)
-            if nodes[out].out is not None and nodes[out].out.masked:
-                if mask is not None:
-                    lengths[out] = mask
+            if nodes[out].out.masked and mask is not None:
+                lengths[out] = mask
             body.append(f"{name} = {expr}  # {shape_str(nodes[out].out.shape)}")
         results = [var[i] for i in finals]
         body.append(f"return {', '.join(results)}")
@@ -449,7 +442,8 @@ class _Generator:
             if text and text not in runtime:
                 runtime.append(text)
         code = "\n\n\n".join(runtime + classes)
-        imports = ["import torch", "from torch import nn"]
+        imports = ["import torch"] if re.search(r"\btorch\.", code) else []
+        imports.append("from torch import nn")
         if re.search(r"\bF\.", code):
             imports.append("import torch.nn.functional as F")
         return f'{self.module_doc()}\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"

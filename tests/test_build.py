@@ -10,13 +10,12 @@ import traceback
 
 import pytest
 import torch
+from compile_support import check_module, inputs
 
 import nnspec
 from nnspec.builder import check_memory
 from nnspec.layers import user_kinds
 from nnspec.weights import WeightsError, load_weights
-
-from compile_support import check_module, inputs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -309,6 +308,7 @@ def test_torch_export():
     torch.testing.assert_close(exported.module()(x), model(x))
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 def test_torch_jit_script():
     model = nnspec.build(os.path.join(ROOT, "tests", "golden", "residual.nn"))
     model.eval()
@@ -332,3 +332,30 @@ def test_padded_lstm_exports_inputs_in_order():
     graph = spec.checked_graph()
     check_module(graph, spec.build(), {"T": 7})
     assert len(inputs(graph, {"T": 7})) == 1
+
+
+# -- reference implementations ---------------------------------------------------------------------
+def test_resnet50_checkpoint_loads_into_a_reference_by_order():
+    from twins.resnet import resnet50
+
+    compiled = nnspec.build(os.path.join(ROOT, "specs", "resnet50.nn"))
+    reference = resnet50()
+    report = load_weights(reference, compiled.state_dict())
+    assert report.by == "order" and ("layer1.0.downsample.0.weight", "layer1.0.shortcut.0.weight") in report.pairs
+    # and back: the reference's own checkpoint into the compiled module
+    assert load_weights(compiled, reference.state_dict()).by == "order"
+    compiled.eval(), reference.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), reference(x))
+
+
+def test_sentiment_lstm_equals_its_reference():
+    from twins.sentiment_lstm import SentimentLSTM
+
+    compiled = nnspec.build(os.path.join(ROOT, "specs", "sentiment_lstm.nn"))
+    reference = SentimentLSTM()
+    assert load_weights(reference, compiled.state_dict()).by == "name"
+    tokens = torch.tensor([[5, 9, 13, 0, 0, 0], [7, 7, 7, 7, 7, 2]])
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(tokens), reference(tokens))

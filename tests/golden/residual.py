@@ -4,7 +4,6 @@ Inputs: image [3, 32, 32]; outputs: [10] (shapes without the batch dimension).
 Parameters: 43,226. Generated code: edit the spec and compile it again.
 """
 
-import torch
 from torch import nn
 
 

@@ -4,7 +4,6 @@ Inputs: image [1, 9, 9]; outputs: [2] (shapes without the batch dimension).
 Parameters: 170. Generated code: edit the spec and compile it again.
 """
 
-import torch
 from torch import nn
 
 
