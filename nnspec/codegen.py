@@ -453,6 +453,8 @@ class _Generator:
                  "        super().__init__()"]
         lines += ["        " + line.replace("\n", "\n        ") for line in init]
         lines += ["", f"    def forward(self, {', '.join(args)}):"]
+        if u.scope is self.g.root:
+            lines.append(f'        """{_doc(self.forward_doc())}"""')
         lines += ["        " + line for line in fwd]
         return "\n".join(lines)
 
@@ -460,6 +462,14 @@ class _Generator:
         ins = ", ".join(f"{self.nodes[i].layer.args.name} {self.nodes[i].out}" for i in self.g.inputs)
         outs = ", ".join((f"{name} " if name else "") + str(self.nodes[i].out) for name, i in self.g.outputs)
         return ins, outs
+
+    def forward_doc(self) -> str:
+        def batched(t) -> str:
+            return shape_str(("batch", *t.shape)) + (" int" if t.dtype == "int" else "")
+
+        ins = ", ".join(f"{self.nodes[i].layer.args.name} {batched(self.nodes[i].out)}" for i in self.g.inputs)
+        outs = ", ".join(batched(self.nodes[i].out) for _, i in self.g.outputs)
+        return f"{ins} -> {outs}" if len(self.g.outputs) == 1 else f"{ins} -> ({outs})"
 
     def network_doc(self) -> str:
         ins, outs = self.network_ins_outs()

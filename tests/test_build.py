@@ -317,6 +317,13 @@ def test_torch_jit_script():
     torch.testing.assert_close(scripted(x), model(x))
 
 
+def test_torch_compile_traces_the_forward():
+    model = nnspec.build(os.path.join(ROOT, "tests", "golden", "unet.nn"))
+    x = torch.randn(2, 1, 16, 16)
+    compiled = torch.compile(model, backend="eager", fullgraph=True)
+    torch.testing.assert_close(compiled(x), model(x))
+
+
 def test_autocast_bf16_on_cpu():
     model = nnspec.build(os.path.join(ROOT, "tests", "golden", "residual.nn"))
     model.eval()
@@ -327,7 +334,7 @@ def test_autocast_bf16_on_cpu():
     torch.testing.assert_close(y.float(), model(x), atol=0.1, rtol=0.05)
 
 
-def test_padded_lstm_exports_inputs_in_order():
+def test_padded_lstm_golden_spec_builds():
     spec = nnspec.load(os.path.join(ROOT, "tests", "golden", "padded_lstm.nn"))
     graph = spec.checked_graph()
     check_module(graph, spec.build(), {"T": 7})

@@ -41,6 +41,7 @@ class Tagger(nn.Module):
         self.add_module("0", nn.LogSoftmax(dim=-1))
 
     def forward(self, tokens):
+        """tokens [batch, T] int -> [batch, 3]"""
         lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
         x = self.embed(tokens)  # [T, 16]
         x = recurrent(self.rnn, x, lengths)  # [T, 24]

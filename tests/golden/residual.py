@@ -99,6 +99,7 @@ class TinyResNet(nn.Module):
         self.fc = nn.Linear(32, 10)
 
     def forward(self, image):
+        """image [batch, 3, 32, 32] -> [batch, 10]"""
         x = self.stem(image)  # [16, 32, 32]
         x = getattr(self, "0")(x)  # [16, 32, 32]
         x = getattr(self, "1")(x)  # [16, 32, 32]

@@ -24,6 +24,7 @@ class TinyUNet(nn.Module):
         self.add_module("8", nn.Conv2d(16, 2, 1))
 
     def forward(self, x):
+        """x [batch, 1, 64, 64] -> [batch, 2, 64, 64]"""
         x1 = getattr(self, "0")(x)  # [16, 64, 64]
         x1 = getattr(self, "1")(x1)  # [16, 64, 64]
         x2 = getattr(self, "2")(x1)  # [16, 32, 32]

@@ -19,6 +19,7 @@ class XO(nn.Module):
         self.add_module("4", nn.Linear(64, 2))
 
     def forward(self, image):
+        """image [batch, 1, 9, 9] -> [batch, 2]"""
         x = getattr(self, "0")(image)  # [4, 9, 9]
         x = getattr(self, "1")(x)  # [4, 9, 9]
         x = getattr(self, "2")(x)  # [4, 4, 4]
