@@ -52,9 +52,9 @@ def test_window_out_matches_torch_pooling_with_and_without_ceil():
         for p in range(k // 2 + 1):
             if size + 2 * p < k:
                 continue
-            pool = torch.nn.MaxPool1d(k, s, p, ceil_mode=ceil)
-            expected = pool(torch.zeros(1, 1, size)).shape[-1]
-            assert window_out(size, k, s, p, 1, ceil) == expected, (size, k, s, p, ceil)
+            pool = torch.nn.MaxPool2d((k, 2), (s, 1), (p, 0), ceil_mode=ceil)
+            expected = pool(torch.zeros(1, 1, size, 4)).shape[-2:]
+            assert (window_out(size, k, s, p, 1, ceil), window_out(4, 2, 1, 0, 1, ceil)) == expected, (size, k, s, p, ceil)
 
 
 def test_window_out_matches_torch_conv_with_dilation():
