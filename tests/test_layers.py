@@ -466,3 +466,15 @@ def test_shape_only_layers_keep_token_ids():
     assert (str(g), g.masked, g.pad) == ("[4*T] int", False, None)
     _, _, r = infer("reshape", ["T", 2, 2], shape=("T", 4), dtype="int", pad=0)
     assert (r.dtype, r.masked, r.pad) == ("int", True, 0)
+
+
+def test_a_declared_pad_reaches_the_embedding():
+    import nnspec
+
+    spec = nnspec.load("network N {\n  input tokens: [T] int pad=3\n  embedding(10, 4) -> lstm(8, output=final)\n}\n")
+    graph = spec.checked_graph()
+    emb = next(n for n in graph.nodes if n.op == "embedding")
+    source = emb.layer.torch_module(graph.nodes[emb.inputs[0]].out)
+    assert source == "nn.Embedding(10, 4, padding_idx=3)"
+    lstm = next(n for n in graph.nodes if n.op == "lstm")
+    assert graph.nodes[lstm.inputs[0]].out.masked and str(lstm.out) == "[8]"
