@@ -147,9 +147,6 @@ class GlobalAvgPool(Layer):
         dims = tuple(range(2, len(types[0].shape) + 1))
         return f"{xs[0]}.{self.reduction}({dims[0] if len(dims) == 1 else dims})"
 
-    def describe(self) -> str:
-        return self.kind
-
 
 class GlobalMaxPool(GlobalAvgPool):
     """Maximum over all spatial positions: ``[C, ...] -> [C]``. Example: ``globalmaxpool``."""
