@@ -414,7 +414,7 @@ def test_argument_errors(kind, args, kw, message):
          "the padding (1) leaves no output from an input of length 1", "padding"),
         ("adaptivemaxpool", ([2, 2],), {}, (3, 8), "float", None,
          "`size` has 2 entries but the input has 1 spatial dimensions", "size"),
-        ("globalavgpool", (), {}, (64,), "float", None, "`globalavgpool` needs a 2-d or 3-d or 4-d input, got [64]", None),
+        ("globalavgpool", (), {}, (64,), "float", None, "`globalavgpool` needs a 2-d, 3-d or 4-d input, got [64]", None),
         ("upsample", (1.5,), {}, (3, "L"), "float", None,
          "scaling the length `L`, which varies between batches, by 1.5 has no exact size", "scale"),
         ("upsample", (2,), {"mode": "bilinear"}, (3, 8), "float", None,

@@ -187,8 +187,10 @@ class Layer:
 
 
 def need_rank(x: TensorType, ranks, what: str, hint: str | None = None) -> None:
+    """Raise a :class:`ShapeError` unless ``x`` has one of ``ranks`` (non-batch) dimensions."""
     if len(x.shape) not in ranks:
-        names = " or ".join(f"{r}-d" for r in sorted(ranks))
+        names = [f"{r}-d" for r in sorted(ranks)]
+        names = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
         raise ShapeError(f"{what} needs a {names} input, got {shape_str(x.shape)}", hint=hint)
 
 
