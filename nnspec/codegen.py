@@ -59,7 +59,23 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
 
 def class_name(graph: Graph) -> str:
     """The name of the network's class in the generated source."""
-    return _identifier(graph.network, graph.root, "a network name", suffix_taken=TOP_NAMES)
+    return _identifier(graph.network, graph.root, "a network name", suffix_taken=_taken(graph))
+
+
+def _runtime(graph: Graph) -> list[str]:
+    """The helper sources the graph's layer kinds need, each once, in order of first use."""
+    out: list[str] = []
+    for n in graph.nodes:
+        text = type(n.layer).runtime.strip() if n.layer is not None else ""
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _taken(graph: Graph) -> frozenset:
+    """Names a spec's name must not take: the module's own and its helpers' top-level names."""
+    helpers = re.findall(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", "\n".join(_runtime(graph)), re.MULTILINE)
+    return TOP_NAMES | {a or b for a, b in helpers}
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -146,6 +162,7 @@ class _Generator:
         self.consumers = graph.consumers()
         self.outputs = {i for _, i in graph.outputs}
         self.net_name = class_name(graph)
+        self.taken = _taken(graph)
 
     # -- units ------------------------------------------------------------------------------
     def units(self) -> _Unit:
@@ -304,7 +321,7 @@ class _Generator:
         else:
             masked = [i for i in self.g.inputs if nodes[i].out.masked]
             for i in self.g.inputs:
-                name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", TOP_NAMES)
+                name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", self.taken)
                 var[i] = name
                 args.append(name)
                 fixed.add(name)
@@ -319,7 +336,7 @@ class _Generator:
         def fresh() -> str:
             for k in range(len(nodes) + 2):
                 name = "x" if k == 0 else f"x{k}"
-                if name not in live and name not in fixed and name not in TOP_NAMES:
+                if name not in live and name not in fixed and name not in self.taken:
                     return name
             raise AssertionError("unreachable: more variables than nodes")
 
@@ -403,14 +420,14 @@ class _Generator:
 
         # Name the distinct block structures in order of first appearance.
         names: dict[str, str] = {}
-        taken = {self.net_name} | TOP_NAMES
+        taken = {self.net_name} | self.taken
         instances: dict[str, list[_Unit]] = {}
         for u in sorted(order, key=lambda u: (u.first, -len(u.scope.path))):
             if u is root:
                 continue
             instances.setdefault(u.key, []).append(u)
             if u.key not in names:
-                base = _identifier(u.scope.name, u.scope, "a block name", TOP_NAMES)
+                base = _identifier(u.scope.name, u.scope, "a block name", self.taken)
                 name, k = base, 2
                 while name in taken:
                     name, k = f"{base}_{k}", k + 1
@@ -436,12 +453,7 @@ class _Generator:
                 doc = f"Block `{_call_text(u.scope.name, u.scope.args)}`; instances: {paths}."
             classes.append(resolve(self.class_text(name, doc, init, args, fwd, u)))
 
-        runtime = []
-        for n in self.nodes:
-            text = type(n.layer).runtime.strip() if n.layer is not None else ""
-            if text and text not in runtime:
-                runtime.append(text)
-        code = "\n\n\n".join(runtime + classes)
+        code = "\n\n\n".join(_runtime(self.g) + classes)
         imports = ["import torch"] if re.search(r"\btorch\.", code) else []
         imports.append("from torch import nn")
         if re.search(r"\bF\.", code):

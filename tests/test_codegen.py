@@ -217,3 +217,11 @@ def test_to_source_without_torch_for_every_spec():
     for rel in ("specs/xo.nn", "specs/resnet50.nn", "specs/googlenet.nn", "specs/sentiment_lstm.nn"):
         if os.path.exists(rel):
             compile(to_source(nnspec.load(rel).checked_graph(), rel), rel, "exec")
+
+
+def test_names_of_runtime_helpers_are_not_taken():
+    spec = nnspec.load("block recurrent { lstm(4) }\nnetwork N {\n  input x: [T, 3]\n  recurrent -> gru(2, output=final)\n}\n")
+    text = spec.to_source()
+    assert "def recurrent(" in text and "class recurrent_(nn.Module):" in text
+    assert 'self.add_module("0", recurrent_())' in text
+    assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)
