@@ -478,3 +478,25 @@ def test_a_declared_pad_reaches_the_embedding():
     assert source == "nn.Embedding(10, 4, padding_idx=3)"
     lstm = next(n for n in graph.nodes if n.op == "lstm")
     assert graph.nodes[lstm.inputs[0]].out.masked and str(lstm.out) == "[8]"
+
+
+@pytest.mark.parametrize(
+    "kind, shapes",
+    [
+        ("add", [(4, 5, 6), (4, 1, 1)]),
+        ("mul", [(4, 5, 6), (4, 1, 1)]),
+        ("add", [(3, 8), (8,)]),
+        ("mul", [(8,), (3, 8)]),
+        ("add", [(4, 5, 6)] * 3),
+        ("concat", [(4, 5, 6), (2, 5, 6), (1, 5, 6)]),
+    ],
+    ids=str,
+)
+def test_merges_match_pytorch(kind, shapes):
+    layer = REGISTRY[kind].bind([], {})
+    types = [TensorType(s) for s in shapes]
+    y = layer.infer_many(types)
+    names = [f"x{i}" for i in range(len(shapes))]
+    ns = {"torch": torch, **{n: torch.randn(2, *s) for n, s in zip(names, shapes)}}
+    out = eval(layer.torch_forward(None, names, types), ns)
+    assert tuple(out.shape) == (2, *y.shape)
