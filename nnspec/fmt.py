@@ -371,6 +371,14 @@ class _Printer:
             self.comment(level, c)
 
 
+def format_ast(nodes: list, width: int = WIDTH) -> str:
+    """The canonical text of parsed definitions and imports (no comments: they are not in
+    the AST). ``parse(format_ast(nodes))`` gives ``nodes`` back, spans aside."""
+    p = _Printer("", width)
+    p.file(nodes)
+    return p.finish()
+
+
 def format_source(text: str, path: str = "<string>", width: int = WIDTH) -> str:
     """The canonical text of a spec; raises :class:`~nnspec.diagnostics.Located` if it does not
     parse. The result parses to the same AST (spans aside) as ``text``; that is verified."""

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnspec import ast
-from nnspec.diagnostics import Diagnostic, Located
-from nnspec.fmt import format_source
-from nnspec.parser import _lark, parse
+from nnspec.diagnostics import Diagnostic, Located, Span
+from nnspec.fmt import format_ast, format_source
+from nnspec.parser import KEYWORDS, _lark, parse
 from nnspec.program import load_program
 from nnspec.spec import Spec
 
@@ -172,3 +172,93 @@ def test_the_generator_reaches_every_rule_of_the_grammar():
     for _ in range(500):
         GRAMMAR.tokens(rnd, seen=seen)
     assert seen == set(GRAMMAR.rules)
+
+
+# -- random ASTs, printed and parsed back --------------------------------------------------------
+_AT = Span("<ast>", 1, 1, 1, 2)
+_RESERVED = KEYWORDS | {"train", "pad"}  # `train` and `pad` are words of the grammar too
+_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True).filter(lambda n: n not in _RESERVED)
+
+
+def _exprs():
+    leaves = st.one_of(
+        st.integers(0, 2**62).map(lambda v: ast.Num(v, _AT)),
+        st.floats(0, 1e300, allow_nan=False, allow_infinity=False).map(lambda v: ast.Num(v, _AT)),
+        _names.map(lambda n: ast.Ref(n, _AT)),
+    )
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["+", "-", "*", "/", "//", "%"]), inner, inner).map(
+            lambda t: ast.BinOp(t[0], t[1], t[2], _AT)),
+        inner.map(lambda e: ast.Neg(e, _AT)),
+    ), max_leaves=6)
+
+
+def _values():
+    scalars = st.one_of(
+        _exprs(),
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"), max_size=5).map(
+            lambda v: ast.Str(v, _AT)),
+        st.booleans().map(lambda v: ast.Bool(v, _AT)),
+    )
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3).map(lambda v: ast.ListV(v, _AT)),
+                        max_leaves=4)
+
+
+def _args():
+    return st.none() | st.lists(st.builds(lambda n, v: ast.Arg(n, v, _AT), st.none() | _names, _values()),
+                                max_size=3)
+
+
+def _bodies(stmts):
+    return st.lists(stmts, max_size=3).map(lambda s: ast.Body(s, _AT))
+
+
+def _chains(bodies):
+    atoms = st.one_of(
+        st.builds(lambda n, a: ast.Call(n, a, None, _AT, _AT), _names, _args()),
+        st.builds(lambda n, a, b: ast.Call(n, a, b, _AT, _AT), _names, _args(), st.lists(bodies, max_size=3)),
+        st.builds(lambda c, b: ast.Repeat(c, b, _AT), _exprs(), bodies),
+        st.builds(lambda b, s: ast.Residual(b, s, _AT), bodies, st.none() | st.just("auto") | bodies),
+        st.builds(lambda b: ast.Each(b, _AT), bodies),
+        st.lists(_exprs(), max_size=3).map(lambda d: ast.Expect(d, _AT)),
+    )
+    items = st.builds(lambda label, atom: ast.Item(label, atom, _AT), st.none() | _names, atoms)
+    return st.lists(items, min_size=1, max_size=3).map(lambda i: ast.Chain(i, _AT))
+
+
+def _statements():
+    def extend(stmts):
+        bodies = _bodies(stmts)
+        chains = _chains(bodies)
+        return st.one_of(
+            chains,
+            st.builds(lambda n, c: ast.Let(n, c, _AT, _AT), _names, chains),
+            st.builds(lambda n, c: ast.Output(n, c, _AT, _AT), _names, chains),
+        )
+
+    base = st.one_of(
+        st.builds(lambda n, d, t, p: ast.Input(n, d, t, p, _AT, _AT), _names, st.lists(_exprs(), max_size=3),
+                  st.sampled_from(["float", "int"]), st.none() | _exprs()),
+        st.lists(st.builds(lambda n, v: ast.Setting(n, v, _AT), _names, _values()), max_size=2).map(
+            lambda s: ast.TrainSection(s, _AT)),
+        _names.map(lambda n: ast.Chain([ast.Item(None, ast.Call(n, None, None, _AT, _AT), _AT)], _AT)),
+    )
+    return st.recursive(base, extend, max_leaves=8)
+
+
+_files = st.lists(st.one_of(
+    st.builds(lambda k, n, ps, b: ast.Definition(k, n, ps, b, _AT, _AT), st.sampled_from(["network", "block"]),
+              _names, st.lists(st.builds(lambda n, v: ast.Param(n, v, _AT), _names, st.none() | _values()),
+                               max_size=3),
+              _bodies(_statements())),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"), max_size=8).map(
+        lambda p: ast.Import(p, _AT)),
+), max_size=3)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_files)
+def test_random_asts_print_and_parse_back(nodes):
+    text = format_ast(nodes)
+    assert ast.plain(parse(text)) == ast.plain(nodes), text
+    assert format_source(text) == text
