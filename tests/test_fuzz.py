@@ -87,7 +87,7 @@ SEEDS = []
 for _p in sorted(glob.glob(os.path.join(ROOT, "specs", "*.nn"))):
     with open(_p, encoding="utf-8") as _fh:
         SEEDS.append(_fh.read())
-_WORDS = re.compile(r"\w+|->|//|\s+|.", re.S)
+_WORDS = re.compile(r"\w+|->|//|\s+|.", re.DOTALL)
 
 
 def _join(tokens: list[str]) -> str:
