@@ -373,7 +373,7 @@ def _parse_tree(text: str, path: str):
     except LarkError as e:
         raise _syntax_error(e, path, text) from None
     except RecursionError:
-        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2), _TOO_DEEP_HINT) from None
+        raise Located("nesting is too deep", _deepest(text, path), _TOO_DEEP_HINT) from None
 
 
 def _all_syntax_errors(text: str, path: str) -> list[Located]:
@@ -408,6 +408,32 @@ def _all_syntax_errors(text: str, path: str) -> list[Located]:
     return errors
 
 
+def _deepest(text: str, path: str) -> Span:
+    """Where brackets first reach their deepest nesting (the file's start if none nest)."""
+    depth = best = 0
+    where = (1, 1)
+    line, line_start, i, n = 1, 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line, line_start = line + 1, i + 1
+        elif ch == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "#":
+            while i + 1 < n and text[i + 1] != "\n":
+                i += 1
+        elif ch in "([{":
+            depth += 1
+            if depth > best:
+                best, where = depth, (line, i - line_start + 1)
+        elif ch in ")]}":
+            depth -= 1
+        i += 1
+    return Span(path, where[0], where[1], where[0], where[1] + 1)
+
+
 def _balanced(line: str) -> bool:
     """Whether a line opens and closes as many brackets of each kind (strings and comments aside)."""
     code = re.sub(r'"([^"\\\n]|\\.)*"', "", line).split("#", 1)[0]
@@ -437,7 +463,7 @@ def parse(text: str, path: str = "<string>") -> list:
     try:
         return _ToAst(path).visit(tree)
     except RecursionError:
-        raise Located("nesting is too deep", Span(path, 1, 1, 1, 2), _TOO_DEEP_HINT) from None
+        raise Located("nesting is too deep", _deepest(text, path), _TOO_DEEP_HINT) from None
 
 
 def parse_file(text: str, path: str) -> ast.File:
