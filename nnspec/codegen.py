@@ -324,7 +324,8 @@ class _Generator:
                 name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", self.taken)
                 var[i] = name
                 args.append(name)
-                fixed.add(name)
+                if name != "x":  # `x = layer(x)` reads naturally; `image = layer(image)` does not
+                    fixed.add(name)
             for i in masked:
                 name = "lengths" if len(masked) == 1 else f"{var[i]}_lengths"
                 lengths[i] = name

@@ -25,14 +25,14 @@ class TinyUNet(nn.Module):
 
     def forward(self, x):
         """x [batch, 1, 64, 64] -> [batch, 2, 64, 64]"""
-        x1 = getattr(self, "0")(x)  # [16, 64, 64]
-        x1 = getattr(self, "1")(x1)  # [16, 64, 64]
-        x2 = getattr(self, "2")(x1)  # [16, 32, 32]
-        x2 = getattr(self, "3")(x2)  # [32, 32, 32]
-        x2 = getattr(self, "4")(x2)  # [32, 32, 32]
-        x2 = getattr(self, "5")(x2)  # [32, 64, 64]
-        x2 = torch.cat([x2, x1], dim=1)  # [48, 64, 64]
-        x2 = getattr(self, "6")(x2)  # [16, 64, 64]
-        x2 = getattr(self, "7")(x2)  # [16, 64, 64]
-        x2 = getattr(self, "8")(x2)  # [2, 64, 64]
-        return x2
+        x = getattr(self, "0")(x)  # [16, 64, 64]
+        x = getattr(self, "1")(x)  # [16, 64, 64]
+        x1 = getattr(self, "2")(x)  # [16, 32, 32]
+        x1 = getattr(self, "3")(x1)  # [32, 32, 32]
+        x1 = getattr(self, "4")(x1)  # [32, 32, 32]
+        x1 = getattr(self, "5")(x1)  # [32, 64, 64]
+        x1 = torch.cat([x1, x], dim=1)  # [48, 64, 64]
+        x1 = getattr(self, "6")(x1)  # [16, 64, 64]
+        x1 = getattr(self, "7")(x1)  # [16, 64, 64]
+        x1 = getattr(self, "8")(x1)  # [2, 64, 64]
+        return x1
