@@ -23,6 +23,7 @@ code stays at the end of the line that holds that code.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from . import ast
@@ -78,8 +79,6 @@ class _Source:
 
     def brace_after(self, pos: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
         """The first `{` at or after ``pos`` and its matching `}`."""
-        import bisect
-
         k = bisect.bisect_left(self.opens, pos)
         if k >= len(self.opens):
             return pos, pos
