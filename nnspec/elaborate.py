@@ -285,7 +285,7 @@ class Elaborator:
             message = e.message
             if inputs and not layer.merges and "got" not in message and str(types[0].shape) not in message \
                     and shape_str(types[0].shape) not in message:
-                message += f" (input: {types[0]})"
+                message += f"; the input is {types[0]}"
             self.error(message, where, e.hint)
         return node.id
 
