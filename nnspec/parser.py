@@ -470,12 +470,14 @@ def parse_file(text: str, path: str) -> ast.File:
     """Parse a file read from ``path``; a file parsed before comes from :mod:`nnspec.astcache`."""
     from . import astcache
 
-    cached = astcache.load(text, path)
+    on_disk = not path.startswith("<")  # `<string>`: text from the API, seldom seen twice
+    cached = astcache.load(text, path) if on_disk else None
     if cached is not None:
         return cached
     nodes = parse(text, path)
     f = ast.File(path, text)
     for n in nodes:
         (f.imports if isinstance(n, ast.Import) else f.definitions).append(n)
-    astcache.store(f)
+    if on_disk:
+        astcache.store(f)
     return f
