@@ -163,7 +163,7 @@ def test_labelled_groups_become_containers():
     text = spec.to_source()
     assert "self.body = nn.ModuleList([" in text
     assert 'self.head = nn.ModuleDict({' in text and '"a": nn.Linear(4, 2),' in text
-    assert 'x2 = self.head["a"](x1)  # [2]' in text
+    assert 'x1 = self.head["a"](x)  # [2]' in text
     model = spec.build()
     assert list(model.state_dict()) == ["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias",
                                         "head.a.weight", "head.a.bias", "head.b.weight", "head.b.bias"]
