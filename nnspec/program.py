@@ -78,8 +78,9 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
             with open(target, encoding="utf-8") as fh:
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else "not a UTF-8 text file"
-            prog.error(f"cannot import `{imp.path}`: {reason.lower()} ({target})", imp.span)
+            reason = e.strerror[:1].lower() + e.strerror[1:] if isinstance(e, OSError) and e.strerror \
+                else "not a UTF-8 text file"
+            prog.error(f"cannot import `{imp.path}`: {reason} ({target})", imp.span)
             continue
         _load(prog, text, target, seen)
 
