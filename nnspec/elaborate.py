@@ -135,9 +135,6 @@ class Elaborator:
         self.program = program
         self.kinds = user_kinds()
         self.blocks = program.blocks
-        # identical calls (a ResNet's many `batchnorm`s) share one validated layer: layers
-        # are immutable once bound, and validation is the costly part of a node
-        self.bound: dict = {}
 
     # -- entry point -------------------------------------------------------------------------
     def network(self, defn: ast.Definition, overrides: dict | None = None) -> Graph:
@@ -310,13 +307,8 @@ class Elaborator:
                 key = a.name
                 keywords[a.name] = _plain(v)
             spans[key] = a.span
-        # repr tells `1`, `1.0` and `true` apart, and is cheap for these plain values
-        key = (cls, repr(positional), repr(keywords))
-        if key in self.bound:
-            return self.bound[key], spans
         try:
-            layer = self.bound[key] = cls.bind(positional, keywords)
-            return layer, spans
+            return cls.bind(positional, keywords), spans
         except ArgError as e:
             hint = e.hint
             value = keywords.get(e.arg) if isinstance(e.arg, str) and e.arg in keywords else (
