@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 
@@ -104,6 +103,8 @@ class LocatedErrors(Located):
 
 def did_you_mean(word: str, choices, what: str = "") -> str | None:
     """``did you mean `conv`?`` for the closest choice, or None."""
+    import difflib  # only when there is an error to explain
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         low = {c.lower(): c for c in choices}

@@ -7,7 +7,6 @@ file) go to stdout.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -36,6 +35,8 @@ def command(files, sets, as_json):
 
 def check_file(path: str, overrides: dict, as_json: bool) -> bool:
     """Check one file, print its diagnostics and verdict; whether it is free of errors."""
+    import json
+
     from ..spec import _unique
     from ..summary import human
 
