@@ -1,9 +1,10 @@
 """PyTorch code generation: a typed :class:`~nnspec.ir.Graph` to one standalone Python module.
 
-The module imports only torch. It holds a class per network and a class per distinct
-instantiated structure of a block (instances whose modules and forward are identical share
-one class), submodules named by the spec's names (LANGUAGE.md §8), and a ``forward`` with the
-shape of every value as a comment. Everything a layer contributes (its constructor, its
+The module imports only torch. It holds a class per network and a class per instantiated
+structure of a block used more than once (instances whose modules and forward are identical
+share one class; a structure used once is written inline in its parent, under a comment naming
+the instance), submodules named by the spec's names (LANGUAGE.md §8), and a ``forward`` with
+the shape of every value as a comment. Everything a layer contributes (its constructor, its
 forward expression, its runtime helpers) comes from the layer kind itself; this module only
 arranges it.
 
@@ -108,6 +109,11 @@ def _doc(text: str) -> str:
     return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
+def _comment(text: str) -> str:
+    """Text made safe on one comment line."""
+    return text.encode("unicode_escape").decode("ascii")
+
+
 def _fmt_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -163,6 +169,7 @@ class _Generator:
         self.outputs = {i for _, i in graph.outputs}
         self.net_name = class_name(graph)
         self.taken = _taken(graph)
+        self.inline: set[_Unit] = set()  # block instances written inline in their parent's class
 
     # -- units ------------------------------------------------------------------------------
     def units(self) -> _Unit:
@@ -197,6 +204,20 @@ class _Generator:
             u.masked_in = bool(self.nodes[u.inputs[0]].out.masked)
         return root
 
+    def members(self, u: _Unit) -> tuple[list[int], list[_Unit], list[_Unit]]:
+        """What a class's code covers: its nodes, those of the block instances written inline
+        in it, the instances it calls as classes, and the inlined ones (for their comments)."""
+        nodes, calls, inlined = list(u.nodes), [], []
+        for s in u.subunits:
+            if s in self.inline:
+                more, sub_calls, sub_inlined = self.members(s)
+                nodes += more
+                calls += sub_calls
+                inlined += [s, *sub_inlined]
+            else:
+                calls.append(s)
+        return sorted(nodes), calls, inlined
+
     def below(self, u: _Unit) -> list[int]:
         out = list(u.nodes)
         for s in u.subunits:
@@ -224,7 +245,8 @@ class _Generator:
                 _fail(f"two modules are named `{path}`", scope, node)
             return slot
 
-        for nid in u.nodes:
+        nodes, calls, _ = self.members(u)
+        for nid in nodes:
             n = self.nodes[nid]
             if n.layer is None or not n.inputs:
                 continue
@@ -237,7 +259,7 @@ class _Generator:
             if slot.children:
                 _fail(f"`{n.name}` names both a module and a group of modules", n.scope, n)
             slot.ctor = ctor
-        for s in u.subunits:
+        for s in calls:
             slot = place(s.scope.path, s.first, s.scope, None)
             slot.unit = s
         return top
@@ -279,9 +301,14 @@ class _Generator:
         """The forward's arguments and body of a unit."""
         nodes = self.nodes
         # The steps of the forward: own nodes, and one call per nested block instance.
-        steps: list[tuple[int, object]] = [(nid, nodes[nid]) for nid in u.nodes if nodes[nid].op != "input"]
-        steps += [(s.first, s) for s in u.subunits]
+        own, calls, inlined = self.members(u)
+        steps: list[tuple[int, object]] = [(nid, nodes[nid]) for nid in own if nodes[nid].op != "input"]
+        steps += [(s.first, s) for s in calls]
         steps.sort(key=lambda t: t[0])
+        # an inlined block instance is introduced by a comment naming it
+        headings: dict[int, list[str]] = {}
+        for s in sorted(inlined, key=lambda s: (s.first, s.scope.depth)):
+            headings.setdefault(s.first, []).append(f"# {s.scope.path}: {_call_text(s.scope.name, s.scope.args)}")
 
         # Pair `each` edges: an `each_out` restores the batch of its `each_in`'s input.
         each_src: dict[int, int] = {}
@@ -364,6 +391,8 @@ class _Generator:
             live.add(name)
             if nodes[out].out.masked and mask is not None:
                 lengths[out] = mask
+            first = step.first if isinstance(step, _Unit) else step.id
+            body += [_comment(h) for h in headings.pop(first, [])]
             body.append(f"{name} = {expr}  # {shape_str(nodes[out].out.shape)}")
         results = [var[i] for i in finals]
         body.append(f"return {', '.join(results)}")
@@ -411,13 +440,27 @@ class _Generator:
         def placeholder(u: _Unit) -> str:
             return f"\0{keys[u.key]}\0"
 
+        def render(units: list[_Unit]) -> None:
+            keys.clear()
+            for u in units:
+                top = self.slots(u)
+                init = self.init_lines(top, placeholder)
+                args, fwd = self.forward_lines(u, top, placeholder)
+                bodies[id(u)] = (top, init, args, fwd)
+                u.key = "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
+                keys.setdefault(u.key, len(keys))
+
+        # A block structure used once is written inline in its parent; one used more than once
+        # becomes a class. Inlining a child never makes two equal parents differ, so the
+        # structures counted with every block as a class decide.
+        self.inline = set()
+        render(order)
+        uses: dict[str, int] = {}
         for u in order:
-            top = self.slots(u)
-            init = self.init_lines(top, placeholder)
-            args, fwd = self.forward_lines(u, top, placeholder)
-            bodies[id(u)] = (top, init, args, fwd)
-            u.key = "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
-            keys.setdefault(u.key, len(keys))
+            uses[u.key] = uses.get(u.key, 0) + 1
+        self.inline = {u for u in order if u is not root and uses[u.key] == 1}
+        order = [u for u in order if u not in self.inline]
+        render(order)
 
         # Name the distinct block structures in order of first appearance.
         names: dict[str, str] = {}
@@ -444,7 +487,7 @@ class _Generator:
             if u is not root and u.key in emitted:
                 continue
             emitted.add(u.key)
-            top, init, args, fwd = bodies[id(u)]
+            _, init, args, fwd = bodies[id(u)]
             if u is root:
                 doc = self.network_doc()
                 name = self.net_name

@@ -173,9 +173,10 @@ def test_blocks_with_one_structure_share_a_class():
     text = source_of("tests/golden/residual.nn")
     assert text.count("class Basic(nn.Module):") == 1
     assert "instances: `layer1.0`, `layer1.1`" in text
+    # the structures used once are written inline, under a comment naming the instance
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
-        "class Basic(nn.Module):", "class Basic_2(nn.Module):", "class Basic_3(nn.Module):",
-        "class TinyResNet(nn.Module):"]
+        "class Basic(nn.Module):", "class TinyResNet(nn.Module):"]
+    assert "        # layer2: Basic(width=32, stride=2)\n        x1 = self.layer2[\"conv1\"](x)  # [32, 16, 16]\n" in text
 
 
 def test_outputs_in_declaration_order():
@@ -220,8 +221,10 @@ def test_to_source_without_torch_for_every_spec():
 
 
 def test_names_of_runtime_helpers_are_not_taken():
-    spec = nnspec.load("block recurrent { lstm(4) }\nnetwork N {\n  input x: [T, 3]\n  recurrent -> gru(2, output=final)\n}\n")
+    spec = nnspec.load(
+        "block recurrent { lstm(3) }\nnetwork N {\n  input x: [T, 3]\n  recurrent -> recurrent -> gru(2, output=final)\n}\n"
+    )
     text = spec.to_source()
     assert "def recurrent(" in text and "class recurrent_(nn.Module):" in text
-    assert 'self.add_module("0", recurrent_())' in text
+    assert 'self.add_module("0", recurrent_())' in text and 'self.add_module("1", recurrent_())' in text
     assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)

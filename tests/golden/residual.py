@@ -30,58 +30,6 @@ class Basic(nn.Module):
         return x1
 
 
-class Basic_2(nn.Module):
-    """Block `Basic(width=32, stride=2)`; instances: `layer2`."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(32)
-        self.add_module("0", nn.ReLU())
-        self.conv2 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(32)
-        self.shortcut = nn.ModuleList([
-            nn.Conv2d(16, 32, 1, stride=2, bias=False),
-            nn.BatchNorm2d(32),
-        ])
-        self.add_module("1", nn.ReLU())
-
-    def forward(self, x):
-        x1 = self.conv1(x)  # [32, 16, 16]
-        x1 = self.bn1(x1)  # [32, 16, 16]
-        x1 = getattr(self, "0")(x1)  # [32, 16, 16]
-        x1 = self.conv2(x1)  # [32, 16, 16]
-        x1 = self.bn2(x1)  # [32, 16, 16]
-        x = self.shortcut[0](x)  # [32, 16, 16]
-        x = self.shortcut[1](x)  # [32, 16, 16]
-        x1 = x1 + x  # [32, 16, 16]
-        x1 = getattr(self, "1")(x1)  # [32, 16, 16]
-        return x1
-
-
-class Basic_3(nn.Module):
-    """Block `Basic(width=32, stride=1)`; instances: `2`."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(32)
-        self.add_module("0", nn.ReLU())
-        self.conv2 = nn.Conv2d(32, 32, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(32)
-        self.add_module("1", nn.ReLU())
-
-    def forward(self, x):
-        x1 = self.conv1(x)  # [32, 16, 16]
-        x1 = self.bn1(x1)  # [32, 16, 16]
-        x1 = getattr(self, "0")(x1)  # [32, 16, 16]
-        x1 = self.conv2(x1)  # [32, 16, 16]
-        x1 = self.bn2(x1)  # [32, 16, 16]
-        x1 = x1 + x  # [32, 16, 16]
-        x1 = getattr(self, "1")(x1)  # [32, 16, 16]
-        return x1
-
-
 class TinyResNet(nn.Module):
     """Network `TinyResNet(classes=10)`: image [3, 32, 32] -> [10] (shapes without the batch dimension)."""
 
@@ -94,8 +42,26 @@ class TinyResNet(nn.Module):
             Basic(),
             Basic(),
         ])
-        self.layer2 = Basic_2()
-        self.add_module("2", Basic_3())
+        self.layer2 = nn.ModuleDict({
+            "conv1": nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False),
+            "bn1": nn.BatchNorm2d(32),
+            "0": nn.ReLU(),
+            "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
+            "bn2": nn.BatchNorm2d(32),
+            "shortcut": nn.ModuleList([
+                nn.Conv2d(16, 32, 1, stride=2, bias=False),
+                nn.BatchNorm2d(32),
+            ]),
+            "1": nn.ReLU(),
+        })
+        self.add_module("2", nn.ModuleDict({
+            "conv1": nn.Conv2d(32, 32, 3, padding=1, bias=False),
+            "bn1": nn.BatchNorm2d(32),
+            "0": nn.ReLU(),
+            "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
+            "bn2": nn.BatchNorm2d(32),
+            "1": nn.ReLU(),
+        }))
         self.fc = nn.Linear(32, 10)
 
     def forward(self, image):
@@ -105,8 +71,24 @@ class TinyResNet(nn.Module):
         x = getattr(self, "1")(x)  # [16, 32, 32]
         x = self.layer1[0](x)  # [16, 32, 32]
         x = self.layer1[1](x)  # [16, 32, 32]
-        x = self.layer2(x)  # [32, 16, 16]
-        x = getattr(self, "2")(x)  # [32, 16, 16]
+        # layer2: Basic(width=32, stride=2)
+        x1 = self.layer2["conv1"](x)  # [32, 16, 16]
+        x1 = self.layer2["bn1"](x1)  # [32, 16, 16]
+        x1 = self.layer2["0"](x1)  # [32, 16, 16]
+        x1 = self.layer2["conv2"](x1)  # [32, 16, 16]
+        x1 = self.layer2["bn2"](x1)  # [32, 16, 16]
+        x = self.layer2["shortcut"][0](x)  # [32, 16, 16]
+        x = self.layer2["shortcut"][1](x)  # [32, 16, 16]
+        x1 = x1 + x  # [32, 16, 16]
+        x1 = self.layer2["1"](x1)  # [32, 16, 16]
+        # 2: Basic(width=32, stride=1)
+        x = getattr(self, "2")["conv1"](x1)  # [32, 16, 16]
+        x = getattr(self, "2")["bn1"](x)  # [32, 16, 16]
+        x = getattr(self, "2")["0"](x)  # [32, 16, 16]
+        x = getattr(self, "2")["conv2"](x)  # [32, 16, 16]
+        x = getattr(self, "2")["bn2"](x)  # [32, 16, 16]
+        x = x + x1  # [32, 16, 16]
+        x = getattr(self, "2")["1"](x)  # [32, 16, 16]
         x = x.mean((2, 3))  # [32]
         x = self.fc(x)  # [10]
         return x
