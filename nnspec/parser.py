@@ -449,6 +449,8 @@ def parse(text: str, path: str = "<string>") -> list:
     >>> [d.name for d in parse("block B { relu }\\nnetwork N { input x: [2]\\n B }")]
     ['B', 'N']
     """
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write: white space, columns kept
+        text = " " + text[1:]
     if "\x00" in text:
         at = text.index("\x00")
         line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)

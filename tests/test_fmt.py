@@ -235,3 +235,9 @@ def test_cli_dash_formats_stdin_to_stdout_and_diff_shows_changes(tmp_path):
         "@@ -1,3 +1,4 @@", "-network N { input x: [2]", "-dense( 3 )", "+network N {", "+  input x: [2]", "+  dense(3)", " }",
     ]
     assert messy.read_text() == "network N { input x: [2]\ndense( 3 )\n}\n"
+
+
+def test_byte_order_mark_tabs_and_crlf_line_ends_become_canonical():
+    text = "\ufeffnetwork N {\r\n\tinput x: [4]\r\n\tdense(2)  # c\r\n}\r\n"
+    assert format_source(text) == "network N {\n  input x: [4]\n  dense(2)  # c\n}\n"
+    assert ast.plain(parse(text)) == ast.plain(parse(format_source(text)))
