@@ -36,19 +36,21 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int 
 
     ``floor((size + 2*padding - dilation*(kernel - 1) - 1) / stride) + 1``; with ``ceil`` the
     division rounds up, but (as in PyTorch) the last window must start inside the input or the
-    left padding.
+    left padding, and may then reach past the right edge.
     """
     span = size + 2 * padding - dilation * (kernel - 1) - 1
-    if isinstance(span, int) and span < 0:
-        raise ShapeError(
-            f"the window ({kernel} with dilation {dilation}) is larger than the padded input ({size + 2 * padding})",
-            arg="kernel",
-        )
+    if isinstance(size, int):
+        out = (-(-span // stride) if ceil else span // stride) + 1
+        if ceil and (out - 1) * stride >= size + padding:
+            out -= 1
+        if out < 1:
+            raise ShapeError(
+                f"the window ({kernel} with dilation {dilation}) is larger than the padded input ({size + 2 * padding})",
+                arg="kernel",
+            )
+        return out
     if not ceil:
         return span // stride + 1
-    out = ceildiv(span, stride) + 1
-    if isinstance(size, int):
-        return out - 1 if (out - 1) * stride >= size + padding else out
     # The rounded-up division overshoots by less than `stride`; the last window can start
     # past the input only when `stride + padding` exceeds the window, and then whether it
     # does depends on the size modulo the stride: no single formula covers every size.
@@ -58,7 +60,7 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int 
             hint="give a known size, or use `ceil=false`",
             arg="ceil",
         )
-    return out
+    return ceildiv(span, stride) + 1
 
 
 def same_padding(kernel: int, dilation: int) -> int:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnspec.dims import Sym, evaluate
 from nnspec.layers import REGISTRY, TensorType, user_kinds
@@ -500,3 +502,51 @@ def test_merges_match_pytorch(kind, shapes):
     ns = {"torch": torch, **{n: torch.randn(2, *s) for n, s in zip(names, shapes)}}
     out = eval(layer.torch_forward(None, names, types), ns)
     assert tuple(out.shape) == (2, *y.shape)
+
+
+# -- random windows: whatever the shape rule accepts, PyTorch computes the same shape ------------
+
+
+@st.composite
+def windowed(draw):
+    kind = draw(st.sampled_from(["conv", "sepconv", "deconv", "maxpool", "avgpool"]))
+    rank = draw(st.integers(1, 3))
+    size = tuple(draw(st.integers(1, 9)) for _ in range(rank))
+    channels = draw(st.sampled_from([2, 4]))
+    kernel = draw(st.integers(1, 4))
+    kw = {"stride": draw(st.integers(1, 3)), "padding": draw(st.integers(0, 2))}
+    if kind in ("conv", "sepconv"):
+        kw["dilation"] = draw(st.integers(1, 2))
+    if kind == "conv":
+        kw["groups"] = draw(st.sampled_from([1, 2]))
+    if kind == "deconv":
+        kw["output_padding"] = draw(st.integers(0, kw["stride"] - 1))
+    if kind in ("maxpool", "avgpool"):
+        kw["ceil"] = draw(st.booleans())
+        kw["padding"] = min(kw["padding"], kernel // 2)
+        return kind, (kernel,), kw, (channels, *size)
+    return kind, (draw(st.sampled_from([2, 4])), kernel), kw, (channels, *size)
+
+
+@settings(max_examples=120, deadline=None)
+@given(windowed())
+def test_random_windows_match_pytorch(case):
+    kind, args, kw, shape = case
+    layer = REGISTRY[kind].bind(list(args), kw)
+    x = TensorType(shape)
+    module = eval(layer.torch_module(x), namespace(layer))
+    try:
+        y = layer.infer(x)
+    except ShapeError:
+        # a window larger than its input, or a transposed padding that eats the output:
+        # PyTorch refuses it too, or gives an empty output
+        try:
+            out = module(torch.randn(1, *shape))
+        except RuntimeError:
+            return
+        assert out.numel() == 0
+        return
+    with torch.no_grad():
+        out = module(torch.randn(1, *shape))
+    assert tuple(out.shape) == (1, *y.shape)
+    assert layer.param_count(x) == sum(p.numel() for p in module.parameters())

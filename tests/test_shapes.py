@@ -38,6 +38,7 @@ L, H, W, T = (Sym.symbol(n) for n in "LHWT")
         ((13, 3, 2, 0, 1, True), 6),
         ((6, 2, 2, 1, 1, True), 4),  # ceil keeps the last window starting inside the padded input
         ((5, 2, 2, 1, 1, True), 3),  # ... and drops one starting in the right padding
+        ((1, 2, 2, 0, 1, True), 1),  # a window starting inside may reach past the edge
         ((L, 3, 2, 0), (L - 3) // 2 + 1),
         ((L, 3, 1, 1), L),
         ((L, 3, 2, 0, 1, True), Sym.ceildiv(L - 3, 2) + 1),
@@ -50,11 +51,16 @@ def test_window_out(args, out):
 def test_window_out_matches_torch_pooling_with_and_without_ceil():
     for size, k, s, ceil in itertools.product(range(1, 13), range(1, 5), range(1, 5), (False, True)):
         for p in range(k // 2 + 1):
-            if size + 2 * p < k:
-                continue
             pool = torch.nn.MaxPool2d((k, 2), (s, 1), (p, 0), ceil_mode=ceil)
-            expected = pool(torch.zeros(1, 1, size, 4)).shape[-2:]
-            assert (window_out(size, k, s, p, 1, ceil), window_out(4, 2, 1, 0, 1, ceil)) == expected, (size, k, s, p, ceil)
+            try:
+                expected = tuple(pool(torch.zeros(1, 1, size, 4)).shape[-2:])
+            except RuntimeError:
+                expected = None  # output size too small
+            try:
+                ours = (window_out(size, k, s, p, 1, ceil), window_out(4, 2, 1, 0, 1, ceil))
+            except ShapeError:
+                ours = None
+            assert ours == expected, (size, k, s, p, ceil)
 
 
 def test_window_out_matches_torch_conv_with_dilation():

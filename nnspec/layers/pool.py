@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ..dims import shape_str
 from ..shapes import ShapeError, adaptive_reads, expand, product, window_out
 from .base import ArgsModel, Bool, IntOrList, Layer, TensorType, need_rank
 from .conv import non_negative, positive
@@ -76,6 +77,20 @@ class AvgPool(MaxPool):
 
     kind = "avgpool"
     torch_name = "AvgPool"
+
+    def infer(self, x: TensorType) -> TensorType:
+        y = super().infer(x)
+        if len(x.shape) == 4:
+            # PyTorch's AvgPool3d, unlike the others, refuses an input smaller than the kernel
+            # even when the padding would make room
+            for size, k in zip(x.shape[1:], expand(self.args.kernel, 3, "kernel")):
+                if isinstance(size, int) and size < k:
+                    raise ShapeError(
+                        f"a 3-d `avgpool` needs every input size at least the kernel ({k}), as in PyTorch; "
+                        f"got {shape_str(x.shape)}",
+                        arg="kernel",
+                    )
+        return y
 
 
 class AdaptiveArgs(ArgsModel):
