@@ -236,6 +236,9 @@ class Elaborator:
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diags.append(Diagnostic("error", message, span, hint))
 
+    def error_count(self) -> int:
+        return sum(d.severity == "error" for d in self.diags)
+
     def guard(self, fn, default=None):
         try:
             return fn()
@@ -510,13 +513,13 @@ class Elaborator:
         return self.call(item, atom, x, ctx)
 
     def repeat(self, atom: ast.Repeat, n: int, x: int, ctx: Ctx):
-        nodes, errors = len(self.nodes), len(self.diags)
+        nodes, errors = len(self.nodes), self.error_count()
         for i in range(n):
             x = self.body(atom.body, x, ctx)
             if x is None:
                 return None
             if i == 0 and n > 1:
-                if len(self.diags) > errors:
+                if self.error_count() > errors:
                     return None  # the same errors again in every copy would only repeat them
                 each = len(self.nodes) - nodes
                 if each == 0:

@@ -218,3 +218,9 @@ def test_integer_input_with_padding_and_embedding():
 def test_binding_rules(text, message):
     errors = [d.message for d in nnspec.load(text).check() if d.severity == "error"]
     assert errors == [message]
+
+
+def test_a_warning_inside_a_repeated_block_does_not_stop_the_repeat():
+    spec = nnspec.load("block B {\n  let h = dense(8)\n  dense(4)\n}\nnetwork N {\n  input x: [4]\n  repeat 3 { B }\n}\n")
+    assert [(d.severity, d.message) for d in spec.check()] == [("warning", "`h` is bound but never used")]
+    assert [n.name for n in spec.graph().nodes if n.op == "dense"] == ["0.0", "0.1", "1.0", "1.1", "2.0", "2.1"]
