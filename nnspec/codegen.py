@@ -147,7 +147,7 @@ class _Slot:
 
 @dataclass(eq=False)
 class _Unit:
-    """A class to emit: the network, or one block instance."""
+    """The network or one block instance: a class of its own, or code inlined in its parent's."""
 
     scope: Scope
     nodes: list[int] = field(default_factory=list)  # own nodes, not those of nested units
@@ -156,11 +156,12 @@ class _Unit:
     inputs: list[int] = field(default_factory=list)  # values flowing in from outside
     output: int | None = None
     key: str = ""  # the class body with placeholders: equal keys share a class
-    name: str = ""
-    masked_in: bool = False
+    masked_in: bool = False  # its input is a padded sequence: its forward also takes `lengths`
 
 
 class _Generator:
+    """Generates the source of one graph: finds the units, then renders each as a class."""
+
     def __init__(self, graph: Graph, origin: str):
         self.g = graph
         self.origin = origin
@@ -185,10 +186,8 @@ class _Generator:
                     return by_scope[id(s)]
             return root
 
-        owner: dict[int, _Unit] = {}
         for n in self.nodes:
-            owner[n.id] = u = unit_of(n.scope)
-            u.nodes.append(n.id)
+            unit_of(n.scope).nodes.append(n.id)
         for u in by_scope.values():
             below = self.below(u)
             u.first = min(below) if below else 0
