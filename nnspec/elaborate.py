@@ -163,7 +163,7 @@ class Elaborator:
                        "declare one, e.g. `input image: [3, 224, 224]`")
         elif not self.outputs and not any(d.severity == "error" for d in self.diags):
             self.error(f"network `{defn.name}` computes nothing", defn.name_span,
-                       "its body ends with a `let`; the last statement's value is the result")
+                       "end its body with a chain, or name its results with `output name = ...`")
         result_ids = {i for _, i in self.outputs}
         for name, nid in ctx.values.items():
             if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in {
