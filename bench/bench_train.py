@@ -101,12 +101,14 @@ def cpu(samples: int, batch_size: int, repeats: int) -> None:
     x, y = random_fashion(samples)
     print(f"CPU, {torch.get_num_threads()} threads: one epoch of FashionMNIST ({samples:,} images 1x28x28, "
           f"batch {batch_size}), best of {repeats}")
-    best = {"nnspec train": [], "(a) hand-written, in memory": [], "(b) quickstart Dataset/DataLoader": []}
-    for _ in range(repeats):  # interleaved, so that a busy machine slows all three alike
-        best["(a) hand-written, in memory"].append(hand_epoch(spec, x, y, batch_size))
-        best["nnspec train"].append(nnspec_epoch(spec, x, y, batch_size))
-        best["(b) quickstart Dataset/DataLoader"].append(quickstart_epoch(spec, x, y, batch_size))
-    times = {name: min(ts) for name, ts in best.items()}
+    loops = {"(a) hand-written, in memory": hand_epoch, "nnspec train": nnspec_epoch,
+             "(b) quickstart Dataset/DataLoader": quickstart_epoch}
+    runs: dict[str, list[float]] = {name: [] for name in loops}
+    for round_ in range(1, repeats + 1):  # interleaved, so that a busy machine slows all three alike
+        for name, epoch in loops.items():
+            runs[name].append(epoch(spec, x, y, batch_size))
+            print(f"  round {round_}: {name:<36} {runs[name][-1]:8.2f} s", flush=True)
+    times = {name: min(ts) for name, ts in runs.items()}
     for name, seconds in times.items():
         print(f"  {name:<36} {seconds:8.2f} s  {samples / seconds:10,.0f} images/s")
     ours = times["nnspec train"]
