@@ -296,7 +296,7 @@ class _Generator:
         body = "".join(f'{inner}"{k}": {v},\n' for k, v in items)
         return f"nn.ModuleDict({{\n{body}{pad}}})"
 
-    def forward_lines(self, u: _Unit, top: _Slot, placeholder) -> tuple[list[str], list[str]]:
+    def forward_lines(self, u: _Unit, top: _Slot) -> tuple[list[str], list[str]]:
         """The forward's arguments and body of a unit."""
         nodes = self.nodes
         # The steps of the forward: own nodes, and one call per nested block instance.
@@ -329,7 +329,7 @@ class _Generator:
                 last[i] = k
             if needs_src(step):
                 last[each_src[step.id]] = k
-        finals = [u.output] if u is not None and u.scope.kind == "block" else [i for _, i in self.g.outputs]
+        finals = [u.output] if u.scope.kind == "block" else [i for _, i in self.g.outputs]
         for i in finals:
             last[i] = len(steps)
 
@@ -444,7 +444,7 @@ class _Generator:
             for u in units:
                 top = self.slots(u)
                 init = self.init_lines(top, placeholder)
-                args, fwd = self.forward_lines(u, top, placeholder)
+                args, fwd = self.forward_lines(u, top)
                 bodies[id(u)] = (top, init, args, fwd)
                 u.key = "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
                 keys.setdefault(u.key, len(keys))
