@@ -1,6 +1,6 @@
 """Compiled modules against hand-written PyTorch twins, and the cost of building.
 
-    .venv/bin/python bench/bench_compile.py [--repeats 7] [--threads 2]
+    .venv/bin/python bench/bench_compile.py [--repeats 15] [--threads 1] [--wall]
 
 Prints, for ResNet-50 and the sentiment LSTM, the median processor time (one thread, so that
 other work on a shared machine does not count) of a forward pass and of a
@@ -81,7 +81,7 @@ def build_cost(repeats: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--wall", action="store_true", help="measure wall time instead of processor time")
     parser.add_argument("--batch", type=int, default=2)
