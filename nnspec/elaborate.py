@@ -184,7 +184,7 @@ class Elaborator:
             if p.name in overrides:
                 params[p.name] = overrides[p.name]
                 if p.default is not None:
-                    default = self.guard(lambda: evaluate(p.default, params), None)
+                    default = self.guard(lambda p=p: evaluate(p.default, params), None)
                     if not self.check_override(defn, p, default, overrides[p.name]):
                         params[p.name] = default  # go on with the default: no cascade
             elif p.default is None:
@@ -192,7 +192,7 @@ class Elaborator:
                            f"write `{p.name} = ...`, or give it with `--set {p.name}=...`")
                 params[p.name] = 1
             else:
-                params[p.name] = self.guard(lambda: evaluate(p.default, params), 1)
+                params[p.name] = self.guard(lambda p=p: evaluate(p.default, params), 1)
         for name in overrides:
             if name not in names:
                 self.error(
@@ -229,7 +229,7 @@ class Elaborator:
         section = defn.train
         if section is not None:
             for s in section.settings:
-                out[s.name] = self.guard(lambda: evaluate(s.value, params), None)
+                out[s.name] = self.guard(lambda s=s: evaluate(s.value, params), None)
         return out
 
     # -- helpers -------------------------------------------------------------------------------
@@ -367,10 +367,10 @@ class Elaborator:
             return None
         dims = []
         for d in stmt.dims:
-            v = self.guard(lambda: evaluate(d, ctx.params, symbolic=True))
+            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
             if v is None:
                 return None
-            if isinstance(v, float) or isinstance(v, bool) or (isinstance(v, int) and v <= 0):
+            if isinstance(v, (float, bool)) or (isinstance(v, int) and v <= 0):
                 self.error(f"a dimension must be a positive integer or a symbol, got {v}", d.span)
                 return None
             dims.append(v)
@@ -534,7 +534,7 @@ class Elaborator:
             return x
         dims = []
         for d in atom.dims:
-            v = self.guard(lambda: evaluate(d, ctx.params, symbolic=True))
+            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
             if v is None:
                 return x
             dims.append(v)
@@ -731,7 +731,7 @@ class Elaborator:
             if p.name in given:
                 params[p.name] = given[p.name]
             elif p.default is not None:
-                v = self.guard(lambda: evaluate(p.default, params))
+                v = self.guard(lambda p=p: evaluate(p.default, params))
                 if v is None:
                     return None
                 params[p.name] = _plain(v)

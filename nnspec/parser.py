@@ -9,9 +9,10 @@ import re
 from . import ast
 from .diagnostics import Located, LocatedErrors, Span, did_you_mean
 
-KEYWORDS = frozenset(
-    "network block input output let repeat residual shortcut auto each expect import true false int float".split()
-)
+KEYWORDS = frozenset([
+    "network", "block", "input", "output", "let", "repeat", "residual", "shortcut", "auto", "each", "expect",
+    "import", "true", "false", "int", "float",
+])
 
 # What each terminal means to a person, for "expected ..." messages.
 _TERMINAL_WORDS = {
