@@ -382,8 +382,9 @@ def _all_syntax_errors(text: str, path: str) -> list[Located]:
 
     The text is parsed again one top-level definition at a time, so each broken definition
     reports its first error. Within a definition, the line of an error is then blanked out
-    and the definition parsed again, for as long as that line's brackets balance (so that
-    blanking it cannot unbalance the rest) and each new error lies further down.
+    and the definition parsed again, while that is safe: the line opens or closes no body
+    and its brackets balance, each new error lies further down, and it is not one that only
+    the blanking caused (the parser expecting what it expected before, or a new definition).
     """
     starts = [m.start() for m in _DEFINITION_START.finditer(text)]
     if not starts or starts[0] != 0:
@@ -392,21 +393,41 @@ def _all_syntax_errors(text: str, path: str) -> list[Located]:
     for a, b in zip(starts, starts[1:] + [len(text)]):
         # keep line numbers: the chunk is preceded by the newlines before it
         lines = ("\n" * text.count("\n", 0, a) + text[a:b]).split("\n")
-        last = 0
+        last: Located | None = None
         for _ in range(20):
             try:
                 _parse_tree("\n".join(lines), path)
                 break
             except Located as e:
                 line = e.span.line if e.span else 0
-                if line <= last:
+                if last is not None and (line <= last.span.line or _expected_part(e) == _expected_part(last)
+                                         or "`network`" in _expected_part(e)):
                     break
                 errors.append(e)
-                last = line
-                if line > len(lines) or not _balanced(lines[line - 1]) or "never closed" in e.message:
+                last = e
+                if line > len(lines) or not _blankable(lines[line - 1]):
                     break
                 lines[line - 1] = ""
     return errors
+
+
+def _expected_part(e: Located) -> str:
+    return e.message.partition("; expected ")[2]
+
+
+def _blankable(line: str) -> bool:
+    """Whether blanking a line leaves the rest of a definition as it was: it opens and closes
+    no body, and its other brackets balance (strings and comments aside)."""
+    code = re.sub(r'"([^"\\\n]|\\.)*"', "", line).split("#", 1)[0]
+    if "{" in code or "}" in code:
+        return False
+    pairs, depth = {")": "(", "]": "["}, []
+    for ch in code:
+        if ch in "([":
+            depth.append(ch)
+        elif ch in pairs and (not depth or depth.pop() != pairs[ch]):
+            return False
+    return not depth
 
 
 def _deepest(text: str, path: str) -> Span:
@@ -433,12 +454,6 @@ def _deepest(text: str, path: str) -> Span:
             depth -= 1
         i += 1
     return Span(path, where[0], where[1], where[0], where[1] + 1)
-
-
-def _balanced(line: str) -> bool:
-    """Whether a line opens and closes as many brackets of each kind (strings and comments aside)."""
-    code = re.sub(r'"([^"\\\n]|\\.)*"', "", line).split("#", 1)[0]
-    return all(code.count(o) == code.count(c) for o, c in ("()", "[]", "{}"))
 
 
 def parse(text: str, path: str = "<string>") -> list:
