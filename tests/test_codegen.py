@@ -61,63 +61,57 @@ FRESH = textwrap.dedent(
     import importlib.util, sys
     sys.path.append(sys.argv.pop())  # torch's folder; the interpreter runs without site (-S)
     import torch
-    assert "nnspec" not in sys.modules
     try:
         import nnspec
     except ImportError:
         pass
     else:
         raise SystemExit("nnspec is importable here")
-    spec = importlib.util.spec_from_file_location("model", sys.argv[1])
-    model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(model)
-    net = getattr(model, sys.argv[2])()
-    net.load_state_dict(torch.load(sys.argv[3]))
-    net.eval()
-    xs = torch.load(sys.argv[4])
-    with torch.no_grad():
-        y = net(*xs)
-    torch.save(y, sys.argv[5])
-    assert [m for m in sys.modules if m.startswith("nnspec")] == []
+    folder, classes = sys.argv[1], sys.argv[2:]
+    for i, cls in enumerate(classes):
+        spec = importlib.util.spec_from_file_location(f"model{i}", f"{folder}/model{i}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        net = getattr(module, cls)()
+        state, xs = torch.load(f"{folder}/in{i}.pt")
+        net.load_state_dict(state)
+        net.eval()
+        with torch.no_grad():
+            torch.save(net(*xs), f"{folder}/out{i}.pt")
+    assert not any(m.startswith("nnspec") for m in sys.modules)
     """
 )
 
 
-def run_fresh(tmp_path, source: str, cls: str, state: dict, xs: list):
-    """Run generated source in a fresh interpreter that can import torch and not nnspec."""
-    files = {name: str(tmp_path / name) for name in ("model.py", "state.pt", "xs.pt", "y.pt", "run.py")}
-    with open(files["model.py"], "w") as fh:
-        fh.write(source)
-    with open(files["run.py"], "w") as fh:
-        fh.write(FRESH)
-    torch.save(state, files["state.pt"])
-    torch.save(xs, files["xs.pt"])
+def test_generated_files_run_with_only_torch(tmp_path):
+    """Each golden spec's file, run in one fresh interpreter that imports torch and cannot
+    import nnspec, gives the live module's outputs for the same weights and inputs."""
+    from compile_support import inputs, symbols
+
+    from nnspec.codegen import class_name
+
+    classes, expected = [], []
+    for i, rel in enumerate(sorted(CASES)):
+        spec = nnspec.load(rel)
+        graph = spec.checked_graph()
+        model = spec.build()
+        model.eval()
+        xs = inputs(graph, {k: 6 for k in symbols(graph)}, seed=i)
+        with torch.no_grad():
+            expected.append(model(*xs))
+        (tmp_path / f"model{i}.py").write_text(spec.to_source())
+        torch.save((model.state_dict(), xs), tmp_path / f"in{i}.pt")
+        classes.append(class_name(graph))
+    (tmp_path / "run.py").write_text(FRESH)
     torch_dir = os.path.dirname(os.path.dirname(torch.__file__))
     # -I -S: no user or site packages (so no editable nnspec), no cwd; only torch's folder is added
     proc = subprocess.run(
-        [sys.executable, "-I", "-S", files["run.py"], files["model.py"], cls, files["state.pt"], files["xs.pt"],
-         files["y.pt"], torch_dir],
+        [sys.executable, "-I", "-S", str(tmp_path / "run.py"), str(tmp_path), *classes, torch_dir],
         check=False, capture_output=True, text=True, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
-    return torch.load(files["y.pt"])
-
-
-@pytest.mark.parametrize("spec", sorted(CASES))
-def test_generated_file_runs_with_only_torch(spec, tmp_path):
-    from compile_support import inputs, symbols
-
-    s = nnspec.load(spec)
-    graph = s.checked_graph()
-    model = s.build()
-    model.eval()
-    xs = inputs(graph, {k: 6 for k in symbols(graph)})
-    with torch.no_grad():
-        expected = model(*xs)
-    from nnspec.codegen import class_name
-
-    got = run_fresh(tmp_path, s.to_source(), class_name(graph), model.state_dict(), xs)
-    torch.testing.assert_close(got, expected)
+    for i, want in enumerate(expected):
+        torch.testing.assert_close(torch.load(tmp_path / f"out{i}.pt"), want)
 
 
 def test_generated_source_never_imports_nnspec():
