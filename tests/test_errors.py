@@ -43,3 +43,36 @@ def test_golden_diagnostics(case, monkeypatch):
 def test_there_are_enough_cases_and_each_has_its_golden_file():
     assert len(CASES) >= 30
     assert all(os.path.exists(os.path.join(ROOT, c[:-3] + ".err")) for c in CASES)
+
+
+def test_one_typo_gives_one_syntax_error_never_a_cascade():
+    """One character deleted or inserted in a line of a zoo spec: at most one syntax error."""
+    import random
+
+    from nnspec.diagnostics import Located, LocatedErrors
+    from nnspec.parser import parse
+
+    texts = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "specs", "*.nn"))):
+        with open(path, encoding="utf-8") as fh:
+            texts.append(fh.read())
+    rnd = random.Random(7)
+    counts = {0: 0, 1: 0}
+    for _ in range(300):
+        lines = rnd.choice(texts).split("\n")
+        i = rnd.randrange(len(lines))
+        if not lines[i].strip() or lines[i].lstrip().startswith("#"):
+            continue
+        j = rnd.randrange(len(lines[i]))
+        insert = rnd.choice(["", *"(){}[],:=|-"])
+        lines[i] = lines[i][:j] + insert + lines[i][j + (0 if insert else 1):]
+        try:
+            parse("\n".join(lines))
+            n = 0
+        except LocatedErrors as e:
+            n = len(e.errors)
+        except Located:
+            n = 1
+        assert n <= 1, lines[i]
+        counts[n] += 1
+    assert counts[1] > 100  # the typos do break the specs
