@@ -176,7 +176,8 @@ def test_blocks_with_one_structure_share_a_class():
 def test_outputs_in_declaration_order():
     spec = nnspec.load("network N {\n  input x: [4]\n  output a = x -> dense(2)\n  output b = x -> dense(3)\n}\n")
     text = spec.to_source()
-    assert "        return x1, x\n" in text or "return x, x1" in text or "return" in text
+    assert '        """x [batch, 4] -> ([batch, 2], [batch, 3])"""\n' in text
+    assert "        return x1, x\n" in text
     a, b = spec.build()(torch.randn(5, 4))
     assert a.shape == (5, 2) and b.shape == (5, 3)
 
@@ -203,9 +204,13 @@ def test_compile_reports_spec_errors():
     assert "error: network `TinyUNet` has no parameter `nope`" in result.output
 
 
-def test_compile_reports_a_bad_module_name():
-    result = CliRunner().invoke(main, ["compile", "-"], input="")
-    assert result.exit_code != 0
+def test_compile_reports_a_bad_module_name(tmp_path):
+    path = tmp_path / "bad.nn"
+    path.write_text("network N {\n  input x: [4]\n  eval: dense(2)\n}\n")
+    result = CliRunner().invoke(main, ["compile", str(path), "-o", str(tmp_path / "out.py")])
+    assert result.exit_code == 1
+    assert f"{path}:3:9: error: `eval` cannot name a module: PyTorch modules reserve that attribute" in result.output
+    assert not (tmp_path / "out.py").exists()
 
 
 def test_to_source_without_torch_for_every_spec():
