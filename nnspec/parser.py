@@ -315,6 +315,8 @@ def _unclosed_at(tok, text: str) -> tuple[str, int, int] | None:
 def _syntax_hint(tok, expected, text: str) -> str | None:
     if tok.type == "EQUAL" and text[tok.start_pos : tok.start_pos + 2] == "=>":
         return "chains use `->`"
+    if tok.type != "$END" and re.search(r"(^|\s)train\s*$", text[: tok.start_pos]) and "LBRACE" in expected:
+        return "at the start of a statement `train` opens the training section; it cannot name a layer or value"
     if tok.type == "NAME":
         if tok.value in KEYWORDS:
             return f"`{tok.value}` is a keyword and cannot be used as a name"
