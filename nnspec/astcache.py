@@ -25,7 +25,7 @@ MAX_ENTRIES = 2000
 def _stamp() -> bytes:
     here = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.sha256()
-    for name in (os.path.join("grammar", "nnspec.lark"), "parser.py", "ast.py", "astcache.py"):
+    for name in (os.path.join("grammar", "nnspec.lark"), "parser.py", "ast.py", "diagnostics.py", "astcache.py"):
         with open(os.path.join(here, name), "rb") as fh:
             h.update(fh.read())
     return h.digest()
