@@ -509,6 +509,10 @@ class Elaborator:
             y = self.body(atom.body, folded, inner)
             if y is None:
                 return None
+            if steps is not None:
+                # the body runs once per step: a sample costs `steps` times its MACs
+                for node in self.nodes[folded + 1 :]:
+                    node.macs = node.macs * steps
             return self.add(REGISTRY["each_out"].bind([], {"steps": steps}), [y], None, inner, atom.span, role="each_out")
         return self.call(item, atom, x, ctx)
 

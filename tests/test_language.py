@@ -224,3 +224,18 @@ def test_a_warning_inside_a_repeated_block_does_not_stop_the_repeat():
     spec = nnspec.load("block B {\n  let h = dense(8)\n  dense(4)\n}\nnetwork N {\n  input x: [4]\n  repeat 3 { B }\n}\n")
     assert [(d.severity, d.message) for d in spec.check()] == [("warning", "`h` is bound but never used")]
     assert [n.name for n in spec.graph().nodes if n.op == "dense"] == ["0.0", "0.1", "1.0", "1.1", "2.0", "2.1"]
+
+
+def test_each_counts_its_body_once_per_step():
+    g = graph("""
+network Clips {
+  input video: [T, 3, 8, 8]
+  each { conv(4, 3, padding=1) -> globalavgpool }
+  dense(2)
+}
+""")
+    conv_macs = 4 * 3 * 9 * 8 * 8  # per frame
+    T = Sym.symbol("T")
+    by_op = {n.op: n.macs for n in g.nodes}
+    assert by_op["conv"] == conv_macs * T
+    assert g.total_macs == (conv_macs + 4 * 8 * 8) * T + 4 * 2 * T
