@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, SpecError
@@ -109,6 +110,41 @@ def _doc(text: str) -> str:
     return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
+def _docstring(one_line: str, summary: str, details: str, indent: str = "    ", width: int = 100) -> str:
+    """A docstring: ``one_line`` when it fits in ``width``, else ``summary`` over wrapped ``details``."""
+    if len(indent) + len(one_line) + 6 <= width:
+        return f'{indent}"""{_doc(one_line)}"""'
+    wrap = textwrap.TextWrapper(width, initial_indent=indent, subsequent_indent=indent,
+                                break_long_words=False, break_on_hyphens=False)
+    head = wrap.fill(f'"""{_doc(summary)}')
+    return f'{head}\n\n{wrap.fill(_doc(details))}\n{indent}"""'
+
+
+def _fit(expr: str, indent: int, width: int = 92) -> str:
+    """A one-line call that would pass ``width`` at ``indent``, with an argument a line (the
+    width leaves room for the 8 columns of a method body)."""
+    if "\n" in expr or indent + len(expr) <= width or not expr.endswith(")"):
+        return expr
+    args, depth, quote, start = [], 0, "", expr.find("(") + 1
+    for k, ch in enumerate(expr[:-1]):
+        if quote:
+            quote = "" if ch == quote and expr[k - 1] != "\\" else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            args.append(expr[start:k].strip())
+            start = k + 1
+    args.append(expr[start:-1].strip())
+    if start == 0 or depth != 1:
+        return expr
+    pad = " " * indent
+    return expr[:expr.find("(") + 1] + "".join(f"\n{pad}    {a}," for a in args) + f"\n{pad})"
+
+
 def _comment(text: str) -> str:
     """Text made safe on one comment line."""
     return text.encode("unicode_escape").decode("ascii")
@@ -136,10 +172,12 @@ class _Slot:
     ctor: str | None = None
     unit: _Unit | None = None
     children: dict[str, _Slot] = field(default_factory=dict)
+    sequential: bool = False  # a numbered container its forward runs as one chain: nn.Sequential
+    shape: str = ""  # the shape its module returns, when it is a link of a sequential chain
 
     @property
     def is_list(self) -> bool:
-        return [c for c in self.children] == [str(i) for i in range(len(self.children))]
+        return set(self.children) == {str(i) for i in range(len(self.children))}
 
     def ordered(self) -> list[_Slot]:
         return sorted(self.children.values(), key=lambda s: s.first)
@@ -157,6 +195,16 @@ class _Unit:
     output: int | None = None
     key: str = ""  # the class body with placeholders: equal keys share a class
     masked_in: bool = False  # its input is a padded sequence: its forward also takes `lengths`
+
+
+@dataclass(eq=False)
+class _Chain:
+    """Steps of a forward that run the modules of one numbered container in order, each on the
+    value the one before returned: one call of the container, written as an ``nn.Sequential``."""
+
+    path: list[str]  # the container, from the class
+    inputs: list[int]
+    output: int
 
 
 class _Generator:
@@ -266,7 +314,10 @@ class _Generator:
     def ref(self, top: _Slot, path: list[str]) -> str:
         """The expression reaching a submodule from ``self``."""
         key = path[0]
-        out = f"self.{key}" if _NAME.match(key) and not keyword.iskeyword(key) else f'getattr(self, "{key}")'
+        if top.is_list:
+            out = f"self[{key}]"
+        else:
+            out = f"self.{key}" if _NAME.match(key) and not keyword.iskeyword(key) else f'getattr(self, "{key}")'
         slot = top.children[key]
         for key in path[1:]:
             out += f"[{key}]" if slot.is_list else f'["{key}"]'
@@ -274,42 +325,109 @@ class _Generator:
         return out
 
     def init_lines(self, top: _Slot, placeholder) -> list[str]:
-        lines = []
+        """The body of ``__init__``; a sequential class passes its modules to ``nn.Sequential``."""
+        if top.sequential:
+            return ["super().__init__(", *self.items(top, placeholder, 1, with_keys=False), ")"]
+        if top.children and top.is_list:
+            return ["super().__init__([", *self.items(top, placeholder, 1, with_keys=False), "])"]
+        lines = ["super().__init__()"]
         for slot in top.ordered():
             value = self.slot_expr(slot, placeholder, 0)
             if _NAME.match(slot.key) and not keyword.iskeyword(slot.key):
-                lines.append(f"self.{slot.key} = {value}")
+                lines.append(_fit(f"self.{slot.key} = {value}", 0))
             else:
                 lines.append(f'self.add_module("{slot.key}", {value})')
         return lines
+
+    def items(self, slot: _Slot, placeholder, depth: int, with_keys: bool) -> list[str]:
+        """A container's entries, one a line; a link of a chain says the shape it returns."""
+        out = []
+        for s in slot.ordered():
+            line = "    " * depth + (f'"{s.key}": ' if with_keys else "") + self.slot_expr(s, placeholder, depth)
+            line = "    " * depth + _fit(line.lstrip(), 4 * depth) + ","
+            out.append(line + (f"  # {s.shape}" if s.shape else ""))
+        return out
 
     def slot_expr(self, slot: _Slot, placeholder, depth: int) -> str:
         if slot.ctor is not None:
             return slot.ctor
         if slot.unit is not None:
             return f"{placeholder(slot.unit)}()"
-        pad, inner = "    " * depth, "    " * (depth + 1)
-        items = [(s.key, self.slot_expr(s, placeholder, depth + 1)) for s in slot.ordered()]
+        pad = "    " * depth
+        if slot.sequential:
+            return "nn.Sequential(\n" + "\n".join(self.items(slot, placeholder, depth + 1, False)) + f"\n{pad})"
         if slot.is_list:
-            body = "".join(f"{inner}{v},\n" for _, v in items)
-            return f"nn.ModuleList([\n{body}{pad}])"
-        body = "".join(f'{inner}"{k}": {v},\n' for k, v in items)
-        return f"nn.ModuleDict({{\n{body}{pad}}})"
+            return "nn.ModuleList([\n" + "\n".join(self.items(slot, placeholder, depth + 1, False)) + f"\n{pad}])"
+        return "nn.ModuleDict({\n" + "\n".join(self.items(slot, placeholder, depth + 1, True)) + f"\n{pad}}})"
 
-    def forward_lines(self, u: _Unit, top: _Slot) -> tuple[list[str], list[str]]:
-        """The forward's arguments and body of a unit."""
+    def steps(self, u: _Unit, top: _Slot) -> list[tuple[int, object]]:
+        """The steps of a unit's forward, in order, each as (its first node, the step): own
+        nodes, one call per nested block instance, and one call per chain of a numbered
+        container (which marks the container, or the whole class, sequential)."""
         nodes = self.nodes
-        # The steps of the forward: own nodes, and one call per nested block instance.
-        own, calls, inlined = self.members(u)
+        own, calls, _ = self.members(u)
         steps: list[tuple[int, object]] = [(nid, nodes[nid]) for nid in own if nodes[nid].op != "input"]
         steps += [(s.first, s) for s in calls]
         steps.sort(key=lambda t: t[0])
-        # an inlined block instance is introduced by a comment naming it
-        headings: dict[int, list[str]] = {}
-        for s in sorted(inlined, key=lambda s: (s.first, s.scope.depth)):
-            headings.setdefault(s.first, []).append(f"# {s.scope.path}: {_call_text(s.scope.name, s.scope.args)}")
+        each_src = self.each_sources(steps)
+        uses: dict[int, int] = {}
+        for _, step in steps:
+            for i in {*step.inputs, *([each_src[step.id]] if self.needs_source(step) else [])}:
+                uses[i] = uses.get(i, 0) + 1
+        finals = self.finals(u)
+        for i in finals:
+            uses[i] = uses.get(i, 0) + 1
+        # a class can be an nn.Sequential when its forward takes one tensor and returns one
+        plain_io = (not u.masked_in if u.scope.kind == "block" else
+                    len(self.g.inputs) == 1 and not nodes[self.g.inputs[0]].out.masked and len(finals) == 1)
+        prefix = len(u.scope.path.split(".")) if u.scope.path else 0
 
-        # Pair `each` edges: an `each_out` restores the batch of its `each_in`'s input.
+        def call_path(step) -> tuple[list[str] | None, bool]:
+            """The module a step calls, relative to the class, and whether it only calls it."""
+            if isinstance(step, _Chain):
+                return step.path, True
+            if isinstance(step, _Unit):
+                return step.scope.path.split(".")[prefix:], not step.masked_in
+            types = [nodes[i].out for i in step.inputs]
+            if step.layer is None or step.role in ("each_in", "each_out") or step.layer.torch_module(types[0]) is None:
+                return None, False
+            mask = "lengths" if any(t.masked for t in types) else None
+            return step.name.split(".")[prefix:], step.layer.torch_forward("m", ["x"], types, mask) == "m(x)"
+
+        def containers(slot: _Slot, path: list[str]):
+            for s in slot.ordered():
+                yield from containers(s, [*path, s.key])
+            if slot.children and slot.ctor is None and slot.unit is None and slot.is_list:
+                yield path, slot
+
+        for path, slot in containers(top, []):  # innermost first: a chain may hold chains
+            paths = [call_path(st)[0] for _, st in steps]
+            touching = [k for k, p in enumerate(paths) if p is not None and p[:len(path)] == path]
+            n = len(slot.children)
+            if len(touching) != n or touching[-1] - touching[0] != n - 1:
+                continue
+            run = [st for _, st in steps[touching[0]:touching[0] + n]]
+            outs = [st.output if isinstance(st, (_Unit, _Chain)) else st.id for st in run]
+            if not all(call_path(st) == ([*path, str(j)], True) for j, st in enumerate(run)):
+                continue
+            if not all(run[j].inputs == [outs[j - 1]] and uses.get(outs[j - 1]) == 1 for j in range(1, n)):
+                continue
+            if not path and not (plain_io and n == len(steps) and finals == [outs[-1]]):
+                continue
+            for j, s in enumerate(slot.ordered()):
+                s.shape = shape_str(nodes[outs[j]].out.shape)
+            slot.sequential = True
+            chain = _Chain(path, run[0].inputs, outs[-1])
+            steps[touching[0]:touching[0] + n] = [(steps[touching[0]][0], chain)]
+        return steps
+
+    def finals(self, u: _Unit) -> list[int]:
+        """The values a unit's forward returns."""
+        return [u.output] if u.scope.kind == "block" else [i for _, i in self.g.outputs]
+
+    @staticmethod
+    def each_sources(steps) -> dict[int, int]:
+        """Pairs `each` edges: an `each_out` restores the batch of its `each_in`'s input."""
         each_src: dict[int, int] = {}
         stack = []
         for _, step in steps:
@@ -317,10 +435,23 @@ class _Generator:
                 stack.append(step.inputs[0])
             elif isinstance(step, Node) and step.role == "each_out":
                 each_src[step.id] = stack.pop()
+        return each_src
 
-        def needs_src(step) -> bool:
-            return isinstance(step, Node) and step.id in each_src and not isinstance(
-                nodes[step.id].out.shape[0], int)
+    def needs_source(self, step) -> bool:
+        """An `each_out` whose number of steps is symbolic reads the batch size of its source."""
+        return (isinstance(step, Node) and step.role == "each_out"
+                and not isinstance(self.nodes[step.id].out.shape[0], int))
+
+    def forward_lines(self, u: _Unit, top: _Slot, steps) -> tuple[list[str], list[str]]:
+        """The forward's arguments and body of a unit."""
+        nodes = self.nodes
+        _, _, inlined = self.members(u)
+        # an inlined block instance is introduced by a comment naming it
+        headings: dict[int, list[str]] = {}
+        for s in sorted(inlined, key=lambda s: (s.first, s.scope.depth)):
+            headings.setdefault(s.first, []).append(f"# {s.scope.path}: {_call_text(s.scope.name, s.scope.args)}")
+        each_src = self.each_sources(steps)
+        needs_src = self.needs_source
 
         # Where each value is used last: values die there and free their variable.
         last: dict[int, int] = {}
@@ -329,7 +460,7 @@ class _Generator:
                 last[i] = k
             if needs_src(step):
                 last[each_src[step.id]] = k
-        finals = [u.output] if u.scope.kind == "block" else [i for _, i in self.g.outputs]
+        finals = self.finals(u)
         for i in finals:
             last[i] = len(steps)
 
@@ -367,7 +498,8 @@ class _Generator:
                     return name
             raise AssertionError("unreachable: more variables than nodes")
 
-        for k, (_, step) in enumerate(steps):
+        branch = self.branch_names(steps)
+        for k, (first, step) in enumerate(steps):
             ins = step.inputs
             xs = [var[i] for i in ins]
             mask = next((lengths[i] for i in ins if i in lengths), None)
@@ -375,27 +507,62 @@ class _Generator:
                 ref = self.ref(top, step.scope.path[len(u.scope.path) + 1 if u.scope.path else 0:].split("."))
                 expr = f"{ref}({', '.join(xs + ([mask] if step.masked_in and mask else []))})"
                 out = step.output
+            elif isinstance(step, _Chain):
+                expr = f"{self.ref(top, step.path)}({xs[0]})"
+                out = step.output
             else:
                 out = step.id
                 expr = self.node_expr(step, top, u, xs, mask, var, each_src)
-            # Values that die here free their variables; the first input's is reused when free.
-            dying = [var[i] for i in ins if last.get(i) == k and var[i] not in fixed]
+            # Values that die here free their variables: a value takes the first free name
+            # (`x`, `x1`, ...), or the label of the branch it belongs to.
             for i in ins:
                 if last.get(i) == k:
                     live.discard(var[i])
             if needs_src(step) and last.get(each_src[step.id]) == k:
                 live.discard(var[each_src[step.id]])
-            name = dying[0] if dying and var[ins[0]] == dying[0] else fresh()
+            want = branch.get(out)
+            name = want if want is not None and want not in live | fixed else fresh()
             var[out] = name
             live.add(name)
             if nodes[out].out.masked and mask is not None:
                 lengths[out] = mask
-            first = step.first if isinstance(step, _Unit) else step.id
             body += [_comment(h) for h in headings.pop(first, [])]
             body.append(f"{name} = {expr}  # {shape_str(nodes[out].out.shape)}")
         results = [var[i] for i in finals]
         body.append(f"return {', '.join(results)}")
         return args, body
+
+    def branch_names(self, steps) -> dict[int, str]:
+        """Variable names for the values of labelled branches: a value computed inside a
+        labelled scope whose result a merge (``concat``, ``add``, ...) of the enclosing scope
+        takes is named by the label (``branch1``), and so are the values leading to it."""
+        nodes = self.nodes
+        labels: list[Scope] = []
+        for _, step in steps:
+            if not isinstance(step, Node) or len(step.inputs) < 2:
+                continue
+            for i in step.inputs:
+                scope = next((s for s in nodes[i].scope.ancestors() if s.parent is step.scope), None)
+                label = scope.path.rpartition(".")[2] if scope is not None else ""
+                if (_NAME.match(label) and not keyword.iskeyword(label) and label not in self.taken
+                        and scope not in labels):
+                    labels.append(scope)
+        names: dict[int, str] = {}
+        starts: dict[int, list[int]] = {}  # a label's scope -> the inputs of its first step
+        for _, step in steps:
+            out = step.id if isinstance(step, Node) else step.output
+            for scope in nodes[out].scope.ancestors():
+                if scope in labels:
+                    names[out] = scope.path.rpartition(".")[2]
+                    starts.setdefault(id(scope), step.inputs)
+                    break
+        # only a real branch: one that starts from a value other steps also read
+        forks = {key for key, ins in starts.items() if any(len(self.consumers[i]) > 1 for i in ins)}
+        for out in list(names):
+            scope = next(s for s in nodes[out].scope.ancestors() if s in labels)
+            if id(scope) not in forks:
+                del names[out]
+        return names
 
     @staticmethod
     def lengths_line(name: str, t, out: str) -> str:
@@ -443,8 +610,9 @@ class _Generator:
             keys.clear()
             for u in units:
                 top = self.slots(u)
+                steps = self.steps(u, top)
                 init = self.init_lines(top, placeholder)
-                args, fwd = self.forward_lines(u, top)
+                args, fwd = self.forward_lines(u, top, steps) if not top.sequential else (["x"], [])
                 bodies[id(u)] = (top, init, args, fwd)
                 u.key = "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
                 keys.setdefault(u.key, len(keys))
@@ -486,15 +654,16 @@ class _Generator:
             if u is not root and u.key in emitted:
                 continue
             emitted.add(u.key)
-            _, init, args, fwd = bodies[id(u)]
+            top, init, args, fwd = bodies[id(u)]
             if u is root:
                 doc = self.network_doc()
                 name = self.net_name
             else:
                 name = names[u.key]
                 paths = ", ".join(f"`{i.scope.path}`" for i in instances[u.key])
-                doc = f"Block `{_call_text(u.scope.name, u.scope.args)}`; instances: {paths}."
-            classes.append(resolve(self.class_text(name, doc, init, args, fwd, u)))
+                block = f"Block `{_call_text(u.scope.name, u.scope.args)}`"
+                doc = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")
+            classes.append(resolve(self.class_text(name, doc, init, args, fwd, u, top)))
 
         code = "\n\n\n".join(_runtime(self.g) + classes)
         imports = ["import torch"] if re.search(r"\btorch\.", code) else []
@@ -503,14 +672,16 @@ class _Generator:
             imports.append("import torch.nn.functional as F")
         return f'{self.module_doc()}\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
 
-    def class_text(self, name, doc, init, args, fwd, u: _Unit) -> str:
-        lines = [f"class {name}(nn.Module):", f'    """{_doc(doc)}"""', "", "    def __init__(self):",
-                 "        super().__init__()"]
+    def class_text(self, name, doc, init, args, fwd, u: _Unit, top: _Slot) -> str:
+        sequential = top.sequential
+        base = "nn.Sequential" if sequential else "nn.ModuleList" if top.children and top.is_list else "nn.Module"
+        lines = [f"class {name}({base}):", _docstring(*doc), "", "    def __init__(self):"]
         lines += ["        " + line.replace("\n", "\n        ") for line in init]
-        lines += ["", f"    def forward(self, {', '.join(args)}):"]
-        if u.scope is self.g.root:
-            lines.append(f'        """{_doc(self.forward_doc())}"""')
-        lines += ["        " + line for line in fwd]
+        if not sequential:
+            lines += ["", f"    def forward(self, {', '.join(args)}):"]
+            if u.scope is self.g.root:
+                lines.append(f'        """{_doc(self.forward_doc())}"""')
+            lines += ["        " + line for line in fwd]
         return "\n".join(lines)
 
     def network_ins_outs(self) -> tuple[str, str]:
@@ -526,10 +697,12 @@ class _Generator:
         outs = ", ".join(batched(self.nodes[i].out) for _, i in self.g.outputs)
         return f"{ins} -> {outs}" if len(self.g.outputs) == 1 else f"{ins} -> ({outs})"
 
-    def network_doc(self) -> str:
+    def network_doc(self) -> tuple[str, str, str]:
+        """The network class's docstring: one line, or a summary and details."""
         ins, outs = self.network_ins_outs()
-        return (f"Network `{_call_text(self.g.network, self.g.params)}`: {ins} -> {outs} "
-                f"(shapes without the batch dimension).")
+        summary = f"Network `{_call_text(self.g.network, self.g.params)}`: {ins} -> {outs}"
+        return (f"{summary} (shapes without the batch dimension).", f"{summary}.",
+                "Shapes are without the batch dimension.")
 
     def module_doc(self) -> str:
         g = self.g

@@ -129,17 +129,18 @@ def test_to_source_does_not_import_torch():
 
 # -- names and literals ----------------------------------------------------------------------
 def test_keyword_like_names_are_escaped():
-    spec = nnspec.load("network class {\n  input lambda: [4]\n  dense(2)\n}\n")
+    spec = nnspec.load("network class {\n  input lambda: [4]\n  dense(4) -> add(lambda)\n}\n")
     text = spec.to_source()
-    assert "class class_(nn.Module):" in text
+    assert "class class_(nn.ModuleList):" in text
     assert "def forward(self, lambda_):" in text
-    assert spec.build()(torch.randn(1, 4)).shape == (1, 2)
+    assert "        x = x + lambda_  # [4]\n" in text
+    assert spec.build()(torch.randn(1, 4)).shape == (1, 4)
 
 
 def test_names_that_shadow_generated_names_are_escaped():
-    spec = nnspec.load("network torch {\n  input self: [4]\n  dense(2)\n}\n")
+    spec = nnspec.load("network torch {\n  input self: [4]\n  dense(4) -> add(self)\n}\n")
     text = spec.to_source()
-    assert "class torch_(nn.Module):" in text and "def forward(self, self_):" in text
+    assert "class torch_(nn.ModuleList):" in text and "def forward(self, self_):" in text
 
 
 def test_docstring_text_is_escaped():
@@ -155,7 +156,8 @@ def test_labelled_groups_become_containers():
         "  head: concat { | a: dense(2) | b: dense(3) -> reshape([3]) }\n}\n"
     )
     text = spec.to_source()
-    assert "self.body = nn.ModuleList([" in text
+    assert "self.body = nn.Sequential(\n            nn.Linear(4, 4),  # [4]\n" in text
+    assert "        x = self.body(x)  # [4]\n" in text
     assert 'self.head = nn.ModuleDict({' in text and '"a": nn.Linear(4, 2),' in text
     assert 'x1 = self.head["a"](x)  # [2]' in text
     model = spec.build()
@@ -224,6 +226,6 @@ def test_names_of_runtime_helpers_are_not_taken():
         "block recurrent { lstm(3) }\nnetwork N {\n  input x: [T, 3]\n  recurrent -> recurrent -> gru(2, output=final)\n}\n"
     )
     text = spec.to_source()
-    assert "def recurrent(" in text and "class recurrent_(nn.Module):" in text
-    assert 'self.add_module("0", recurrent_())' in text and 'self.add_module("1", recurrent_())' in text
+    assert "def recurrent(" in text and "class recurrent_(nn.ModuleList):" in text
+    assert "class N(nn.ModuleList):" in text and "            recurrent_(),\n            recurrent_(),\n" in text
     assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)

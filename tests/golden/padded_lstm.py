@@ -30,7 +30,10 @@ def recurrent(rnn, x, lengths=None, final=False):
 
 
 class Tagger(nn.Module):
-    """Network `Tagger(vocab=50, classes=3)`: tokens [T] int -> [3] (shapes without the batch dimension)."""
+    """Network `Tagger(vocab=50, classes=3)`: tokens [T] int -> [3].
+
+    Shapes are without the batch dimension.
+    """
 
     def __init__(self):
         super().__init__()

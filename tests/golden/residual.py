@@ -25,33 +25,36 @@ class Basic(nn.Module):
         x1 = getattr(self, "0")(x1)  # [16, 32, 32]
         x1 = self.conv2(x1)  # [16, 32, 32]
         x1 = self.bn2(x1)  # [16, 32, 32]
-        x1 = x1 + x  # [16, 32, 32]
-        x1 = getattr(self, "1")(x1)  # [16, 32, 32]
-        return x1
+        x = x1 + x  # [16, 32, 32]
+        x = getattr(self, "1")(x)  # [16, 32, 32]
+        return x
 
 
 class TinyResNet(nn.Module):
-    """Network `TinyResNet(classes=10)`: image [3, 32, 32] -> [10] (shapes without the batch dimension)."""
+    """Network `TinyResNet(classes=10)`: image [3, 32, 32] -> [10].
+
+    Shapes are without the batch dimension.
+    """
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.add_module("0", nn.BatchNorm2d(16))
         self.add_module("1", nn.ReLU())
-        self.layer1 = nn.ModuleList([
-            Basic(),
-            Basic(),
-        ])
+        self.layer1 = nn.Sequential(
+            Basic(),  # [16, 32, 32]
+            Basic(),  # [16, 32, 32]
+        )
         self.layer2 = nn.ModuleDict({
             "conv1": nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False),
             "bn1": nn.BatchNorm2d(32),
             "0": nn.ReLU(),
             "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
             "bn2": nn.BatchNorm2d(32),
-            "shortcut": nn.ModuleList([
-                nn.Conv2d(16, 32, 1, stride=2, bias=False),
-                nn.BatchNorm2d(32),
-            ]),
+            "shortcut": nn.Sequential(
+                nn.Conv2d(16, 32, 1, stride=2, bias=False),  # [32, 16, 16]
+                nn.BatchNorm2d(32),  # [32, 16, 16]
+            ),
             "1": nn.ReLU(),
         })
         self.add_module("2", nn.ModuleDict({
@@ -69,25 +72,23 @@ class TinyResNet(nn.Module):
         x = self.stem(image)  # [16, 32, 32]
         x = getattr(self, "0")(x)  # [16, 32, 32]
         x = getattr(self, "1")(x)  # [16, 32, 32]
-        x = self.layer1[0](x)  # [16, 32, 32]
-        x = self.layer1[1](x)  # [16, 32, 32]
+        x = self.layer1(x)  # [16, 32, 32]
         # layer2: Basic(width=32, stride=2)
         x1 = self.layer2["conv1"](x)  # [32, 16, 16]
         x1 = self.layer2["bn1"](x1)  # [32, 16, 16]
         x1 = self.layer2["0"](x1)  # [32, 16, 16]
         x1 = self.layer2["conv2"](x1)  # [32, 16, 16]
         x1 = self.layer2["bn2"](x1)  # [32, 16, 16]
-        x = self.layer2["shortcut"][0](x)  # [32, 16, 16]
-        x = self.layer2["shortcut"][1](x)  # [32, 16, 16]
-        x1 = x1 + x  # [32, 16, 16]
-        x1 = self.layer2["1"](x1)  # [32, 16, 16]
+        shortcut = self.layer2["shortcut"](x)  # [32, 16, 16]
+        x = x1 + shortcut  # [32, 16, 16]
+        x = self.layer2["1"](x)  # [32, 16, 16]
         # 2: Basic(width=32, stride=1)
-        x = getattr(self, "2")["conv1"](x1)  # [32, 16, 16]
-        x = getattr(self, "2")["bn1"](x)  # [32, 16, 16]
-        x = getattr(self, "2")["0"](x)  # [32, 16, 16]
-        x = getattr(self, "2")["conv2"](x)  # [32, 16, 16]
-        x = getattr(self, "2")["bn2"](x)  # [32, 16, 16]
-        x = x + x1  # [32, 16, 16]
+        x1 = getattr(self, "2")["conv1"](x)  # [32, 16, 16]
+        x1 = getattr(self, "2")["bn1"](x1)  # [32, 16, 16]
+        x1 = getattr(self, "2")["0"](x1)  # [32, 16, 16]
+        x1 = getattr(self, "2")["conv2"](x1)  # [32, 16, 16]
+        x1 = getattr(self, "2")["bn2"](x1)  # [32, 16, 16]
+        x = x1 + x  # [32, 16, 16]
         x = getattr(self, "2")["1"](x)  # [32, 16, 16]
         x = x.mean((2, 3))  # [32]
         x = self.fc(x)  # [10]
