@@ -4,7 +4,11 @@ The module imports only torch. It holds a class per network and a class per inst
 structure of a block used more than once (instances whose modules and forward are identical
 share one class; a structure used once is written inline in its parent, under a comment naming
 the instance), submodules named by the spec's names (LANGUAGE.md §8), and a ``forward`` with
-the shape of every value as a comment. Everything a layer contributes (its constructor, its
+the shape of every value as a comment. Numbered modules (unlabelled items) that run as one chain
+form an ``nn.Sequential``, with the shapes as comments on its modules: a container
+(``self.features(x)``) or a whole class, which then needs no ``forward``; a class whose modules
+are all numbered otherwise is an ``nn.ModuleList`` (``self[0](x)``). The values of labelled
+branches that a merge joins are named by their labels (``branch1``). Everything a layer contributes (its constructor, its
 forward expression, its runtime helpers) comes from the layer kind itself; this module only
 arranges it.
 
@@ -537,31 +541,30 @@ class _Generator:
         labelled scope whose result a merge (``concat``, ``add``, ...) of the enclosing scope
         takes is named by the label (``branch1``), and so are the values leading to it."""
         nodes = self.nodes
-        labels: list[Scope] = []
+        labels: dict[int, str] = {}  # id of a branch's scope -> its label
         for _, step in steps:
             if not isinstance(step, Node) or len(step.inputs) < 2:
                 continue
             for i in step.inputs:
                 scope = next((s for s in nodes[i].scope.ancestors() if s.parent is step.scope), None)
                 label = scope.path.rpartition(".")[2] if scope is not None else ""
-                if (_NAME.match(label) and not keyword.iskeyword(label) and label not in self.taken
-                        and scope not in labels):
-                    labels.append(scope)
-        names: dict[int, str] = {}
-        starts: dict[int, list[int]] = {}  # a label's scope -> the inputs of its first step
+                if _NAME.match(label) and not keyword.iskeyword(label) and label not in self.taken:
+                    labels[id(scope)] = label
+
+        def branch_of(value: int) -> int | None:
+            return next((id(s) for s in nodes[value].scope.ancestors() if id(s) in labels), None)
+
+        starts: dict[int, list[int]] = {}  # a branch -> the inputs of its first step
+        member: dict[int, int] = {}  # a value -> its branch
         for _, step in steps:
             out = step.id if isinstance(step, Node) else step.output
-            for scope in nodes[out].scope.ancestors():
-                if scope in labels:
-                    names[out] = scope.path.rpartition(".")[2]
-                    starts.setdefault(id(scope), step.inputs)
-                    break
+            key = branch_of(out)
+            if key is not None:
+                starts.setdefault(key, step.inputs)
+                member[out] = key
         # only a real branch: one that starts from a value other steps also read
         forks = {key for key, ins in starts.items() if any(len(self.consumers[i]) > 1 for i in ins)}
-        for out in list(names):
-            scope = next(s for s in nodes[out].scope.ancestors() if s in labels)
-            if id(scope) not in forks:
-                del names[out]
+        names = {out: labels[key] for out, key in member.items() if key in forks}
         return names
 
     @staticmethod

@@ -175,6 +175,31 @@ def test_blocks_with_one_structure_share_a_class():
     assert "        # layer2: Basic(width=32, stride=2)\n        x1 = self.layer2[\"conv1\"](x)  # [32, 16, 16]\n" in text
 
 
+def test_numbered_chains_are_sequential():
+    spec = nnspec.load("block Stage(n) { dense(n) -> relu }\nnetwork N {\n  input x: [2]\n  Stage(2) -> Stage(2)\n}\n")
+    text = spec.to_source()
+    assert "class N(nn.Sequential):" in text and "def forward" not in text
+    assert "        super().__init__(\n            Stage(),  # [2]\n            Stage(),  # [2]\n        )\n" in text
+    model = spec.build()
+    assert list(model.state_dict()) == ["0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"]
+    assert "class Stage(nn.Sequential):" in text
+    x = torch.randn(5, 2)
+    torch.testing.assert_close(model(x), model[1][1](model[1][0](model[0][1](model[0][0](x)))))
+
+
+def test_branch_values_are_named_by_their_labels():
+    spec = nnspec.load(
+        "block Pair(n) { dense(n) -> relu }\n"
+        "network N {\n  input x: [4]\n  concat { | left: Pair(2) | right: Pair(3) }\n  dense(2)\n}\n"
+    )
+    text = spec.to_source()
+    assert ("        left = self.left(x)  # [2]\n" "        # right: Pair(n=3)\n"
+            "        right = self.right(x)  # [3]\n"
+            "        x = torch.cat([left, right], dim=1)  # [5]\n") in text
+    assert list(spec.build().state_dict()) == ["left.0.weight", "left.0.bias", "right.0.weight", "right.0.bias",
+                                               "0.weight", "0.bias"]
+
+
 def test_outputs_in_declaration_order():
     spec = nnspec.load("network N {\n  input x: [4]\n  output a = x -> dense(2)\n  output b = x -> dense(3)\n}\n")
     text = spec.to_source()
