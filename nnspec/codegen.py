@@ -324,7 +324,10 @@ class _Generator:
             out = f"self.{key}" if _NAME.match(key) and not keyword.iskeyword(key) else f'getattr(self, "{key}")'
         slot = top.children[key]
         for key in path[1:]:
-            out += f"[{key}]" if slot.is_list else f'["{key}"]'
+            if slot.is_list:
+                out += f"[{key}]"
+            else:  # a ModuleDict's modules are also its attributes
+                out += f".{key}" if _NAME.match(key) and not keyword.iskeyword(key) else f'["{key}"]'
             slot = slot.children[key]
         return out
 

@@ -159,7 +159,7 @@ def test_labelled_groups_become_containers():
     assert "self.body = nn.Sequential(\n            nn.Linear(4, 4),  # [4]\n" in text
     assert "        x = self.body(x)  # [4]\n" in text
     assert 'self.head = nn.ModuleDict({' in text and '"a": nn.Linear(4, 2),' in text
-    assert 'x1 = self.head["a"](x)  # [2]' in text
+    assert "x1 = self.head.a(x)  # [2]" in text
     model = spec.build()
     assert list(model.state_dict()) == ["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias",
                                         "head.a.weight", "head.a.bias", "head.b.weight", "head.b.bias"]
@@ -172,7 +172,7 @@ def test_blocks_with_one_structure_share_a_class():
     # the structures used once are written inline, under a comment naming the instance
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
         "class Basic(nn.Module):", "class TinyResNet(nn.Module):"]
-    assert "        # layer2: Basic(width=32, stride=2)\n        x1 = self.layer2[\"conv1\"](x)  # [32, 16, 16]\n" in text
+    assert "        # layer2: Basic(width=32, stride=2)\n        x1 = self.layer2.conv1(x)  # [32, 16, 16]\n" in text
 
 
 def test_numbered_chains_are_sequential():
