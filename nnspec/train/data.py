@@ -67,7 +67,9 @@ class Data:
         return Data([move(x) for x in self.inputs], move(self.labels))
 
     def batch(self, index: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
-        return [x[index] for x in self.inputs], self.labels[index]
+        """The examples at ``index`` (one gather per tensor; ``index_select`` is about twice as
+        fast as ``x[index]`` here)."""
+        return [x.index_select(0, index) for x in self.inputs], self.labels.index_select(0, index)
 
 
 @dataclass
