@@ -123,7 +123,7 @@ def test_kill_and_resume_gives_the_same_weights_and_metrics(tmp_path):
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (cut / "last.pt").exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+        time.sleep(0.002)  # an epoch here takes far longer, so the kill lands mid-run
     child.send_signal(signal.SIGKILL)
     child.wait()
     killed_at = checkpoint.load(str(cut / "last.pt"))["epoch"]
