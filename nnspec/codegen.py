@@ -505,7 +505,7 @@ class _Generator:
                     return name
             raise AssertionError("unreachable: more variables than nodes")
 
-        branch = self.branch_names(steps)
+        wanted = self.value_names(u, steps, finals)
         for k, (first, step) in enumerate(steps):
             ins = step.inputs
             xs = [var[i] for i in ins]
@@ -520,14 +520,14 @@ class _Generator:
             else:
                 out = step.id
                 expr = self.node_expr(step, top, u, xs, mask, var, each_src)
-            # Values that die here free their variables: a value takes the first free name
-            # (`x`, `x1`, ...), or the label of the branch it belongs to.
+            # Values that die here free their variables: a value takes the name it wants when
+            # that is free, else the first free one of `x`, `x1`, ...
             for i in ins:
                 if last.get(i) == k:
                     live.discard(var[i])
             if needs_src(step) and last.get(each_src[step.id]) == k:
                 live.discard(var[each_src[step.id]])
-            want = branch.get(out)
+            want = wanted.get(out)
             name = want if want is not None and want not in live | fixed else fresh()
             var[out] = name
             live.add(name)
@@ -538,6 +538,28 @@ class _Generator:
         results = [var[i] for i in finals]
         body.append(f"return {', '.join(results)}")
         return args, body
+
+    def value_names(self, u: _Unit, steps, finals: list[int]) -> dict[int, str]:
+        """The variable names values want: a network's ``let`` and ``output`` names, for the
+        named value and the values of the chain leading to it, and the labels of branches."""
+        names: dict[int, str] = {}
+        if u.scope is self.g.root:
+            for name, i in [*self.g.values.items(), *self.g.outputs]:
+                if (name and i not in self.g.inputs and _NAME.match(name) and not keyword.iskeyword(name)
+                        and name not in self.taken):
+                    names.setdefault(i, name)
+        made = {(s.id if isinstance(s, Node) else s.output): s for _, s in steps}
+        readers: dict[int, int] = {}
+        for i in [*(i for _, s in steps for i in s.inputs), *finals]:
+            readers[i] = readers.get(i, 0) + 1
+        for value, name in list(names.items()):
+            # the chain into a named value: each link read only by the next
+            while value in made and made[value].inputs:
+                value = made[value].inputs[0]
+                if value in names or value not in made or readers.get(value) != 1:
+                    break
+                names[value] = name
+        return {**self.branch_names(steps), **names}
 
     def branch_names(self, steps) -> dict[int, str]:
         """Variable names for the values of labelled branches: a value computed inside a

@@ -172,6 +172,7 @@ class Elaborator:
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
         graph = Graph(defn.name, self.nodes, self.input_ids, self.outputs, root, params, self.diags)
         graph.train = self.train_settings(defn, params)
+        graph.values = dict(ctx.values)
         return graph
 
     def bind_network_params(self, defn: ast.Definition, overrides: dict) -> dict:

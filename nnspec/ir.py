@@ -88,6 +88,7 @@ class Graph:
     params: dict  # the network's parameters after defaults and overrides
     diagnostics: list[Diagnostic] = field(default_factory=list)
     train: dict = field(default_factory=dict)  # the `train { }` section's settings
+    values: dict = field(default_factory=dict)  # the network's `let` names and inputs -> node id
 
     @property
     def ok(self) -> bool:

@@ -204,7 +204,7 @@ def test_outputs_in_declaration_order():
     spec = nnspec.load("network N {\n  input x: [4]\n  output a = x -> dense(2)\n  output b = x -> dense(3)\n}\n")
     text = spec.to_source()
     assert '        """x [batch, 4] -> ([batch, 2], [batch, 3])"""\n' in text
-    assert "        return x1, x\n" in text
+    assert "        a = self[0](x)  # [2]\n        b = self[1](x)  # [3]\n        return a, b\n" in text
     a, b = spec.build()(torch.randn(5, 4))
     assert a.shape == (5, 2) and b.shape == (5, 3)
 

@@ -26,13 +26,13 @@ class TinyUNet(nn.ModuleList):
 
     def forward(self, x):
         """x [batch, 1, 64, 64] -> [batch, 2, 64, 64]"""
-        x = self[0](x)  # [16, 64, 64]
-        x = self[1](x)  # [16, 64, 64]
-        x1 = self[2](x)  # [16, 32, 32]
-        x1 = self[3](x1)  # [32, 32, 32]
-        x1 = self[4](x1)  # [32, 32, 32]
-        x1 = self[5](x1)  # [32, 64, 64]
-        x = torch.cat([x1, x], dim=1)  # [48, 64, 64]
+        e1 = self[0](x)  # [16, 64, 64]
+        e1 = self[1](e1)  # [16, 64, 64]
+        e2 = self[2](e1)  # [16, 32, 32]
+        e2 = self[3](e2)  # [32, 32, 32]
+        e2 = self[4](e2)  # [32, 32, 32]
+        x = self[5](e2)  # [32, 64, 64]
+        x = torch.cat([x, e1], dim=1)  # [48, 64, 64]
         x = self[6](x)  # [16, 64, 64]
         x = self[7](x)  # [16, 64, 64]
         x = self[8](x)  # [2, 64, 64]
