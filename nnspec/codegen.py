@@ -181,7 +181,8 @@ class _Slot:
 
     @property
     def is_list(self) -> bool:
-        return set(self.children) == {str(i) for i in range(len(self.children))}
+        # numbered 0, 1, ... in the order they run: a list registers its modules by position
+        return [s.key for s in self.ordered()] == [str(i) for i in range(len(self.children))]
 
     def ordered(self) -> list[_Slot]:
         return sorted(self.children.values(), key=lambda s: s.first)
