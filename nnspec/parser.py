@@ -337,11 +337,8 @@ def _first_on_line(text: str, tok) -> bool:
     return not text[start : tok.start_pos].strip()
 
 
-def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
-    """The innermost bracket opened before ``upto`` and not closed there, with its line and
-    column; strings and comments are skipped."""
-    stack: list[tuple[str, int, int]] = []
-    pairs = {")": "(", "]": "[", "}": "{"}
+def _brackets(text: str, upto: int):
+    """Each bracket before ``upto`` as (character, line, column); strings and comments skipped."""
     line, line_start, i = 1, 0, 0
     while i < upto:
         ch = text[i]
@@ -354,11 +351,21 @@ def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
         elif ch == "#":
             while i + 1 < upto and text[i + 1] != "\n":
                 i += 1
-        elif ch in "([{":
-            stack.append((ch, line, i - line_start + 1))
-        elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
-            stack.pop()
+        elif ch in "()[]{}":
+            yield ch, line, i - line_start + 1
         i += 1
+
+
+def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
+    """The innermost bracket opened before ``upto`` and not closed there, with its line and
+    column."""
+    stack: list[tuple[str, int, int]] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for ch, line, col in _brackets(text, upto):
+        if ch in "([{":
+            stack.append((ch, line, col))
+        elif stack and stack[-1][0] == pairs[ch]:
+            stack.pop()
     return stack[-1] if stack else None
 
 
@@ -436,25 +443,13 @@ def _deepest(text: str, path: str) -> Span:
     """Where brackets first reach their deepest nesting (the file's start if none nest)."""
     depth = best = 0
     where = (1, 1)
-    line, line_start, i, n = 1, 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line, line_start = line + 1, i + 1
-        elif ch == '"':
-            i += 1
-            while i < n and text[i] not in '"\n':
-                i += 2 if text[i] == "\\" else 1
-        elif ch == "#":
-            while i + 1 < n and text[i + 1] != "\n":
-                i += 1
-        elif ch in "([{":
+    for ch, line, col in _brackets(text, len(text)):
+        if ch in "([{":
             depth += 1
             if depth > best:
-                best, where = depth, (line, i - line_start + 1)
-        elif ch in ")]}":
+                best, where = depth, (line, col)
+        else:
             depth -= 1
-        i += 1
     return Span(path, where[0], where[1], where[0], where[1] + 1)
 
 

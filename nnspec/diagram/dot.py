@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..ir import Graph, Node
 from ..summary import human
 from . import style
-from .structure import RECURRENT, Group, Run, Stack, Structure, analyse
+from .structure import Group, Run, Stack, Structure, analyse
 from .style import FONT, html, quote, small
 
 MERGE_SYMBOLS = {"add": "+", "mul": "×"}
@@ -217,7 +217,7 @@ def _edge_lines(st: Structure, shapes: bool, side: str) -> list[str]:
             attrs.append(f"headport={side}")
         out.append(f"  {quote(e.src)} -> {quote(e.dst)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
     for n in st.graph.nodes:
-        if n.op in RECURRENT or (n.layer is not None and n.layer.family == "recurrent"):
+        if n.layer is not None and n.layer.family == "recurrent":
             nid = _visible(st, n)
             if nid is None:
                 continue

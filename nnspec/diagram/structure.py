@@ -14,14 +14,26 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic, SpecError, did_you_mean
 from ..ir import Graph, Node, Scope
 
-#: recurrent kinds are drawn rolled, with a loop marked by the sequence length
-RECURRENT = frozenset({"lstm", "gru", "rnn"})
 #: nodes folded away: ``each`` reshapes are shown as a time-distributed cluster instead
 HIDDEN_ROLES = frozenset({"each_in", "each_out"})
 
 
+class Folded:
+    """Nodes drawn as one box: the shared part of a :class:`Run` and a :class:`Stack`."""
+
+    nodes: list[Node]
+
+    @property
+    def params(self) -> int:
+        return sum(n.params for n in self.nodes)
+
+    @property
+    def first(self) -> int:
+        return self.nodes[0].id
+
+
 @dataclass(eq=False)
-class Run:
+class Run(Folded):
     """Consecutive block instances with the same structure, drawn as one node marked ``×N``."""
 
     scopes: list[Scope]
@@ -31,17 +43,9 @@ class Run:
     def id(self) -> str:
         return f"run:{self.scopes[0].path}..{self.scopes[-1].path}"
 
-    @property
-    def params(self) -> int:
-        return sum(n.params for n in self.nodes)
-
-    @property
-    def first(self) -> int:
-        return self.nodes[0].id
-
 
 @dataclass(eq=False)
-class Stack:
+class Stack(Folded):
     """A small block instance that is a plain chain of layers, drawn as one box listing them."""
 
     scope: Scope
@@ -50,14 +54,6 @@ class Stack:
     @property
     def id(self) -> str:
         return f"stack:{self.scope.path}"
-
-    @property
-    def params(self) -> int:
-        return sum(n.params for n in self.nodes)
-
-    @property
-    def first(self) -> int:
-        return self.nodes[0].id
 
 
 #: a chain block of at most this many layers is drawn as a stack rather than a frame
@@ -223,7 +219,7 @@ def _is_chain(nodes: list[Node], uses: dict[int, int]) -> bool:
     for prev, n in itertools.pairwise(nodes):
         if n.inputs != [prev.id] or uses[prev.id] != 1:
             return False
-    return all(n.role is None and n.op not in RECURRENT and n.layer.family != "recurrent" for n in nodes)
+    return all(n.role is None and n.layer.family != "recurrent" for n in nodes)
 
 
 def _fold(graph: Graph, scope: Scope, members, expand, uses) -> list:
