@@ -176,6 +176,18 @@ class Layer:
         """Short label: the kind and its key arguments (``conv 64 3×3 /2``)."""
         return self.kind
 
+    def changed(self, name: str, convert=None):
+        """An argument's value when the spec changed it from the schema default, else None.
+
+        Generated constructors pass only these, so PyTorch's own defaults (which the schema
+        defaults equal) stay implicit: ``call("nn.Conv2d", 3, 64, 3, stride=self.changed("stride"))``.
+        """
+        value = getattr(self.args, name)
+        field = type(self.args).model_fields[name]
+        if not field.is_required() and value == field.default:
+            return None
+        return convert(value) if convert is not None else value
+
     def arg_items(self) -> list[tuple[str, object]]:
         """Arguments that differ from their defaults, in schema order."""
         out = []

@@ -114,11 +114,10 @@ class Conv(Layer):
 
     def window_keywords(self) -> dict:
         """The constructor's keywords for stride, padding and dilation, left out at their defaults."""
-        a = self.args
         return {
-            "stride": a.stride if a.stride != 1 else None,
-            "padding": a.padding if a.padding != 0 else None,
-            "dilation": a.dilation if a.dilation != 1 else None,
+            "stride": self.changed("stride"),
+            "padding": self.changed("padding"),
+            "dilation": self.changed("dilation"),
         }
 
     def torch_module(self, x: TensorType) -> str:
@@ -129,8 +128,8 @@ class Conv(Layer):
             a.out,
             a.kernel,
             **self.window_keywords(),
-            groups=a.groups if a.groups != 1 else None,
-            bias=False if not a.bias else None,
+            groups=self.changed("groups"),
+            bias=self.changed("bias"),
         )
 
     def describe(self) -> str:
@@ -241,8 +240,8 @@ class Deconv(Conv):
             x.shape[0],
             a.out,
             a.kernel,
-            stride=a.stride if a.stride != 1 else None,
-            padding=a.padding if a.padding != 0 else None,
-            output_padding=a.output_padding if a.output_padding != 0 else None,
-            bias=False if not a.bias else None,
+            stride=self.changed("stride"),
+            padding=self.changed("padding"),
+            output_padding=self.changed("output_padding"),
+            bias=self.changed("bias"),
         )

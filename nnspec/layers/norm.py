@@ -12,11 +12,6 @@ from .pyfmt import call
 _CHANNELS = "normalisation over channels needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
 
 
-def _eps(value, default: float = 1e-5):
-    """The ``eps`` keyword, left out at PyTorch's default."""
-    return float(value) if value != default else None
-
-
 class BatchNormArgs(ArgsModel):
     eps: Number = Field(1e-5, gt=0)
     momentum: Number = Field(0.1, ge=0, le=1)
@@ -50,13 +45,12 @@ class BatchNorm(Layer):
         return product(x.shape)
 
     def torch_module(self, x: TensorType) -> str:
-        a = self.args
         rank = max(1, len(x.shape) - 1)
         return call(
             f"nn.BatchNorm{rank}d",
             x.shape[0],
-            eps=_eps(a.eps),
-            momentum=float(a.momentum) if a.momentum != 0.1 else None,
+            eps=self.changed("eps", float),
+            momentum=self.changed("momentum", float),
         )
 
 
@@ -88,7 +82,7 @@ class LayerNorm(Layer):
         return product(x.shape)
 
     def torch_module(self, x: TensorType) -> str:
-        return call("nn.LayerNorm", x.shape[-1], eps=_eps(self.args.eps))
+        return call("nn.LayerNorm", x.shape[-1], eps=self.changed("eps", float))
 
 
 class GroupNormArgs(ArgsModel):
@@ -126,7 +120,7 @@ class GroupNorm(Layer):
         return product(x.shape)
 
     def torch_module(self, x: TensorType) -> str:
-        return call("nn.GroupNorm", self.args.groups, x.shape[0], eps=_eps(self.args.eps))
+        return call("nn.GroupNorm", self.args.groups, x.shape[0], eps=self.changed("eps", float))
 
     def describe(self) -> str:
         return f"groupnorm {self.args.groups}"
@@ -164,9 +158,9 @@ class LRN(Layer):
         return call(
             "nn.LocalResponseNorm",
             a.size,
-            alpha=float(a.alpha) if a.alpha != 1e-4 else None,
-            beta=float(a.beta) if a.beta != 0.75 else None,
-            k=float(a.k) if a.k != 1 else None,
+            alpha=self.changed("alpha", float),
+            beta=self.changed("beta", float),
+            k=self.changed("k", float),
         )
 
     def describe(self) -> str:

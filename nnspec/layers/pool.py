@@ -58,8 +58,8 @@ class MaxPool(Layer):
             f"nn.{self.torch_name}{len(x.shape) - 1}d",
             a.kernel,
             stride=a.stride if a.stride is not None and a.stride != a.kernel else None,
-            padding=a.padding if a.padding != 0 else None,
-            ceil_mode=True if a.ceil else None,
+            padding=self.changed("padding"),
+            ceil_mode=self.changed("ceil"),
         )
 
     def describe(self) -> str:

@@ -117,11 +117,11 @@ class LSTM(Layer):
             f"nn.{self.torch_name}",
             x.shape[1],
             a.hidden,
-            num_layers=a.layers if a.layers != 1 else None,
+            num_layers=self.changed("layers"),
             **self.torch_keywords(),
             batch_first=True,
-            dropout=float(a.dropout) if a.dropout else None,
-            bidirectional=True if a.bidirectional else None,
+            dropout=self.changed("dropout", float),
+            bidirectional=self.changed("bidirectional"),
         )
 
     def torch_forward(self, module, xs, types, lengths=None):
