@@ -63,7 +63,13 @@ def load(path: str) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 -- a truncated zip, a pickle with code, ...: all mean "not ours"
-        raise DataError(f"{path}: not a readable checkpoint ({type(e).__name__}: {e})") from None
+        # torch's own message suggests weights_only=False, which would run code from the file:
+        # keep only its first line, and never pass that advice on
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "weights_only" in reason or "Weights only" in reason:
+            reason = "torch.load with weights_only=True could not read it"
+        raise DataError(f"{path}: not a readable checkpoint ({reason})",
+                        hint="checkpoints come from `nnspec train` (best.pt, last.pt)") from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise DataError(f"{path}: not an nnspec checkpoint", hint="checkpoints come from `nnspec train` (best.pt, last.pt)")
     return obj
