@@ -366,15 +366,13 @@ class Elaborator:
             return None
         if not self.check_name(stmt.name, stmt.name_span, "an input name") or not self.fresh_value(stmt.name, stmt.name_span, ctx):
             return None
-        dims = []
-        for d in stmt.dims:
-            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
-            if v is None:
-                return None
+        dims = self.dims(stmt.dims, ctx)
+        if dims is None:
+            return None
+        for d, v in zip(stmt.dims, dims):
             if isinstance(v, (float, bool)) or (isinstance(v, int) and v <= 0):
                 self.error(f"a dimension must be a positive integer or a symbol, got {v}", d.span)
                 return None
-            dims.append(v)
         pad = None
         if stmt.pad is not None:
             pad = self.guard(lambda: evaluate(stmt.pad, ctx.params))
@@ -534,15 +532,23 @@ class Elaborator:
                                   atom.count.span)
         return x
 
+    def dims(self, exprs: list, ctx: Ctx) -> list | None:
+        """A shape written in the spec (``[T, 3, 64, 64]``); a name that is no parameter is a
+        symbol. None when a dimension failed (already reported)."""
+        dims = []
+        for d in exprs:
+            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
+            if v is None:
+                return None
+            dims.append(v)
+        return dims
+
     def expect(self, atom: ast.Expect, x: int | None, ctx: Ctx):
         if x is None or self.nodes[x].out is None:
             return x
-        dims = []
-        for d in atom.dims:
-            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
-            if v is None:
-                return x
-            dims.append(v)
+        dims = self.dims(atom.dims, ctx)
+        if dims is None:
+            return x
         got = self.nodes[x].out.shape
         if len(dims) != len(got) or not all(_same_dim(a, b) for a, b in zip(dims, got)):
             self.error(f"expected shape {shape_str(dims)}, got {shape_str(got)}", atom.span)
