@@ -7,6 +7,7 @@ Each command imports what it needs inside its body, so that ``check``, ``summary
 from __future__ import annotations
 
 import sys
+from typing import ClassVar
 
 import click
 
@@ -65,7 +66,7 @@ class LazyGroup(click.Group):
     """Imports a command's module only when that command runs (or help lists it), so that a
     fast command never pays for another's imports."""
 
-    commands_at = {
+    commands_at: ClassVar[dict[str, str]] = {
         "check": "check",
         "summary": "summary",
         "diagram": "diagram",

@@ -757,7 +757,7 @@ _FIELDS: dict = {}
 
 
 def _fields(cls) -> list[str]:
-    """A kind's argument names in positional order (pydantic's class property is slow)."""
+    """A kind's argument names in positional order, as a list (kept: calls index it)."""
     if cls not in _FIELDS:
         _FIELDS[cls] = list(cls.Args.model_fields)
     return _FIELDS[cls]

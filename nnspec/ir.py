@@ -26,16 +26,16 @@ class Scope:
     path: str
     kind: str  # "network", "block", "repeat", "label"
     name: str  # block or network name, or the label
-    parent: "Scope | None" = None
+    parent: Scope | None = None
     args: dict = field(default_factory=dict)
     span: Span | None = None
-    children: list["Scope"] = field(default_factory=list)
+    children: list[Scope] = field(default_factory=list)
 
     def __post_init__(self):
         if self.parent is not None:
             self.parent.children.append(self)
 
-    def ancestors(self) -> list["Scope"]:
+    def ancestors(self) -> list[Scope]:
         """This scope and its parents, innermost first."""
         out, s = [], self
         while s is not None:

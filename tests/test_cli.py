@@ -144,15 +144,16 @@ def test_summary_of_a_bad_spec_exits_1_with_diagnostics(bad):
     assert r.stdout == ""
 
 
-def test_a_file_checked_before_comes_from_the_ast_cache_without_lark(tmp_path):
+def test_a_file_checked_before_needs_neither_lark_nor_pydantic(tmp_path):
     env = {**os.environ, "NNSPEC_CACHE_DIR": str(tmp_path / "cache")}
     probe = ("import sys, nnspec; s = nnspec.load('specs/resnet50.nn'); assert not [d for d in s.check()"
-             " if d.severity == 'error']; print('lark' in sys.modules, 'torch' in sys.modules)")
+             " if d.severity == 'error']; print(*(m in sys.modules for m in ('lark', 'pydantic', 'torch')))")
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
-    assert first.stdout.split() == ["True", "False"]
-    assert second.stdout.split() == ["False", "False"]
-    assert len(list((tmp_path / "cache").iterdir())) == 2  # the spec and the blocks it imports
+    assert first.stdout.split() == ["True", "True", "False"]
+    assert second.stdout.split() == ["False", "False", "False"]
+    cached = sorted(p.suffix for p in (tmp_path / "cache").iterdir())
+    assert cached == [".memo", ".pickle", ".pickle"]  # the validated arguments; the spec and the blocks it imports
 
 
 def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_path, monkeypatch):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 
 import click
 
 from ..cli import fail, load_spec, network_option, parse_sets, set_option
 from ..diagnostics import SpecError
+from ..files import atomic_write
 
 
 @click.command("compile")
@@ -29,22 +28,8 @@ def command(file, network, sets, output):
         click.echo(source, nl=False)
         return
     try:
-        write_atomic(output, source)
+        atomic_write(output, lambda fh: fh.write(source.encode("utf-8")))
     except OSError as e:
         click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
         sys.exit(1)
     click.echo(f"wrote {output}", err=True)
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nnspec-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

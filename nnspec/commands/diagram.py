@@ -58,9 +58,9 @@ def command(file, network, output, expand, direction, no_shapes, sets):
 
 
 def _write(path: str, data: bytes) -> None:
-    from ..diagram import write_atomic
+    from ..files import atomic_write
 
     try:
-        write_atomic(path, data)
+        atomic_write(path, lambda fh: fh.write(data))
     except OSError as e:
         fail(SpecError([Diagnostic("error", f"cannot write {path}: {e.strerror}")]))

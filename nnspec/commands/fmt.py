@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 import click
 
@@ -71,13 +70,9 @@ def _read(path: str) -> str:
 def write_atomically(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` through a temporary file beside it and a rename; the
     file keeps its permissions."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nnspec-fmt-", dir=directory)
+    from ..files import atomic_write
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
+        atomic_write(path, lambda fh: fh.write(text.encode("utf-8")), mode=os.stat(path).st_mode & 0o7777)
     except OSError as e:
-        os.unlink(tmp)
         raise SpecError([Diagnostic("error", f"{path}: cannot write: {e.strerror}")]) from None

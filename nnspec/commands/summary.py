@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..cli import fail, load_spec, network_option, parse_sets, set_option, _color
+from ..cli import _color, fail, load_spec, network_option, parse_sets, set_option
 from ..diagnostics import SpecError
 
 

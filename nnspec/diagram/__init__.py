@@ -2,6 +2,6 @@
 Graphviz's ``dot`` (:func:`render`) to SVG, PNG or PDF."""
 
 from .dot import to_dot
-from .render import RenderError, render, write_atomic
+from .render import RenderError, render
 
-__all__ = ["RenderError", "render", "to_dot", "write_atomic"]
+__all__ = ["RenderError", "render", "to_dot"]

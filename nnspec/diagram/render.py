@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 
 FORMATS = ("svg", "png", "pdf", "dot")
 #: PNGs are for slides and READMEs: dense enough to stay sharp when scaled
@@ -53,20 +52,3 @@ def render(dot_text: str, fmt: str) -> bytes:
         message = proc.stderr.decode(errors="replace").strip() or f"exit status {proc.returncode}"
         raise RenderError(f"`dot` failed: {message}")
     return proc.stdout
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".nnspec-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp's file is private; the result should not be
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

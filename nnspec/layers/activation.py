@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .base import ArgsModel, Int, Layer, Number, TensorType
+from .base import Layer, TensorType
 from .pyfmt import call
+from .schema import ArgsModel, Int, Number
 
 
 class Activation(Layer):

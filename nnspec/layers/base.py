@@ -1,7 +1,7 @@
 """The base of every layer kind, and the registry that maps kind names to their classes.
 
 A layer kind is one subclass declaring, side by side: its ``kind`` name, its ``family``
-(diagram colour), its argument schema ``Args`` (a pydantic model whose field order is the
+(diagram colour), its argument schema ``Args`` (see :mod:`.schema`; field order is the
 positional order), its shape rule, its parameter and MAC counts, and the PyTorch code it
 compiles to. Subclassing registers it; nothing else needs to change to add a layer.
 """
@@ -12,24 +12,10 @@ import typing
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    ValidationError,
-)
-
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
 from ..shapes import ShapeError
-
-# Argument types shared by the schemas. Strict: `true` is not the integer 1.
-Int = StrictInt
-Bool = StrictBool
-IntOrList = StrictInt | list[StrictInt]
-Number = StrictInt | StrictFloat
+from .schema import ArgsModel
 
 
 @dataclass(frozen=True)
@@ -66,11 +52,6 @@ class TensorType:
 
     def __str__(self) -> str:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
-
-
-class ArgsModel(BaseModel):
-    # defer_build: a kind's validator is built when a spec first uses the kind, not at import
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArgError(Exception):
@@ -126,10 +107,13 @@ class Layer:
             if name in values:
                 raise ArgError(f"argument `{name}` given twice", arg=name)
             values[name] = value
-        try:
-            args = cls.Args(**values)
-        except ValidationError as e:
-            raise _translate(cls, e, values) from None
+        if cls.internal:  # made by the elaborator, never written by a user
+            args = cls.Args.construct(**values)
+        else:
+            try:
+                args = cls.Args.validate(values)
+            except ValueError as e:  # pydantic's ValidationError is one
+                raise _translate(cls, e, values) from None
         layer = cls(args)
         layer.check_args()
         return layer
@@ -252,12 +236,16 @@ def _choices(ann) -> list[str]:
     return out
 
 
-def _translate(cls: type[Layer], e: ValidationError, values: dict) -> ArgError:
+def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
+    from pydantic import ValidationError
+
+    if not isinstance(e, ValidationError):
+        raise e
     err = e.errors()[0]
     name = str(err["loc"][0]) if err["loc"] else None
     if err["type"] == "missing":
         return ArgError(f"`{cls.kind}` needs the argument `{name}`", arg=None)
-    field = cls.Args.model_fields.get(name)
+    field = cls.Args.annotations().get(name)
     got = values.get(name)
     ctx = err.get("ctx") or {}
     for key, word in (("gt", "greater than"), ("ge", "at least"), ("lt", "less than"), ("le", "at most")):
@@ -265,8 +253,8 @@ def _translate(cls: type[Layer], e: ValidationError, values: dict) -> ArgError:
             return ArgError(f"`{name}` must be {word} {ctx[key]}, got {_fmt(got)}", arg=name)
     if err["type"] == "value_error":
         return ArgError(f"`{name}`: {ctx.get('error', err['msg'])}", arg=name)
-    expects = _describe_type(field.annotation) if field else "something else"
-    hint = did_you_mean(got, _choices(field.annotation)) if isinstance(got, str) and field else None
+    expects = _describe_type(field) if field else "something else"
+    hint = did_you_mean(got, _choices(field)) if isinstance(got, str) and field else None
     if isinstance(got, float) and "integer" in expects:
         hint = hint or "use `//` for whole-number division"
     return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {_fmt(got)}", arg=name, hint=hint)

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ..shapes import ShapeError, expand, product, transposed_out, window_out
-from .base import (
-    ArgError,
-    ArgsModel,
-    Bool,
-    Int,
-    IntOrList,
-    Layer,
-    TensorType,
-    need_concrete,
-    need_rank,
-)
+from .base import ArgError, Layer, TensorType, need_concrete, need_rank
 from .pyfmt import call, times
+from .schema import ArgsModel, Bool, Field, Int, IntOrList
 
 
 def positive(layer: Layer, *names: str) -> None:

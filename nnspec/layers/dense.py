@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from ..dims import shape_str
 from ..shapes import ShapeError, product
-from .base import ArgsModel, Bool, Int, Layer, TensorType, need_concrete
+from .base import Layer, TensorType, need_concrete
 from .pyfmt import call
+from .schema import ArgsModel, Bool, Field, Int
 
 
 class DenseArgs(ArgsModel):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from .base import ArgsModel, Layer, Number, TensorType
+from .base import Layer, TensorType
 from .pyfmt import call
+from .schema import ArgsModel, Field, Number
 
 
 class DropoutArgs(ArgsModel):

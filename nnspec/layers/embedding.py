@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from ..dims import shape_str
 from ..shapes import ShapeError
-from .base import ArgsModel, Int, Layer, TensorType
+from .base import Layer, TensorType
 from .pyfmt import call
+from .schema import ArgsModel, Field, Int
 
 
 class EmbeddingArgs(ArgsModel):

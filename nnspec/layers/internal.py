@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from ..dims import shape_str
 from ..shapes import ShapeError
-from .base import ArgsModel, Layer, TensorType
+from .base import Layer, TensorType
+from .schema import ArgsModel
 
 
 class InputArgs(ArgsModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..shapes import broadcast, concat, normalise_dim
-from .base import ArgsModel, Int, Layer, TensorType
+from .base import Layer, TensorType
+from .schema import ArgsModel, Int
 
 
 class ConcatArgs(ArgsModel):

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from ..dims import shape_str
 from ..shapes import ShapeError, adaptive_reads, expand, product, window_out
-from .base import ArgsModel, Bool, IntOrList, Layer, TensorType, need_rank
+from .base import Layer, TensorType, need_rank
 from .conv import non_negative, positive
 from .pyfmt import call, times
+from .schema import ArgsModel, Bool, Field, IntOrList
 
 _CHANNELS_FIRST = "pooling needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
 

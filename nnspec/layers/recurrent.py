@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
 from ..dims import shape_str
 from ..shapes import ShapeError
-from .base import (
-    ArgError,
-    ArgsModel,
-    Bool,
-    Int,
-    Layer,
-    Number,
-    TensorType,
-    need_concrete,
-)
+from .base import ArgError, Layer, TensorType, need_concrete
 from .pyfmt import call
+from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
 RECURRENT_RUNTIME = '''\

@@ -10,7 +10,8 @@ from typing import ClassVar
 
 from ..dims import shape_str
 from ..shapes import ShapeError, drop_dim, normalise_dim, product
-from .base import ArgsModel, Int, Layer, TensorType
+from .base import Layer, TensorType
+from .schema import ArgsModel, Int
 
 # Emitted once at the top of generated code; the generated file imports only torch.
 LAST_RUNTIME = '''\

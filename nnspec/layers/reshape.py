@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import StrictInt
-
 from ..dims import Sym, shape_str
 from ..shapes import ShapeError, product, reshape
-from .base import ArgError, ArgsModel, Layer, TensorType
+from .base import ArgError, Layer, TensorType
+from .schema import ArgsModel, Int
 
 
 class Flatten(Layer):
@@ -28,7 +27,7 @@ class Flatten(Layer):
 
 
 class ReshapeArgs(ArgsModel):
-    dims: list[StrictInt | str]
+    dims: list[Int | str]
 
 
 class Reshape(Layer):
@@ -83,7 +82,7 @@ def _runtime_unknowns(before: tuple, after: tuple) -> list:
 
 
 class PermuteArgs(ArgsModel):
-    order: list[StrictInt]
+    order: list[Int]
 
 
 class Permute(Layer):

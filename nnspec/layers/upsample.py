@@ -6,8 +6,9 @@ from typing import Literal
 
 from ..dims import shape_str
 from ..shapes import ShapeError, expand, product, scaled
-from .base import ArgError, ArgsModel, Layer, Number, TensorType, need_rank
+from .base import ArgError, Layer, TensorType, need_rank
 from .pyfmt import call
+from .schema import ArgsModel, Number
 
 #: the interpolating modes, by the number of spatial dimensions they work on
 _LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}

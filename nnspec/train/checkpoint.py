@@ -23,8 +23,8 @@ import random
 import numpy as np
 import torch
 
+from ..files import atomic_write
 from .errors import DataError
-from .files import atomic_write
 
 FORMAT = "nnspec-checkpoint/1"
 
@@ -52,7 +52,7 @@ def set_rng_state(state: dict) -> None:
 
 
 def save(obj: dict, path: str) -> None:
-    """Write a checkpoint atomically (see :mod:`nnspec.train.files`)."""
+    """Write a checkpoint atomically (see :mod:`nnspec.files`)."""
     atomic_write(path, lambda fh: torch.save(obj, fh))
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import urllib.request
 import zlib
 
 import numpy as np
 
+from ..files import atomic_write
 from .errors import DataError
 
 FILES = {
@@ -100,10 +100,7 @@ def download(kind: str, directory: str, stems) -> None:
             except OSError as e:
                 reasons.append(f"{url}: {getattr(e, 'reason', e)}")
                 continue
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{stem}.")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
-            os.replace(tmp, os.path.join(directory, stem + ".gz"))
+            atomic_write(os.path.join(directory, stem + ".gz"), lambda fh, body=body: fh.write(body))
             break
         else:
             raise DataError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .files import atomic_write
+from ..files import atomic_write
 
 FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")
 

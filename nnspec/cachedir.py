@@ -1,0 +1,54 @@
+"""Where nnspec's disk caches live, and how their entries are read and written.
+
+The caches (:mod:`nnspec.astcache`, :mod:`nnspec.argcache`) keep ``nnspec check`` light:
+they live in ``$NNSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnspec/ast``, else
+``~/.cache/nnspec/ast``; ``NNSPEC_CACHE_DIR=`` (empty) turns them off. A cache is an
+optimisation only: an entry that cannot be read is a miss, one that cannot be written is
+skipped, and neither is ever an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+
+
+def directory() -> str | None:
+    """The cache folder, or None when caching is off."""
+    configured = os.environ.get("NNSPEC_CACHE_DIR")
+    if configured is not None:
+        return configured or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "nnspec", "ast")
+
+
+def stamp(paths) -> bytes:
+    """A digest of the files' contents: entries made by other versions of them must miss."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as fh:
+            h.update(os.path.basename(path).encode() + b"\0" + fh.read())
+    return h.digest()
+
+
+def read(path: str):
+    """The object pickled at ``path``, or None if it is missing, unreadable or truncated."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 -- any failure is only a miss
+        return None
+
+
+def write(path: str, obj) -> bool:
+    """Pickle ``obj`` to ``path`` atomically; whether it was written (a read-only or full disk
+    only means no caching)."""
+    from .files import atomic_write
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, lambda fh: pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    except Exception:  # noqa: BLE001
+        return False
+    return True

@@ -1,0 +1,39 @@
+"""Atomic writes: a reader (or a run killed mid-write) sees the old file or the new, never half."""
+
+from __future__ import annotations
+
+import os
+
+
+def atomic_write(path: str, write, *, mode: int | None = None, durable: bool = True) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    ``mode`` gives the result's permission bits (default: a new file's under the umask);
+    ``durable=False`` skips the flush to disk, for caches that may be lost. On any failure the
+    temporary file is removed and ``path`` is as it was.
+
+    >>> import tempfile; d = tempfile.mkdtemp()
+    >>> atomic_write(os.path.join(d, "a.txt"), lambda fh: fh.write(b"hello"))
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hello'
+    """
+    import tempfile  # here, not at the top: caches import this module on hot paths
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if mode is None:
+                umask = os.umask(0)  # read by setting it: there is no other way
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)  # mkstemp makes files private; outputs follow the umask
+            write(fh)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
