@@ -221,5 +221,52 @@ def evaluate(d: Dim, env: dict[str, int]) -> int:
     return d if isinstance(d, int) else d.value(env)
 
 
+def equal(a: Dim, b: Dim) -> bool:
+    """Whether two dimensions are equal for every size of their symbols.
+
+    Normal forms can differ where values never do: ``(L - 1) // 2 + 1`` (a stride-2 convolution)
+    and ``ceil((L - 2) / 2) + 1`` (a ceil-mode pooling) are both ``ceil(L / 2)``.
+
+    >>> L = Sym.symbol("L")
+    >>> equal((L - 1) // 2 + 1, (L - 2).ceildiv(2) + 1), equal(L // 2, (L - 1) // 2 + 1)
+    (True, False)
+    """
+    return a == b or ((isinstance(a, Sym) or isinstance(b, Sym)) and differ_at(a, b) is None)
+
+
+def differ_at(a: Dim, b: Dim) -> dict[str, int] | None:
+    """Sizes of the symbols for which ``a`` and ``b`` differ, or None when they never do.
+
+    Sizes 1 to 64 and a few larger ones are tried, which covers every remainder of each floor
+    division by up to 64. The first sizes where both values are positive are preferred (a
+    size of 0 fails in PyTorch anyway); an expression that cannot be evaluated differs.
+
+    >>> L = Sym.symbol("L")
+    >>> differ_at(L // 2, (L - 1) // 2 + 1)
+    {'L': 3}
+    """
+    import itertools
+
+    names = sorted((a.symbols() if isinstance(a, Sym) else set()) | (b.symbols() if isinstance(b, Sym) else set()))
+    sizes = list(range(1, 65)) + [97, 1000, 4099] if len(names) == 1 else list(range(1, 13)) + [97, 1000]
+    first = None
+    for values in itertools.product(sizes, repeat=len(names)):
+        env = dict(zip(names, values))
+        try:
+            x, y = evaluate(a, env), evaluate(b, env)
+        except (ArithmeticError, ValueError, TypeError):
+            return env
+        if x != y:
+            if x > 0 and y > 0:
+                return env
+            first = first or env
+    return first
+
+
+def same_shape(a: tuple, b: tuple) -> bool:
+    """Whether two shapes agree in every dimension for every size of their symbols."""
+    return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+
+
 def to_json(d: Dim):
     return d if isinstance(d, int) else str(d)

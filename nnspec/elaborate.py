@@ -8,13 +8,11 @@ collected; a node fed by a failed node fails silently, so nothing cascades.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 
 from . import ast
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
-from .dims import Sym, shape_str
-from .dims import evaluate as evaluate_dim
+from .dims import Sym, same_shape, shape_str
 from .ir import Graph, Node, Scope
 from .layers import REGISTRY, user_kinds
 from .layers.base import ArgError, Layer, TensorType
@@ -550,7 +548,7 @@ class Elaborator:
         if dims is None:
             return x
         got = self.nodes[x].out.shape
-        if len(dims) != len(got) or not all(_same_dim(a, b) for a, b in zip(dims, got)):
+        if not same_shape(dims, got):
             self.error(f"expected shape {shape_str(dims)}, got {shape_str(got)}", atom.span)
         return x
 
@@ -565,7 +563,7 @@ class Elaborator:
         else:
             short = x
             xt, bt = self.nodes[x].out, self.nodes[body].out
-            if xt is not None and bt is not None and xt.shape != bt.shape:
+            if xt is not None and bt is not None and not same_shape(xt.shape, bt.shape):
                 if atom.shortcut == "auto":
                     short = self.projection(x, xt, bt, atom, ctx)
                     if short is None:
@@ -761,23 +759,6 @@ def _fields(cls) -> list[str]:
     if cls not in _FIELDS:
         _FIELDS[cls] = list(cls.Args.model_fields)
     return _FIELDS[cls]
-
-
-def _same_dim(a, b) -> bool:
-    """Whether two dimensions are equal for every size of their symbols: the normal forms of
-    ``(L - 2) // 2`` and ``(L - 4) // 2 + 1`` differ, their values never do. Checked on
-    sizes from 1 up, which covers each floor division's every remainder."""
-    if a == b:
-        return True
-    if not (isinstance(a, Sym) or isinstance(b, Sym)):
-        return False
-    names = sorted((a.symbols() if isinstance(a, Sym) else set()) | (b.symbols() if isinstance(b, Sym) else set()))
-    sizes = list(range(1, 65)) + [97, 1000, 4099] if len(names) == 1 else list(range(1, 13)) + [97, 1000]
-    try:
-        return all(evaluate_dim(a, env) == evaluate_dim(b, env)
-                   for env in (dict(zip(names, vs)) for vs in itertools.product(sizes, repeat=len(names))))
-    except (ArithmeticError, ValueError, TypeError):
-        return False
 
 
 def _plain(v):

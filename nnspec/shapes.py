@@ -11,7 +11,7 @@ import math
 from functools import reduce
 from operator import mul
 
-from .dims import Dim, Sym, ceildiv, shape_str
+from .dims import Dim, Sym, ceildiv, differ_at, equal, evaluate, shape_str
 
 
 class ShapeError(Exception):
@@ -136,13 +136,22 @@ def broadcast(a: tuple, b: tuple) -> tuple:
     for i in range(1, max(len(a), len(b)) + 1):
         x = a[-i] if i <= len(a) else 1
         y = b[-i] if i <= len(b) else 1
-        if x == y or y == 1:
+        if equal(x, y) or y == 1:
             out.append(x)
         elif x == 1:
             out.append(y)
         else:
-            raise ShapeError(f"shapes {shape_str(a)} and {shape_str(b)} do not broadcast")
+            raise ShapeError(f"shapes {shape_str(a)} and {shape_str(b)} do not broadcast", hint=_where_they_differ(x, y))
     return tuple(reversed(out))
+
+
+def _where_they_differ(a: Dim, b: Dim) -> str | None:
+    """For sizes that vary: the first lengths at which they differ, since they agree for some."""
+    env = differ_at(a, b) if isinstance(a, Sym) or isinstance(b, Sym) else None
+    if not env:
+        return None
+    at = ", ".join(f"{k} = {v}" for k, v in env.items())
+    return f"`{a}` and `{b}` differ when {at} ({evaluate(a, env)} and {evaluate(b, env)})"
 
 
 def concat(shapes: list[tuple], dim: int) -> tuple:
@@ -156,10 +165,11 @@ def concat(shapes: list[tuple], dim: int) -> tuple:
     d = normalise_dim(dim, rank)
     for s in shapes[1:]:
         for i in range(rank):
-            if i != d and s[i] != shapes[0][i]:
+            if i != d and not equal(s[i], shapes[0][i]):
                 raise ShapeError(
                     f"concat along dimension {dim} needs the other dimensions to agree, got "
-                    + " and ".join(shape_str(s) for s in shapes)
+                    + " and ".join(shape_str(s) for s in shapes),
+                    hint=_where_they_differ(shapes[0][i], s[i]),
                 )
     total = sum((s[d] for s in shapes[1:]), shapes[0][d])
     return shapes[0][:d] + (total,) + shapes[0][d + 1 :]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnspec.dims import Sym, ceildiv, evaluate, shape_str, to_json
+from nnspec.dims import Sym, ceildiv, differ_at, equal, evaluate, same_shape, shape_str, to_json
 
 L, H, W, T = (Sym.symbol(n) for n in "LHWT")
 
@@ -116,3 +116,32 @@ def expressions(draw, depth=4):
 def test_symbolic_arithmetic_agrees_with_integers(case):
     sym, val, env = case
     assert evaluate(sym, env) == val
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ((L - 1) // 2 + 1, ceildiv(L - 2, 2) + 1, True),  # stride-2 conv vs ceil-mode pool
+        ((L - 2) // 2, (L - 4) // 2 + 1, True),
+        (L // 2, (L - 1) // 2 + 1, False),  # differ for odd L
+        (2 * (L // 2), L, False),
+        (H * W, W * H, True),
+        ((H - 1) // 2 + (W - 1) // 2, ceildiv(H - 2, 2) + ceildiv(W, 2) - 1 + 0 * H, True),
+        (H // 2, W // 2, False),
+        (4, 4, True),
+        (4, L, False),
+    ],
+)
+def test_equal_means_equal_for_every_size(a, b, same):
+    assert equal(a, b) is same
+    assert same_shape((8, a), (8, b)) is same
+    assert not same_shape((8, a), (a,))
+
+
+def test_differ_at_names_the_first_sizes_where_both_are_positive():
+    assert differ_at(L // 2, (L - 1) // 2 + 1) == {"L": 3}  # at L = 1 one of them is 0
+    assert differ_at(L - 5, 2 * L - 10) == {"L": 6}
+    assert differ_at(L - 70, 2 * L - 140) == {"L": 97}
+    assert differ_at(L - 5000, 2 * L - 10000) == {"L": 1}  # never both positive among the sizes tried
+    assert differ_at(H // 2 + W, W + (H - 1) // 2 + 1) == {"H": 1, "W": 1}
+    assert differ_at((L - 1) // 2 + 1, ceildiv(L - 2, 2) + 1) is None

@@ -188,6 +188,45 @@ def test_expect_that_differs_for_some_size_is_an_error():
     assert [d.message for d in spec.check()] == ["expected shape [8, (L - 3) // 2], got [8, (L - 4) // 2 + 1]"]
 
 
+MERGE_OF_EQUAL_SIZES = """network N {
+  input x: [4, L]
+  add {
+    | conv(4, 3, stride=2, padding=1)
+    | avgpool(2, ceil=true)
+  }
+  concat {
+    | conv(4, 1)
+    | maxpool(3, stride=1, padding=1)
+  }
+  residual {
+    conv(8, 1)
+  } shortcut {
+    conv(8, 3, padding=1)
+  }
+}
+"""
+
+
+def test_merges_accept_sizes_that_are_equal_for_every_length():
+    """A stride-2 conv gives ``(L - 1) // 2 + 1`` and a ceil-mode pool ``ceil((L - 2) / 2) + 1``:
+    different forms, the same size for every L; PyTorch adds them for every length."""
+    torch = pytest.importorskip("torch")
+    spec = nnspec.load(MERGE_OF_EQUAL_SIZES)
+    assert spec.check() == []
+    (c, length) = spec.graph().output_types()[0].shape
+    assert c == 8 and str(length) == "(L - 1) // 2 + 1"
+    model = spec.build()
+    for n in (1, 2, 7, 32, 33):
+        assert tuple(model(torch.zeros(2, 4, n)).shape) == (2, 8, evaluate(length, {"L": n}))
+
+
+def test_merges_reject_sizes_that_differ_for_some_length():
+    spec = nnspec.load("network N {\n input x: [4, L]\n add {\n | conv(4, 3, stride=2, padding=1)\n | maxpool(2)\n }\n}")
+    assert [(d.message, d.hint) for d in spec.check()] == [(
+        "shapes [4, (L - 1) // 2 + 1] and [4, (L - 2) // 2 + 1] do not broadcast",
+        "`(L - 1) // 2 + 1` and `(L - 2) // 2 + 1` differ when L = 3 (2 and 1)")]
+
+
 def test_imports_are_relative_to_the_importing_file(tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "blocks.nn").write_text('import "more.nn"\nblock Twice(w) {\n  Once(w) -> Once(w)\n}\n')
