@@ -9,6 +9,19 @@ from __future__ import annotations
 from .diagnostics import Span
 
 
+def value_text(v) -> str:
+    """A value as a spec writes it: booleans as ``true``/``false``, lists in brackets.
+
+    >>> value_text([1, True, "same", 0.5])
+    '[1, true, same, 0.5]'
+    """
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(value_text(x) for x in v) + "]"
+    return str(v)
+
+
 class Node:
     """The base of every AST node: its fields are its class annotations, in order, given by
     position or keyword (a class attribute is the default); nodes are equal when of one type

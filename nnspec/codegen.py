@@ -29,6 +29,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from .ast import value_text
 from .diagnostics import Diagnostic, SpecError
 from .dims import shape_str
 from .ir import Graph, Node, Scope
@@ -154,16 +155,8 @@ def _comment(text: str) -> str:
     return text.encode("unicode_escape").decode("ascii")
 
 
-def _fmt_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt_value(x) for x in v) + "]"
-    return str(v)
-
-
 def _call_text(name: str, args: dict) -> str:
-    return f"{name}({', '.join(f'{k}={_fmt_value(v)}' for k, v in args.items())})" if args else name
+    return f"{name}({', '.join(f'{k}={value_text(v)}' for k, v in args.items())})" if args else name
 
 
 # -- the module tree of one class -------------------------------------------------------------

@@ -8,6 +8,7 @@ digraph "N" {
 
 from __future__ import annotations
 
+from ..ast import value_text
 from ..ir import Graph, Node
 from ..summary import human
 from . import style
@@ -113,16 +114,8 @@ def _cluster_label(g: Group) -> str:
 
 def _call(scope) -> str:
     """``<b>Bottleneck</b>(64, 2)``; a block without parameters shows its bare name."""
-    args = ", ".join(_value(v) for v in scope.args.values())
+    args = ", ".join(value_text(v) for v in scope.args.values())
     return f"<b>{html(scope.name)}</b>" + (f"({html(args)})" if scope.args else "")
-
-
-def _value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return str(v)
 
 
 def _node(st: Structure, n: Node, group: Group) -> str:

@@ -12,6 +12,7 @@ import typing
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
+from ..ast import value_text
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
 from ..shapes import ShapeError
@@ -205,7 +206,7 @@ def _describe_type(ann) -> str:
             parts.remove("an integer")
         return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
     if origin is Literal:
-        return " or ".join(f"`{_fmt(v)}`" for v in typing.get_args(ann))
+        return " or ".join(f"`{value_text(v)}`" for v in typing.get_args(ann))
     if origin is list:
         (inner,) = typing.get_args(ann) or (object,)
         return f"a list of {_plural(_describe_type(inner))}"
@@ -216,14 +217,6 @@ def _describe_type(ann) -> str:
 
 def _plural(s: str) -> str:
     return {"an integer": "integers", "a number": "numbers"}.get(s, s)
-
-
-def _fmt(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return str(v)
 
 
 def _choices(ann) -> list[str]:
@@ -250,11 +243,11 @@ def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
     ctx = err.get("ctx") or {}
     for key, word in (("gt", "greater than"), ("ge", "at least"), ("lt", "less than"), ("le", "at most")):
         if key in ctx and err["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-            return ArgError(f"`{name}` must be {word} {ctx[key]}, got {_fmt(got)}", arg=name)
+            return ArgError(f"`{name}` must be {word} {ctx[key]}, got {value_text(got)}", arg=name)
     if err["type"] == "value_error":
         return ArgError(f"`{name}`: {ctx.get('error', err['msg'])}", arg=name)
     expects = _describe_type(field) if field else "something else"
     hint = did_you_mean(got, _choices(field)) if isinstance(got, str) and field else None
     if isinstance(got, float) and "integer" in expects:
         hint = hint or "use `//` for whole-number division"
-    return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {_fmt(got)}", arg=name, hint=hint)
+    return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {value_text(got)}", arg=name, hint=hint)
