@@ -1,10 +1,13 @@
 """PyTorch code generation: a typed :class:`~nnspec.ir.Graph` to one standalone Python module.
 
-The module imports only torch. It holds a class per network and a class per instantiated
-structure of a block used more than once (instances whose modules and forward are identical
-share one class; a structure used once is written inline in its parent, under a comment naming
-the instance), submodules named by the spec's names (LANGUAGE.md §8), and a ``forward`` with
-the shape of every value as a comment. Numbered modules (unlabelled items) that run as one chain
+The module imports only torch. It holds a class per network and a class per structure of a
+block used more than once: instances whose code differs only in numbers share one class, whose
+constructor takes the numbers that differ as the block's parameters (``Bottleneck(width)``,
+``4 * width``; see :mod:`nnspec.templates`); a structure used once is written inline in its
+parent, under a comment naming the instance. Submodules are named by the spec's names
+(LANGUAGE.md §8), and ``forward`` has the shape of every value as a comment; in a class that
+serves several sizes, the shape is written in its parameters and in symbols for the input's
+sizes (``[width, (H - 1) // 2 + 1, W]``), ``?`` where no expression fits every instance. Numbered modules (unlabelled items) that run as one chain
 form an ``nn.Sequential``, with the shapes as comments on its modules: a container
 (``self.features(x)``) or a whole class, which then needs no ``forward``; a class whose modules
 are all numbered otherwise is an ``nn.ModuleList`` (``self[0](x)``). The values of labelled
@@ -27,12 +30,14 @@ from __future__ import annotations
 import keyword
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .ast import value_text
 from .diagnostics import Diagnostic, SpecError
-from .dims import shape_str
+from .dims import Sym, shape_str
+from .dims import equal as dims_equal
 from .ir import Graph, Node, Scope
+from .templates import explain, numbers, parse_number, substitute, template
 
 # Attribute names of nn.Module, nn.ModuleList and nn.ModuleDict: a submodule of one of these
 # names cannot be registered (torch refuses, or the attribute shadows it). Kept as data so that
@@ -155,6 +160,34 @@ def _comment(text: str) -> str:
     return text.encode("unicode_escape").decode("ascii")
 
 
+def _mark(value: int) -> str:
+    """Where a value's shape goes in a comment: filled in when the class is written, with
+    the value's own shape or, in a class several instances share, one for all of them."""
+    return f"\x02{value}\x02"
+
+
+def _unmark(text: str) -> str:
+    return re.sub("\x02\\d+\x02", "\x02", text)
+
+
+def _letters(k: int) -> str:
+    """A class's number as letters, so that it is never taken for a number of the code."""
+    out = ""
+    while True:
+        k, r = divmod(k, 26)
+        out = chr(97 + r) + out
+        if k == 0:
+            return out
+        k -= 1
+
+
+def _from_letters(text: str) -> int:
+    k = 0
+    for ch in text:
+        k = k * 26 + ord(ch) - 96
+    return k - 1
+
+
 def _call_text(name: str, args: dict) -> str:
     return f"{name}({', '.join(f'{k}={value_text(v)}' for k, v in args.items())})" if args else name
 
@@ -191,8 +224,20 @@ class _Unit:
     first: int = 0
     inputs: list[int] = field(default_factory=list)  # values flowing in from outside
     output: int | None = None
-    key: str = ""  # the class body with placeholders: equal keys share a class
     masked_in: bool = False  # its input is a padded sequence: its forward also takes `lengths`
+    top: _Slot | None = None  # its submodules, once rendered
+    text: str = ""  # its class body once rendered: __init__'s lines, `#`, forward's arguments and lines
+
+
+@dataclass(eq=False)
+class _Class:
+    """A class of the generated module and the units it serves; ``params`` are its
+    constructor's (name, one value per unit), ``exprs`` what replaces each varying number."""
+
+    units: list[_Unit]
+    params: list[tuple[str, list]] = field(default_factory=list)
+    exprs: dict[int, str] = field(default_factory=dict)
+    index: int = 0
 
 
 @dataclass(eq=False)
@@ -353,7 +398,7 @@ class _Generator:
         if slot.ctor is not None:
             return slot.ctor
         if slot.unit is not None:
-            return f"{placeholder(slot.unit)}()"
+            return placeholder(slot.unit)
         pad = "    " * depth
         if slot.sequential:
             return "nn.Sequential(\n" + "\n".join(self.items(slot, placeholder, depth + 1, False)) + f"\n{pad})"
@@ -416,7 +461,7 @@ class _Generator:
             if not path and not (plain_io and n == len(steps) and finals == [outs[-1]]):
                 continue
             for j, s in enumerate(slot.ordered()):
-                s.shape = shape_str(nodes[outs[j]].out.shape)
+                s.shape = _mark(outs[j])
             slot.sequential = True
             chain = _Chain(path, run[0].inputs, outs[-1])
             steps[touching[0]:touching[0] + n] = [(steps[touching[0]][0], chain)]
@@ -528,7 +573,7 @@ class _Generator:
             if nodes[out].out.masked and mask is not None:
                 lengths[out] = mask
             body += [_comment(h) for h in headings.pop(first, [])]
-            body.append(f"{name} = {expr}  # {shape_str(nodes[out].out.shape)}")
+            body.append(f"{name} = {expr}  # {_mark(out)}")
         results = [var[i] for i in finals]
         body.append(f"return {', '.join(results)}")
         return args, body
@@ -621,89 +666,206 @@ class _Generator:
             order.append(u)
 
         visit(root)
-
-        bodies: dict[int, tuple[_Slot, list[str], list[str], list[str]]] = {}
-        keys: dict[str, int] = {}
-
-        def placeholder(u: _Unit) -> str:
-            return f"\0{keys[u.key]}\0"
-
-        def render(units: list[_Unit]) -> None:
-            keys.clear()
-            for u in units:
-                top = self.slots(u)
-                steps = self.steps(u, top)
-                init = self.init_lines(top, placeholder)
-                args, fwd = self.forward_lines(u, top, steps) if not top.sequential else (["x"], [])
-                bodies[id(u)] = (top, init, args, fwd)
-                u.key = "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
-                keys.setdefault(u.key, len(keys))
-
         # A block structure used once is written inline in its parent; one used more than once
         # becomes a class. Inlining a child never makes two equal parents differ, so the
         # structures counted with every block as a class decide.
         self.inline = set()
-        render(order)
-        uses: dict[str, int] = {}
-        for u in order:
-            uses[u.key] = uses.get(u.key, 0) + 1
-        self.inline = {u for u in order if u is not root and uses[u.key] == 1}
+        classes = self.classes(order, root)
+        self.inline = {u for c in classes for u in c.units if u is not root and len(c.units) == 1}
         order = [u for u in order if u not in self.inline]
-        render(order)
+        classes = self.classes(order, root)
+        classes.sort(key=lambda c: order.index(c.units[0]))
 
         # Name the distinct block structures in order of first appearance.
-        names: dict[str, str] = {}
+        names: dict[int, str] = {}
         taken = {self.net_name} | self.taken
-        instances: dict[str, list[_Unit]] = {}
-        for u in sorted(order, key=lambda u: (u.first, -len(u.scope.path))):
-            if u is root:
+        for c in sorted(classes, key=lambda c: (c.units[0].first, -len(c.units[0].scope.path))):
+            if c.units[0] is root:
+                names[c.index] = self.net_name
                 continue
-            instances.setdefault(u.key, []).append(u)
-            if u.key not in names:
-                base = _identifier(u.scope.name, u.scope, "a block name", self.taken)
-                name, k = base, 2
-                while name in taken:
-                    name, k = f"{base}_{k}", k + 1
-                taken.add(name)
-                names[u.key] = name
-        by_index = {i: names.get(k, self.net_name) for k, i in keys.items()}
+            base = _identifier(c.units[0].scope.name, c.units[0].scope, "a block name", self.taken)
+            name, k = base, 2
+            while name in taken:
+                name, k = f"{base}_{k}", k + 1
+            taken.add(name)
+            names[c.index] = name
 
         def resolve(text: str) -> str:
-            return re.sub("\0(\\d+)\0", lambda m: by_index[int(m.group(1))], text)
+            return re.sub("\0([a-z]+)\0", lambda m: names[_from_letters(m.group(1))], text)
 
-        classes, emitted = [], set()
-        for u in order:
-            if u is not root and u.key in emitted:
-                continue
-            emitted.add(u.key)
-            top, init, args, fwd = bodies[id(u)]
-            if u is root:
-                doc = self.network_doc()
-                name = self.net_name
-            else:
-                name = names[u.key]
-                paths = ", ".join(f"`{i.scope.path}`" for i in instances[u.key])
-                block = f"Block `{_call_text(u.scope.name, u.scope.args)}`"
-                doc = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")
-            classes.append(resolve(self.class_text(name, doc, init, args, fwd, u, top)))
-
-        code = "\n\n\n".join(_runtime(self.g) + classes)
+        code = "\n\n\n".join(_runtime(self.g) + [resolve(self.class_text(names[c.index], c)) for c in classes])
         imports = ["import torch"] if re.search(r"\btorch\.", code) else []
         imports.append("from torch import nn")
         if re.search(r"\bF\.", code):
             imports.append("import torch.nn.functional as F")
         return f'{self.module_doc()}\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
 
-    def class_text(self, name, doc, init, args, fwd, u: _Unit, top: _Slot) -> str:
+    def classes(self, order: list[_Unit], root: _Unit) -> list[_Class]:
+        """The classes of the units in ``order`` (children before parents): instances of one
+        block whose code is the same but for numbers share a class with those numbers as
+        parameters; the parent of an instance calls its class with the instance's values."""
+        height: dict[int, int] = {}
+        for u in order:  # children first: a unit is one above its highest child
+            height[id(u)] = 1 + max((height[id(s)] for s in self.calls_of(u)), default=-1)
+        self.calls: dict[int, str] = {}  # unit -> the call of its class, once that is known
+        classes: list[_Class] = []
+        for level in sorted(set(height.values())):
+            groups: dict[tuple, list[_Unit]] = {}
+            for u in (u for u in order if height[id(u)] == level):
+                top = self.slots(u)
+                steps = self.steps(u, top)
+                init = self.init_lines(top, lambda s: self.calls[id(s)])
+                args, fwd = self.forward_lines(u, top, steps) if not top.sequential else (["x"], [])
+                u.top, u.text = top, "\n".join(init) + "\n#\n" + ", ".join(args) + "\n" + "\n".join(fwd)
+                key = ("",) if u is root else (u.scope.name, template(_unmark(u.text)))
+                groups.setdefault(key, []).append(u)
+            for units in groups.values():
+                for c in self.share(units):
+                    c.index = len(classes)
+                    classes.append(c)
+                    for u in c.units:
+                        args = ", ".join(repr(values[c.units.index(u)]) for _, values in c.params)
+                        self.calls[id(u)] = f"\0{_letters(c.index)}\0({args})"
+        return classes
+
+    def calls_of(self, u: _Unit) -> list[_Unit]:
+        return self.members(u)[1]
+
+    def share(self, units: list[_Unit]) -> list[_Class]:
+        """One class for instances whose code differs only in numbers that the block's
+        parameters (or the input's size) explain; else one class per distinct code."""
+        texts = [_unmark(u.text) for u in units]
+        if len(set(texts)) == 1:
+            return [_Class(units)]
+        found = [numbers(t) for t in texts]
+        differing = [j for j in range(len(found[0])) if len({f[j] for f in found}) > 1]
+        args, inputs = self.candidates(units)
+        exprs: dict[int, str] = {}
+        for j in differing:
+            values = [parse_number(f[j]) for f in found]
+            # the block's own parameters first, so that `4 * width` wins over a new parameter
+            e = explain(values, args) or explain(values, {**args, **inputs})
+            if e is None:
+                distinct: dict[str, list[_Unit]] = {}
+                for u, t in zip(units, texts):
+                    distinct.setdefault(t, []).append(u)
+                return [_Class(us) for us in distinct.values()]
+            exprs[j] = e
+        used = {name for e in exprs.values() for name in re.findall(r"[A-Za-z_]\w*", e)}
+        params = [(name, values) for name, values in {**inputs, **args}.items() if name in used]
+        return [_Class(units, params, exprs)]
+
+    def candidates(self, units: list[_Unit]) -> tuple[dict[str, list], dict[str, list]]:
+        """What may explain a number, one value per instance: the block's numeric parameters,
+        and the input's channels (or features)."""
+        scope = units[0].scope
+        args: dict[str, list] = {}
+        for name in scope.args:
+            values = [u.scope.args.get(name) for u in units]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                args[_identifier(name, scope, "a block parameter", self.taken | {"super"})] = values
+        ins = [self.nodes[u.inputs[0]].out for u in units]
+        inputs: dict[str, list] = {}
+        feature = -1 if ins[0].masked or len(ins[0].shape) == 1 else 0
+        name = "in_features" if feature == -1 else "in_channels"
+        values = [t.shape[feature] if t.shape else None for t in ins]
+        if name not in args and all(isinstance(v, int) for v in values):
+            inputs[name] = values
+        return args, inputs
+
+    def symbolic_shapes(self, c: _Class) -> list[dict[int, tuple]] | None:
+        """For each instance of a class, the shape of every value of its code with the input's
+        varying sizes as symbols (``H``, ``W``), its channels as they are; None when a layer
+        cannot say."""
+        ins = [self.nodes[u.inputs[0]].out for u in c.units]
+        if len({len(t.shape) for t in ins}) != 1:
+            return None
+        rank, masked = len(ins[0].shape), ins[0].masked
+        letters = {1: "F", 2: "TF" if masked else "CL", 3: "CHW", 4: "TCHW" if masked else "CDHW"}.get(rank)
+        if letters is None:
+            return None
+        keep = rank - 1 if masked else 0  # channels (features of a sequence) stay numbers
+        used = set().union(*(d.symbols() for t in ins for d in t.shape if isinstance(d, Sym)))
+        out = []
+        for u, t in zip(c.units, ins):
+            shape = tuple(
+                d if j == keep or len({str(x.shape[j]) for x in ins}) == 1 else
+                Sym.symbol(letters[j] if letters[j] not in used else letters[j].lower())
+                for j, d in enumerate(t.shape))
+            types = {u.inputs[0]: replace(t, shape=shape)}
+            try:
+                for nid in self.below(u):
+                    n = self.nodes[nid]
+                    xs = [types[i] for i in n.inputs]
+                    types[nid] = n.layer.infer_many(xs) if n.layer.merges else n.layer.infer(xs[0])
+            except Exception:  # noqa: BLE001 -- any layer that needs a number here: no symbols
+                return None
+            out.append({i: tt.shape for i, tt in types.items()})
+        return out
+
+    def shape_text(self, shapes: list[tuple], c: _Class) -> str:
+        """One shape comment for all instances of a class: a size the instances share, else a
+        parameter expression, else ``?``."""
+        if len({len(s) for s in shapes}) != 1:
+            return "?"
+        params = dict(c.params)
+        dims = []
+        for j in range(len(shapes[0])):
+            ds = [s[j] for s in shapes]
+            if all(dims_equal(ds[0], d) for d in ds[1:]):
+                dims.append(str(ds[0]))
+            elif all(isinstance(d, int) for d in ds):
+                dims.append(explain(ds, params) or "?")
+            else:
+                dims.append("?")
+        return "[" + ", ".join(dims) + "]"
+
+    def class_text(self, name: str, c: _Class) -> str:
+        u = c.units[0]
+        text = substitute(u.text, c.exprs) if c.params else u.text
+        if c.params:
+            sym = self.symbolic_shapes(c)
+            marks = [[int(m) for m in re.findall("\x02(\\d+)\x02", v.text)] for v in c.units]
+
+            def shapes_of(ids: list[int]) -> list[tuple]:
+                return [(sym[k][i] if sym else self.nodes[i].out.shape) for k, i in enumerate(ids)]
+
+            position = iter(range(len(marks[0])))
+
+            def fill(m) -> str:  # the k-th comment of the first instance stands for the k-th of each
+                k = next(position)
+                return self.shape_text(shapes_of([ms[k] for ms in marks]), c)
+
+            text = re.sub("\x02\\d+\x02", fill, text)
+            in_shape = self.shape_text(shapes_of([v.inputs[0] for v in c.units]), c)
+        else:
+            text = re.sub("\x02(\\d+)\x02", lambda m: shape_str(self.nodes[int(m.group(1))].out.shape), text)
+        init, rest = text.split("\n#\n", 1)
+        args, _, fwd = rest.partition("\n")
+        top = u.top
         sequential = top.sequential
         base = "nn.Sequential" if sequential else "nn.ModuleList" if top.children and top.is_list else "nn.Module"
-        lines = [f"class {name}({base}):", _docstring(*doc), "", "    def __init__(self):"]
-        lines += ["        " + line.replace("\n", "\n        ") for line in init]
+        if u.scope is self.g.root:
+            doc = self.network_doc()
+        else:
+            paths = ", ".join(f"`{i.scope.path}`" for i in c.units[:6])
+            if len(c.units) > 6:
+                paths += f" and {len(c.units) - 6} more"
+            if c.params:
+                fixed = {n: v for n, v in u.scope.args.items() if n not in dict(c.params)}
+                call = ", ".join(n if n not in fixed else f"{n}={value_text(fixed[n])}" for n in u.scope.args)
+                block = f"Block `{u.scope.name}({call})` on {in_shape}"
+            else:
+                block = f"Block `{_call_text(u.scope.name, u.scope.args)}`"
+            doc = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")
+        signature = "".join(f", {p}" for p, _ in c.params)
+        lines = [f"class {name}({base}):", _docstring(*doc), "", f"    def __init__(self{signature}):"]
+        lines += ["        " + line for line in init.split("\n")]
         if not sequential:
-            lines += ["", f"    def forward(self, {', '.join(args)}):"]
+            lines += ["", f"    def forward(self, {args}):"]
             if u.scope is self.g.root:
                 lines.append(f'        """{_doc(self.forward_doc())}"""')
-            lines += ["        " + line for line in fwd]
+            lines += ["        " + line for line in fwd.split("\n")]
         return "\n".join(lines)
 
     def network_ins_outs(self) -> tuple[str, str]:

@@ -193,7 +193,7 @@ def test_branch_values_are_named_by_their_labels():
         "network N {\n  input x: [4]\n  concat { | left: Pair(2) | right: Pair(3) }\n  dense(2)\n}\n"
     )
     text = spec.to_source()
-    assert ("        left = self.left(x)  # [2]\n" "        # right: Pair(n=3)\n"
+    assert ("        left = self.left(x)  # [2]\n"
             "        right = self.right(x)  # [3]\n"
             "        x = torch.cat([left, right], dim=1)  # [5]\n") in text
     assert list(spec.build().state_dict()) == ["left.0.weight", "left.0.bias", "right.0.weight", "right.0.bias",

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnspec.dims import Sym, ceildiv, differ_at, equal, evaluate, same_shape, shape_str, to_json
+from nnspec.dims import (
+    Sym,
+    ceildiv,
+    differ_at,
+    equal,
+    evaluate,
+    same_shape,
+    shape_str,
+    to_json,
+)
 
 L, H, W, T = (Sym.symbol(n) for n in "LHWT")
 

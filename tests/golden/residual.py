@@ -8,25 +8,25 @@ from torch import nn
 
 
 class Basic(nn.Module):
-    """Block `Basic(width=16, stride=1)`; instances: `layer1.0`, `layer1.1`."""
+    """Block `Basic(width, stride=1)` on [width, H, W]; instances: `layer1.0`, `layer1.1`, `2`."""
 
-    def __init__(self):
+    def __init__(self, width):
         super().__init__()
-        self.conv1 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
         self.add_module("0", nn.ReLU())
-        self.conv2 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(16)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
         self.add_module("1", nn.ReLU())
 
     def forward(self, x):
-        x1 = self.conv1(x)  # [16, 32, 32]
-        x1 = self.bn1(x1)  # [16, 32, 32]
-        x1 = getattr(self, "0")(x1)  # [16, 32, 32]
-        x1 = self.conv2(x1)  # [16, 32, 32]
-        x1 = self.bn2(x1)  # [16, 32, 32]
-        x = x1 + x  # [16, 32, 32]
-        x = getattr(self, "1")(x)  # [16, 32, 32]
+        x1 = self.conv1(x)  # [width, H, W]
+        x1 = self.bn1(x1)  # [width, H, W]
+        x1 = getattr(self, "0")(x1)  # [width, H, W]
+        x1 = self.conv2(x1)  # [width, H, W]
+        x1 = self.bn2(x1)  # [width, H, W]
+        x = x1 + x  # [width, H, W]
+        x = getattr(self, "1")(x)  # [width, H, W]
         return x
 
 
@@ -42,8 +42,8 @@ class TinyResNet(nn.Module):
         self.add_module("0", nn.BatchNorm2d(16))
         self.add_module("1", nn.ReLU())
         self.layer1 = nn.Sequential(
-            Basic(),  # [16, 32, 32]
-            Basic(),  # [16, 32, 32]
+            Basic(16),  # [16, 32, 32]
+            Basic(16),  # [16, 32, 32]
         )
         self.layer2 = nn.ModuleDict({
             "conv1": nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False),
@@ -57,14 +57,7 @@ class TinyResNet(nn.Module):
             ),
             "1": nn.ReLU(),
         })
-        self.add_module("2", nn.ModuleDict({
-            "conv1": nn.Conv2d(32, 32, 3, padding=1, bias=False),
-            "bn1": nn.BatchNorm2d(32),
-            "0": nn.ReLU(),
-            "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
-            "bn2": nn.BatchNorm2d(32),
-            "1": nn.ReLU(),
-        }))
+        self.add_module("2", Basic(32))
         self.fc = nn.Linear(32, 10)
 
     def forward(self, image):
@@ -82,14 +75,7 @@ class TinyResNet(nn.Module):
         shortcut = self.layer2.shortcut(x)  # [32, 16, 16]
         x = x1 + shortcut  # [32, 16, 16]
         x = self.layer2["1"](x)  # [32, 16, 16]
-        # 2: Basic(width=32, stride=1)
-        x1 = getattr(self, "2").conv1(x)  # [32, 16, 16]
-        x1 = getattr(self, "2").bn1(x1)  # [32, 16, 16]
-        x1 = getattr(self, "2")["0"](x1)  # [32, 16, 16]
-        x1 = getattr(self, "2").conv2(x1)  # [32, 16, 16]
-        x1 = getattr(self, "2").bn2(x1)  # [32, 16, 16]
-        x = x1 + x  # [32, 16, 16]
-        x = getattr(self, "2")["1"](x)  # [32, 16, 16]
+        x = getattr(self, "2")(x)  # [32, 16, 16]
         x = x.mean((2, 3))  # [32]
         x = self.fc(x)  # [10]
         return x

@@ -1,0 +1,150 @@
+"""Block classes shared by instances of different sizes: numbers found in code only, explained
+by the block's parameters; the generated classes build modules of the inferred sizes."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import torch
+from compile_support import check_module
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nnspec
+from nnspec.templates import explain, numbers, substitute, template
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# -- the text functions --------------------------------------------------------------------
+def test_numbers_are_found_in_code_never_in_names_strings_or_comments():
+    text = 'self.add_module("0", nn.Conv2d(16, 32, 3))  # [32, 8, 8]\nx1 = self.layer1[2](x)\n# 5: a heading'
+    assert numbers(text) == ["16", "32", "3", "2"]
+    assert template(text) == 'self.add_module("0", nn.Conv2d(#, #, #))  # [32, 8, 8]\nx1 = self.layer1[#](x)\n# 5: a heading'
+    assert numbers("nn.BatchNorm2d(64, eps=0.001, momentum=1e-05)") == ["64", "0.001", "1e-05"]
+    assert substitute("f(1, 2)  # 1", {1: "width"}) == "f(1, width)  # 1"
+
+
+@pytest.mark.parametrize(
+    "values, candidates, expr",
+    [
+        ([64, 128], {"width": [64, 128]}, "width"),
+        ([256, 512], {"width": [64, 128]}, "4 * width"),
+        ([32, 64], {"width": [64, 128]}, "width // 2"),
+        ([96, 160], {"c1": [64, 128], "c3": [32, 32]}, "c1 + c3"),
+        ([64, 128], {"in_channels": [64, 128], "width": [64, 128]}, "in_channels"),  # the first that fits
+        ([4, 9], {"n": [2, 3]}, None),  # n * n: not a fixed multiple
+        ([1, 2], {"flag": [True, False]}, None),
+        ([0.5, 0.25], {"p": [0.5, 0.25]}, "p"),
+        ([3, 6], {"p": [0.5, 1.0]}, None),  # a multiple of a float is not looked for
+    ],
+)
+def test_explain(values, candidates, expr):
+    assert explain(values, candidates) == expr
+
+
+# -- generated classes -------------------------------------------------------------------------
+def source_of(rel: str) -> str:
+    return nnspec.load(os.path.relpath(os.path.join(ROOT, rel))).to_source()
+
+
+def test_googlenet_has_one_class_per_block_structure():
+    text = source_of("specs/googlenet.nn")
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == [
+        "BasicConv", "BasicConv_2", "ReduceConv", "PoolProj", "Inception", "GoogLeNet"]
+    assert "    def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):\n" in text
+    assert "        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)\n" in text
+    assert "x = torch.cat([branch1, branch2, branch3, branch4], dim=1)  # [c1 + c3 + c5 + pool_proj, H, W]" in text
+    assert len(text.splitlines()) < 200
+
+
+def test_resnet_blocks_take_their_width_and_comment_shapes_in_symbols():
+    text = source_of("specs/resnet50.nn")
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["Bottleneck", "Bottleneck_2", "ResNet50"]
+    assert '    """Block `Bottleneck(width, stride=2)` on [2 * width, H, W].\n' in text
+    assert "        self.conv1 = nn.Conv2d(2 * width, width, 1, bias=False)\n" in text
+    assert "        x1 = self.conv2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]\n" in text
+    assert "            Bottleneck_2(256),  # [1024, 14, 14]\n" in text
+
+
+def test_numbers_no_parameter_explains_keep_separate_classes():
+    # n * n is no fixed multiple of n: Sq(3) cannot share Sq(2)'s class, the two Sq(2) share one
+    spec = nnspec.load("block Sq(n) {\n  dense(n * n)\n}\n"
+                       "network N {\n  input x: [4]\n  Sq(2) -> dense(4) -> Sq(3) -> dense(4) -> Sq(2)\n}\n")
+    text = spec.to_source()
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["Sq", "N"]
+    assert '    """Block `Sq(n=2)`; instances: `0`, `4`."""\n\n    def __init__(self):\n' in text
+    assert "nn.Linear(4, 9),  # [9]" in text  # Sq(3), written inline
+    check_module(spec.checked_graph(), spec.build())
+
+
+# -- random blocks used at random sizes ------------------------------------------------------
+BLOCKS = """\
+block CB(c, s = 1) {
+  conv(c, 3, stride=s, padding=1, bias=false) -> batchnorm -> relu
+}
+
+block Res(w) {
+  residual {
+    conv(w, 3, padding=1) -> batchnorm
+  } shortcut auto
+  relu
+}
+
+block Mix(a, b) {
+  concat {
+    | left: conv(a, 1)
+    | right: CB(b)
+  }
+}
+
+block Head(n, k = 2) {
+  dense(k * n) -> relu -> dropout(0.1) -> dense(n)
+}
+"""
+
+SIZES = st.sampled_from([2, 3, 4, 6, 8])
+
+
+@st.composite
+def networks(draw) -> str:
+    uses = []
+    hw = draw(st.sampled_from([5, 8]))
+    for _ in range(draw(st.integers(2, 5))):
+        kind = draw(st.sampled_from(["CB", "Res", "Mix"]))
+        if kind == "CB":
+            s = draw(st.sampled_from([1, 2])) if hw > 2 else 1
+            uses.append(f"CB({draw(SIZES)}, s={s})")
+            hw = (hw - 1) // s + 1
+        elif kind == "Res":
+            uses.append(f"Res({draw(SIZES)})")
+        else:
+            uses.append(f"Mix({draw(SIZES)}, {draw(SIZES)})")
+    heads = [f"Head({draw(SIZES)}, k={draw(st.sampled_from([1, 2, 3]))})" for _ in range(draw(st.integers(1, 3)))]
+    return (BLOCKS + "\nnetwork Random {\n  input x: [3, 8, 8]\n  " + "\n  ".join(uses)
+            + "\n  globalavgpool\n  " + "\n  ".join(heads) + "\n}\n")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_shared_classes_build_every_layer_at_its_inferred_size(text):
+    spec = nnspec.load(text)
+    graph = spec.checked_graph()
+    model = spec.build()
+    check_module(graph, model)
+    for n in graph.nodes:
+        if n.params:
+            module = model.get_submodule(n.name)
+            assert sum(p.numel() for p in module.parameters()) == n.params, n.name
+    source = spec.to_source()
+    # every block class is written once, however many sizes it serves
+    names = re.findall(r"^class (\w+)", source, re.MULTILINE)
+    assert len(names) == len(set(names))
+    namespace: dict = {}
+    exec(compile(source, "<random>", "exec"), namespace)  # noqa: S102 (generated source under test)
+    twin = namespace["Random"]()
+    assert [(k, v.shape) for k, v in twin.state_dict().items()] == [
+        (k, v.shape) for k, v in model.state_dict().items()]
+    torch.testing.assert_close(sum(p.numel() for p in twin.parameters()), graph.total_params)
