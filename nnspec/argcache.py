@@ -90,7 +90,19 @@ def save() -> None:
     if where is None or not _unsaved:
         return
     memo = cachedir.read(where)
+    if not isinstance(memo, dict):  # a first memo for these schemas: those of others are stale
+        _remove_others(where)
     memo = memo if isinstance(memo, dict) and len(memo) < MAX_ENTRIES else {}
     memo.update(_unsaved)
     if cachedir.write(where, memo):
         _unsaved.clear()
+
+
+def _remove_others(where: str) -> None:
+    folder, mine = os.path.split(where)
+    try:
+        for name in os.listdir(folder):
+            if name.startswith("args-") and name.endswith(".memo") and name != mine:
+                os.unlink(os.path.join(folder, name))
+    except OSError:
+        return

@@ -125,6 +125,14 @@ def test_the_memo_is_written_at_exit_and_read_by_the_next_process(tmp_path):
         assert pickle.load(fh) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 7}): (7, True)}
 
 
+def test_a_new_memo_replaces_those_of_other_schemas(memo, tmp_path):
+    stale = tmp_path / "args-0123456789abcdef0123456789abcdef.memo"
+    stale.write_bytes(b"from another version of the layers")
+    DenseArgs.validate({"units": 4})
+    argcache.save()
+    assert [p.name for p in tmp_path.glob("args-*.memo")] == [os.path.basename(memo)]
+
+
 def test_a_broken_memo_is_ignored_and_replaced(memo):
     with open(memo, "wb") as fh:
         fh.write(b"\x80\x05 truncated")
