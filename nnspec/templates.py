@@ -22,45 +22,28 @@ from __future__ import annotations
 import itertools
 import re
 
-# A number token: not part of a name (``x1``, ``Conv2d``) nor of a longer number.
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?![\w.])")
-_STRING = re.compile(r"\"[^\"\\]*(?:\\.[^\"\\]*)*\"|'[^'\\]*(?:\\.[^'\\]*)*'")
-
-
-def _code_and_comment(line: str) -> tuple[str, str]:
-    """A line's code and its comment (from the first ``#`` outside a string)."""
-    at = 0
-    for m in _STRING.finditer(line):
-        hash_at = line.find("#", at, m.start())
-        if hash_at != -1:
-            return line[:hash_at], line[hash_at:]
-        at = m.end()
-    hash_at = line.find("#", at)
-    return (line, "") if hash_at == -1 else (line[:hash_at], line[hash_at:])
+# A string, a comment, or a number token (not part of a name such as ``x1`` or ``Conv2d``, nor
+# of a longer number): one pass over a text finds the numbers of its code.
+_TOKEN = re.compile(
+    r"""(?P<string>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
+    r"|(?P<comment>#[^\n]*)"
+    r"|(?<![\w.])(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![\w.])"
+)
 
 
 def _map_numbers(text: str, fn) -> str:
     """``text`` with each number token of its code (outside strings and comments) replaced by
     ``fn(index, token)``, the index counting tokens from the start of ``text``."""
     count = 0
-    out = []
-    for line in text.split("\n"):
-        code, comment = _code_and_comment(line)
-        pieces, at = [], 0
-        for s in list(_STRING.finditer(code)) + [None]:
-            end = s.start() if s is not None else len(code)
 
-            def replace(m):
-                nonlocal count
-                count += 1
-                return fn(count - 1, m.group())
+    def replace(m: re.Match) -> str:
+        nonlocal count
+        if m.group("number") is None:
+            return m.group()
+        count += 1
+        return fn(count - 1, m.group())
 
-            pieces.append(_NUMBER.sub(replace, code[at:end]))
-            if s is not None:
-                pieces.append(s.group())
-                at = s.end()
-        out.append("".join(pieces) + comment)
-    return "\n".join(out)
+    return _TOKEN.sub(replace, text)
 
 
 def numbers(text: str) -> list[str]:
