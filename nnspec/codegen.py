@@ -763,7 +763,7 @@ class _Generator:
         for name in scope.args:
             values = [u.scope.args.get(name) for u in units]
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                args[_identifier(name, scope, "a block parameter", self.taken | {"super"})] = values
+                args[self.param_name(name, scope)] = values
         ins = [self.nodes[u.inputs[0]].out for u in units]
         inputs: dict[str, list] = {}
         feature = -1 if ins[0].masked or len(ins[0].shape) == 1 else 0
@@ -772,6 +772,11 @@ class _Generator:
         if name not in args and all(isinstance(v, int) for v in values):
             inputs[name] = values
         return args, inputs
+
+    def param_name(self, name: str, scope: Scope) -> str:
+        """A block parameter as a constructor parameter: a Python identifier that hides no
+        name the constructor uses."""
+        return _identifier(name, scope, "a block parameter", self.taken | {"super"})
 
     def symbolic_shapes(self, c: _Class) -> list[dict[int, tuple]] | None:
         """For each instance of a class, the shape of every value of its code with the input's
@@ -852,8 +857,9 @@ class _Generator:
             if len(c.units) > 6:
                 paths += f" and {len(c.units) - 6} more"
             if c.params:
-                fixed = {n: v for n, v in u.scope.args.items() if n not in dict(c.params)}
-                call = ", ".join(n if n not in fixed else f"{n}={value_text(fixed[n])}" for n in u.scope.args)
+                params = {p for p, _ in c.params}
+                call = ", ".join(n if self.param_name(n, u.scope) in params else f"{n}={value_text(v)}"
+                                 for n, v in u.scope.args.items())
                 block = f"Block `{u.scope.name}({call})` on {in_shape}"
             else:
                 block = f"Block `{_call_text(u.scope.name, u.scope.args)}`"
