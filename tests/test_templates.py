@@ -148,3 +148,14 @@ def test_shared_classes_build_every_layer_at_its_inferred_size(text):
     assert [(k, v.shape) for k, v in twin.state_dict().items()] == [
         (k, v.shape) for k, v in model.state_dict().items()]
     torch.testing.assert_close(sum(p.numel() for p in twin.parameters()), graph.total_params)
+
+
+def test_a_parameter_named_like_a_python_keyword_gets_a_trailing_underscore():
+    spec = nnspec.load("block B(lambda, n) {\n  dense(n) -> dropout(lambda)\n}\n"
+                       "network N {\n  input x: [4]\n  B(0.1, 3) -> B(0.2, 5)\n}\n")
+    text = spec.to_source()
+    assert '    """Block `B(lambda, n)` on [in_features]; instances: `0`, `1`."""\n' in text
+    assert "    def __init__(self, in_features, lambda_, n):\n" in text
+    assert "            nn.Dropout(lambda_),  # [n]\n" in text
+    model = spec.build()
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.1, 0.2]
