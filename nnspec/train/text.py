@@ -22,8 +22,11 @@ _TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
 
 
 def tokenize(text: str) -> list[str]:
-    """>>> tokenize("Great film, didn't LOVE it!")
-    ['great', 'film', ',', "didn't", 'love', 'it', '!']"""
+    """Lower-cased words (apostrophes kept) and punctuation marks.
+
+    >>> tokenize("Great film, didn't LOVE it!")
+    ['great', 'film', ',', "didn't", 'love', 'it', '!']
+    """
     return _TOKEN.findall(text.lower())
 
 
