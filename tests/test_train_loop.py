@@ -227,7 +227,8 @@ def test_evaluate_command(tmp_path):
     assert report["examples"] == 500 and report["accuracy"] > 0.95 and report["network"] == "XO"
     text = runner.invoke(main, ["evaluate", XO, "-w", str(tmp_path / "best.pt"), "--data", "xo?n=500"]).stdout
     assert text.startswith(f"XO (epoch {report['epoch']}) on xo?n=500: loss {report['loss']:.4f}  accuracy ")
-    assert text.rstrip().endswith("(500 examples)")
+    assert text.splitlines()[0].endswith("(500 examples)")
+    assert sum(map(int, text.splitlines()[-2].split()[1:] + text.splitlines()[-1].split()[1:])) == 500
     missing = runner.invoke(main, ["evaluate", XO, "-w", str(tmp_path / "nope.pt")])
     assert missing.exit_code == 1 and missing.stderr == f"error: {tmp_path}/nope.pt: no such checkpoint\n"
     other = runner.invoke(main, ["evaluate", os.path.join(ROOT, "specs", "fashion_mnist.nn"),

@@ -20,12 +20,16 @@ from ..train.config import DEVICES
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--seed", type=int, help="Seed of generated data (default: the training seed + 1, fresh examples).")
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def command(file, weights, data, batch_size, device, seed, download, as_json):
-    """Loss and accuracy of a checkpoint of FILE's network on a data source.
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the confusion matrix as a PNG.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: loss, accuracy, examples, classes, per_class, confusion, ...")
+def command(file, weights, data, batch_size, device, seed, download, output, as_json):
+    """Loss, accuracy, per-class precision and recall and the confusion matrix of a
+    checkpoint of FILE's network on a data source.
 
-    A source with a test split of its own (mnist:DIR) is evaluated on it; any other on all
-    its examples.
+    Labels are matched to the checkpoint's class names, so data holding only some of the
+    classes is scored right; a class the model was not trained on is an error. A source with
+    a test split of its own (mnist:DIR) is evaluated on it; any other on all its examples.
     """
     from ..train.assess import assess
     from ..train.errors import DataError
@@ -38,8 +42,33 @@ def command(file, weights, data, batch_size, device, seed, download, as_json):
     except DataError as e:
         report([e.diagnostic()], {})
         sys.exit(1)
+    if output:
+        from ..train.metrics import plot_confusion
+
+        plot_confusion(output, result["confusion"], result["classes"],
+                       f"{result['network']} on {result['data']}: accuracy {result['accuracy']:.4f}")
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
-        click.echo(f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
-                   f"loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}  ({result['examples']:,} examples)")
+        click.echo(render(result))
+    if output:
+        click.echo(f"confusion matrix: {output}", err=True)
+
+
+def render(result: dict) -> str:
+    """The human report: the totals, a per-class table, the confusion matrix."""
+    lines = [f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
+             f"loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}  ({result['examples']:,} examples)", ""]
+    width = max(5, *(len(c) for c in result["classes"]))
+    show = lambda v: "-" if v is None else f"{v:.4f}"
+    lines.append(f"{'class':<{width}}  precision  recall  examples")
+    for row in result["per_class"]:
+        lines.append(f"{row['class']:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  {row['examples']:>8,}")
+    cell = max(len(str(n)) for row in result["confusion"] for n in row)
+    cell = max(cell, *(len(c) for c in result["classes"])) if len(result["classes"]) <= 12 else cell
+    heads = result["classes"] if len(result["classes"]) <= 12 else [str(i) for i in range(len(result["classes"]))]
+    lines += ["", "confusion (rows: true class, columns: predicted)",
+              f"{'':<{width}}  " + " ".join(f"{h:>{cell}}" for h in heads)]
+    for name, row in zip(result["classes"], result["confusion"]):
+        lines.append(f"{name:<{width}}  " + " ".join(f"{n:>{cell}}" for n in row))
+    return "\n".join(lines)

@@ -7,39 +7,57 @@ from .data import input_infos, output_classes, prepare
 from .distributed import setup
 from .errors import DataError
 from .loop import evaluate
+from .metrics import per_class
 
 
-def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 256, device: str = "auto",
-           seed: int | None = None, download: bool = False) -> dict:
-    """Loss and accuracy of the checkpoint ``weights`` of ``spec`` on ``source``.
-
-    The network, its parameters, the vocabulary and (without ``source``) the data source come
-    from the checkpoint. A source with its own test split (``mnist:DIR``) is evaluated on that
-    split, any other on all its examples; a generated source draws fresh examples (seed: the
-    training seed + 1, unless ``seed`` is given).
-
-    >>> assess(load("specs/xo.nn"), "runs/xo/best.pt")      # doctest: +SKIP
-    {'loss': 0.0021, 'accuracy': 1.0, 'examples': 1200, 'data': 'xo', 'epoch': 10, ...}
-    """
+def restore(spec, weights: str):
+    """The checkpoint ``weights`` of ``spec``: ``(state, graph, model)``, the model in eval mode
+    with the checkpoint's parameters; :class:`DataError` when they do not fit the spec."""
     state = checkpoint.load(weights)
     graph = spec.checked_graph(state["network"], **state["params"])
-    infos = input_infos(graph)
-    n_classes = output_classes(graph)
-    source = source or state["settings"]["data"]
-    seed = state["settings"]["seed"] + 1 if seed is None else seed
-    raw = sources.load(source, infos, seed, download)
-    raw = raw.test if raw.test is not None else raw
-    prepared = prepare(raw, infos, n_classes, val_split=0.0, seed=seed,
-                       max_len=state["settings"]["max_len"], vocab=state["vocab"])
     model = spec.build(state["network"], **state["params"])
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as e:
         raise DataError(f"{weights} does not fit `{graph.network}` of {spec.path}: {str(e).splitlines()[0]}",
-                        hint="evaluate with the spec the checkpoint was trained from") from None
+                        hint="use the spec the checkpoint was trained from") from None
+    return state, graph, model.eval()
+
+
+def class_names(state: dict, n_classes: int) -> list[str]:
+    """The names a checkpoint's classes were trained under, or their ids as text."""
+    return list(state.get("classes") or [str(i) for i in range(n_classes)])
+
+
+def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 256, device: str = "auto",
+           seed: int | None = None, download: bool = False) -> dict:
+    """Loss, accuracy, per-class precision and recall and the confusion matrix of the
+    checkpoint ``weights`` of ``spec`` on ``source``.
+
+    The network, its parameters, the vocabulary, the class names and (without ``source``) the
+    data source come from the checkpoint. The source's labels are mapped through the
+    checkpoint's class names (a folder holding only some classes is scored right); a class the
+    model never saw is a :class:`DataError`. A source with its own test split (``mnist:DIR``)
+    is evaluated on that split, any other on all its examples; a generated source draws fresh
+    examples (seed: the training seed + 1, unless ``seed`` is given).
+
+    >>> assess(load("specs/xo.nn"), "runs/xo/best.pt")      # doctest: +SKIP
+    {'loss': 0.0021, 'accuracy': 1.0, 'examples': 1200, 'classes': ['X', 'O'], 'confusion': [[598, 0], [0, 602]], ...}
+    """
+    state, graph, model = restore(spec, weights)
+    infos = input_infos(graph)
+    n_classes = output_classes(graph)
+    source = source or state["settings"]["data"]
+    seed = state["settings"]["seed"] + 1 if seed is None else seed
+    raw = sources.load(source, infos, seed, download).relabelled(state.get("classes"))
+    raw = raw.test if raw.test is not None else raw
+    prepared = prepare(raw, infos, n_classes, val_split=0.0, seed=seed,
+                       max_len=state["settings"]["max_len"], vocab=state["vocab"])
     ctx = setup(device)
     try:
-        result = evaluate(model.to(ctx.device), prepared.train.to(ctx.device), batch_size, ctx)
+        result = evaluate(model.to(ctx.device), prepared.train.to(ctx.device), batch_size, ctx, classes=n_classes)
     finally:
         ctx.close()
-    return {**result, "data": source, "network": graph.network, "epoch": state["epoch"], "weights": weights}
+    names = class_names(state, n_classes)
+    return {**result, "classes": names, "per_class": per_class(result["confusion"], names), "data": source,
+            "network": graph.network, "epoch": state["epoch"], "weights": weights}

@@ -106,8 +106,11 @@ class Batcher:
 
 @torch.no_grad()
 def evaluate(model, data: Data, batch_size: int, ctx: Context, amp: str = "none",
-             channels_last: bool = False) -> dict:
+             channels_last: bool = False, classes: int | None = None) -> dict:
     """Mean cross-entropy and accuracy of ``model`` over ``data`` (summed over all processes).
+
+    With ``classes``, the result also holds ``confusion``: a ``classes × classes`` list of
+    counts, row = true label, column = prediction.
 
     >>> evaluate(model, data, 256, Context())      # doctest: +SKIP
     {'loss': 0.0123, 'accuracy': 1.0, 'examples': 240}
@@ -118,17 +121,26 @@ def evaluate(model, data: Data, batch_size: int, ctx: Context, amp: str = "none"
     loss_sum = torch.zeros((), device=ctx.device, dtype=torch.float64)
     correct = torch.zeros((), device=ctx.device, dtype=torch.int64)
     count = torch.zeros((), device=ctx.device, dtype=torch.int64)
+    confusion = torch.zeros((classes or 1) ** 2, device=ctx.device, dtype=torch.int64)
     for index in eval_batches(len(data), batch_size, ctx.rank, ctx.world):
         xs, y = batcher(index)
         with autocast(ctx.device, amp):
             logits = model(*xs)
         loss_sum += F.cross_entropy(logits.float(), y, reduction="sum").double()
-        correct += (logits.argmax(-1) == y).sum()
+        predicted = logits.argmax(-1)
+        correct += (predicted == y).sum()
         count += len(y)
+        if classes:
+            confusion += torch.bincount(y * classes + predicted, minlength=classes**2)
     model.train(was_training)
     loss_sum, correct, count = ctx.sum([loss_sum, correct, count])
     n = int(count)
-    return {"loss": float(loss_sum) / max(n, 1), "accuracy": float(correct) / max(n, 1), "examples": n}
+    result = {"loss": float(loss_sum) / max(n, 1), "accuracy": float(correct) / max(n, 1), "examples": n}
+    if classes:
+        if ctx.active:
+            torch.distributed.all_reduce(confusion)
+        result["confusion"] = confusion.reshape(classes, classes).tolist()
+    return result
 
 
 def _score(row: dict) -> list[float]:

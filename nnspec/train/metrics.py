@@ -39,3 +39,44 @@ def plot(path: str, history: list[dict], title: str) -> None:
     ax_acc.set_ylim(0, 1.02)
     fig.suptitle(title)
     atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
+
+
+def per_class(confusion: list[list[int]], classes: list[str]) -> list[dict]:
+    """Precision, recall and example count of each class from a confusion matrix (rows: true
+    labels, columns: predictions). A class never predicted has precision None; one absent
+    from the data, recall None.
+
+    >>> per_class([[3, 1], [0, 0]], ["a", "b"])
+    [{'class': 'a', 'precision': 1.0, 'recall': 0.75, 'examples': 4}, {'class': 'b', 'precision': 0.0, 'recall': None, 'examples': 0}]
+    """
+    rows = []
+    for i, name in enumerate(classes):
+        predicted = sum(row[i] for row in confusion)
+        actual = sum(confusion[i])
+        rows.append({"class": name, "precision": confusion[i][i] / predicted if predicted else None,
+                     "recall": confusion[i][i] / actual if actual else None, "examples": actual})
+    return rows
+
+
+def plot_confusion(path: str, confusion: list[list[int]], classes: list[str], title: str) -> None:
+    """The confusion matrix as a PNG: counts in the cells, shaded by each true class's share."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    counts = np.array(confusion, dtype=np.int64)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    side = min(max(4.0, 0.5 * len(classes) + 2), 24.0)
+    fig = Figure(figsize=(side + 1, side), constrained_layout=True)
+    ax = fig.subplots()
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, label="share of the true class")
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if len(classes) <= 30:
+        for (i, j), n in np.ndenumerate(counts):
+            ax.text(j, i, str(n), ha="center", va="center", color="white" if share[i, j] > 0.5 else "black",
+                    fontsize=8 if len(classes) > 10 else 10)
+    ax.set_title(title)
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))

@@ -61,6 +61,28 @@ class Raw:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def relabelled(self, known: list[str] | None) -> Raw:
+        """These examples with their labels renumbered as in ``known``, the class names a model
+        was trained with, so that a source holding only some classes (a folder with one class
+        in it) keeps each class's id. A class not in ``known`` is a :class:`DataError` naming it.
+
+        >>> Raw("images:d", np.array([0, 0]), classes=["triangle"]).relabelled(["circle", "triangle"]).labels
+        array([1, 1])
+        """
+        if known is None or self.classes is None or self.classes == known:
+            return self
+        unknown = [c for c in self.classes if c not in known]
+        if unknown:
+            raise DataError(
+                f"`{self.source}` has the class{'es' if len(unknown) > 1 else ''} "
+                f"{', '.join(f'`{c}`' for c in unknown)}, which the model was not trained on; "
+                f"it knows {', '.join(known)}",
+                hint="evaluate on data of the classes the checkpoint was trained with",
+            )
+        lookup = np.array([known.index(c) for c in self.classes], dtype=np.int64)
+        return Raw(self.source, lookup[self.labels], self.inputs, self.texts, list(known),
+                   self.test.relabelled(known) if self.test is not None else None)
+
 
 def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
     """``"text:a.csv?label=y"`` -> ``("text", "a.csv", {"label": "y"})``."""

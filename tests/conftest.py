@@ -1,0 +1,31 @@
+"""Fixtures several test files share."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shapes_run(tmp_path_factory):
+    """A small CNN trained on a generated folder of crosses, rings and squares:
+    ``{"spec": path, "data": folder, "files": {class: [(path, box)...]}, "weights": best.pt}``."""
+    import torch
+
+    import nnspec
+    from nnspec.train.loop import fit
+    from shape_images import SPEC, write_folder
+
+    root = tmp_path_factory.mktemp("shapes")
+    files = write_folder(root / "data", per_class=60, seed=0)
+    spec = root / "shapes.nn"
+    spec.write_text(SPEC)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        fit(nnspec.load(str(spec)), None, {}, {"data": f"images:{root / 'data'}", "epochs": 20, "lr": 0.003,
+                                              "batch_size": 16, "val_split": 0.2, "seed": 0}, str(root / "run"),
+            live=False)
+    finally:
+        torch.set_num_threads(threads)
+    return {"spec": str(spec), "data": root / "data", "files": files, "weights": str(root / "run" / "best.pt"),
+            "root": root}
