@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import errno
 import os
+
+TEMPORARY_PREFIX = ".tmp-"  # what a write in progress is named; a killed one may leave it behind
+
+_REASONS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied", errno.EROFS: "read-only file system"}
+
+
+def write_failure(path: str, error: OSError, existed: bool) -> str:
+    """What a failed :func:`atomic_write` of ``path`` means, in words.
+
+    >>> write_failure("runs/xo/last.pt", OSError(errno.ENOSPC, "No space left on device"), True)
+    'disk full while writing runs/xo/last.pt; the previous one is intact'
+    """
+    reason = _REASONS.get(error.errno) or (error.strerror or str(error) or type(error).__name__)
+    return f"{reason} while writing {path}; " + ("the previous one is intact" if existed else "it was not created")
+
+
+def remove_temporaries(directory: str) -> list[str]:
+    """Delete the temporary files that writes killed mid-way left in ``directory``; their names."""
+    names = sorted(n for n in os.listdir(directory) if n.startswith(TEMPORARY_PREFIX))
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.unlink(path)
+    return names
 
 
 def atomic_write(path: str, write, *, mode: int | None = None, durable: bool = True) -> None:
@@ -20,7 +46,7 @@ def atomic_write(path: str, write, *, mode: int | None = None, durable: bool = T
     import tempfile  # here, not at the top: caches import this module on hot paths
 
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=TEMPORARY_PREFIX, suffix=os.path.splitext(path)[1])
     try:
         with os.fdopen(fd, "wb") as fh:
             if mode is None:

@@ -29,3 +29,14 @@ def shapes_run(tmp_path_factory):
         torch.set_num_threads(threads)
     return {"spec": str(spec), "data": root / "data", "files": files, "weights": str(root / "run" / "best.pt"),
             "root": root}
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny models train fastest, and reproducibly, on one thread."""
+    import torch  # here: most test modules never import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -28,13 +28,7 @@ XO_TEXT = Path(XO).read_text()
 SMALL_LSTM = {"vocab": 60, "dim": 16, "hidden": 16}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train fastest, and reproducibly, on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def run(out, spec=XO, params=None, **flags):

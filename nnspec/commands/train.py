@@ -27,7 +27,8 @@ Data sources (options after ?, joined by &):
 
 Settings: a flag wins over the network's `train { key = value }` section, which wins
 over the defaults. Section keys: {keys}.
-A resumed run keeps its settings; only --epochs, --device and --compile may change.
+A resumed run keeps its settings; only --epochs, --device and --compile may change
+(any other setting given is ignored, with a warning naming it).
 
 OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png.
 Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (DDP).

@@ -19,6 +19,7 @@ defaults below. An unknown key or a value of the wrong kind is a spec error at i
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -70,6 +71,9 @@ class Settings:
             raise ValueError(f"`epochs` must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise ValueError(f"`batch_size` must be at least 1, got {self.batch_size}")
+        for name, kind in _TYPES.items():
+            if kind == "float" and not math.isfinite(getattr(self, name)):
+                raise ValueError(f"`{name}` must be a finite number, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ValueError(f"`lr` must be positive, got {self.lr}")
         if not 0 <= self.val_split < 1:

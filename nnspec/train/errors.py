@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+
 
 class DataError(Exception):
     """A problem with the data, told in the user's terms; the command prints it and exits 1."""
@@ -16,3 +20,41 @@ class DataError(Exception):
         from ..diagnostics import Diagnostic
 
         return Diagnostic("error", self.message, hint=self.hint)
+
+
+def check_path(kind: str, path: str, directory: bool, hint: str | None = None) -> None:
+    """:class:`DataError` unless ``path`` (of source ``kind``) is a directory, or with
+    ``directory=False`` a regular file (not a folder, a FIFO or a device)."""
+    wanted = "directory" if directory else "file"
+    if os.path.isdir(path) if directory else os.path.isfile(path):
+        return
+    if not os.path.exists(path):
+        raise DataError(f"{kind}:{path}: no such {wanted}", hint=hint)
+    raise DataError(f"{kind}:{path}: not a {wanted}", hint=hint if directory else "give the path of a regular file")
+
+
+class WriteError(DataError):
+    """A file of a run could not be written (disk full, no permission, ...); what was on disk
+    before stays as it was."""
+
+
+_HINTS = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
+          errno.EROFS: "choose another --out"}
+
+
+@contextlib.contextmanager
+def reported_write(path: str, resumable: bool = False):
+    """Turns an ``OSError`` while writing ``path`` into a :class:`WriteError` that says what
+    happened and that the previous file is intact (writes are atomic).
+
+    ``resumable``: the run has a checkpoint to continue from, and the hint says so.
+    """
+    from ..files import write_failure
+
+    existed = os.path.exists(path)
+    try:
+        yield
+    except OSError as e:
+        hint = _HINTS.get(e.errno, "check that the folder can be written, or choose another --out")
+        raise WriteError(write_failure(path, e, existed),
+                         hint=hint + (", then continue the run with --resume" if resumable else "")) from None

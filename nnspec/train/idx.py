@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 from ..files import atomic_write
-from .errors import DataError
+from .errors import DataError, check_path
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -115,11 +115,12 @@ def load(kind: str, directory: str, fetch: bool):
 
     Images come as uint8 ``[N, 1, 28, 28]``, labels as int64 ``[N]``.
     """
+    hint = "give the folder holding the IDX files, or add --download"
+    if fetch and os.path.exists(directory):
+        check_path(kind, directory, directory=True, hint=hint)
     if fetch:
         download(kind, directory, FILES.values())
-    if not os.path.isdir(directory):
-        raise DataError(f"{kind}:{directory}: no such directory",
-                        hint="give the folder holding the IDX files, or add --download")
+    check_path(kind, directory, directory=True, hint=hint)
     paths = {key: find(directory, stem) for key, stem in FILES.items()}
     for key in ("train_images", "train_labels"):
         if paths[key] is None:

@@ -21,7 +21,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..files import remove_temporaries
 from . import checkpoint, metrics, sources
+from .finite import NonFiniteLoss, check_epoch, overflow
 from .config import Settings, from_section
 from .data import (
     Data,
@@ -33,15 +35,14 @@ from .data import (
     prepare,
 )
 from .distributed import Context, setup
-from .errors import DataError
+from .errors import DataError, reported_write
 from .progress import Reporter
+
+# The settings that a resumed run takes from the command line; it keeps all the others.
+RESUME_FLAGS = ("epochs", "device", "compile")
 
 # Drawing the curves takes about a second; a long run redraws them at most this often (seconds).
 PLOT_EVERY = 60.0
-
-
-class NonFiniteLoss(DataError):
-    """The loss became NaN or infinite; the run stopped before writing anything of that epoch."""
 
 
 def seed_everything(seed: int) -> None:
@@ -163,22 +164,25 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
 
     Raises :class:`DataError` (nothing written) for data that does not fit the spec, a run
     to resume that is missing, or an output folder holding another run; :class:`NonFiniteLoss`
-    when the loss diverges (the last good checkpoint stays as it was).
+    when the losses or the weights stop being finite (the last good checkpoint stays as it was).
 
     >>> fit(load("specs/xo.nn"), None, {}, {"epochs": 5}, "runs/xo")   # doctest: +SKIP
     """
     last_path = os.path.join(out, "last.pt")
-    state = None
+    state, ignored = None, []
     if resume:
         if not os.path.isfile(last_path):
             raise DataError(f"{out} holds no run to resume (no last.pt)", hint="start one without --resume")
         state = checkpoint.load(last_path)
+        given_network, given_params = network, params
         network, params = state["network"], state["params"]
         if list(state["spec"].values()) != list(spec.sources.values()):
             raise DataError(f"{spec.path} has changed since {last_path} was written",
                             hint="resume with the spec the run started with, or start a new run")
-        kept = {k: flags.get(k) for k in ("epochs", "device", "compile")}
+        kept = {k: flags.get(k) for k in RESUME_FLAGS}
         settings = Settings(**state["settings"]).merged(kept)
+        ignored = _ignored_on_resume(flags, given_network, given_params, settings, state,
+                                     spec.checked_graph(network, **params).params)
         if state["epoch"] >= settings.epochs:
             raise DataError(f"{last_path} has already trained {state['epoch']} of {settings.epochs} epochs",
                             hint=f"raise --epochs above {state['epoch']} to train further")
@@ -192,11 +196,37 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
         except ValueError as e:
             raise DataError(str(e)) from None
     ctx = setup(settings.device)
+    report = Reporter(enabled=ctx.main, live=live)
+    if ignored:
+        report.warn("a resumed run keeps its settings: ignoring " + ", ".join(ignored),
+                    hint=f"only {', '.join('--' + k for k in RESUME_FLAGS)} change on --resume; "
+                         "start a new run (--overwrite or another --out) to change the others")
     try:
-        return _fit(ctx, spec, network, params, settings, state, out, download, raw,
-                    Reporter(enabled=ctx.main, live=live))
+        return _fit(ctx, spec, network, params, settings, state, out, download, raw, report)
+    except RuntimeError as e:
+        diverged = overflow(e, settings.lr)
+        if diverged is None:
+            raise
+        raise diverged from None
     finally:
         ctx.close()
+
+
+def _ignored_on_resume(flags: dict, network, params: dict, settings: Settings, state: dict,
+                       run_params: dict) -> list[str]:
+    """The flags a resumed run does not follow, each with the value the run keeps:
+    ``["--lr 0.5 (the run's is 0.001)", ...]``; a flag equal to the run's value is not listed.
+    ``run_params`` are the run's network parameters, defaults included."""
+    out = []
+    if network is not None and network != state["network"]:
+        out.append(f"--network {network} (the run's is {state['network']})")
+    for name, value in params.items():
+        if run_params.get(name) != value:
+            out.append(f"--set {name}={value} (the run's is {run_params.get(name, 'unset')})")
+    for name, value in flags.items():
+        if name not in RESUME_FLAGS and value is not None and value != getattr(settings, name):
+            out.append(f"--{name.replace('_', '-')} {value} (the run's is {getattr(settings, name)})")
+    return out
 
 
 def _fit(ctx, spec, network, params, settings, state, out, download, raw, report) -> dict:
@@ -244,7 +274,13 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
 
     train_data, val_data = prepared.train.to(device), prepared.val.to(device) if prepared.val else None
     if ctx.main:
-        os.makedirs(out, exist_ok=True)
+        with reported_write(out):
+            os.makedirs(out, exist_ok=True)
+        if state is not None:
+            left = remove_temporaries(out)
+            if left:
+                report.say(f"removed {len(left)} unfinished write{'s' if len(left) > 1 else ''} "
+                           f"of the interrupted run: {', '.join(left)}")
     ctx.barrier()
     report.say(
         f"training {network} on {source}: {len(train_data):,} examples"
@@ -292,18 +328,17 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
             [loss_sum, correct, torch.tensor(count, device=device)])
         n = int(total_count)
         train_loss = float(total_loss) / n
-        if not math.isfinite(train_loss):
-            report.abort()
-            raise NonFiniteLoss(
-                f"the training loss became {train_loss} in epoch {epoch}; the run stopped"
-                + (f" and {last_path} still holds epoch {history[-1]['epoch']}" if history else " before any checkpoint"),
-                hint="lower --lr, add gradient clipping (clip = 1.0 in the train section), or use --amp bf16 instead of fp16",
-            )
         row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": float(total_correct) / n,
                "val_loss": None, "val_accuracy": None, "lr": lr}
-        if val_data is not None:
+        if val_data is not None and math.isfinite(train_loss):
             result = evaluate(eval_model, val_data, settings.batch_size, ctx, settings.amp, channels_last)
             row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+        try:
+            check_epoch(row, core, f" and {last_path} still holds epoch {history[-1]['epoch']}" if history
+                        else " before any checkpoint")
+        except NonFiniteLoss:
+            report.abort()
+            raise
         seconds = time.perf_counter() - started
         row["seconds"] = seconds
         row["samples_per_second"] = n / seconds
@@ -320,13 +355,18 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
                 "network": network, "params": dict(params), "vocab": prepared.vocab, "classes": prepared.classes,
                 "settings": settings.to_dict(), "metrics": history, "best": best,
             }
-            metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history)
+            resumable = len(history) > 1  # last.pt holds the epoch before this one
+            with reported_write(os.path.join(out, "metrics.jsonl"), resumable):
+                metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history)
             if epoch == settings.epochs or time.perf_counter() - plotted > PLOT_EVERY:
-                metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
+                with reported_write(os.path.join(out, "curves.png"), resumable):
+                    metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
                 plotted = time.perf_counter()
             if improved:
-                checkpoint.save(snapshot, best_path)
-            checkpoint.save(snapshot, last_path)
+                with reported_write(best_path, resumable):
+                    checkpoint.save(snapshot, best_path)
+            with reported_write(last_path, resumable):
+                checkpoint.save(snapshot, last_path)
         ctx.barrier()
     best_row = max(history, key=_score)
     report.say(

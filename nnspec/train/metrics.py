@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 
 from ..files import atomic_write
 
 FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")
 
 
+def _standard(value):
+    """JSON has no NaN or infinity: such a value is written as null. (An epoch with a
+    non-finite loss never gets here, see :mod:`nnspec.train.finite`.)"""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def write_jsonl(path: str, history: list[dict]) -> None:
     """The whole history, one JSON object per line; rewritten atomically so that a resumed run
-    never keeps the lines of an epoch that its checkpoint does not hold."""
-    text = "".join(json.dumps({k: row.get(k) for k in FIELDS}) + "\n" for row in history)
+    never keeps the lines of an epoch that its checkpoint does not hold. Every line is standard
+    JSON (``allow_nan=False``): a value that is not a finite number is written as null."""
+    text = "".join(json.dumps({k: _standard(row.get(k)) for k in FIELDS}, allow_nan=False) + "\n" for row in history)
     atomic_write(path, lambda fh: fh.write(text.encode()))
 
 

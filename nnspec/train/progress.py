@@ -31,6 +31,14 @@ class Reporter:
         if self.enabled:
             click.echo(text)
 
+    def warn(self, text: str, hint: str | None = None) -> None:
+        """``warning: text`` on stderr (with its hint), as the command line prints diagnostics."""
+        if self.enabled:
+            from ..cli import report
+            from ..diagnostics import Diagnostic
+
+            report([Diagnostic("warning", text, hint=hint)], {})
+
     def start_epoch(self, epoch: int, epochs: int, steps: int) -> None:
         self._last = 0.0
         self._started = time.perf_counter()

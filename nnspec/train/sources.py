@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import idx
-from .errors import DataError
+from .errors import DataError, check_path
 from .text import read_table
 
 KINDS = ("xo", "sentiment_toy", "mnist", "fashion_mnist", "text", "tensors", "images")
@@ -238,8 +238,7 @@ def sentiment_toy(n: int, seed: int) -> Raw:
 
 def tensors(path: str, inputs: list[InputInfo]) -> Raw:
     """Arrays from ``.npz`` (numpy) or ``.pt`` (a dict of tensors, loaded with weights_only)."""
-    if not os.path.isfile(path):
-        raise DataError(f"tensors:{path}: no such file")
+    check_path("tensors", path, directory=False)
     if path.endswith(".npz"):
         try:
             with np.load(path, allow_pickle=False) as archive:
@@ -282,8 +281,7 @@ def images(directory: str, inputs: list[InputInfo]) -> Raw:
         from PIL import Image
     except ImportError:
         raise DataError("reading images:DIR needs Pillow", hint="pip install pillow") from None
-    if not os.path.isdir(directory):
-        raise DataError(f"images:{directory}: no such directory")
+    check_path("images", directory, directory=True)
     if len(inputs) != 1 or inputs[0].dtype != "float" or len(inputs[0].shape) != 3 \
             or not all(isinstance(d, int) for d in inputs[0].shape) or inputs[0].shape[0] not in (1, 3):
         shapes = ", ".join(f"{i.name}: {list(i.shape)}" for i in inputs)

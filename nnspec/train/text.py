@@ -9,13 +9,12 @@ first, as many as the spec's ``embedding`` has room for.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections import Counter
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, check_path
 
 PAD, UNK = "<pad>", "<unk>"
 _TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
@@ -59,8 +58,7 @@ def encode(texts, vocab: list[str], length: int, pad: int) -> np.ndarray:
 
 def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
     """The text and label columns of a CSV (or, for ``.tsv``/``.tab``, tab-separated) file with a header."""
-    if not os.path.isfile(path):
-        raise DataError(f"text:{path}: no such file")
+    check_path("text", path, directory=False)
     delimiter = "\t" if path.lower().endswith((".tsv", ".tab")) else ","
     try:
         with open(path, newline="", encoding="utf-8") as fh:
