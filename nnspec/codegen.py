@@ -37,25 +37,8 @@ from .diagnostics import Diagnostic, SpecError
 from .dims import Sym, shape_str
 from .dims import equal as dims_equal
 from .ir import Graph, Node, Scope
+from .names import PYTHON_NAMES, TOP_NAMES, label_problem, python_name
 from .templates import explain, numbers, parse_number, substitute, template
-
-# Attribute names of nn.Module, nn.ModuleList and nn.ModuleDict: a submodule of one of these
-# names cannot be registered (torch refuses, or the attribute shadows it). Kept as data so that
-# generating source never imports torch; tests compare it with torch's own.
-TORCH_RESERVED = frozenset(
-    """T_destination add_module append apply bfloat16 buffers call_super_init children clear compile
-    cpu cuda double dump_patches eval extend extra_repr float forward get_buffer get_extra_state
-    get_parameter get_submodule half insert ipu items keys load_state_dict modules mtia named_buffers
-    named_children named_modules named_parameters parameters pop register_backward_hook
-    register_buffer register_forward_hook register_forward_pre_hook register_full_backward_hook
-    register_full_backward_pre_hook register_load_state_dict_post_hook
-    register_load_state_dict_pre_hook register_module register_parameter
-    register_state_dict_post_hook register_state_dict_pre_hook requires_grad_ set_extra_state
-    set_submodule share_memory state_dict to to_empty train training type update values xpu
-    zero_grad""".split()  # noqa: SIM905 (a word list reads better than 90 quoted strings)
-)
-# Names the generated module itself binds at its top level or in every forward.
-TOP_NAMES = frozenset({"torch", "nn", "F", "self", "lengths"})
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _INDEX = re.compile(r"(0|[1-9][0-9]*)\Z")
@@ -97,21 +80,19 @@ def _fail(message: str, scope: Scope | None, node: Node | None = None, hint: str
 
 
 def _identifier(name: str, scope: Scope, what: str, suffix_taken=frozenset()) -> str:
-    """A spec name as a Python identifier; a name Python reserves gets a trailing ``_``."""
+    """A spec name as a Python identifier; a name Python or the module has gets a trailing ``_``."""
     if not isinstance(name, str) or not _NAME.match(name):
         _fail(f"{what} `{name}` is not a valid identifier", scope)
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in suffix_taken:
-        return name + "_"
-    return name
+    return python_name(name, suffix_taken)
 
 
 def _module_key(key: str, scope: Scope, node: Node | None) -> str:
     """One component of a module path: an identifier or an index, and not a torch attribute."""
     if not (_NAME.match(key) or _INDEX.match(key)):
         _fail(f"`{key}` cannot name a PyTorch module", scope, node)
-    if key in TORCH_RESERVED or key.startswith("_"):
-        _fail(f"`{key}` cannot name a module: PyTorch modules reserve that attribute", scope, node,
-              "rename the label")
+    problem = label_problem(key) if _NAME.match(key) else None
+    if problem is not None:  # elaboration refuses such labels; a graph made by hand may hold one
+        _fail(problem[0], scope, node, problem[1])
     return key
 
 
@@ -524,7 +505,7 @@ class _Generator:
         else:
             masked = [i for i in self.g.inputs if nodes[i].out.masked]
             for i in self.g.inputs:
-                name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", self.taken)
+                name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", self.taken | set(args))
                 var[i] = name
                 args.append(name)
                 if name != "x":  # `x = layer(x)` reads naturally; `image = layer(image)` does not
@@ -584,8 +565,7 @@ class _Generator:
         names: dict[int, str] = {}
         if u.scope is self.g.root:
             for name, i in [*self.g.values.items(), *self.g.outputs]:
-                if (name and i not in self.g.inputs and _NAME.match(name) and not keyword.iskeyword(name)
-                        and name not in self.taken):
+                if name and i not in self.g.inputs and self.free(name):
                     names.setdefault(i, name)
         made = {(s.id if isinstance(s, Node) else s.output): s for _, s in steps}
         readers: dict[int, int] = {}
@@ -612,7 +592,7 @@ class _Generator:
             for i in step.inputs:
                 scope = next((s for s in nodes[i].scope.ancestors() if s.parent is step.scope), None)
                 label = scope.path.rpartition(".")[2] if scope is not None else ""
-                if _NAME.match(label) and not keyword.iskeyword(label) and label not in self.taken:
+                if self.free(label):
                     labels[id(scope)] = label
 
         def branch_of(value: int) -> int | None:
@@ -775,8 +755,15 @@ class _Generator:
 
     def param_name(self, name: str, scope: Scope) -> str:
         """A block parameter as a constructor parameter: a Python identifier that hides no
-        name the constructor uses."""
-        return _identifier(name, scope, "a block parameter", self.taken | {"super"})
+        name the constructor uses, nor another parameter's."""
+        names: dict[str, str] = {}
+        for p in scope.args:
+            names[p] = _identifier(p, scope, "a block parameter", self.taken | set(names.values()))
+        return names[name]
+
+    def free(self, name: str) -> bool:
+        """Whether a spec name can be a local variable of a forward as it is."""
+        return bool(_NAME.match(name)) and name not in PYTHON_NAMES and name not in self.taken
 
     def symbolic_shapes(self, c: _Class) -> list[dict[int, tuple]] | None:
         """For each instance of a class, the shape of every value of its code with the input's

@@ -1,7 +1,8 @@
 """Elaboration: AST to the typed graph IR (LANGUAGE.md §3–§8).
 
-Blocks are inlined (their scopes kept), repeats unrolled, argument expressions evaluated,
-value names resolved and module names assigned. Each node's type is inferred as it is
+Blocks are inlined (their scopes kept), repeats unrolled, argument expressions evaluated
+(:mod:`.expressions`) and bound (:mod:`.binding`), value names resolved and module names
+assigned and checked (:mod:`.names`). Each node's type is inferred as it is
 created, because ``shortcut auto`` and ``expect`` need the shapes on the way. Errors are
 collected; a node fed by a failed node fails silently, so nothing cascades.
 """
@@ -11,11 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import ast
+from .binding import FAILED, ArgError, Signature
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
-from .dims import Sym, same_shape, shape_str
+from .dims import same_shape, shape_str
+from .expressions import evaluate, plain
 from .ir import Graph, Node, Scope
 from .layers import REGISTRY, user_kinds
-from .layers.base import ArgError, Layer, TensorType
+from .layers.base import Layer, TensorType
+from .names import label_problem, name_problem
 from .parser import KEYWORDS
 from .program import Program
 from .shapes import ShapeError, spatial_reduction
@@ -26,10 +30,6 @@ NOTHING = -1
 
 #: the most nodes one network may elaborate to: a guard against `repeat 10**9`
 MAX_NODES = 100_000
-
-
-class Bare(str):
-    """A bare identifier used as an argument value: a symbol such as ``same``, or a value name."""
 
 
 @dataclass
@@ -58,74 +58,6 @@ class Ctx:
     in_block: bool = False
 
 
-def evaluate(v: ast.Value, params: dict, symbolic: bool = False):
-    """The value of an argument expression. A name that is not a parameter is a :class:`Bare`
-    symbol (``same``), or with ``symbolic`` a :class:`Sym` dimension."""
-    if isinstance(v, ast.Num):
-        return v.value
-    if isinstance(v, ast.Str):
-        return v.value
-    if isinstance(v, ast.Bool):
-        return v.value
-    if isinstance(v, ast.ListV):
-        return [evaluate(x, params, symbolic) for x in v.items]
-    if isinstance(v, ast.Ref):
-        if v.name in params:
-            return params[v.name]
-        return Sym.symbol(v.name) if symbolic else Bare(v.name)
-    if isinstance(v, ast.Neg):
-        x = _number(v.operand, params, symbolic)
-        return -x
-    if isinstance(v, ast.BinOp):
-        a, b = _number(v.left, params, symbolic), _number(v.right, params, symbolic)
-        return _arith(v, a, b)
-    raise Located("unsupported expression", getattr(v, "span", None))
-
-
-def _number(v, params, symbolic):
-    x = evaluate(v, params, symbolic)
-    if isinstance(x, Bare):
-        raise Located(f"unknown name `{x}` in an expression", v.span, did_you_mean(x, params))
-    if isinstance(x, (bool, str, list)):
-        raise Located(f"arithmetic needs numbers, got {x!r}", v.span)
-    return x
-
-
-def _arith(v: ast.BinOp, a, b):
-    op = v.op
-    symbolic = isinstance(a, Sym) or isinstance(b, Sym)
-    try:
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op in ("/", "//", "%") and isinstance(b, (int, float)) and b == 0:
-            raise Located("division by zero", v.right.span)
-        if op == "/":
-            if symbolic:
-                q = a.exact_div(b) if isinstance(a, Sym) and isinstance(b, int) else None
-                if q is None:
-                    raise Located(f"`{a} / {b}` does not divide exactly", v.span, "use `//` for floor division")
-                return q
-            if isinstance(a, int) and isinstance(b, int) and a % b == 0:
-                return a // b
-            return a / b
-        if op == "//":
-            if symbolic and not (isinstance(b, int) and b > 0):
-                raise Located("a symbolic dimension divides only by a positive integer", v.right.span)
-            r = a // b
-            return int(r) if isinstance(r, float) and isinstance(a, int) else r
-        if op == "%":
-            if symbolic:
-                raise Located("`%` needs known sizes", v.span)
-            return a % b
-    except TypeError:
-        raise Located(f"cannot compute `{op}` on {a} and {b}", v.span) from None
-    raise Located(f"unknown operator {op}", v.span)
-
-
 class Elaborator:
     """Builds the :class:`Graph` of one network of a :class:`Program`."""
 
@@ -152,10 +84,15 @@ class Elaborator:
             self.error("nesting is too deep to elaborate", defn.name_span)
         if not self.outputs and result not in (None, NOTHING):
             self.outputs = [(None, result)]
+        self.check_name(defn.name, defn.name_span, "a network name")
         for name, block in self.blocks.items():
             if name in self.kinds:  # the block would silently take the layer's place
                 self.error(f"block `{name}` has the name of a layer kind", block.name_span,
                            f"rename it, e.g. `{name.capitalize()}`")
+            else:
+                self.check_name(name, block.name_span, "a block name")
+            for p in block.params:
+                self.check_name(p.name, p.span, "a parameter name")
         if not inputs:
             self.error(f"network `{defn.name}` declares no input", defn.name_span,
                        "declare one, e.g. `input image: [3, 224, 224]`")
@@ -180,6 +117,7 @@ class Elaborator:
             if p.name in params:
                 self.error(f"parameter `{p.name}` is declared twice", p.span)
                 continue
+            self.check_name(p.name, p.span, "a parameter name")
             if p.name in overrides:
                 params[p.name] = overrides[p.name]
                 if p.default is not None:
@@ -217,9 +155,9 @@ class Elaborator:
         ok = kind(given) == kind(default) or (isinstance(default, float) and isinstance(given, int)
                                                and not isinstance(given, bool))
         if default is not None and not ok:
-            shown = _plain(given)
+            shown = plain(given)
             self.error(f"`--set {p.name}={shown}`: `{p.name}` of `{defn.name}` is {kind(default)} "
-                       f"(its default is {_plain(default)}), got {kind(given)}", p.span)
+                       f"(its default is {plain(default)}), got {kind(given)}", p.span)
             return False
         return True
 
@@ -245,9 +183,15 @@ class Elaborator:
             self.diags.append(e.diagnostic())
             return default
 
-    def check_name(self, name: str, span: Span | None, what: str) -> bool:
+    def check_name(self, name: str, span: Span | None, what: str, label: bool = False) -> bool:
+        """Report a name that cannot be ``what`` (LANGUAGE.md §2, :mod:`.names`); a label
+        also names a PyTorch module."""
         if name in KEYWORDS:
             self.error(f"`{name}` is a keyword and cannot be {what}", span)
+            return False
+        problem = name_problem(name) or (label_problem(name) if label else None)
+        if problem is not None:
+            self.error(problem[0], span, problem[1])
             return False
         return True
 
@@ -288,36 +232,44 @@ class Elaborator:
             self.error(message, where, e.hint)
         return node.id
 
-    def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: list | None = None):
-        """Evaluate and validate a call's arguments; returns (layer or None, arg spans)."""
-        positional, keywords, spans = [], {}, {}
-        fields = _fields(cls)
-        args = [a for a in (call.args or []) if values is None or id(a) not in values]
+    def arguments(self, args: list[ast.Arg], ctx: Ctx, every: bool) -> list | None:
+        """A call's arguments as (keyword or None, value) pairs, evaluated in the caller's
+        scope. A failed one is reported; it ends the call, or with ``every`` stays in its place
+        as :data:`~nnspec.binding.FAILED` so that the others are still bound and checked."""
+        out = []
         for a in args:
             try:
-                v = evaluate(a.value, ctx.params)
+                out.append((a.name, plain(evaluate(a.value, ctx.params))))
             except Located as e:
                 self.diags.append(e.diagnostic())
-                return None, spans
-            if a.name is None:
-                if keywords:
-                    self.error("a positional argument cannot follow a keyword argument", a.span)
-                    return None, spans
-                key = fields[len(positional)] if len(positional) < len(fields) else len(positional)
-                positional.append(_plain(v))
-            else:
-                key = a.name
-                keywords[a.name] = _plain(v)
-            spans[key] = a.span
+                if not every:
+                    return None
+                out.append((a.name, FAILED))
+        return out
+
+    def report_binding(self, e: ArgError, args: list[ast.Arg], names: tuple, call: ast.Call, ctx: Ctx) -> None:
+        """Report a binding problem at the argument at fault; a bare name that is no
+        parameter may be a misspelt one."""
+        at = _argument_at(e.arg, args, names)
+        hint = e.hint
+        if at is not None and isinstance(at.value, ast.Ref) and at.value.name not in ctx.params:
+            hint = did_you_mean(at.value.name, ctx.params) or hint
+        where = None if at is None else (at.name_span or at.span) if e.keyword else at.span
+        self.error(e.message, where or call.span, hint)
+
+    def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: dict | None = None):
+        """Evaluate and validate a call's arguments (less the named ``values`` a merge takes);
+        returns (layer or None, the argument spans by name)."""
+        args = [a for a in (call.args or []) if values is None or id(a) not in values]
+        names = cls.signature().names
+        spans = {a.name or (names[k] if k < len(names) else k): a.span for k, a in enumerate(args)}
+        given = self.arguments(args, ctx, every=False)
+        if given is None:
+            return None, spans
         try:
-            return cls.bind(positional, keywords), spans
+            return cls.bind_pairs(given), spans
         except ArgError as e:
-            hint = e.hint
-            value = keywords.get(e.arg) if isinstance(e.arg, str) and e.arg in keywords else (
-                positional[fields.index(e.arg)] if e.arg in fields and fields.index(e.arg) < len(positional) else None)
-            if isinstance(value, str):  # a bare name that is no parameter: perhaps a misspelt one
-                hint = did_you_mean(value, ctx.params) or hint
-            self.error(e.message, spans.get(e.arg) or call.span, hint)
+            self.report_binding(e, args, names, call, ctx)
             return None, spans
 
     # -- bodies and chains -------------------------------------------------------------------------
@@ -451,7 +403,7 @@ class Elaborator:
     def label_ok(self, item: ast.Item, ctx: Ctx) -> bool:
         if item.label is None:
             return True
-        if not self.check_name(item.label, item.label_span, "a label"):
+        if not self.check_name(item.label, item.label_span, "a label", label=True):
             return False
         if item.label in ctx.naming.labels:
             first = ctx.naming.labels[item.label]
@@ -494,7 +446,7 @@ class Elaborator:
             if n is None:
                 return None
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                self.error(f"`repeat` needs a whole number of at least 0, got {_plain(n)}", atom.count.span)
+                self.error(f"`repeat` needs a whole number of at least 0, got {plain(n)}", atom.count.span)
                 return None
             return self.repeat(atom, n, x, inner)
         if isinstance(atom, ast.Residual):
@@ -698,73 +650,37 @@ class Elaborator:
         return y
 
     def bind_block_args(self, defn: ast.Definition, call: ast.Call, ctx: Ctx) -> dict | None:
-        names = [p.name for p in defn.params]
-        given: dict = {}
+        """A block call's arguments bound to the block's parameters, defaults filled in."""
+        sig = Signature(f"block `{defn.name}`", tuple(p.name for p in defn.params), noun="parameter")
         args = call.args or []
-        ok = True
-        for i, a in enumerate(args):
-            try:
-                v = evaluate(a.value, ctx.params)
-            except Located as e:
-                self.diags.append(e.diagnostic())
-                ok = False
-                continue
-            if a.name is None:
-                if given and any(b.name is not None for b in args[:i]):
-                    self.error("a positional argument cannot follow a keyword argument", a.span)
-                    return None
-                if i >= len(names):
-                    self.error(f"block `{defn.name}` takes at most {len(names)} arguments, got {len(args)}", a.span)
-                    return None
-                key = names[i]
-            else:
-                key = a.name
-                if key not in names:
-                    self.error(
-                        f"block `{defn.name}` has no parameter `{key}`"
-                        + (f"; its parameters are {', '.join(names)}" if names else ""),
-                        a.name_span or a.span,
-                        did_you_mean(key, names),
-                    )
-                    ok = False
-                    continue
-            if key in given:
-                self.error(f"argument `{key}` given twice", a.span)
-                ok = False
-                continue
-            given[key] = _plain(v)
-        if not ok:
+        given = self.arguments(args, ctx, every=True)
+        values, problems = sig.bind(given)
+        for e in problems:
+            self.report_binding(e, args, sig.names, call, ctx)
+        if problems or any(v is FAILED for _, v in given):
             return None
         params: dict = {}
         for p in defn.params:
-            if p.name in given:
-                params[p.name] = given[p.name]
+            if p.name in values:
+                params[p.name] = values[p.name]
             elif p.default is not None:
                 v = self.guard(lambda p=p: evaluate(p.default, params))
                 if v is None:
                     return None
-                params[p.name] = _plain(v)
+                params[p.name] = plain(v)
             else:
-                self.error(f"block `{defn.name}` needs the argument `{p.name}`", call.span,
-                           f"call it as `{defn.name}({', '.join(names)})`")
+                e = sig.missing(p.name, hint=f"call it as `{defn.name}({', '.join(sig.names)})`")
+                self.error(e.message, call.span, e.hint)
                 return None
         return params
 
 
-_FIELDS: dict = {}
-
-
-def _fields(cls) -> list[str]:
-    """A kind's argument names in positional order, as a list (kept: calls index it)."""
-    if cls not in _FIELDS:
-        _FIELDS[cls] = list(cls.Args.model_fields)
-    return _FIELDS[cls]
-
-
-def _plain(v):
-    """Strip the :class:`Bare` marker so that schemas see plain strings."""
-    if isinstance(v, Bare):
-        return str(v)
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
+def _argument_at(arg: str | int | None, args: list[ast.Arg], names: tuple) -> ast.Arg | None:
+    """The argument an :class:`ArgError` is about: by its position in the call, or by the
+    name it binds to (a keyword, or the name of its position)."""
+    if isinstance(arg, int):
+        return args[arg] if arg < len(args) else None
+    for k, a in enumerate(args):
+        if (a.name or (names[k] if k < len(names) else None)) == arg:
+            return a
+    return None

@@ -160,16 +160,19 @@ def test_state_dict_names_and_order_follow_the_nodes():
 
 
 def test_reserved_module_name_is_a_clear_error():
+    # the label is at fault, and `check` says so as `build` does
     spec = nnspec.load("network N {\n  input x: [4]\n  forward: dense(2)\n}\n")
     with pytest.raises(nnspec.SpecError) as e:
         spec.build()
     text = str(e.value)
-    assert "<string>:3:12: error: `forward` cannot name a module: PyTorch modules reserve that attribute" in text
+    assert "<string>:3:3: error: `forward` cannot name a module: PyTorch modules reserve that attribute" in text
     assert "hint: rename the label" in text
+    assert [d.message for d in spec.check() if d.severity == "error"] == [
+        "`forward` cannot name a module: PyTorch modules reserve that attribute"]
 
 
 def test_reserved_names_match_torch():
-    from nnspec.codegen import TORCH_RESERVED
+    from nnspec.names import TORCH_RESERVED
 
     public = {n for n in set(dir(torch.nn.ModuleDict())) | set(dir(torch.nn.ModuleList())) if not n.startswith("_")}
     assert public == TORCH_RESERVED

@@ -236,7 +236,7 @@ def test_compile_reports_a_bad_module_name(tmp_path):
     path.write_text("network N {\n  input x: [4]\n  eval: dense(2)\n}\n")
     result = CliRunner().invoke(main, ["compile", str(path), "-o", str(tmp_path / "out.py")])
     assert result.exit_code == 1
-    assert f"{path}:3:9: error: `eval` cannot name a module: PyTorch modules reserve that attribute" in result.output
+    assert f"{path}:3:3: error: `eval` cannot name a module: PyTorch modules reserve that attribute" in result.output
     assert not (tmp_path / "out.py").exists()
 
 

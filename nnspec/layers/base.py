@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from ..ast import value_text
+from ..binding import ArgError, Signature
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
 from ..shapes import ShapeError
@@ -55,14 +56,6 @@ class TensorType:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
 
 
-class ArgError(Exception):
-    """Arguments do not fit a schema; ``arg`` names the argument (or None for the call)."""
-
-    def __init__(self, message: str, arg: str | int | None = None, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.arg, self.hint = message, arg, hint
-
-
 class Layer:
     """Base of every layer kind. Subclasses set ``kind`` and ``Args`` and override the rules."""
 
@@ -90,24 +83,26 @@ class Layer:
 
     # -- arguments -------------------------------------------------------------------
     @classmethod
+    def signature(cls) -> Signature:
+        """How a call binds to this kind: its argument names in positional order."""
+        sig = cls.__dict__.get("_signature")
+        if sig is None:
+            sig = Signature(f"`{cls.kind}`", tuple(cls.Args.model_fields))
+            cls._signature = sig
+        return sig
+
+    @classmethod
     def bind(cls, positional: list, keywords: dict[str, object]) -> Layer:
         """Validate arguments given by position then keyword; raise :class:`ArgError`."""
-        fields = list(cls.Args.model_fields)
-        if len(positional) > len(fields):
-            what = f"at most {len(fields)} argument{'s' if len(fields) != 1 else ''}" if fields else "no arguments"
-            raise ArgError(f"`{cls.kind}` takes {what}, got {len(positional)}", arg=len(fields))
-        values = dict(zip(fields, positional))
-        for name, value in keywords.items():
-            if name not in cls.Args.model_fields:
-                raise ArgError(
-                    f"`{cls.kind}` has no argument `{name}`"
-                    + (f"; its arguments are {', '.join(fields)}" if fields else ""),
-                    arg=name,
-                    hint=did_you_mean(name, fields),
-                )
-            if name in values:
-                raise ArgError(f"argument `{name}` given twice", arg=name)
-            values[name] = value
+        return cls.bind_pairs([(None, v) for v in positional] + list(keywords.items()))
+
+    @classmethod
+    def bind_pairs(cls, args: list[tuple[str | None, object]]) -> Layer:
+        """Validate a call's ``(keyword or None, value)`` arguments in call order; raise
+        :class:`ArgError` for the first that does not fit."""
+        values, problems = cls.signature().bind(args)
+        if problems:
+            raise problems[0]
         if cls.internal:  # made by the elaborator, never written by a user
             args = cls.Args.construct(**values)
         else:
@@ -237,7 +232,7 @@ def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
     err = e.errors()[0]
     name = str(err["loc"][0]) if err["loc"] else None
     if err["type"] == "missing":
-        return ArgError(f"`{cls.kind}` needs the argument `{name}`", arg=None)
+        return cls.signature().missing(name)
     field = cls.Args.annotations().get(name)
     got = values.get(name)
     ctx = err.get("ctx") or {}
