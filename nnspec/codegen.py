@@ -814,8 +814,10 @@ class _Generator:
 
     def class_text(self, name: str, c: _Class) -> str:
         u = c.units[0]
-        text = substitute(u.text, c.exprs) if c.params else u.text
+        kept: list[str] = []
+        text = u.text
         if c.params:
+            text, kept = self.parametrise(u, c)
             sym = self.symbolic_shapes(c)
             marks = [[int(m) for m in re.findall("\x02(\\d+)\x02", v.text)] for v in c.units]
 
@@ -854,12 +856,45 @@ class _Generator:
         signature = "".join(f", {p}" for p, _ in c.params)
         lines = [f"class {name}({base}):", _docstring(*doc), "", f"    def __init__(self{signature}):"]
         lines += ["        " + line for line in init.split("\n")]
+        lines += [f"        {line}" for line in kept]
         if not sequential:
             lines += ["", f"    def forward(self, {args}):"]
             if u.scope is self.g.root:
                 lines.append(f'        """{_doc(self.forward_doc())}"""')
             lines += ["        " + line for line in fwd.split("\n")]
         return "\n".join(lines)
+
+    def parametrise(self, u: _Unit, c: _Class) -> tuple[str, list[str]]:
+        """The text of a shared class with its varying numbers replaced by expressions over
+        its constructor's parameters, and the lines that keep those parameters on ``self``.
+
+        A number of ``forward`` (a reshape's size, a dimension) cannot name a constructor
+        parameter, which ``forward`` does not see: the constructor keeps each such parameter
+        as an attribute (``self.c = c``), and ``forward`` reads it there.
+        """
+        init, rest = u.text.split("\n#\n", 1)
+        in_init = len(numbers(init))
+        attrs: dict[str, str] = {}
+        taken = set(u.top.children) | TORCH_RESERVED
+
+        def attribute(m: re.Match) -> str:
+            name = m.group()
+            if name not in attrs:
+                attr = name
+                # a submodule or a name of nn.Module's own (`_modules`) would be overwritten
+                while attr in taken or (attr.startswith("_") and not attr.endswith("_")):
+                    attr += "_"
+                taken.add(attr)
+                attrs[name] = attr
+            return f"self.{attrs[name]}"
+
+        exprs = {}
+        for j, e in c.exprs.items():
+            if j >= in_init:  # in forward: the parameters from self; a sum kept whole in any context
+                e = re.sub(r"[A-Za-z_]\w*", attribute, e)
+                e = f"({e})" if " " in e else e
+            exprs[j] = e
+        return substitute(u.text, exprs), [f"self.{attr} = {name}" for name, attr in attrs.items()]
 
     def network_ins_outs(self) -> tuple[str, str]:
         ins = ", ".join(f"{self.nodes[i].layer.args.name} {self.nodes[i].out}" for i in self.g.inputs)

@@ -120,9 +120,55 @@ def network(draw) -> str:
     return text + "\n"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(network())
-def test_inference_live_module_and_source_agree(text):
+@st.composite
+def shaping_ops(draw, rank: int, sequence: bool) -> list[str]:
+    """Reshapes, permutes and the like that hold for every instance of a block over
+    ``c * a * -1`` elements (``a`` divides the rest), sized by the block's parameters."""
+    ops = []
+    lead = "T" if sequence else "c"  # a sequence keeps its time steps in front
+    forms = {f"reshape([{lead}, a, -1])": 3, f"reshape([{lead}, -1, a])": 3, f"reshape([{lead}, -1])": 2}
+    if not sequence:
+        forms |= {"reshape([c * a, -1])": 2, "reshape([-1, c])": 2, "reshape([a, -1, c])": 3, "flatten": 1}
+    for _ in range(draw(st.integers(1, 4))):
+        choice = draw(st.sampled_from(["reshape", "permute", "elementwise"]))
+        if choice == "permute" and rank >= 2:
+            order = draw(st.permutations(range(rank)) if not sequence else
+                         st.permutations(range(1, rank)).map(lambda p: [0, *p]))
+            ops.append(f"permute([{', '.join(map(str, order))}])")
+        elif choice == "elementwise":
+            ops.append(draw(st.sampled_from(["relu", "layernorm", "dropout(0.2)"])))
+        else:
+            op = draw(st.sampled_from(sorted(forms)))
+            ops.append(op)
+            rank = forms[op]
+    return ops
+
+
+@st.composite
+def shaping_network(draw) -> str:
+    """A block whose reshape/permute sizes come from its parameters, used two or three times at
+    different sizes in one network: the instances share a class where the sizes allow."""
+    if draw(st.booleans()):
+        hw = draw(st.sampled_from([4, 8]))
+        ops = draw(shaping_ops(3, sequence=False))
+        block = f"block Shape(c, a) {{\n  conv(c, 1)\n  {' -> '.join(ops)}\n  reshape([c, {hw}, {hw}])\n}}"
+        decl, tail = f"[3, {hw}, {hw}]", "flatten"
+        divisors = [1, 2, 4]
+    else:
+        ops = draw(shaping_ops(2, sequence=True))
+        block = f"block Shape(c, a) {{\n  dense(c * a)\n  {' -> '.join(ops)}\n  reshape([T, c * a])\n}}"
+        decl, tail = "[T, 3]", draw(st.sampled_from(["last", "mean(0)", "lstm(3, output=final)"]))
+        divisors = [1, 2, 3]
+    a = draw(st.sampled_from(divisors))
+    uses = [f"Shape({draw(SIZES)}, {a if draw(st.booleans()) else draw(st.sampled_from(divisors))})"
+            for _ in range(draw(st.integers(2, 3)))]
+    return (f"{block}\n\nnetwork Random {{\n  input x: {decl}\n  {' -> '.join(uses)}\n  {tail}\n"
+            f"  out: dense({draw(SIZES)})\n}}\n")
+
+
+def assert_source_and_module_agree(text: str) -> None:
+    """What `check` promises: the spec builds, and the live module and its generated source run
+    with the inferred shapes and give the same outputs for the same weights."""
     spec = nnspec.load(text)
     graph = spec.checked_graph()
     model = spec.build()
@@ -138,6 +184,18 @@ def test_inference_live_module_and_source_agree(text):
     with torch.no_grad():
         torch.testing.assert_close(twin(*xs), model(*xs))
     assert list(twin.state_dict()) == list(model.state_dict())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(network())
+def test_inference_live_module_and_source_agree(text):
+    assert_source_and_module_agree(text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shaping_network())
+def test_shared_blocks_that_reshape_run_as_checked(text):
+    assert_source_and_module_agree(text)
 
 
 FRESH = textwrap.dedent(
@@ -163,7 +221,7 @@ FRESH = textwrap.dedent(
 
 
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.lists(network(), min_size=4, max_size=4))
+@given(st.lists(st.one_of(network(), shaping_network()), min_size=4, max_size=4))
 def test_generated_files_run_in_a_fresh_interpreter(tmp_path, texts):
     expected = []
     for i, text in enumerate(texts):

@@ -159,3 +159,18 @@ def test_a_parameter_named_like_a_python_keyword_gets_a_trailing_underscore():
     assert "            nn.Dropout(lambda_),  # [n]\n" in text
     model = spec.build()
     assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.1, 0.2]
+
+
+def test_sizes_of_forward_from_parameters_are_kept_on_the_instance():
+    # `c` sizes a reshape in forward: the shared class keeps it as `self.c` (it once raised
+    # NameError there, after `check` had said ok)
+    spec = nnspec.load("block R(c, h) {\n  conv(c, 1) -> reshape([c, h, -1]) -> permute([0, 2, 1]) -> reshape([c, 8, 8])\n}\n"
+                       "network N {\n  input x: [3, 8, 8]\n  R(4, 2) -> R(8, 2)\n}\n")
+    text = spec.to_source()
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["R", "N"]
+    assert ("    def __init__(self, in_channels, c):\n        super().__init__([\n"
+            "            nn.Conv2d(in_channels, c, 1),\n        ])\n        self.c = c\n") in text
+    assert "        x = x.reshape(x.shape[0], self.c, 2, 32)  # [c, 2, 32]\n" in text
+    ys = check_module(spec.checked_graph(), spec.build())
+    assert "        x = x.reshape(x.shape[0], self.c, 8, 8)  # [c, 8, 8]\n" in text
+    assert ys[0].shape == (2, 8, 8, 8)
