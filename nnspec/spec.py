@@ -92,11 +92,13 @@ class Spec:
             raise SpecError(errors, self.sources)
         return g
 
-    def summary(self, network: str | None = None, depth: int | None = None, **params):
-        """The summary table (see :mod:`nnspec.summary`) of a checked network."""
+    def summary(self, network: str | None = None, depth: int | None = None, freeze: list[str] | None = None,
+                **params):
+        """The summary table (see :mod:`nnspec.summary`) of a checked network; ``freeze``
+        globs count the parameters they cover as frozen (default: the train section's)."""
         from .summary import Summary
 
-        return Summary(self.checked_graph(network, **params), depth=depth)
+        return Summary(self.checked_graph(network, **params), depth=depth, freeze=freeze)
 
     def to_dot(self, network: str | None = None, expand=None, direction: str = "TB", shapes: bool = True,
                **params) -> str:

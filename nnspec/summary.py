@@ -39,12 +39,22 @@ class Row:
 
 class Summary:
     """Rows of a network's summary. ``depth`` hides rows nested deeper than it (their
-    figures stay in the roll-up of their enclosing block)."""
+    figures stay in the roll-up of their enclosing block). ``freeze`` are module-path globs
+    (:mod:`nnspec.freeze`) whose parameters count as frozen; by default those of the network's
+    ``train { freeze = [...] }``."""
 
-    def __init__(self, graph: Graph, depth: int | None = None):
+    def __init__(self, graph: Graph, depth: int | None = None, freeze: list[str] | None = None):
         self.graph = graph
         self.depth = depth
+        default = graph.train.get("freeze") or []
+        self.freeze = list(freeze) if freeze is not None else [default] if isinstance(default, str) else list(default)
         self.rows = self._rows()
+
+    @property
+    def frozen_params(self) -> int:
+        from .freeze import frozen_params
+
+        return frozen_params(self.graph, self.freeze)
 
     @property
     def total_params(self) -> int:
@@ -100,6 +110,8 @@ class Summary:
             "outputs": [[to_json(d) for d in g.nodes[i].out.shape] for _, i in g.outputs],
             "output_names": [name for name, _ in g.outputs],
             "params": g.total_params,
+            "trainable": g.total_params - self.frozen_params,
+            "frozen": self.frozen_params,
             "buffers": g.total_buffers,
             "macs": to_json(g.total_macs),
             "layers": [r.to_json() for r in self.rows],
@@ -128,6 +140,8 @@ class Summary:
         g = self.graph
         lines = [
             f"Total params: {g.total_params:,}",
+            f"Trainable params: {g.total_params - self.frozen_params:,}",
+            f"Frozen params: {self.frozen_params:,}" + (f" ({', '.join(self.freeze)})" if self.freeze else ""),
             f"Buffers: {g.total_buffers:,} (batch-norm statistics and counters)",
             f"MACs per sample: {human(g.total_macs)}",
             f"Parameter memory (float32): {g.total_params * 4 / 2**20:,.2f} MiB",

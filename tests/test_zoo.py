@@ -27,6 +27,7 @@ PUBLISHED = {
     "vgg16": 138_357_544,
     "googlenet": 6_624_904,
     "xception": 22_855_952,
+    "resnet18": 11_689_512,
     "resnet50": 25_557_032,
     "resnet152": 60_192_808,
 }
@@ -49,6 +50,7 @@ INTERFACES = {
     "vgg16": ([[3, 224, 224]], [[1000]]),
     "googlenet": ([[3, 224, 224]], [[1000]]),
     "xception": ([[3, 299, 299]], [[1000]]),
+    "resnet18": ([[3, 224, 224]], [[1000]]),
     "resnet50": ([[3, 224, 224]], [[1000]]),
     "resnet152": ([[3, 224, 224]], [[1000]]),
 }
@@ -143,7 +145,7 @@ def test_state_dict_shapes_follow_the_reference(name):
     assert [s for _, s in ours] == [s for _, s in ref]
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet50", "resnet152"])
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152"])
 def test_state_dict_names_follow_torchvision(name):
     ours = [k for k, _ in meta_state_dict(name)]
     renames = RENAMED.get(name, {})

@@ -144,6 +144,8 @@ ZOO = {
     "googlenet": Reference("googlenet.nn", "torchvision.models.GoogLeNet(aux_logits=False, init_weights=False)",
                            torchvision_model("GoogLeNet", aux_logits=False, init_weights=False),
                            torch_tensors, torch_forward, torch_randomise_statistics, [("inception5b", "inception5b")]),
+    "resnet18": Reference("resnet18.nn", "torchvision.models.resnet18()", torchvision_model("resnet18"),
+                          torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
     "resnet50": Reference("resnet50.nn", "torchvision.models.resnet50()", torchvision_model("resnet50"),
                           torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
     "resnet152": Reference("resnet152.nn", "torchvision.models.resnet152()", torchvision_model("resnet152"),

@@ -57,18 +57,25 @@ Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (D
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
 @click.option("--seed", type=int, help="Seeds data splits, initialisation and shuffling (default 0).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder (default runs/SPEC).")
+@click.option("--init", "init", metavar="WEIGHTS",
+              help="Start from these weights: an nnspec checkpoint, a state_dict (.pt, .pth) or .safetensors; "
+                   "matched by name, then by order and shape; tensors of another shape (a new head) stay new.")
+@click.option("--freeze", "freeze", multiple=True, metavar="PATTERN",
+              help="Keep the parameters of modules matching this glob fixed (repeatable: --freeze 'layer*' "
+                   "--freeze conv1); their batch norms stay in inference mode.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
-            max_len, device, amp, compile_, seed, out, resume, overwrite, download, plain):
+            max_len, device, amp, compile_, seed, init, freeze, out, resume, overwrite, download, plain):
     from ..train.errors import DataError
     from ..train.loop import fit
 
     flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
              "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split,
-             "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed}
+             "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed,
+             "init": init, "freeze": list(freeze) or None}
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
     try:
         spec = load_spec(file)

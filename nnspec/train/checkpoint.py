@@ -58,8 +58,17 @@ def save(obj: dict, path: str) -> None:
 
 def load(path: str) -> dict:
     """A checkpoint written by :func:`save`, loaded with ``weights_only=True`` onto the CPU."""
+    obj = read(path)
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise DataError(f"{path}: not an nnspec checkpoint", hint="checkpoints come from `nnspec train` (best.pt, last.pt)")
+    return obj
+
+
+def read(path: str, what: str = "checkpoint"):
+    """Whatever a ``.pt`` file holds, loaded with ``weights_only=True`` onto the CPU (only
+    tensors, numbers, strings and containers: no pickled code runs), or :class:`DataError`."""
     if not os.path.isfile(path):
-        raise DataError(f"{path}: no such checkpoint")
+        raise DataError(f"{path}: no such {what}")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 -- a truncated zip, a pickle with code, ...: all mean "not ours"
@@ -68,8 +77,7 @@ def load(path: str) -> dict:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         if "weights_only" in reason or "Weights only" in reason:
             reason = "torch.load with weights_only=True could not read it"
-        raise DataError(f"{path}: not a readable checkpoint ({reason})",
-                        hint="checkpoints come from `nnspec train` (best.pt, last.pt)") from None
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise DataError(f"{path}: not an nnspec checkpoint", hint="checkpoints come from `nnspec train` (best.pt, last.pt)")
+        raise DataError(f"{path}: not a readable {what} ({reason})",
+                        hint="checkpoints come from `nnspec train` (best.pt, last.pt)" if what == "checkpoint"
+                        else "expected a state_dict saved with torch.save, or a .safetensors file") from None
     return obj

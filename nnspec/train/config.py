@@ -20,7 +20,7 @@ defaults below. An unknown key or a value of the wrong kind is a spec error at i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..diagnostics import Diagnostic, SpecError, did_you_mean
@@ -50,6 +50,8 @@ class Settings:
     amp: str = "none"
     compile: bool = False
     seed: int = 0
+    init: str | None = None  # weights to start from (nnspec checkpoint, state_dict, .safetensors)
+    freeze: list[str] = field(default_factory=list)  # module-path globs whose parameters stay fixed
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +90,11 @@ _TYPES = {f.name: f.type for f in fields(Settings)}
 def _coerce(name: str, value: Any) -> Any:
     """A section value (int, float, bool, string or bare word) as the setting's type."""
     kind = _TYPES[name]
+    if "list" in kind:
+        values = [value] if isinstance(value, str) else value
+        if isinstance(values, list) and all(isinstance(v, str) for v in values):
+            return list(values)
+        raise ValueError(f"`{name}` takes a list of module-path patterns, e.g. [\"conv1\", \"layer*\"], got {value!r}")
     if "bool" in kind:
         if isinstance(value, bool):
             return value
@@ -123,6 +130,11 @@ def from_section(spec, network: str, section: dict) -> Settings:
             values[name] = _coerce(name, value)
         except ValueError as e:
             diags.append(Diagnostic("error", str(e), spans.get(name)))
+    if isinstance(values.get("init"), str) and spec.path != "<string>":
+        # like an import, a path in the spec is relative to the spec's folder
+        import os
+
+        values["init"] = os.path.join(os.path.dirname(spec.path), os.path.expanduser(values["init"]))
     settings = Settings()
     if not diags:
         try:

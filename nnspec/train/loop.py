@@ -37,6 +37,7 @@ from .data import (
 from .distributed import Context, setup
 from .errors import DataError, reported_write
 from .progress import Reporter
+from .transfer import counts, freeze, initialise, train_mode
 
 # The settings that a resumed run takes from the command line; it keeps all the others.
 RESUME_FLAGS = ("epochs", "device", "compile")
@@ -244,13 +245,16 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
                                  vocab=state["vocab"] if state else None)
 
     device = ctx.device
-    core = spec.build(network, **params).to(device)
+    core = spec.build(network, **params)
+    init_report = initialise(core, settings.init) if settings.init and state is None else None
+    frozen_norms = freeze(core, settings.freeze)
+    core = core.to(device)
     channels_last = device.type == "cuda" and uses_conv2d(core)
     if channels_last:
         core = core.to(memory_format=torch.channels_last)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    optimizer = make_optimizer(core.parameters(), settings)
+    optimizer = make_optimizer([p for p in core.parameters() if p.requires_grad], settings)
     scheduler = make_scheduler(optimizer, settings)
     scaler = torch.amp.GradScaler(device.type) if settings.amp == "fp16" else None
     history, best, start = [], None, 0
@@ -282,10 +286,14 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
                 report.say(f"removed {len(left)} unfinished write{'s' if len(left) > 1 else ''} "
                            f"of the interrupted run: {', '.join(left)}")
     ctx.barrier()
+    if init_report is not None:
+        report.say(f"init from {settings.init}: " + "\n  ".join(init_report.lines()))
+    trainable, frozen = counts(core)
     report.say(
         f"training {network} on {source}: {len(train_data):,} examples"
         + (f", {len(val_data):,} for validation" if val_data else ", no validation set")
-        + f"; {sum(p.numel() for p in core.parameters()):,} parameters on {device}"
+        + f"; {trainable + frozen:,} parameters"
+        + (f" ({trainable:,} trainable, {frozen:,} frozen)" if frozen else "") + f" on {device}"
         + (f" x {ctx.world} processes" if ctx.active else "")
         + (f"; resuming after epoch {start}" if start else "")
     )
@@ -293,7 +301,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     plotted = time.perf_counter()
     for epoch in range(start + 1, settings.epochs + 1):
         started = time.perf_counter()
-        model.train()
+        train_mode(model, frozen_norms)
         batches = epoch_batches(len(train_data), settings.batch_size, settings.seed, epoch, ctx.rank, ctx.world)
         report.start_epoch(epoch, settings.epochs, len(batches))
         loss_sum = torch.zeros((), device=device, dtype=torch.float64)
