@@ -32,12 +32,7 @@ network Small(classes = 3) {
 """
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def randomised(model: torch.nn.Module, seed: int) -> dict:
