@@ -217,7 +217,7 @@ class Elaborator:
                         f"`{layer.kind}` needs float values, but its input {shape_str(types[0].shape)} holds integer ids",
                         hint="token ids go through `embedding` first",
                     )
-                node.out = layer.infer(types[0])
+                node.out = layer.infer_many(types) if len(types) > 1 else layer.infer(types[0])
             if inputs:
                 node.params = layer.param_count(types[0])
                 node.buffers = getattr(layer, "buffer_count", lambda x: 0)(types[0])
@@ -577,18 +577,50 @@ class Elaborator:
         if call.branches is not None:
             self.error(f"`{name}` does not take branches; only `concat`, `add` and `mul` do", call.span)
             return None
-        layer, spans = self.bind_layer(cls, call, ctx)
+        value_args = self.value_args(call, ctx) if cls.values else {}
+        layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
         node_name = self.next_name(item, ctx)
         if layer is None:
             return None
-        return self.add(layer, [x], node_name, ctx, call.span, label=item.label, arg_spans=spans)
+        if len(value_args) > cls.values:
+            extra = list(value_args.values())[cls.values]
+            self.error(f"`{name}` takes at most {cls.values} named value{'s' if cls.values != 1 else ''}",
+                       extra.value.span)
+            return None
+        inputs = self.named_inputs([x], value_args, ctx)
+        if inputs is None:
+            return None
+        return self.add(layer, inputs, node_name, ctx, call.span, label=item.label, arg_spans=spans)
+
+    @staticmethod
+    def value_args(call: ast.Call, ctx: Ctx) -> dict:
+        """The positional arguments of a call that name values (not parameters), by id."""
+        return {id(a): a for a in call.args or []
+                if a.name is None and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params}
+
+    def named_inputs(self, inputs: list[int], value_args: dict, ctx: Ctx) -> list[int] | None:
+        """``inputs`` followed by the values the arguments name; None when one cannot be used
+        (the error is reported)."""
+        inputs = list(inputs)
+        for a in value_args.values():
+            v = a.value.name
+            if v in ctx.failed:
+                return None
+            if v in self.pending:
+                return self.used_early(v, a.value.span)
+            if v not in ctx.values:
+                hint = did_you_mean(v, ctx.values)
+                if hint:  # the value meant is used, not unused
+                    ctx.used.add(hint.split("`")[1])
+                self.error(f"unknown value `{v}`", a.value.span, hint)
+                return None
+            ctx.used.add(v)
+            inputs.append(ctx.values[v])
+        return inputs
 
     def merge(self, item: ast.Item, cls, call: ast.Call, x: int, ctx: Ctx):
         inner = self.labelled_scope(item, ctx, "label")
-        value_args = {}
-        for a in call.args or []:
-            if a.name is None and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params:
-                value_args[id(a)] = a
+        value_args = self.value_args(call, ctx)
         layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
         if call.branches is not None:
             if value_args:
@@ -604,21 +636,9 @@ class Elaborator:
                 self.error(f"`{call.name}` needs at least two branches, each starting with `|`", call.span)
                 return None
         else:
-            inputs = [x]
-            for a in value_args.values():
-                v = a.value.name
-                if v in ctx.failed:
-                    return None
-                if v in self.pending:
-                    return self.used_early(v, a.value.span)
-                if v not in ctx.values:
-                    hint = did_you_mean(v, ctx.values)
-                    if hint:  # the value meant is used, not unused
-                        ctx.used.add(hint.split("`")[1])
-                    self.error(f"unknown value `{v}`", a.value.span, hint)
-                    return None
-                ctx.used.add(v)
-                inputs.append(ctx.values[v])
+            inputs = self.named_inputs([x], value_args, ctx)
+            if inputs is None:
+                return None
             if len(inputs) < 2:
                 self.error(
                     f"`{call.name}` merges the current value with named values or branches",

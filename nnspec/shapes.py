@@ -130,8 +130,51 @@ def drop_dim(shape: tuple, dim: int, name: str = "dim") -> tuple:
     return shape[:d] + shape[d + 1 :]
 
 
+def slice_length(size: Dim, start: int, end: int | None, step: int) -> Dim:
+    """Entries of Python's ``x[start:end:step]`` along a dimension of ``size`` (``step > 0``).
+
+    A size that varies between batches allows only a start from the beginning and no end.
+
+    >>> slice_length(197, 1, None, 1), slice_length(10, -3, None, 2), str(slice_length(Sym.symbol("T"), 1, None, 2))
+    (196, 2, 'ceil((T - 1) / 2)')
+    """
+    if isinstance(size, int):
+        n = len(range(*slice(start, end, step).indices(size)))
+        if n == 0:
+            raise ShapeError(f"the slice {start}:{'' if end is None else end} of a size {size} is empty", arg="start")
+        return n
+    if start < 0 or end is not None:
+        raise ShapeError(
+            f"slicing the size `{size}`, which varies between batches, needs a start of 0 or more and no end",
+            arg="start" if start < 0 else "end",
+            hint="give the sizes you slice as numbers",
+        )
+    return ceildiv(size - start, step)
+
+
+def piece_sizes(size: int, each: int) -> list[int]:
+    """The pieces of ``size`` entries cut every ``each``, the last one the rest (PyTorch's ``split``).
+
+    >>> piece_sizes(10, 4)
+    [4, 4, 2]
+    """
+    return [min(each, size - i) for i in range(0, size, each)]
+
+
 def broadcast(a: tuple, b: tuple) -> tuple:
-    """NumPy/PyTorch broadcasting of two shapes (without the batch dimension)."""
+    """NumPy/PyTorch broadcasting of two shapes (without the batch dimension).
+
+    Shapes of different rank align at their last dimensions. A shorter shape that repeats the
+    longer one's leading sizes, such as a gate ``[C]`` against ``[C, H, W]``, was meant for
+    those leading dimensions; it would meet the last ones instead (and silently broadcast
+    along W when W == C), so it is an error that gives the fix.
+
+    >>> broadcast((64, 56, 56), (64, 1, 1))
+    (64, 56, 56)
+    """
+    long, short = (a, b) if len(a) >= len(b) else (b, a)
+    leading = len(long) > len(short) and any(d != 1 for d in short) and all(
+        equal(s, d) for s, d in zip(short, long))
     out = []
     for i in range(1, max(len(a), len(b)) + 1):
         x = a[-i] if i <= len(a) else 1
@@ -141,8 +184,29 @@ def broadcast(a: tuple, b: tuple) -> tuple:
         elif x == 1:
             out.append(y)
         else:
-            raise ShapeError(f"shapes {shape_str(a)} and {shape_str(b)} do not broadcast", hint=_where_they_differ(x, y))
+            message = f"shapes {shape_str(a)} and {shape_str(b)} do not broadcast"
+            if len(a) != len(b):
+                message += (f": broadcasting aligns the last dimensions, so dimension {len(short) - i} of "
+                            f"{shape_str(short)} ({short[-i]}) meets dimension {len(long) - i} of {shape_str(long)} "
+                            f"({long[-i]})")
+            raise ShapeError(message, hint=_leading_fix(short, long) if leading else _where_they_differ(x, y))
+    if leading:
+        last = len(long) - 1
+        raise ShapeError(
+            f"{shape_str(short)} lines up with the last dimension{'s' if len(short) > 1 else ''} of {shape_str(long)}, "
+            f"not the first: broadcasting aligns shapes at their last dimensions, so its values apply along dimension "
+            f"{last if len(short) == 1 else f'{last - len(short) + 1} to {last}'}, the same for every channel",
+            hint=_leading_fix(short, long),
+        )
     return tuple(reversed(out))
+
+
+def _leading_fix(short: tuple, long: tuple) -> str:
+    ones = (1,) * (len(long) - len(short))
+    return (f"to apply it along the first dimension{'s' if len(short) > 1 else ''} (per channel), make it "
+            f"{shape_str(short + ones)}: end its branch with `reshape({shape_str(short + ones)})` (or use "
+            f"`adaptiveavgpool(1)` and 1×1 `conv`s for `globalavgpool` and `dense`); to mean the last dimensions, "
+            f"`reshape({shape_str(ones + short)})`")
 
 
 def _where_they_differ(a: Dim, b: Dim) -> str | None:

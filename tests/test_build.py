@@ -61,6 +61,19 @@ KINDS = {
     "reshape": ("[3, 8, 8]", "reshape([6, -1])"),
     "permute": ("[3, 8, 4]", "permute([2, 0, 1])"),
     "upsample": ("[3, 4, 4]", "upsample(2, mode=bilinear)"),
+    "hardswish": ("[3, 8, 8]", "hardswish"),
+    "hardsigmoid": ("[3, 8, 8]", "hardsigmoid"),
+    "mish": ("[3, 8, 8]", "mish"),
+    "softplus": ("[3, 8, 8]", "softplus(beta=2)"),
+    "prelu": ("[3, 8, 8]", "prelu(channels=true)"),
+    "droppath": ("[3, 8, 8]", "residual { conv(3, 3, padding=1) -> droppath(0.2) }"),
+    "channelshuffle": ("[6, 4, 4]", "channelshuffle(3)"),
+    "select": ("[T, 6]", "select(-1)"),
+    "slice": ("[T, 6]", "slice(1) -> slice(0, 4, 2, dim=-1)"),
+    "chunk": ("[6, 4, 4]", "concat { | chunk(2, 0) | chunk(2, 1) -> conv(3, 1) } -> channelshuffle(2)"),
+    "split": ("[T, 6]", "split([2, 4], 1, dim=1)"),
+    "param": ("[4, 6]", "concat { | param([1, 6]) | identity } -> add { | identity | param([5, 6], std=0.02) }"),
+    "attention": ("[T] int pad=0", "let e = embedding(9, 8)\n  let m = e -> attention(2, causal=true)\n  e -> attention(4, m)"),
 }
 
 

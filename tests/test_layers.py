@@ -104,7 +104,34 @@ CASES = [
     Case("lrn", (5,), {"alpha": 2e-4, "beta": 0.5, "k": 2}, (6, "L")),
     Case("dropout"),
     Case("dropout", (0.2,), {}, ("T", 5)),
-    *[Case(k) for k in ("relu", "relu6", "elu", "gelu", "silu", "sigmoid", "tanh", "identity")],
+    *[Case(k) for k in ("relu", "relu6", "elu", "gelu", "silu", "sigmoid", "tanh", "identity", "hardswish",
+                        "hardsigmoid", "mish")],
+    Case("softplus"),
+    Case("softplus", (), {"beta": 2, "threshold": 10}, ("T", 5)),
+    Case("prelu"),
+    Case("prelu", (), {"channels": True, "init": 0.1}, (4, "L")),
+    Case("droppath", (0.2,)),
+    Case("droppath", (0.0,), {}, ("T", 5)),
+    Case("channelshuffle", (3,), {}, (6, 4, 4)),
+    Case("channelshuffle", (2,), {}, (4, "L")),
+    Case("select", (0,), {}, ("T", 5)),
+    Case("select", (0,), {}, ("T", 5), pad=0),
+    Case("select", (-1,), {"dim": -1}),
+    Case("select", (2,), {"dim": 1}),
+    Case("slice", (1,), {}, ("T", 5)),
+    Case("slice", (1, 7, 2), {"dim": 1}),
+    Case("slice", (-3,), {"dim": -1}),
+    Case("slice", (0, 3), {"dim": -1}, ("T", 5), pad=0),
+    Case("chunk", (2, 1), {}, (5, 4, 4)),
+    Case("chunk", (3, -1), {"dim": -1}, ("T", 8)),
+    Case("split", ([1, 2], 1)),
+    Case("split", (3, 2), {"dim": 1}),
+    Case("param", ([2, 3],)),
+    Case("param", ([4, 1, 1],), {"init": 0.5, "batch": False}),
+    Case("param", ([3, 5],), {"std": 0.02}, ("T",), "int"),
+    Case("attention", (2,), {}, ("T", 6)),
+    Case("attention", (3,), {"bias": False, "dropout": 0.1, "causal": True}, (5, 6)),
+    Case("attention", (2,), {}, ("T", 6), pad=0),
     Case("identity", (), {}, ("T",), "int"),
     Case("leakyrelu", (0.2,)),
     Case("softmax", (), {}, ("T", 5)),
@@ -237,6 +264,18 @@ def infer(kind, *args, shape=(3, 8, 8), dtype="float", pad=None, **kw):
         ("last", (), {}, ("T", 32), "[32]", 0),
         ("mean", (0,), {}, ("T", 32), "[32]", 0),
         ("max", (-1,), {}, (16, "L"), "[16]", 0),
+        ("attention", (12,), {}, (197, 768), "[197, 768]", 2_362_368),
+        ("attention", (8,), {"bias": False}, ("T", 512), "[T, 512]", 4 * 512 * 512),
+        ("prelu", (), {"channels": True}, (64, 56, 56), "[64, 56, 56]", 64),
+        ("prelu", (), {}, (64, 56, 56), "[64, 56, 56]", 1),
+        ("param", ([197, 768],), {}, (768, 14, 14), "[197, 768]", 151_296),
+        ("select", (0,), {}, (197, 768), "[768]", 0),
+        ("slice", (1,), {}, ("T", 32), "[T - 1, 32]", 0),
+        ("slice", (0, None, 2), {"dim": -1}, (4, 9), "[4, 5]", 0),
+        ("chunk", (2, 1), {}, (116, 28, 28), "[58, 28, 28]", 0),
+        ("chunk", (4, 2), {"dim": -1}, (3, 10), "[3, 3]", 0),
+        ("split", ([16, 48], 1), {}, (64, 8, 8), "[48, 8, 8]", 0),
+        ("channelshuffle", (2,), {}, (116, 28, 28), "[116, 28, 28]", 0),
     ],
 )
 def test_exact_shapes_and_params(kind, args, kw, shape, out, params):
@@ -267,6 +306,12 @@ def test_batchnorm_buffers():
         ("groupnorm", (32,), {}, "groupnorm 32"),
         ("dropout", (0.3,), {}, "dropout 0.3"),
         ("mean", (0,), {}, "mean dim 0"),
+        ("attention", (8,), {"causal": True}, "attention 8 heads causal"),
+        ("droppath", (0.1,), {}, "droppath 0.1"),
+        ("select", (0,), {}, "select 0"),
+        ("slice", (1, 5), {}, "slice 1:5"),
+        ("chunk", (2, 1), {}, "chunk 1 of 2"),
+        ("param", ([1, 768],), {}, "param [1, 768]"),
     ],
 )
 def test_describe(kind, args, kw, label):
@@ -393,6 +438,11 @@ def test_reductions_over_time_skip_padding(kind, args):
         ("upsample", ([],), {}, "`scale` must not be an empty list"),
         ("upsample", ([2, "a"],), {}, "`scale` of `upsample` must be a number or a list of numbers, got [2, a]"),
         ("conv", (8, []), {}, "`kernel` must not be an empty list"),
+        ("attention", (0,), {}, "`heads` must be greater than 0, got 0"),
+        ("droppath", (), {}, "`droppath` needs the argument `p`"),
+        ("param", ([2, 0],), {}, "`shape` must list positive sizes, got [2, 0]"),
+        ("split", ([2, -1], 0), {}, "`sizes` must be positive, got [2, -1]"),
+        ("slice", (0, 4, 0), {}, "`step` must be greater than 0, got 0"),
     ],
 )
 def test_argument_errors(kind, args, kw, message):
@@ -435,6 +485,25 @@ def test_argument_errors(kind, args, kw, message):
         ("lrn", (3,), {}, (16,), "float", None, "`lrn` needs a [C, ...] input with positions, got [16]", None),
         ("mean", (2,), {}, ("T", 5), "float", None, "`dim=2` is out of range for an input with 2 dimensions", "dim"),
         ("last", (), {}, (), "float", None, "`last` needs a sequence [T, ...], got []", None),
+        ("attention", (5,), {}, ("T", 64), "float", None, "`heads=5` must divide the 64 features of the input [T, 64]",
+         "heads"),
+        ("attention", (2,), {}, (3, 8, 8), "float", None, "`attention` needs a sequence [T, D], got [3, 8, 8]", None),
+        ("select", (3,), {}, (3, 8), "float", None,
+         "`select(3)` is out of range for dimension 0 of [3, 8], which has 3 entries", "index"),
+        ("select", (1,), {}, ("T", 8), "float", None,
+         "`select(1)` on the size `T`, which varies between batches, may be out of range", "index"),
+        ("select", (-1,), {}, ("T", 8), "float", 0,
+         "`select` along the time dimension of a padded sequence [T, 8] would lose track of where each "
+         "sequence's padding starts", "dim"),
+        ("slice", (0, 4), {}, ("T", 8), "float", None,
+         "slicing the size `T`, which varies between batches, needs a start of 0 or more and no end", "end"),
+        ("slice", (5,), {}, (3, 8), "float", None, "the slice 5: of a size 3 is empty", "start"),
+        ("chunk", (4, 3), {}, (6, 8), "float", None,
+         "`chunk` makes 3 pieces (2, 2, 2), so there is no piece 3", "index"),
+        ("split", ([2, 2], 0), {}, (6, 8), "float", None,
+         "the sizes [2, 2] add up to 4, but dimension 0 of [6, 8] has 6 entries", "sizes"),
+        ("channelshuffle", (4,), {}, (6, 8, 8), "float", None,
+         "`groups=4` must divide the 6 channels of the input [6, 8, 8]", "groups"),
         ("reshape", (["T", "H"],), {}, (Sym.symbol("T") * Sym.symbol("H"),), "float", None,
          ("reshaping [H*T] to [T, H] leaves more than one size that is neither fixed nor an input dimension, "
          "so it cannot be computed when the model runs"), "dims"),
@@ -550,3 +619,143 @@ def test_random_windows_match_pytorch(case):
         out = module(torch.randn(1, *shape))
     assert tuple(out.shape) == (1, *y.shape)
     assert layer.param_count(x) == sum(p.numel() for p in module.parameters())
+
+
+# -- the kinds of modern networks: values, not only shapes -------------------------------------
+
+
+def module_and_forward(kind, *args, shape, **kw):
+    """The layer's module and a function running its forward expression on tensors."""
+    layer, x, _ = infer(kind, *args, shape=shape, **kw)
+    ns = namespace(layer)
+    source = layer.torch_module(x)
+    ns["m"] = eval(source, ns) if source else None
+
+    def forward(*tensors, lengths=None, types=None):
+        names = [f"x{i}" for i in range(len(tensors))]
+        ns.update(zip(names, tensors), lengths=lengths)
+        return eval(layer.torch_forward("m", names, types or [x] * len(tensors), "lengths" if lengths is not None else None), ns)
+
+    return ns["m"], forward
+
+
+def test_droppath_is_the_identity_in_eval_and_drops_whole_samples_in_training():
+    module, forward = module_and_forward("droppath", 0.5, shape=(3, 4, 4))
+    x = torch.randn(64, 3, 4, 4)
+    module.eval()
+    assert forward(x) is x
+    module.train()
+    torch.manual_seed(0)
+    y = forward(x)
+    kept = [bool((y[i] != 0).any()) for i in range(64)]
+    for i in range(64):  # each sample is dropped whole, or kept and scaled by 1 / (1 - p)
+        torch.testing.assert_close(y[i], x[i] * 2.0 if kept[i] else torch.zeros_like(x[i]))
+    assert 16 < sum(kept) < 48
+    torch.manual_seed(0)  # one Bernoulli draw per sample, in batch order
+    keep = torch.empty(64, 1, 1, 1).bernoulli_(0.5)
+    torch.testing.assert_close(y, x * keep / 0.5)
+
+
+def test_dropout_is_the_identity_in_eval_and_drops_elements_in_training():
+    module, forward = module_and_forward("dropout", 0.25, shape=(3, 8))
+    x = torch.randn(16, 3, 8)
+    module.eval()
+    torch.testing.assert_close(forward(x), x)
+    module.train()
+    y = forward(x)
+    zeros = (y == 0).float().mean().item()
+    assert 0.1 < zeros < 0.4
+    torch.testing.assert_close(y[y != 0], (x / 0.75)[y != 0])
+
+
+def test_channelshuffle_interleaves_the_groups():
+    _, forward = module_and_forward("channelshuffle", 3, shape=(6, 2, 2))
+    x = torch.arange(6.0).reshape(1, 6, 1, 1).expand(1, 6, 2, 2)
+    assert forward(x)[0, :, 0, 0].tolist() == [0, 2, 4, 1, 3, 5]
+
+
+@pytest.mark.parametrize(
+    "kind, args, kw, expected",
+    [
+        ("select", (1,), {}, lambda x: x[:, 1]),
+        ("select", (-1,), {"dim": -1}, lambda x: x[:, :, -1]),
+        ("slice", (1, 5, 2), {"dim": 1}, lambda x: x[:, :, 1:5:2]),
+        ("slice", (-2,), {}, lambda x: x[:, 3:]),
+        ("chunk", (2, 1), {}, lambda x: x[:, 3:]),
+        ("chunk", (4, -1), {"dim": 1}, lambda x: x[:, :, 6:]),
+        ("split", ([1, 4], 1), {}, lambda x: x[:, 1:]),
+        ("split", (3, 2), {"dim": 1}, lambda x: x[:, :, 6:]),
+    ],
+    ids=str,
+)
+def test_pieces_are_the_indexed_entries(kind, args, kw, expected):
+    _, forward = module_and_forward(kind, *args, shape=(5, 8), **kw)
+    x = torch.randn(2, 5, 8)
+    torch.testing.assert_close(forward(x), expected(x))
+
+
+def test_param_is_the_same_learned_tensor_for_every_sample():
+    module, forward = module_and_forward("param", [2, 3], shape=(7,), std=0.5, init=1.0)
+    assert tuple(module.weight.shape) == (1, 2, 3)
+    y = forward(torch.randn(4, 7))
+    assert y.shape == (4, 2, 3) and torch.equal(y[0], y[3]) and torch.equal(y[0], module.weight[0])
+    assert abs(module.weight.mean().item() - 1.0) < 1.0 and module.weight.std().item() > 0
+    scale, _ = module_and_forward("param", [4, 1, 1], shape=(4, 5, 5), init=1e-6, batch=False)
+    assert tuple(scale.weight.shape) == (4, 1, 1) and torch.all(scale.weight == 1e-6)
+    zero, _ = module_and_forward("param", [1, 8], shape=(8, 8))
+    assert torch.all(zero.weight == 0)
+
+
+def test_attention_equals_multihead_attention_and_its_parameter_layout():
+    module, forward = module_and_forward("attention", 4, shape=(5, 8))
+    assert [(k, tuple(p.shape)) for k, p in module.named_parameters()] == [
+        ("in_proj_weight", (24, 8)), ("in_proj_bias", (24,)), ("out_proj.weight", (8, 8)), ("out_proj.bias", (8,))]
+    x = torch.randn(2, 5, 8)
+    module.eval()
+    torch.testing.assert_close(forward(x), module(x, x, x, need_weights=False)[0])
+
+
+def test_causal_attention_never_looks_ahead():
+    module, forward = module_and_forward("attention", 2, shape=("T", 8), causal=True)
+    module.eval()
+    x = torch.randn(1, 6, 8)
+    changed = x.clone()
+    changed[:, 4:] = torch.randn(1, 2, 8)
+    a, b = forward(x), forward(changed)
+    torch.testing.assert_close(a[:, :4], b[:, :4])
+    assert not torch.allclose(a[:, 4:], b[:, 4:])
+
+
+def test_attention_over_a_padded_sequence_ignores_the_padding():
+    layer, x, _ = infer("attention", 2, shape=("T", 8), pad=0)
+    ns = namespace(layer)
+    module = eval(layer.torch_module(x), ns)
+    module.eval()
+    ns["m"] = module
+    batch = torch.randn(2, 6, 8)
+    batch[1, 4:] = 0.0
+    ns.update(x=batch, lengths=torch.tensor([6, 4]))
+    together = eval(layer.torch_forward("m", ["x"], [x], "lengths"), ns)
+    ns["x"] = batch[1:, :4]
+    alone = eval(layer.torch_forward("m", ["x"], [TensorType(x.shape)], None), ns)
+    torch.testing.assert_close(together[1:, :4], alone)
+
+
+def test_cross_attention_attends_to_the_named_value():
+    import nnspec
+
+    spec = nnspec.load("network X {\n  input q: [4, 8]\n  input kv: [6, 8]\n  let m = kv -> layernorm\n"
+                       "  q -> attention(2, m)\n}\n")
+    assert str(spec.checked_graph().nodes[-1].out) == "[4, 8]"
+    model = spec.build().eval()
+    q, kv = torch.randn(3, 4, 8), torch.randn(3, 6, 8)
+    mha, norm = model.get_submodule("1"), model.get_submodule("0")
+    torch.testing.assert_close(model(q, kv), mha(q, norm(kv), norm(kv), need_weights=False)[0])
+
+
+def test_prelu_per_channel_slopes():
+    module, forward = module_and_forward("prelu", shape=(3, 4), channels=True, init=0.5)
+    with torch.no_grad():
+        module.weight.copy_(torch.tensor([0.1, 0.2, 0.3]))
+    x = -torch.ones(1, 3, 4)
+    torch.testing.assert_close(forward(x)[0, :, 0], torch.tensor([-0.1, -0.2, -0.3]))

@@ -238,3 +238,23 @@ def test_expand_and_drop_dim():
     assert drop_dim((T, 5, 7), -1) == (T, 5)
     with pytest.raises(ShapeError, match="`dim=-4` is out of range for an input with 3 dimensions"):
         drop_dim((T, 5, 7), -4)
+
+
+def test_broadcast_of_a_gate_against_the_leading_dimensions_is_an_error_with_the_fix():
+    # [C] against [C, H, W] with W == C would silently scale columns, not channels
+    with pytest.raises(ShapeError) as e:
+        broadcast((8, 8, 8), (8,))
+    assert e.value.message.startswith("[8] lines up with the last dimension of [8, 8, 8], not the first")
+    assert "`reshape([8, 1, 1])`" in e.value.hint
+    with pytest.raises(ShapeError) as e:
+        broadcast((5, 5), (5, 5, 5))
+    assert "along dimension 1 to 2" in e.value.message and "`reshape([5, 5, 1])`" in e.value.hint
+    assert broadcast((8, 8, 8), (1,)) == (8, 8, 8)  # a single value applies everywhere either way
+    assert broadcast((T, 8), (8,)) == (T, 8)  # a per-feature bias on a sequence
+
+
+def test_broadcast_mismatch_of_different_ranks_says_which_axes_were_aligned():
+    with pytest.raises(ShapeError) as e:
+        broadcast((3, 4), (5, 4, 6))
+    assert e.value.message == ("shapes [3, 4] and [5, 4, 6] do not broadcast: broadcasting aligns the last "
+                               "dimensions, so dimension 1 of [3, 4] (4) meets dimension 2 of [5, 4, 6] (6)")

@@ -27,6 +27,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "merge": ("#ffffff", "#4b5563"),
     "reshape": ("#f1f1f1", "#8a8a8a"),
     "regularize": ("#eef3e2", "#7c8f3c"),
+    "attention": ("#fbe9e7", "#bf360c"),
     "resize": ("#e0f2f1", "#00796b"),
     "block": ("#e8eaf6", "#3f51b5"),
 }

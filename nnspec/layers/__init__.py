@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (importing registers the kinds)
     activation,
+    attention,
     conv,
     dense,
     dropout,
@@ -9,6 +10,8 @@ from . import (  # noqa: F401  (importing registers the kinds)
     internal,
     merge,
     norm,
+    param,
+    pick,
     pool,
     recurrent,
     reduce,

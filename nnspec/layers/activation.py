@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Layer, TensorType
+from ..shapes import ShapeError
+from .base import Layer, TensorType, need_concrete
 from .pyfmt import call
-from .schema import ArgsModel, Int, Number
+from .schema import ArgsModel, Bool, Field, Int, Number
 
 
 class Activation(Layer):
@@ -20,7 +21,7 @@ class Activation(Layer):
         return x
 
     def torch_module(self, x: TensorType) -> str:
-        return call(f"nn.{self.torch_name}", **{k: v for k, v in self.torch_kwargs().items()})
+        return call(f"nn.{self.torch_name}", **self.torch_kwargs())
 
     def torch_kwargs(self) -> dict:
         return {}
@@ -73,6 +74,70 @@ class Identity(Activation):
 
     kind, torch_name = "identity", "Identity"
     takes_int = True
+
+
+class Hardswish(Activation):
+    """``x * relu6(x + 3) / 6`` (MobileNetV3's); ``[...] -> [...]``."""
+
+    kind, torch_name = "hardswish", "Hardswish"
+
+
+class Hardsigmoid(Activation):
+    """``relu6(x + 3) / 6``, a piecewise-linear sigmoid (MobileNetV3's gates); ``[...] -> [...]``."""
+
+    kind, torch_name = "hardsigmoid", "Hardsigmoid"
+
+
+class Mish(Activation):
+    """``x * tanh(softplus(x))``; ``[...] -> [...]``."""
+
+    kind, torch_name = "mish", "Mish"
+
+
+class SoftplusArgs(ArgsModel):
+    beta: Number = Field(1, gt=0)
+    threshold: Number = Field(20, gt=0)
+
+
+class Softplus(Activation):
+    """``log(1 + exp(beta·x)) / beta``, linear above ``threshold``; ``[...] -> [...]``.
+
+    Example: ``softplus(beta=2)``.
+    """
+
+    kind, torch_name, Args = "softplus", "Softplus", SoftplusArgs
+
+    def torch_kwargs(self):
+        return {"beta": self.changed("beta", float), "threshold": self.changed("threshold", float)}
+
+
+class PReLUArgs(ArgsModel):
+    channels: Bool = False
+    init: Number = 0.25
+
+
+class PReLU(Activation):
+    """``x if x > 0 else a·x`` with a learned slope ``a``: one for the whole layer, or with
+    ``channels=true`` one per channel (dimension 0). ``[...] -> [...]``; 1 or ``C`` parameters.
+
+    Example: ``prelu(channels=true)`` on ``[64, 56, 56]`` has 64 parameters.
+    """
+
+    kind, torch_name, Args = "prelu", "PReLU", PReLUArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        if self.args.channels:
+            if not x.shape:
+                raise ShapeError("`prelu(channels=true)` needs a channel dimension", arg="channels")
+            need_concrete(x.shape[0], "the channel dimension of `prelu`")
+        return x
+
+    def param_count(self, x: TensorType) -> int:
+        return x.shape[0] if self.args.channels else 1
+
+    def torch_module(self, x: TensorType) -> str:
+        channels = [x.shape[0]] if self.args.channels else []
+        return call("nn.PReLU", *channels, init=self.changed("init", float))
 
 
 class LeakyArgs(ArgsModel):

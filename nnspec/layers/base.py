@@ -64,6 +64,9 @@ class Layer:
     Args: ClassVar[type[ArgsModel]] = ArgsModel
     #: takes several inputs (merges); the others take exactly one
     merges: ClassVar[bool] = False
+    #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
+    #: follow the chain's value in ``infer_many`` and ``torch_forward``
+    values: ClassVar[int] = 0
     #: accepts `int` tensors (token ids); the others need floats
     takes_int: ClassVar[bool] = False
     #: created by the elaborator, never called by name in a spec
@@ -184,6 +187,18 @@ def need_rank(x: TensorType, ranks, what: str, hint: str | None = None) -> None:
         names = [f"{r}-d" for r in sorted(ranks)]
         names = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
         raise ShapeError(f"{what} needs a {names} input, got {shape_str(x.shape)}", hint=hint)
+
+
+def need_divisor(size: int, arg: str, value: int, what: str, x: TensorType) -> None:
+    """Raise a :class:`ShapeError` unless the argument ``arg=value`` divides ``size``, the
+    input's ``what`` (``channels``), listing the divisors in the hint."""
+    if size % value:
+        raise ShapeError(
+            f"`{arg}={value}` must divide the {size} {what} of the input {shape_str(x.shape)}",
+            arg=arg,
+            hint=f"divisors of {size}: {', '.join(str(d) for d in range(1, size + 1) if size % d == 0)}"
+            if size <= 4096 else None,
+        )
 
 
 def need_concrete(d: Dim, what: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..dims import shape_str
 from ..shapes import ShapeError, product
-from .base import Layer, TensorType, need_concrete
+from .base import Layer, TensorType, need_concrete, need_divisor
 from .pyfmt import call
 from .schema import ArgsModel, Field, Int, Number
 
@@ -104,12 +104,7 @@ class GroupNorm(Layer):
         if len(x.shape) < 1:
             raise ShapeError(f"`groupnorm` needs a [C, ...] input, got {shape_str(x.shape)}", hint=_CHANNELS)
         c = need_concrete(x.shape[0], "the channel dimension of `groupnorm`")
-        if c % self.args.groups:
-            raise ShapeError(
-                f"`groups={self.args.groups}` must divide the {c} channels of the input {shape_str(x.shape)}",
-                arg="groups",
-                hint=f"divisors of {c}: {', '.join(str(d) for d in range(1, c + 1) if c % d == 0)}" if c <= 4096 else None,
-            )
+        need_divisor(c, "groups", self.args.groups, "channels", x)
         return x
 
     def param_count(self, x: TensorType) -> int:

@@ -1,11 +1,12 @@
-"""Layers that only rearrange elements: ``flatten``, ``reshape``, ``permute``."""
+"""Layers that only rearrange elements: ``flatten``, ``reshape``, ``permute``, ``channelshuffle``."""
 
 from __future__ import annotations
 
 from ..dims import Sym, shape_str
 from ..shapes import ShapeError, product, reshape
-from .base import ArgError, Layer, TensorType
-from .schema import ArgsModel, Int
+from .base import ArgError, Layer, TensorType, need_concrete, need_divisor, need_rank
+from .pyfmt import call
+from .schema import ArgsModel, Field, Int
 
 
 class Flatten(Layer):
@@ -110,3 +111,31 @@ class Permute(Layer):
 
     def describe(self) -> str:
         return f"permute {shape_str(self.args.order)}"
+
+
+class ChannelShuffleArgs(ArgsModel):
+    groups: Int = Field(gt=0)
+
+
+class ChannelShuffle(Layer):
+    """Interleaves ``groups`` groups of channels (ShuffleNet's): channel ``g·(C/groups) + i``
+    moves to ``i·groups + g``. ``[C, ...] -> [C, ...]``, ``groups`` divides ``C``, no parameters.
+
+    Example: ``channelshuffle(2)`` on ``[116, 28, 28]``.
+    """
+
+    kind = "channelshuffle"
+    family = "reshape"
+    Args = ChannelShuffleArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_rank(x, {2, 3, 4}, "`channelshuffle`", hint="it shuffles the channels of [C, L], [C, H, W] or [C, D, H, W]")
+        c = need_concrete(x.shape[0], "the channel dimension of `channelshuffle`")
+        need_divisor(c, "groups", self.args.groups, "channels", x)
+        return x
+
+    def torch_module(self, x: TensorType) -> str:
+        return call("nn.ChannelShuffle", self.args.groups)
+
+    def describe(self) -> str:
+        return f"channelshuffle {self.args.groups}"

@@ -1,0 +1,109 @@
+"""Multi-head attention over sequences: ``attention`` (PyTorch ``MultiheadAttention``, batch first)."""
+
+from __future__ import annotations
+
+from ..dims import shape_str
+from ..shapes import ShapeError
+from .base import Layer, TensorType, need_concrete, need_divisor
+from .pyfmt import call
+from .schema import ArgsModel, Bool, Field, Int, Number
+
+# Emitted once at the top of generated code; the generated file imports only torch.
+ATTENTION_RUNTIME = '''\
+def attend(attention, q, kv=None, lengths=None, causal=False):
+    """Multi-head attention of q [B, T, D] over kv [B, S, D] (q itself when None) -> [B, T, D].
+
+    lengths holds each kv sequence's true length: its padding is never attended to. With
+    causal=True position i attends only to positions up to i.
+    """
+    kv = q if kv is None else kv
+    padding = None
+    if lengths is not None:
+        padding = torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
+    mask = None
+    if causal:
+        mask = torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
+    return attention(q, kv, kv, key_padding_mask=padding, attn_mask=mask, need_weights=False)[0]
+'''
+
+
+class AttentionArgs(ArgsModel):
+    heads: Int = Field(gt=0)
+    dropout: Number = Field(0, ge=0, le=1)
+    bias: Bool = True
+    causal: Bool = False
+
+
+class Attention(Layer):
+    """Multi-head scaled dot-product attention: ``[T, D] -> [T, D]``.
+
+    ``attention(heads)`` is self-attention; ``attention(heads, memory)`` attends from the
+    current value to the named value ``memory`` (``[S, D]``: cross-attention). ``heads`` must
+    divide ``D``. ``dropout`` applies to the attention weights while training; ``causal=true``
+    lets position ``i`` see positions up to ``i`` only; when the attended sequence is padded
+    (from an ``int`` input with ``pad=``) its padding is masked out. The parameters are
+    ``nn.MultiheadAttention``'s, in its order: the packed query/key/value projection
+    ``[3·D, D]`` and its bias, then the output projection: ``4·D² + 4·D`` (``4·D²`` without
+    ``bias``). Example: ``attention(12)`` on ``[197, 768]`` has 2,362,368 parameters.
+    """
+
+    kind = "attention"
+    family = "attention"
+    Args = AttentionArgs
+    values = 1
+    runtime = ATTENTION_RUNTIME
+
+    def infer(self, x: TensorType) -> TensorType:
+        return self.infer_many([x])
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        x = xs[0]
+        if len(x.shape) != 2:
+            raise ShapeError(
+                f"`attention` needs a sequence [T, D], got {shape_str(x.shape)}",
+                hint="turn an image into a sequence of positions first: `reshape([C, -1]) -> permute([1, 0])`"
+                if len(x.shape) > 2 else None,
+            )
+        d = need_concrete(x.shape[1], "the feature dimension of `attention`")
+        need_divisor(d, "heads", self.args.heads, "features", x)
+        if len(xs) > 1:
+            m = xs[1]
+            if len(m.shape) != 2 or m.shape[1] != d:
+                raise ShapeError(
+                    f"`attention` from {shape_str(x.shape)} needs the attended value to be a sequence "
+                    f"[S, {d}], got {shape_str(m.shape)}",
+                    hint=f"project it to {d} features with `dense({d})` first" if len(m.shape) == 2 else None,
+                )
+        return x
+
+    def param_count(self, x: TensorType) -> int:
+        d = x.shape[1]
+        return 4 * d * d + (4 * d if self.args.bias else 0)
+
+    def macs(self, x: TensorType, y: TensorType):
+        t, d = x.shape
+        # query and output projections, key and value projections, scores and weighted sum
+        # (self-attention: the keys are the queries)
+        return 4 * t * d * d + 2 * t * t * d
+
+    def torch_module(self, x: TensorType) -> str:
+        a = self.args
+        return call(
+            "nn.MultiheadAttention",
+            x.shape[1],
+            a.heads,
+            dropout=self.changed("dropout", float),
+            bias=self.changed("bias"),
+            batch_first=True,
+        )
+
+    def torch_forward(self, module, xs, types, lengths=None):
+        args = [module, *xs]
+        if lengths is not None and types[-1].masked:  # the attended sequence's padding
+            args.append(f"lengths={lengths}")
+        if self.args.causal:
+            args.append("causal=True")
+        return f"attend({', '.join(args)})"
+
+    def describe(self) -> str:
+        return f"attention {self.args.heads} heads" + (" causal" if self.args.causal else "")
