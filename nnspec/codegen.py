@@ -37,7 +37,7 @@ from .diagnostics import Diagnostic, SpecError
 from .dims import Sym, shape_str
 from .dims import equal as dims_equal
 from .ir import Graph, Node, Scope
-from .names import PYTHON_NAMES, TOP_NAMES, label_problem, python_name
+from .names import PYTHON_NAMES, TOP_NAMES, TORCH_RESERVED, label_problem, python_name
 from .templates import explain, numbers, parse_number, substitute, template
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
