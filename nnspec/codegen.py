@@ -238,7 +238,6 @@ class _Generator:
         self.g = graph
         self.origin = origin
         self.nodes = graph.nodes
-        self.consumers = graph.consumers()
         self.outputs = {i for _, i in graph.outputs}
         self.net_name = class_name(graph)
         self.taken = _taken(graph)
@@ -267,7 +266,7 @@ class _Generator:
                 continue
             inside = set(below)
             u.inputs = sorted({i for n in below for i in self.nodes[n].inputs if i not in inside})
-            leaving = [n for n in below if n in self.outputs or any(c not in inside for c in self.consumers[n])]
+            leaving = [n for n in below if n in self.outputs or any(c not in inside for c in self.nodes[n].consumers)]
             u.output = leaving[-1] if leaving else below[-1]
             if len(u.inputs) != 1 or len(set(leaving)) > 1:
                 _fail(f"block `{u.scope.name}` at `{u.scope.path}` does not have one input and one output",
@@ -452,17 +451,10 @@ class _Generator:
         """The values a unit's forward returns."""
         return [u.output] if u.scope.kind == "block" else [i for _, i in self.g.outputs]
 
-    @staticmethod
-    def each_sources(steps) -> dict[int, int]:
-        """Pairs `each` edges: an `each_out` restores the batch of its `each_in`'s input."""
-        each_src: dict[int, int] = {}
-        stack = []
-        for _, step in steps:
-            if isinstance(step, Node) and step.role == "each_in":
-                stack.append(step.inputs[0])
-            elif isinstance(step, Node) and step.role == "each_out":
-                each_src[step.id] = stack.pop()
-        return each_src
+    def each_sources(self, steps) -> dict[int, int]:
+        """The value whose batch each `each_out` of the steps restores: its `each_in`'s input."""
+        return {step.id: self.nodes[step.pair].inputs[0] for _, step in steps
+                if isinstance(step, Node) and step.role == "each_out"}
 
     def needs_source(self, step) -> bool:
         """An `each_out` whose number of steps is symbolic reads the batch size of its source."""
@@ -505,7 +497,7 @@ class _Generator:
         else:
             masked = [i for i in self.g.inputs if nodes[i].out.masked]
             for i in self.g.inputs:
-                name = _identifier(nodes[i].layer.args.name, u.scope, "an input name", self.taken | set(args))
+                name = _identifier(nodes[i].label, u.scope, "an input name", self.taken | set(args))
                 var[i] = name
                 args.append(name)
                 if name != "x":  # `x = layer(x)` reads naturally; `image = layer(image)` does not
@@ -610,7 +602,7 @@ class _Generator:
                 starts.setdefault(key, step.inputs)
                 member[out] = key
         # only a real branch: one that starts from a value other steps also read
-        forks = {key for key, ins in starts.items() if any(len(self.consumers[i]) > 1 for i in ins)}
+        forks = {key for key, ins in starts.items() if any(len(self.nodes[i].consumers) > 1 for i in ins)}
         names = {out: labels[key] for out, key in member.items() if key in forks}
         return names
 
@@ -623,15 +615,9 @@ class _Generator:
         return f"{out} = {real}.sum(1)  # each sequence's true length: its tokens that are not padding"
 
     def node_expr(self, n: Node, top: _Slot, u: _Unit, xs, mask, var, each_src) -> str:
-        nodes = self.nodes
-        if n.role == "each_in":
-            return f"{xs[0]}.flatten(0, 1)"
-        if n.role == "each_out":
-            steps = n.out.shape[0]
-            if isinstance(steps, int):
-                return f"{xs[0]}.unflatten(0, (-1, {steps!r}))"
-            return f"{xs[0]}.unflatten(0, ({var[each_src[n.id]]}.shape[0], -1))"
-        types = [nodes[i].out for i in n.inputs]
+        types = [self.nodes[i].out for i in n.inputs]
+        if self.needs_source(n):
+            xs = [*xs, var[each_src[n.id]]]
         ref = None
         if n.layer.torch_module(types[0]) is not None:
             prefix = u.scope.path + "." if u.scope.path else ""
@@ -900,7 +886,7 @@ class _Generator:
         return substitute(u.text, exprs), [f"self.{attr} = {name}" for name, attr in attrs.items()]
 
     def network_ins_outs(self) -> tuple[str, str]:
-        ins = ", ".join(f"{self.nodes[i].layer.args.name} {self.nodes[i].out}" for i in self.g.inputs)
+        ins = ", ".join(f"{name} {self.nodes[i].out}" for name, i in zip(self.g.input_names, self.g.inputs))
         outs = ", ".join((f"{name} " if name else "") + str(self.nodes[i].out) for name, i in self.g.outputs)
         return ins, outs
 
@@ -908,7 +894,7 @@ class _Generator:
         def batched(t) -> str:
             return shape_str(("batch", *t.shape)) + (" int" if t.dtype == "int" else "")
 
-        ins = ", ".join(f"{self.nodes[i].layer.args.name} {batched(self.nodes[i].out)}" for i in self.g.inputs)
+        ins = ", ".join(f"{name} {batched(self.nodes[i].out)}" for name, i in zip(self.g.input_names, self.g.inputs))
         outs = ", ".join(batched(self.nodes[i].out) for _, i in self.g.outputs)
         return f"{ins} -> {outs}" if len(self.g.outputs) == 1 else f"{ins} -> ({outs})"
 

@@ -16,9 +16,9 @@ from .binding import FAILED, ArgError, Signature
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
 from .dims import same_shape, shape_str
 from .expressions import evaluate, plain
-from .ir import Graph, Node, Scope
+from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
-from .layers.base import Layer, TensorType
+from .layers.base import Layer
 from .names import label_problem, name_problem
 from .parser import KEYWORDS
 from .program import Program
@@ -101,9 +101,7 @@ class Elaborator:
                        "end its body with a chain, or name its results with `output name = ...`")
         result_ids = {i for _, i in self.outputs}
         for name, nid in ctx.values.items():
-            if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in {
-                self.nodes[i].layer.args.name for i in self.input_ids
-            }:
+            if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in self.input_names():
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
         graph = Graph(defn.name, self.nodes, self.input_ids, self.outputs, root, params, self.diags)
         graph.train = self.train_settings(defn, params)
@@ -170,6 +168,9 @@ class Elaborator:
         return out
 
     # -- helpers -------------------------------------------------------------------------------
+    def input_names(self) -> list[str]:
+        return [self.nodes[i].label for i in self.input_ids]
+
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diags.append(Diagnostic("error", message, span, hint))
 
@@ -203,6 +204,8 @@ class Elaborator:
         node = Node(len(self.nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
                     label=label)
         self.nodes.append(node)
+        for i in inputs:
+            self.nodes[i].consumers.append(node.id)
         types = [self.nodes[i].out for i in inputs]
         if any(t is None for t in types):
             return node.id  # fed by a failure already reported
@@ -343,8 +346,7 @@ class Elaborator:
 
     def fresh_value(self, name: str, span: Span, ctx: Ctx) -> bool:
         if name in ctx.values:
-            inputs = {self.nodes[i].layer.args.name for i in self.input_ids}
-            self.error(f"`{name}` is an input; a value cannot take its name" if name in inputs
+            self.error(f"`{name}` is an input; a value cannot take its name" if name in self.input_names()
                        else f"`{name}` is already bound", span)
             return False
         if name in self.kinds or name in self.blocks or name in ctx.params:
@@ -382,7 +384,7 @@ class Elaborator:
             if bare and first.name in self.pending:
                 return self.used_early(first.name, first.name_span)
             if self.input_ids:
-                names = [self.nodes[i].layer.args.name for i in self.input_ids]
+                names = self.input_names()
                 self.error(
                     "this network has several inputs; say which one this chain starts from",
                     first.span,
@@ -462,7 +464,9 @@ class Elaborator:
                 # the body runs once per step: a sample costs `steps` times its MACs
                 for node in self.nodes[folded + 1 :]:
                     node.macs = node.macs * steps
-            return self.add(REGISTRY["each_out"].bind([], {"steps": steps}), [y], None, inner, atom.span, role="each_out")
+            out = self.add(REGISTRY["each_out"].bind([], {"steps": steps}), [y], None, inner, atom.span, role="each_out")
+            self.nodes[out].pair = folded
+            return out
         return self.call(item, atom, x, ctx)
 
     def repeat(self, atom: ast.Repeat, n: int, x: int, ctx: Ctx):

@@ -8,11 +8,52 @@ collapse it and the summary can roll it up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Span
-from .dims import Dim
-from .layers.base import Layer, TensorType
+from .dims import Dim, shape_str
+
+if TYPE_CHECKING:  # the layers build on this module's types
+    from .layers.base import Layer
+
+
+@dataclass(frozen=True)
+class TensorType:
+    """What flows along an edge: the shape without the batch dimension and the element type.
+
+    ``masked`` marks a padded sequence (from an ``int`` input with ``pad=``): its leading
+    dimension is time and some trailing positions are padding. ``pad`` is the padding token id
+    while the values are still token ids (``embedding`` reads it as ``padding_idx``).
+
+    >>> from nnspec.dims import Sym
+    >>> T = Sym.symbol("T")
+    >>> TensorType((T,), "int", masked=True, pad=0).with_shape((T, 64), dtype="float")
+    TensorType(shape=(Sym('T'), 64), dtype='float', masked=True, pad=None)
+    """
+
+    shape: tuple[Dim, ...]
+    dtype: str = "float"
+    masked: bool = False
+    pad: int | None = None
+
+    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> TensorType:
+        """The same kind of value with a new shape; ``dtype`` changes the element type.
+
+        A mask survives while the leading (time) dimension does, unless ``keep_mask`` says
+        otherwise; the pad id survives only while the values stay token ids.
+        """
+        shape = tuple(shape)
+        if keep_mask is None:
+            keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0]
+        dtype = dtype or self.dtype
+        masked = self.masked and keep_mask
+        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None)
+
+    def __str__(self) -> str:
+        return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
+
+
 
 
 @dataclass(eq=False)
@@ -54,7 +95,8 @@ class Node:
 
     ``role`` marks structural meaning for the backends: ``residual`` on the ``add`` that
     closes a residual (inputs: body, shortcut), ``shortcut`` on the auto projection's nodes,
-    ``each_in``/``each_out`` around a time-distributed body.
+    ``each_in``/``each_out`` around a time-distributed body; an ``each_out``'s ``pair`` is its
+    ``each_in``. ``consumers`` are the nodes that read this one's value, in node order.
     """
 
     id: int
@@ -69,7 +111,9 @@ class Node:
     buffers: int = 0
     macs: Dim = 0
     role: str | None = None
-    label: str | None = None  # the user's label, when the item had one
+    label: str | None = None  # the user's label (an input's name), when the item had one
+    consumers: list[int] = field(default_factory=list)
+    pair: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -115,9 +159,16 @@ class Graph:
     def output_types(self) -> list[TensorType | None]:
         return [self.nodes[i].out for _, i in self.outputs]
 
-    def consumers(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {n.id: [] for n in self.nodes}
-        for n in self.nodes:
-            for i in n.inputs:
-                out[i].append(n.id)
-        return out
+    @property
+    def input_names(self) -> list[str]:
+        """The inputs' names, in declaration order."""
+        return [self.nodes[i].label for i in self.inputs]
+
+    def uses(self, i: int) -> int:
+        """How many times node ``i``'s value is read: by other nodes, and as a result."""
+        return len(self.nodes[i].consumers) + sum(j == i for _, j in self.outputs)
+
+    def each_regions(self) -> list[tuple[Node, Node]]:
+        """The (``each_in``, ``each_out``) pair of every ``each``, innermost first; the
+        body is the nodes between them."""
+        return [(self.nodes[n.pair], n) for n in self.nodes if n.role == "each_out"]

@@ -72,14 +72,25 @@ class Spec:
         return self._graphs[key]
 
     def check(self, network: str | None = None, **params) -> list[Diagnostic]:
-        """Every diagnostic: syntax and import errors, then each network's (or one network's)."""
+        """Every diagnostic: those of the file (syntax, imports, definitions), then, when it
+        has no error, each network's (or one network's): a network of a broken file would
+        only repeat its errors.
+
+        A parameter applies to the networks that declare it, or to all when none does (each
+        then says that it has no such parameter).
+        """
         diags = list(self.program.diagnostics)
-        if any(d.severity == "error" for d in diags) and not self.program.files:
-            return diags
-        names = [self.network_name(network)] if network else self.networks
-        for name in names:
-            diags += self.graph(name, **params).diagnostics
+        if any(d.severity == "error" for d in diags):
+            return _unique(diags)
+        for name in [self.network_name(network)] if network else self.networks:
+            diags += self.graph(name, **self.params_of(name, params)).diagnostics
         return _unique(diags)
+
+    def params_of(self, network: str, params: dict) -> dict:
+        """The ``params`` meant for ``network``: those it declares, and those no network declares."""
+        declared = {p.name for d in self.program.networks() for p in d.params}
+        own = {p.name for p in self.program.definitions[network].params}
+        return {k: v for k, v in params.items() if k not in declared or k in own}
 
     def checked_graph(self, network: str | None = None, **params) -> Graph:
         """The graph, or :class:`SpecError` with every error if the spec has any."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .counts import human
 from .dims import Dim, shape_str, to_json
 from .ir import Graph, Scope
 
@@ -94,7 +95,7 @@ class Summary:
                 rows.append(Row(s.path, kind, last_out.get(id(s)), p, m, s.depth - 1, block=True))
             depth = len(chain)
             if n.op == "input":
-                rows.append(Row(n.layer.args.name, "input", n.out.shape, 0, 0, 0))
+                rows.append(Row(n.label, "input", n.out.shape, 0, 0, 0))
             else:
                 rows.append(Row(n.name or "", n.layer.describe(), n.out.shape if n.out else None, n.params, n.macs, depth))
         if self.depth is not None:
@@ -106,7 +107,7 @@ class Summary:
         return {
             "network": g.network,
             "inputs": [[to_json(d) for d in g.nodes[i].out.shape] for i in g.inputs],
-            "input_names": [g.nodes[i].layer.args.name for i in g.inputs],
+            "input_names": g.input_names,
             "outputs": [[to_json(d) for d in g.nodes[i].out.shape] for _, i in g.outputs],
             "output_names": [name for name, _ in g.outputs],
             "params": g.total_params,
@@ -170,12 +171,3 @@ class Summary:
         out = [self.graph.network, rule, fmt(headers), rule] + [fmt(b) for b in body] + [rule, self.totals_text()]
         return "\n".join(out)
 
-
-def human(n: Dim) -> str:
-    """``4.09G``, ``21.7M``, ``2.9K``; a symbolic count prints as its expression."""
-    if not isinstance(n, int):
-        return str(n)
-    for unit, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g}{unit}" if n / size < 100 else f"{n / size:.0f}{unit}"
-    return str(n)

@@ -22,7 +22,7 @@ def symbols(graph) -> set[str]:
 
 def vocab(graph) -> int:
     """Token ids stay below every embedding's vocabulary."""
-    sizes = [n.layer.args.vocab for n in graph.nodes if n.op == "embedding"]
+    sizes = [v for n in graph.nodes if n.layer is not None and (v := n.layer.vocabulary()) is not None]
     return min(sizes) if sizes else 2
 
 

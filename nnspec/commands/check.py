@@ -37,8 +37,7 @@ def check_file(path: str, overrides: dict, as_json: bool) -> bool:
     """Check one file, print its diagnostics and verdict; whether it is free of errors."""
     import json
 
-    from ..spec import _unique
-    from ..summary import human
+    from ..counts import human
 
     try:
         spec = load_spec(path)
@@ -47,19 +46,11 @@ def check_file(path: str, overrides: dict, as_json: bool) -> bool:
         if as_json:
             click.echo(json.dumps({"file": path, "ok": False, "networks": [], "diagnostics": _json(e.diagnostics)}))
         return False
-    diags = list(spec.program.diagnostics)
-    graphs = []
-    if not any(d.severity == "error" for d in diags):
-        declared = {p.name for d in spec.program.networks() for p in d.params}
-        for defn in spec.program.networks():
-            # a --set applies to the networks that declare it (to all, if none does: each says so)
-            mine = {k: v for k, v in overrides.items() if k not in declared or k in {p.name for p in defn.params}}
-            g = spec.graph(defn.name, **mine)
-            diags += g.diagnostics
-            graphs.append(g)
-    diags = _unique(diags)
+    diags = spec.check(**overrides)
     report(diags, spec.sources)
     errors = [d for d in diags if d.severity == "error"]
+    # each network's graph as `check` elaborated it (the spec keeps them)
+    graphs = [] if errors else [spec.graph(name, **spec.params_of(name, overrides)) for name in spec.networks]
     if as_json:
         click.echo(json.dumps({
             "file": path,

@@ -9,14 +9,11 @@ digraph "N" {
 from __future__ import annotations
 
 from ..ast import value_text
+from ..counts import human
 from ..ir import Graph, Node
-from ..summary import human
 from . import style
 from .structure import Group, Run, Stack, Structure, analyse
 from .style import FONT, html, quote, small
-
-MERGE_SYMBOLS = {"add": "+", "mul": "×"}
-
 
 def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True) -> str:
     """The diagram of a typed graph as DOT text for Graphviz's ``dot``.
@@ -122,11 +119,10 @@ def _node(st: Structure, n: Node, group: Group) -> str:
     nid = quote(st.ids[n.id])
     fill, line = style.colours(n.layer.family)
     if n.op == "input":
-        a = n.layer.args
-        label = f"<b>input</b> {html(a.name)}"
+        label = f"<b>input</b> {html(n.label)}"
         return f'{nid} [label=<{label}>, shape=box, style="rounded,filled,bold", fillcolor="{fill}", color="{line}"];'
-    if n.op in MERGE_SYMBOLS:
-        return (f'{nid} [label=<<b>{MERGE_SYMBOLS[n.op]}</b>>, shape=circle, width=0.32, height=0.32, fixedsize=true, '
+    if n.layer.glyph is not None:
+        return (f'{nid} [label=<<b>{html(n.layer.glyph)}</b>>, shape=circle, width=0.32, height=0.32, fixedsize=true, '
                 f'fontsize=14, margin=0, fillcolor="{fill}", color="{line}"];')
     text = style.bold_head(n.layer.describe())
     name = _local_name(n, group)
@@ -135,8 +131,8 @@ def _node(st: Structure, n: Node, group: Group) -> str:
     attrs = f'label=<{text}>, fillcolor="{fill}", color="{line}"'
     if n.role == "shortcut":
         attrs += ', style="rounded,filled,dashed"'
-    if n.op == "concat":
-        attrs += ", fontsize=10"
+    if n.layer.font_size is not None:
+        attrs += f", fontsize={n.layer.font_size}"
     return f"{nid} [{attrs}];"
 
 

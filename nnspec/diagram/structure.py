@@ -117,7 +117,7 @@ def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = Non
     :class:`SpecError` with a did-you-mean."""
     expand = _expand_set(graph, expand)
     members = _members(graph)
-    uses = _consumers(graph)
+    uses = {n.id: graph.uses(n.id) for n in graph.nodes}
     folds = _fold(graph, graph.root, members, expand, uses)
     folded = {n.id: f for f in folds for n in f.nodes}  # node -> the Run or Stack drawing it
 
@@ -151,7 +151,7 @@ def _stable_ids(graph: Graph) -> dict[int, str]:
     counts: dict[tuple[str, str], int] = {}
     for n in graph.nodes:
         if n.op == "input":
-            ids[n.id] = f"input:{n.layer.args.name}"
+            ids[n.id] = f"input:{n.label}"
         elif n.name:
             ids[n.id] = n.name
         else:
@@ -200,16 +200,6 @@ def _expanded(run_scopes: list[Scope], expand) -> bool:
             if s.path == e or s.path.startswith(e + ".") or e.startswith(s.path + "."):
                 return True
     return False
-
-
-def _consumers(graph: Graph) -> dict[int, int]:
-    count = {n.id: 0 for n in graph.nodes}
-    for n in graph.nodes:
-        for i in n.inputs:
-            count[i] += 1
-    for _, i in graph.outputs:
-        count[i] += 1
-    return count
 
 
 def _is_chain(nodes: list[Node], uses: dict[int, int]) -> bool:
@@ -286,19 +276,8 @@ def _expand_set(graph: Graph, expand):
 
 
 # -- groups --------------------------------------------------------------------------------------
-def _each_regions(graph: Graph) -> list[tuple[Node, Node]]:
-    """(fold, unfold) pairs of every ``each``; the body is the nodes between them."""
-    stack, out = [], []
-    for n in graph.nodes:
-        if n.role == "each_in":
-            stack.append(n)
-        elif n.role == "each_out" and stack:
-            out.append((stack.pop(), n))
-    return out
-
-
 def _group_tree(graph: Graph, folded: dict, ids: dict[int, str]) -> Group:
-    regions = sorted(_each_regions(graph), key=lambda r: r[0].id)
+    regions = sorted(graph.each_regions(), key=lambda r: r[0].id)
     root = Group("", "network", graph.root)
     groups: dict[tuple, Group] = {(): root}
 

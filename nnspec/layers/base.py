@@ -9,51 +9,15 @@ compiles to. Subclassing registers it; nothing else needs to change to add a lay
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
 from ..ast import value_text
 from ..binding import ArgError, Signature
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
+from ..ir import TensorType
 from ..shapes import ShapeError
 from .schema import ArgsModel
-
-
-@dataclass(frozen=True)
-class TensorType:
-    """What flows along an edge: the shape without the batch dimension and the element type.
-
-    ``masked`` marks a padded sequence (from an ``int`` input with ``pad=``): its leading
-    dimension is time and some trailing positions are padding. ``pad`` is the padding token id
-    while the values are still token ids (``embedding`` reads it as ``padding_idx``).
-
-    >>> from nnspec.dims import Sym
-    >>> T = Sym.symbol("T")
-    >>> TensorType((T,), "int", masked=True, pad=0).with_shape((T, 64), dtype="float")
-    TensorType(shape=(Sym('T'), 64), dtype='float', masked=True, pad=None)
-    """
-
-    shape: tuple[Dim, ...]
-    dtype: str = "float"
-    masked: bool = False
-    pad: int | None = None
-
-    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> TensorType:
-        """The same kind of value with a new shape; ``dtype`` changes the element type.
-
-        A mask survives while the leading (time) dimension does, unless ``keep_mask`` says
-        otherwise; the pad id survives only while the values stay token ids.
-        """
-        shape = tuple(shape)
-        if keep_mask is None:
-            keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0]
-        dtype = dtype or self.dtype
-        masked = self.masked and keep_mask
-        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None)
-
-    def __str__(self) -> str:
-        return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
 
 
 class Layer:
@@ -71,6 +35,10 @@ class Layer:
     takes_int: ClassVar[bool] = False
     #: created by the elaborator, never called by name in a spec
     internal: ClassVar[bool] = False
+    #: diagrams draw this kind as this symbol in a small circle (``+``) instead of a box
+    glyph: ClassVar[str | None] = None
+    #: the font size of its box in diagrams, when it is smaller than the others'
+    font_size: ClassVar[int | None] = None
     registry: ClassVar[dict[str, type[Layer]]] = {}
     #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
     #: labels draw a kernel as ``3×3`` or ``3×3×3``
@@ -131,6 +99,10 @@ class Layer:
 
     def param_count(self, x: TensorType) -> int:
         return 0
+
+    def vocabulary(self) -> int | None:
+        """The number of token ids this layer reads, when it reads token ids."""
+        return None
 
     def macs(self, x: TensorType, y: TensorType) -> Dim:
         """Multiply-accumulates for one sample."""

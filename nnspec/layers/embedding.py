@@ -45,6 +45,9 @@ class Embedding(Layer):
     def param_count(self, x: TensorType) -> int:
         return self.args.vocab * self.args.dim
 
+    def vocabulary(self) -> int:
+        return self.args.vocab
+
     def torch_module(self, x: TensorType) -> str:
         return call("nn.Embedding", self.args.vocab, self.args.dim, padding_idx=x.pad)
 

@@ -46,6 +46,9 @@ class EachIn(Layer):
             )
         return x.with_shape(x.shape[1:], keep_mask=False)
 
+    def torch_forward(self, module, xs, types, lengths=None):
+        return f"{xs[0]}.flatten(0, 1)"
+
 
 class EachArgs(ArgsModel):
     steps: Any  # the folded leading dimension (an int or a symbol)
@@ -62,3 +65,11 @@ class EachOut(Layer):
 
     def infer(self, x: TensorType) -> TensorType:
         return x.with_shape((self.args.steps, *x.shape), keep_mask=False)
+
+    def torch_forward(self, module, xs, types, lengths=None):
+        """``xs[1]``, given when the number of steps varies, is the value its `each` folded:
+        its batch size says how many sequences there are."""
+        steps = self.args.steps
+        if isinstance(steps, int):
+            return f"{xs[0]}.unflatten(0, (-1, {steps!r}))"
+        return f"{xs[0]}.unflatten(0, ({xs[1]}.shape[0], -1))"

@@ -20,6 +20,7 @@ class Concat(Layer):
     kind = "concat"
     family = "merge"
     merges = True
+    font_size = 10
     Args = ConcatArgs
 
     def infer_many(self, xs: list[TensorType]) -> TensorType:
@@ -40,7 +41,8 @@ class Add(Layer):
     kind = "add"
     family = "merge"
     merges = True
-    symbol = "+"
+    symbol = "+"  # Python's operator
+    glyph = "+"
 
     def infer_many(self, xs: list[TensorType]) -> TensorType:
         shape = xs[0].shape
@@ -65,3 +67,4 @@ class Mul(Add):
 
     kind = "mul"
     symbol = "*"
+    glyph = "×"

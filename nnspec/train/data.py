@@ -25,11 +25,11 @@ def _dim(d: Dim):
 
 def input_infos(graph) -> list[InputInfo]:
     """The declared inputs of a typed graph, with the vocabulary of the embedding each feeds."""
-    consumers = graph.consumers()
     infos = []
     for i in graph.inputs:
         args = graph.nodes[i].layer.args
-        vocab = next((graph.nodes[c].layer.args.vocab for c in consumers[i] if graph.nodes[c].op == "embedding"), None)
+        vocab = next((v for c in graph.nodes[i].consumers if (v := graph.nodes[c].layer.vocabulary()) is not None),
+                     None)
         infos.append(InputInfo(args.name, tuple(_dim(d) for d in args.shape), args.dtype, args.pad, vocab))
     return infos
 
