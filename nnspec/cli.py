@@ -73,6 +73,7 @@ class LazyGroup(click.Group):
         "compile": "compile",
         "train": "train",
         "evaluate": "evaluate",
+        "predict": "predict",
         "fmt": "fmt",
     }
 

@@ -31,6 +31,30 @@ def shapes_run(tmp_path_factory):
             "root": root}
 
 
+@pytest.fixture(scope="session")
+def sentiment_run(tmp_path_factory):
+    """specs/sentiment_lstm.nn, made small, trained on the toy reviews:
+    ``{"spec": path, "params": {...}, "weights": best.pt}``."""
+    import os
+
+    import torch
+
+    import nnspec
+    from nnspec.train.loop import fit
+
+    spec = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs", "sentiment_lstm.nn")
+    out = tmp_path_factory.mktemp("sentiment")
+    params = {"vocab": 60, "dim": 16, "hidden": 16}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        fit(nnspec.load(spec), None, params, {"data": "sentiment_toy?n=600", "epochs": 3, "lr": 0.02,
+                                              "batch_size": 32, "seed": 0}, str(out), live=False)
+    finally:
+        torch.set_num_threads(threads)
+    return {"spec": spec, "params": params, "weights": str(out / "best.pt")}
+
+
 @pytest.fixture(scope="module")
 def one_thread():
     """Tiny models train fastest, and reproducibly, on one thread."""

@@ -123,8 +123,8 @@ def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = F
     if kind in ("mnist", "fashion_mnist"):
         x, y, tx, ty = idx.load(kind, arg, download)
         classes = idx.CLASSES[kind]
-        test = Raw(source, ty, [_unit(tx)], classes=classes) if tx is not None else None
-        return Raw(source, y, [_unit(x)], classes=classes, test=test)
+        test = Raw(source, ty, [unit_scale(tx)], classes=classes) if tx is not None else None
+        return Raw(source, y, [unit_scale(x)], classes=classes, test=test)
     if kind == "text":
         texts, labels = read_table(arg, options.get("text", "text"), options.get("label", "label"))
         y, classes = _label_ids(labels)
@@ -151,7 +151,7 @@ def _float(options, name, default) -> float:
         raise DataError(f"option `{name}` takes a number, got {options[name]!r}") from None
 
 
-def _unit(images: np.ndarray) -> np.ndarray:
+def unit_scale(images: np.ndarray) -> np.ndarray:
     """uint8 pixels to float32 in [0, 1]."""
     return images.astype(np.float32) / 255.0
 
@@ -236,8 +236,9 @@ def sentiment_toy(n: int, seed: int) -> Raw:
 
 # -- files -----------------------------------------------------------------------------------
 
-def tensors(path: str, inputs: list[InputInfo]) -> Raw:
-    """Arrays from ``.npz`` (numpy) or ``.pt`` (a dict of tensors, loaded with weights_only)."""
+def tensors(path: str, inputs: list[InputInfo], labelled: bool = True) -> Raw:
+    """Arrays from ``.npz`` (numpy) or ``.pt`` (a dict of tensors, loaded with weights_only).
+    Without ``labelled`` (inputs to predict), labels are not needed and read as 0."""
     check_path("tensors", path, directory=False)
     if path.endswith(".npz"):
         try:
@@ -259,7 +260,7 @@ def tensors(path: str, inputs: list[InputInfo]) -> Raw:
         raise DataError(f"tensors:{path}: expected a .npz or .pt file")
     keys = ", ".join(arrays) or "none"
     label_key = next((k for k in ("y", "labels", "label") if k in arrays), None)
-    if label_key is None:
+    if label_key is None and labelled:
         raise DataError(f"{path} has no labels: expected an array `y`; its arrays are {keys}")
     xs = []
     for info in inputs:
@@ -269,24 +270,44 @@ def tensors(path: str, inputs: list[InputInfo]) -> Raw:
             raise DataError(f"{path} has no array for input `{info.name}`; its arrays are {keys}",
                             hint=f"name it `{info.name}`" + (" or `x`" if len(inputs) == 1 else ""))
         xs.append(arrays[key])
+    if not labelled:
+        return Raw(f"tensors:{path}", np.zeros(len(xs[0]) if xs and xs[0].ndim else 0, np.int64), xs)
     labels = arrays[label_key]
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise DataError(f"{path}: labels `{label_key}` must be a 1-d integer array, got {labels.dtype} {list(labels.shape)}")
     return Raw(f"tensors:{path}", labels.astype(np.int64), xs)
 
 
-def images(directory: str, inputs: list[InputInfo]) -> Raw:
-    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input."""
-    try:
-        from PIL import Image
-    except ImportError:
-        raise DataError("reading images:DIR needs Pillow", hint="pip install pillow") from None
-    check_path("images", directory, directory=True)
+def image_shape(inputs: list[InputInfo], what: str = "images:DIR") -> tuple[int, int, int]:
+    """``(channels, height, width)`` of a spec's single image input, else :class:`DataError`."""
     if len(inputs) != 1 or inputs[0].dtype != "float" or len(inputs[0].shape) != 3 \
             or not all(isinstance(d, int) for d in inputs[0].shape) or inputs[0].shape[0] not in (1, 3):
         shapes = ", ".join(f"{i.name}: {list(i.shape)}" for i in inputs)
-        raise DataError(f"images:DIR needs one image input [1 or 3, H, W]; the spec declares {shapes}")
-    channels, height, width = inputs[0].shape
+        raise DataError(f"{what} needs one image input [1 or 3, H, W]; the spec declares {shapes}")
+    return inputs[0].shape
+
+
+def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
+    """One image file as uint8 ``[C, H, W]``: grey (C = 1) or RGB (C = 3), resized bilinearly
+    to ``H × W`` -- what training and ``nnspec predict`` both see."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DataError("reading images needs Pillow", hint="pip install pillow") from None
+    channels, height, width = shape
+    try:
+        with Image.open(path) as im:
+            im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+            array = np.asarray(im, dtype=np.uint8)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable image ({e})") from None
+    return array[None] if channels == 1 else array.transpose(2, 0, 1)
+
+
+def images(directory: str, inputs: list[InputInfo]) -> Raw:
+    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input."""
+    check_path("images", directory, directory=True)
+    shape = image_shape(inputs)
     classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
     if not classes:
         raise DataError(f"{directory} has no class folders", hint="put each class's images in DIR/CLASS/")
@@ -294,17 +315,9 @@ def images(directory: str, inputs: list[InputInfo]) -> Raw:
     for label, name in enumerate(classes):
         folder = os.path.join(directory, name)
         for file in sorted(os.listdir(folder)):
-            if not file.lower().endswith(IMAGE_EXTENSIONS):
-                continue
-            path = os.path.join(folder, file)
-            try:
-                with Image.open(path) as im:
-                    im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-                    array = np.asarray(im, dtype=np.float32) / 255.0
-            except (OSError, ValueError) as e:
-                raise DataError(f"{path}: not a readable image ({e})") from None
-            pixels.append(array[None] if channels == 1 else array.transpose(2, 0, 1))
-            labels.append(label)
+            if file.lower().endswith(IMAGE_EXTENSIONS):
+                pixels.append(read_image(os.path.join(folder, file), shape))
+                labels.append(label)
     if not pixels:
         raise DataError(f"{directory} holds no images", hint=f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
-    return Raw(f"images:{directory}", np.array(labels, dtype=np.int64), [np.stack(pixels)], classes=classes)
+    return Raw(f"images:{directory}", np.array(labels, dtype=np.int64), [unit_scale(np.stack(pixels))], classes=classes)

@@ -1,0 +1,112 @@
+"""Answers of a trained network for new inputs: what ``nnspec predict`` prints.
+
+Inputs are preprocessed exactly as in training, from what the checkpoint holds: an image file
+is converted and resized to the spec's input (:func:`nnspec.train.sources.read_image`), a text
+is tokenised and encoded with the run's vocabulary, a ``.npz`` file gives one input per row.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from . import sources
+from .assess import class_names, restore
+from .data import eval_batches, input_infos, output_classes, prepare
+from .distributed import pick_device
+from .errors import DataError
+from .text import tokenize
+
+
+def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size: int = 256,
+            device: str = "auto") -> list[dict]:
+    """One answer per input: ``{"input", "class", "probability", "top": [{"class", "probability"}...]}``.
+
+    ``inputs`` are image files (or folders of them) for an image network; for a text network,
+    texts, or files of them (one per line, blank lines skipped); ``.npz`` files for any
+    network (an array per input, as ``tensors:FILE``; one answer per row).
+
+    >>> predict(load("specs/xo.nn"), "runs/xo/best.pt", ["x.png"])      # doctest: +SKIP
+    [{'input': 'x.png', 'class': 'X', 'probability': 0.998, 'top': [...]}]
+    """
+    state, graph, model = restore(spec, weights)
+    infos = input_infos(graph)
+    n_classes = output_classes(graph)
+    names, raw = _gather(inputs, infos)
+    data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"]).train
+    _check_lengths(data.inputs, infos, names)
+    where = pick_device(device)
+    model.to(where)
+    probabilities = []
+    with torch.inference_mode():
+        for index in eval_batches(len(data), batch_size):
+            xs, _ = data.batch(index)
+            probabilities.append(model(*(x.to(where) for x in xs)).float().softmax(-1).cpu())
+    probs = torch.cat(probabilities)
+    labels = class_names(state, n_classes)
+    k = min(top_k, n_classes)
+    values, ids = probs.topk(k, dim=-1)
+    return [{"input": name, "class": labels[int(i[0])], "probability": float(v[0]),
+             "top": [{"class": labels[int(c)], "probability": float(p)} for p, c in zip(v, i)]}
+            for name, v, i in zip(names, values, ids)]
+
+
+def _gather(inputs: list[str], infos) -> tuple[list[str], sources.Raw]:
+    """The inputs' names and their examples (labels all 0: they are not known)."""
+    text = len(infos) == 1 and infos[0].dtype == "int" and len(infos[0].shape) == 1
+    names, arrays, texts = [], [[] for _ in infos], []
+    for item in inputs:
+        if item.lower().endswith(".npz"):
+            raw = sources.tensors(item, infos, labelled=False)
+            for i, x in enumerate(raw.inputs):
+                arrays[i].append(np.asarray(x))
+            names += [f"{item}[{row}]" for row in range(len(raw))]
+        elif text:
+            if os.path.isfile(item):
+                with open(item, encoding="utf-8", errors="replace") as fh:
+                    lines = [(n, line.rstrip("\n")) for n, line in enumerate(fh, start=1) if line.strip()]
+                if not lines:
+                    raise DataError(f"{item} holds no text (every line is blank)")
+                names += [f"{item}:{n}" for n, _ in lines]
+                texts += [line for _, line in lines]
+            else:
+                names.append(item)
+                texts.append(item)
+        else:
+            shape = sources.image_shape(infos, "predicting from image files")
+            if not os.path.exists(item):
+                raise DataError(f"{item}: no such file")
+            files = sorted(os.path.join(item, f) for f in os.listdir(item)
+                           if f.lower().endswith(sources.IMAGE_EXTENSIONS)) if os.path.isdir(item) else [item]
+            if not files:
+                raise DataError(f"{item} holds no images", hint=f"expected files ending in {', '.join(sources.IMAGE_EXTENSIONS)}")
+            for f in files:
+                arrays[0].append(sources.unit_scale(sources.read_image(f, shape)[None]))
+            names += files
+    if texts and any(arrays):
+        raise DataError("give texts or .npz files, not both")
+    for name, t in zip(names, texts):
+        if not tokenize(t):
+            raise DataError(f"input {name!r} has no words to read" if name == t else f"{name} has no words to read",
+                            hint="a text needs at least one word or punctuation mark")
+    if texts:
+        return names, sources.Raw("predict", np.zeros(len(texts), np.int64), texts=texts)
+    if not names:
+        raise DataError("nothing to predict: give at least one input")
+    return names, sources.Raw("predict", np.zeros(len(names), np.int64), [np.concatenate(a) for a in arrays])
+
+
+def _check_lengths(tensors: list[torch.Tensor], infos, names: list[str]) -> None:
+    """A padded token input needs at least one real token per row (an all-padding row has no
+    last token to classify from)."""
+    for x, info in zip(tensors, infos):
+        if info.dtype != "int" or info.pad is None:
+            continue
+        if x.dim() >= 2 and x.shape[1] == 0:
+            raise DataError(f"input `{info.name}` has sequences of length 0: nothing to read")
+        empty = (x != info.pad).reshape(len(x), -1).sum(1) == 0 if len(x) else torch.zeros(0, dtype=torch.bool)
+        if bool(empty.any()):
+            row = int(empty.nonzero()[0])
+            raise DataError(f"{names[row]}: every token of input `{info.name}` is padding ({info.pad}): nothing to read")
