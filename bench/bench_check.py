@@ -1,4 +1,4 @@
-"""How fast `nnspec check` is: a whole process on ResNet-152, torch never imported, and
+"""How fast `nnspec check` is: a whole process on ResNet-152 and ViT-B/16, torch never imported, and
 elaboration time against the number of layers (it should grow linearly).
 
     python bench/bench_check.py [--runs N]
@@ -18,7 +18,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SPEC = os.path.join("specs", "resnet152.nn")
+SPECS = [os.path.join("specs", "resnet152.nn"), os.path.join("specs", "vit_b_16.nn")]
 
 
 def run_process(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -48,33 +48,38 @@ def deep_spec(layers: int) -> str:
     )
 
 
+def whole_process(exe: list[str], spec: str, runs: int) -> None:
+    """`nnspec check SPEC` as a whole process, with the caches and without, and its imports."""
+    run_process(exe + ["check", spec])  # warm the file system's cache and nnspec's caches
+    wall, cpu, r = best(exe + ["check", spec], runs)
+    print(f"nnspec check {spec}: wall {wall * 1000:.0f} ms, cpu {cpu * 1000:.0f} ms (best of {runs})")
+    print(f"  {r.stdout.strip()}")
+    # caches off: every run parses with Lark and validates with pydantic, as for a file never checked
+    os.environ["NNSPEC_CACHE_DIR"] = ""
+    wall, cpu, _ = best(exe + ["check", spec], runs)
+    del os.environ["NNSPEC_CACHE_DIR"]
+    print(f"  the same with the caches off (a file never checked before): wall {wall * 1000:.0f} ms, "
+          f"cpu {cpu * 1000:.0f} ms")
+    _, _, r = run_process([sys.executable, "-X", "importtime", "-m", "nnspec", "check", spec])
+    imports = [line.split("|") for line in r.stderr.splitlines() if line.startswith("import time:")]
+    print("  " + ", ".join(f"{module} imported: {any(name.strip() == module for *_, name in imports)}"
+                           for module in ("torch", "pydantic", "lark")))
+    top = sorted(((int(cum), name.strip()) for _, cum, name in (i for i in imports if i[1].strip().isdigit())
+                  if not name.startswith("  ")), reverse=True)[:8]
+    print("  heaviest top-level imports (cumulative ms): "
+          + ", ".join(f"{name} {us / 1000:.0f}" for us, name in top))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     runs = ap.parse_args().runs
     exe = [sys.executable, "-m", "nnspec"]
 
-    run_process(exe + ["check", SPEC])  # warm the file system's cache and nnspec's caches
-    wall, cpu, r = best(exe + ["check", SPEC], runs)
-    print(f"nnspec check {SPEC}: wall {wall * 1000:.0f} ms, cpu {cpu * 1000:.0f} ms (best of {runs})")
-    print(f"  {r.stdout.strip()}")
-    # caches off: every run parses with Lark and validates with pydantic, as for a file never checked
-    os.environ["NNSPEC_CACHE_DIR"] = ""
-    wall, cpu, _ = best(exe + ["check", SPEC], runs)
-    del os.environ["NNSPEC_CACHE_DIR"]
-    print(f"  the same with the caches off (a file never checked before): wall {wall * 1000:.0f} ms, "
-          f"cpu {cpu * 1000:.0f} ms")
+    for spec in SPECS:
+        whole_process(exe, spec, runs)
     wall, cpu, _ = best([sys.executable, "-c", "pass"], runs)
     print(f"python -c pass (the interpreter alone): wall {wall * 1000:.0f} ms, cpu {cpu * 1000:.0f} ms")
-
-    _, _, r = run_process([sys.executable, "-X", "importtime", "-m", "nnspec", "check", SPEC])
-    imports = [line.split("|") for line in r.stderr.splitlines() if line.startswith("import time:")]
-    for module in ("torch", "pydantic", "lark"):
-        print(f"{module} imported: {any(name.strip() == module for *_, name in imports)}")
-    top = sorted(((int(cum), name.strip()) for _, cum, name in (i for i in imports if i[1].strip().isdigit())
-                  if not name.startswith("  ")), reverse=True)[:8]
-    print("heaviest top-level imports (cumulative ms): "
-          + ", ".join(f"{name} {us / 1000:.0f}" for us, name in top))
 
     sys.path.insert(0, ROOT)
     from nnspec.program import load_program

@@ -30,6 +30,11 @@ PUBLISHED = {
     "resnet18": 11_689_512,
     "resnet50": 25_557_032,
     "resnet152": 60_192_808,
+    "vit_b_16": 86_567_656,
+    "convnext_tiny": 28_589_128,
+    "mobilenet_v3_large": 5_483_032,
+    "efficientnet_b0": 5_288_548,
+    "shufflenet_v2_x1_0": 2_278_604,
 }
 
 # The lecture networks' counts, worked out by hand (PyTorch's conventions).
@@ -53,6 +58,11 @@ INTERFACES = {
     "resnet18": ([[3, 224, 224]], [[1000]]),
     "resnet50": ([[3, 224, 224]], [[1000]]),
     "resnet152": ([[3, 224, 224]], [[1000]]),
+    "vit_b_16": ([[3, 224, 224]], [[1000]]),
+    "convnext_tiny": ([[3, 224, 224]], [[1000]]),
+    "mobilenet_v3_large": ([[3, 224, 224]], [[1000]]),
+    "efficientnet_b0": ([[3, 224, 224]], [[1000]]),
+    "shufflenet_v2_x1_0": ([[3, 224, 224]], [[1000]]),
 }
 
 # Where our module names differ from the reference's: the language names a `shortcut auto`
@@ -210,3 +220,45 @@ def test_video_lstm_classifies_clips_of_any_length(steps):
         first = model(clips[:1])
     assert both.shape == (2, 10)
     torch.testing.assert_close(both[:1], first, rtol=0, atol=1e-5)
+
+
+# -- the modern zoo: what torchvision creates first, and what only training does ---------------
+
+
+def test_learned_tensors_come_where_torchvision_registers_them():
+    """ViT's class token before the patch projection, its positional embedding before the
+    first encoder layer; ConvNeXt's layer scale before its block's depthwise conv."""
+    vit = meta_state_dict("vit_b_16")
+    assert [s for _, s in vit[:4]] == [[1, 1, 768], [768, 3, 16, 16], [768], [1, 197, 768]]
+    assert [k for k, _ in fixture("vit_b_16")["tensors"][:4]] == [
+        "class_token", "conv_proj.weight", "conv_proj.bias", "encoder.pos_embedding"]
+    convnext = meta_state_dict("convnext_tiny")
+    assert [s for _, s in convnext[4:7]] == [[96, 1, 1], [96, 1, 7, 7], [96]]
+    assert [k for k, _ in fixture("convnext_tiny")["tensors"][4:7]] == [
+        "features.1.0.layer_scale", "features.1.0.block.0.weight", "features.1.0.block.0.bias"]
+
+
+@pytest.mark.parametrize("name, blocks, top", [("convnext_tiny", 18, 0.1), ("efficientnet_b0", 16, 0.2)])
+def test_stochastic_depth_rises_linearly_over_the_blocks(name, blocks, top):
+    graph = nnspec.load(ROOT / "specs" / f"{name}.nn").checked_graph()
+    ps = [n.layer.args.p for n in graph.nodes if n.op == "droppath"]
+    # torchvision: block i of n drops with probability top * i / (n - 1) (ConvNeXt) or top * i / n
+    # (EfficientNet, whose blocks without a residual connection never drop)
+    expected = ([top * i / (blocks - 1) for i in range(blocks)] if name == "convnext_tiny"
+                else [top * i / blocks for i in (2, 4, 6, 7, 9, 10, 12, 13, 14)])
+    assert ps == pytest.approx(expected)
+
+
+def test_droppath_changes_training_outputs_only():
+    import torch
+
+    torch.manual_seed(0)
+    model = nnspec.load(ROOT / "specs" / "efficientnet_b0.nn").build()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        model.eval()
+        a, b = model(x), model(x)
+        model.train()
+        c, d = model(x), model(x)
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert not torch.allclose(c, d)

@@ -89,6 +89,18 @@ def torch_randomise_statistics(model, gen) -> None:
             t.copy_(torch.rand(t.shape, generator=gen) + 0.5)
 
 
+def torch_randomise_constants(model, gen) -> None:
+    """Random batch-norm statistics, and random values for every tensor initialised to a
+    constant (a zero head, a zero class token, ConvNeXt's 1e-6 layer scale, norms' ones), so
+    that every one of them matters to the outputs compared."""
+    import torch
+
+    torch_randomise_statistics(model, gen)
+    for name, t in model.state_dict().items():
+        if t.is_floating_point() and not name.endswith(("running_mean", "running_var")) and bool((t == t.flatten()[0]).all()):
+            t.copy_(t + 0.1 * torch.randn(t.shape, generator=gen))
+
+
 def keras_xception():
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
@@ -150,6 +162,20 @@ ZOO = {
                           torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
     "resnet152": Reference("resnet152.nn", "torchvision.models.resnet152()", torchvision_model("resnet152"),
                            torch_tensors, torch_forward, torch_randomise_statistics, [("layer4", "layer4")]),
+    "vit_b_16": Reference("vit_b_16.nn", "torchvision.models.vit_b_16()", torchvision_model("vit_b_16"),
+                          torch_tensors, torch_forward, torch_randomise_constants, [("encoder.ln", "encoder.ln")]),
+    "convnext_tiny": Reference("convnext_tiny.nn", "torchvision.models.convnext_tiny()",
+                               torchvision_model("convnext_tiny"), torch_tensors, torch_forward,
+                               torch_randomise_constants, [("19", "features.6")]),
+    "mobilenet_v3_large": Reference("mobilenet_v3_large.nn", "torchvision.models.mobilenet_v3_large()",
+                                    torchvision_model("mobilenet_v3_large"), torch_tensors, torch_forward,
+                                    torch_randomise_constants, [("17", "features")]),
+    "efficientnet_b0": Reference("efficientnet_b0.nn", "torchvision.models.efficientnet_b0()",
+                                 torchvision_model("efficientnet_b0"), torch_tensors, torch_forward,
+                                 torch_randomise_constants, [("17", "features")]),
+    "shufflenet_v2_x1_0": Reference("shufflenet_v2_x1_0.nn", "torchvision.models.shufflenet_v2_x1_0()",
+                                    torchvision_model("shufflenet_v2_x1_0"), torch_tensors, torch_forward,
+                                    torch_randomise_constants, [("stage4", "stage4")]),
     "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
                           keras_tensors, keras_forward, keras_randomise_statistics,
                           # Keras pools with "same" padding: check each pool and the last map
@@ -234,7 +260,7 @@ def main(argv=None) -> None:
     for key in args.networks or list(ZOO):
         if args.verify:
             r = verify(key)
-            print(f"{key:10s} {r['loaded']}; logits: max |ours - reference| {r['logits']:.3g} (largest "
+            print(f"{key:18s} {r['loaded']}; logits: max |ours - reference| {r['logits']:.3g} (largest "
                   f"{r['scale']:.3g}); feature maps: {r['relative']:.3g} of the largest value", flush=True)
         else:
             print(f"wrote {write_fixture(key).relative_to(ROOT)}", flush=True)
