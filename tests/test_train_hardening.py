@@ -230,3 +230,202 @@ def test_download_into_a_file_is_refused_before_fetching(tmp_path):
     code, _, err = train(ROOT / "specs" / "fashion_mnist.nn", "--data", f"fashion_mnist:{path}", "--download",
                          "--out", tmp_path / "run")
     assert code == 1 and err.splitlines()[0] == f"error: fashion_mnist:{path}: not a directory"
+
+
+# -- data accepted silently, and T6 --------------------------------------------------------------
+
+LSTM = "network T(vocab = 50) {\n  input tokens: [T] int pad=0\n  embedding(vocab, 8) -> lstm(8, output=final) -> dense(2)\n}\n"
+
+
+def refused(tmp_path, spec, source, data_files, message, hint=None):
+    """``train`` refuses ``source`` with ``message`` (exit 1); the data files and an earlier run
+    in the output folder are untouched."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "last.pt").write_bytes(b"an earlier run")
+    before, data = snapshot(out), {p: p.read_bytes() for p in data_files}
+    code, _, err = train(spec, "--data", source, "--out", out, "--overwrite", "--epochs", "1")
+    assert code == 1
+    assert err.splitlines()[0] == f"error: {message}"
+    if hint is not None:
+        assert err.splitlines()[1] == f"hint: {hint}"
+    assert snapshot(out) == before and {p: p.read_bytes() for p in data_files} == data
+
+
+def lstm_spec(tmp_path) -> Path:
+    path = tmp_path / "t.nn"
+    path.write_text(LSTM)
+    return path
+
+
+def test_more_inputs_than_labels(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, image=np.zeros((100, 1, 9, 9), np.float32), y=np.arange(90) % 2)
+    refused(tmp_path, XO, f"tensors:{path}", [path], f"`tensors:{path}` has 100 examples of input `image` but 90 labels",
+            "give one label per example")
+
+
+def test_non_finite_inputs_are_refused_before_the_first_step(tmp_path):
+    x = np.zeros((20, 1, 9, 9), np.float32)
+    x[7, 0, 1, 1], x[12, 0, 0, 0] = np.nan, -np.inf
+    path = tmp_path / "d.npz"
+    np.savez(path, image=x, y=np.arange(20) % 2)
+    refused(tmp_path, XO, f"tensors:{path}", [path],
+            f"`tensors:{path}`: input `image` holds NaN or infinite values in 2 examples (the first is example 7, "
+            "counting from 0)", "replace the missing values, or drop those examples")
+
+
+def test_a_scalar_array(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, x=np.float32(3.0), y=np.array([0, 1]))
+    refused(tmp_path, XO, f"tensors:{path}", [path],
+            f"`tensors:{path}` gives a single number for input `image`, not one row per example")
+
+
+def test_a_single_class_csv(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text,label\ngood film,pos\ngreat,pos\nfine,pos\n")
+    refused(tmp_path, lstm_spec(tmp_path), f"text:{path}", [path],
+            f"`text:{path}` holds examples of one class only (`pos`); a classifier needs at least two")
+
+
+def test_a_single_class_npz(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, image=np.zeros((10, 1, 9, 9), np.float32), y=np.ones(10, np.int64))
+    refused(tmp_path, XO, f"tensors:{path}", [path],
+            f"`tensors:{path}` holds examples of one class only (`1`); a classifier needs at least two")
+
+
+def write_png(path: Path, size=(9, 9), value=0) -> None:
+    from PIL import Image
+
+    Image.new("L", size, value).save(path)
+
+
+def test_a_single_class_image_folder_and_an_empty_class_folder(tmp_path):
+    root = tmp_path / "imgs"
+    (root / "x").mkdir(parents=True)
+    for i in range(3):
+        write_png(root / "x" / f"{i}.png", value=40 * i)
+    files = list((root / "x").iterdir())
+    refused(tmp_path, XO, f"images:{root}", files,
+            f"`images:{root}` holds examples of one class only (`x`); a classifier needs at least two")
+    (root / "o").mkdir()
+    (root / "o" / "notes.txt").write_text("not an image")
+    (tmp_path / "run").rename(tmp_path / "first")
+    refused(tmp_path, XO, f"images:{root}", files, f"images:{root}: the class folder `o` holds no images",
+            "add images ending in .png, .jpg, .jpeg, .bmp, .gif, .tif, .tiff, .webp, .ppm, .pgm, or remove the "
+            "folder (every folder is a class)")
+
+
+def test_a_decompression_bomb_is_refused_unread(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    root = tmp_path / "imgs"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        write_png(root / name / "0.png")
+    bomb = root / "b" / "1.png"  # 60,000 x 60,000 grey pixels claimed by a 60-byte file
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    from PIL import Image
+
+    refused(tmp_path, XO, f"images:{root}", [bomb],
+            f"{bomb}: refused, too many pixels to decode safely (Image size (3600000000 pixels) exceeds limit of "
+            f"{2 * Image.MAX_IMAGE_PIXELS} pixels, could be decompression bomb DOS attack.)",
+            f"one image may hold at most {Image.MAX_IMAGE_PIXELS:,} pixels; shrink it first")
+
+
+def test_an_image_over_the_warning_limit_is_refused_too(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 150 pixels: over the limit, under twice it
+    from nnspec.train import sources
+
+    root = tmp_path / "imgs"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        write_png(root / name / "0.png", size=(15, 10))
+    with pytest.raises(sources.DataError) as e:
+        sources.images(str(root), [sources.InputInfo("image", (1, 9, 9), "float")])
+    assert e.value.message.startswith(f"{root}/a/0.png: refused, too many pixels to decode safely (Image size (150 "
+                                      "pixels) exceeds limit of 100 pixels")
+
+
+def test_an_empty_text_row_names_its_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text,label\ngood film,1\n  ,0\nbad,0\n")
+    refused(tmp_path, lstm_spec(tmp_path), f"text:{path}", [path], f"{path}:3: the `text` field is empty",
+            "give every row some text, or remove the row")
+
+
+def test_an_empty_label_names_its_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text,label\ngood film,1\nbad,\n")
+    refused(tmp_path, lstm_spec(tmp_path), f"text:{path}", [path], f"{path}:3: the `label` field is empty")
+
+
+def test_a_token_sequence_of_padding_only(tmp_path):
+    tokens = np.array([[3, 4, 0], [0, 0, 0], [5, 0, 0], [0, 0, 0]])
+    path = tmp_path / "d.npz"
+    np.savez(path, tokens=tokens, y=np.array([0, 1, 0, 1]))
+    refused(tmp_path, lstm_spec(tmp_path), f"tensors:{path}", [path],
+            f"`tensors:{path}`: 2 examples of input `tokens` are all padding (id 0), an empty sequence (the first is "
+            "example 1, counting from 0)", "drop the empty examples, or give them at least one token")
+
+
+def test_a_csv_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes("text,label\ngood film,1\nawful film,0\ngreat,1\nbad,0\n".encode("utf-8-sig"))
+    code, out, err = train(lstm_spec(tmp_path), "--data", f"text:{path}", "--epochs", "1", "--out", tmp_path / "run")
+    assert code == 0, err  # read as plain utf-8, the first column would be `\ufefftext`
+    assert out.startswith(f"training T on text:{path}: 3 examples, 1 for validation;")
+    from nnspec.train.text import read_table
+
+    assert read_table(str(path), "text", "label") == (["good film", "awful film", "great", "bad"], ["1", "0", "1", "0"])
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "it is empty"),
+    (b"PK\x03\x04" + bytes(40), "File is not a zip file"),
+    (b"not numpy at all", "it is not a zip of arrays, and pickled data is never loaded"),
+])
+def test_an_unreadable_npz(tmp_path, content, reason):
+    path = tmp_path / "d.npz"
+    path.write_bytes(content)
+    refused(tmp_path, XO, f"tensors:{path}", [path], f"{path}: not a readable .npz file ({reason})",
+            "write it with numpy.savez(path, x=..., y=...)")
+
+
+def test_bfloat16_tensors_train(tmp_path):
+    rng = torch.Generator().manual_seed(0)
+    path = tmp_path / "d.pt"
+    torch.save({"image": torch.rand(40, 1, 9, 9, generator=rng).bfloat16(), "y": torch.arange(40) % 2}, path)
+    from nnspec.train import sources
+
+    raw = sources.tensors(str(path), [sources.InputInfo("image", (1, 9, 9), "float")])
+    assert raw.inputs[0].dtype == np.float32
+    assert np.array_equal(raw.inputs[0], torch.load(path)["image"].float().numpy())
+    code, _, err = train(XO, "--data", f"tensors:{path}", "--epochs", "1", "--out", tmp_path / "run")
+    assert code == 0, err
+
+
+def test_a_sparse_tensor_is_named(tmp_path):
+    path = tmp_path / "d.pt"
+    torch.save({"image": torch.zeros(4, 1, 9, 9).to_sparse(), "y": torch.arange(4) % 2}, path)
+    refused(tmp_path, XO, f"tensors:{path}", [path], f"{path}: tensor `image` is sparse_coo, not dense",
+            "store t.to_dense()")
+
+
+def test_empty_texts_given_in_memory_are_refused():
+    from nnspec.train import sources
+    from nnspec.train.data import prepare
+
+    raw = sources.Raw("mine", np.array([0, 1, 0]), texts=["good", " ", "bad"], classes=["a", "b"])
+    with pytest.raises(sources.DataError) as e:
+        prepare(raw, [sources.InputInfo("tokens", ("T",), "int", 0, 50)], 2)
+    assert e.value.message == "`mine`: 1 example is empty text (the first is example 1, counting from 0)"

@@ -15,6 +15,7 @@ import torch
 
 from ..dims import Dim
 from .errors import DataError
+from .screening import screen
 from .sources import InputInfo, Raw
 from .text import build_vocab, encode, tokenize
 
@@ -91,6 +92,7 @@ def prepare(raw: Raw, infos: list[InputInfo], n_classes: int, val_split: float =
         raise DataError(f"`{raw.source}` holds no examples")
     if raw.texts is None and len(raw.inputs) != len(infos):
         raise DataError(f"`{raw.source}` gives {len(raw.inputs)} inputs but the spec declares {len(infos)}")
+    screen(raw, infos)
     if raw.test is not None and val_split > 0:
         train, val = raw, raw.test
     else:

@@ -37,6 +37,7 @@ from .data import (
 from .distributed import Context, setup
 from .errors import DataError, reported_write
 from .progress import Reporter
+from .screening import screen_classes
 from .transfer import counts, freeze, initialise, train_mode
 
 # The settings that a resumed run takes from the command line; it keeps all the others.
@@ -243,6 +244,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         raw = sources.load(source, infos, settings.seed, download)
     prepared: Prepared = prepare(raw, infos, n_classes, settings.val_split, settings.seed, settings.max_len,
                                  vocab=state["vocab"] if state else None)
+    screen_classes(raw)  # after the checks of shapes and ranges, which say more
 
     device = ctx.device
     core = spec.build(network, **params)

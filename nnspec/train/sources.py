@@ -20,6 +20,7 @@ Generated sources draw from the run's seed, so a run is reproducible.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -243,9 +244,16 @@ def tensors(path: str, inputs: list[InputInfo], labelled: bool = True) -> Raw:
     if path.endswith(".npz"):
         try:
             with np.load(path, allow_pickle=False) as archive:
+                if not hasattr(archive, "files"):
+                    raise ValueError("it holds a single array (.npy), not named arrays")
                 arrays = {k: archive[k] for k in archive.files}
-        except (OSError, ValueError) as e:
-            raise DataError(f"{path}: not a readable .npz file ({e})") from None
+        except Exception as e:  # noqa: BLE001 -- empty (EOFError), not a zip (BadZipFile), a damaged member (zlib.error), ...
+            reason = "it is empty" if os.path.getsize(path) == 0 else \
+                str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            if "pickle" in reason:  # numpy's message advises allow_pickle, which would run code from the file
+                reason = "it is not a zip of arrays, and pickled data is never loaded"
+            raise DataError(f"{path}: not a readable .npz file ({reason})",
+                            hint="write it with numpy.savez(path, x=..., y=...)") from None
     elif path.endswith(".pt"):
         import torch
 
@@ -255,7 +263,7 @@ def tensors(path: str, inputs: list[InputInfo], labelled: bool = True) -> Raw:
             raise DataError(f"{path}: not a readable .pt file ({type(e).__name__}: {e})") from None
         if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
             raise DataError(f"{path}: expected a dict of tensors, found {type(obj).__name__}")
-        arrays = {k: v.numpy() for k, v in obj.items()}
+        arrays = {k: _numpy(path, k, v) for k, v in obj.items()}
     else:
         raise DataError(f"tensors:{path}: expected a .npz or .pt file")
     keys = ", ".join(arrays) or "none"
@@ -278,6 +286,23 @@ def tensors(path: str, inputs: list[InputInfo], labelled: bool = True) -> Raw:
     return Raw(f"tensors:{path}", labels.astype(np.int64), xs)
 
 
+def _numpy(path: str, key: str, t) -> np.ndarray:
+    """A tensor of a ``.pt`` file as a numpy array; float types numpy lacks (bfloat16, the
+    float8s) widen to float32."""
+    import torch
+
+    t = t.detach()
+    if t.layout != torch.strided:
+        raise DataError(f"{path}: tensor `{key}` is {str(t.layout).removeprefix('torch.')}, not dense",
+                        hint="store t.to_dense()")
+    if t.is_floating_point() and t.dtype != torch.float16 and t.element_size() < 4:
+        t = t.float()
+    try:
+        return t.numpy()
+    except TypeError as e:
+        raise DataError(f"{path}: tensor `{key}` is of a type numpy cannot hold ({e})") from None
+
+
 def image_shape(inputs: list[InputInfo], what: str = "images:DIR") -> tuple[int, int, int]:
     """``(channels, height, width)`` of a spec's single image input, else :class:`DataError`."""
     if len(inputs) != 1 or inputs[0].dtype != "float" or len(inputs[0].shape) != 3 \
@@ -296,9 +321,15 @@ def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
         raise DataError("reading images needs Pillow", hint="pip install pillow") from None
     channels, height, width = shape
     try:
-        with Image.open(path) as im:
-            im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-            array = np.asarray(im, dtype=np.uint8)
+        with warnings.catch_warnings():
+            # Pillow only warns between its pixel limit and twice it, then decodes anyway
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+                array = np.asarray(im, dtype=np.uint8)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise DataError(f"{path}: refused, too many pixels to decode safely ({e})",
+                        hint=f"one image may hold at most {Image.MAX_IMAGE_PIXELS:,} pixels; shrink it first") from None
     except (OSError, ValueError) as e:
         raise DataError(f"{path}: not a readable image ({e})") from None
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
@@ -313,11 +344,13 @@ def images(directory: str, inputs: list[InputInfo]) -> Raw:
         raise DataError(f"{directory} has no class folders", hint="put each class's images in DIR/CLASS/")
     pixels, labels = [], []
     for label, name in enumerate(classes):
-        folder = os.path.join(directory, name)
+        folder, before = os.path.join(directory, name), len(labels)
         for file in sorted(os.listdir(folder)):
             if file.lower().endswith(IMAGE_EXTENSIONS):
                 pixels.append(read_image(os.path.join(folder, file), shape))
                 labels.append(label)
-    if not pixels:
-        raise DataError(f"{directory} holds no images", hint=f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
+        if len(labels) == before:
+            raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
+                            hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
+                                 "(every folder is a class)")
     return Raw(f"images:{directory}", np.array(labels, dtype=np.int64), [unit_scale(np.stack(pixels))], classes=classes)

@@ -61,7 +61,7 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
     check_path("text", path, directory=False)
     delimiter = "\t" if path.lower().endswith((".tsv", ".tab")) else ","
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a leading byte-order mark is not text
             rows = list(csv.reader(fh, delimiter=delimiter))
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text (byte {e.start})") from None
@@ -84,6 +84,12 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
         if len(row) != len(header):
             raise DataError(f"{path}:{line}: {len(row)} fields where the header has {len(header)}",
                             hint="quote fields that contain the separator")
+        if not row[columns[0]].strip():
+            raise DataError(f"{path}:{line}: the `{text_column}` field is empty",
+                            hint="give every row some text, or remove the row")
+        if not row[columns[1]].strip():
+            raise DataError(f"{path}:{line}: the `{label_column}` field is empty",
+                            hint="give every row its label, or remove the row")
         texts.append(row[columns[0]])
         labels.append(row[columns[1]].strip())
     if not texts:
