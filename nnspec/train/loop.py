@@ -227,8 +227,13 @@ def _ignored_on_resume(flags: dict, network, params: dict, settings: Settings, s
             out.append(f"--set {name}={value} (the run's is {run_params.get(name, 'unset')})")
     for name, value in flags.items():
         if name not in RESUME_FLAGS and value is not None and value != getattr(settings, name):
-            out.append(f"--{name.replace('_', '-')} {value} (the run's is {getattr(settings, name)})")
+            out.append(f"--{name.replace('_', '-')} {_shown(value)} (the run's is {_shown(getattr(settings, name))})")
     return out
+
+
+def _shown(value) -> str:
+    """A setting as typed: a list (``--freeze``) comma-joined."""
+    return (", ".join(map(str, value)) or "none") if isinstance(value, list) else str(value)
 
 
 def _fit(ctx, spec, network, params, settings, state, out, download, raw, report) -> dict:
