@@ -35,8 +35,9 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     infos = input_infos(graph)
     n_classes = output_classes(graph)
     names, raw = _gather(inputs, infos)
+    # before prepare, whose own check of empty sequences knows rows by number, not by file
+    _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
     data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"]).train
-    _check_lengths(data.inputs, infos, names)
     where = pick_device(device)
     model.to(where)
     probabilities = []

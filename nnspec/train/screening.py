@@ -61,7 +61,7 @@ def _finite(source: str, name: str, x: np.ndarray) -> None:
 
 
 def _sequences(source: str, info: InputInfo, ids: np.ndarray) -> None:
-    if info.pad is None or ids.ndim != 2 or not len(ids):
+    if info.pad is None or ids.ndim != 2 or not len(ids) or not np.issubdtype(ids.dtype, np.integer):
         return
     _empty(source, np.flatnonzero((ids == info.pad).all(axis=1)),
            f"of input `{info.name}` {{are}} all padding (id {info.pad}), an empty sequence")
