@@ -75,6 +75,7 @@ class LazyGroup(click.Group):
         "evaluate": "evaluate",
         "predict": "predict",
         "fmt": "fmt",
+        "layers": "layers",
     }
 
     def list_commands(self, ctx):

@@ -17,7 +17,7 @@ from .diagnostics import Diagnostic, Located, Span, did_you_mean
 from .dims import same_shape, shape_str
 from .expressions import evaluate, plain
 from .ir import Graph, Node, Scope, TensorType
-from .layers import REGISTRY, user_kinds
+from .layers import REGISTRY, suggest, user_kinds
 from .layers.base import Layer
 from .names import label_problem, name_problem
 from .parser import KEYWORDS
@@ -574,7 +574,7 @@ class Elaborator:
                            f"turn it into `block {name}`, or move its body into a block both can use")
             else:
                 self.error(f"unknown layer or block `{name}`", call.name_span,
-                           did_you_mean(name, list(self.kinds) + list(self.blocks)))
+                           suggest(name, list(self.kinds) + list(self.blocks)))
             return None
         if cls.merges:
             return self.merge(item, cls, call, x, ctx)

@@ -19,62 +19,9 @@ from nnspec.weights import WeightsError, load_weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# One small use of every layer kind a spec may call: (input declaration, chain).
-KINDS = {
-    "relu": ("[3, 8, 8]", "relu"),
-    "relu6": ("[3, 8, 8]", "relu6"),
-    "elu": ("[3, 8, 8]", "elu"),
-    "gelu": ("[3, 8, 8]", "gelu"),
-    "silu": ("[3, 8, 8]", "silu"),
-    "sigmoid": ("[3, 8, 8]", "sigmoid"),
-    "tanh": ("[3, 8, 8]", "tanh"),
-    "identity": ("[3, 8, 8]", "identity"),
-    "leakyrelu": ("[3, 8, 8]", "leakyrelu(0.2)"),
-    "softmax": ("[3, 8, 8]", "softmax(dim=0)"),
-    "logsoftmax": ("[5, 4]", "logsoftmax"),
-    "conv": ("[3, 9, 9]", "conv(6, 3, stride=2, padding=1, groups=3)"),
-    "sepconv": ("[4, 9, 9]", "sepconv(8, 3, padding=1)"),
-    "deconv": ("[4, 5, 5]", "deconv(2, 3, stride=2, padding=1, output_padding=1)"),
-    "dense": ("[T, 6]", "dense(3)"),
-    "dropout": ("[3, 8]", "dropout(0.25)"),
-    "embedding": ("[T] int pad=0", "embedding(11, 4)"),
-    "concat": ("[3, 8, 8]", "concat(dim=1) { | conv(3, 1) | identity }"),
-    "add": ("[3, 8, 8]", "add { | conv(3, 1) | identity }"),
-    "mul": ("[3, 8, 8]", "mul { | identity | globalavgpool -> reshape([3, 1, 1]) }"),
-    "batchnorm": ("[3, 8, 8]", "batchnorm(eps=0.001)"),
-    "layernorm": ("[T, 6]", "layernorm"),
-    "groupnorm": ("[4, 8, 8]", "groupnorm(2)"),
-    "lrn": ("[4, 8, 8]", "lrn(3)"),
-    "maxpool": ("[3, 9, 9]", "maxpool(3, stride=2, padding=1, ceil=true)"),
-    "avgpool": ("[3, 8, 8, 8]", "avgpool(2)"),
-    "adaptiveavgpool": ("[3, 9, 9]", "adaptiveavgpool([2, 3])"),
-    "adaptivemaxpool": ("[3, 9]", "adaptivemaxpool(4)"),
-    "globalavgpool": ("[3, 8, 8]", "globalavgpool"),
-    "globalmaxpool": ("[3, 8]", "globalmaxpool"),
-    "lstm": ("[T, 6]", "lstm(5, layers=2, bidirectional=true)"),
-    "gru": ("[T, 6]", "gru(5, output=final)"),
-    "rnn": ("[T, 6]", "rnn(5, nonlinearity=relu)"),
-    "last": ("[T] int pad=0", "embedding(9, 4) -> last"),
-    "mean": ("[3, 8, 8]", "mean(1)"),
-    "max": ("[3, 8, 8]", "max(-1)"),
-    "flatten": ("[3, 8, 8]", "flatten"),
-    "reshape": ("[3, 8, 8]", "reshape([6, -1])"),
-    "permute": ("[3, 8, 4]", "permute([2, 0, 1])"),
-    "upsample": ("[3, 4, 4]", "upsample(2, mode=bilinear)"),
-    "hardswish": ("[3, 8, 8]", "hardswish"),
-    "hardsigmoid": ("[3, 8, 8]", "hardsigmoid"),
-    "mish": ("[3, 8, 8]", "mish"),
-    "softplus": ("[3, 8, 8]", "softplus(beta=2)"),
-    "prelu": ("[3, 8, 8]", "prelu(channels=true)"),
-    "droppath": ("[3, 8, 8]", "residual { conv(3, 3, padding=1) -> droppath(0.2) }"),
-    "channelshuffle": ("[6, 4, 4]", "channelshuffle(3)"),
-    "select": ("[T, 6]", "select(-1)"),
-    "slice": ("[T, 6]", "slice(1) -> slice(0, 4, 2, dim=-1)"),
-    "chunk": ("[6, 4, 4]", "concat { | chunk(2, 0) | chunk(2, 1) -> conv(3, 1) } -> channelshuffle(2)"),
-    "split": ("[T, 6]", "split([2, 4], 1, dim=1)"),
-    "param": ("[4, 6]", "concat { | param([1, 6]) | identity } -> add { | identity | param([5, 6], std=0.02) }"),
-    "attention": ("[T] int pad=0", "let e = embedding(9, 8)\n  let m = e -> attention(2, causal=true)\n  e -> attention(4, m)"),
-}
+# One small use of every layer kind a spec may call: (input declaration, chain), declared by
+# the kind itself.
+KINDS = {kind: cls.example for kind, cls in user_kinds().items()}
 
 
 def spec_files() -> list[str]:
@@ -99,8 +46,11 @@ def clean_networks() -> list[tuple[str, str]]:
     return out
 
 
-def test_every_kind_has_a_case():
-    assert sorted(KINDS) == sorted(user_kinds())
+def test_every_kind_declares_its_own_example():
+    for kind, cls in user_kinds().items():
+        assert "example" in vars(cls), f"`{kind}` declares no example"
+        decl, chain = cls.example
+        assert kind in chain
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -31,48 +31,57 @@ class ReLU(Activation):
     """``max(x, 0)``; ``[...] -> [...]``. Example: ``conv(64, 3) -> relu``."""
 
     kind, torch_name = "relu", "ReLU"
+    example = ("[3, 8, 8]", "relu")
 
 
 class ReLU6(Activation):
     """``min(max(x, 0), 6)``; ``[...] -> [...]``."""
 
     kind, torch_name = "relu6", "ReLU6"
+    example = ("[3, 8, 8]", "relu6")
 
 
 class ELU(Activation):
     """Exponential linear unit; ``[...] -> [...]``."""
 
     kind, torch_name = "elu", "ELU"
+    example = ("[3, 8, 8]", "elu")
 
 
 class GELU(Activation):
     """Gaussian error linear unit; ``[...] -> [...]``."""
 
     kind, torch_name = "gelu", "GELU"
+    example = ("[3, 8, 8]", "gelu")
 
 
 class SiLU(Activation):
     """``x * sigmoid(x)`` (swish); ``[...] -> [...]``."""
 
     kind, torch_name = "silu", "SiLU"
+    example = ("[3, 8, 8]", "silu")
+    synonyms = ("swish",)
 
 
 class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; ``[...] -> [...]``."""
 
     kind, torch_name = "sigmoid", "Sigmoid"
+    example = ("[3, 8, 8]", "sigmoid")
 
 
 class Tanh(Activation):
     """Hyperbolic tangent; ``[...] -> [...]``."""
 
     kind, torch_name = "tanh", "Tanh"
+    example = ("[3, 8, 8]", "tanh")
 
 
 class Identity(Activation):
     """Passes its input through; useful as a branch of ``add`` or ``concat``. ``[...] -> [...]``."""
 
     kind, torch_name = "identity", "Identity"
+    example = ("[3, 8, 8]", "identity")
     takes_int = True
 
 
@@ -80,18 +89,23 @@ class Hardswish(Activation):
     """``x * relu6(x + 3) / 6`` (MobileNetV3's); ``[...] -> [...]``."""
 
     kind, torch_name = "hardswish", "Hardswish"
+    example = ("[3, 8, 8]", "hardswish")
+    synonyms = ("hswish",)
 
 
 class Hardsigmoid(Activation):
     """``relu6(x + 3) / 6``, a piecewise-linear sigmoid (MobileNetV3's gates); ``[...] -> [...]``."""
 
     kind, torch_name = "hardsigmoid", "Hardsigmoid"
+    example = ("[3, 8, 8]", "hardsigmoid")
+    synonyms = ("hsigmoid",)
 
 
 class Mish(Activation):
     """``x * tanh(softplus(x))``; ``[...] -> [...]``."""
 
     kind, torch_name = "mish", "Mish"
+    example = ("[3, 8, 8]", "mish")
 
 
 class SoftplusArgs(ArgsModel):
@@ -106,6 +120,7 @@ class Softplus(Activation):
     """
 
     kind, torch_name, Args = "softplus", "Softplus", SoftplusArgs
+    example = ("[3, 8, 8]", "softplus(beta=2)")
 
     def torch_kwargs(self):
         return {"beta": self.changed("beta", float), "threshold": self.changed("threshold", float)}
@@ -124,6 +139,7 @@ class PReLU(Activation):
     """
 
     kind, torch_name, Args = "prelu", "PReLU", PReLUArgs
+    example = ("[3, 8, 8]", "prelu(channels=true)")
 
     def infer(self, x: TensorType) -> TensorType:
         if self.args.channels:
@@ -148,6 +164,8 @@ class LeakyReLU(Activation):
     """``x if x > 0 else slope * x``; ``[...] -> [...]``. Example: ``leakyrelu(0.2)``."""
 
     kind, torch_name, Args = "leakyrelu", "LeakyReLU", LeakyArgs
+    example = ("[3, 8, 8]", "leakyrelu(0.2)")
+    synonyms = ("lrelu",)
 
     def torch_kwargs(self):
         return {"negative_slope": float(self.args.slope)} if self.args.slope != 0.01 else {}
@@ -161,6 +179,7 @@ class Softmax(Activation):
     """Normalises ``dim`` (default the last) to probabilities; ``[...] -> [...]``."""
 
     kind, torch_name, Args = "softmax", "Softmax", SoftmaxArgs
+    example = ("[3, 8, 8]", "softmax(dim=0)")
 
     def infer(self, x):
         from ..shapes import normalise_dim
@@ -178,3 +197,4 @@ class LogSoftmax(Softmax):
     """``log(softmax(x))`` along ``dim``; ``[...] -> [...]``."""
 
     kind, torch_name = "logsoftmax", "LogSoftmax"
+    example = ("[5, 4]", "logsoftmax")

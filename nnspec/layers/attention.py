@@ -48,6 +48,8 @@ class Attention(Layer):
     """
 
     kind = "attention"
+    example = ("[T] int pad=0", "let e = embedding(9, 8)\n  let m = e -> attention(2, causal=true)\n  e -> attention(4, m)")
+    synonyms = ("multiheadattention", "mha", "selfattention", "multiheadselfattention")
     family = "attention"
     Args = AttentionArgs
     values = 1

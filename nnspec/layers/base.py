@@ -28,6 +28,12 @@ class Layer:
     Args: ClassVar[type[ArgsModel]] = ArgsModel
     #: takes several inputs (merges); the others take exactly one
     merges: ClassVar[bool] = False
+    #: a small use of the kind, ``(input declaration, chain)``: built, run and compiled by the
+    #: tests, and shown by ``nnspec layers`` and docs/layers.md
+    example: ClassVar[tuple[str, str]] = ()
+    #: what other tools call this kind (``linear`` for ``dense``): an unknown layer named so
+    #: is answered with this kind
+    synonyms: ClassVar[tuple[str, ...]] = ()
     #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
     #: follow the chain's value in ``infer_many`` and ``torch_forward``
     values: ClassVar[int] = 0
@@ -180,10 +186,11 @@ def need_concrete(d: Dim, what: str) -> int:
 
 
 # -- turning pydantic's errors into the user's terms ----------------------------------
-def _describe_type(ann) -> str:
+def describe_type(ann) -> str:
+    """An argument type in the user's words: ``an integer or a list of integers``."""
     origin = typing.get_origin(ann)
     if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
-        parts = [_describe_type(a) for a in typing.get_args(ann) if a is not type(None)]
+        parts = [describe_type(a) for a in typing.get_args(ann) if a is not type(None)]
         if "a number" in parts and "an integer" in parts:  # an integer is a number
             parts.remove("an integer")
         return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
@@ -191,9 +198,9 @@ def _describe_type(ann) -> str:
         return " or ".join(f"`{value_text(v)}`" for v in typing.get_args(ann))
     if origin is list:
         (inner,) = typing.get_args(ann) or (object,)
-        return f"a list of {_plural(_describe_type(inner))}"
+        return f"a list of {_plural(describe_type(inner))}"
     if origin is typing.Annotated:
-        return _describe_type(typing.get_args(ann)[0])
+        return describe_type(typing.get_args(ann)[0])
     return {int: "an integer", float: "a number", bool: "`true` or `false`", str: "a string"}.get(ann, str(ann))
 
 
@@ -228,7 +235,7 @@ def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
             return ArgError(f"`{name}` must be {word} {ctx[key]}, got {value_text(got)}", arg=name)
     if err["type"] == "value_error":
         return ArgError(f"`{name}`: {ctx.get('error', err['msg'])}", arg=name)
-    expects = _describe_type(field) if field else "something else"
+    expects = describe_type(field) if field else "something else"
     hint = did_you_mean(got, _choices(field)) if isinstance(got, str) and field else None
     if isinstance(got, float) and "integer" in expects:
         hint = hint or "use `//` for whole-number division"

@@ -49,6 +49,8 @@ class Conv(Layer):
     """
 
     kind = "conv"
+    example = ("[3, 9, 9]", "conv(6, 3, stride=2, padding=1, groups=3)")
+    synonyms = ("conv1d", "conv2d", "conv3d", "convolution", "convolution2d")
     family = "conv"
     Args = ConvArgs
 
@@ -154,6 +156,8 @@ class SepConv(Conv):
     """
 
     kind = "sepconv"
+    example = ("[4, 9, 9]", "sepconv(8, 3, padding=1)")
+    synonyms = ("separableconv2d", "separableconv1d", "separableconvolution")
     Args = SepConvArgs
 
     def infer(self, x: TensorType) -> TensorType:
@@ -194,6 +198,8 @@ class Deconv(Conv):
     """
 
     kind = "deconv"
+    example = ("[4, 5, 5]", "deconv(2, 3, stride=2, padding=1, output_padding=1)")
+    synonyms = ("convtranspose1d", "convtranspose2d", "convtranspose3d", "conv2dtranspose", "convtranspose", "deconvolution")
     Args = DeconvArgs
 
     def check_args(self):

@@ -22,6 +22,8 @@ class Dense(Layer):
     """
 
     kind = "dense"
+    example = ("[T, 6]", "dense(3)")
+    synonyms = ("linear", "fc", "fullyconnected", "innerproduct")
     family = "dense"
     Args = DenseArgs
 

@@ -18,6 +18,7 @@ class Dropout(Layer):
     """
 
     kind = "dropout"
+    example = ("[3, 8]", "dropout(0.25)")
     family = "regularize"
     Args = DropoutArgs
 
@@ -70,6 +71,8 @@ class DropPath(Layer):
     """
 
     kind = "droppath"
+    example = ("[3, 8, 8]", "residual { conv(3, 3, padding=1) -> droppath(0.2) }")
+    synonyms = ("stochasticdepth",)
     family = "regularize"
     Args = DropPathArgs
     runtime = DROP_PATH_RUNTIME

@@ -24,6 +24,8 @@ class Embedding(Layer):
     """
 
     kind = "embedding"
+    example = ("[T] int pad=0", "embedding(11, 4)")
+    synonyms = ("embed",)
     family = "embedding"
     takes_int = True
     Args = EmbeddingArgs

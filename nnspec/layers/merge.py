@@ -18,6 +18,8 @@ class Concat(Layer):
     """
 
     kind = "concat"
+    example = ("[3, 8, 8]", "concat(dim=1) { | conv(3, 1) | identity }")
+    synonyms = ("concatenate", "cat")
     family = "merge"
     merges = True
     font_size = 10
@@ -39,6 +41,7 @@ class Add(Layer):
     """Element-wise sum of its inputs, with broadcasting. Example: a residual ``body(x) + x``."""
 
     kind = "add"
+    example = ("[3, 8, 8]", "add { | conv(3, 1) | identity }")
     family = "merge"
     merges = True
     symbol = "+"  # Python's operator
@@ -66,5 +69,7 @@ class Mul(Add):
     """Element-wise product with broadcasting: ``[C, H, W] * [C, 1, 1]`` for a channel gate."""
 
     kind = "mul"
+    example = ("[3, 8, 8]", "mul { | identity | globalavgpool -> reshape([3, 1, 1]) }")
+    synonyms = ("multiply",)
     symbol = "*"
     glyph = "×"

@@ -25,6 +25,8 @@ class BatchNorm(Layer):
     """
 
     kind = "batchnorm"
+    example = ("[3, 8, 8]", "batchnorm(eps=0.001)")
+    synonyms = ("batchnorm1d", "batchnorm2d", "batchnorm3d", "batchnormalization", "bn")
     family = "norm"
     Args = BatchNormArgs
 
@@ -65,6 +67,8 @@ class LayerNorm(Layer):
     """
 
     kind = "layernorm"
+    example = ("[T, 6]", "layernorm")
+    synonyms = ("layernormalization", "ln")
     family = "norm"
     Args = LayerNormArgs
 
@@ -97,6 +101,8 @@ class GroupNorm(Layer):
     """
 
     kind = "groupnorm"
+    example = ("[4, 8, 8]", "groupnorm(2)")
+    synonyms = ("groupnormalization",)
     family = "norm"
     Args = GroupNormArgs
 
@@ -135,6 +141,8 @@ class LRN(Layer):
     """
 
     kind = "lrn"
+    example = ("[4, 8, 8]", "lrn(3)")
+    synonyms = ("localresponsenorm", "localresponsenormalization")
     family = "norm"
     Args = LRNArgs
 

@@ -52,6 +52,8 @@ class Param(Layer):
     """
 
     kind = "param"
+    example = ("[4, 6]", "concat { | param([1, 6]) | identity } -> add { | identity | param([5, 6], std=0.02) }")
+    synonyms = ("parameter",)
     family = "embedding"
     takes_int = True
     Args = ParamArgs

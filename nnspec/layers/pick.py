@@ -57,6 +57,7 @@ class Select(Pick):
     """
 
     kind = "select"
+    example = ("[T, 6]", "select(-1)")
     Args = SelectArgs
 
     def keeps_time(self, x):
@@ -104,6 +105,7 @@ class Slice(Pick):
     """
 
     kind = "slice"
+    example = ("[T, 6]", "slice(1) -> slice(0, 4, 2, dim=-1)")
     Args = SliceArgs
 
     def keeps_time(self, x):
@@ -140,6 +142,7 @@ class Chunk(Pick):
     """
 
     kind = "chunk"
+    example = ("[6, 4, 4]", "concat { | chunk(2, 0) | chunk(2, 1) -> conv(3, 1) } -> channelshuffle(2)")
     Args = ChunkArgs
 
     def infer(self, x: TensorType) -> TensorType:
@@ -182,6 +185,7 @@ class Split(Chunk):
     """
 
     kind = "split"
+    example = ("[T, 6]", "split([2, 4], 1, dim=1)")
     Args = SplitArgs
 
     def check_args(self):

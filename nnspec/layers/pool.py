@@ -28,6 +28,8 @@ class MaxPool(Layer):
     """
 
     kind = "maxpool"
+    example = ("[3, 9, 9]", "maxpool(3, stride=2, padding=1, ceil=true)")
+    synonyms = ("maxpool1d", "maxpool2d", "maxpool3d", "maxpooling1d", "maxpooling2d", "maxpooling3d")
     family = "pool"
     Args = PoolArgs
     torch_name = "MaxPool"
@@ -75,6 +77,8 @@ class AvgPool(MaxPool):
     """
 
     kind = "avgpool"
+    example = ("[3, 8, 8, 8]", "avgpool(2)")
+    synonyms = ("avgpool1d", "avgpool2d", "avgpool3d", "averagepooling1d", "averagepooling2d", "averagepooling3d")
     torch_name = "AvgPool"
 
     def infer(self, x: TensorType) -> TensorType:
@@ -105,6 +109,8 @@ class AdaptiveAvgPool(Layer):
     """
 
     kind = "adaptiveavgpool"
+    example = ("[3, 9, 9]", "adaptiveavgpool([2, 3])")
+    synonyms = ("adaptiveavgpool1d", "adaptiveavgpool2d", "adaptiveavgpool3d")
     family = "pool"
     Args = AdaptiveArgs
     torch_name = "AdaptiveAvgPool"
@@ -136,6 +142,8 @@ class AdaptiveMaxPool(AdaptiveAvgPool):
     """
 
     kind = "adaptivemaxpool"
+    example = ("[3, 9]", "adaptivemaxpool(4)")
+    synonyms = ("adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d")
     torch_name = "AdaptiveMaxPool"
 
 
@@ -147,6 +155,8 @@ class GlobalAvgPool(Layer):
     """
 
     kind = "globalavgpool"
+    example = ("[3, 8, 8]", "globalavgpool")
+    synonyms = ("globalaveragepooling1d", "globalaveragepooling2d", "globalaveragepooling3d", "gap")
     family = "pool"
     reduction = "mean"
 
@@ -166,5 +176,7 @@ class GlobalMaxPool(GlobalAvgPool):
     """Maximum over all spatial positions: ``[C, ...] -> [C]``. Example: ``globalmaxpool``."""
 
     kind = "globalmaxpool"
+    example = ("[3, 8]", "globalmaxpool")
+    synonyms = ("globalmaxpooling1d", "globalmaxpooling2d", "globalmaxpooling3d")
     reduction = "amax"
 

@@ -53,6 +53,7 @@ class LSTM(Layer):
     """
 
     kind = "lstm"
+    example = ("[T, 6]", "lstm(5, layers=2, bidirectional=true)")
     family = "recurrent"
     Args = RecurrentArgs
     torch_name: ClassVar[str] = "LSTM"
@@ -142,6 +143,7 @@ class GRU(LSTM):
     """
 
     kind = "gru"
+    example = ("[T, 6]", "gru(5, output=final)")
     torch_name = "GRU"
     gates = 3
 
@@ -159,6 +161,7 @@ class RNN(LSTM):
     """
 
     kind = "rnn"
+    example = ("[T, 6]", "rnn(5, nonlinearity=relu)")
     torch_name = "RNN"
     gates = 1
     Args = RNNArgs

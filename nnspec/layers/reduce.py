@@ -47,6 +47,7 @@ class Last(Layer):
     """
 
     kind = "last"
+    example = ("[T] int pad=0", "embedding(9, 4) -> last")
     family = "reshape"
     takes_int = True
     runtime = LAST_RUNTIME
@@ -74,6 +75,7 @@ class Mean(Layer):
     """
 
     kind = "mean"
+    example = ("[3, 8, 8]", "mean(1)")
     family = "pool"
     Args = ReduceArgs
     runtime = MASKED_RUNTIME
@@ -104,5 +106,6 @@ class Max(Mean):
     """
 
     kind = "max"
+    example = ("[3, 8, 8]", "max(-1)")
     torch_name = "amax"
     masked_name = "masked_max"

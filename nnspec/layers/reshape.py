@@ -16,6 +16,7 @@ class Flatten(Layer):
     """
 
     kind = "flatten"
+    example = ("[3, 8, 8]", "flatten")
     family = "reshape"
     takes_int = True
 
@@ -39,6 +40,8 @@ class Reshape(Layer):
     """
 
     kind = "reshape"
+    example = ("[3, 8, 8]", "reshape([6, -1])")
+    synonyms = ("view",)
     family = "reshape"
     takes_int = True
     Args = ReshapeArgs
@@ -90,6 +93,8 @@ class Permute(Layer):
     """Reorders the non-batch dimensions. Example: ``permute([1, 0])`` on ``[T, F]`` gives ``[F, T]``."""
 
     kind = "permute"
+    example = ("[3, 8, 4]", "permute([2, 0, 1])")
+    synonyms = ("transpose",)
     family = "reshape"
     takes_int = True
     Args = PermuteArgs
@@ -125,6 +130,7 @@ class ChannelShuffle(Layer):
     """
 
     kind = "channelshuffle"
+    example = ("[6, 4, 4]", "channelshuffle(3)")
     family = "reshape"
     Args = ChannelShuffleArgs
 

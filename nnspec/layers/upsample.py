@@ -34,6 +34,8 @@ class Upsample(Layer):
     """
 
     kind = "upsample"
+    example = ("[3, 4, 4]", "upsample(2, mode=bilinear)")
+    synonyms = ("upsampling1d", "upsampling2d", "upsampling3d", "interpolate")
     family = "resize"
     Args = UpsampleArgs
 
