@@ -72,13 +72,18 @@ class Ref(Node):
 
 
 class BinOp(Node):
-    op: str  # + - * / // %
+    op: str  # + - * / // %, == != < <= > >=, and or
     left: Expr
     right: Expr
     span: Span
 
 
 class Neg(Node):
+    operand: Expr
+    span: Span
+
+
+class Not(Node):
     operand: Expr
     span: Span
 
@@ -98,8 +103,8 @@ class ListV(Node):
     span: Span
 
 
-Expr = Num | Ref | BinOp | Neg
-Value = Num | Ref | BinOp | Neg | Str | Bool | ListV
+Expr = Num | Ref | BinOp | Neg | Not
+Value = Num | Ref | BinOp | Neg | Not | Str | Bool | ListV
 
 
 # -- chains and items -----------------------------------------------------------
@@ -130,6 +135,7 @@ class Residual(Node):
     body: Body
     shortcut: Body | str | None  # None: identity, "auto", or an explicit body
     span: Span
+    shortcut_first: bool = False  # written (and its parameters created) before the body
 
 
 class Each(Node):
@@ -142,7 +148,16 @@ class Expect(Node):
     span: Span
 
 
-Atom = Call | Repeat | Residual | Each | Expect
+class If(Node):
+    """``if cond { then } else { orelse }``: decided when the network is elaborated."""
+
+    cond: Expr
+    then: Body
+    orelse: Body | If | None  # `else if ...` is an If
+    span: Span
+
+
+Atom = Call | Repeat | Residual | Each | Expect | If
 
 
 class Item(Node):
@@ -216,6 +231,7 @@ class Definition(Node):
     body: Body
     span: Span
     name_span: Span
+    on: list[Expr] | None = None  # a block's `on [C, H, W]`: names for its input's sizes
 
     @property
     def train(self) -> TrainSection | None:

@@ -242,6 +242,9 @@ class _Generator:
         self.net_name = class_name(graph)
         self.taken = _taken(graph)
         self.inline: set[_Unit] = set()  # block instances written inline in their parent's class
+        # instances that read more than the chain's value (a named value given for a parameter):
+        # a class's forward takes one input, so they are always written inline
+        self.multi: set[_Unit] = set()
 
     # -- units ------------------------------------------------------------------------------
     def units(self) -> _Unit:
@@ -268,9 +271,11 @@ class _Generator:
             u.inputs = sorted({i for n in below for i in self.nodes[n].inputs if i not in inside})
             leaving = [n for n in below if n in self.outputs or any(c not in inside for c in self.nodes[n].consumers)]
             u.output = leaving[-1] if leaving else below[-1]
-            if len(u.inputs) != 1 or len(set(leaving)) > 1:
-                _fail(f"block `{u.scope.name}` at `{u.scope.path}` does not have one input and one output",
-                      u.scope)
+            if len(set(leaving)) > 1:
+                _fail(f"block `{u.scope.name}` at `{u.scope.path}` does not have one output", u.scope)
+            if len(u.inputs) != 1:
+                self.multi.add(u)
+                continue
             u.masked_in = bool(self.nodes[u.inputs[0]].out.masked)
         return root
 
@@ -638,9 +643,9 @@ class _Generator:
         # A block structure used once is written inline in its parent; one used more than once
         # becomes a class. Inlining a child never makes two equal parents differ, so the
         # structures counted with every block as a class decide.
-        self.inline = set()
-        classes = self.classes(order, root)
-        self.inline = {u for c in classes for u in c.units if u is not root and len(c.units) == 1}
+        self.inline = set(self.multi)
+        classes = self.classes([u for u in order if u not in self.multi], root)
+        self.inline = {u for c in classes for u in c.units if u is not root and len(c.units) == 1} | self.multi
         order = [u for u in order if u not in self.inline]
         classes = self.classes(order, root)
         classes.sort(key=lambda c: order.index(c.units[0]))

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import ast
+from .ast import value_text
 from .binding import FAILED, ArgError, Signature
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
 from .dims import same_shape, shape_str
-from .expressions import evaluate, plain
+from .expressions import Bare, evaluate, names_hint, plain
+from .fmt import expr as fmt_expr
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, suggest, user_kinds
 from .layers.base import Layer
@@ -56,6 +58,7 @@ class Ctx:
     failed: set = field(default_factory=set)  # value names whose chain failed (reported already)
     stack: tuple = ()  # block names being expanded
     in_block: bool = False
+    arg_spans: dict = field(default_factory=dict)  # a block parameter -> the argument that gave it
 
 
 class Elaborator:
@@ -453,6 +456,8 @@ class Elaborator:
             return self.repeat(atom, n, x, inner)
         if isinstance(atom, ast.Residual):
             return self.residual(item, atom, x, self.labelled_scope(item, ctx, "label"))
+        if isinstance(atom, ast.If):
+            return self.choose(atom, x, self.labelled_scope(item, ctx, "label"))
         if isinstance(atom, ast.Each):
             inner = self.labelled_scope(item, ctx, "label")
             steps = self.nodes[x].out.shape[0] if self.nodes[x].out is not None and self.nodes[x].out.shape else None
@@ -468,6 +473,34 @@ class Elaborator:
             self.nodes[out].pair = folded
             return out
         return self.call(item, atom, x, ctx)
+
+    def choose(self, atom: ast.If, x: int, ctx: Ctx):
+        """``if``: the condition is decided now, and only the branch it picks is elaborated
+        (no branch: the value passes unchanged). The branch adds no naming level."""
+        while True:
+            cond = self.guard(lambda atom=atom: evaluate(atom.cond, ctx.params))
+            if cond is None:
+                return None
+            if not isinstance(cond, bool):
+                self.bad_condition(atom.cond, cond, ctx)
+                return None
+            if cond:
+                return self.body(atom.then, x, ctx)
+            if not isinstance(atom.orelse, ast.If):
+                return x if atom.orelse is None else self.body(atom.orelse, x, ctx)
+            atom = atom.orelse
+
+    def bad_condition(self, cond: ast.Expr, value, ctx: Ctx) -> None:
+        if isinstance(value, Bare):
+            self.error(f"unknown name `{value}` in a condition", cond.span, names_hint(value, ctx.params))
+            return
+        shown = value_text(value)
+        hint = None
+        if isinstance(value, (int, float)):
+            name = cond.name if isinstance(cond, ast.Ref) else "the value"
+            hint = f"compare it, e.g. `if {name} == {shown}`, or `if {name} != 0`" if isinstance(cond, ast.Ref) \
+                else f"compare {name}, e.g. `== {shown}`"
+        self.error(f"the condition of `if` must be true or false, got {shown}", cond.span, hint)
 
     def repeat(self, atom: ast.Repeat, n: int, x: int, ctx: Ctx):
         nodes, errors = len(self.nodes), self.error_count()
@@ -509,6 +542,13 @@ class Elaborator:
         return x
 
     def residual(self, item: ast.Item, atom: ast.Residual, x: int, ctx: Ctx):
+        if atom.shortcut_first and isinstance(atom.shortcut, ast.Body):  # in source order
+            short = self.body(atom.shortcut, x, ctx)
+            body = self.body(atom.body, x, ctx) if short is not None else None
+            if body is None:
+                return None
+            return self.add(REGISTRY["add"].bind([], {}), [body, short], None, ctx, atom.span, role="residual")
+        start = len(self.nodes)
         body = self.body(atom.body, x, ctx)
         if body is None:
             return None
@@ -521,9 +561,13 @@ class Elaborator:
             xt, bt = self.nodes[x].out, self.nodes[body].out
             if xt is not None and bt is not None and not same_shape(xt.shape, bt.shape):
                 if atom.shortcut == "auto":
+                    projection = len(self.nodes)
                     short = self.projection(x, xt, bt, atom, ctx)
                     if short is None:
                         return None
+                    if atom.shortcut_first:  # the projection needed the body's shape; it runs first
+                        moved = self.hoist(start, projection, ctx)
+                        body, short = moved[body], moved[short]
                 else:
                     self.error(
                         f"the residual body changes the shape from {shape_str(xt.shape)} to {shape_str(bt.shape)}, "
@@ -533,6 +577,24 @@ class Elaborator:
                     )
                     return None
         return self.add(REGISTRY["add"].bind([], {}), [body, short], None, ctx, atom.span, role="residual")
+
+    def hoist(self, start: int, moved: int, ctx: Ctx) -> dict[int, int]:
+        """Put the nodes from ``moved`` on before those from ``start`` (which they do not
+        read), so that their modules and parameters come first; returns the new id of every
+        node that moved."""
+        order = [*range(moved, len(self.nodes)), *range(start, moved)]
+        new = {old: start + k for k, old in enumerate(order)}
+        self.nodes[start:] = [self.nodes[i] for i in order]
+        for n in self.nodes[start:]:
+            n.id = new[n.id]
+            n.inputs = [new.get(i, i) for i in n.inputs]
+            n.consumers = [new[i] for i in n.consumers]
+            n.pair = new.get(n.pair, n.pair) if n.pair is not None else None
+        for i in {i for n in self.nodes[start:] for i in n.inputs if i < start}:
+            self.nodes[i].consumers = sorted(new.get(c, c) for c in self.nodes[i].consumers)
+        for name, nid in ctx.values.items():
+            ctx.values[name] = new.get(nid, nid)
+        return new
 
     def projection(self, x: int, xt: TensorType, bt: TensorType, atom: ast.Residual, ctx: Ctx):
         """`shortcut auto`: a strided 1×1 conv to the body's channels, then batchnorm."""
@@ -555,7 +617,34 @@ class Elaborator:
         y = self.add(conv, [x], sub.naming.child("0"), sub, atom.span, role="shortcut")
         return self.add(REGISTRY["batchnorm"].bind([], {}), [y], sub.naming.child("1"), sub, atom.span, role="shortcut")
 
+    def kind_argument(self, call: ast.Call, ctx: Ctx) -> ast.Call | None:
+        """A call of a block parameter that holds a layer kind or a block (``act`` in
+        ``block CBA(c, act = relu) { conv(c, 3) -> act }``): the call of that kind."""
+        name = call.name
+        target = ctx.params[name]
+        where = ctx.arg_spans.get(name)
+        if isinstance(target, str) and target in ctx.stack:
+            self.error(f"block `{target}` would contain itself through its parameter `{name}`", where or call.name_span,
+                       "a block cannot contain itself; use `repeat` for repetition")
+            return None
+        if isinstance(target, str) and (target in self.kinds or target in self.blocks):
+            return ast.Call(target, call.args, call.branches, call.span, call.name_span)
+        given = f"`{target}`" if isinstance(target, str) else value_text(target)
+        hint = did_you_mean(target, list(self.kinds) + list(self.blocks)) if isinstance(target, str) else None
+        if where is not None:  # the argument is at fault, not the block that uses it
+            self.error(f"`{name}` is used as a layer in block `{ctx.naming.scope.name}`, so it needs a layer kind "
+                       f"or a block, got {given}", where,
+                       hint or f"it is called at {call.name_span.line}:{call.name_span.col}")
+        else:
+            self.error(f"`{name}` is called as a layer here, but it is {given}, which is no layer kind or block",
+                       call.name_span, hint)
+        return None
+
     def call(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
+        if call.name in ctx.params and call.name not in self.kinds and call.name not in self.blocks:
+            call = self.kind_argument(call, ctx)
+            if call is None:
+                return None
         name = call.name
         if name in self.blocks:
             return self.block(item, call, x, ctx)
@@ -661,30 +750,84 @@ class Elaborator:
             return None
         if call.name in ctx.stack:
             return None  # a cycle, reported once by the program's static check
-        params = self.bind_block_args(defn, call, ctx)
+        bound = self.bind_block_args(defn, call, ctx)
         path = self.next_name(item, ctx)
-        if params is None:
+        if bound is None:
+            return None
+        params, values, spans = bound
+        sizes = self.input_sizes(defn, call, x, params) if defn.on is not None else {}
+        if sizes is None:
             return None
         scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span)
-        inner = Ctx(params, Naming(scope), stack=ctx.stack + (call.name,), in_block=True)
+        inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,
+                    arg_spans=spans)
+        for p in defn.params:
+            if p.name in values:  # a named value given for a parameter: a value inside the block
+                inner.values[p.name] = values[p.name]
+                inner.value_spans[p.name] = p.span
         y = self.body(defn.body, x, inner)
         for name, nid in inner.values.items():
             if name not in inner.used and nid != y:
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", inner.value_spans[name]))
         return y
 
-    def bind_block_args(self, defn: ast.Definition, call: ast.Call, ctx: Ctx) -> dict | None:
-        """A block call's arguments bound to the block's parameters, defaults filled in."""
+    def input_sizes(self, defn: ast.Definition, call: ast.Call, x: int, params: dict) -> dict | None:
+        """``block B(...) on [C, H, W]``: the names of the input's sizes, bound to them; a
+        number there must be the size. None when the input does not fit (reported)."""
+        t = self.nodes[x].out
+        if t is None:
+            return None
+        pattern = "[" + ", ".join(fmt_expr(d) for d in defn.on) + "]"
+        if len(t.shape) != len(defn.on):
+            self.error(f"block `{defn.name}` works on {pattern} ({len(defn.on)} dimensions), but its input is {t}",
+                       call.span)
+            return None
+        sizes: dict = {}
+        for d, size in zip(defn.on, t.shape):
+            if isinstance(d, ast.Ref) and d.name in params:
+                self.error(f"`{d.name}` is a parameter of block `{defn.name}`; a size of its input needs another name",
+                           d.span)
+                return None
+            if isinstance(d, ast.Ref):
+                if d.name != "_":  # `_`: a size the block does not read
+                    sizes[d.name] = size
+            elif isinstance(d, ast.Num) and isinstance(d.value, int):
+                if d.value != size:
+                    self.error(f"block `{defn.name}` works on {pattern}, but its input is {t}", call.span)
+                    return None
+            else:
+                self.error("a size in `on [...]` is a name or a whole number", d.span,
+                           "name the size (`on [C, H, W]`) and compute with the name in the body")
+                return None
+        return sizes
+
+    def bind_block_args(self, defn: ast.Definition, call: ast.Call, ctx: Ctx) -> tuple | None:
+        """A block call's arguments bound to the block's parameters, defaults filled in: the
+        parameters, the named values given for parameters (name -> node id), and the span of
+        each argument given."""
         sig = Signature(f"block `{defn.name}`", tuple(p.name for p in defn.params), noun="parameter")
         args = call.args or []
+        named = {id(a): a for a in args if isinstance(a.value, ast.Ref) and a.value.name not in ctx.params
+                 and (a.value.name in ctx.values or a.value.name in ctx.failed or a.value.name in self.pending)}
         given = self.arguments(args, ctx, every=True)
         values, problems = sig.bind(given)
         for e in problems:
             self.report_binding(e, args, sig.names, call, ctx)
         if problems or any(v is FAILED for _, v in given):
             return None
+        spans, nodes = {}, {}
+        for k, a in enumerate(args):
+            key = a.name or sig.names[k]
+            spans[key] = a.value.span
+            if id(a) in named:
+                ids = self.named_inputs([], {id(a): a}, ctx)
+                if ids is None:
+                    return None
+                nodes[key] = ids[0]
         params: dict = {}
         for p in defn.params:
+            if p.name in nodes:
+                continue
             if p.name in values:
                 params[p.name] = values[p.name]
             elif p.default is not None:
@@ -696,7 +839,7 @@ class Elaborator:
                 e = sig.missing(p.name, hint=f"call it as `{defn.name}({', '.join(sig.names)})`")
                 self.error(e.message, call.span, e.hint)
                 return None
-        return params
+        return params, nodes, spans
 
 
 def _argument_at(arg: str | int | None, args: list[ast.Arg], names: tuple) -> ast.Arg | None:

@@ -37,6 +37,14 @@ def evaluate(v: ast.Value, params: dict, symbolic: bool = False):
         return Sym.symbol(v.name) if symbolic else Bare(v.name)
     if isinstance(v, ast.Neg):
         return -_number(v.operand, params, symbolic)
+    if isinstance(v, ast.Not):
+        return not _truth(v.operand, params, "not")
+    if isinstance(v, ast.BinOp) and v.op in ("and", "or"):
+        # both sides are checked even where the first decides: a misspelt name is an error either way
+        a, b = _truth(v.left, params, v.op), _truth(v.right, params, v.op)
+        return (a and b) if v.op == "and" else (a or b)
+    if isinstance(v, ast.BinOp) and v.op in _COMPARISONS:
+        return _compare(v, evaluate(v.left, params), evaluate(v.right, params), params)
     if isinstance(v, ast.BinOp):
         a, b = _number(v.left, params, symbolic), _number(v.right, params, symbolic)
         return _arith(v, a, b)
@@ -50,6 +58,56 @@ def plain(v):
     if isinstance(v, list):
         return [plain(x) for x in v]
     return v
+
+
+_COMPARISONS = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _what(x) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return f"the list {plain(x)}" if isinstance(x, list) else f"`{x}`" if isinstance(x, str) else str(x)
+
+
+def _truth(v, params, op: str) -> bool:
+    """The value of an operand of ``and``, ``or`` or ``not``: true or false, nothing else."""
+    x = evaluate(v, params)
+    if isinstance(x, Bare):
+        raise Located(f"unknown name `{x}` in a condition", v.span, names_hint(x, params))
+    if not isinstance(x, bool):
+        hint = None
+        if isinstance(x, (int, float)):
+            hint = f"compare it, e.g. `{v.name} == {x}`" if isinstance(v, ast.Ref) else f"compare it, e.g. `... == {x}`"
+        raise Located(f"`{op}` needs true or false, got {_what(x)}", v.span, hint)
+    return x
+
+
+def names_hint(name: str, params: dict) -> str | None:
+    """A did-you-mean for an unknown name in a condition, else the names it may use."""
+    close = did_you_mean(name, params)
+    if close or not params:
+        return close
+    return f"a condition reads parameters: {', '.join(params)}"
+
+
+def _compare(v: ast.BinOp, a, b, params: dict) -> bool:
+    """``==`` and ``!=`` compare any two values (names as names: ``act == relu``); an order
+    compares numbers. A size that varies between batches has no value to compare yet."""
+    for x, side in ((a, v.left), (b, v.right)):
+        if isinstance(x, Sym):
+            raise Located(f"`{x}` varies between batches, so a condition cannot depend on it", side.span)
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b))
+    if v.op in ("==", "!=") and (numbers or type(plain(a)) is type(plain(b))):
+        return _COMPARISONS[v.op](plain(a), plain(b))
+    if numbers:
+        return _COMPARISONS[v.op](a, b)
+    for x, side in ((a, v.left), (b, v.right)):
+        if isinstance(x, Bare) and not isinstance(a if x is b else b, Bare):
+            raise Located(f"unknown name `{x}` in a condition", side.span, names_hint(x, params))
+    raise Located(f"`{v.op}` cannot compare {_what(a)} with {_what(b)}", v.span)
 
 
 def _number(v, params, symbolic):

@@ -33,7 +33,9 @@ from .parser import parse
 #: the line length beyond which a chain wraps
 WIDTH = 100
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+_PRECEDENCE = {"or": 1, "and": 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4,
+               "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6}
+_NOT, _NEG, _COMPARE = 3, 7, 4
 
 
 # -- the text around the AST: comments, braces, blank lines ------------------------------------
@@ -125,11 +127,15 @@ def expr(e, parent: int = 0, right: bool = False) -> str:
     if isinstance(e, ast.Ref):
         return e.name
     if isinstance(e, ast.Neg):
-        inner = expr(e.operand, 3)
+        inner = expr(e.operand, _NEG)
         return f"-{inner}"
+    if isinstance(e, ast.Not):
+        text = f"not {expr(e.operand, _NOT)}"
+        return f"({text})" if _NOT < parent else text
     if isinstance(e, ast.BinOp):
         p = _PRECEDENCE[e.op]
-        text = f"{expr(e.left, p)} {e.op} {expr(e.right, p, right=True)}"
+        # comparisons do not chain: one inside another keeps its parentheses on either side
+        text = f"{expr(e.left, p + (p == _COMPARE))} {e.op} {expr(e.right, p, right=True)}"
         return f"({text})" if p < parent or (right and p == parent) else text
     return value(e)
 
@@ -221,8 +227,9 @@ class _Printer:
         if d.params:
             params = "(" + ", ".join(p.name + (f" = {value(p.default)}" if p.default is not None else "")
                                      for p in d.params) + ")"
+        on = f" on {dims(d.on)}" if d.on is not None else ""
         opening, closing = self.src.brace_after((d.name_span.end_line, d.name_span.end_col))
-        self.emit(0, f"{d.kind} {d.name}{params} {{", d.span.line, opening[0])
+        self.emit(0, f"{d.kind} {d.name}{params}{on} {{", d.span.line, opening[0])
         self.body(d.body, 1)
         self.close(0, "}", closing[0])
 
@@ -294,6 +301,15 @@ class _Printer:
         if isinstance(atom, ast.Each):
             inner = self.inline_body(atom.body, start)
             return None if inner is None else f"each {inner}"
+        if isinstance(atom, ast.If):
+            return self.flat_if(atom)
+        if isinstance(atom, ast.Residual) and atom.shortcut_first:
+            if atom.shortcut == "auto":
+                inner = self.inline_body(atom.body, start)
+                return None if inner is None else f"residual shortcut auto {inner}"
+            short = self.inline_body(atom.shortcut, start)
+            inner = self.inline_body(atom.body, self.src.brace_after(start)[1]) if short is not None else None
+            return None if inner is None else f"residual shortcut {short} {inner}"
         if isinstance(atom, ast.Residual):
             inner = self.inline_body(atom.body, start)
             if inner is None:
@@ -305,6 +321,22 @@ class _Printer:
             short = self.inline_body(atom.shortcut, self.src.brace_after(start)[1])
             return None if short is None else f"residual {inner} shortcut {short}"
         return None
+
+    def flat_if(self, atom: ast.If) -> str | None:
+        """``if c { a } else { b }`` on one line, when each body is one short chain."""
+        cond = expr(atom.cond)
+        then = self.inline_body(atom.then, (atom.cond.span.end_line, atom.cond.span.end_col))
+        if then is None:
+            return None
+        if atom.orelse is None:
+            return f"if {cond} {then}"
+        if isinstance(atom.orelse, ast.If):
+            rest = self.flat_if(atom.orelse)
+        else:
+            rest = self.inline_body(atom.orelse, self.src.brace_after((atom.cond.span.end_line,
+                                                                         atom.cond.span.end_col))[1])
+        text = None if rest is None else f"if {cond} {then} else {rest}"
+        return text if text is not None and len(text) <= self.width * 3 // 4 else None
 
     def inline_body(self, body: ast.Body, after: tuple[int, int]) -> str | None:
         """``{ stmt }`` for a body (its `{` the first after ``after``) of one short chain with
@@ -340,6 +372,10 @@ class _Printer:
                     self.emit(level + 1, "|", line, line, k > 0)
             self.flush_inside(level + 1, closing[0])
             return "}", closing[0]
+        if isinstance(atom, ast.If):
+            return self.block_if(atom, level, head, head_src, blank_ok)
+        if isinstance(atom, ast.Residual) and atom.shortcut_first:
+            return self.block_residual_first(atom, level, head, head_src, blank_ok)
         if isinstance(atom, ast.Repeat):
             words = f"repeat {expr(atom.count)}"
             start = (atom.count.span.end_line, atom.count.span.end_col)
@@ -361,6 +397,50 @@ class _Printer:
             self.close(level, "} shortcut {", opening2[0])
             self.body(atom.shortcut, level + 1)
             closing = closing2
+        self.flush_inside(level + 1, closing[0])
+        return "}", closing[0]
+
+    def block_if(self, atom: ast.If, level: int, head: str, head_src: int, blank_ok: bool) -> tuple[str, int]:
+        """``if c {`` ... ``} else if d {`` ... ``} else {`` ... ``}``."""
+        opening, closing = self.src.brace_after((atom.cond.span.end_line, atom.cond.span.end_col))
+        self.emit(level, f"{head}if {expr(atom.cond)} {{", head_src, opening[0], blank_ok)
+        while True:
+            self.body(atom.then, level + 1)
+            orelse = atom.orelse
+            if orelse is None:
+                break
+            if isinstance(orelse, ast.If):
+                after = (orelse.cond.span.end_line, orelse.cond.span.end_col)
+                self.close(level, f"}} else if {expr(orelse.cond)} {{", self.src.brace_after(after)[0][0])
+                closing = self.src.brace_after(after)[1]
+                atom = orelse
+                continue
+            opening, closing2 = self.src.brace_after(closing)
+            self.close(level, "} else {", opening[0])
+            self.body(orelse, level + 1)
+            closing = closing2
+            break
+        self.flush_inside(level + 1, closing[0])
+        return "}", closing[0]
+
+    def block_residual_first(self, atom: ast.Residual, level: int, head: str, head_src: int,
+                             blank_ok: bool) -> tuple[str, int]:
+        """``residual shortcut auto {`` or ``residual shortcut { ... } {`` before the body."""
+        start = (atom.span.line, atom.span.col)
+        if atom.shortcut == "auto":
+            opening, closing = self.src.brace_after(start)
+            self.emit(level, f"{head}residual shortcut auto {{", head_src, opening[0], blank_ok)
+        else:
+            short_open, short_close = self.src.brace_after(start)
+            opening, closing = self.src.brace_after(short_close)
+            short = self.inline_body(atom.shortcut, start)
+            if short is not None:
+                self.emit(level, f"{head}residual shortcut {short} {{", head_src, opening[0], blank_ok)
+            else:
+                self.emit(level, f"{head}residual shortcut {{", head_src, short_open[0], blank_ok)
+                self.body(atom.shortcut, level + 1)
+                self.close(level, "} {", opening[0])
+        self.body(atom.body, level + 1)
         self.flush_inside(level + 1, closing[0])
         return "}", closing[0]
 

@@ -11,7 +11,7 @@ from .diagnostics import Located, LocatedErrors, Span, did_you_mean
 
 KEYWORDS = frozenset([
     "network", "block", "input", "output", "let", "repeat", "residual", "shortcut", "auto", "each", "expect",
-    "import", "true", "false", "int", "float",
+    "import", "true", "false", "int", "float", "if", "else", "and", "or", "not",
 ])
 
 # What each terminal means to a person, for "expected ..." messages.
@@ -43,6 +43,10 @@ _TERMINAL_WORDS = {
     "AUTO": "`auto`",
     "TRUE": "`true`",
     "FALSE": "`false`",
+    "COMPARE": "a comparison",
+    "AND": "`and`",
+    "OR": "`or`",
+    "NOT": "`not`",
 }
 
 
@@ -121,6 +125,9 @@ class _ToAst:
     def neg(self, t, c):
         return ast.Neg(c[1], self.sp(t))
 
+    def not_(self, t, c):
+        return ast.Not(c[1], self.sp(t))
+
     def string(self, t, c):
         return ast.Str(_unquote(c[0]), self.sp(t))
 
@@ -163,6 +170,15 @@ class _ToAst:
     def residual(self, t, c):
         return ast.Residual(c[0], c[1], self.sp(t))
 
+    def residual_first(self, t, c):
+        return ast.Residual(c[1], c[0], self.sp(t), shortcut_first=True)
+
+    def if_(self, t, c):
+        return ast.If(c[0], c[1], c[2], self.sp(t))
+
+    def else_(self, t, c):
+        return c[0]
+
     def each(self, t, c):
         return ast.Each(c[0], self.sp(t))
 
@@ -204,15 +220,19 @@ class _ToAst:
     def param_list(self, t, c):
         return [p for p in c if p is not None]
 
-    def _definition(self, kind, t, c):
+    def _definition(self, kind, t, c, on=None):
         name, params, body = c
-        return ast.Definition(kind, str(name), params or [], body, self.sp(t), self.sp(name))
+        return ast.Definition(kind, str(name), params or [], body, self.sp(t), self.sp(name), on)
 
     def network(self, t, c):
         return self._definition("network", t, c)
 
     def block(self, t, c):
-        return self._definition("block", t, c)
+        name, params, on, body = c
+        return self._definition("block", t, [name, params, body], on)
+
+    def on_(self, t, c):
+        return c[0]
 
     def import_(self, t, c):
         return ast.Import(_unquote(c[0]), self.sp(t))
@@ -238,7 +258,7 @@ def _describe_token(tok) -> str:
 
 _TOO_DEEP_HINT = "brackets and bodies nest at most about a thousand levels deep; use a block or `repeat`"
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "SLASH2", "PERCENT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "SLASH2", "PERCENT", "COMPARE", "AND", "OR"}
 
 
 def _expected_words(expected) -> str:
@@ -264,6 +284,12 @@ def _syntax_error(e, path: str, text: str) -> Located:
     if isinstance(e, UnexpectedToken):
         tok = e.token
         expected = e.expected if hasattr(e, "expected") else set()
+        stray = _ELSE_ON_OWN_LINE.search(text, 0, tok.start_pos + 1) if tok.type != "$END" else None
+        if stray is not None:  # a line break ended the `if`; the `else` then starts a statement
+            at = stray.start("else")
+            line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+            return Located("`else` must follow the `}` of its `if` on the same line", Span(path, line, col, line, col + 4),
+                           "write `} else {`")
         unclosed = _unclosed_at(tok, text)
         if unclosed is not None:
             ch, line, col = unclosed
@@ -312,9 +338,14 @@ def _unclosed_at(tok, text: str) -> tuple[str, int, int] | None:
     return None
 
 
+_ELSE_ON_OWN_LINE = re.compile(r"\}[\t \f]*(#[^\n]*)?\n\s*(?P<else>else)\b")
+
+
 def _syntax_hint(tok, expected, text: str) -> str | None:
     if tok.type == "EQUAL" and text[tok.start_pos : tok.start_pos + 2] == "=>":
         return "chains use `->`"
+    if tok.type == "EQUAL" and re.search(r"(^|\W)if\b[^{}\n]*$", text[: tok.start_pos]):
+        return "`==` compares; `=` names an argument"
     if tok.type != "$END" and re.search(r"(^|\s)train\s*$", text[: tok.start_pos]) and "LBRACE" in expected:
         return "at the start of a statement `train` opens the training section; it cannot name a layer or value"
     if tok.type == "NAME":

@@ -105,6 +105,12 @@ def _calls(body: ast.Body):
                     stack.append(a.body)
                     if isinstance(a.shortcut, ast.Body):
                         stack.append(a.shortcut)
+                elif isinstance(a, ast.If):  # both branches: a block may not contain itself on either
+                    while isinstance(a, ast.If):
+                        stack.append(a.then)
+                        a = a.orelse
+                    if a is not None:
+                        stack.append(a)
 
 
 def _check_cycles(prog: Program) -> None:

@@ -29,7 +29,7 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 
 NAMES = ["conv", "dense", "relu", "flatten", "maxpool", "batchnorm", "concat", "add", "mul", "identity", "lstm",
          "embedding", "globalavgpool", "dropout", "x", "h", "T", "L", "w", "same", "B", "N", "stride", "padding",
-         "repeat", "each", "auto", "rleu", "Stage"]
+         "repeat", "each", "auto", "rleu", "Stage", "hardswish", "act", "C", "on"]
 NUMBERS = ["0", "1", "2", "3", "4", "8", "16", "0.5", "1e-3", "2.", ".5", "99999999999999999999", "1e999"]
 STRINGS = ['"a"', '"x\\"y"', '""', '"blocks/none.nn"']
 
@@ -79,6 +79,7 @@ class _Grammar:
             "STRING": lambda: rnd.choice(STRINGS),
             "_NL": lambda: rnd.choice(["\n", "\n\n", "\n# note\n"]),
             "_ARROW": lambda: rnd.choice([" -> ", "\n  -> "]),
+            "COMPARE": lambda: rnd.choice(["==", "!=", "<", "<=", ">", ">="]),
         }[name]()
 
 
@@ -187,9 +188,10 @@ def _exprs():
         _names.map(lambda n: ast.Ref(n, _AT)),
     )
     return st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(["+", "-", "*", "/", "//", "%"]), inner, inner).map(
-            lambda t: ast.BinOp(t[0], t[1], t[2], _AT)),
+        st.tuples(st.sampled_from(["+", "-", "*", "/", "//", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"]),
+                  inner, inner).map(lambda t: ast.BinOp(t[0], t[1], t[2], _AT)),
         inner.map(lambda e: ast.Neg(e, _AT)),
+        inner.map(lambda e: ast.Not(e, _AT)),
     ), max_leaves=6)
 
 
@@ -219,6 +221,9 @@ def _chains(bodies):
         st.builds(lambda n, a, b: ast.Call(n, a, b, _AT, _AT), _names, _args(), st.lists(bodies, max_size=3)),
         st.builds(lambda c, b: ast.Repeat(c, b, _AT), _exprs(), bodies),
         st.builds(lambda b, s: ast.Residual(b, s, _AT), bodies, st.none() | st.just("auto") | bodies),
+        st.builds(lambda b, s: ast.Residual(b, s, _AT, shortcut_first=True), bodies, st.just("auto") | bodies),
+        st.builds(lambda c, t, e: ast.If(c, t, e, _AT), _exprs(), bodies,
+                  st.none() | bodies | st.builds(lambda c, t: ast.If(c, t, None, _AT), _exprs(), bodies)),
         st.builds(lambda b: ast.Each(b, _AT), bodies),
         st.lists(_exprs(), max_size=3).map(lambda d: ast.Expect(d, _AT)),
     )
@@ -247,10 +252,10 @@ def _statements():
 
 
 _files = st.lists(st.one_of(
-    st.builds(lambda k, n, ps, b: ast.Definition(k, n, ps, b, _AT, _AT), st.sampled_from(["network", "block"]),
-              _names, st.lists(st.builds(lambda n, v: ast.Param(n, v, _AT), _names, st.none() | _values()),
-                               max_size=3),
-              _bodies(_statements())),
+    st.builds(lambda k, n, ps, b, on: ast.Definition(k, n, ps, b, _AT, _AT, on if k == "block" else None),
+              st.sampled_from(["network", "block"]), _names,
+              st.lists(st.builds(lambda n, v: ast.Param(n, v, _AT), _names, st.none() | _values()), max_size=3),
+              _bodies(_statements()), st.none() | st.lists(_exprs(), max_size=3)),
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"), max_size=8).map(
         lambda p: ast.Import(p, _AT)),
 ), max_size=3)

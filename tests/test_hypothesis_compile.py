@@ -10,12 +10,11 @@ import sys
 import textwrap
 
 import torch
-from compile_support import check_module, inputs, symbols
+from compile_support import assert_source_and_module_agree, inputs, symbols
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnspec
-from nnspec.codegen import class_name
 
 SIZES = st.sampled_from([2, 3, 4, 6])
 
@@ -166,36 +165,16 @@ def shaping_network(draw) -> str:
             f"  out: dense({draw(SIZES)})\n}}\n")
 
 
-def assert_source_and_module_agree(text: str) -> None:
-    """What `check` promises: the spec builds, and the live module and its generated source run
-    with the inferred shapes and give the same outputs for the same weights."""
-    spec = nnspec.load(text)
-    graph = spec.checked_graph()
-    model = spec.build()
-    check_module(graph, model, {"T": 5})
-    # the source executed on its own gives the same outputs for the same weights
-    namespace: dict = {}
-    exec(compile(spec.to_source(), "<random>", "exec"), namespace)  # noqa: S102 (generated source under test)
-    twin = namespace[class_name(graph)]()
-    twin.load_state_dict(model.state_dict())
-    twin.eval()
-    model.eval()
-    xs = inputs(graph, {"T": 5}, batch=3, seed=1)
-    with torch.no_grad():
-        torch.testing.assert_close(twin(*xs), model(*xs))
-    assert list(twin.state_dict()) == list(model.state_dict())
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(network())
 def test_inference_live_module_and_source_agree(text):
-    assert_source_and_module_agree(text)
+    assert_source_and_module_agree(nnspec.load(text))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shaping_network())
 def test_shared_blocks_that_reshape_run_as_checked(text):
-    assert_source_and_module_agree(text)
+    assert_source_and_module_agree(nnspec.load(text))
 
 
 FRESH = textwrap.dedent(

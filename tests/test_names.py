@@ -69,8 +69,8 @@ def test_check_and_build_agree_on_every_name(position, name):
      "`__class__` starts with `__`, which Python reserves for names of its own"),
     ("block B(__class__) { dense(__class__) }\nnetwork N {\n  input x: [4]\n  B(2)\n}\n",
      "`__class__` starts with `__`, which Python reserves for names of its own"),
-    ("network N {\n  input x: [4]\n  if: dense(2)\n}\n",
-     "`if` is a Python keyword, so it cannot name a PyTorch module"),
+    ("network N {\n  input x: [4]\n  while: dense(2)\n}\n",
+     "`while` is a Python keyword, so it cannot name a PyTorch module"),
     ("network N {\n  input x: [4]\n  forward: dense(2)\n}\n",
      "`forward` cannot name a module: PyTorch modules reserve that attribute"),
 ])
