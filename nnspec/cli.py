@@ -74,6 +74,7 @@ class LazyGroup(click.Group):
         "train": "train",
         "evaluate": "evaluate",
         "predict": "predict",
+        "export": "export",
         "fmt": "fmt",
         "layers": "layers",
     }

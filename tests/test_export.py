@@ -1,0 +1,104 @@
+"""`nnspec export`: ONNX (through onnxruntime), TorchScript and torch.export programs give the
+module's outputs, with a dynamic batch and sequence length, for a CNN, the padded sentiment
+LSTM and the CNN–LSTM."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+import nnspec
+from nnspec.cli import main
+from nnspec.export import ExportError, example_inputs, export
+from nnspec.train.assess import restore
+from nnspec.train.data import input_infos, output_classes
+from nnspec.train.loop import fit
+from nnspec.train.sources import Raw
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def video_run(tmp_path_factory):
+    """specs/video_lstm.nn (a CNN per frame, then an LSTM), trained one epoch on random clips."""
+    out = tmp_path_factory.mktemp("video")
+    spec = os.path.join(ROOT, "specs", "video_lstm.nn")
+    clips = np.random.default_rng(0).random((4, 3, 3, 64, 64), dtype=np.float32)
+    fit(nnspec.load(spec), None, {"classes": 3, "hidden": 8}, {"epochs": 1, "batch_size": 2, "val_split": 0.0},
+        str(out), live=False, raw=Raw("clips", np.array([0, 1, 2, 0]), [clips]))
+    return {"spec": spec, "weights": str(out / "last.pt")}
+
+
+@pytest.fixture(params=["cnn", "lstm", "cnn_lstm"])
+def network(request):
+    return request.getfixturevalue({"cnn": "shapes_run", "lstm": "sentiment_run", "cnn_lstm": "video_run"}[request.param])
+
+
+def run_file(fmt: str, path: str, inputs: list[torch.Tensor]) -> np.ndarray:
+    """The exported file's outputs, loaded as a user would load it."""
+    if fmt == "onnx":
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        return session.run(None, {i.name: x.numpy() for i, x in zip(session.get_inputs(), inputs)})[0]
+    with torch.no_grad():
+        if fmt == "torchscript":
+            return torch.jit.load(path)(*inputs).numpy()
+        return torch.export.load(path).module()(*inputs).numpy()
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript", "exported"])
+def test_the_exported_file_gives_the_modules_outputs(network, fmt, tmp_path):
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+    spec = nnspec.load(network["spec"])
+    path = str(tmp_path / f"model.{fmt}")
+    result = export(spec, network["weights"], fmt, path, length=5)
+    _, graph, model = restore(spec, network["weights"])
+    infos = input_infos(graph)
+    sequence = any(not isinstance(d, int) for i in infos for d in i.shape)
+    if fmt == "exported" or not sequence:
+        assert result.dynamic == ["batch"]
+    elif network["spec"].endswith("sentiment_lstm.nn") or fmt == "torchscript":
+        assert result.dynamic == ["batch", "T"]
+    if fmt == "onnx":  # what the report says is what the file holds
+        import onnxruntime
+
+        shape = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).get_inputs()[0].shape
+        assert isinstance(shape[0], str) and (isinstance(shape[1], str) == ("T" in result.dynamic))
+    # another batch size and, where it is dynamic, another length than the export saw
+    inputs = example_inputs(infos, batch=5, length=11 if "T" in result.dynamic else 5, seed=7)
+    if infos[0].pad is not None:  # sequences of several lengths: the padding path
+        assert (inputs[0] == infos[0].pad).any() and not (inputs[0][0] == infos[0].pad).any()
+    with torch.no_grad():
+        expected = model(*inputs).numpy()
+    got = run_file(fmt, path, inputs)
+    assert got.shape == expected.shape == (5, output_classes(graph))
+    assert np.abs(got - expected).max() < 1e-4
+    assert result.difference is not None and result.difference < 1e-4
+
+
+def test_export_command_reports_and_a_missing_onnx_is_a_hint(shapes_run, tmp_path, monkeypatch):
+    runner = CliRunner()
+    out = tmp_path / "shapes.pt"
+    result = runner.invoke(main, ["export", shapes_run["spec"], "-w", shapes_run["weights"], "-f", "torchscript",
+                                  "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"wrote {out} (torchscript, scripted; dynamic: batch); checked: max |file - module| ")
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxscript" else real(name, *a))
+    with pytest.raises(ExportError) as e:
+        export(nnspec.load(shapes_run["spec"]), shapes_run["weights"], "onnx", str(tmp_path / "x.onnx"))
+    assert e.value.message == "exporting to ONNX needs onnxscript, which is not installed"
+    assert e.value.hint == "pip install nnspec[onnx] (onnx, onnxscript and onnxruntime)"
+    missing = runner.invoke(main, ["export", shapes_run["spec"], "-w", shapes_run["weights"], "-f", "onnx",
+                                   "-o", str(tmp_path / "x.onnx")])
+    assert missing.exit_code == 1 and "hint: pip install nnspec[onnx]" in missing.stderr
+    assert not (tmp_path / "x.onnx").exists()
