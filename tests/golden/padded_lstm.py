@@ -14,9 +14,13 @@ def recurrent(rnn, x, lengths=None, final=False):
     With lengths (each sequence's true length) the padding is skipped: the sequences are
     packed, so a sequence's final state is its state at its own last token. Returns the
     outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
-    (forward then backward).
+    (forward then backward). Exporters (torch.export, ONNX, tracing) cannot follow packed
+    sequences: while exporting, the padding is masked instead (recurrent_masked).
     """
     steps = x.shape[1]
+    if lengths is not None and (torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
+                                or torch.jit.is_tracing()):
+        return recurrent_masked(rnn, x, lengths, final)
     if lengths is not None:
         x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
     out, state = rnn(x)
@@ -27,6 +31,31 @@ def recurrent(rnn, x, lengths=None, final=False):
     if lengths is not None:
         out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
     return out
+
+
+def recurrent_masked(rnn, x, lengths, final=False):
+    """recurrent() over padded sequences without packing: every step is computed and the
+    padding's outputs are zeroed; the same values as packing, for one layer or for layers
+    in one direction (right padding never reaches a real step going forward)."""
+    if rnn.bidirectional and rnn.num_layers > 1:
+        raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
+    steps = x.shape[1]
+    t = torch.arange(steps, device=x.device)
+    out = rnn(x)[0]
+    if rnn.bidirectional:
+        # going backward, each sequence starts at its own last step: run over the sequences
+        # shifted to end at the last step, and shift the backward outputs back
+        shift = (steps - lengths)[:, None]
+        ends = torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
+        back = rnn(ends)[0][:, :, rnn.hidden_size:]
+        back = torch.gather(back, 1, ((t[None, :] + shift) % steps)[:, :, None].expand(-1, -1, rnn.hidden_size))
+        out = torch.cat([out[:, :, :rnn.hidden_size], back], 2)
+    if final:
+        last = torch.gather(out, 1, (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2]))[:, 0]
+        if rnn.bidirectional:  # the backward state is final at the first step
+            last = torch.cat([last[:, :rnn.hidden_size], out[:, 0, rnn.hidden_size:]], 1)
+        return last
+    return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
 
 
 class Tagger(nn.Module):
