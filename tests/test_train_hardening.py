@@ -97,8 +97,10 @@ def test_non_finite_weights_fail_the_epoch_even_with_finite_losses():
 
 def test_metrics_lines_are_standard_json(tmp_path):
     from nnspec.train.metrics import write_jsonl
+    from nnspec.train.tasks import Classify
 
-    write_jsonl(str(tmp_path / "m.jsonl"), [{"epoch": 1, "train_loss": 0.5, "lr": float("inf"), "seconds": float("nan")}])
+    write_jsonl(str(tmp_path / "m.jsonl"), [{"epoch": 1, "train_loss": 0.5, "lr": float("inf"), "seconds": float("nan")}],
+                Classify((2,)))
     text = (tmp_path / "m.jsonl").read_text()
     assert text == ('{"epoch": 1, "train_loss": 0.5, "train_accuracy": null, "val_loss": null, "val_accuracy": null, '
                     '"lr": null, "seconds": null}\n')
@@ -183,7 +185,7 @@ def test_resume_names_each_ignored_flag_and_keeps_the_run_settings(tmp_path):
     assert code == 0
     assert err == ("warning: a resumed run keeps its settings: ignoring --set classes=3 (the run's is 2), "
                    "--batch-size 8 (the run's is 64), --lr 0.5 (the run's is 0.01)\n"
-                   "hint: only --epochs, --device, --compile change on --resume; start a new run (--overwrite or "
+                   "hint: only --epochs, --device, --compile, --patience change on --resume; start a new run (--overwrite or "
                    "another --out) to change the others\n")
     state = torch.load(out / "last.pt", weights_only=True)
     assert (state["epoch"], state["settings"]["lr"], state["settings"]["batch_size"]) == (2, 0.01, 64)

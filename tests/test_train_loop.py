@@ -49,7 +49,8 @@ def test_xo_reaches_full_validation_accuracy(tmp_path, capsys):
     assert rows[-1]["train_loss"] < rows[0]["train_loss"] and rows[0]["lr"] == 0.02
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     printed = capsys.readouterr().out
-    assert printed.startswith("training XO on xo: 1,080 examples, 120 for validation; 170 parameters on cpu\n")
+    assert printed.startswith("training XO on xo: 1,080 examples, 120 for validation; classification (ce); "
+                              "170 parameters on cpu\n")
     assert "epoch 6/6  train loss" in printed and f"checkpoints {tmp_path}/best.pt" in printed
 
     state = torch.load(tmp_path / "last.pt", weights_only=True)

@@ -17,7 +17,7 @@ from nnspec.train.data import (
     epoch_batches,
     eval_batches,
     input_infos,
-    output_classes,
+    output_shape,
     prepare,
 )
 from nnspec.train.errors import DataError
@@ -331,10 +331,10 @@ def test_wrong_image_size():
 
 def test_label_range_against_the_output():
     raw = sources.load("xo?n=20", infos(XO))
-    n_classes = output_classes(XO.checked_graph(classes=1 + 1))
+    output = output_shape(XO.checked_graph(classes=1 + 1))
     raw.labels[3] = 4
     with pytest.raises(DataError) as e:
-        prepare(raw, infos(XO), n_classes)
+        prepare(raw, infos(XO), output)
     assert e.value.message == "`xo` has labels from 0 to 4 (2 classes: X, O), but the network's output has 2 classes"
     assert e.value.hint == "the output needs at least 5 classes, e.g. --set classes=5"
 
@@ -350,10 +350,14 @@ def test_empty_data_and_float_tokens():
         prepare(raw, infos(TEXT), 2)
 
 
-def test_output_must_be_classes():
+def test_labels_that_fit_no_task_say_what_would():
     spec = nnspec.load("network S {\n input x: [4, 3]\n dense(2)\n}")
-    with pytest.raises(DataError, match=r"the output must be \[classes\]; `S` outputs \[4, 2\]"):
-        output_classes(spec.checked_graph())
+    raw = sources.Raw("tensors:s.npz", np.zeros((3, 5), np.int64), [np.zeros((3, 4, 3), np.float32)])
+    with pytest.raises(DataError) as e:
+        prepare(raw, infos(spec), output_shape(spec.checked_graph()))
+    assert e.value.message == "`tensors:s.npz` gives integer labels of shape [N, 5], which fit no task for the output [4, 2]"
+    assert e.value.hint == ("labels for an output [4, 2] are class ids [N, 4] per position (cross-entropy over the "
+                            "last dimension), 0/1 labels [N, 4, 2] (--loss bce) or numbers [N, 4, 2] (--loss mse or l1)")
 
 
 # -- batches ------------------------------------------------------------------------------------

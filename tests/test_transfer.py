@@ -73,7 +73,7 @@ def test_fine_tuning_resnet18_keeps_the_frozen_backbone_and_its_statistics_bit_i
         f"init from {tmp_path / 'resnet18.pth'}: loaded 120 tensors (120 by name, 0 by order and shape)",
         "  left new: fc.weight [3, 512], fc.bias [3]",
         "  ignored: fc.weight [1000, 512], fc.bias [1000]",
-        "training ResNet18 on generated: 6 examples, 2 for validation; 11,178,051 parameters "
+        "training ResNet18 on generated: 6 examples, 2 for validation; classification (ce); 11,178,051 parameters "
         "(1,539 trainable, 11,176,512 frozen) on cpu",
     ]
 

@@ -9,7 +9,7 @@ import click
 
 from ..cli import fail, load_spec, report
 from ..diagnostics import SpecError
-from ..train.config import DEVICES
+from .train import device_choice
 
 
 @click.command("evaluate")
@@ -17,15 +17,17 @@ from ..train.config import DEVICES
 @click.option("--weights", "-w", required=True, type=click.Path(dir_okay=False), help="A checkpoint (best.pt or last.pt).")
 @click.option("--data", "-d", metavar="SOURCE", help="A data source (default: the one the checkpoint trained on).")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
+              callback=lambda ctx, param, value: device_choice(value))
 @click.option("--seed", type=int, help="Seed of generated data (default: the training seed + 1, fresh examples).")
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the confusion matrix as a PNG.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: loss, accuracy, examples, classes, per_class, confusion, ...")
+              help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, confusion, ...")
 def command(file, weights, data, batch_size, device, seed, download, output, as_json):
-    """Loss, accuracy, per-class precision and recall and the confusion matrix of a
-    checkpoint of FILE's network on a data source.
+    """Loss and metrics of a checkpoint of FILE's network on a data source: those of the
+    task it trained for (accuracy; pixel accuracy and mean IoU; mae and rmse ...), and for a
+    classifier per-class precision and recall and the confusion matrix.
 
     Labels are matched to the checkpoint's class names, so data holding only some of the
     classes is scored right; a class the model was not trained on is an error. A source with
@@ -42,6 +44,8 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
     except DataError as e:
         report([e.diagnostic()], {})
         sys.exit(1)
+    if output and "confusion" not in result:
+        raise click.UsageError(f"--output draws a confusion matrix, and {result['task']} has none")
     if output:
         from ..train.metrics import plot_confusion
 
@@ -56,9 +60,13 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
 
 
 def render(result: dict) -> str:
-    """The human report: the totals, a per-class table, the confusion matrix."""
+    """The human report: the totals, then for a classifier a per-class table and the confusion matrix."""
+    figures = "  ".join(f"{k.replace('_', ' ')} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
     lines = [f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
-             f"loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}  ({result['examples']:,} examples)", ""]
+             f"{figures}  ({result['examples']:,} examples)"]
+    if "confusion" not in result:
+        return lines[0]
+    lines.append("")
     width = max(5, *(len(c) for c in result["classes"]))
     show = lambda v: "-" if v is None else f"{v:.4f}"
     lines.append(f"{'class':<{width}}  precision  recall  examples")

@@ -10,7 +10,7 @@ import click
 
 from ..cli import fail, load_spec, network_option, parse_sets, report, set_option
 from ..diagnostics import SpecError
-from ..train.config import AMPS, DEVICES, OPTIMIZERS, SCHEDULES, Settings
+from ..train.config import AMPS, LOSSES, OPTIMIZERS, SCHEDULES, Settings, is_gpu_index
 
 HELP = """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
 
@@ -23,16 +23,35 @@ Data sources (options after ?, joined by &):
   text:FILE[?text=COL&label=COL]
                              CSV, or TSV for .tsv; vocabulary from the training split
   tensors:FILE               .npz or .pt: an array per input (or x) and labels y
-  images:DIR                 DIR/CLASS/*.png..., resized to the input
+  images:DIR                 DIR/CLASS/*.png..., resized to the input;
+                             DIR/images/ + DIR/masks/ for segmentation
+
+\b
+The task follows the output and the labels (--loss overrides it):
+  [C] and class ids               classification (ce): accuracy
+  [T, C] and ids [T]              tagging (ce; padding ignored): accuracy
+  [C, H, W] and ids [H, W]        segmentation (ce): pixel accuracy, mean IoU
+  0/1 labels of the output shape  multi-label (bce): accuracy per label
+  numbers of the output shape     regression (mse or l1): mae, rmse
 
 Settings: a flag wins over the network's `train { key = value }` section, which wins
 over the defaults. Section keys: {keys}.
-A resumed run keeps its settings; only --epochs, --device and --compile may change
-(any other setting given is ignored, with a warning naming it).
+A resumed run keeps its settings; only --epochs, --device, --compile and --patience
+may change (any other setting given is ignored, with a warning naming it).
 
 OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png.
-Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (DDP).
+
+\b
+Data-parallel on N GPUs (DDP), one process each:
+  torchrun --nproc-per-node N -m nnspec train FILE ...
 """.replace("{keys}", ", ".join(f.name for f in fields(Settings)))
+
+
+def device_choice(value: str | None) -> str | None:
+    """``--device``: auto, cpu, cuda or cuda:N."""
+    if value is None or value in ("auto", "cpu", "cuda") or is_gpu_index(value):
+        return value
+    raise click.BadParameter(f"expected auto, cpu, cuda or cuda:N, got {value!r}")
 
 
 @click.command("train", help=HELP)
@@ -52,9 +71,15 @@ Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (D
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True),
               help="Share held out for validation when the source has no test set (default 0.1).")
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
-@click.option("--device", type=click.Choice(DEVICES), help="Default auto: the GPU when there is one.")
+@click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
+              help="Default auto: the GPU when there is one.")
 @click.option("--amp", type=click.Choice(AMPS), help="Mixed precision (default none).")
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
+@click.option("--loss", type=click.Choice(LOSSES), help="Default auto: chosen from the output and the labels.")
+@click.option("--patience", type=click.IntRange(min=0),
+              help="Stop after this many epochs without a better validation score (default 0: never).")
+@click.option("--resize/--no-resize", default=None,
+              help="Resize mnist / fashion_mnist images to the spec's image input (e.g. [1, 32, 32]).")
 @click.option("--seed", type=int, help="Seeds data splits, initialisation and shuffling (default 0).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder (default runs/SPEC).")
 @click.option("--init", "init", metavar="WEIGHTS",
@@ -68,14 +93,15 @@ Under `torchrun --nproc-per-node N nnspec train ...` the run is data-parallel (D
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
-            max_len, device, amp, compile_, seed, init, freeze, out, resume, overwrite, download, plain):
+            max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume, overwrite,
+            download, plain):
     from ..train.errors import DataError
     from ..train.loop import fit
 
     flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
              "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split,
              "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed,
-             "init": init, "freeze": list(freeze) or None}
+             "init": init, "freeze": list(freeze) or None, "loss": loss, "patience": patience, "resize": resize}
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
     try:
         spec = load_spec(file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checkpoint, sources
-from .data import input_infos, output_classes, prepare
+from .data import input_infos, output_shape, prepare, sequence_fix
 from .distributed import setup
 from .errors import DataError
 from .loop import evaluate
@@ -31,8 +31,9 @@ def class_names(state: dict, n_classes: int) -> list[str]:
 
 def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 256, device: str = "auto",
            seed: int | None = None, download: bool = False) -> dict:
-    """Loss, accuracy, per-class precision and recall and the confusion matrix of the
-    checkpoint ``weights`` of ``spec`` on ``source``.
+    """The loss and metrics of the task the checkpoint ``weights`` of ``spec`` trained for
+    (:mod:`nnspec.train.tasks`) on ``source``; for a classifier (whole inputs, or per position)
+    also per-class precision and recall and the confusion matrix.
 
     The network, its parameters, the vocabulary, the class names and (without ``source``) the
     data source come from the checkpoint. The source's labels are mapped through the
@@ -46,18 +47,23 @@ def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 2
     """
     state, graph, model = restore(spec, weights)
     infos = input_infos(graph)
-    n_classes = output_classes(graph)
-    source = source or state["settings"]["data"]
-    seed = state["settings"]["seed"] + 1 if seed is None else seed
-    raw = sources.load(source, infos, seed, download).relabelled(state.get("classes"))
+    settings = state["settings"]
+    source = source or settings["data"]
+    seed = settings["seed"] + 1 if seed is None else seed
+    raw = sources.load(source, infos, seed, download, resize=settings.get("resize", False))
+    raw = raw.relabelled(state.get("classes"))
     raw = raw.test if raw.test is not None else raw
-    prepared = prepare(raw, infos, n_classes, val_split=0.0, seed=seed,
-                       max_len=state["settings"]["max_len"], vocab=state["vocab"])
+    prepared = prepare(raw, infos, output_shape(graph), val_split=0.0, seed=seed, max_len=settings["max_len"],
+                       vocab=state["vocab"], loss=settings.get("loss", "auto"), hint=sequence_fix(graph))
+    task = prepared.task
     ctx = setup(device)
     try:
-        result = evaluate(model.to(ctx.device), prepared.train.to(ctx.device), batch_size, ctx, classes=n_classes)
+        result = evaluate(model.to(ctx.device), prepared.train.to(ctx.device), task, batch_size, ctx, confusion=True)
     finally:
         ctx.close()
-    names = class_names(state, n_classes)
-    return {**result, "classes": names, "per_class": per_class(result["confusion"], names), "data": source,
+    extra = {}
+    if "confusion" in result:
+        names = class_names(state, task.classes)
+        extra = {"classes": names, "per_class": per_class(result["confusion"], names)}
+    return {**result, **extra, "task": task.name, "metrics": list(task.metrics), "data": source,
             "network": graph.network, "epoch": state["epoch"], "weights": weights}

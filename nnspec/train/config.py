@@ -27,8 +27,9 @@ from ..diagnostics import Diagnostic, SpecError, did_you_mean
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "cosine", "step")
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda")  # and cuda:N, one GPU by its index
 AMPS = ("none", "bf16", "fp16")
+LOSSES = ("auto", "ce", "bce", "mse", "l1")  # see nnspec.train.tasks
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Settings:
     seed: int = 0
     init: str | None = None  # weights to start from (nnspec checkpoint, state_dict, .safetensors)
     freeze: list[str] = field(default_factory=list)  # module-path globs whose parameters stay fixed
+    loss: str = "auto"  # auto: chosen from the output and the labels (see nnspec.train.tasks)
+    patience: int = 0  # stop after this many epochs without a better validation score; 0: never
+    resize: bool = False  # resize images of a fixed-size source (mnist) to the spec's input
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,9 +70,11 @@ class Settings:
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting out of range."""
-        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES), ("amp", AMPS)):
-            if getattr(self, name) not in choices:
-                raise ValueError(f"`{name}` must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
+        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES), ("amp", AMPS),
+                              ("loss", LOSSES)):
+            if getattr(self, name) not in choices and not (name == "device" and is_gpu_index(self.device)):
+                shown = ", ".join(choices) + (", cuda:N" if name == "device" else "")
+                raise ValueError(f"`{name}` must be one of {shown}, got {getattr(self, name)!r}")
         if self.epochs < 1:
             raise ValueError(f"`epochs` must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
@@ -82,6 +88,17 @@ class Settings:
             raise ValueError(f"`val_split` must be in [0, 1), got {self.val_split}")
         if self.max_len < 1:
             raise ValueError(f"`max_len` must be at least 1, got {self.max_len}")
+        if self.patience < 0:
+            raise ValueError(f"`patience` must be 0 (off) or more, got {self.patience}")
+        if self.weight_decay < 0 or self.clip < 0 or self.momentum < 0:
+            bad = next(n for n in ("weight_decay", "clip", "momentum") if getattr(self, n) < 0)
+            raise ValueError(f"`{bad}` must not be negative, got {getattr(self, bad)}")
+
+
+def is_gpu_index(device: str) -> bool:
+    """``cuda:0``, ``cuda:1``, ...: one GPU by its index."""
+    kind, sep, index = device.partition(":")
+    return kind == "cuda" and sep == ":" and index.isdigit()
 
 
 _TYPES = {f.name: f.type for f in fields(Settings)}

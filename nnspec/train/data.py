@@ -8,12 +8,14 @@ batch is one gather per input, never a Python loop over samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-from ..dims import Dim
+from ..diagnostics import Diagnostic
+from ..dims import Dim, evaluate, shape_str
+from . import tasks
 from .errors import DataError
 from .screening import screen
 from .sources import InputInfo, Raw
@@ -35,24 +37,49 @@ def input_infos(graph) -> list[InputInfo]:
     return infos
 
 
-def output_classes(graph) -> int:
-    """The class count of a classifier's single output ``[classes]``, else :class:`DataError`."""
+def output_shape(graph) -> tuple:
+    """The shape of a network's single output (its dimensions may be symbolic), else :class:`DataError`."""
     types = graph.output_types()
     if len(types) != 1:
-        raise DataError(f"training needs a network with one output; `{graph.network}` has {len(types)}")
-    shape = types[0].shape
-    if len(shape) != 1 or not isinstance(shape[0], int) or shape[0] < 2:
-        raise DataError(
-            f"training classifies with cross-entropy, so the output must be [classes]; "
-            f"`{graph.network}` outputs [{', '.join(map(str, shape))}]",
-            hint="end the network with dense(classes)",
-        )
-    return shape[0]
+        raise DataError(f"training needs a network with one output; `{graph.network}` has {len(types)}",
+                        hint="train a network whose outputs are combined into one")
+    return tuple(types[0].shape)
+
+
+def sequence_fix(graph) -> str | None:
+    """For a network whose output kept the time dimension of a recurrent layer: how to
+    classify whole sequences instead (the fix named at the layer's line)."""
+    shape = output_shape(graph)
+    rnn = next((n for n in reversed(graph.nodes) if n.op in ("lstm", "gru", "rnn")), None)
+    if rnn is None or len(shape) != 2 or rnn.layer.args.output != "sequence":
+        return None
+    where = f" (line {rnn.span.line})" if rnn.span else ""
+    return (f"the output {shape_str(shape)} keeps one value per time step; to label whole sequences, give the "
+            f"`{rnn.op}`{where} `output=final`, e.g. `{rnn.op}({rnn.layer.args.hidden}, output=final)`, "
+            f"or put `last` after it")
+
+
+def _bind(infos: list[InputInfo], inputs: list[np.ndarray], output: tuple) -> tuple:
+    """The output's size for this data: each symbol takes its size from the inputs (None where
+    none gives it)."""
+    env = {}
+    for info, x in zip(infos, inputs):
+        for d, size in zip(info.shape, np.shape(x)[1:]):
+            if isinstance(d, str):
+                env.setdefault(d, int(size))
+    out = []
+    for d in output:
+        try:
+            out.append(evaluate(d, env))
+        except (KeyError, ArithmeticError, ValueError, TypeError):
+            out.append(None)
+    return tuple(out)
 
 
 @dataclass
 class Data:
-    """Checked examples as tensors: one ``[N, ...]`` tensor per input, labels ``[N]`` int64."""
+    """Checked examples as tensors: one ``[N, ...]`` tensor per input, and the labels ``[N, ...]``
+    as the task's loss reads them (class ids int64, targets float32)."""
 
     inputs: list[torch.Tensor]
     labels: torch.Tensor
@@ -79,15 +106,23 @@ class Prepared:
     val: Data | None
     vocab: list[str] | None
     classes: list[str] | None
+    task: tasks.Task
+    warnings: list[Diagnostic]
 
 
-def prepare(raw: Raw, infos: list[InputInfo], n_classes: int, val_split: float = 0.0, seed: int = 0,
-            max_len: int = 200, vocab: list[str] | None = None) -> Prepared:
-    """Split, encode (text: vocabulary built on the training part unless given) and check.
+def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: float = 0.0, seed: int = 0,
+            max_len: int = 200, vocab: list[str] | None = None, loss: str = "auto",
+            hint: str | None = None) -> Prepared:
+    """Split, encode (text: vocabulary built on the training part unless given), choose the
+    task (:func:`nnspec.train.tasks.choose`) and check.
 
-    ``val_split`` is the held-out share when the source has no test set of its own; 0 keeps
-    everything for training (as ``nnspec evaluate`` does).
+    ``output`` is the network's output shape (an int ``n`` stands for ``[n]``). ``val_split``
+    is the held-out share when the source has no test set of its own; 0 keeps everything for
+    training (as ``nnspec evaluate`` does). ``hint`` replaces the explanation when no task
+    fits labels of whole examples (see :func:`sequence_fix`).
     """
+    output = (output,) if isinstance(output, int) else tuple(output)
+    warnings = []
     if len(raw) == 0:
         raise DataError(f"`{raw.source}` holds no examples")
     if raw.texts is None and len(raw.inputs) != len(infos):
@@ -101,13 +136,64 @@ def prepare(raw: Raw, infos: list[InputInfo], n_classes: int, val_split: float =
         info = _text_input(raw, infos)
         if vocab is None:
             vocab = build_vocab(train.texts, info.pad or 0, info.vocab)
+            warnings += _vocab_cut(raw.source, train.texts, vocab)
         length = info.shape[0] if isinstance(info.shape[0], int) else \
             min(max_len, max(len(tokenize(t)) for t in train.texts) or 1)
-        train = Raw(raw.source, train.labels, [encode(train.texts, vocab, length, info.pad or 0)])
+        train = replace(train, inputs=[encode(train.texts, vocab, length, info.pad or 0)], texts=None, test=None)
         if val is not None:
-            val = Raw(raw.source, val.labels, [encode(val.texts, vocab, length, info.pad or 0)])
-    out = [_check(part, infos, n_classes, raw.classes) for part in (train, val) if part is not None]
-    return Prepared(out[0], out[1] if len(out) > 1 else None, vocab, raw.classes)
+            val = replace(val, inputs=[encode(val.texts, vocab, length, info.pad or 0)], texts=None, test=None)
+    parts = [part for part in (train, val) if part is not None]
+    inputs = [_check_inputs(part, infos) for part in parts]
+    labels = np.asarray(train.labels)
+    try:
+        task = tasks.choose(_bind(infos, train.inputs, output), labels, loss, raw.source, output)
+    except DataError as e:
+        if hint is None or labels.ndim != 1:
+            raise
+        raise DataError(e.message, hint) from None
+    data = [Data(x, task.labels(_ignore_padding(task, infos, part), raw.source, raw.classes))
+            for x, part in zip(inputs, parts)]
+    warnings += _unused_classes(task, raw, [d.labels for d in data])
+    return Prepared(data[0], data[1] if len(data) > 1 else None, vocab, raw.classes, task, warnings)
+
+
+def _ignore_padding(task: tasks.Task, infos: list[InputInfo], raw: Raw) -> np.ndarray:
+    """A tagger's labels with the positions of its token input's padding set to ``IGNORE``."""
+    labels = np.asarray(raw.labels)
+    if not isinstance(task, tasks.Tag):
+        return labels
+    for info, x in zip(infos, raw.inputs):
+        if info.dtype == "int" and info.pad is not None and np.shape(x) == labels.shape:
+            labels = np.where(np.asarray(x) == info.pad, tasks.IGNORE, labels)
+    return labels
+
+
+def _unused_classes(task: tasks.Task, raw: Raw, labels: list[torch.Tensor]) -> list[Diagnostic]:
+    """A warning when the output has more classes than the data uses (``--set classes=3`` on
+    two classes): the extra outputs never see a positive example."""
+    if not isinstance(task, tasks.Classify) or isinstance(task, tasks.Segment):
+        return []
+    ids = torch.cat([y.flatten() for y in labels])
+    ids = ids[ids != tasks.IGNORE]
+    used = len(raw.classes) if raw.classes else (int(ids.max()) + 1 if len(ids) else 0)
+    if used >= task.classes:
+        return []
+    what = tasks.class_names(raw.classes) if raw.classes else f"labels 0 to {used - 1}"
+    return [Diagnostic("warning", f"`{raw.source}` has {what}, but the network's output has {task.classes} classes; "
+                                  f"the other {task.classes - used} are never the answer",
+                       hint=f"match the output to the data, e.g. --set classes={used}")]
+
+
+def _vocab_cut(source: str, texts: list[str], vocab: list[str]) -> list[Diagnostic]:
+    """A warning when the embedding's vocabulary keeps fewer than half of the training texts' words."""
+    words = {tok for t in texts for tok in tokenize(t)}
+    kept = sum(1 for w in vocab if w in words)
+    if kept * 2 >= len(words):
+        return []
+    return [Diagnostic("warning", f"the embedding's vocabulary of {len(vocab)} ids keeps {kept} of the "
+                                  f"{len(words):,} distinct words of `{source}`; the other {len(words) - kept:,} "
+                                  "read as <unk>",
+                       hint=f"raise the embedding's vocabulary to {len(words) + len(vocab) - kept} to keep every word")]
 
 
 def _split(raw: Raw, share: float, seed: int) -> tuple[Raw, Raw | None]:
@@ -119,7 +205,8 @@ def _split(raw: Raw, share: float, seed: int) -> tuple[Raw, Raw | None]:
     parts = []
     for index in (order[n_val:], order[:n_val]):
         texts = [raw.texts[i] for i in index] if raw.texts is not None else None
-        parts.append(Raw(raw.source, raw.labels[index], [x[index] for x in raw.inputs], texts, raw.classes))
+        parts.append(replace(raw, labels=raw.labels[index], inputs=[x[index] for x in raw.inputs], texts=texts,
+                             test=None))
     return parts[0], parts[1]
 
 
@@ -131,14 +218,15 @@ def _text_input(raw: Raw, infos: list[InputInfo]) -> InputInfo:
     return infos[0]
 
 
-def _check(raw: Raw, infos: list[InputInfo], n_classes: int, classes: list[str] | None) -> Data:
+def _check_inputs(raw: Raw, infos: list[InputInfo]) -> list[torch.Tensor]:
+    """The inputs as tensors, each checked against its declaration."""
     n = len(raw)
     tensors = []
     for info, x in zip(infos, raw.inputs):
         x = np.asarray(x)
         if len(x) != n:
             raise DataError(f"`{raw.source}` has {len(x)} examples of input `{info.name}` but {n} labels")
-        _check_shape(raw.source, info, x)
+        _check_shape(raw, info, x)
         if info.dtype == "int":
             if not np.issubdtype(x.dtype, np.integer):
                 raise DataError(f"input `{info.name}` is declared int (token ids) but `{raw.source}` gives {x.dtype} values")
@@ -154,26 +242,20 @@ def _check(raw: Raw, infos: list[InputInfo], n_classes: int, classes: list[str] 
             if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
                 raise DataError(f"input `{info.name}` takes numbers but `{raw.source}` gives {x.dtype} values")
             tensors.append(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
-    labels = np.asarray(raw.labels)
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= n_classes:
-        named = f" ({len(classes)} classes: {', '.join(classes[:6])}{', ...' if len(classes) > 6 else ''})" if classes else ""
-        raise DataError(
-            f"`{raw.source}` has labels from {low} to {high}{named}, but the network's output has {n_classes} classes",
-            hint=f"the output needs at least {high + 1} classes, e.g. --set classes={high + 1}" if low >= 0 else None,
-        )
-    return Data(tensors, torch.from_numpy(labels.astype(np.int64)))
+    return tensors
 
 
-def _check_shape(source: str, info: InputInfo, x: np.ndarray) -> None:
+def _check_shape(raw: Raw, info: InputInfo, x: np.ndarray) -> None:
     got = tuple(x.shape[1:])
     declared = info.shape
     fits = len(got) == len(declared) and all(not isinstance(d, int) or d == g for d, g in zip(declared, got))
     if not fits:
         show = lambda s: "[" + ", ".join(map(str, s)) + "]"
         raise DataError(
-            f"input `{info.name}` is declared {show(declared)} but `{source}` gives examples of {show(got)}",
-            hint=f"declare `input {info.name}: {show(got)}`, or give data of {show(declared)}",
+            f"input `{info.name}` is declared {show(declared)} but `{raw.source}` gives examples of {show(got)}",
+            hint=f"declare `input {info.name}: {show(got)}`, or "
+                 + (f"resize the images to {show(declared)} with --resize" if raw.fixed_size
+                    else f"give data of {show(declared)}"),
         )
 
 

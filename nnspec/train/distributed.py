@@ -50,13 +50,21 @@ class Context:
 
 
 def pick_device(choice: str, local_rank: int = 0) -> torch.device:
-    """``auto``: the GPU when there is one, else the CPU."""
-    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            from .errors import DataError
+    """``auto``: the GPU when there is one, else the CPU; ``cuda:N``: GPU N (under torchrun,
+    each process still takes its local rank's GPU)."""
+    from .errors import DataError
 
-            raise DataError("--device cuda, but PyTorch sees no CUDA GPU", hint="use --device cpu or auto")
-        return torch.device("cuda", local_rank)
+    kind, _, index = choice.partition(":")
+    if kind == "cuda" or (choice == "auto" and torch.cuda.is_available()):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise DataError(f"--device {choice}, but PyTorch sees no CUDA GPU", hint="use --device cpu or auto")
+        gpu = int(index) if index and int(os.environ.get("WORLD_SIZE", "1")) <= 1 else local_rank
+        if gpu >= count:
+            raise DataError(f"--device {choice}, but PyTorch sees {count} GPU{'s' if count > 1 else ''} "
+                            f"(cuda:0{f' to cuda:{count - 1}' if count > 1 else ''})",
+                            hint="choose one of them, or --device cuda for the first")
+        return torch.device("cuda", gpu)
     return torch.device("cpu")
 
 

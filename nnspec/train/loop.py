@@ -1,9 +1,9 @@
-"""The training loop: classification with cross-entropy over in-memory data.
+"""The training loop over in-memory data, for any task of :mod:`nnspec.train.tasks`.
 
 :func:`fit` is what ``nnspec train`` runs. Its order of work is what keeps a user's files
 safe: the spec, the settings and the data are all checked before the output folder is
 touched, and each epoch ends by writing ``metrics.jsonl``, ``best.pt`` (when the validation
-accuracy improved) and ``last.pt``, each atomically; ``curves.png`` is redrawn after the last
+score improved: the task's primary metric, or its loss) and ``last.pt``, each atomically; ``curves.png`` is redrawn after the last
 epoch and at most once a minute before it. A run killed at any
 moment can be continued with ``resume=True`` and ends with the same weights as a run that
 was never interrupted (on the CPU, with the same seed).
@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from ..diagnostics import Diagnostic
 from ..files import remove_temporaries
 from . import checkpoint, metrics, sources
 from .finite import NonFiniteLoss, check_epoch, overflow
@@ -31,9 +31,11 @@ from .data import (
     epoch_batches,
     eval_batches,
     input_infos,
-    output_classes,
+    output_shape,
     prepare,
+    sequence_fix,
 )
+from .tasks import Classify, Task
 from .distributed import Context, setup
 from .errors import DataError, reported_write
 from .progress import Reporter
@@ -41,7 +43,7 @@ from .screening import screen_classes
 from .transfer import counts, freeze, initialise, train_mode
 
 # The settings that a resumed run takes from the command line; it keeps all the others.
-RESUME_FLAGS = ("epochs", "device", "compile")
+RESUME_FLAGS = ("epochs", "device", "compile", "patience")
 
 # Drawing the curves takes about a second; a long run redraws them at most this often (seconds).
 PLOT_EVERY = 60.0
@@ -108,50 +110,65 @@ class Batcher:
 
 
 @torch.no_grad()
-def evaluate(model, data: Data, batch_size: int, ctx: Context, amp: str = "none",
-             channels_last: bool = False, classes: int | None = None) -> dict:
-    """Mean cross-entropy and accuracy of ``model`` over ``data`` (summed over all processes).
+def evaluate(model, data: Data, task: Task, batch_size: int, ctx: Context, amp: str = "none",
+             channels_last: bool = False, confusion: bool = False) -> dict:
+    """The task's mean loss and metrics of ``model`` over ``data`` (summed over all processes).
 
-    With ``classes``, the result also holds ``confusion``: a ``classes × classes`` list of
-    counts, row = true label, column = prediction.
+    With ``confusion`` (a classifying task), the result also holds ``confusion``: a
+    ``classes × classes`` list of counts, row = true label, column = prediction.
 
-    >>> evaluate(model, data, 256, Context())      # doctest: +SKIP
+    >>> evaluate(model, data, task, 256, Context())      # doctest: +SKIP
     {'loss': 0.0123, 'accuracy': 1.0, 'examples': 240}
     """
     was_training = model.training
     model.eval()
     batcher = Batcher(data, ctx.device, channels_last)
-    loss_sum = torch.zeros((), device=ctx.device, dtype=torch.float64)
-    correct = torch.zeros((), device=ctx.device, dtype=torch.int64)
+    sums = torch.zeros(task.width, device=ctx.device, dtype=torch.float64)
     count = torch.zeros((), device=ctx.device, dtype=torch.int64)
-    confusion = torch.zeros((classes or 1) ** 2, device=ctx.device, dtype=torch.int64)
+    classes = task.classes if confusion and isinstance(task, Classify) else 0
+    matrix = torch.zeros(max(classes, 1) ** 2, device=ctx.device, dtype=torch.int64)
     for index in eval_batches(len(data), batch_size, ctx.rank, ctx.world):
         xs, y = batcher(index)
         with autocast(ctx.device, amp):
-            logits = model(*xs)
-        loss_sum += F.cross_entropy(logits.float(), y, reduction="sum").double()
-        predicted = logits.argmax(-1)
-        correct += (predicted == y).sum()
+            out = model(*xs).float()
+        sums += task.sums(out, y, task.loss(out, y))
         count += len(y)
         if classes:
-            confusion += torch.bincount(y * classes + predicted, minlength=classes**2)
+            matrix += task.confusion(out, y)
     model.train(was_training)
-    loss_sum, correct, count = ctx.sum([loss_sum, correct, count])
-    n = int(count)
-    result = {"loss": float(loss_sum) / max(n, 1), "accuracy": float(correct) / max(n, 1), "examples": n}
+    *sums, count = ctx.sum([*sums, count])
+    result = {**task.finish(sums), "examples": int(count)}
     if classes:
         if ctx.active:
-            torch.distributed.all_reduce(confusion)
-        result["confusion"] = confusion.reshape(classes, classes).tolist()
+            torch.distributed.all_reduce(matrix)
+        result["confusion"] = matrix.reshape(classes, classes).tolist()
     return result
 
 
-def _score(row: dict) -> list[float]:
-    """Higher is better: validation accuracy then lower validation loss (training loss without a
-    validation set)."""
-    if row.get("val_accuracy") is not None:
-        return [row["val_accuracy"], -row["val_loss"]]
-    return [row["train_accuracy"], -row["train_loss"]]
+def _score(row: dict, task: Task) -> list[float]:
+    """Higher is better: the validation figures (the training ones without a validation set),
+    the task's primary metric then the lower loss."""
+    part = "val" if row.get("val_loss") is not None else "train"
+    figures = {k[len(part) + 1:]: v for k, v in row.items() if k.startswith(part + "_")}
+    return [task.score(figures), -figures["loss"]]
+
+
+def warnings_for(graph, task: Task, settings: Settings, device: torch.device) -> list[Diagnostic]:
+    """What a practitioner would want to know before a run: a final softmax (or sigmoid) that
+    the loss applies again, fp16 autocast on a CPU."""
+    out = []
+    last = graph.nodes[graph.outputs[0][1]]
+    squash = {"ce": "softmax", "bce": "sigmoid"}.get(task.loss_name)
+    if last.op == squash:
+        loss = "cross-entropy" if squash == "softmax" else "binary cross-entropy"
+        out.append(Diagnostic(
+            "warning", f"`{graph.network}` ends in {squash}, and {loss} applies {squash} itself: "
+                       f"the network would be trained through {squash} twice", last.span,
+            f"remove the final {squash} (the loss includes it; apply {squash} to the outputs when predicting)"))
+    if settings.amp == "fp16" and device.type == "cpu":
+        out.append(Diagnostic("warning", "--amp fp16 on a CPU: float16 autocast there is slow and needs a loss scaler",
+                              hint="use --amp bf16 on a CPU (fp16 is for GPUs)"))
+    return out
 
 
 def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resume: bool = False,
@@ -161,7 +178,7 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
 
     ``flags`` are settings given on the command line (None: not given); they override the
     spec's ``train`` section. A resumed run keeps the settings it started with, except
-    ``epochs`` (to train longer), ``device`` and ``compile``. ``raw`` gives the examples
+    ``epochs`` (to train longer), ``device``, ``compile`` and ``patience``. ``raw`` gives the examples
     directly (arrays in memory) instead of a data source; they are checked all the same.
 
     Raises :class:`DataError` (nothing written) for data that does not fit the spec, a run
@@ -200,9 +217,9 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
     ctx = setup(settings.device)
     report = Reporter(enabled=ctx.main, live=live)
     if ignored:
-        report.warn("a resumed run keeps its settings: ignoring " + ", ".join(ignored),
-                    hint=f"only {', '.join('--' + k for k in RESUME_FLAGS)} change on --resume; "
-                         "start a new run (--overwrite or another --out) to change the others")
+        report.warn(Diagnostic("warning", "a resumed run keeps its settings: ignoring " + ", ".join(ignored),
+                               hint=f"only {', '.join('--' + k for k in RESUME_FLAGS)} change on --resume; "
+                                    "start a new run (--overwrite or another --out) to change the others"))
     try:
         return _fit(ctx, spec, network, params, settings, state, out, download, raw, report)
     except RuntimeError as e:
@@ -241,17 +258,22 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     graph = spec.checked_graph(network, **params)
     network = graph.network
     infos = input_infos(graph)
-    n_classes = output_classes(graph)
+    output = output_shape(graph)
     source = raw.source if raw is not None else settings.data or default_source(infos)
     settings = settings.merged({"data": source})
     seed_everything(settings.seed)
     if raw is None:
-        raw = sources.load(source, infos, settings.seed, download)
-    prepared: Prepared = prepare(raw, infos, n_classes, settings.val_split, settings.seed, settings.max_len,
-                                 vocab=state["vocab"] if state else None)
+        raw = sources.load(source, infos, settings.seed, download, resize=settings.resize)
+    prepared: Prepared = prepare(raw, infos, output, settings.val_split, settings.seed, settings.max_len,
+                                 vocab=state["vocab"] if state else None, loss=settings.loss,
+                                 hint=sequence_fix(graph))
     screen_classes(raw)  # after the checks of shapes and ranges, which say more
+    task = prepared.task
+    settings = settings.merged({"loss": task.loss_name})
 
     device = ctx.device
+    for warning in prepared.warnings + warnings_for(graph, task, settings, device):
+        report.warn(warning, spec.sources)
     core = spec.build(network, **params)
     init_report = initialise(core, settings.init) if settings.init and state is None else None
     frozen_norms = freeze(core, settings.freeze)
@@ -299,6 +321,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     report.say(
         f"training {network} on {source}: {len(train_data):,} examples"
         + (f", {len(val_data):,} for validation" if val_data else ", no validation set")
+        + f"; {task.name} ({task.loss_name})"
         + f"; {trainable + frozen:,} parameters"
         + (f" ({trainable:,} trainable, {frozen:,} frozen)" if frozen else "") + f" on {device}"
         + (f" x {ctx.world} processes" if ctx.active else "")
@@ -310,16 +333,15 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         started = time.perf_counter()
         train_mode(model, frozen_norms)
         batches = epoch_batches(len(train_data), settings.batch_size, settings.seed, epoch, ctx.rank, ctx.world)
-        report.start_epoch(epoch, settings.epochs, len(batches))
-        loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-        correct = torch.zeros((), device=device, dtype=torch.int64)
+        report.start_epoch(epoch, settings.epochs, len(batches), task)
+        sums = torch.zeros(task.width, device=device, dtype=torch.float64)
         count = 0
         lr = optimizer.param_groups[0]["lr"]
         for index in batches:
             xs, y = batcher(index)
             with autocast(device, settings.amp):
-                logits = model(*xs)
-            loss = F.cross_entropy(logits.float(), y)
+                pred = model(*xs).float()
+            loss = task.loss(pred, y)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
@@ -333,21 +355,20 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
                 if settings.clip:
                     torch.nn.utils.clip_grad_norm_(core.parameters(), settings.clip)
                 optimizer.step()
-            loss_sum += loss.detach().double() * len(y)
-            correct += (logits.detach().argmax(-1) == y).sum()
+            sums += task.sums(pred.detach(), y, loss)
             count += len(y)
-            report.step(loss_sum, correct, count, ctx.world)
+            report.step(sums, count, ctx.world)
         if scheduler is not None:
             scheduler.step()
-        total_loss, total_correct, total_count = ctx.sum(
-            [loss_sum, correct, torch.tensor(count, device=device)])
+        *totals, total_count = ctx.sum([*sums, torch.tensor(count, device=device)])
         n = int(total_count)
-        train_loss = float(total_loss) / n
-        row = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": float(total_correct) / n,
-               "val_loss": None, "val_accuracy": None, "lr": lr}
+        figures = task.finish(totals)
+        train_loss = figures["loss"]
+        row = {"epoch": epoch, **{f"train_{k}": v for k, v in figures.items()},
+               **{f"val_{k}": None for k in figures}, "lr": lr}
         if val_data is not None and math.isfinite(train_loss):
-            result = evaluate(eval_model, val_data, settings.batch_size, ctx, settings.amp, channels_last)
-            row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+            result = evaluate(eval_model, val_data, task, settings.batch_size, ctx, settings.amp, channels_last)
+            row.update({f"val_{k}": result[k] for k in figures})
         try:
             check_epoch(row, core, f" and {last_path} still holds epoch {history[-1]['epoch']}" if history
                         else " before any checkpoint")
@@ -358,10 +379,10 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         row["seconds"] = seconds
         row["samples_per_second"] = n / seconds
         history.append(row)
-        report.end_epoch(row, settings.epochs)
+        report.end_epoch(row, settings.epochs, task)
+        improved = best is None or _score(row, task) > best
+        best = max(best or _score(row, task), _score(row, task))
         if ctx.main:
-            improved = best is None or _score(row) > best
-            best = max(best or _score(row), _score(row))
             snapshot = {
                 "format": checkpoint.FORMAT, "model": core.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
@@ -371,11 +392,12 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
                 "settings": settings.to_dict(), "metrics": history, "best": best,
             }
             resumable = len(history) > 1  # last.pt holds the epoch before this one
+            stopping = stale(history, task) >= settings.patience > 0
             with reported_write(os.path.join(out, "metrics.jsonl"), resumable):
-                metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history)
-            if epoch == settings.epochs or time.perf_counter() - plotted > PLOT_EVERY:
+                metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history, task)
+            if epoch == settings.epochs or stopping or time.perf_counter() - plotted > PLOT_EVERY:
                 with reported_write(os.path.join(out, "curves.png"), resumable):
-                    metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}")
+                    metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}", task)
                 plotted = time.perf_counter()
             if improved:
                 with reported_write(best_path, resumable):
@@ -383,11 +405,22 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
             with reported_write(last_path, resumable):
                 checkpoint.save(snapshot, last_path)
         ctx.barrier()
-    best_row = max(history, key=_score)
+        if stale(history, task) >= settings.patience > 0:
+            report.say(f"stopping early: no better validation score for {settings.patience} epochs")
+            break
+    best_row = max(history, key=lambda r: _score(r, task))
+    shown = task.primary or "loss"
     report.say(
         f"best: epoch {best_row['epoch']}"
-        + (f", val accuracy {best_row['val_accuracy']:.4f}" if best_row["val_accuracy"] is not None else "")
+        + (f", val {shown.replace('_', ' ')} {best_row['val_' + shown]:.4f}" if best_row["val_loss"] is not None else "")
         + f"\n  checkpoints {best_path}, {last_path}\n  metrics     {os.path.join(out, 'metrics.jsonl')}"
         + f"\n  curves      {os.path.join(out, 'curves.png')}"
     )
-    return {"history": history, "best": best_row, "out": out}
+    return {"history": history, "best": best_row, "out": out, "task": task.name, "loss": task.loss_name,
+            "warnings": [w.message for w in prepared.warnings + warnings_for(graph, task, settings, device)]}
+
+
+def stale(history: list[dict], task: Task) -> int:
+    """Epochs since the best one (0: the last epoch is the best)."""
+    scores = [_score(r, task) for r in history]
+    return len(scores) - 1 - scores.index(max(scores))

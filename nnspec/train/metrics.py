@@ -7,7 +7,10 @@ import math
 
 from ..files import atomic_write
 
-FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")
+def fields(task) -> tuple[str, ...]:
+    """A line's keys: ``epoch``, ``train_loss``, ``train_<metric>``..., the same for ``val``, ``lr``, ``seconds``."""
+    figures = ("loss", *task.metrics)
+    return ("epoch", *(f"{part}_{k}" for part in ("train", "val") for k in figures), "lr", "seconds")
 
 
 def _standard(value):
@@ -16,35 +19,38 @@ def _standard(value):
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def write_jsonl(path: str, history: list[dict]) -> None:
+def write_jsonl(path: str, history: list[dict], task) -> None:
     """The whole history, one JSON object per line; rewritten atomically so that a resumed run
     never keeps the lines of an epoch that its checkpoint does not hold. Every line is standard
     JSON (``allow_nan=False``): a value that is not a finite number is written as null."""
-    text = "".join(json.dumps({k: _standard(row.get(k)) for k in FIELDS}, allow_nan=False) + "\n" for row in history)
+    keys = fields(task)
+    text = "".join(json.dumps({k: _standard(row.get(k)) for k in keys}, allow_nan=False) + "\n" for row in history)
     atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
-def plot(path: str, history: list[dict], title: str) -> None:
-    """Loss and accuracy per epoch, training and validation, side by side (PNG)."""
+def plot(path: str, history: list[dict], title: str, task) -> None:
+    """The loss and each of the task's metrics per epoch, training and validation, side by side (PNG)."""
     # No pyplot: no GUI backend to pick, no global figure state.
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in history]
-    fig = Figure(figsize=(10, 4), constrained_layout=True)
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    for ax, key, label in ((ax_loss, "loss", "loss"), (ax_acc, "accuracy", "accuracy")):
+    keys = ("loss", *task.metrics)
+    fig = Figure(figsize=(5 * len(keys), 4), constrained_layout=True)
+    for ax, key in zip(fig.subplots(1, len(keys), squeeze=False)[0], keys):
         for part, style in (("train", "-o"), ("val", "-s")):
             values = [row.get(f"{part}_{key}") for row in history]
             if any(v is not None for v in values):
                 ax.plot(epochs, [float("nan") if v is None else v for v in values], style,
                         label="training" if part == "train" else "validation", markersize=3)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
+        ax.set_ylabel(key.replace("_", " ").replace("iou", "IoU"))
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right" if key == "loss" else "lower right")
+        bounded = key != "loss" and task.primary is not None  # accuracies and IoU: 0 to 1
+        ax.legend(loc="lower right" if bounded else "upper right")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_acc.set_ylim(0, 1.02)
+        if bounded:
+            ax.set_ylim(0, 1.02)
     fig.suptitle(title)
     atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
 

@@ -10,8 +10,14 @@
                            ``label`` name the columns (default ``text`` and ``label``)
 ``tensors:FILE``           ``.npz`` or ``.pt``: one array per input, named after the input
                            (``x`` also fits a single input), and labels as ``y``
-``images:DIR``             one sub-folder per class; images resized to the spec's input
+``images:DIR``             one sub-folder per class; images resized to the spec's input.
+                           With ``DIR/images/`` and ``DIR/masks/`` instead: segmentation,
+                           each mask (same file name, any image type) holding class ids
 =========================  ===========================================================
+
+Labels may take any shape the network's output calls for (see :mod:`nnspec.train.tasks`):
+``y`` of a ``tensors:`` file is class ids ``[N]``, per-position ids ``[N, T]`` or
+``[N, H, W]``, 0/1 flags or float targets of the output's shape.
 
 Options follow a ``?``: ``text:reviews.csv?text=review&label=sentiment``, ``xo?n=2000``.
 Generated sources draw from the run's seed, so a run is reproducible.
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,11 +59,12 @@ class Raw:
     """
 
     source: str
-    labels: np.ndarray  # int64 [N]
+    labels: np.ndarray  # [N, ...]: class ids, 0/1 flags or targets
     inputs: list[np.ndarray] = field(default_factory=list)
     texts: list[str] | None = None
     classes: list[str] | None = None
     test: Raw | None = None
+    fixed_size: bool = False  # images of one size that --resize could fit to the spec's input
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -81,8 +88,8 @@ class Raw:
                 hint="evaluate on data of the classes the checkpoint was trained with",
             )
         lookup = np.array([known.index(c) for c in self.classes], dtype=np.int64)
-        return Raw(self.source, lookup[self.labels], self.inputs, self.texts, list(known),
-                   self.test.relabelled(known) if self.test is not None else None)
+        return replace(self, labels=lookup[self.labels], classes=list(known),
+                       test=self.test.relabelled(known) if self.test is not None else None)
 
 
 def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
@@ -107,8 +114,10 @@ def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
     return kind, arg or None, options
 
 
-def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = False) -> Raw:
-    """The labelled examples of ``source``, read or generated for a spec with ``inputs``."""
+def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = False, resize: bool = False) -> Raw:
+    """The labelled examples of ``source``, read or generated for a spec with ``inputs``;
+    ``resize`` fits the images of ``mnist:``/``fashion_mnist:`` to an image input of another
+    size or channel count."""
     kind, arg, options = parse(source)
     allowed = {"xo": {"n", "noise"}, "sentiment_toy": {"n"}, "text": {"text", "label"}}.get(kind, set())
     for name in options:
@@ -124,8 +133,9 @@ def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = F
     if kind in ("mnist", "fashion_mnist"):
         x, y, tx, ty = idx.load(kind, arg, download)
         classes = idx.CLASSES[kind]
-        test = Raw(source, ty, [unit_scale(tx)], classes=classes) if tx is not None else None
-        return Raw(source, y, [unit_scale(x)], classes=classes, test=test)
+        fit = (lambda a: fit_images(unit_scale(a), inputs)) if resize else unit_scale
+        test = Raw(source, ty, [fit(tx)], classes=classes, fixed_size=True) if tx is not None else None
+        return Raw(source, y, [fit(x)], classes=classes, test=test, fixed_size=True)
     if kind == "text":
         texts, labels = read_table(arg, options.get("text", "text"), options.get("label", "label"))
         y, classes = _label_ids(labels)
@@ -155,6 +165,24 @@ def _float(options, name, default) -> float:
 def unit_scale(images: np.ndarray) -> np.ndarray:
     """uint8 pixels to float32 in [0, 1]."""
     return images.astype(np.float32) / 255.0
+
+
+def fit_images(x: np.ndarray, inputs: list[InputInfo]) -> np.ndarray:
+    """Images ``[N, C, H, W]`` resized (bilinear, antialiased) to the single image input
+    ``[C', H', W']``; one channel is repeated to three, three are averaged to one."""
+    channels, height, width = image_shape(inputs, "--resize")
+    import torch
+    import torch.nn.functional as F
+
+    out = []
+    for part in np.array_split(x, max(1, len(x) // 4096)):  # a bounded amount of memory at a time
+        t = torch.from_numpy(np.ascontiguousarray(part))
+        if (t.shape[2], t.shape[3]) != (height, width):
+            t = F.interpolate(t, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+        if t.shape[1] != channels:
+            t = t.expand(-1, channels, -1, -1) if t.shape[1] == 1 else t.mean(1, keepdim=True)
+        out.append(t.clamp(0, 1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, channels, height, width), np.float32)
 
 
 def _label_ids(labels: list[str]) -> tuple[np.ndarray, list[str] | None]:
@@ -281,9 +309,10 @@ def tensors(path: str, inputs: list[InputInfo], labelled: bool = True) -> Raw:
     if not labelled:
         return Raw(f"tensors:{path}", np.zeros(len(xs[0]) if xs and xs[0].ndim else 0, np.int64), xs)
     labels = arrays[label_key]
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise DataError(f"{path}: labels `{label_key}` must be a 1-d integer array, got {labels.dtype} {list(labels.shape)}")
-    return Raw(f"tensors:{path}", labels.astype(np.int64), xs)
+    if labels.ndim < 1 or not (np.issubdtype(labels.dtype, np.number) or labels.dtype == bool):
+        raise DataError(f"{path}: labels `{label_key}` must be an array of numbers [N, ...], "
+                        f"got {labels.dtype} {list(labels.shape)}")
+    return Raw(f"tensors:{path}", labels, xs)
 
 
 def _numpy(path: str, key: str, t) -> np.ndarray:
@@ -312,13 +341,18 @@ def image_shape(inputs: list[InputInfo], what: str = "images:DIR") -> tuple[int,
     return inputs[0].shape
 
 
-def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
-    """One image file as uint8 ``[C, H, W]``: grey (C = 1) or RGB (C = 3), resized bilinearly
-    to ``H × W`` -- what training and ``nnspec predict`` both see."""
+def _pillow():
     try:
         from PIL import Image
     except ImportError:
         raise DataError("reading images needs Pillow", hint="pip install pillow") from None
+    return Image
+
+
+def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
+    """One image file as uint8 ``[C, H, W]``: grey (C = 1) or RGB (C = 3), resized bilinearly
+    to ``H × W`` -- what training and ``nnspec predict`` both see."""
+    Image = _pillow()
     channels, height, width = shape
     try:
         with warnings.catch_warnings():
@@ -335,20 +369,63 @@ def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
 
+def read_mask(path: str, shape: tuple[int, int, int]) -> np.ndarray:
+    """One mask file as int64 ``[H, W]`` of class ids (a greyscale or palette image's pixel
+    values), resized with the nearest pixel so that no id is blended into another."""
+    Image = _pillow()
+    _, height, width = shape
+    try:
+        with Image.open(path) as im:
+            if im.mode not in ("L", "P", "1", "I", "I;16"):
+                raise DataError(f"{path}: a mask holds one class id per pixel, but this image is {im.mode}",
+                                hint="save masks as greyscale or palette images")
+            return np.asarray(im.resize((width, height), Image.NEAREST), dtype=np.int64)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable image ({e})") from None
+
+
+def _image_files(folder: str) -> list[str]:
+    return [f for f in sorted(os.listdir(folder)) if f.lower().endswith(IMAGE_EXTENSIONS)]
+
+
+def _segmentation(directory: str, shape: tuple[int, int, int]) -> Raw:
+    """``DIR/images/*`` with their masks ``DIR/masks/*`` (same file name, any image type)."""
+    image_dir, mask_dir = os.path.join(directory, "images"), os.path.join(directory, "masks")
+    masks = {os.path.splitext(f)[0]: f for f in _image_files(mask_dir)}
+    pixels, labels = [], []
+    for file in _image_files(image_dir):
+        stem = os.path.splitext(file)[0]
+        if stem not in masks:
+            raise DataError(f"{os.path.join(image_dir, file)} has no mask in {mask_dir}",
+                            hint=f"give each image a mask of the same name, e.g. {stem}.png")
+        pixels.append(read_image(os.path.join(image_dir, file), shape))
+        labels.append(read_mask(os.path.join(mask_dir, masks[stem]), shape))
+    if not pixels:
+        raise DataError(f"{image_dir} holds no images", hint=f"expected files ending in {', '.join(IMAGE_EXTENSIONS)}")
+    y = np.stack(labels)
+    if y.max() == 255 and set(np.unique(y).tolist()) <= {0, 255}:
+        y = y // 255  # a binary mask saved as black and white
+    return Raw(f"images:{directory}", y, [unit_scale(np.stack(pixels))])
+
+
 def images(directory: str, inputs: list[InputInfo]) -> Raw:
-    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input."""
+    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input;
+    or, with ``DIR/images/`` and ``DIR/masks/``, images and their masks of class ids
+    (segmentation; masks resized with the nearest pixel; a mask of only 0 and 255 reads as 0/1)."""
     check_path("images", directory, directory=True)
     shape = image_shape(inputs)
+    if os.path.isdir(os.path.join(directory, "images")) and os.path.isdir(os.path.join(directory, "masks")):
+        return _segmentation(directory, shape)
     classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
     if not classes:
-        raise DataError(f"{directory} has no class folders", hint="put each class's images in DIR/CLASS/")
+        raise DataError(f"{directory} has no class folders",
+                        hint="put each class's images in DIR/CLASS/ (or, for segmentation, DIR/images/ and DIR/masks/)")
     pixels, labels = [], []
     for label, name in enumerate(classes):
         folder, before = os.path.join(directory, name), len(labels)
-        for file in sorted(os.listdir(folder)):
-            if file.lower().endswith(IMAGE_EXTENSIONS):
-                pixels.append(read_image(os.path.join(folder, file), shape))
-                labels.append(label)
+        for file in _image_files(folder):
+            pixels.append(read_image(os.path.join(folder, file), shape))
+            labels.append(label)
         if len(labels) == before:
             raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
                             hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
