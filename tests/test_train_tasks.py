@@ -175,6 +175,11 @@ def test_evaluate_reports_the_task_s_metrics(tmp_path):
     assert result["task"] == "regression" and result["metrics"] == ["mae", "rmse"] and result["examples"] == 400
     text = CliRunner().invoke(main, ["evaluate", str(spec), "-w", str(tmp_path / "run" / "best.pt")]).stdout
     assert f"loss {result['loss']:.4f}  mae {result['mae']:.4f}  rmse {result['rmse']:.4f}  (400 examples)" in text
+    refused = CliRunner().invoke(main, ["predict", str(spec), "-w", str(tmp_path / "run" / "best.pt"),
+                                        str(tmp_path / "r.npz")])
+    assert refused.exit_code == 1 and refused.stderr.startswith(
+        "error: predict names classes, so it needs a classifier trained with cross-entropy on an output [classes]; "
+        "`R` outputs [1] and trained with mse\n")
 
 
 MULTI = "network M {\n  input x: [6]\n  dense(16) -> relu -> dense(3)\n}\n"

@@ -14,7 +14,7 @@ import torch
 
 from . import sources
 from .assess import class_names, restore
-from .data import eval_batches, input_infos, output_classes, prepare
+from .data import eval_batches, input_infos, output_shape, prepare
 from .distributed import pick_device
 from .errors import DataError
 from .text import tokenize
@@ -33,11 +33,11 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     """
     state, graph, model = restore(spec, weights)
     infos = input_infos(graph)
-    n_classes = output_classes(graph)
+    n_classes = _classes(graph, state)
     names, raw = _gather(inputs, infos)
     # before prepare, whose own check of empty sequences knows rows by number, not by file
     _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
-    data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"]).train
+    data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"], loss="ce").train
     where = pick_device(device)
     model.to(where)
     probabilities = []
@@ -52,6 +52,18 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     return [{"input": name, "class": labels[int(i[0])], "probability": float(v[0]),
              "top": [{"class": labels[int(c)], "probability": float(p)} for p, c in zip(v, i)]}
             for name, v, i in zip(names, values, ids)]
+
+
+def _classes(graph, state: dict) -> int:
+    """The class count of a checkpoint trained as a whole-input classifier, else :class:`DataError`."""
+    shape = output_shape(graph)
+    loss = state["settings"].get("loss", "auto")
+    if len(shape) != 1 or not isinstance(shape[0], int) or shape[0] < 2 or loss not in ("auto", "ce"):
+        raise DataError(f"predict names classes, so it needs a classifier trained with cross-entropy on an output "
+                        f"[classes]; `{graph.network}` outputs [{', '.join(map(str, shape))}]"
+                        + (f" and trained with {loss}" if loss not in ("auto", "ce") else ""),
+                        hint="for other tasks, load the checkpoint's weights into spec.build() and call the model")
+    return shape[0]
 
 
 def _gather(inputs: list[str], infos) -> tuple[list[str], sources.Raw]:
