@@ -49,7 +49,15 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
 
     Raises :class:`SpecError` when a spec name cannot be a PyTorch module name (``forward``).
     """
-    return _Generator(graph, origin).source()
+    source = _Generator(graph, origin).source()
+    # Defence in depth: spec text reaches the source only escaped (comments, docstrings) or as
+    # `repr` literals, so no line break but "\n" can appear; one would let text escape a comment.
+    if _LINE_BREAKS.search(source):
+        raise AssertionError("nnspec generated source with a line break other than \\n")
+    return source
+
+
+_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def class_name(graph: Graph) -> str:
@@ -98,7 +106,7 @@ def _module_key(key: str, scope: Scope, node: Node | None) -> str:
 
 def _doc(text: str) -> str:
     """Text made safe inside a triple-quoted docstring."""
-    return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    return _comment(text).replace('"', '\\"')
 
 
 def _docstring(one_line: str, summary: str, details: str, indent: str = "    ", width: int = 100) -> str:
@@ -137,7 +145,14 @@ def _fit(expr: str, indent: int, width: int = 92) -> str:
 
 
 def _comment(text: str) -> str:
-    """Text made safe on one comment line."""
+    """Text made safe on one comment line: every character that is not printable ASCII
+    escaped, so that no line break Python (or an editor) knows (``\\r``, ``\\x0b``, ``\\x0c``,
+    ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``) ends the comment early. Every
+    comment and docstring of the generated source goes through here.
+
+    >>> _comment("[q\\rimport os, 4]")
+    '[q\\\\rimport os, 4]'
+    """
     return text.encode("unicode_escape").decode("ascii")
 
 
@@ -824,10 +839,11 @@ class _Generator:
                 k = next(position)
                 return self.shape_text(shapes_of([ms[k] for ms in marks]), c)
 
-            text = re.sub("\x02\\d+\x02", fill, text)
+            text = re.sub("\x02\\d+\x02", lambda m: _comment(fill(m)), text)
             in_shape = self.shape_text(shapes_of([v.inputs[0] for v in c.units]), c)
         else:
-            text = re.sub("\x02(\\d+)\x02", lambda m: shape_str(self.nodes[int(m.group(1))].out.shape), text)
+            text = re.sub("\x02(\\d+)\x02", lambda m: _comment(shape_str(self.nodes[int(m.group(1))].out.shape)),
+                          text)
         init, rest = text.split("\n#\n", 1)
         args, _, fwd = rest.partition("\n")
         top = u.top

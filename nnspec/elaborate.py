@@ -15,7 +15,7 @@ from . import ast
 from .ast import value_text
 from .binding import FAILED, ArgError, Signature
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
-from .dims import same_shape, shape_str
+from .dims import Sym, same_shape, shape_str
 from .expressions import Bare, evaluate, names_hint, plain
 from .fmt import expr as fmt_expr
 from .ir import Graph, Node, Scope, TensorType
@@ -120,6 +120,13 @@ class Elaborator:
                 continue
             self.check_name(p.name, p.span, "a parameter name")
             if p.name in overrides:
+                if not _is_literal(overrides[p.name]):
+                    self.error(f"`{p.name}` of `{defn.name}` was given {_shown(overrides[p.name])}, which no spec "
+                               "can write", p.span, "a parameter takes a number, true or false, a name, text or "
+                               "a list of these")
+                    params[p.name] = self.guard(lambda p=p: evaluate(p.default, params), 1) \
+                        if p.default is not None else 1
+                    continue
                 params[p.name] = overrides[p.name]
                 if p.default is not None:
                     default = self.guard(lambda p=p: evaluate(p.default, params), None)
@@ -156,9 +163,9 @@ class Elaborator:
         ok = kind(given) == kind(default) or (isinstance(default, float) and isinstance(given, int)
                                                and not isinstance(given, bool))
         if default is not None and not ok:
-            shown = plain(given)
-            self.error(f"`--set {p.name}={shown}`: `{p.name}` of `{defn.name}` is {kind(default)} "
-                       f"(its default is {plain(default)}), got {kind(given)}", p.span)
+            typed = given if isinstance(given, str) and given.isprintable() and len(given) <= 40 else _shown(given)
+            self.error(f"`--set {p.name}={typed}`: `{p.name}` of `{defn.name}` is {kind(default)} "
+                       f"(its default is {_shown(default)}), got {kind(given)}", p.span)
             return False
         return True
 
@@ -326,7 +333,7 @@ class Elaborator:
         if dims is None:
             return None
         for d, v in zip(stmt.dims, dims):
-            if isinstance(v, (float, bool)) or (isinstance(v, int) and v <= 0):
+            if isinstance(v, int) and v <= 0:
                 self.error(f"a dimension must be a positive integer or a symbol, got {v}", d.span)
                 return None
         pad = None
@@ -526,6 +533,15 @@ class Elaborator:
         for d in exprs:
             v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
             if v is None:
+                return None
+            if not (isinstance(v, Sym) or type(v) is int):
+                # a parameter holding text, a name, a list or a number that is not whole: never a
+                # size (text would otherwise reach shape comments and messages as a "symbol")
+                hint = None
+                if isinstance(d, ast.Ref) and isinstance(v, str):
+                    hint = (f"`{d.name}` is a parameter whose value is {_shown(v)}; a symbol is a name that is no "
+                            "parameter, and a parameter used as a size must be an integer")
+                self.error(f"a dimension must be an integer or a symbol, got {_shown(v)}", d.span, hint)
                 return None
             dims.append(v)
         return dims
@@ -851,3 +867,28 @@ def _argument_at(arg: str | int | None, args: list[ast.Arg], names: tuple) -> as
         if (a.name or (names[k] if k < len(names) else None)) == arg:
             return a
     return None
+
+
+def _is_literal(v, depth: int = 0) -> bool:
+    """Whether ``v`` is a value a spec can write (a finite number, a bool, text, a list of
+    these): overrides from ``--set``, the API and checkpoints are held to it."""
+    t = type(v)
+    if t in (int, bool, str, Bare):
+        return t is not int or v.bit_length() <= 63
+    if t is float:
+        return v == v and abs(v) != float("inf")
+    return t is list and depth < 8 and all(_is_literal(x, depth + 1) for x in v)
+
+
+def _shown(v) -> str:
+    """A value for a message: text quoted with its control characters escaped, so that a
+    message never carries a line break or a terminal escape from a spec or a flag."""
+    if isinstance(v, str):
+        if isinstance(v, Bare):
+            return f"the name `{v}`"
+        text = repr(str(v))
+        return text if len(text) <= 40 else text[:37] + "...\""
+    if type(v) in (int, float, bool, list):
+        text = value_text(v)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"a Python {type(v).__name__}"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import os
 import re
 
 from . import ast
@@ -50,38 +53,105 @@ _TERMINAL_WORDS = {
 }
 
 
+#: brackets and bodies nest at most this deep: every later phase walks nesting by recursion
+MAX_NESTING = 1000
+#: operations one expression may chain (``1 + 1 + ...`` nests to the left, as a tree)
+MAX_OPERATIONS = 500
+
+
+class _TooDeep(Exception):
+    def __init__(self, token):
+        super().__init__()
+        self.token = token
+
+
 class _DropNewlinesInBrackets:
-    """Post-lexer: inside ( ) and [ ] a newline is just white space."""
+    """Post-lexer: inside ( ) and [ ] a newline is just white space; brackets and bodies
+    nested deeper than :data:`MAX_NESTING` stop the parse (at the bracket that goes too deep)."""
 
     always_accept = ("_NL",)
 
     def process(self, stream):
-        depth = 0
+        depth = 0  # ( and [
+        nesting = 0  # ( [ and {
         for tok in stream:
-            if tok.type in ("LPAR", "LSQB"):
-                depth += 1
-            elif tok.type in ("RPAR", "RSQB"):
-                depth = max(0, depth - 1)
-            elif tok.type == "_NL" and depth:
+            kind = tok.type
+            if kind in ("LPAR", "LSQB", "LBRACE"):
+                nesting += 1
+                if nesting > MAX_NESTING:
+                    raise _TooDeep(tok)
+                depth += kind != "LBRACE"
+            elif kind in ("RPAR", "RSQB", "RBRACE"):
+                nesting = max(0, nesting - 1)
+                if kind != "RBRACE":
+                    depth = max(0, depth - 1)
+            elif kind == "_NL" and depth:
                 continue
             yield tok
 
 
+_GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "nnspec.lark")
+#: the grammar's LALR tables, made by :func:`write_tables` (data, never a pickle): loading
+#: them costs a tenth of building the parser from the grammar
+TABLES = _GRAMMAR[: -len(".lark")] + ".tables.json"
+_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": True}
+
+
+def _grammar_digest() -> str:
+    with open(_GRAMMAR, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
 @functools.lru_cache(maxsize=1)
 def _lark():
+    """The parser: from the shipped tables when they were made from this grammar by this
+    version of Lark, else built from the grammar (slower, never cached on disk)."""
+    from lark import Lark, __version__
+
+    try:
+        with open(TABLES, encoding="utf-8") as fh:
+            tables = json.load(fh, object_pairs_hook=_int_keys)
+        if tables["lark"] == __version__ and tables["grammar"] == _grammar_digest():
+            return Lark._load_from_dict(tables["data"], tables["memo"], postlex=_DropNewlinesInBrackets())
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return _build()
+
+
+def _build():
     from lark import Lark
 
-    return Lark.open_from_package(
-        "nnspec",
-        "nnspec.lark",
-        ("grammar",),
-        parser="lalr",
-        lexer="contextual",
-        postlex=_DropNewlinesInBrackets(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=True,
-    )
+    with open(_GRAMMAR, encoding="utf-8") as fh:
+        return Lark(fh.read(), postlex=_DropNewlinesInBrackets(), **_OPTIONS)
+
+
+def tables_text() -> str:
+    """The JSON text of the parser tables built from the grammar now (see :data:`TABLES`)."""
+    from lark import __version__
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = _build().memo_serialize([TerminalDef, Rule])
+    # options that are objects (the post-lexer, the grammar's loader) are given when loading
+    data["options"] = {k: v for k, v in data["options"].items() if k in _OPTIONS or
+                       isinstance(v, (bool, int, str, type(None))) and k != "source_path"}
+    tables = {"grammar": _grammar_digest(), "lark": __version__, "data": data, "memo": memo}
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write_tables() -> None:
+    """Write :data:`TABLES` again, after a change to the grammar or to Lark's version."""
+    from .files import atomic_write
+
+    text = tables_text()
+    atomic_write(TABLES, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _int_keys(pairs):
+    """JSON keys are text; the tables' numbered states and tokens are ints."""
+    if pairs and all(k.isdigit() for k, _ in pairs):
+        return {int(k): v for k, v in pairs}
+    return dict(pairs)
 
 
 def _span(path: str, meta_or_tok) -> Span:
@@ -99,11 +169,34 @@ class _ToAst:
         return _span(self.path, x.meta if hasattr(x, "meta") else x)
 
     def visit(self, tree):
-        from lark import Token
+        """The AST of a Lark tree, built bottom-up with a stack of its own: a tree as deep as
+        :data:`MAX_NESTING` allows never meets Python's recursion limit (near which attribute
+        lookups on Lark's tokens fail as if the method were missing)."""
+        from lark import Tree
 
-        if isinstance(tree, Token):
-            return tree
-        return getattr(self, tree.data)(tree, [self.visit(c) if c is not None else None for c in tree.children])
+        # each entry: a tree, its children's results so far, its operation depth
+        stack: list = [(tree, [], [])]
+        while True:
+            t, done, depths = stack[-1]
+            if len(done) < len(t.children):
+                c = t.children[len(done)]
+                if isinstance(c, Tree):
+                    stack.append((c, [], []))
+                else:
+                    done.append(c)
+                    depths.append(0)
+                continue
+            stack.pop()
+            rule = str(t.data)
+            depth = max(depths, default=0) + (rule in ("binop", "neg"))
+            if depth > MAX_OPERATIONS:
+                raise Located(f"this expression is too long: it chains more than {MAX_OPERATIONS} operations",
+                              self.sp(t), "name a part of it: a parameter of the network or of a block")
+            result = getattr(self, rule)(t, done)
+            if not stack:
+                return result
+            stack[-1][1].append(result)
+            stack[-1][2].append(depth)
 
     # expressions
     def number(self, t, c):
@@ -256,7 +349,7 @@ def _describe_token(tok) -> str:
     return f"`{tok.value}`"
 
 
-_TOO_DEEP_HINT = "brackets and bodies nest at most about a thousand levels deep; use a block or `repeat`"
+_TOO_DEEP_HINT = f"brackets and bodies nest at most {MAX_NESTING:,} levels deep; use a block or `repeat`"
 
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "SLASH2", "PERCENT", "COMPARE", "AND", "OR"}
 
@@ -413,8 +506,10 @@ def _parse_tree(text: str, path: str):
         return _lark().parse(text)
     except LarkError as e:
         raise _syntax_error(e, path, text) from None
-    except RecursionError:
-        raise Located("nesting is too deep", _deepest(text, path), _TOO_DEEP_HINT) from None
+    except _TooDeep as e:
+        tok = e.token
+        raise Located("nesting is too deep", Span(path, tok.line, tok.column, tok.line, tok.column + 1),
+                      _TOO_DEEP_HINT) from None
 
 
 def _all_syntax_errors(text: str, path: str) -> list[Located]:
@@ -470,20 +565,6 @@ def _blankable(line: str) -> bool:
     return not depth
 
 
-def _deepest(text: str, path: str) -> Span:
-    """Where brackets first reach their deepest nesting (the file's start if none nest)."""
-    depth = best = 0
-    where = (1, 1)
-    for ch, line, col in _brackets(text, len(text)):
-        if ch in "([{":
-            depth += 1
-            if depth > best:
-                best, where = depth, (line, col)
-        else:
-            depth -= 1
-    return Span(path, where[0], where[1], where[0], where[1] + 1)
-
-
 def parse(text: str, path: str = "<string>") -> list:
     """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
 
@@ -506,10 +587,7 @@ def parse(text: str, path: str = "<string>") -> list:
         if len(errors) <= 1:
             raise first from None
         raise LocatedErrors(errors) from None
-    try:
-        return _ToAst(path).visit(tree)
-    except RecursionError:
-        raise Located("nesting is too deep", _deepest(text, path), _TOO_DEEP_HINT) from None
+    return _ToAst(path).visit(tree)
 
 
 def parse_file(text: str, path: str) -> ast.File:

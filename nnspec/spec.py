@@ -65,8 +65,10 @@ class Spec:
     def graph(self, network: str | None = None, **params) -> Graph:
         """The elaborated, typed graph of a network (the file's only network by default)."""
         name = self.network_name(network)
-        key = (name, tuple(sorted(params.items())))
-        if key not in self._graphs:
+        # typed, so that 1, 1.0 and true are different graphs; lists (from --set or a
+        # checkpoint) are keyed by their repr, and other values are never remembered
+        key = (name, repr(sorted((k, type(v).__name__, v) for k, v in params.items())))
+        if key not in self._graphs or not all(type(v) in (int, float, bool, str, list) for v in params.values()):
             defn = self.program.definitions[name]
             self._graphs[key] = Elaborator(self.program).network(defn, params)
         return self._graphs[key]

@@ -14,6 +14,7 @@ import os
 import random
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -267,3 +268,27 @@ def test_random_asts_print_and_parse_back(nodes):
     text = format_ast(nodes)
     assert ast.plain(parse(text)) == ast.plain(nodes), text
     assert format_source(text) == text
+
+
+# -- network parameters of every kind in every place a size goes ------------------------------
+_PARAM_VALUES = ['"q"', "K", '"q\\rimport os"', "[1, 2]", "[K]", "1.5", "true", "0", "-3", "2", "1e308",
+                 "9223372036854775807", "T"]
+_INPUTS = ["[D, 4]", "[3, D, D]", "[T, D]", "[D]", "[3, 8, 8]", "[T, 8]", "[D * 2, 4]", "[D // 2, 4]"]
+_USES = ["dense(D)", "conv(D, 3)", "maxpool(D)", "upsample(D)", "adaptiveavgpool(D)", "reshape([D, -1])",
+         "embedding(D, 4)", "repeat D { relu }", "expect [D, 4]", "lstm(D)", "conv(8, 3, padding=D)",
+         "concat { | relu | conv(D, 1) }", "conv(4, 3, stride=D)", ""]
+
+
+@pytest.mark.parametrize("value", _PARAM_VALUES)
+def test_a_parameter_of_any_kind_used_as_a_size_checks_or_fails_located(value):
+    """Text, names, lists, fractions, booleans and extreme numbers as sizes: each spec checks (and
+    then summarises, draws and compiles) or fails with located errors, never an exception."""
+    for shape in _INPUTS:
+        for use in _USES:
+            text = f"network N(D = {value}) {{\n  input x: {shape}\n  {use}\n  flatten\n}}\n"
+            _assert_checks_or_locates(text)
+            spec = Spec(load_program(text, "<string>"))
+            if not [d for d in spec.check() if d.severity == "error"]:
+                str(spec.summary())
+                spec.to_dot()
+                spec.to_source()
