@@ -167,7 +167,7 @@ def test_an_output_folder_that_cannot_be_created(tmp_path):
     (tmp_path / "file").write_text("x")
     code, _, err = train(XO, "--data", "xo?n=60", "--epochs", "1", "--out", tmp_path / "file" / "run")
     assert code == 1
-    assert err.splitlines()[0].startswith(f"error: ") and f"while writing {tmp_path}/file/run; it was not created" in err
+    assert err.splitlines()[0].startswith("error: ") and f"while writing {tmp_path}/file/run; it was not created" in err
 
 
 def test_write_failure_words():
@@ -180,7 +180,7 @@ def test_write_failure_words():
 def test_resume_names_each_ignored_flag_and_keeps_the_run_settings(tmp_path):
     out = tmp_path / "run"
     first_run(out, "--lr", "0.01")
-    code, stdout, err = train(XO, "--out", out, "--resume", "--epochs", "2", "--lr", "0.5", "--batch-size", "8",
+    code, _, err = train(XO, "--out", out, "--resume", "--epochs", "2", "--lr", "0.5", "--batch-size", "8",
                               "--seed", "0", "--set", "classes=3")
     assert code == 0
     assert err == ("warning: a resumed run keeps its settings: ignoring --set classes=3 (the run's is 2), "
@@ -431,3 +431,125 @@ def test_empty_texts_given_in_memory_are_refused():
     with pytest.raises(sources.DataError) as e:
         prepare(raw, [sources.InputInfo("tokens", ("T",), "int", 0, 50)], 2)
     assert e.value.message == "`mine`: 1 example is empty text (the first is example 1, counting from 0)"
+
+
+# -- T7: checkpoints that load but are not what they claim ---------------------------------------
+
+def _damage(state: dict, case: str) -> None:
+    if case == "missing key":
+        del state["rng"]
+    elif case == "unknown setting":
+        state["settings"]["colour"] = "red"
+    elif case == "setting of the wrong type":
+        state["settings"]["lr"] = "fast"
+    elif case == "setting out of range":
+        state["settings"]["optimizer"] = "lion"
+    elif case == "epoch as text":
+        state["epoch"] = "1"
+    elif case == "epoch zero":
+        state["epoch"] = 0
+    elif case == "metrics of another run":
+        state["metrics"] = []
+    elif case == "wrong tensor shape":
+        state["model"]["4.weight"] = torch.zeros(3, 64)
+    elif case == "missing tensor":
+        del state["model"]["0.bias"]
+    elif case == "unknown tensor":
+        state["model"]["head.weight"] = torch.zeros(2)
+    elif case == "non-finite weights":
+        state["model"]["0.weight"][0, 0, 0, 0] = float("nan")
+    elif case == "torch rng":
+        state["rng"]["torch"] = torch.zeros(10, dtype=torch.uint8)
+    elif case == "numpy rng":
+        state["rng"]["numpy"]["keys"] = torch.zeros(3, dtype=torch.int64)
+    elif case == "python rng":
+        state["rng"]["python"]["internal"] = [1, 2]
+    elif case == "optimizer groups":
+        state["optimizer"]["param_groups"] = []
+    elif case == "optimizer setting":
+        state["optimizer"]["param_groups"][0]["lr"] = "fast"
+    elif case == "optimizer moment shape":
+        state["optimizer"]["state"][0]["exp_avg"] = torch.zeros(7)
+    elif case == "optimizer state of a missing parameter":
+        state["optimizer"]["state"][9] = {"step": torch.tensor(1.0)}
+    elif case == "scheduler":
+        state["scheduler"] = {"last_epoch": 1}
+
+
+DAMAGED = {
+    "missing key": "a damaged checkpoint: `rng`: field required",
+    "unknown setting": "a damaged checkpoint: `settings.colour`: extra inputs are not permitted",
+    "setting of the wrong type": "a damaged checkpoint: `settings.lr`: input should be a valid number, got 'fast'",
+    "setting out of range": "a damaged checkpoint: settings: `optimizer` must be one of adam, adamw, sgd, got 'lion'",
+    "epoch as text": "a damaged checkpoint: `epoch`: input should be a valid integer, got '1'",
+    "epoch zero": "a damaged checkpoint: `epoch`: input should be greater than or equal to 1, got 0",
+    "metrics of another run": "a damaged checkpoint: `metrics` holds epochs [] for a run at epoch 1",
+    "torch rng": "a damaged checkpoint: `rng.torch` is a torch.uint8 tensor [10], not torch's generator state",
+    "numpy rng": "a damaged checkpoint: `rng.numpy` is not a Mersenne Twister state (624 keys and a position)",
+    "python rng": "a damaged checkpoint: `rng.python` is not Python's generator state (version 3, 625 numbers)",
+}
+MISFITS = {
+    "wrong tensor shape": "does not fit `XO` of {spec}: its tensor `4.weight` is [3, 64] where the network has [2, 64]",
+    "missing tensor": "does not fit `XO` of {spec}: it has no tensor `0.bias`",
+    "unknown tensor": "does not fit `XO` of {spec}: its tensor `head.weight` is not in the network",
+    "non-finite weights": ": the tensor `0.weight` holds NaN or infinite values",
+}
+RESUME_ONLY = {
+    "optimizer groups": "a damaged checkpoint: `optimizer.param_groups` is [] where 1 values belong",
+    "optimizer setting": "a damaged checkpoint: `optimizer.param_groups.0.lr` is 'fast' where a float belongs",
+    "optimizer moment shape": "a damaged checkpoint: `optimizer.state.0.exp_avg` is [7] where its parameter is [4, 1, 3, 3]",
+    "optimizer state of a missing parameter": "a damaged checkpoint: `optimizer.state` has an entry for parameter 9 of 4",
+    "scheduler": "a damaged checkpoint: `scheduler` holds a state but the settings use none",
+}
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("good") / "run"
+    first_run(out)
+    return out
+
+
+def damaged_copy(good_run: Path, tmp_path: Path, case: str) -> Path:
+    out = tmp_path / "run"
+    out.mkdir()
+    for p in good_run.iterdir():
+        (out / p.name).write_bytes(p.read_bytes())
+    state = torch.load(out / "last.pt", weights_only=True)
+    _damage(state, case)
+    torch.save(state, out / "last.pt")
+    return out
+
+
+@pytest.mark.parametrize("case", sorted({**DAMAGED, **MISFITS, **RESUME_ONLY}))
+def test_a_damaged_checkpoint_is_named_on_resume(good_run, tmp_path, case):
+    out = damaged_copy(good_run, tmp_path, case)
+    before = snapshot(out)
+    code, _, err = train(XO, "--out", out, "--resume", "--epochs", "2")
+    message = {**DAMAGED, **MISFITS, **RESUME_ONLY}[case].format(spec=XO)
+    assert code == 1
+    assert err.splitlines()[0] == f"error: {out}/last.pt{'' if message.startswith(':') else ' ' if case in MISFITS else ': '}{message}"
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("case", sorted({**DAMAGED, **MISFITS}))
+def test_a_damaged_checkpoint_is_named_by_evaluate(good_run, tmp_path, case):
+    out = damaged_copy(good_run, tmp_path, case)
+    before = snapshot(out)
+    result = CliRunner().invoke(main, ["evaluate", XO, "--weights", str(out / "last.pt"), "--data", "xo?n=20"])
+    message = {**DAMAGED, **MISFITS}[case].format(spec=XO)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[0] == \
+        f"error: {out}/last.pt{'' if message.startswith(':') else ' ' if case in MISFITS else ': '}{message}"
+    assert snapshot(out) == before
+
+
+def test_a_checkpoint_from_before_a_setting_existed_takes_its_default(good_run, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    state = torch.load(good_run / "last.pt", weights_only=True)
+    del state["settings"]["freeze"]
+    torch.save(state, out / "last.pt")
+    from nnspec.train import checkpoint
+
+    assert checkpoint.load(str(out / "last.pt"))["settings"]["freeze"] == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 from . import checkpoint, sources
 from .data import input_infos, output_shape, prepare, sequence_fix
 from .distributed import setup
-from .errors import DataError
 from .loop import evaluate
 from .metrics import per_class
 
@@ -16,11 +15,7 @@ def restore(spec, weights: str):
     state = checkpoint.load(weights)
     graph = spec.checked_graph(state["network"], **state["params"])
     model = spec.build(state["network"], **state["params"])
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError as e:
-        raise DataError(f"{weights} does not fit `{graph.network}` of {spec.path}: {str(e).splitlines()[0]}",
-                        hint="use the spec the checkpoint was trained from") from None
+    checkpoint.load_model(weights, state["model"], model, f"`{graph.network}` of {spec.path}")
     return state, graph, model.eval()
 
 

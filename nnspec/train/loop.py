@@ -23,7 +23,6 @@ import torch
 from ..diagnostics import Diagnostic
 from ..files import remove_temporaries
 from . import checkpoint, metrics, sources
-from .finite import NonFiniteLoss, check_epoch, overflow
 from .config import Settings, from_section
 from .data import (
     Data,
@@ -38,6 +37,7 @@ from .data import (
 from .tasks import Classify, Task
 from .distributed import Context, setup
 from .errors import DataError, reported_write
+from .finite import NonFiniteLoss, check_epoch, overflow
 from .progress import Reporter
 from .screening import screen_classes
 from .transfer import counts, freeze, initialise, train_mode
@@ -288,13 +288,8 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     scaler = torch.amp.GradScaler(device.type) if settings.amp == "fp16" else None
     history, best, start = [], None, 0
     if state is not None:
-        core.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None and state["scheduler"] is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        if scaler is not None and state["scaler"] is not None:
-            scaler.load_state_dict(state["scaler"])
-        checkpoint.set_rng_state(state["rng"])
+        checkpoint.restore(os.path.join(out, "last.pt"), state, core, optimizer, scheduler, scaler,
+                           f"`{network}` of {spec.path}")
         history, best, start = list(state["metrics"]), state["best"], state["epoch"]
     model = core
     if ctx.active:
