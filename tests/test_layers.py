@@ -759,3 +759,13 @@ def test_prelu_per_channel_slopes():
         module.weight.copy_(torch.tensor([0.1, 0.2, 0.3]))
     x = -torch.ones(1, 3, 4)
     torch.testing.assert_close(forward(x)[0, :, 0], torch.tensor([-0.1, -0.2, -0.3]))
+
+
+def test_attention_macs_count_the_attended_sequence():
+    layer = REGISTRY["attention"].bind([4], {})
+    q, kv = TensorType((Sym.symbol("T"), 64)), TensorType((Sym.symbol("S"), 64))
+    y = layer.infer_many([q, kv])
+    assert evaluate(layer.macs(q, y), {"T": 3, "S": 5}) == 2 * 3 * 64 * 64 + 2 * 5 * 64 * 64 + 2 * 3 * 5 * 64
+    self_attention = REGISTRY["attention"].bind([4], {})
+    y = self_attention.infer(q)
+    assert evaluate(self_attention.macs(q, y), {"T": 7}) == 4 * 7 * 64 * 64 + 2 * 7 * 7 * 64

@@ -68,6 +68,7 @@ class Attention(Layer):
             )
         d = need_concrete(x.shape[1], "the feature dimension of `attention`")
         need_divisor(d, "heads", self.args.heads, "features", x)
+        self.keys = xs[-1].shape[0]  # the attended sequence's length, for the MAC count
         if len(xs) > 1:
             m = xs[1]
             if len(m.shape) != 2 or m.shape[1] != d:
@@ -84,9 +85,10 @@ class Attention(Layer):
 
     def macs(self, x: TensorType, y: TensorType):
         t, d = x.shape
-        # query and output projections, key and value projections, scores and weighted sum
-        # (self-attention: the keys are the queries)
-        return 4 * t * d * d + 2 * t * t * d
+        s = getattr(self, "keys", t)
+        # query and output projections at each query, key and value projections at each key,
+        # then the scores and the weighted sum of the values
+        return 2 * t * d * d + 2 * s * d * d + 2 * t * s * d
 
     def torch_module(self, x: TensorType) -> str:
         a = self.args
