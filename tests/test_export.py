@@ -15,7 +15,7 @@ import nnspec
 from nnspec.cli import main
 from nnspec.export import ExportError, example_inputs, export
 from nnspec.train.assess import restore
-from nnspec.train.data import input_infos, output_classes
+from nnspec.train.data import input_infos, output_shape
 from nnspec.train.loop import fit
 from nnspec.train.sources import Raw
 
@@ -78,7 +78,7 @@ def test_the_exported_file_gives_the_modules_outputs(network, fmt, tmp_path):
     with torch.no_grad():
         expected = model(*inputs).numpy()
     got = run_file(fmt, path, inputs)
-    assert got.shape == expected.shape == (5, output_classes(graph))
+    assert got.shape == expected.shape == (5, *output_shape(graph))
     assert np.abs(got - expected).max() < 1e-4
     assert result.difference is not None and result.difference < 1e-4
 
