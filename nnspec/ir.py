@@ -25,6 +25,8 @@ class TensorType:
     ``masked`` marks a padded sequence (from an ``int`` input with ``pad=``): its leading
     dimension is time and some trailing positions are padding. ``pad`` is the padding token id
     while the values are still token ids (``embedding`` reads it as ``padding_idx``).
+    ``channels_last`` marks an image whose channels a ``permute`` moved to the last dimension
+    (``[H, W, C]``): ``dense`` then acts on the channels at every position.
 
     >>> from nnspec.dims import Sym
     >>> T = Sym.symbol("T")
@@ -36,19 +38,23 @@ class TensorType:
     dtype: str = "float"
     masked: bool = False
     pad: int | None = None
+    channels_last: bool = field(default=False, repr=False)
 
-    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None) -> TensorType:
+    def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None,
+                   channels_last: bool = False) -> TensorType:
         """The same kind of value with a new shape; ``dtype`` changes the element type.
 
         A mask survives while the leading (time) dimension does, unless ``keep_mask`` says
-        otherwise; the pad id survives only while the values stay token ids.
+        otherwise; the pad id survives only while the values stay token ids. The channels are
+        last only where the caller says so.
         """
         shape = tuple(shape)
         if keep_mask is None:
             keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0]
         dtype = dtype or self.dtype
         masked = self.masked and keep_mask
-        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None)
+        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None,
+                       channels_last=channels_last)
 
     def __str__(self) -> str:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")

@@ -60,17 +60,18 @@ def check_module(graph, module, env: dict[str, int] | None = None, batch: int = 
     return ys
 
 
-def assert_source_and_module_agree(spec) -> None:
-    """What `check` promises: the spec builds, and the live module and its generated source run
-    with the inferred shapes and give the same outputs for the same weights."""
+def assert_source_and_module_agree(spec, **params) -> None:
+    """What `check` promises: the spec builds (with the network's ``params``), and the live
+    module and its generated source run with the inferred shapes and give the same outputs for
+    the same weights."""
     from nnspec.codegen import class_name
 
-    graph = spec.checked_graph()
-    model = spec.build()
+    graph = spec.checked_graph(**params)
+    model = spec.build(**params)
     check_module(graph, model, {"T": 5})
     # the source executed on its own gives the same outputs for the same weights
     namespace: dict = {}
-    exec(compile(spec.to_source(), "<generated>", "exec"), namespace)  # noqa: S102 (generated source under test)
+    exec(compile(spec.to_source(**params), "<generated>", "exec"), namespace)  # noqa: S102 (generated source under test)
     twin = namespace[class_name(graph)]()
     twin.load_state_dict(model.state_dict())
     twin.eval()

@@ -53,7 +53,8 @@ def test_check_with_errors_exits_1_and_reports_on_stderr_without_colour(bad):
         f"{bad}:3:17: error: `dense` acts on the last dimension, but its input [4, 6, 6] looks like an image\n"
         "    conv(4, 3) -> dense(2)\n"
         "                  ^~~~~~~~\n"
-        "hint: insert `flatten` (or a global pool) before `dense`\n"
+        "hint: insert `flatten` (or a global pool) before `dense`; to act on the channels at every position, "
+        "move them last first: `permute([1, 2, 0])`\n"
         f"{bad}: 1 error\n"
     )
     assert "\x1b[" not in r.stderr

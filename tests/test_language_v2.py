@@ -5,6 +5,8 @@ the live module and in the generated source, and formats back to itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from compile_support import assert_source_and_module_agree
@@ -13,6 +15,8 @@ import nnspec
 from nnspec import ast
 from nnspec.fmt import format_source
 from nnspec.parser import parse
+
+ROOT = Path(__file__).resolve().parent.parent
 
 INVERTED = """
 block Inverted(out, stride = 1, expand = 1) on [inp, H, W] {
@@ -208,3 +212,45 @@ block B(a, b = not true or 1 < 2) on [C, _, W] {
     assert format_source(messy) == text
     d = parse(text)[0]
     assert ast.plain(d.on) == [("Ref", "C"), ("Ref", "_"), ("Ref", "W")]
+
+
+def test_dense_acts_at_every_position_of_channels_a_permute_moved_last():
+    # ConvNeXt's MLP: no reshape around the dense layers
+    spec = load("network N {\n  input x: [8, 4, 6]\n  conv(8, 3, padding=1) -> permute([1, 2, 0]) -> layernorm"
+                " -> dense(32) -> gelu -> dense(8) -> permute([2, 0, 1])\n  conv(4, 1) -> flatten -> dense(2)\n}\n")
+    graph = spec.checked_graph()
+    assert [n.out.shape for n in graph.nodes if n.op == "dense"] == [(4, 6, 32), (4, 6, 8), (2,)]
+    assert [n.params for n in graph.nodes if n.op == "dense"] == [8 * 32 + 32, 32 * 8 + 8, 96 * 2 + 2]
+    assert graph.nodes[4].macs == 4 * 6 * 8 * 32
+    assert_source_and_module_agree(spec)
+    # moved back (or never moved), the channels are first again: `dense` would mix positions
+    errors = [d for d in nnspec.load("network N {\n  input x: [8, 4, 6]\n  permute([1, 2, 0]) -> permute([2, 0, 1])"
+                                     " -> dense(4)\n}\n").check() if d.severity == "error"]
+    assert [e.message for e in errors] == [
+        "`dense` acts on the last dimension, but its input [8, 4, 6] looks like an image"]
+    assert errors[0].hint.endswith("move them last first: `permute([1, 2, 0])`")
+
+
+def test_the_unet_spec_joins_each_encoder_map_at_its_size_and_runs_at_any_size():
+    spec = nnspec.load(ROOT / "specs" / "unet.nn")
+    graph = spec.checked_graph(size=32, classes=3)
+    concats = [n for n in graph.nodes if n.op == "concat"]
+    assert [n.out.shape for n in concats] == [(1024, 4, 4), (512, 8, 8), (256, 16, 16), (128, 32, 32)]
+    assert graph.output_types()[0].shape == (3, 32, 32)
+    assert graph.total_params == 31_037_698 + 65  # the head's third class: 64 weights and a bias
+    assert_source_and_module_agree(spec, size=32, classes=3)
+
+
+def test_the_transformer_classifier_spec_masks_padding_and_runs():
+    spec = nnspec.load(ROOT / "specs" / "transformer_classifier.nn")
+    small = dict(vocab=50, length=12, dim=16, heads=4, layers=2, classes=3)
+    assert_source_and_module_agree(spec, **small)
+    model = spec.build(**small).eval()
+    # padding at the end changes nothing: attention skips it and the mean counts real tokens
+    tokens = torch.randint(1, 50, (2, 12))
+    padded = tokens.clone()
+    padded[:, 7:] = 0
+    shorter = torch.cat([tokens[:, :7], torch.zeros(2, 5, dtype=torch.long)], 1)
+    with torch.no_grad():
+        torch.testing.assert_close(model(padded), model(shorter))
+        assert not torch.allclose(model(padded), model(tokens))

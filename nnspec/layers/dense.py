@@ -18,7 +18,8 @@ class Dense(Layer):
     """A linear map of the last dimension: ``[..., F] -> [..., units]``.
 
     Example: ``dense(10)`` on ``[128]`` gives ``[10]`` and 1,290 parameters. On a sequence
-    ``[T, F]`` it applies at every position, like PyTorch's ``Linear``.
+    ``[T, F]`` it applies at every position, like PyTorch's ``Linear``, and so on an image
+    whose channels a ``permute`` moved last (``[H, W, C]``, ConvNeXt's MLP).
     """
 
     kind = "dense"
@@ -30,13 +31,15 @@ class Dense(Layer):
     def infer(self, x: TensorType) -> TensorType:
         if not x.shape:
             raise ShapeError("`dense` needs at least one dimension")
-        if len(x.shape) >= 3:
+        if len(x.shape) >= 3 and not x.channels_last:
+            order = ", ".join(str(d) for d in [*range(1, len(x.shape)), 0])
             raise ShapeError(
                 f"`dense` acts on the last dimension, but its input {shape_str(x.shape)} looks like an image",
-                hint="insert `flatten` (or a global pool) before `dense`",
+                hint=f"insert `flatten` (or a global pool) before `dense`; to act on the channels at every "
+                     f"position, move them last first: `permute([{order}])`",
             )
         need_concrete(x.shape[-1], "the feature dimension of `dense`")
-        return x.with_shape((*x.shape[:-1], self.args.units))
+        return x.with_shape((*x.shape[:-1], self.args.units), channels_last=x.channels_last)
 
     def param_count(self, x: TensorType) -> int:
         return x.shape[-1] * self.args.units + (self.args.units if self.args.bias else 0)

@@ -107,7 +107,9 @@ class Permute(Layer):
                 f"`permute({self.args.order})` must list each of the {n} dimensions of {shape_str(x.shape)} once",
                 arg="order",
             )
-        return x.with_shape(tuple(x.shape[i] for i in order))
+        # the channels moved last (or stay last): `dense` may act on them at every position
+        last = n >= 3 and (order[-1] == 0 or (x.channels_last and order[-1] == n - 1))
+        return x.with_shape(tuple(x.shape[i] for i in order), channels_last=last)
 
     def torch_forward(self, module, xs, types, lengths=None):
         n = len(types[0].shape)
