@@ -75,6 +75,7 @@ class LazyGroup(click.Group):
         "evaluate": "evaluate",
         "predict": "predict",
         "export": "export",
+        "explain": "explain",
         "fmt": "fmt",
         "layers": "layers",
     }
