@@ -374,3 +374,22 @@ def test_epoch_batches_cover_the_data_and_shard_across_processes():
     assert seen == set(range(11))
     assert [len(b) for b in epoch_batches(9, 4, 0, 1)] == [4, 5]  # no batch of one
     assert [b.tolist() for b in eval_batches(5, 2, 1, 2)] == [[1, 3]]
+
+
+def test_image_folder_split_into_train_and_val(tmp_path):
+    from PIL import Image
+
+    for split, names in (("train", ("cat", "dog")), ("val", ("dog",))):
+        for name in names:
+            (tmp_path / split / name).mkdir(parents=True)
+            for i in range(2 if split == "train" else 3):
+                Image.new("RGB", (10, 12), (255, 0, 0) if name == "cat" else (0, 0, 255)).save(
+                    tmp_path / split / name / f"{i}.png")
+    raw = sources.load(f"images:{tmp_path}", infos(RGB))
+    assert raw.classes == ["cat", "dog"] and raw.labels.tolist() == [0, 0, 1, 1]
+    assert raw.test.classes == ["cat", "dog"] and raw.test.labels.tolist() == [1, 1, 1]  # dog is class 1
+    assert np.allclose(raw.test.inputs[0][:, 2], 1.0)
+    (tmp_path / "val" / "bird").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "val" / "bird" / "0.png")
+    with pytest.raises(DataError, match="has the class `bird`, which the model was not trained on"):
+        sources.load(f"images:{tmp_path}", infos(RGB))

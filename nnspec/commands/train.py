@@ -23,8 +23,10 @@ Data sources (options after ?, joined by &):
   text:FILE[?text=COL&label=COL]
                              CSV, or TSV for .tsv; vocabulary from the training split
   tensors:FILE               .npz or .pt: an array per input (or x) and labels y
-  images:DIR                 DIR/CLASS/*.png..., resized to the input;
+  images:DIR                 DIR/CLASS/*.png..., resized to the input; or
+                             DIR/train/CLASS/ and DIR/val/CLASS/ (val validates);
                              DIR/images/ + DIR/masks/ for segmentation
+--val-data SOURCE validates on another source instead (classes matched by name).
 
 \b
 The task follows the output and the labels (--loss overrides it):
@@ -70,6 +72,8 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--clip", type=click.FloatRange(min=0), help="Clip the gradient norm to this (default 0: off).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True),
               help="Share held out for validation when the source has no test set (default 0.1).")
+@click.option("--val-data", metavar="SOURCE",
+              help="A separate validation set (any source; its classes are matched to the training data's by name).")
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
 @click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
               help="Default auto: the GPU when there is one.")
@@ -93,13 +97,13 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
-            max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume, overwrite,
-            download, plain):
+            val_data, max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume,
+            overwrite, download, plain):
     from ..train.errors import DataError
     from ..train.loop import fit
 
     flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split,
+             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split, "val_data": val_data,
              "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed,
              "init": init, "freeze": list(freeze) or None, "loss": loss, "patience": patience, "resize": resize}
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])

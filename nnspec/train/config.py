@@ -51,6 +51,7 @@ class Settings:
     amp: str = "none"
     compile: bool = False
     seed: int = 0
+    val_data: str | None = None  # a separate validation source (else: the source's own, or val_split)
     init: str | None = None  # weights to start from (nnspec checkpoint, state_dict, .safetensors)
     freeze: list[str] = field(default_factory=list)  # module-path globs whose parameters stay fixed
     loss: str = "auto"  # auto: chosen from the output and the labels (see nnspec.train.tasks)

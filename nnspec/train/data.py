@@ -112,13 +112,14 @@ class Prepared:
 
 def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: float = 0.0, seed: int = 0,
             max_len: int = 200, vocab: list[str] | None = None, loss: str = "auto",
-            hint: str | None = None) -> Prepared:
+            hint: str | None = None, validation: Raw | None = None) -> Prepared:
     """Split, encode (text: vocabulary built on the training part unless given), choose the
     task (:func:`nnspec.train.tasks.choose`) and check.
 
-    ``output`` is the network's output shape (an int ``n`` stands for ``[n]``). ``val_split``
-    is the held-out share when the source has no test set of its own; 0 keeps everything for
-    training (as ``nnspec evaluate`` does). ``hint`` replaces the explanation when no task
+    ``output`` is the network's output shape (an int ``n`` stands for ``[n]``).
+    ``validation`` (``--val-data``) is the validation set when given; otherwise ``val_split``
+    is the held-out share when the source has no test set of its own, and 0 keeps everything
+    for training (as ``nnspec evaluate`` does). ``hint`` replaces the explanation when no task
     fits labels of whole examples (see :func:`sequence_fix`).
     """
     output = (output,) if isinstance(output, int) else tuple(output)
@@ -128,7 +129,9 @@ def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: fl
     if raw.texts is None and len(raw.inputs) != len(infos):
         raise DataError(f"`{raw.source}` gives {len(raw.inputs)} inputs but the spec declares {len(infos)}")
     screen(raw, infos)
-    if raw.test is not None and val_split > 0:
+    if validation is not None:
+        train, val = raw, validation
+    elif raw.test is not None and val_split > 0:
         train, val = raw, raw.test
     else:
         train, val = _split(raw, val_split, seed)

@@ -264,9 +264,15 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     seed_everything(settings.seed)
     if raw is None:
         raw = sources.load(source, infos, settings.seed, download, resize=settings.resize)
+    validation = None
+    if settings.val_data:
+        validation = sources.load(settings.val_data, infos, settings.seed, download, resize=settings.resize)
+        validation = (validation.test if validation.test is not None else validation).relabelled(raw.classes)
     prepared: Prepared = prepare(raw, infos, output, settings.val_split, settings.seed, settings.max_len,
                                  vocab=state["vocab"] if state else None, loss=settings.loss,
-                                 hint=sequence_fix(graph))
+                                 hint=sequence_fix(graph), validation=validation)
+    val_from = f" ({settings.val_data})" if validation is not None else \
+        " (the source's own held-out set)" if raw.test is not None and settings.val_split > 0 else ""
     screen_classes(raw)  # after the checks of shapes and ranges, which say more
     task = prepared.task
     settings = settings.merged({"loss": task.loss_name})
@@ -315,7 +321,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     trainable, frozen = counts(core)
     report.say(
         f"training {network} on {source}: {len(train_data):,} examples"
-        + (f", {len(val_data):,} for validation" if val_data else ", no validation set")
+        + (f", {len(val_data):,} for validation{val_from}" if val_data else ", no validation set")
         + f"; {task.name} ({task.loss_name})"
         + f"; {trainable + frozen:,} parameters"
         + (f" ({trainable:,} trainable, {frozen:,} frozen)" if frozen else "") + f" on {device}"

@@ -408,14 +408,30 @@ def _segmentation(directory: str, shape: tuple[int, int, int]) -> Raw:
     return Raw(f"images:{directory}", y, [unit_scale(np.stack(pixels))])
 
 
+SPLITS = ("val", "valid", "validation")  # names of the validation folder beside DIR/train
+
+
 def images(directory: str, inputs: list[InputInfo]) -> Raw:
-    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input;
+    """Class-per-folder images (``DIR/cat/1.png``), converted and resized to the spec's input
+    (``DIR/train/CLASS/`` with ``DIR/val/CLASS/``: the validation images are the source's own
+    held-out set, labelled with the training classes' ids);
     or, with ``DIR/images/`` and ``DIR/masks/``, images and their masks of class ids
     (segmentation; masks resized with the nearest pixel; a mask of only 0 and 255 reads as 0/1)."""
     check_path("images", directory, directory=True)
     shape = image_shape(inputs)
     if os.path.isdir(os.path.join(directory, "images")) and os.path.isdir(os.path.join(directory, "masks")):
         return _segmentation(directory, shape)
+    train = os.path.join(directory, "train")
+    if os.path.isdir(train) and any(os.path.isdir(os.path.join(train, d)) for d in os.listdir(train)):
+        raw = _image_folder(train, shape, f"images:{directory}")
+        val = next((os.path.join(directory, v) for v in SPLITS if os.path.isdir(os.path.join(directory, v))), None)
+        if val is not None:
+            raw.test = _image_folder(val, shape, f"images:{directory}").relabelled(raw.classes)
+        return raw
+    return _image_folder(directory, shape, f"images:{directory}")
+
+
+def _image_folder(directory: str, shape, source: str) -> Raw:
     classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
     if not classes:
         raise DataError(f"{directory} has no class folders",
@@ -430,4 +446,4 @@ def images(directory: str, inputs: list[InputInfo]) -> Raw:
             raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
                             hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
                                  "(every folder is a class)")
-    return Raw(f"images:{directory}", np.array(labels, dtype=np.int64), [unit_scale(np.stack(pixels))], classes=classes)
+    return Raw(source, np.array(labels, dtype=np.int64), [unit_scale(np.stack(pixels))], classes=classes)
