@@ -148,12 +148,13 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
 
     from .train import sources
     from .train.assess import class_names, restore
-    from .train.data import input_infos, output_classes
+    from .train.data import input_infos
+    from .train.predict import classifier_classes
 
     if method not in METHODS:
         raise ExplainError(f"unknown method `{method}`", hint=f"the methods are {', '.join(METHODS)}")
     state, graph, model = restore(spec, weights)
-    names = class_names(state, output_classes(graph))
+    names = class_names(state, classifier_classes(graph, state))
     model.requires_grad_(False)  # gradients flow to the activations and the input, not the weights
     if method == "filters":
         return _filters(model, graph, path, layer)

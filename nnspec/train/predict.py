@@ -33,7 +33,7 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     """
     state, graph, model = restore(spec, weights)
     infos = input_infos(graph)
-    n_classes = _classes(graph, state)
+    n_classes = classifier_classes(graph, state)
     names, raw = _gather(inputs, infos)
     # before prepare, whose own check of empty sequences knows rows by number, not by file
     _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
@@ -54,7 +54,7 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
             for name, v, i in zip(names, values, ids)]
 
 
-def _classes(graph, state: dict) -> int:
+def classifier_classes(graph, state: dict) -> int:
     """The class count of a checkpoint trained as a whole-input classifier, else :class:`DataError`."""
     shape = output_shape(graph)
     loss = state["settings"].get("loss", "auto")
