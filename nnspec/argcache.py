@@ -3,8 +3,9 @@ were all seen before never imports pydantic (its import alone is a third of a wh
 
 Validation is a pure function of a schema and the argument values, so pydantic's verdict can
 be kept: the memo maps an argument set to the validated values, and lives in one file beside
-the AST cache (:mod:`nnspec.cachedir`), named by a stamp of the layer modules (where the
-schemas are declared) and of pydantic's version, so that a change to either starts afresh.
+the AST cache (:mod:`nnspec.cachedir`, JSON), named by a stamp of the layer modules (where
+the schemas are declared), of this module and of pydantic's version, so that a change to any
+of them starts afresh.
 Rejected arguments are never remembered: their errors always come from pydantic.
 
 >>> key("nnspec.layers.dense.DenseArgs", {"units": 10, "bias": True}) == key(
@@ -17,6 +18,7 @@ False
 from __future__ import annotations
 
 import functools
+import json
 import os
 
 from . import cachedir
@@ -27,20 +29,22 @@ MAX_ENTRIES = 20000
 _unsaved: dict = {}
 
 
-def _frozen(v):
+def _tagged(v):
     t = type(v)
     if t is list or t is tuple:
-        return (t.__name__, tuple(_frozen(x) for x in v))
+        return [t.__name__, [_tagged(x) for x in v]]
     if t in (int, float, str, bool) or v is None:
-        return (t.__name__, v)
+        if t is float and (v != v or v in (float("inf"), float("-inf"))):
+            raise TypeError(t)  # no spec writes these, and JSON cannot hold them
+        return [t.__name__, v]
     raise TypeError(t)
 
 
-def key(schema: str, values: dict):
-    """A hashable form of ``values`` for ``schema`` (a name) that tells ``1``, ``1.0`` and
-    ``true`` apart; None for values no spec can write, which are never remembered."""
+def key(schema: str, values: dict) -> str | None:
+    """The memo's key (JSON text) for ``values`` of ``schema`` (a name), telling ``1``, ``1.0``
+    and ``true`` apart; None for values no spec can write, which are never remembered."""
     try:
-        return (schema, tuple(sorted((k, _frozen(v)) for k, v in values.items())))
+        return json.dumps([schema, sorted([k, _tagged(v)] for k, v in values.items())], separators=(",", ":"))
     except TypeError:
         return None
 
@@ -51,13 +55,13 @@ def path() -> str | None:
     where = cachedir.directory()
     if where is None:
         return None
-    import importlib.util
-
-    layers = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layers")
+    here = os.path.dirname(os.path.abspath(__file__))
+    layers = os.path.join(here, "layers")
     sources = [os.path.join(layers, n) for n in sorted(os.listdir(layers)) if n.endswith(".py")]
-    found = importlib.util.find_spec("pydantic")
-    sources += [os.path.join(p, "version.py") for p in (found.submodule_search_locations if found else ())]
-    return os.path.join(where, f"args-{cachedir.stamp(sources).hex()[:32]}.memo")
+    sources += [os.path.join(here, "argcache.py"), os.path.join(here, "cachedir.py")]
+    version = cachedir.package_file("pydantic", "version.py")
+    sources += [version] if version else []
+    return os.path.join(where, f"args-{cachedir.stamp(sources).hex()[:32]}.json")
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,8 +71,14 @@ def _memo() -> dict:
 
 
 def recall(k) -> tuple | None:
-    """The validated values remembered for key ``k``, in field order, or None."""
-    return _memo().get(k) if k is not None else None
+    """The validated values remembered for key ``k``, in field order, or None. Lists among
+    them are new lists at each call: two layers never share one."""
+    values = _memo().get(k) if k is not None else None
+    return tuple(_fresh(v) for v in values) if type(values) is list else None
+
+
+def _fresh(v):
+    return [_fresh(x) for x in v] if type(v) is list else v
 
 
 def remember(k, values: tuple) -> None:
@@ -79,8 +89,9 @@ def remember(k, values: tuple) -> None:
         import atexit
 
         atexit.register(save)
-    _memo()[k] = values
-    _unsaved[k] = values
+    kept = [_fresh(list(v)) if type(v) in (list, tuple) else v for v in values]  # a copy: later changes stay out
+    _memo()[k] = kept
+    _unsaved[k] = kept
 
 
 def save() -> None:
@@ -102,7 +113,7 @@ def _remove_others(where: str) -> None:
     folder, mine = os.path.split(where)
     try:
         for name in os.listdir(folder):
-            if name.startswith("args-") and name.endswith(".memo") and name != mine:
+            if name.startswith("args-") and name.endswith((".json", ".memo")) and name != mine:
                 os.unlink(os.path.join(folder, name))
     except OSError:
         return

@@ -1,9 +1,17 @@
 """A disk cache of parsed files, so that checking a file seen before costs no parsing and
 never imports Lark (whose import and table loading cost more than the parse itself).
 
-An entry is keyed by the file's path and text and by a stamp of the grammar and of the
-modules that build the AST, so any change to either misses. Where entries live, and how
-failures are ignored: :mod:`nnspec.cachedir`. A file with a syntax error is never cached.
+An entry is keyed by the file's path and text and by a stamp of everything the AST depends
+on: the grammar and its tables, the modules that build the AST, this module, and Lark's
+version; any change to one of them misses. Entries are JSON (:mod:`nnspec.cachedir`): each
+node a list of its class name and its fields, each span its four numbers, so an entry is a
+few times the size of the AST, not of Python's pickles. Only files whose program loaded
+without an error are stored (see :func:`nnspec.program.load_program`).
+
+>>> from nnspec.parser import parse
+>>> nodes = parse("network N { input x: [4]\\n dense(2) }", "n.nn")
+>>> _decode(_encode(nodes), "n.nn") == nodes
+True
 """
 
 from __future__ import annotations
@@ -15,16 +23,22 @@ import os
 
 from . import ast, cachedir
 from .cachedir import directory
+from .diagnostics import Span
 
 #: entries kept; beyond this the oldest half is removed when a new entry is written
 MAX_ENTRIES = 2000
+
+_NODES = {c.__name__: c for c in vars(ast).values()
+          if isinstance(c, type) and issubclass(c, ast.Node) and c not in (ast.Node, ast.File)}
 
 
 @functools.lru_cache(maxsize=1)
 def _stamp() -> bytes:
     here = os.path.dirname(os.path.abspath(__file__))
-    names = (os.path.join("grammar", "nnspec.lark"), "parser.py", "ast.py", "diagnostics.py", "astcache.py")
-    return cachedir.stamp(os.path.join(here, name) for name in names)
+    names = (os.path.join("grammar", "nnspec.lark"), os.path.join("grammar", "nnspec.tables.json"), "parser.py",
+             "ast.py", "diagnostics.py", "astcache.py", "cachedir.py")
+    lark = cachedir.package_file("lark", "__init__.py")  # holds Lark's version
+    return cachedir.stamp([os.path.join(here, name) for name in names] + ([lark] if lark else []))
 
 
 def _entry(text: str, path: str) -> str | None:
@@ -33,26 +47,57 @@ def _entry(text: str, path: str) -> str | None:
         return None
     key = hashlib.sha256(_stamp() + path.encode("utf-8", "surrogatepass") + b"\0" +
                          text.encode("utf-8", "surrogatepass")).hexdigest()
-    return os.path.join(where, key[:40] + ".pickle")
+    return os.path.join(where, key[:40] + ".json")
+
+
+def _encode(v):
+    if isinstance(v, ast.Node):
+        return [type(v).__name__, *(_encode(getattr(v, f)) for f in v._fields)]
+    if isinstance(v, Span):
+        return [v.line, v.col, v.end_line, v.end_col]
+    if isinstance(v, list):
+        return ["", *(_encode(x) for x in v)]
+    if v is None or type(v) in (str, int, float, bool):
+        return v
+    raise TypeError(f"no JSON form for {type(v).__name__}")
+
+
+def _decode(v, path: str):
+    if type(v) is not list:
+        return v
+    if not v or type(v[0]) is int:
+        line, col, end_line, end_col = v
+        if not all(type(n) is int for n in v):
+            raise ValueError("a span holds four integers")
+        return Span(path, line, col, end_line, end_col)
+    items = [_decode(x, path) for x in v[1:]]
+    return items if v[0] == "" else _NODES[v[0]](*items)
 
 
 def load(text: str, path: str) -> ast.File | None:
     """The cached AST of ``text`` read from ``path``, or None."""
     entry = _entry(text, path)
-    f = cachedir.read(entry) if entry is not None else None
-    return f if isinstance(f, ast.File) and f.path == path and f.text == text else None
+    data = cachedir.read(entry) if entry is not None else None
+    try:
+        imports, definitions = _decode(data["imports"], path), _decode(data["definitions"], path)
+    except Exception:  # noqa: BLE001 -- an entry of another shape, planted or broken: a miss
+        return None
+    if not (all(isinstance(i, ast.Import) for i in imports) and all(isinstance(d, ast.Definition) for d in definitions)):
+        return None
+    return ast.File(path, text, imports, definitions)
 
 
 def store(f: ast.File) -> None:
-    """Remember ``f`` (a file without syntax errors)."""
+    """Remember ``f`` (a file without errors)."""
     entry = _entry(f.text, f.path)
-    if entry is not None and cachedir.write(entry, f):
+    if entry is not None and cachedir.write(entry, {"imports": _encode(f.imports),
+                                                    "definitions": _encode(f.definitions)}):
         with contextlib.suppress(OSError):
             _prune(os.path.dirname(entry))
 
 
 def _prune(where: str) -> None:
-    names = [n for n in os.listdir(where) if n.endswith(".pickle")]
+    names = [n for n in os.listdir(where) if n.endswith(".json")]
     if len(names) <= MAX_ENTRIES:
         return
     paths = sorted((os.path.join(where, n) for n in names), key=os.path.getmtime)

@@ -4,14 +4,15 @@ The caches (:mod:`nnspec.astcache`, :mod:`nnspec.argcache`) keep ``nnspec check`
 they live in ``$NNSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnspec/ast``, else
 ``~/.cache/nnspec/ast``; ``NNSPEC_CACHE_DIR=`` (empty) turns them off. A cache is an
 optimisation only: an entry that cannot be read is a miss, one that cannot be written is
-skipped, and neither is ever an error.
+skipped, and neither is ever an error. Entries are JSON, data only: a planted or corrupted
+entry can at worst be a wrong value of the right shape, never code that runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 
 
 def directory() -> str | None:
@@ -32,23 +33,36 @@ def stamp(paths) -> bytes:
     return h.digest()
 
 
+def package_file(package: str, name: str) -> str | None:
+    """A file of an installed package, found without importing it (its version lives there)."""
+    import importlib.util
+
+    found = importlib.util.find_spec(package)
+    for folder in (found.submodule_search_locations or ()) if found else ():
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def read(path: str):
-    """The object pickled at ``path``, or None if it is missing, unreadable or truncated."""
+    """The JSON value at ``path``, or None if it is missing, unreadable or not JSON."""
     try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
     except Exception:  # noqa: BLE001 -- any failure is only a miss
         return None
 
 
 def write(path: str, obj) -> bool:
-    """Pickle ``obj`` to ``path`` atomically; whether it was written (a read-only or full disk
-    only means no caching)."""
+    """Write ``obj`` as JSON to ``path`` atomically; whether it was written (a read-only or
+    full disk only means no caching)."""
     from .files import atomic_write
 
     try:
+        text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        atomic_write(path, lambda fh: pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        atomic_write(path, lambda fh: fh.write(text.encode("utf-8")), durable=False)
     except Exception:  # noqa: BLE001
         return False
     return True

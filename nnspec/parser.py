@@ -590,18 +590,20 @@ def parse(text: str, path: str = "<string>") -> list:
     return _ToAst(path).visit(tree)
 
 
-def parse_file(text: str, path: str) -> ast.File:
-    """Parse a file read from ``path``; a file parsed before comes from :mod:`nnspec.astcache`."""
+def parse_file(text: str, path: str, remember: bool = True) -> tuple[ast.File, bool]:
+    """Parse a file read from ``path``; a file parsed before comes from :mod:`nnspec.astcache`.
+    Returns the file and whether it was parsed (not read from the cache); with ``remember``
+    a parsed file is stored in the cache."""
     from . import astcache
 
     on_disk = not path.startswith("<")  # `<string>`: text from the API, seldom seen twice
     cached = astcache.load(text, path) if on_disk else None
     if cached is not None:
-        return cached
+        return cached, False
     nodes = parse(text, path)
     f = ast.File(path, text)
     for n in nodes:
         (f.imports if isinstance(n, ast.Import) else f.definitions).append(n)
-    if on_disk:
+    if on_disk and remember:
         astcache.store(f)
-    return f
+    return f, True

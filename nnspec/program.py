@@ -19,6 +19,7 @@ class Program:
     files: list[ast.File] = field(default_factory=list)
     definitions: dict[str, ast.Definition] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    parsed: list[ast.File] = field(default_factory=list)  # files parsed now, not read from the cache
 
     @property
     def main(self) -> ast.File | None:
@@ -43,6 +44,11 @@ def load_program(source: str, path: str | None = None) -> Program:
     prog = Program(path)
     _load(prog, source, path, set())
     _check_cycles(prog)
+    if not any(d.severity == "error" for d in prog.diagnostics):  # a file that failed is never cached
+        from . import astcache
+
+        for f in prog.parsed:
+            astcache.store(f)
     return prog
 
 
@@ -53,11 +59,13 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
     seen.add(key)
     prog.sources[path] = text
     try:
-        f = parse_file(text, path)
+        f, parsed = parse_file(text, path, remember=False)
     except Located as e:
         prog.diagnostics.extend(e.diagnostics())
         return
     prog.files.append(f)
+    if parsed and not path.startswith("<"):
+        prog.parsed.append(f)
     for d in f.definitions:
         if d.name in KEYWORDS:
             prog.error(f"`{d.name}` is a keyword and cannot name a {d.kind}", d.name_span)

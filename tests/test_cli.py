@@ -154,7 +154,7 @@ def test_a_file_checked_before_needs_neither_lark_nor_pydantic(tmp_path):
     assert first.stdout.split() == ["True", "True", "False"]
     assert second.stdout.split() == ["False", "False", "False"]
     cached = sorted(p.suffix for p in (tmp_path / "cache").iterdir())
-    assert cached == [".memo", ".pickle", ".pickle"]  # the validated arguments; the spec and the blocks it imports
+    assert cached == [".json", ".json", ".json"]  # the validated arguments; the spec and the blocks it imports
 
 
 def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_path, monkeypatch):
@@ -163,13 +163,13 @@ def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_pat
 
     monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path))
     text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
-    f = parse_file(text, "n.nn")
-    assert astcache.load(text, "n.nn") == f
+    f, parsed = parse_file(text, "n.nn")
+    assert parsed and astcache.load(text, "n.nn") == f
     assert astcache.load(text.replace("2", "3"), "n.nn") is None
     assert astcache.load(text, "other.nn") is None
     (entry,) = tmp_path.iterdir()
-    entry.write_bytes(b"not a pickle")
+    entry.write_bytes(b"not JSON")
     assert astcache.load(text, "n.nn") is None
-    assert parse_file(text, "n.nn") == f
+    assert parse_file(text, "n.nn") == (f, True)
     monkeypatch.setenv("NNSPEC_CACHE_DIR", "")
     assert astcache.directory() is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import pickle
+import json
 import stat
 import subprocess
 import sys
@@ -120,17 +120,17 @@ def test_the_memo_is_written_at_exit_and_read_by_the_next_process(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
                            check=True).stdout.split() for _ in range(2)]
     assert runs == [["7", "True", "True"], ["7", "True", "False"]]
-    (memo_file,) = tmp_path.glob("args-*.memo")
-    with open(memo_file, "rb") as fh:
-        assert pickle.load(fh) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 7}): (7, True)}
+    (memo_file,) = tmp_path.glob("args-*.json")
+    with open(memo_file, encoding="utf-8") as fh:
+        assert json.load(fh) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 7}): [7, True]}
 
 
 def test_a_new_memo_replaces_those_of_other_schemas(memo, tmp_path):
-    stale = tmp_path / "args-0123456789abcdef0123456789abcdef.memo"
+    stale = tmp_path / "args-0123456789abcdef0123456789abcdef.json"
     stale.write_bytes(b"from another version of the layers")
     DenseArgs.validate({"units": 4})
     argcache.save()
-    assert [p.name for p in tmp_path.glob("args-*.memo")] == [os.path.basename(memo)]
+    assert [p.name for p in tmp_path.glob("args-*.json")] == [os.path.basename(memo)]
 
 
 def test_a_broken_memo_is_ignored_and_replaced(memo):
@@ -138,7 +138,7 @@ def test_a_broken_memo_is_ignored_and_replaced(memo):
         fh.write(b"\x80\x05 truncated")
     assert DenseArgs.validate({"units": 3}).units == 3
     argcache.save()
-    assert cachedir.read(memo) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 3}): (3, True)}
+    assert cachedir.read(memo) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 3}): [3, True]}
 
 
 def test_a_remembered_entry_of_the_wrong_shape_is_validated_afresh(memo):
@@ -165,7 +165,7 @@ def test_an_unwritable_cache_folder_only_means_no_memo(tmp_path, monkeypatch):
     try:
         assert DenseArgs.validate({"units": 9}).units == 9
         argcache.save()  # cannot write: no error, and the set stays unsaved
-        assert list(argcache._unsaved.values()) == [(9, True)]
+        assert list(argcache._unsaved.values()) == [[9, True]]
     finally:
         argcache.path.cache_clear()
         argcache._memo.cache_clear()

@@ -1,0 +1,129 @@
+"""nnspec's disk caches cannot lie or be planted: data only (JSON), never unpickled, keyed by
+every input of their answers, values never shared, and entries the size of the AST."""
+
+from __future__ import annotations
+
+import ast as pyast
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from nnspec import argcache, astcache, cachedir
+from nnspec.layers.conv import ConvArgs
+from nnspec.parser import parse_file
+from nnspec.program import load_program
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_no_module_of_nnspec_unpickles():
+    """Nothing read from disk is unpickled (checkpoints go through torch.load(weights_only=True))."""
+    calls = []
+    for path in glob.glob(os.path.join(ROOT, "nnspec", "**", "*.py"), recursive=True):
+        with open(path, encoding="utf-8") as fh:
+            tree = pyast.parse(fh.read(), path)
+        for node in pyast.walk(tree):
+            if isinstance(node, (pyast.Import, pyast.ImportFrom)):
+                names = [a.name for a in node.names] + ([node.module] if isinstance(node, pyast.ImportFrom) else [])
+                calls += [f"{path}: imports {n}" for n in names if n and n.split(".")[0] in ("pickle", "dill", "marshal")]
+            elif isinstance(node, pyast.Attribute) and node.attr in ("load", "loads", "Unpickler"):
+                if isinstance(node.value, pyast.Name) and node.value.id in ("pickle", "dill", "marshal"):
+                    calls.append(f"{path}:{node.lineno}: {node.value.id}.{node.attr}")
+            elif isinstance(node, pyast.Call) and getattr(node.func, "attr", None) == "load" and \
+                    getattr(node.func.value, "id", None) == "torch":
+                weights_only = [k for k in node.keywords if k.arg == "weights_only"]
+                if not (weights_only and getattr(weights_only[0].value, "value", None) is True):
+                    calls.append(f"{path}:{node.lineno}: torch.load without weights_only=True")
+    assert calls == []
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_an_ast_entry_is_json_about_the_size_of_the_file(cache):
+    path = os.path.join(ROOT, "specs", "resnet152.nn")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    prog = load_program(text, path)
+    assert prog.parsed and not prog.diagnostics
+    entries = [p for p in cache.iterdir() if not p.name.startswith("args-")]
+    assert len(entries) == len(prog.files) == len(prog.sources) > 1  # the spec and the blocks it imports
+    for entry in entries:
+        with open(entry, encoding="utf-8") as fh:
+            json.load(fh)
+    size = sum(len(t.encode()) for t in prog.sources.values())
+    assert sum(e.stat().st_size for e in entries) < 8 * size  # a pickle of the AST was 30 times the file
+    again = load_program(text, path)
+    assert again.parsed == [] and again.files == prog.files  # the second time from the cache
+
+
+def test_a_file_that_fails_leaves_no_entry(cache):
+    path = str(cache / "bad.nn")
+    load_program("block B { B }\nnetwork N {\n  input x: [4]\n  B\n}\n", path)  # a cycle: an error
+    load_program("network N {\n  input x: [4]\n  dense(\n}\n", path)  # a syntax error
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.parametrize("planted", [
+    b"\x80\x05\x95 a pickle",
+    b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2]]], "definitions": ["", ["Import", "y", [1, 1, 1, 2]]]}',
+    b'{"imports": ["", ["object"]], "definitions": ["", ["__class__"]]}',
+    b'{"imports": ["", ["Definition", 1]], "definitions": []}',
+    b'{"imports": "", "definitions": [["", 1]]}',
+    b"[" * 100000,
+])
+def test_a_planted_or_broken_ast_entry_is_a_miss(cache, planted):
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    path = str(cache / "n.nn")
+    parse_file(text, path)
+    (entry,) = cache.iterdir()
+    entry.write_bytes(planted)
+    assert astcache.load(text, path) is None
+    f, parsed = parse_file(text, path)
+    assert parsed and [d.name for d in f.definitions] == ["N"]
+
+
+def test_the_ast_cache_is_keyed_by_larks_version_and_the_grammar_tables():
+    inputs = astcache._stamp.__wrapped__.__code__.co_consts
+    assert any("nnspec.tables.json" in str(c) for c in inputs) or "tables" in open(astcache.__file__).read()
+    assert cachedir.package_file("lark", "__init__.py").endswith(os.path.join("lark", "__init__.py"))
+    assert cachedir.package_file("pydantic", "version.py").endswith(os.path.join("pydantic", "version.py"))
+
+
+def test_a_recalled_argument_list_is_never_shared(cache, monkeypatch):
+    monkeypatch.setattr(argcache, "_unsaved", {})
+    argcache.path.cache_clear()
+    argcache._memo.cache_clear()
+    try:
+        values = {"out": 8, "kernel": [3, 3]}
+        first = ConvArgs.validate(values)
+        first.kernel.append(99)  # a layer that changes its list must not change the next one's
+        second, third = ConvArgs.validate(values), ConvArgs.validate(values)
+        assert second.kernel == [3, 3] and third.kernel == [3, 3] and second.kernel is not third.kernel
+        argcache.save()
+        (memo,) = cache.glob("args-*.json")
+        assert json.loads(memo.read_text()) == {argcache.key("nnspec.layers.conv.ConvArgs", values): [
+            8, [3, 3], *[v for k, v in vars(second).items() if k not in ("out", "kernel")]]}
+    finally:
+        argcache.path.cache_clear()
+        argcache._memo.cache_clear()
+
+
+def test_a_planted_memo_entry_of_the_wrong_shape_is_validated_afresh(cache):
+    env = {**os.environ, "NNSPEC_CACHE_DIR": str(cache)}
+    probe = "from nnspec.layers.dense import DenseArgs; print(DenseArgs.validate({'units': 7}))"
+    subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    (memo,) = cache.glob("args-*.json")
+    k = argcache.key("nnspec.layers.dense.DenseArgs", {"units": 7})
+    for planted in ({k: [7]}, {k: "x"}, {k: {"a": 1}}, [1, 2]):
+        memo.write_text(json.dumps(planted))
+        r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
+                           check=True)
+        assert r.stdout.strip() == "DenseArgs(units=7, bias=True)"
