@@ -137,22 +137,26 @@ def test_train_set_refuses_text_as_a_dimension(tmp_path):
 
 
 def test_a_checkpoints_stored_parameters_are_elaborated_like_any_other(tmp_path):
-    """``evaluate`` rebuilds the network from the checkpoint's parameters: hostile ones are refused
-    before any code is generated."""
+    """``evaluate`` and ``--resume`` rebuild the network from the checkpoint's parameters:
+    hostile ones are refused, located in the spec, before any code is generated."""
     import torch
 
-    from nnspec.train import checkpoint
-
-    spec = _hostile_spec(tmp_path)
-    ckpt = tmp_path / "best.pt"
-    for params in ({"D": payload("\r")}, {"D": ["q", 1]}, {"D": 2**70}, {"D": float("inf")}):
-        torch.save({"format": checkpoint.FORMAT, "network": "N", "params": params,
-                    "spec": {spec: open(spec, encoding="utf-8").read()}, "settings": {"data": "xo", "seed": 0}},
-                   os.fspath(ckpt))
-        result = CliRunner().invoke(main, ["evaluate", spec, "--weights", os.fspath(ckpt)], catch_exceptions=False)
-        assert result.exit_code == 1, result.output
-        assert "Traceback" not in result.output
-        assert "n.nn:2:" in result.stderr
+    spec = tmp_path / "n.nn"
+    spec.write_text("network N(D = 1) {\n  input x: [D, 9, 9]\n  flatten\n  dense(2)\n}\n", encoding="utf-8")
+    run = tmp_path / "run"
+    trained = CliRunner().invoke(main, ["train", str(spec), "--data", "xo", "--epochs", "1", "--out", str(run)],
+                                 catch_exceptions=False)
+    assert trained.exit_code == 0, trained.output
+    state = torch.load(run / "last.pt", weights_only=True)
+    for value in (payload("\r"), ["q", 1], 2**70, float("inf")):
+        state["params"] = {"D": value}
+        torch.save(state, run / "last.pt")
+        for args in (["evaluate", str(spec), "--weights", str(run / "last.pt")],
+                     ["train", str(spec), "--data", "xo", "--epochs", "2", "--out", str(run), "--resume"]):
+            result = CliRunner().invoke(main, args, catch_exceptions=False)
+            assert result.exit_code == 1, result.output
+            assert "Traceback" not in result.output
+            assert f"{spec}:1:" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("value", [object(), 2**64, float("nan"), float("inf"), [[[[[[[[[[1]]]]]]]]]], b"x",
