@@ -170,11 +170,18 @@ class Elaborator:
         return True
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
+        """The ``train { }`` section's values, each checked as ``nnspec train`` will read it."""
+        from .train.config import section_problems  # pure Python, like the rest of `check`
+
         out = {}
         section = defn.train
         if section is not None:
             for s in section.settings:
                 out[s.name] = self.guard(lambda s=s: evaluate(s.value, params), None)
+            known = {k: v for k, v in out.items() if v is not None}
+            keys = {s.name: Span(s.span.path, s.span.line, s.span.col, s.span.line, s.span.col + len(s.name))
+                    for s in section.settings}
+            self.diags += section_problems(known, keys, {s.name: getattr(s.value, "span", None) for s in section.settings})[1]
         return out
 
     # -- helpers -------------------------------------------------------------------------------

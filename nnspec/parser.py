@@ -441,6 +441,11 @@ def _syntax_hint(tok, expected, text: str) -> str | None:
         return "`==` compares; `=` names an argument"
     if tok.type != "$END" and re.search(r"(^|\s)train\s*$", text[: tok.start_pos]) and "LBRACE" in expected:
         return "at the start of a statement `train` opens the training section; it cannot name a layer or value"
+    if tok.type != "$END" and re.search(r"\btrain\s*\{[^{}]*$", text[: tok.start_pos]):
+        start, end = text.rfind("\n", 0, tok.start_pos) + 1, text.find("\n", tok.start_pos)
+        setting = re.match(r"\s*(\w+)\s*=\s*([^\"#]*?)\s*(#.*)?$", text[start : end if end >= 0 else len(text)])
+        if setting and setting.group(2):
+            return f'a setting\'s value that is not one word is a string: `{setting.group(1)} = "{setting.group(2)}"`'
     if tok.type == "NAME":
         if tok.value in KEYWORDS:
             return f"`{tok.value}` is a keyword and cannot be used as a name"

@@ -173,3 +173,12 @@ def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_pat
     assert parse_file(text, "n.nn") == (f, True)
     monkeypatch.setenv("NNSPEC_CACHE_DIR", "")
     assert astcache.directory() is None
+
+
+def test_check_reads_the_train_section_without_torch_or_numpy(tmp_path):
+    spec = tmp_path / "t.nn"
+    spec.write_text("network N {\n  input x: [4]\n  dense(2)\n  train {\n    epochs = 0\n  }\n}\n")
+    probe = (f"import sys, nnspec; d = nnspec.load({str(spec)!r}).check(); "
+             "print(d[0].span.line, d[0].message, 'torch' in sys.modules, 'numpy' in sys.modules, sep='|')")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip().split("|") == ["5", "`epochs` must be at least 1, got 0", "False", "False"]

@@ -30,6 +30,13 @@ SCHEDULES = ("none", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")  # and cuda:N, one GPU by its index
 AMPS = ("none", "bf16", "fp16")
 LOSSES = ("auto", "ce", "bce", "mse", "l1")  # see nnspec.train.tasks
+# Other tools' names for a setting or a loss, named in the hint when one is written.
+ALIASES = {"learning_rate": "lr", "scheduler": "schedule", "lr_schedule": "schedule", "early_stopping": "patience",
+           "optim": "optimizer", "wd": "weight_decay", "grad_clip": "clip", "mixed_precision": "amp",
+           "cross_entropy": "ce", "crossentropy": "ce", "categorical_crossentropy": "ce",
+           "sparse_categorical_crossentropy": "ce", "binary_crossentropy": "bce", "bce_with_logits": "bce",
+           "mean_squared_error": "mse", "mae": "l1", "mean_absolute_error": "l1"}
+CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "device": DEVICES, "amp": AMPS, "loss": LOSSES}
 
 
 @dataclass
@@ -71,29 +78,30 @@ class Settings:
 
     def validate(self) -> None:
         """Raise ValueError naming the first setting out of range."""
-        for name, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("device", DEVICES), ("amp", AMPS),
-                              ("loss", LOSSES)):
+        for _, message in self.problems():
+            raise ValueError(message)
+
+    def problems(self):
+        """``(setting, message)`` for each setting out of range."""
+        for name, choices in CHOICES.items():
             if getattr(self, name) not in choices and not (name == "device" and is_gpu_index(self.device)):
                 shown = ", ".join(choices) + (", cuda:N" if name == "device" else "")
-                raise ValueError(f"`{name}` must be one of {shown}, got {getattr(self, name)!r}")
-        if self.epochs < 1:
-            raise ValueError(f"`epochs` must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"`batch_size` must be at least 1, got {self.batch_size}")
+                yield name, f"`{name}` must be one of {shown}, got {getattr(self, name)!r}"
         for name, kind in _TYPES.items():
             if kind == "float" and not math.isfinite(getattr(self, name)):
-                raise ValueError(f"`{name}` must be a finite number, got {getattr(self, name)}")
+                yield name, f"`{name}` must be a finite number, got {getattr(self, name)}"
+        for name, low in (("epochs", 1), ("batch_size", 1), ("max_len", 1)):
+            if getattr(self, name) < low:
+                yield name, f"`{name}` must be at least {low}, got {getattr(self, name)}"
         if not self.lr > 0:
-            raise ValueError(f"`lr` must be positive, got {self.lr}")
+            yield "lr", f"`lr` must be positive, got {self.lr}"
         if not 0 <= self.val_split < 1:
-            raise ValueError(f"`val_split` must be in [0, 1), got {self.val_split}")
-        if self.max_len < 1:
-            raise ValueError(f"`max_len` must be at least 1, got {self.max_len}")
+            yield "val_split", f"`val_split` must be in [0, 1), got {self.val_split}"
         if self.patience < 0:
-            raise ValueError(f"`patience` must be 0 (off) or more, got {self.patience}")
-        if self.weight_decay < 0 or self.clip < 0 or self.momentum < 0:
-            bad = next(n for n in ("weight_decay", "clip", "momentum") if getattr(self, n) < 0)
-            raise ValueError(f"`{bad}` must not be negative, got {getattr(self, bad)}")
+            yield "patience", f"`patience` must be 0 (off) or more, got {self.patience}"
+        for name in ("weight_decay", "clip", "momentum"):
+            if getattr(self, name) < 0:
+                yield name, f"`{name}` must not be negative, got {getattr(self, name)}"
 
 
 def is_gpu_index(device: str) -> bool:
@@ -130,36 +138,55 @@ def _coerce(name: str, value: Any) -> Any:
     raise ValueError(f"`{name}` takes a word or a string, got {value!r}")
 
 
+def section_problems(section: dict, keys: dict, values_at: dict | None = None) -> tuple[dict, list[Diagnostic]]:
+    """A ``train { }`` section's values as the settings' types, and an error for each unknown
+    key (at the key: ``keys`` maps a name to its span), value of the wrong kind and value out
+    of range (at the value, ``values_at``), in the order of the lines. Pure Python: ``nnspec
+    check`` runs it without torch.
+
+    >>> values, errors = section_problems({"epochs": 0, "lr": 0.1}, {})
+    >>> values, [e.message for e in errors]
+    ({'epochs': 0, 'lr': 0.1}, ['`epochs` must be at least 1, got 0'])
+    """
+    at = lambda name: (values_at or {}).get(name) or keys.get(name)
+    values, diags = {}, []
+    for name, value in section.items():
+        if name not in _TYPES:
+            diags.append(Diagnostic(
+                "error", f"unknown training setting `{name}`", keys.get(name),
+                _suggest(name, _TYPES) or f"the settings are {', '.join(_TYPES)}",
+            ))
+            continue
+        try:
+            values[name] = _coerce(name, value)
+        except ValueError as e:
+            diags.append(Diagnostic("error", str(e), at(name)))
+    for name, message in Settings(**{**Settings().to_dict(), **values}).problems():
+        if name in values:
+            choices = CHOICES.get(name)
+            hint = _suggest(str(values[name]), choices) if choices else None
+            diags.append(Diagnostic("error", message, at(name), hint))
+    return values, sorted(diags, key=Diagnostic.sort_key)
+
+
+def _suggest(word: str, choices) -> str | None:
+    if ALIASES.get(word.lower()) in choices:
+        return f"did you mean `{ALIASES[word.lower()]}`?"
+    return did_you_mean(word, choices)
+
+
 def from_section(spec, network: str, section: dict) -> Settings:
     """Settings from a graph's ``train`` section, or :class:`SpecError` located at the bad line."""
     spans = {}
     definition = spec.program.definitions.get(network)
     if definition is not None and getattr(definition, "train", None) is not None:
         spans = {s.name: s.span for s in definition.train.settings}
-    values, diags = {}, []
-    for name, value in section.items():
-        if name not in _TYPES:
-            diags.append(Diagnostic(
-                "error", f"unknown training setting `{name}`", spans.get(name),
-                did_you_mean(name, _TYPES) or f"the settings are {', '.join(_TYPES)}",
-            ))
-            continue
-        try:
-            values[name] = _coerce(name, value)
-        except ValueError as e:
-            diags.append(Diagnostic("error", str(e), spans.get(name)))
+    values, diags = section_problems(section, spans)  # the key's span: the line's start
+    if diags:
+        raise SpecError(diags, spec.sources)
     if isinstance(values.get("init"), str) and spec.path != "<string>":
         # like an import, a path in the spec is relative to the spec's folder
         import os
 
         values["init"] = os.path.join(os.path.dirname(spec.path), os.path.expanduser(values["init"]))
-    settings = Settings()
-    if not diags:
-        try:
-            settings = settings.merged(values)
-        except ValueError as e:
-            bad = str(e).split("`")[1]
-            diags.append(Diagnostic("error", str(e), spans.get(bad)))
-    if diags:
-        raise SpecError(diags, spec.sources)
-    return settings
+    return Settings().merged(values)
