@@ -124,6 +124,27 @@ class Spec:
 
         return to_dot(self.checked_graph(network, **params), expand=expand, direction=direction, shapes=shapes)
 
+    def __repr__(self) -> str:
+        """``<nnspec.Spec specs/xo.nn: XO>``; a spec with errors lists them, as ``check`` prints them."""
+        errors = [d for d in self.check() if d.severity == "error"]
+        if not errors:
+            return f"<nnspec.Spec {self.path}: {', '.join(self.networks) or 'no network'}>"
+        head = f"<nnspec.Spec {self.path}: {len(errors)} error{'s' if len(errors) > 1 else ''}>"
+        return "\n".join([head, *(d.render(self.sources) for d in errors)])
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows a spec with errors as its diagnostics (a clean one as its diagram,
+        :meth:`_repr_svg_`).
+
+        >>> "unknown layer" in load("network N {\n input x: [4]\n dense(2) -> dence(3)\n}")._repr_html_()
+        True
+        """
+        import html
+
+        if not any(d.severity == "error" for d in self.check()):
+            return None
+        return f"<pre>{html.escape(repr(self))}</pre>"
+
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a spec as its diagram (the only network, or the first), when Graphviz is installed."""
         from .diagram import RenderError, render

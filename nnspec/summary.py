@@ -1,5 +1,6 @@
 """The summary table: every module with its output shape, parameters and MACs, block roll-ups
-and totals, computed from the typed graph alone (no tensors, no torch).
+and totals, computed from the typed graph alone (no tensors, no torch). ``summary --json``
+prints :meth:`Summary.to_json`, whose schema (:data:`SCHEMA`) docs/summary.md documents.
 
 >>> from nnspec import load
 >>> s = load('network N { input x: [4]\\n dense(2) }').summary()
@@ -10,16 +11,36 @@ and totals, computed from the typed graph alone (no tensors, no torch).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 
 from .counts import human
 from .dims import Dim, shape_str, to_json
 from .ir import Graph, Scope
 
+SCHEMA = "nnspec.summary/1"  # bumped when a field changes meaning or goes away
+
+
+def count_json(key: str, value: Dim) -> dict:
+    """``{key: 123, key_expr: None}``, or ``{key: None, key_expr: "64*T + 8"}`` for a symbolic
+    count: the number is always an integer or null, never a string.
+
+    >>> from nnspec.dims import Sym
+    >>> count_json("macs", 5), count_json("macs", 4 * Sym.symbol("T"))
+    ({'macs': 5, 'macs_expr': None}, {'macs': None, 'macs_expr': '4*T'})
+    """
+    return {key: value, f"{key}_expr": None} if isinstance(value, int) else {key: None, f"{key}_expr": str(value)}
+
+
+def _bytes(shape, dtype: str) -> Dim:
+    """Bytes of one sample of a tensor: float32, or int64 token ids."""
+    return prod(shape, start=8 if dtype == "int" else 4)
+
 
 @dataclass
 class Row:
     name: str  # module path, the input's name, or "" for a merge
-    kind: str  # layer description, or the block's name
+    kind: str  # the layer kind (``conv``, ``input``); for a roll-up row, its scope's kind (``block``)
+    label: str  # what the table shows: ``conv 4 3×3``, or a block's name
     shape: tuple | None
     params: int
     macs: Dim
@@ -30,11 +51,12 @@ class Row:
         return {
             "name": self.name,
             "kind": self.kind,
+            "label": self.label,
+            "rollup": self.block,
+            "depth": self.depth,
             "shape": [to_json(d) for d in self.shape] if self.shape is not None else None,
             "params": self.params,
-            "macs": to_json(self.macs),
-            "depth": self.depth,
-            "block": self.block,
+            **count_json("macs", self.macs),
         }
 
 
@@ -91,30 +113,54 @@ class Summary:
             for s in chain[keep:]:
                 open_scopes.append(s)
                 p, m = totals[id(s)]
-                kind = s.name if s.kind == "block" else ""
-                rows.append(Row(s.path, kind, last_out.get(id(s)), p, m, s.depth - 1, block=True))
+                label = s.name if s.kind == "block" else ""
+                rows.append(Row(s.path, s.kind, label, last_out.get(id(s)), p, m, s.depth - 1, block=True))
             depth = len(chain)
             if n.op == "input":
-                rows.append(Row(n.label, "input", n.out.shape, 0, 0, 0))
+                rows.append(Row(n.label, "input", "input", n.out.shape, 0, 0, 0))
             else:
-                rows.append(Row(n.name or "", n.layer.describe(), n.out.shape if n.out else None, n.params, n.macs, depth))
+                rows.append(Row(n.name or "", n.op, n.layer.describe(), n.out.shape if n.out else None, n.params,
+                                n.macs, depth))
         if self.depth is not None:
             rows = [r for r in rows if r.depth <= self.depth]
         return rows
 
-    def to_json(self) -> dict:
+    @property
+    def input_bytes(self) -> Dim:
+        """Bytes of one sample's inputs (float32; token ids int64), as torchinfo's input size."""
         g = self.graph
+        return sum((_bytes(g.nodes[i].out.shape, g.nodes[i].out.dtype) for i in g.inputs), start=0)
+
+    @property
+    def activation_bytes(self) -> Dim:
+        """Bytes of one sample's forward pass: every layer's and merge's output, float32 (token
+        ids int64). Training keeps them for the backward pass, which needs about as much again."""
+        total: Dim = 0
+        for n in self.graph.nodes:
+            if n.out is not None and n.op not in ("input", "each_in", "each_out"):
+                total = total + _bytes(n.out.shape, n.out.dtype)
+        return total
+
+    def to_json(self) -> dict:
+        """The summary as one JSON object (:data:`SCHEMA`; fields in docs/summary.md)."""
+        g = self.graph
+        tensor = lambda name, t: {"name": name, "shape": [to_json(d) for d in t.shape], "dtype": t.dtype}
         return {
+            "schema": SCHEMA,
             "network": g.network,
-            "inputs": [[to_json(d) for d in g.nodes[i].out.shape] for i in g.inputs],
-            "input_names": g.input_names,
-            "outputs": [[to_json(d) for d in g.nodes[i].out.shape] for _, i in g.outputs],
-            "output_names": [name for name, _ in g.outputs],
+            "network_params": dict(g.params),
+            "inputs": [tensor(name, g.nodes[i].out) for name, i in zip(g.input_names, g.inputs)],
+            "outputs": [tensor(name, g.nodes[i].out) for name, i in g.outputs],
             "params": g.total_params,
-            "trainable": g.total_params - self.frozen_params,
-            "frozen": self.frozen_params,
+            "trainable_params": g.total_params - self.frozen_params,
+            "frozen_params": self.frozen_params,
+            "freeze": list(self.freeze),
             "buffers": g.total_buffers,
-            "macs": to_json(g.total_macs),
+            **count_json("macs", g.total_macs),
+            "param_bytes": g.total_params * 4,
+            **count_json("input_bytes", self.input_bytes),
+            **count_json("activation_bytes", self.activation_bytes),
+            "depth": self.depth,
             "layers": [r.to_json() for r in self.rows],
         }
 
@@ -133,9 +179,28 @@ class Summary:
             name = "  " * r.depth + (r.name or "·")
             shape = shape_str(r.shape) if r.shape is not None else "-"
             style = "bold cyan" if r.block else None
-            t.add_row(name, r.kind, shape, f"{r.params:,}" if r.params else "", human(r.macs) if r.macs else "",
+            t.add_row(name, r.label, shape, f"{r.params:,}" if r.params else "", human(r.macs) if r.macs else "",
                       style=style)
         return t
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a summary as its table and totals (HTML, every cell escaped)."""
+        import html
+
+        e = html.escape
+        head = "".join(f"<th>{h}</th>" for h in ("Module", "Layer", "Output shape", "Params", "MACs"))
+        body = []
+        for r in self.rows:
+            cells = ["&nbsp;" * 4 * r.depth + e(r.name or "·"), e(r.label),
+                     e(shape_str(r.shape)) if r.shape is not None else "-",
+                     f"{r.params:,}" if r.params else "", e(human(r.macs)) if r.macs else ""]
+            style = ' style="font-weight: bold"' if r.block else ""
+            body.append(f"<tr{style}>" + "".join(
+                f'<td style="text-align: {"right" if i >= 3 else "left"}">{c}</td>' for i, c in enumerate(cells))
+                + "</tr>")
+        totals = "<br>".join(e(line) for line in self.totals_text().splitlines())
+        return (f"<div><b>{e(self.graph.network)}</b><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table><p>{totals}</p></div>")
 
     def totals_text(self) -> str:
         g = self.graph
@@ -146,6 +211,8 @@ class Summary:
             f"Buffers: {g.total_buffers:,} (batch-norm statistics and counters)",
             f"MACs per sample: {human(g.total_macs)}",
             f"Parameter memory (float32): {g.total_params * 4 / 2**20:,.2f} MiB",
+            f"Input size per sample: {_mib(self.input_bytes)}",
+            f"Activations per sample (forward pass): {_mib(self.activation_bytes)}",
         ]
         return "\n".join(lines)
 
@@ -155,8 +222,8 @@ class Summary:
         body = []
         for r in self.rows:
             body.append([
-                "  " * r.depth + (r.name or "·") + (f" ({r.kind})" if r.block and r.kind else ""),
-                "" if r.block else r.kind,
+                "  " * r.depth + (r.name or "·") + (f" ({r.label})" if r.block and r.label else ""),
+                "" if r.block else r.label,
                 shape_str(r.shape) if r.shape is not None else "-",
                 f"{r.params:,}" if r.params else "",
                 human(r.macs) if r.macs else "",
@@ -171,3 +238,8 @@ class Summary:
         out = [self.graph.network, rule, fmt(headers), rule] + [fmt(b) for b in body] + [rule, self.totals_text()]
         return "\n".join(out)
 
+
+
+def _mib(n: Dim) -> str:
+    """``1.23 MiB``, or the byte count's expression when it is symbolic."""
+    return f"{n / 2**20:,.2f} MiB" if isinstance(n, int) else f"{n} bytes"

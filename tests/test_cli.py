@@ -133,9 +133,12 @@ def test_summary_plain_when_piped():
 
 def test_summary_json_has_the_documented_fields():
     out = json.loads(run("summary", "--json", XO).stdout)
-    assert {"network", "inputs", "outputs", "params", "macs", "layers"} <= set(out)
-    assert (out["network"], out["inputs"], out["outputs"], out["params"]) == ("XO", [[1, 9, 9]], [[2]], 170)
+    assert {"schema", "network", "inputs", "outputs", "params", "macs", "macs_expr", "layers"} <= set(out)
+    assert (out["network"], out["inputs"], out["outputs"], out["params"]) == (
+        "XO", [{"name": "image", "shape": [1, 9, 9], "dtype": "float"}], [{"name": None, "shape": [2], "dtype": "float"}],
+        170)
     assert [layer["name"] for layer in out["layers"]][:2] == ["image", "0"]
+    assert [layer["kind"] for layer in out["layers"]][:2] == ["input", "conv"]
 
 
 def test_summary_of_a_bad_spec_exits_1_with_diagnostics(bad):
