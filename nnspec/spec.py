@@ -136,7 +136,7 @@ class Spec:
         """Jupyter shows a spec with errors as its diagnostics (a clean one as its diagram,
         :meth:`_repr_svg_`).
 
-        >>> "unknown layer" in load("network N {\n input x: [4]\n dense(2) -> dence(3)\n}")._repr_html_()
+        >>> "unknown layer" in load("network N {\\n input x: [4]\\n dense(2) -> dence(3)\\n}")._repr_html_()
         True
         """
         import html
