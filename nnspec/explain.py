@@ -148,7 +148,8 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
 
     from .train import sources
     from .train.assess import class_names, restore
-    from .train.data import input_infos
+    from .train.data import image_stats, input_infos
+    from .train.pixels import prepare_batch
     from .train.predict import classifier_classes
 
     if method not in METHODS:
@@ -160,8 +161,9 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
         return _filters(model, graph, path, layer)
     infos = input_infos(graph)
     shape = sources.image_shape(infos, f"explain --method {method}")
-    image = sources.unit_scale(sources.read_image(input_path, shape))
-    x = torch.from_numpy(image)[None]
+    pixels = sources.read_image(input_path, shape)
+    image = sources.unit_scale(pixels)  # what the picture shows
+    x = prepare_batch(torch.from_numpy(pixels)[None], image_stats(infos, state["settings"].get("normalize", "none"))[0])
     wanted = None
     if cls is not None:
         if cls not in names:

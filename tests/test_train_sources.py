@@ -305,9 +305,10 @@ def test_image_folder_is_resized_to_the_input(tmp_path):
     assert raw.classes == ["blue", "red", "white"] and raw.labels.tolist() == [0, 0, 1, 1, 2, 2]
     x = raw.inputs[0]
     assert x.shape == (6, 3, 12, 10)
-    assert np.allclose(x[2], np.array([1, 0, 0], np.float32)[:, None, None])
+    assert x.dtype == np.uint8  # kept as read; scaled batch by batch (nnspec.train.pixels)
+    assert np.array_equal(x[2], np.broadcast_to(np.array([255, 0, 0], np.uint8)[:, None, None], (3, 12, 10)))
     grey = sources.load(f"images:{tmp_path}", infos(MNISTLIKE)).inputs[0]
-    assert grey.shape == (6, 1, 28, 28) and np.allclose(grey[4:], 1.0)
+    assert grey.shape == (6, 1, 28, 28) and grey.dtype == np.uint8 and (grey[4:] == 255).all()
 
 
 def test_image_folder_errors(tmp_path):
@@ -388,7 +389,7 @@ def test_image_folder_split_into_train_and_val(tmp_path):
     raw = sources.load(f"images:{tmp_path}", infos(RGB))
     assert raw.classes == ["cat", "dog"] and raw.labels.tolist() == [0, 0, 1, 1]
     assert raw.test.classes == ["cat", "dog"] and raw.test.labels.tolist() == [1, 1, 1]  # dog is class 1
-    assert np.allclose(raw.test.inputs[0][:, 2], 1.0)
+    assert (raw.test.inputs[0][:, 2] == 255).all()
     (tmp_path / "val" / "bird").mkdir()
     Image.new("RGB", (4, 4)).save(tmp_path / "val" / "bird" / "0.png")
     with pytest.raises(DataError, match="has the class `bird`, which the model was not trained on"):

@@ -74,6 +74,11 @@ def device_choice(value: str | None) -> str | None:
               help="Share held out for validation when the source has no test set (default 0.1).")
 @click.option("--val-data", metavar="SOURCE",
               help="A separate validation set (any source; its classes are matched to the training data's by name).")
+@click.option("--normalize", metavar="none|imagenet|MEAN,STD",
+              help="Normalise image inputs per batch after scaling pixels to [0, 1] (default none; "
+                   "imagenet for torchvision's pretrained weights).")
+@click.option("--augment/--no-augment", default=None,
+              help="Random resized crops and horizontal flips of the training images, on the device.")
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
 @click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
               help="Default auto: the GPU when there is one.")
@@ -97,13 +102,13 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
-            val_data, max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume,
+            val_data, normalize, augment, max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume,
             overwrite, download, plain):
     from ..train.errors import DataError
     from ..train.loop import fit
 
     flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split, "val_data": val_data,
+             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split, "val_data": val_data, "normalize": normalize, "augment": augment,
              "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed,
              "init": init, "freeze": list(freeze) or None, "loss": loss, "patience": patience, "resize": resize}
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])

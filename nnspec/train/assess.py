@@ -49,7 +49,8 @@ def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 2
     raw = raw.relabelled(state.get("classes"))
     raw = raw.test if raw.test is not None else raw
     prepared = prepare(raw, infos, output_shape(graph), val_split=0.0, seed=seed, max_len=settings["max_len"],
-                       vocab=state["vocab"], loss=settings.get("loss", "auto"), hint=sequence_fix(graph))
+                       vocab=state["vocab"], loss=settings.get("loss", "auto"), hint=sequence_fix(graph),
+                       normalize=settings.get("normalize", "none"))
     task = prepared.task
     ctx = setup(device)
     try:

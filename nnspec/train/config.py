@@ -59,6 +59,8 @@ class Settings:
     compile: bool = False
     seed: int = 0
     val_data: str | None = None  # a separate validation source (else: the source's own, or val_split)
+    normalize: str = "none"  # image inputs: none, imagenet or MEAN,STD (see nnspec.train.pixels)
+    augment: bool = False  # random resized crops and horizontal flips of training images
     init: str | None = None  # weights to start from (nnspec checkpoint, state_dict, .safetensors)
     freeze: list[str] = field(default_factory=list)  # module-path globs whose parameters stay fixed
     loss: str = "auto"  # auto: chosen from the output and the labels (see nnspec.train.tasks)
@@ -83,6 +85,13 @@ class Settings:
 
     def problems(self):
         """``(setting, message)`` for each setting out of range."""
+        if self.normalize != "imagenet":
+            from .pixels import parse
+
+            try:
+                parse(self.normalize, 1)  # its form; the channels are checked against the input later
+            except ValueError as e:
+                yield "normalize", str(e)
         for name, choices in CHOICES.items():
             if getattr(self, name) not in choices and not (name == "device" and is_gpu_index(self.device)):
                 shown = ", ".join(choices) + (", cuda:N" if name == "device" else "")

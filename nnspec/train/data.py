@@ -15,7 +15,7 @@ import torch
 
 from ..diagnostics import Diagnostic
 from ..dims import Dim, evaluate, shape_str
-from . import tasks
+from . import pixels, tasks
 from .errors import DataError
 from .screening import screen
 from .sources import InputInfo, Raw
@@ -83,6 +83,8 @@ class Data:
 
     inputs: list[torch.Tensor]
     labels: torch.Tensor
+    # per input: the normalisation of an image input (see nnspec.train.pixels), or None
+    stats: list | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -92,12 +94,14 @@ class Data:
         if device.type == "cpu":
             return self
         move = lambda t: t.pin_memory().to(device, non_blocking=True)
-        return Data([move(x) for x in self.inputs], move(self.labels))
+        return Data([move(x) for x in self.inputs], move(self.labels), self.stats)
 
     def batch(self, index: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The examples at ``index`` (one gather per tensor; ``index_select`` is about twice as
-        fast as ``x[index]`` here)."""
-        return [x.index_select(0, index) for x in self.inputs], self.labels.index_select(0, index)
+        fast as ``x[index]`` here), uint8 pixels scaled and normalised as float32."""
+        stats = self.stats or [None] * len(self.inputs)
+        xs = [pixels.prepare_batch(x.index_select(0, index), s) for x, s in zip(self.inputs, stats)]
+        return xs, self.labels.index_select(0, index)
 
 
 @dataclass
@@ -112,7 +116,7 @@ class Prepared:
 
 def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: float = 0.0, seed: int = 0,
             max_len: int = 200, vocab: list[str] | None = None, loss: str = "auto",
-            hint: str | None = None, validation: Raw | None = None) -> Prepared:
+            hint: str | None = None, validation: Raw | None = None, normalize: str = "none") -> Prepared:
     """Split, encode (text: vocabulary built on the training part unless given), choose the
     task (:func:`nnspec.train.tasks.choose`) and check.
 
@@ -120,7 +124,8 @@ def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: fl
     ``validation`` (``--val-data``) is the validation set when given; otherwise ``val_split``
     is the held-out share when the source has no test set of its own, and 0 keeps everything
     for training (as ``nnspec evaluate`` does). ``hint`` replaces the explanation when no task
-    fits labels of whole examples (see :func:`sequence_fix`).
+    fits labels of whole examples (see :func:`sequence_fix`). ``normalize`` applies to the
+    image inputs ``[C, H, W]`` (:mod:`nnspec.train.pixels`), batch by batch.
     """
     output = (output,) if isinstance(output, int) else tuple(output)
     warnings = []
@@ -154,10 +159,23 @@ def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: fl
         if hint is None or labels.ndim != 1:
             raise
         raise DataError(e.message, hint) from None
-    data = [Data(x, task.labels(_ignore_padding(task, infos, part), raw.source, raw.classes))
+    stats = image_stats(infos, normalize)
+    data = [Data(x, task.labels(_ignore_padding(task, infos, part), raw.source, raw.classes), stats)
             for x, part in zip(inputs, parts)]
     warnings += _unused_classes(task, raw, [d.labels for d in data])
     return Prepared(data[0], data[1] if len(data) > 1 else None, vocab, raw.classes, task, warnings)
+
+
+def image_stats(infos: list[InputInfo], normalize: str) -> list:
+    """Per input, the ``normalize`` statistics of an image input ``[C, H, W]`` (None for others)."""
+    out = []
+    for info in infos:
+        image = info.dtype == "float" and len(info.shape) == 3 and isinstance(info.shape[0], int)
+        try:
+            out.append(pixels.parse(normalize, info.shape[0]) if image else None)
+        except ValueError as e:
+            raise DataError(f"input `{info.name}`: {e}") from None
+    return out
 
 
 def _ignore_padding(task: tasks.Task, infos: list[InputInfo], raw: Raw) -> np.ndarray:
@@ -244,7 +262,9 @@ def _check_inputs(raw: Raw, infos: list[InputInfo]) -> list[torch.Tensor]:
         else:
             if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
                 raise DataError(f"input `{info.name}` takes numbers but `{raw.source}` gives {x.dtype} values")
-            tensors.append(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            # uint8 pixels stay uint8 (a quarter of the memory); batches are scaled on the device
+            kind = np.uint8 if x.dtype == np.uint8 else np.float32
+            tensors.append(torch.from_numpy(np.ascontiguousarray(x, dtype=kind)))
     return tensors
 
 

@@ -22,7 +22,7 @@ import torch
 
 from ..diagnostics import Diagnostic
 from ..files import remove_temporaries
-from . import checkpoint, metrics, sources
+from . import checkpoint, metrics, pixels, sources
 from .config import Settings, from_section
 from .data import (
     Data,
@@ -97,13 +97,16 @@ def make_scheduler(optimizer, s: Settings):
 class Batcher:
     """Gathers batches from in-memory data on the device, channels-last when asked."""
 
-    def __init__(self, data: Data, device: torch.device, channels_last: bool):
+    def __init__(self, data: Data, device: torch.device, channels_last: bool, augment: bool = False):
         self.data = data
         self.device = device
         self.channels_last = channels_last
+        self.augment = augment  # training images: random resized crops and flips (nnspec.train.pixels)
 
     def __call__(self, index: torch.Tensor):
         xs, y = self.data.batch(index.to(self.device, non_blocking=True))
+        if self.augment:
+            xs = [pixels.augment(x) if x.dim() == 4 and x.is_floating_point() else x for x in xs]
         if self.channels_last:
             xs = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xs]
         return xs, y
@@ -270,7 +273,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         validation = (validation.test if validation.test is not None else validation).relabelled(raw.classes)
     prepared: Prepared = prepare(raw, infos, output, settings.val_split, settings.seed, settings.max_len,
                                  vocab=state["vocab"] if state else None, loss=settings.loss,
-                                 hint=sequence_fix(graph), validation=validation)
+                                 hint=sequence_fix(graph), validation=validation, normalize=settings.normalize)
     val_from = f" ({settings.val_data})" if validation is not None else \
         " (the source's own held-out set)" if raw.test is not None and settings.val_split > 0 else ""
     screen_classes(raw)  # after the checks of shapes and ranges, which say more
@@ -328,7 +331,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         + (f" x {ctx.world} processes" if ctx.active else "")
         + (f"; resuming after epoch {start}" if start else "")
     )
-    batcher = Batcher(train_data, device, channels_last)
+    batcher = Batcher(train_data, device, channels_last, settings.augment)
     plotted = time.perf_counter()
     for epoch in range(start + 1, settings.epochs + 1):
         started = time.perf_counter()

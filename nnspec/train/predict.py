@@ -37,7 +37,8 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     names, raw = _gather(inputs, infos)
     # before prepare, whose own check of empty sequences knows rows by number, not by file
     _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
-    data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"], loss="ce").train
+    data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"], loss="ce",
+                   normalize=state["settings"].get("normalize", "none")).train
     where = pick_device(device)
     model.to(where)
     probabilities = []
@@ -96,7 +97,7 @@ def _gather(inputs: list[str], infos) -> tuple[list[str], sources.Raw]:
             if not files:
                 raise DataError(f"{item} holds no images", hint=f"expected files ending in {', '.join(sources.IMAGE_EXTENSIONS)}")
             for f in files:
-                arrays[0].append(sources.unit_scale(sources.read_image(f, shape)[None]))
+                arrays[0].append(sources.read_image(f, shape)[None])  # uint8, as in training
             names += files
     if texts and any(arrays):
         raise DataError("give texts or .npz files, not both")

@@ -446,4 +446,5 @@ def _image_folder(directory: str, shape, source: str) -> Raw:
             raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
                             hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
                                  "(every folder is a class)")
-    return Raw(source, np.array(labels, dtype=np.int64), [unit_scale(np.stack(pixels))], classes=classes)
+    # uint8, as read: scaled (and normalised) batch by batch on the device
+    return Raw(source, np.array(labels, dtype=np.int64), [np.stack(pixels)], classes=classes)
