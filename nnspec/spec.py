@@ -114,7 +114,7 @@ class Spec:
         return Summary(self.checked_graph(network, **params), depth=depth, freeze=freeze)
 
     def to_dot(self, network: str | None = None, expand=None, direction: str = "TB", shapes: bool = True,
-               **params) -> str:
+               compact: bool = False, depth: int | None = None, **params) -> str:
         """The architecture diagram as Graphviz DOT text (see :func:`nnspec.diagram.to_dot`).
 
         >>> load('network N { input x: [4]\\n dense(2) }').to_dot().startswith('digraph "N"')
@@ -122,7 +122,8 @@ class Spec:
         """
         from .diagram import to_dot
 
-        return to_dot(self.checked_graph(network, **params), expand=expand, direction=direction, shapes=shapes)
+        return to_dot(self.checked_graph(network, **params), expand=expand, direction=direction, shapes=shapes,
+                      compact=compact, depth=depth)
 
     def __repr__(self) -> str:
         """``<nnspec.Spec specs/xo.nn: XO>``; a spec with errors lists them, as ``check`` prints them."""

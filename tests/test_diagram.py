@@ -36,6 +36,9 @@ GOLDEN_CASES = {
     "tinyunet": ("tinyunet.nn", {}),
     "cliplstm": ("recurrent.nn", {}),
     "sentiment_lr": ("sentiment.nn", {"direction": "LR"}),
+    "resnet50_compact": ("resnet50.nn", {"compact": True}),
+    "tinyunet_compact": ("tinyunet.nn", {"compact": True}),
+    "resnet50_depth0": ("resnet50.nn", {"depth": 0}),
 }
 
 
@@ -322,3 +325,36 @@ def test_diagram_never_imports_torch(tmp_path):
             f"r = CliRunner().invoke(main, ['diagram', {str(SPECS / 'recurrent.nn')!r}, '-o', {str(tmp_path / 'o.dot')!r}])\n"
             "assert r.exit_code == 0, r.output\nassert 'torch' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- slides: compact and stage-level views -------------------------------------------------------
+def test_compact_folds_activations_and_norms_into_the_layer_before():
+    text = dot_of("resnet50.nn", compact=True)
+    full = dot_of("resnet50.nn")
+    assert '"bn1"' in full and '"bn1"' not in text and '"layer1.0.bn1"' not in text
+    conv1 = next(line for line in text.splitlines() if line.strip().startswith('"conv1" [label='))
+    assert "+ batchnorm + relu" in conv1
+    assert edges(text)[("conv1", "1")] == 'label=" [64, 112, 112]"'  # the relu's output, one edge to the maxpool
+    unet = dot_of("tinyunet.nn", compact=True)
+    assert ">activation<" in dot_of("tinyunet.nn").splitlines()[1] and ">activation<" not in unet.splitlines()[1]
+    assert "+ relu" in next(line for line in unet.splitlines() if line.strip().startswith('"0" [label='))
+    # a relu after a residual's `+` has no single layer before it: it stays
+    assert '"layer1.0.2" [label=<<b>relu</b>' in text
+
+
+def test_depth_draws_each_stage_as_one_box():
+    text = dot_of("resnet50.nn", depth=0)
+    assert [i for i in node_ids(text) if i.startswith("stage:")] == [f"stage:layer{k}" for k in (1, 2, 3, 4)]
+    assert ("stage:layer1", "stage:layer2") in edges(text)
+    assert "cluster_" not in text
+    assert "215,808 params" in text  # layer1's parameters
+    deeper = dot_of("resnet50.nn", depth=1)
+    assert "stage:layer1.0" in node_ids(deeper) and "cluster_layer1" in deeper
+
+
+def test_the_edge_into_each_carries_the_whole_sequence():
+    assert [a for (src, _), a in edges(dot_of("recurrent.nn")).items() if src == "input:clip"] == [
+        'label=" [16, 3, 32, 32]"']
+    spec = nnspec.load("network V {\n input v: [T, 3, 8, 8]\n each { conv(4, 3) -> flatten -> dense(5) }\n"
+                       " lstm(6, output=final)\n}")
+    assert [a for (src, _), a in edges(spec.to_dot()).items() if src == "input:v"] == ['label=" [T, 3, 8, 8]"']

@@ -22,8 +22,12 @@ from ..diagnostics import Diagnostic, SpecError
 @click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB",
               show_default=True, help="Top to bottom or left to right.")
 @click.option("--no-shapes", is_flag=True, help="Leave the tensor shapes off the edges.")
+@click.option("--compact", is_flag=True,
+              help="Fold activations and batch norms into the layer before them (for slides).")
+@click.option("--depth", type=click.IntRange(min=0),
+              help="Draw blocks nested deeper than this as one box each (0: the network's stages).")
 @set_option
-def command(file, network, output, expand, direction, no_shapes, sets):
+def command(file, network, output, expand, direction, no_shapes, compact, depth, sets):
     """Draw the architecture of FILE's network with Graphviz.
 
     Layers are boxes coloured by family, edges carry tensor shapes, block instances are framed
@@ -43,7 +47,8 @@ def command(file, network, output, expand, direction, no_shapes, sets):
     try:
         spec = load_spec(file)
         graph = spec.checked_graph(network, **parse_sets(sets))
-        text = to_dot(graph, expand=names or None, direction=direction.upper(), shapes=not no_shapes)
+        text = to_dot(graph, expand=names or None, direction=direction.upper(), shapes=not no_shapes,
+                      compact=compact, depth=depth)
     except SpecError as e:
         fail(e)
     try:

@@ -12,20 +12,24 @@ from ..ast import value_text
 from ..counts import human
 from ..ir import Graph, Node
 from . import style
-from .structure import Group, Run, Stack, Structure, analyse
+from .structure import Group, Run, Stack, Stage, Structure, analyse
 from .style import FONT, html, quote, small
 
-def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True) -> str:
+def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True, compact: bool = False,
+           depth: int | None = None) -> str:
     """The diagram of a typed graph as DOT text for Graphviz's ``dot``.
 
     ``expand``: ``"all"``, or block names / module paths whose runs of identical instances
     are drawn one by one (by default a run of N collapses to one node marked ``×N``);
     ``direction``: ``TB`` (top to bottom) or ``LR``; ``shapes``: label every edge with the
-    tensor shape it carries (``[64, 56, 56]``, batch dimension left out).
+    tensor shape it carries (``[64, 56, 56]``, batch dimension left out); ``compact``: fold
+    activations and normalisations into the layer before them (``conv 64 3×3`` then a line
+    ``+ batchnorm + relu``), for slides; ``depth``: draw each block instance or labelled group
+    nested deeper than ``depth`` as one box (0: the network's top-level stages).
     """
     if direction not in ("TB", "LR"):
         raise ValueError(f"direction must be TB or LR, got {direction!r}")
-    st = analyse(graph, expand)
+    st = analyse(graph, expand, compact=compact, depth=depth)
     st.shapes = shapes
     out = [f"digraph {quote(graph.network)} {{"]
     out += _header(st, direction)
@@ -78,6 +82,8 @@ def _group_body(st: Structure, group: Group, pad: str, frame: Group | None = Non
             out += _cluster(st, child, pad, frame or group)
         elif isinstance(child, Run):
             out.append(pad + _run_node(child))
+        elif isinstance(child, Stage):
+            out.append(pad + _stage_node(child))
         elif isinstance(child, Stack):
             out.append(pad + _stack_node(child, st.shapes))
         else:
@@ -125,6 +131,9 @@ def _node(st: Structure, n: Node, group: Group) -> str:
         return (f'{nid} [label=<<b>{html(n.layer.glyph)}</b>>, shape=circle, width=0.32, height=0.32, fixedsize=true, '
                 f'fontsize=14, margin=0, fillcolor="{fill}", color="{line}"];')
     text = style.bold_head(n.layer.describe())
+    after = st.folded_into.get(n.id)
+    if after:
+        text += "<br/>" + small(" ".join("+ " + m.layer.describe() for m in after), style.TEXT)
     name = _local_name(n, group)
     if name:
         text += "<br/>" + small(name)
@@ -161,6 +170,16 @@ def _stack_node(stack: Stack, shapes: bool) -> str:
     table = (f'<table border="1" cellborder="0" cellspacing="3" cellpadding="3" style="rounded" color="{line}" '
              f'bgcolor="{style.CLUSTER["block"]["fill"]}">' + "".join(rows) + "</table>")
     return f"{quote(stack.id)} [label=<{table}>, shape=plain, style=\"\"];"
+
+
+def _stage_node(stage: Stage) -> str:
+    """One box for a whole block instance or group: its call (or label), path and parameters."""
+    s = stage.scope
+    fill, line = style.colours("block")
+    head = _call(s) if s.kind == "block" else f"<b>{html(s.name)}</b>"
+    facts = s.path + (f" · {style.count(stage.params)} params" if stage.params else "")
+    return (f'{quote(stage.id)} [label=<{head}<br/>{small(facts)}>, fillcolor="{fill}", color="{line}", '
+            'penwidth=1.6, margin="0.2,0.08"];')
 
 
 def _run_node(run: Run) -> str:
@@ -221,4 +240,4 @@ def _edge_lines(st: Structure, shapes: bool, side: str) -> list[str]:
 def _visible(st: Structure, n: Node) -> str | None:
     """The node's own id when it is drawn by itself (not folded into a run or a stack)."""
     nid = st.ids.get(n.id)
-    return nid if nid is not None and not nid.startswith(("run:", "stack:")) else None
+    return nid if nid is not None and not nid.startswith(("run:", "stack:", "stage:")) else None

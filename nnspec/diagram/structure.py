@@ -61,6 +61,20 @@ STACK_MAX = 8
 
 
 @dataclass(eq=False)
+class Stage(Stack):
+    """A block instance or labelled group below the diagram's ``depth``, drawn as one box: its
+    call, path, parameters (a stage-level view of the network)."""
+
+    @property
+    def id(self) -> str:
+        return f"stage:{self.scope.path}"
+
+
+#: layer families that a compact diagram folds into the layer before them
+COMPACT_FAMILIES = frozenset({"activation", "norm"})
+
+
+@dataclass(eq=False)
 class Group:
     """A cluster: a block instance, a labelled construct (``scope``), or an ``each`` body."""
 
@@ -109,17 +123,22 @@ class Structure:
     edges: list[Edge]
     families: list[str]  # layer families drawn, in first-seen order
     shapes: bool = True  # tensor shapes are written on edges and stack rows
+    folded_into: dict[int, list[Node]] = field(default_factory=dict)  # compact: a layer -> the ones after it
 
 
-def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = None) -> Structure:
+def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = None, compact: bool = False,
+            depth: int | None = None) -> Structure:
     """Group, fold and connect ``graph``'s nodes. ``expand`` is ``"all"``, or block names and
     module paths whose runs and stacks are drawn layer by layer; an unknown name is a
-    :class:`SpecError` with a did-you-mean."""
+    :class:`SpecError` with a did-you-mean. ``compact`` folds activations and normalisations
+    into the layer before them; ``depth`` draws each block instance or labelled group nested
+    deeper than it (0: inside the network's own items) as one box."""
     expand = _expand_set(graph, expand)
     members = _members(graph)
     uses = {n.id: graph.uses(n.id) for n in graph.nodes}
-    folds = _fold(graph, graph.root, members, expand, uses)
-    folded = {n.id: f for f in folds for n in f.nodes}  # node -> the Run or Stack drawing it
+    folds = _fold(graph, graph.root, members, expand, uses, depth)
+    folded = {n.id: f for f in folds for n in f.nodes}  # node -> the Run, Stack or Stage drawing it
+    hosts = _compact_hosts(graph, folded, uses) if compact else {}
 
     ids = _stable_ids(graph)
     rep: dict[int, str | None] = {}
@@ -128,19 +147,44 @@ def analyse(graph: Graph, expand: str | list[str] | tuple[str, ...] | None = Non
             rep[n.id] = rep.get(n.inputs[0]) if n.inputs else None
         elif n.id in folded:
             rep[n.id] = folded[n.id].id
+        elif n.id in hosts:
+            rep[n.id] = rep[hosts[n.id]]
         else:
             rep[n.id] = ids[n.id]
+    folded_into: dict[int, list[Node]] = {}
+    for n_id, host in hosts.items():
+        folded_into.setdefault(host, []).append(graph.nodes[n_id])
 
-    root = _group_tree(graph, folded, ids)
+    root = _group_tree(graph, folded, ids, hidden=set(hosts))
     edges = _edges(graph, rep, uses)
     families = []
     for n in graph.nodes:
         fam = n.layer.family if n.layer is not None else "other"
-        if n.role not in HIDDEN_ROLES and not isinstance(folded.get(n.id), Run) and fam not in families:
+        drawn = n.role not in HIDDEN_ROLES and not isinstance(folded.get(n.id), (Run, Stage)) and n.id not in hosts
+        if drawn and fam not in families:
             families.append(fam)
-    if any(isinstance(f, Run) for f in folds) and "block" not in families:
+    if any(isinstance(f, (Run, Stage)) for f in folds) and "block" not in families:
         families.append("block")
-    return Structure(graph, root, {n.id: rep[n.id] for n in graph.nodes if rep[n.id]}, edges, families)
+    return Structure(graph, root, {n.id: rep[n.id] for n in graph.nodes if rep[n.id]}, edges, families,
+                     folded_into=folded_into)
+
+
+def _compact_hosts(graph: Graph, folded: dict, uses: dict[int, int]) -> dict[int, int]:
+    """Activation and normalisation nodes -> the drawn layer they fold into: the layer that
+    alone feeds them (directly or through others folded into it), in their scope, read only by
+    them."""
+    hosts: dict[int, int] = {}
+    for n in graph.nodes:
+        if (n.layer is None or n.layer.family not in COMPACT_FAMILIES or n.layer.glyph is not None
+                or n.role not in (None, "shortcut") or n.id in folded or len(n.inputs) != 1):
+            continue
+        prev = graph.nodes[n.inputs[0]]
+        host = hosts.get(prev.id, prev.id)
+        top = graph.nodes[host]
+        if (uses[prev.id] == 1 and top.op != "input" and top.role == n.role and top.id not in folded
+                and top.layer is not None and top.layer.glyph is None and top.scope is n.scope):
+            hosts[n.id] = host
+    return hosts
 
 
 # -- stable ids ---------------------------------------------------------------------------------
@@ -212,8 +256,9 @@ def _is_chain(nodes: list[Node], uses: dict[int, int]) -> bool:
     return all(n.role is None and n.layer.family != "recurrent" for n in nodes)
 
 
-def _fold(graph: Graph, scope: Scope, members, expand, uses) -> list:
-    """Runs of identical block instances and chain blocks drawn as stacks, outermost first."""
+def _fold(graph: Graph, scope: Scope, members, expand, uses, depth: int | None = None) -> list:
+    """Runs of identical block instances and chain blocks drawn as stacks, outermost first;
+    scopes below ``depth`` drawn as stages."""
     out: list = []
     current: list[Scope] = []
     sig = None
@@ -226,11 +271,16 @@ def _fold(graph: Graph, scope: Scope, members, expand, uses) -> list:
             if not _expanded([s], expand) and _is_chain(members[s], uses):
                 out.append(Stack(s, members[s]))
             else:
-                out.extend(_fold(graph, s, members, expand, uses))
+                out.extend(_fold(graph, s, members, expand, uses, depth))
 
     for child in scope.children:
         if child not in members:
             continue  # a scope whose body elaborated to nothing
+        if depth is not None and child.depth > depth and child.kind in ("block", "label"):
+            close()
+            current, sig = [], None
+            out.append(Stage(child, members[child]))
+            continue
         s = _signature(child, members[child]) if child.kind == "block" else None
         if (s is not None and current and s == sig and current[-1].name == child.name
                 and _follows(members[current[-1]], members[child])):
@@ -239,7 +289,7 @@ def _fold(graph: Graph, scope: Scope, members, expand, uses) -> list:
         close()
         current, sig = ([child], s) if s is not None else ([], None)
         if s is None:
-            out.extend(_fold(graph, child, members, expand, uses))
+            out.extend(_fold(graph, child, members, expand, uses, depth))
     close()
     return out
 
@@ -276,7 +326,7 @@ def _expand_set(graph: Graph, expand):
 
 
 # -- groups --------------------------------------------------------------------------------------
-def _group_tree(graph: Graph, folded: dict, ids: dict[int, str]) -> Group:
+def _group_tree(graph: Graph, folded: dict, ids: dict[int, str], hidden: set[int] = frozenset()) -> Group:
     regions = sorted(graph.each_regions(), key=lambda r: r[0].id)
     root = Group("", "network", graph.root)
     groups: dict[tuple, Group] = {(): root}
@@ -316,7 +366,7 @@ def _group_tree(graph: Graph, folded: dict, ids: dict[int, str]) -> Group:
 
     placed = set()
     for n in graph.nodes:
-        if n.role in HIDDEN_ROLES:
+        if n.role in HIDDEN_ROLES or n.id in hidden:
             continue
         fold = folded.get(n.id)
         if fold is not None:
@@ -366,6 +416,8 @@ def _edges(graph: Graph, rep: dict[int, str | None], uses: dict[int, int]) -> li
             if src is None or src == dst:
                 continue
             source = graph.nodes[i]
+            if source.role == "each_in" and source.inputs:  # into an `each`: the whole sequence
+                source = graph.nodes[source.inputs[0]]
             shape = str(source.out) if source.out is not None else "?"
             closes = n.role == "residual" and k == 1
             key = (src, dst, shape)
