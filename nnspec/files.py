@@ -8,7 +8,7 @@ import os
 TEMPORARY_PREFIX = ".tmp-"  # what a write in progress is named; a killed one may leave it behind
 
 _REASONS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EACCES: "permission denied",
-            errno.EPERM: "permission denied", errno.EROFS: "read-only file system"}
+            errno.EPERM: "permission denied", errno.EROFS: "read-only file system", errno.ENOENT: "no such folder"}
 
 
 def write_failure(path: str, error: OSError, existed: bool) -> str:
@@ -18,6 +18,7 @@ def write_failure(path: str, error: OSError, existed: bool) -> str:
     'disk full while writing runs/xo/last.pt; the previous one is intact'
     """
     reason = _REASONS.get(error.errno) or (error.strerror or str(error) or type(error).__name__)
+    reason = reason[0].lower() + reason[1:]
     return f"{reason} while writing {path}; " + ("the previous one is intact" if existed else "it was not created")
 
 

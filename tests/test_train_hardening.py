@@ -172,7 +172,7 @@ def test_an_output_folder_that_cannot_be_created(tmp_path):
 
 def test_write_failure_words():
     assert write_failure("a/m.jsonl", OSError(errno.EIO, "Input/output error"), False) == \
-        "Input/output error while writing a/m.jsonl; it was not created"
+        "input/output error while writing a/m.jsonl; it was not created"
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -273,8 +273,19 @@ def test_non_finite_inputs_are_refused_before_the_first_step(tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, image=x, y=np.arange(20) % 2)
     refused(tmp_path, XO, f"tensors:{path}", [path],
-            f"`tensors:{path}`: input `image` holds NaN or infinite values in 2 examples (the first is example 7, "
+            f"`tensors:{path}`: NaN or infinite values in input `image` of 2 examples (the first is example 7, "
             "counting from 0)", "replace the missing values, or drop those examples")
+
+
+def test_non_finite_labels_of_a_regression_are_refused():
+    from nnspec.train import sources
+    from nnspec.train.screening import screen
+
+    raw = sources.Raw("tensors:r.npz", np.array([0.5, np.nan, 1.0], np.float32), [np.zeros((3, 4), np.float32)])
+    with pytest.raises(sources.DataError) as e:
+        screen(raw, [sources.InputInfo("x", (4,), "float")])
+    assert e.value.message == ("`tensors:r.npz`: NaN or infinite values in the labels of 1 example (the first is "
+                               "example 1, counting from 0)")
 
 
 def test_a_scalar_array(tmp_path):
@@ -553,3 +564,11 @@ def test_a_checkpoint_from_before_a_setting_existed_takes_its_default(good_run, 
     from nnspec.train import checkpoint
 
     assert checkpoint.load(str(out / "last.pt"))["settings"]["freeze"] == []
+
+
+def test_evaluate_says_when_its_picture_cannot_be_written(good_run, tmp_path):
+    result = CliRunner().invoke(main, ["evaluate", XO, "--weights", str(good_run / "last.pt"), "--data", "xo?n=20",
+                                       "-o", str(tmp_path / "missing" / "confusion.png")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[0] == (f"error: no such folder while writing {tmp_path}/missing/"
+                                             "confusion.png; it was not created")

@@ -47,10 +47,16 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
     if output and "confusion" not in result:
         raise click.UsageError(f"--output draws a confusion matrix, and {result['task']} has none")
     if output:
+        from ..train.errors import reported_write
         from ..train.metrics import plot_confusion
 
-        plot_confusion(output, result["confusion"], result["classes"],
-                       f"{result['network']} on {result['data']}: accuracy {result['accuracy']:.4f}")
+        try:
+            with reported_write(output):
+                plot_confusion(output, result["confusion"], result["classes"],
+                               f"{result['network']} on {result['data']}: accuracy {result['accuracy']:.4f}")
+        except DataError as e:
+            report([e.diagnostic()], {})
+            sys.exit(1)
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:

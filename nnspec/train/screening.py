@@ -29,12 +29,13 @@ def screen(raw: Raw, infos: list[InputInfo]) -> None:
         if part is None:
             continue
         n = _rows(part.source, "the labels", part.labels)
+        _finite(part.source, "the labels", np.asarray(part.labels))  # float labels: a regression's
         for info, x in zip(infos, part.inputs):
             rows = _rows(part.source, f"input `{info.name}`", x)
             if rows != n:
                 raise DataError(f"`{part.source}` has {rows} examples of input `{info.name}` but {n} labels",
                                 hint="give one label per example")
-            _finite(part.source, info.name, np.asarray(x))
+            _finite(part.source, f"input `{info.name}`", np.asarray(x))
             _sequences(part.source, info, np.asarray(x))
         if part.texts is not None:
             _texts(part.source, part.texts)
@@ -47,14 +48,14 @@ def _rows(source: str, what: str, array) -> int:
     return len(array)
 
 
-def _finite(source: str, name: str, x: np.ndarray) -> None:
+def _finite(source: str, what: str, x: np.ndarray) -> None:
     if not np.issubdtype(x.dtype, np.floating) and not np.issubdtype(x.dtype, np.complexfloating):
         return
     bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
     if bad.any():
         rows = np.flatnonzero(bad)
         raise DataError(
-            f"`{source}`: input `{name}` holds NaN or infinite values in {len(rows):,} "
+            f"`{source}`: NaN or infinite values in {what} of {len(rows):,} "
             f"example{'s' if len(rows) > 1 else ''} (the first is example {rows[0]}, counting from 0)",
             hint="replace the missing values, or drop those examples",
         )
