@@ -436,15 +436,19 @@ def _image_folder(directory: str, shape, source: str) -> Raw:
     if not classes:
         raise DataError(f"{directory} has no class folders",
                         hint="put each class's images in DIR/CLASS/ (or, for segmentation, DIR/images/ and DIR/masks/)")
-    pixels, labels = [], []
+    files, labels = [], []
     for label, name in enumerate(classes):
-        folder, before = os.path.join(directory, name), len(labels)
-        for file in _image_files(folder):
-            pixels.append(read_image(os.path.join(folder, file), shape))
-            labels.append(label)
-        if len(labels) == before:
+        folder = os.path.join(directory, name)
+        found = _image_files(folder)
+        if not found:
             raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
                             hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
                                  "(every folder is a class)")
-    # uint8, as read: scaled (and normalised) batch by batch on the device
-    return Raw(source, np.array(labels, dtype=np.int64), [np.stack(pixels)], classes=classes)
+        files += [os.path.join(folder, f) for f in found]
+        labels += [label] * len(found)
+    # uint8, as read, filled in place: memory holds the images once (scaled and normalised
+    # batch by batch on the device)
+    pixels = np.empty((len(files), *shape), dtype=np.uint8)
+    for i, path in enumerate(files):
+        pixels[i] = read_image(path, shape)
+    return Raw(source, np.array(labels, dtype=np.int64), [pixels], classes=classes)
