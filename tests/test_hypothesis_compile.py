@@ -145,16 +145,20 @@ def shaping_ops(draw, rank: int, sequence: bool) -> list[str]:
 
 @st.composite
 def shaping_network(draw) -> str:
-    """A block whose reshape/permute sizes come from its parameters, used two or three times at
-    different sizes in one network: the instances share a class where the sizes allow."""
+    """A block whose reshape/permute/split sizes come from its parameters, used two or three
+    times at different sizes in one network: the instances share a class where the sizes allow."""
     if draw(st.booleans()):
         hw = draw(st.sampled_from([4, 8]))
         ops = draw(shaping_ops(3, sequence=False))
+        if draw(st.booleans()):  # a channel split, the pieces sized by a parameter
+            ops.insert(0, "concat { | split([1, c - 1], 0) | split([1, c - 1], 1) -> relu }")
         block = f"block Shape(c, a) {{\n  conv(c, 1)\n  {' -> '.join(ops)}\n  reshape([c, {hw}, {hw}])\n}}"
         decl, tail = f"[3, {hw}, {hw}]", "flatten"
         divisors = [1, 2, 4]
     else:
         ops = draw(shaping_ops(2, sequence=True))
+        if draw(st.booleans()):  # a split of the features, into pieces of `a`
+            ops.insert(0, "concat(dim=-1) { | split(a, 0, dim=-1) | split([a, c * a - a], 1, dim=-1) -> relu }")
         block = f"block Shape(c, a) {{\n  dense(c * a)\n  {' -> '.join(ops)}\n  reshape([T, c * a])\n}}"
         decl, tail = "[T, 3]", draw(st.sampled_from(["last", "mean(0)", "lstm(3, output=final)"]))
         divisors = [1, 2, 3]
