@@ -551,9 +551,10 @@ class _Generator:
                 out = step.output
             else:
                 out = step.id
-                # a kind that takes named values reads the padding of the last one (the
+                # a kind that takes named values reads the padding of the input it names (the
                 # sequence `attention` attends to); its output keeps the first one's
-                attended = lengths.get(ins[-1]) if step.layer is not None and step.layer.values else mask
+                attended = lengths.get(ins[step.layer.padding_of]) if step.layer is not None and step.layer.values \
+                    else mask
                 expr = self.node_expr(step, top, u, xs, attended, var, each_src)
             # Values that die here free their variables: a value takes the name it wants when
             # that is free, else the first free one of `x`, `x1`, ...

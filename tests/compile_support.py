@@ -68,7 +68,8 @@ def assert_source_and_module_agree(spec, **params) -> None:
 
     graph = spec.checked_graph(**params)
     model = spec.build(**params)
-    check_module(graph, model, {"T": 5})
+    env = {s: 5 for s in symbols(graph)}
+    check_module(graph, model, env)
     # the source executed on its own gives the same outputs for the same weights
     namespace: dict = {}
     exec(compile(spec.to_source(**params), "<generated>", "exec"), namespace)  # noqa: S102 (generated source under test)
@@ -76,7 +77,7 @@ def assert_source_and_module_agree(spec, **params) -> None:
     twin.load_state_dict(model.state_dict())
     twin.eval()
     model.eval()
-    xs = inputs(graph, {"T": 5}, batch=3, seed=1)
+    xs = inputs(graph, env, batch=3, seed=1)
     with torch.no_grad():
         torch.testing.assert_close(twin(*xs), model(*xs))
     assert list(twin.state_dict()) == list(model.state_dict())

@@ -13,6 +13,7 @@ from compile_support import assert_source_and_module_agree
 
 import nnspec
 from nnspec import ast
+from nnspec.dims import Sym
 from nnspec.fmt import format_source
 from nnspec.parser import parse
 
@@ -254,3 +255,64 @@ def test_the_transformer_classifier_spec_masks_padding_and_runs():
     with torch.no_grad():
         torch.testing.assert_close(model(padded), model(shorter))
         assert not torch.allclose(model(padded), model(tokens))
+
+
+SEQ2SEQ = """
+network Seq2Seq(vocab = 50, dim = 8, hidden = 16) {
+  input source: [S] int pad=0
+  input target: [T] int pad=0
+  let enc = source -> embedding(vocab, dim) -> gru(hidden, layers=2, output=state)
+  target -> embedding(vocab, dim) -> gru(hidden, enc, layers=2) -> dense(vocab)
+}
+
+network States {
+  input source: [S, 4]
+  input target: [T, 4]
+  let enc = source -> lstm(6, bidirectional=true, output=state)
+  output o = target -> lstm(6, enc, bidirectional=true)
+  output s = target -> lstm(6, enc, bidirectional=true, output=state)
+}
+"""
+
+
+def test_a_recurrent_layer_starts_from_a_named_state_and_gives_its_final_state():
+    spec = load(SEQ2SEQ)
+    graph = spec.checked_graph("Seq2Seq")
+    assert [n.out.shape for n in graph.nodes if n.op == "gru"] == [(2, 16), (Sym.symbol("T"), 16)]
+    model = spec.build("Seq2Seq").eval()
+    source = torch.tensor([[3, 4, 5, 0], [6, 7, 8, 9]])
+    target = torch.tensor([[1, 2, 0], [3, 4, 5]])
+    emb, gru, emb2, gru2, fc = model[0], model[1], model[2], model[3], model[4]
+    pack = torch.nn.utils.rnn.pack_padded_sequence
+    with torch.no_grad():
+        _, h = gru(pack(emb(source), torch.tensor([3, 4]), batch_first=True, enforce_sorted=False))
+        out, _ = gru2(pack(emb2(target), torch.tensor([2, 3]), batch_first=True, enforce_sorted=False), h)
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=3)
+        torch.testing.assert_close(model(source, target), fc(out))
+    assert_source_and_module_agree(spec, network="Seq2Seq")
+
+
+def test_an_lstm_state_is_h_and_c_of_every_layer_and_direction():
+    spec = load(SEQ2SEQ)
+    model = spec.build("States").eval()
+    source, target = torch.randn(2, 5, 4), torch.randn(2, 3, 4)
+    first, second, third = model[0], model[1], model[2]
+    with torch.no_grad():
+        _, (h, c) = first(source)
+        out, _ = second(target, (h, c))
+        _, (h2, c2) = third(target, (h, c))
+        o, s = model(source, target)
+    torch.testing.assert_close(o, out)
+    assert s.shape == (2, 2, 2, 6)  # batch, h and c, layers·directions, hidden
+    torch.testing.assert_close(s[:, 0], h2.transpose(0, 1))
+    torch.testing.assert_close(s[:, 1], c2.transpose(0, 1))
+    assert_source_and_module_agree(spec, network="States")
+
+
+def test_an_initial_state_of_another_shape_is_an_error_naming_the_shape():
+    errors = [d for d in nnspec.load(
+        "network N {\n  input a: [S, 4]\n  input b: [T, 4]\n  let enc = a -> gru(8, output=state)\n"
+        "  b -> lstm(8, enc)\n}\n").check() if d.severity == "error"]
+    assert [(e.message, e.hint) for e in errors] == [(
+        "the initial state of `lstm(8)` must be [2, 1, 8], got [1, 8]",
+        "give the final state of a `lstm` of the same size: `lstm(..., output=state)`")]

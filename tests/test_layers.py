@@ -427,7 +427,7 @@ def test_reductions_over_time_skip_padding(kind, args):
         ("upsample", (2,), {"mode": "area"}, "`mode` of `upsample` must be `nearest` or `linear` or `bilinear` or `bicubic` or `trilinear`, got area"),
         ("embedding", (100,), {}, "`embedding` needs the argument `dim`"),
         ("lstm", (64,), {"dropout": 0.2}, "`dropout` acts between stacked layers, so it does nothing with `layers=1` (got dropout=0.2)"),
-        ("lstm", (64,), {"output": "last"}, "`output` of `lstm` must be `sequence` or `final`, got last"),
+        ("lstm", (64,), {"output": "last"}, "`output` of `lstm` must be `sequence` or `final` or `state`, got last"),
         ("rnn", (8,), {"nonlinearity": "sigmoid"}, "`nonlinearity` of `rnn` must be `tanh` or `relu`, got sigmoid"),
         ("gru", (8,), {"layers": 0}, "`layers` must be greater than 0, got 0"),
         ("groupnorm", (0,), {}, "`groups` must be greater than 0, got 0"),

@@ -37,6 +37,9 @@ class Layer:
     #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
     #: follow the chain's value in ``infer_many`` and ``torch_forward``
     values: ClassVar[int] = 0
+    #: of a kind with named values, the input whose padding ``torch_forward`` is given: the
+    #: last (the sequence ``attention`` attends to), or 0 (the sequence a recurrent layer reads)
+    padding_of: ClassVar[int] = -1
     #: accepts `int` tensors (token ids); the others need floats
     takes_int: ClassVar[bool] = False
     #: created by the elaborator, never called by name in a spec

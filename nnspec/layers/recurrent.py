@@ -12,24 +12,32 @@ from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
 RECURRENT_RUNTIME = '''\
-def recurrent(rnn, x, lengths=None, final=False):
+def recurrent(rnn, x, lengths=None, final=False, hx=None, state=False):
     """Run a batch-first recurrent module over x [B, T, F].
 
     With lengths (each sequence's true length) the padding is skipped: the sequences are
     packed, so a sequence's final state is its state at its own last token. Returns the
     outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
-    (forward then backward). Exporters (torch.export, ONNX, tracing) cannot follow packed
-    sequences: while exporting, the padding is masked instead (recurrent_masked).
+    (forward then backward), or with state=True the whole final state [B, layers*dirs, H]
+    (an LSTM's [B, 2, layers*dirs, H]: h, then c). hx is an initial state of that shape.
+    Exporters (torch.export, ONNX, tracing) cannot follow packed sequences: while exporting,
+    the padding is masked instead (recurrent_masked).
     """
     steps = x.shape[1]
     if lengths is not None and (torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
                                 or torch.jit.is_tracing()):
+        if hx is not None or state:
+            raise RuntimeError("a padded recurrent layer with a state value cannot be exported")
         return recurrent_masked(rnn, x, lengths, final)
+    if hx is not None:  # batch first, as values are, to the layout the module takes
+        hx = hx.transpose(0, 1).contiguous() if hx.dim() == 3 else tuple(hx.permute(1, 2, 0, 3).contiguous())
     if lengths is not None:
         x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    out, state = rnn(x)
+    out, h = rnn(x, hx)
+    if state:  # every layer and direction, batch first
+        return torch.stack(h).permute(2, 0, 1, 3) if isinstance(h, tuple) else h.transpose(0, 1)
     if final:
-        h = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h, c)
+        h = h[0] if isinstance(h, tuple) else h  # an LSTM's state is (h, c)
         dirs = 2 if rnn.bidirectional else 1
         return h[-dirs:].transpose(0, 1).flatten(1)
     if lengths is not None:
@@ -68,7 +76,7 @@ class RecurrentArgs(ArgsModel):
     layers: Int = Field(1, gt=0)
     bidirectional: Bool = False
     dropout: Number = Field(0, ge=0, le=1)
-    output: Literal["sequence", "final"] = "sequence"
+    output: Literal["sequence", "final", "state"] = "sequence"
 
 
 class LSTM(Layer):
@@ -76,9 +84,12 @@ class LSTM(Layer):
 
     With ``output=final``: ``[T, F] -> [hidden·dirs]``, the last layer's state after each
     sequence's last real step (forward and backward states concatenated when
-    ``bidirectional``). Padded input (an ``int`` input with ``pad=``) is packed, so padding is
-    skipped. ``dropout`` applies between stacked layers. Example: ``lstm(128)`` on ``[T, 64]``
-    gives ``[T, 128]`` and 4·128·(64 + 128) + 8·128 = 99,328 parameters.
+    ``bidirectional``). With ``output=state``: the whole final state, every layer and
+    direction, ``[2, layers·dirs, hidden]`` (h, then c; ``[layers·dirs, hidden]`` for ``gru``
+    and ``rnn``), a value that another recurrent layer of that shape starts from when it is
+    named: ``lstm(128, enc)``. Padded input (an ``int`` input with ``pad=``) is packed, so
+    padding is skipped. ``dropout`` applies between stacked layers. Example: ``lstm(128)`` on
+    ``[T, 64]`` gives ``[T, 128]`` and 4·128·(64 + 128) + 8·128 = 99,328 parameters.
     """
 
     kind = "lstm"
@@ -88,6 +99,8 @@ class LSTM(Layer):
     torch_name: ClassVar[str] = "LSTM"
     gates: ClassVar[int] = 4
     runtime = RECURRENT_RUNTIME
+    values = 1  # an initial state: `lstm(128, enc)`
+    padding_of = 0
 
     def check_args(self):
         if self.args.dropout and self.args.layers == 1:
@@ -113,7 +126,28 @@ class LSTM(Layer):
         width = self.args.hidden * self.directions
         if self.args.output == "final":
             return x.with_shape((width,), keep_mask=False)
+        if self.args.output == "state":
+            return x.with_shape(self.state_shape(), keep_mask=False)
         return x.with_shape((x.shape[0], width), keep_mask=True)
+
+    def state_shape(self) -> tuple[int, ...]:
+        """The shape of a state value: ``[layers·dirs, hidden]``, an LSTM's h and c stacked."""
+        shape = (self.args.layers * self.directions, self.args.hidden)
+        return (2, *shape) if self.torch_name == "LSTM" else shape
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        """With an initial state (a named value): it must have this layer's state shape."""
+        y = self.infer(xs[0])
+        state = xs[1]
+        if state.shape != self.state_shape() or state.dtype != "float":
+            raise ShapeError(
+                f"the initial state of `{self.kind}({self.args.hidden}"
+                + (f", layers={self.args.layers}" if self.args.layers != 1 else "")
+                + (", bidirectional=true" if self.args.bidirectional else "")
+                + f")` must be {shape_str(self.state_shape())}, got {state}",
+                hint=f"give the final state of a `{self.kind}` of the same size: `{self.kind}(..., output=state)`",
+            )
+        return y
 
     def layer_inputs(self, x: TensorType) -> list[int]:
         """The input width of each stacked layer: the features, then the previous layer's output."""
@@ -146,9 +180,11 @@ class LSTM(Layer):
 
     def torch_forward(self, module, xs, types, lengths=None):
         packed = lengths is not None and types[0].masked
-        if self.args.output == "sequence" and not packed:
+        if self.args.output == "sequence" and not packed and len(xs) == 1:
             return f"{module}({xs[0]})[0]"
         args = [module, xs[0]] + ([lengths] if packed else []) + (["final=True"] if self.args.output == "final" else [])
+        args += [f"hx={xs[1]}"] if len(xs) > 1 else []
+        args += ["state=True"] if self.args.output == "state" else []
         return f"recurrent({', '.join(args)})"
 
     def describe(self) -> str:
@@ -158,8 +194,8 @@ class LSTM(Layer):
             text += f" ×{a.layers}"
         if a.bidirectional:
             text += " bi"
-        if a.output == "final":
-            text += " final"
+        if a.output != "sequence":
+            text += f" {a.output}"
         return text
 
 

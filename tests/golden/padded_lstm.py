@@ -8,24 +8,32 @@ import torch
 from torch import nn
 
 
-def recurrent(rnn, x, lengths=None, final=False):
+def recurrent(rnn, x, lengths=None, final=False, hx=None, state=False):
     """Run a batch-first recurrent module over x [B, T, F].
 
     With lengths (each sequence's true length) the padding is skipped: the sequences are
     packed, so a sequence's final state is its state at its own last token. Returns the
     outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
-    (forward then backward). Exporters (torch.export, ONNX, tracing) cannot follow packed
-    sequences: while exporting, the padding is masked instead (recurrent_masked).
+    (forward then backward), or with state=True the whole final state [B, layers*dirs, H]
+    (an LSTM's [B, 2, layers*dirs, H]: h, then c). hx is an initial state of that shape.
+    Exporters (torch.export, ONNX, tracing) cannot follow packed sequences: while exporting,
+    the padding is masked instead (recurrent_masked).
     """
     steps = x.shape[1]
     if lengths is not None and (torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
                                 or torch.jit.is_tracing()):
+        if hx is not None or state:
+            raise RuntimeError("a padded recurrent layer with a state value cannot be exported")
         return recurrent_masked(rnn, x, lengths, final)
+    if hx is not None:  # batch first, as values are, to the layout the module takes
+        hx = hx.transpose(0, 1).contiguous() if hx.dim() == 3 else tuple(hx.permute(1, 2, 0, 3).contiguous())
     if lengths is not None:
         x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    out, state = rnn(x)
+    out, h = rnn(x, hx)
+    if state:  # every layer and direction, batch first
+        return torch.stack(h).permute(2, 0, 1, 3) if isinstance(h, tuple) else h.transpose(0, 1)
     if final:
-        h = state[0] if isinstance(state, tuple) else state  # an LSTM's state is (h, c)
+        h = h[0] if isinstance(h, tuple) else h  # an LSTM's state is (h, c)
         dirs = 2 if rnn.bidirectional else 1
         return h[-dirs:].transpose(0, 1).flatten(1)
     if lengths is not None:
