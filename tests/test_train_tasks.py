@@ -138,6 +138,14 @@ def test_segmentation_from_an_image_folder_with_masks(tmp_path):
     assert raw.labels[0, 0].tolist() == [1] * 4 + [0] * 12  # 5 of 20 columns, nearest at 16
     prepared = prepare(raw, input_infos(spec.checked_graph()), output_shape(spec.checked_graph()))
     assert prepared.task.name == "segmentation"
+    (tmp_path / "unet.nn").write_text(UNET)
+    run = CliRunner().invoke(main, ["train", str(tmp_path / "unet.nn"), "--data", f"images:{tmp_path}", "--epochs", "1",
+                                    "--plain", "--out", str(tmp_path / "run")])
+    assert run.exit_code == 0, run.output
+    assert "segmentation (ce)" in run.stdout and "val loss" in run.stdout and "mIoU" in run.stdout
+    text = CliRunner().invoke(main, ["evaluate", str(tmp_path / "unet.nn"), "-w", str(tmp_path / "run" / "best.pt")])
+    assert text.exit_code == 0 and " pixel accuracy " in text.stdout and " mean IoU " in text.stdout
+    assert "(3 examples)" in text.stdout and "confusion (rows: true class, columns: predicted)" in text.stdout
     (tmp_path / "masks" / "2.png").unlink()
     with pytest.raises(DataError, match=r"images/2\.png has no mask in .*masks"):
         sources.load(f"images:{tmp_path}", input_infos(spec.checked_graph()))

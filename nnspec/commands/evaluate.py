@@ -67,7 +67,9 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
 
 def render(result: dict) -> str:
     """The human report: the totals, then for a classifier a per-class table and the confusion matrix."""
-    figures = "  ".join(f"{k.replace('_', ' ')} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
+    from ..train.tasks import metric_label
+
+    figures = "  ".join(f"{metric_label(k)} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
     lines = [f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
              f"{figures}  ({result['examples']:,} examples)"]
     if "confusion" not in result:

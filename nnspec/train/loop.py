@@ -34,7 +34,7 @@ from .data import (
     prepare,
     sequence_fix,
 )
-from .tasks import Classify, Task
+from .tasks import Classify, Task, metric_label
 from .distributed import Context, setup
 from .errors import DataError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
@@ -416,7 +416,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     shown = task.primary or "loss"
     report.say(
         f"best: epoch {best_row['epoch']}"
-        + (f", val {shown.replace('_', ' ')} {best_row['val_' + shown]:.4f}" if best_row["val_loss"] is not None else "")
+        + (f", val {metric_label(shown)} {best_row['val_' + shown]:.4f}" if best_row["val_loss"] is not None else "")
         + f"\n  checkpoints {best_path}, {last_path}\n  metrics     {os.path.join(out, 'metrics.jsonl')}"
         + f"\n  curves      {os.path.join(out, 'curves.png')}"
     )

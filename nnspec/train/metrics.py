@@ -6,6 +6,7 @@ import json
 import math
 
 from ..files import atomic_write
+from .tasks import metric_label
 
 def fields(task) -> tuple[str, ...]:
     """A line's keys: ``epoch``, ``train_loss``, ``train_<metric>``..., the same for ``val``, ``lr``, ``seconds``."""
@@ -44,7 +45,7 @@ def plot(path: str, history: list[dict], title: str, task) -> None:
                 ax.plot(epochs, [float("nan") if v is None else v for v in values], style,
                         label="training" if part == "train" else "validation", markersize=3)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(key.replace("_", " ").replace("iou", "IoU"))
+        ax.set_ylabel(metric_label(key))
         ax.grid(alpha=0.3)
         bounded = key != "loss" and task.primary is not None  # accuracies and IoU: 0 to 1
         ax.legend(loc="lower right" if bounded else "upper right")

@@ -259,6 +259,11 @@ class Regress(Task):
         return {"mae": s[2] / max(s[4], 1.0), "rmse": (s[3] / max(s[4], 1.0)) ** 0.5}
 
 
+def metric_label(key: str) -> str:
+    """How a person reads a figure's key: ``mean_iou`` -> ``mean IoU``."""
+    return key.replace("_", " ").replace("iou", "IoU")
+
+
 def class_names(names: list[str]) -> str:
     """``2 classes: X, O`` (the first six names)."""
     return f"{len(names)} classes: {', '.join(names[:6])}{', ...' if len(names) > 6 else ''}"
