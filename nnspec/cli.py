@@ -42,14 +42,27 @@ def parse_sets(values: tuple[str, ...]) -> dict:
 
 
 def parse_literal(text: str):
+    """A ``--set`` value read as a spec reads a literal: an integer of at most 64 bits, a
+    finite number, true/false, else text (a number too large is refused, echoed as typed)."""
+    import math
+    import re
+
     if text in ("true", "false"):
         return text == "true"
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    return text
+    number = re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text)
+    if number is None:
+        return text
+    shown = text if len(text) <= 24 else text[:21] + "..."
+    if number.group(2) is None and "." not in text:
+        value = int(text) if len(text) <= 30 else None  # longer never fits in 64 bits
+        if value is not None and value.bit_length() <= 63:
+            return value
+        raise click.BadParameter(f"the number {shown} is too large: integers have at most 64 bits",
+                                 param_hint="--set")
+    value = float(text)
+    if not math.isfinite(value):
+        raise click.BadParameter(f"the number {shown} is too large", param_hint="--set")
+    return value
 
 
 def load_spec(path: str):

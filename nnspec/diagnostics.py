@@ -27,6 +27,10 @@ class Span:
         return f"{self.path}:{self.line}:{self.col}"
 
 
+#: the most characters of a source line an error shows (around the caret)
+LINE_WIDTH = 120
+
+
 @dataclass
 class Diagnostic:
     severity: str  # "error" or "warning"
@@ -45,15 +49,23 @@ class Diagnostic:
         if text is not None:
             src_lines = [line.rstrip("\r") for line in text.split("\n")]  # as the parser counts lines
             if 1 <= self.span.line <= len(src_lines):
-                # control characters would garble the terminal; each shows as one mark
-                src = "".join(c if c.isprintable() else "\ufffd" for c in src_lines[self.span.line - 1].expandtabs(1))
+                src = src_lines[self.span.line - 1].expandtabs(1)
+                col = self.span.col - 1
                 width = (
                     max(1, self.span.end_col - self.span.col)
                     if self.span.end_line == self.span.line
                     else max(1, len(src) - self.span.col + 1)
                 )
+                if len(src) > LINE_WIDTH:  # a long line shows only around the caret
+                    start = max(0, min(col - LINE_WIDTH // 3, len(src) - LINE_WIDTH))
+                    end = start + LINE_WIDTH
+                    width = max(1, min(width, end - col))
+                    src = ("..." if start else "") + src[start:end] + ("..." if end < len(src) else "")
+                    col += 3 - start if start else 0
+                # control characters would garble the terminal; each shows as one mark
+                src = "".join(c if c.isprintable() else "\ufffd" for c in src)
                 lines.append(f"  {src}")
-                caret = " " * (self.span.col - 1) + "^" + "~" * (width - 1)
+                caret = " " * col + "^" + "~" * (width - 1)
                 lines.append(f"  {caret}")
         if self.hint:
             lines.append(f"hint: {self.hint}")

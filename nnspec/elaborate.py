@@ -32,6 +32,8 @@ NOTHING = -1
 
 #: the most nodes one network may elaborate to: a guard against `repeat 10**9`
 MAX_NODES = 100_000
+#: how deep block instances may nest (elaboration recurses once per level)
+MAX_BLOCK_DEPTH = 500
 
 
 @dataclass
@@ -529,8 +531,8 @@ class Elaborator:
                 if each == 0:
                     break  # a body that creates nothing leaves the value as it is
                 if nodes + each * n > MAX_NODES:
-                    raise Located(f"`repeat {n}` would create {each * n:,} layers; the limit is {MAX_NODES:,}",
-                                  atom.count.span)
+                    raise Located(f"`repeat {n}` would bring this network to {nodes + each * n:,} layers; "
+                                  f"the limit is {MAX_NODES:,}", atom.count.span)
         return x
 
     def dims(self, exprs: list, ctx: Ctx) -> list | None:
@@ -773,6 +775,10 @@ class Elaborator:
             return None
         if call.name in ctx.stack:
             return None  # a cycle, reported once by the program's static check
+        if len(ctx.stack) >= MAX_BLOCK_DEPTH:
+            self.error(f"blocks call each other more than {MAX_BLOCK_DEPTH} deep here", call.name_span,
+                       "a chain of blocks that deep is a `repeat`")
+            return None
         bound = self.bind_block_args(defn, call, ctx)
         path = self.next_name(item, ctx)
         if bound is None:

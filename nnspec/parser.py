@@ -71,11 +71,18 @@ class _DropNewlinesInBrackets:
 
     always_accept = ("_NL",)
 
+    def __init__(self):
+        self.text = ""  # the text being parsed, set before each parse: line breaks look ahead in it
+        self._peeked = (-1, -1, False)  # the last look ahead: from, to, whether `->` came
+
     def process(self, stream):
         depth = 0  # ( and [
         nesting = 0  # ( [ and {
+        last = None  # the type of the token passed on last
         for tok in stream:
             kind = tok.type
+            if kind == "_NL" and (depth or last in ("_NL", "_ARROW") or self._arrow_follows(tok.end_pos)):
+                continue  # inside brackets, one of a run (comment lines between), or around `->`
             if kind in ("LPAR", "LSQB", "LBRACE"):
                 nesting += 1
                 if nesting > MAX_NESTING:
@@ -85,9 +92,29 @@ class _DropNewlinesInBrackets:
                 nesting = max(0, nesting - 1)
                 if kind != "RBRACE":
                     depth = max(0, depth - 1)
-            elif kind == "_NL" and depth:
-                continue
+            last = kind
             yield tok
+
+    def _arrow_follows(self, pos: int) -> bool:
+        """Whether `->` comes next after ``pos``, past blank and comment lines: then the line
+        break only continues a chain. Each stretch of the text is looked at once."""
+        start, end, found = self._peeked
+        if start <= pos <= end:
+            return found
+        text, at = self.text, pos
+        while True:
+            at = _BLANKS.match(text, at).end()
+            if not text.startswith("#", at):
+                break
+            at = text.find("\n", at)
+            if at < 0:
+                at = len(text)
+                break
+        self._peeked = (pos, at, text.startswith("->", at))
+        return self._peeked[2]
+
+
+_BLANKS = re.compile(r"[\t \f\r\n]*")
 
 
 _GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "nnspec.lark")
@@ -508,13 +535,20 @@ def _parse_tree(text: str, path: str):
     from lark.exceptions import LarkError
 
     try:
-        return _lark().parse(text)
+        return run(_lark(), text)
     except LarkError as e:
         raise _syntax_error(e, path, text) from None
     except _TooDeep as e:
         tok = e.token
         raise Located("nesting is too deep", Span(path, tok.line, tok.column, tok.line, tok.column + 1),
                       _TOO_DEEP_HINT) from None
+
+
+def run(lark, text: str):
+    """Lark's tree of ``text`` from the parser ``lark`` (its post-lexer looks ahead in the text)."""
+    lark.options.postlex.text = text
+    lark.options.postlex._peeked = (-1, -1, False)
+    return lark.parse(text)
 
 
 def _all_syntax_errors(text: str, path: str) -> list[Located]:

@@ -83,14 +83,59 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
     for imp in f.imports:
         target = os.path.normpath(os.path.join(base, imp.path))
         try:
-            with open(target, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror[:1].lower() + e.strerror[1:] if isinstance(e, OSError) and e.strerror \
-                else "not a UTF-8 text file"
-            prog.error(f"cannot import `{imp.path}`: {reason} ({target})", imp.span)
+            text = read_source(target)
+        except SourceError as e:
+            prog.error(f"cannot import `{imp.path}`: {e.reason} ({e.where or target})", imp.span)
             continue
         _load(prog, text, target, seen)
+
+
+#: the largest spec file read: a thousand times a large spec, and a bound on memory and time
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A spec file that cannot be read as text: ``reason`` in words, ``where`` its
+    ``path:line:col`` when the reason has a place (a byte that is not UTF-8)."""
+
+    def __init__(self, reason: str, where: Span | None = None):
+        super().__init__(reason)
+        self.reason, self.where = reason, where
+
+
+def read_source(path: str) -> str:
+    """The text of a spec file (the main one or an import). Only a regular file of at most
+    :data:`MAX_SOURCE_BYTES` is read: a device (``/dev/zero``) or a FIFO would be read forever
+    or block.
+
+    Raises :class:`SourceError`.
+    """
+    import stat
+
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError("is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file (a device, a FIFO or a socket)")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise SourceError(f"the file has {info.st_size:,} bytes; a spec has at most {MAX_SOURCE_BYTES:,}")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+    except FileNotFoundError:
+        raise SourceError("no such file") from None
+    except OSError as e:
+        raise SourceError(e.strerror[:1].lower() + e.strerror[1:] if e.strerror else str(e)) from None
+    if len(data) > MAX_SOURCE_BYTES:  # it grew after stat
+        raise SourceError(f"the file has more than {MAX_SOURCE_BYTES:,} bytes; a spec has at most that")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        start = data.rfind(b"\n", 0, e.start) + 1
+        col = len(data[start:e.start].decode("utf-8", "replace")) + 1
+        raise SourceError(f"not UTF-8 text: byte 0x{data[e.start]:02x} cannot start or continue a character",
+                          Span(path, line, col, line, col + 1)) from None
 
 
 def _calls(body: ast.Body):
@@ -126,27 +171,37 @@ def _check_cycles(prog: Program) -> None:
     blocks = prog.blocks
     edges = {n: [(c.name, c) for c in _calls(d.body) if c.name in blocks] for n, d in blocks.items()}
     reported: set[frozenset] = set()
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[tuple[str, ast.Call | None]]) -> None:
-        state[name] = 1
-        for callee, call in edges[name]:
-            if state.get(callee) == 1:
-                names = [n for n, _ in path] + [name]
-                cycle = names[names.index(callee) :] + [callee]
+    done: set[str] = set()
+    # A walk with a stack of its own (a chain of 30,000 blocks is no deeper than one): each
+    # entry is a block on the current path and the calls of it still to follow.
+    for root in blocks:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        on_path = {root: 0}
+        stack = [iter(edges[root])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                name = path.pop()
+                del on_path[name]
+                done.add(name)
+                continue
+            callee, call = step
+            if callee in on_path:
+                cycle = path[on_path[callee]:] + [callee]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     what = "calls itself" if len(cycle) == 2 else "is part of a cycle"
-                    prog.error(f"block `{callee}` {what}: {' -> '.join(cycle)}", call.name_span,
+                    shown = cycle if len(cycle) <= 9 else [*cycle[:4], f"... ({len(cycle) - 7:,} more)", *cycle[-3:]]
+                    prog.error(f"block `{callee}` {what}: {' -> '.join(shown)}", call.name_span,
                                "a block cannot contain itself; use `repeat` for repetition")
-            elif state.get(callee) is None:
-                visit(callee, path + [(name, call)])
-        state[name] = 2
-
-    for name in blocks:
-        if name not in state:
-            visit(name, [])
+            elif callee not in done:
+                on_path[callee] = len(path)
+                path.append(callee)
+                stack.append(iter(edges[callee]))
 
 
 def suggest(name: str, *pools) -> str | None:

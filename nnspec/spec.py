@@ -202,15 +202,13 @@ def load(source: str | os.PathLike) -> Spec:
 
 
 def read_text(path: str) -> str:
-    """A spec file's text; raises :class:`SpecError` when it cannot be read as UTF-8 text."""
+    """A spec file's text; raises :class:`SpecError` when it cannot be read as UTF-8 text
+    (see :func:`nnspec.program.read_source`)."""
+    from .program import SourceError, read_source
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise SpecError([Diagnostic("error", f"{path}: no such file")]) from None
-    except IsADirectoryError:
-        raise SpecError([Diagnostic("error", f"{path}: is a directory")]) from None
-    except UnicodeDecodeError as e:
-        raise SpecError([Diagnostic("error", f"{path}: not a UTF-8 text file (byte {e.start})")]) from None
-    except OSError as e:
-        raise SpecError([Diagnostic("error", f"{path}: {e.strerror}")]) from None
+        return read_source(path)
+    except SourceError as e:
+        if e.where is not None:
+            raise SpecError([Diagnostic("error", e.reason, e.where)]) from None
+        raise SpecError([Diagnostic("error", f"{path}: {e.reason}")]) from None
