@@ -32,6 +32,9 @@ NOTHING = -1
 
 #: the most nodes one network may elaborate to: a guard against `repeat 10**9`
 MAX_NODES = 100_000
+#: the most numbers one value may hold per example (PyTorch indexes sizes with 64-bit ints, and a
+#: value of more than 8 GiB per example is a mistake rather than a model)
+MAX_VALUES = 2**31
 #: how deep block instances may nest (elaboration recurses once per level)
 MAX_BLOCK_DEPTH = 500
 
@@ -240,6 +243,7 @@ class Elaborator:
                         hint="token ids go through `embedding` first",
                     )
                 node.out = layer.infer_many(types) if len(types) > 1 else layer.infer(types[0])
+            _check_size(node.out.shape)
             if inputs:
                 node.params = layer.param_count(types[0])
                 node.buffers = getattr(layer, "buffer_count", lambda x: 0)(types[0])
@@ -880,6 +884,18 @@ def _argument_at(arg: str | int | None, args: list[ast.Arg], names: tuple) -> as
         if (a.name or (names[k] if k < len(names) else None)) == arg:
             return a
     return None
+
+
+def _check_size(shape) -> None:
+    """A value no computer holds is an error here, not at build time: at most
+    :data:`MAX_VALUES` numbers per example (2^31, 8 GiB of float32)."""
+    total = 1
+    for d in shape:
+        if isinstance(d, int):
+            total *= d
+    if total > MAX_VALUES:
+        shown = [d if not isinstance(d, int) or d < 10**12 else f"{str(d)[0]}e{len(str(d)) - 1}" for d in shape]
+        raise ShapeError(f"the output {shape_str(shown)} would hold more than {MAX_VALUES:,} values per example")
 
 
 def _is_literal(v, depth: int = 0) -> bool:

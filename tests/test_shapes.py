@@ -258,3 +258,13 @@ def test_broadcast_mismatch_of_different_ranks_says_which_axes_were_aligned():
         broadcast((3, 4), (5, 4, 6))
     assert e.value.message == ("shapes [3, 4] and [5, 4, 6] do not broadcast: broadcasting aligns the last "
                                "dimensions, so dimension 1 of [3, 4] (4) meets dimension 2 of [5, 4, 6] (6)")
+
+
+def test_adaptive_reads_in_closed_form_equal_the_sum_over_windows():
+    from nnspec.shapes import adaptive_reads
+
+    for size in range(1, 30):
+        for out in range(1, 30):
+            windows = sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+            assert adaptive_reads(size, out) == windows
+    assert adaptive_reads(8, 10**9) == 10**9 + 8 - 8  # a billion windows: no loop
