@@ -35,8 +35,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nnspec.train import pixels, sources  # noqa: E402
-from nnspec.train.data import Data, epoch_batches  # noqa: E402
+from nnspec.train import pixels, sources
+from nnspec.train.data import Data, epoch_batches
 
 SHAPE = (3, 64, 64)
 BATCH = 64
@@ -94,7 +94,7 @@ def run_nnspec(root: str, epochs: int) -> tuple[list[float], int, int]:
     for epoch in range(1, epochs + 1):
         t = time.perf_counter()
         for index in epoch_batches(len(data), BATCH, 0, epoch):
-            xs, y = data.batch(index)
+            xs, _ = data.batch(index)
             float(xs[0][0, 0, 0, 0])  # the batch exists
         times.append(time.perf_counter() - t)
     times[0] += load  # the first epoch pays for reading the files
@@ -107,7 +107,7 @@ def run_plain(root: str, epochs: int) -> list[float]:
     times = []
     for _ in range(epochs):
         t = time.perf_counter()
-        for x, y in loader:
+        for x, _ in loader:
             float(x[0, 0, 0, 0])
         times.append(time.perf_counter() - t)
     return times

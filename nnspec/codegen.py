@@ -883,7 +883,7 @@ class _Generator:
         parameter, which ``forward`` does not see: the constructor keeps each such parameter
         as an attribute (``self.c = c``), and ``forward`` reads it there.
         """
-        init, rest = u.text.split("\n#\n", 1)
+        init = u.text.split("\n#\n", 1)[0]
         in_init = len(numbers(init))
         attrs: dict[str, str] = {}
         taken = set(u.top.children) | TORCH_RESERVED

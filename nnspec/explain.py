@@ -55,7 +55,6 @@ def capture(model, layer: str, x, cls: int | None):
 
 def gradcam(model, x, layer: str, cls: int | None = None):
     """Grad-CAM heat map ``[H, W]`` in [0, 1] at the input's resolution, the logits and the class."""
-    import torch
     import torch.nn.functional as F
 
     a, g, logits, cls = capture(model, layer, x.clone().requires_grad_(True), cls)

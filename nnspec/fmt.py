@@ -131,7 +131,7 @@ def expr(e, parent: int = 0, right: bool = False) -> str:
         return f"-{inner}"
     if isinstance(e, ast.Not):
         text = f"not {expr(e.operand, _NOT)}"
-        return f"({text})" if _NOT < parent else text
+        return f"({text})" if parent > _NOT else text
     if isinstance(e, ast.BinOp):
         p = _PRECEDENCE[e.op]
         # comparisons do not chain: one inside another keeps its parentheses on either side

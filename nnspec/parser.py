@@ -161,7 +161,7 @@ def tables_text() -> str:
     data, memo = _build().memo_serialize([TerminalDef, Rule])
     # options that are objects (the post-lexer, the grammar's loader) are given when loading
     data["options"] = {k: v for k, v in data["options"].items() if k in _OPTIONS or
-                       isinstance(v, (bool, int, str, type(None))) and k != "source_path"}
+                       (isinstance(v, (bool, int, str, type(None))) and k != "source_path")}
     tables = {"grammar": _grammar_digest(), "lark": __version__, "data": data, "memo": memo}
     return json.dumps(tables, sort_keys=True, separators=(",", ":")) + "\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from nnspec.dims import Sym
@@ -81,3 +82,44 @@ def assert_source_and_module_agree(spec, **params) -> None:
     with torch.no_grad():
         torch.testing.assert_close(twin(*xs), model(*xs))
     assert list(twin.state_dict()) == list(model.state_dict())
+    # torch.jit.script takes the generated class (the live module is one) and gives the same
+    # outputs; torch.export is tried on test_build's cases. A recurrent layer that takes or
+    # gives a whole state runs through a helper that takes the module, which does not script.
+    if not any(n.op in ("lstm", "gru", "rnn") and (len(n.inputs) > 1 or n.layer.args.output == "state")
+               for n in graph.nodes):
+        check_scripts_and_exports(graph, model, export=False)
+
+
+def check_scripts_and_exports(graph, module, env: dict[str, int] | None = None, export: bool = True) -> None:
+    """torch.jit.script and torch.export take the module, and both give its outputs (a padded
+    sequence is packed when scripted, and masked, to the same values, when exported)."""
+    import warnings
+
+    env = env or {s: 5 for s in symbols(graph)}
+    xs = inputs(graph, env, 2)
+    module.eval()
+    with torch.no_grad():
+        want = as_tuple(module(*xs))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script is deprecated, not gone
+            scripted = torch.jit.script(module)
+        for got, expected in zip(as_tuple(scripted(*xs)), want):
+            torch.testing.assert_close(got, expected)
+        if not export:
+            return
+        with warnings.catch_warnings():
+            # nn.LSTM re-assigns its weight list while traced: torch's own module, not ours
+            warnings.filterwarnings("ignore", "The tensor attributes .*_flat_weights", UserWarning)
+            if any(_padded_bidirectional_layers(graph, n) for n in graph.nodes):
+                # masking gives packing's values for one layer, or in one direction only
+                with pytest.raises(RuntimeError, match="a padded bidirectional recurrent layer of several layers"):
+                    torch.export.export(module, tuple(xs))
+                return
+            exported = torch.export.export(module, tuple(xs)).module()
+        for got, expected in zip(as_tuple(exported(*xs)), want):
+            torch.testing.assert_close(got, expected)
+
+
+def _padded_bidirectional_layers(graph, n) -> bool:
+    a = n.layer.args if n.layer is not None and n.op in ("lstm", "gru", "rnn") else None
+    return a is not None and a.bidirectional and a.layers > 1 and graph.nodes[n.inputs[0]].out.masked

@@ -1,8 +1,27 @@
-"""Fixtures several test files share."""
+"""Fixtures several test files share, and caches of the run's own."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# nnspec's disk caches (and anything else kept under XDG_CACHE_HOME) live in a folder of this
+# run's own, made empty: no entry of an earlier run or another checkout can answer a test, and
+# the tests write nothing into the user's caches. Set before any test imports nnspec.
+_CACHES = tempfile.mkdtemp(prefix="nnspec-test-caches-")
+os.environ["NNSPEC_CACHE_DIR"] = os.path.join(_CACHES, "nnspec")
+os.environ["XDG_CACHE_HOME"] = _CACHES
+
+
+# golden files are data (generated source under review), not modules to collect doctests from
+collect_ignore_glob = ["golden/*", "golden/*/*"]
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHES, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -10,10 +29,10 @@ def shapes_run(tmp_path_factory):
     """A small CNN trained on a generated folder of crosses, rings and squares:
     ``{"spec": path, "data": folder, "files": {class: [(path, box)...]}, "weights": best.pt}``."""
     import torch
+    from shape_images import SPEC, write_folder
 
     import nnspec
     from nnspec.train.loop import fit
-    from shape_images import SPEC, write_folder
 
     root = tmp_path_factory.mktemp("shapes")
     files = write_folder(root / "data", per_class=60, seed=0)

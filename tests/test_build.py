@@ -7,10 +7,11 @@ import glob
 import inspect
 import os
 import traceback
+import warnings
 
 import pytest
 import torch
-from compile_support import check_module, inputs
+from compile_support import check_module, check_scripts_and_exports, inputs
 
 import nnspec
 from nnspec.builder import check_memory
@@ -49,7 +50,7 @@ def clean_networks() -> list[tuple[str, str]]:
 def test_every_kind_declares_its_own_example():
     for kind, cls in user_kinds().items():
         assert "example" in vars(cls), f"`{kind}` declares no example"
-        decl, chain = cls.example
+        _, chain = cls.example
         assert kind in chain
 
 
@@ -59,7 +60,9 @@ def test_kind_builds_with_inferred_shapes_and_counts(kind):
     spec = nnspec.load(f"network K {{\n  input x: {decl}\n  {chain}\n}}\n")
     graph = spec.checked_graph()
     assert any(n.op == kind for n in graph.nodes)
-    check_module(graph, spec.build(), {"T": 6})
+    module = spec.build()
+    check_module(graph, module, {"T": 6})
+    check_scripts_and_exports(graph, module, {"T": 6})
 
 
 # Forward passes of the big ones cost seconds on a CPU: they are only instantiated.
@@ -74,8 +77,13 @@ def test_spec_builds_with_inferred_shapes_and_counts(path, network):
     if network in BIG:
         assert sum(p.numel() for p in module.parameters()) == graph.total_params
         assert sum(b.numel() for b in module.buffers()) == graph.total_buffers
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script is deprecated, not gone
+            scripted = torch.jit.script(module)
+        assert list(scripted.state_dict()) == list(module.state_dict())
     else:
         check_module(graph, module)
+        check_scripts_and_exports(graph, module)
 
 
 PUBLISHED = {
@@ -91,8 +99,6 @@ PUBLISHED = {
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_zoo_builds_with_published_parameter_count(name):
     path = os.path.join(ROOT, "specs", name)
-    if not os.path.exists(path):
-        pytest.skip(f"specs/{name} is not in the zoo yet")
     module = nnspec.build(path)
     assert sum(p.numel() for p in module.parameters()) == PUBLISHED[name]
 
@@ -105,7 +111,7 @@ def test_resnet50_forward_at_64px():
         y = module(torch.randn(1, 3, 64, 64))
     assert y.shape == (1, 1000)
     keys = list(module.state_dict())
-    assert keys[0].endswith("conv1.weight") and "layer1.0.conv1.weight" in keys and "fc.bias" == keys[-1]
+    assert keys[0].endswith("conv1.weight") and "layer1.0.conv1.weight" in keys and keys[-1] == "fc.bias"
 
 
 # -- names and order ----------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Generated source: golden files, a fresh interpreter with only torch, names and literals.
 
-Regenerate the golden files with ``NNSPEC_REGEN=1 pytest tests/test_codegen.py`` and review
-them with ``git diff tests/golden``.
+Regenerate the golden files with ``NNSPEC_REGEN=1 pytest`` (see tests/golden_files.py) and
+review them with ``git diff tests/golden``.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import textwrap
 import pytest
 import torch
 from click.testing import CliRunner
+from golden_files import assert_golden
 
 import nnspec
 from nnspec.cli import main
@@ -24,7 +26,6 @@ GOLDEN = os.path.join(ROOT, "tests", "golden")
 
 # spec (relative to the repository) -> golden file
 CASES = {
-    "specs/xo.nn": "xo.py",
     "tests/golden/residual.nn": "residual.py",
     "tests/golden/padded_lstm.nn": "padded_lstm.py",
     "tests/golden/unet.nn": "unet.py",
@@ -47,13 +48,17 @@ def at_root(monkeypatch):
 
 @pytest.mark.parametrize("spec", sorted(CASES))
 def test_golden_source(spec):
-    text = nnspec.load(spec).to_source()
-    path = os.path.join(GOLDEN, CASES[spec])
-    if os.environ.get("NNSPEC_REGEN"):
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    with open(path, encoding="utf-8") as fh:
-        assert text == fh.read()
+    assert_golden(os.path.join(GOLDEN, CASES[spec]), nnspec.load(spec).to_source())
+
+
+ZOO = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "specs", "*.nn")))
+
+
+@pytest.mark.parametrize("spec", ZOO, ids=lambda p: os.path.basename(p)[:-3])
+def test_golden_source_of_the_zoo(spec):
+    """The generated source of every zoo network, as a person reads it: review changes to
+    tests/golden/zoo/ beside torchvision's resnet.py and googlenet.py."""
+    assert_golden(os.path.join(GOLDEN, "zoo", os.path.basename(spec)[:-3] + ".py"), nnspec.load(spec).to_source())
 
 
 FRESH = textwrap.dedent(
@@ -254,17 +259,16 @@ def test_compile_reports_a_bad_module_name(tmp_path):
     assert not (tmp_path / "out.py").exists()
 
 
-def test_zoo_sources_are_valid_python():
-    for rel in ("specs/xo.nn", "specs/resnet50.nn", "specs/googlenet.nn", "specs/sentiment_lstm.nn"):
-        if os.path.exists(rel):
-            compile(to_source(nnspec.load(rel).checked_graph(), rel), rel, "exec")
+@pytest.mark.parametrize("spec", ZOO, ids=lambda p: os.path.basename(p)[:-3])
+def test_zoo_sources_are_valid_python(spec):
+    compile(to_source(nnspec.load(spec).checked_graph(), spec), spec, "exec")
 
 
 def test_names_of_runtime_helpers_are_not_taken():
     spec = nnspec.load(
-        "block recurrent { lstm(3) }\nnetwork N {\n  input x: [T, 3]\n  recurrent -> recurrent -> gru(2, output=final)\n}\n"
+        "block final_state { lstm(3) }\nnetwork N {\n  input x: [T, 3]\n  final_state -> final_state -> gru(2, output=final)\n}\n"
     )
     text = spec.to_source()
-    assert "def recurrent(" in text and "class recurrent_(nn.ModuleList):" in text
-    assert "class N(nn.ModuleList):" in text and "            recurrent_(),\n            recurrent_(),\n" in text
+    assert "def final_state(" in text and "class final_state_(nn.ModuleList):" in text
+    assert "class N(nn.ModuleList):" in text and "            final_state_(),\n            final_state_(),\n" in text
     assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)

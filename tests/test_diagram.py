@@ -1,12 +1,11 @@
 """`nnspec diagram`: golden DOT text, what the picture shows, rendering and the command line.
 
-Golden files live in tests/golden/*.dot; regenerate them with ``NNSPEC_UPDATE_GOLDEN=1 pytest
-tests/test_diagram.py`` and review the change with ``git diff``.
+Golden files live in tests/golden/*.dot; regenerate them with ``NNSPEC_REGEN=1 pytest`` (see
+tests/golden_files.py) and review the change with ``git diff``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from golden_files import assert_golden
 
 import nnspec
 from nnspec.cli import main
@@ -63,11 +63,7 @@ def node_ids(text: str) -> list[str]:
 def test_golden_dot(case):
     spec, options = GOLDEN_CASES[case]
     text = dot_of(spec, **options)
-    path = GOLDEN / f"{case}.dot"
-    if os.environ.get("NNSPEC_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}; run with NNSPEC_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / f"{case}.dot", text)
 
 
 def test_dot_is_stable_across_loads():

@@ -64,7 +64,7 @@ def test_simplification(expr, result):
 
 
 def test_equality_and_hashing():
-    assert L == Sym.symbol("L") and hash(L) == hash(Sym.symbol("L"))
+    assert Sym.symbol("L") == L and hash(L) == hash(Sym.symbol("L"))
     assert L != H and L != 3
     assert (L - 3) // 2 == (L - 3) // 2
     assert {(L + 1) * 2: "a"}[2 * L + 2] == "a"

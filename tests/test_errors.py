@@ -1,7 +1,7 @@
 """Golden diagnostics: each ``tests/errors/<case>.nn`` beside ``<case>.err``, the exact stderr
 of ``nnspec check tests/errors/<case>.nn`` run from the repository root.
 
-Regenerate with ``NNSPEC_UPDATE_GOLDEN=1 pytest tests/test_errors.py`` and review the change
+Regenerate with ``NNSPEC_REGEN=1 pytest`` (see tests/golden_files.py) and review the change
 with ``git diff tests/errors``.
 """
 
@@ -12,12 +12,12 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from golden_files import assert_golden
 
 from nnspec.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "tests", "errors", "*.nn")))
-UPDATE = os.environ.get("NNSPEC_UPDATE_GOLDEN") == "1"
 
 
 def _check(path: str):
@@ -29,12 +29,9 @@ def test_golden_diagnostics(case, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = _check(case)
     golden = case[:-3] + ".err"
-    if UPDATE:
-        with open(golden, "w", encoding="utf-8", newline="") as fh:
-            fh.write(result.stderr)
+    assert_golden(golden, result.stderr)
     with open(golden, encoding="utf-8", newline="") as fh:
         expected = fh.read()
-    assert result.stderr == expected
     has_error = any(": error:" in line or line.startswith("error:") for line in expected.splitlines())
     assert result.exit_code == (1 if has_error else 0)
     assert "Traceback" not in result.stderr + result.stdout

@@ -8,12 +8,12 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from shape_images import CLASSES
 
 import nnspec
 from nnspec.cli import main
 from nnspec.train.assess import assess
 from nnspec.train.errors import DataError
-from shape_images import CLASSES
 
 
 def subset(run, tmp_path, *classes):

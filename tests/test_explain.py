@@ -8,12 +8,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 from PIL import Image
+from shape_images import CLASSES, draw
 
 import nnspec
 from nnspec.cli import main
 from nnspec.explain import ExplainError, explain, gradcam, image_layers
 from nnspec.train.assess import restore
-from shape_images import CLASSES, draw
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -45,7 +45,7 @@ def test_explain_writes_a_png_of_the_documented_size(shapes_run, tmp_path, metho
 
 
 def test_grad_cam_peaks_inside_the_object(shapes_run):
-    state, graph, model = restore(nnspec.load(shapes_run["spec"]), shapes_run["weights"])
+    _, graph, model = restore(nnspec.load(shapes_run["spec"]), shapes_run["weights"])
     model.requires_grad_(False)
     assert image_layers(graph, model)[-1] == "5"  # the relu after `features`: the last feature maps
     rng = np.random.default_rng(123)  # images the network has not seen
@@ -53,7 +53,7 @@ def test_grad_cam_peaks_inside_the_object(shapes_run):
         for _ in range(10):
             image, (top, left, bottom, right) = draw(kind, rng)
             x = torch.from_numpy(image.transpose(2, 0, 1).astype(np.float32) / 255)[None]
-            heat, _, k = gradcam(model, x, "5", CLASSES.index(kind))
+            heat, _, _ = gradcam(model, x, "5", CLASSES.index(kind))
             assert heat.shape == (32, 32) and heat.min() == 0 and heat.max() == 1
             y, x_ = np.unravel_index(heat.argmax(), heat.shape)
             # inside the shape's box (grown by one pixel: upsampling a 16 × 16 map blurs its edge)

@@ -1,6 +1,7 @@
 """Random valid specs (chains, blocks, branches, residuals, recurrent layers): inference, the
 generated source run in a fresh interpreter with only torch, and the live module agree on
-shapes, parameter counts and outputs for the same weights."""
+shapes, parameter counts, state-dict keys and outputs for the same weights, and the generated
+source scripts with torch.jit.script."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def _canonical(tables: dict) -> dict:
         if state in order:
             continue
         order[state] = len(order)
-        for tok, (action, arg) in sorted(states[state].items(), key=lambda kv: tokens[kv[0]]):
+        for _tok, (action, arg) in sorted(states[state].items(), key=lambda kv: tokens[kv[0]]):
             if action == 0:
                 queue.append(str(arg))
     automaton = [{tokens[tok]: ("shift", order[str(arg)]) if action == 0 else ("reduce", text(arg))

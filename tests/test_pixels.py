@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from shape_images import SPEC, write_folder
 
 import nnspec
 from nnspec.train import pixels, sources
 from nnspec.train.data import input_infos, output_shape, prepare
 from nnspec.train.errors import DataError
 from nnspec.train.loop import fit
-from shape_images import SPEC, write_folder
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

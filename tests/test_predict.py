@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from shape_images import CLASSES
 
 import nnspec
 from nnspec.cli import main
@@ -16,7 +17,6 @@ from nnspec.train import sources
 from nnspec.train.assess import assess
 from nnspec.train.errors import DataError
 from nnspec.train.predict import predict
-from shape_images import CLASSES
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

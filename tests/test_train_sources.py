@@ -82,7 +82,7 @@ def test_xo_images_fit_the_xo_spec_and_repeat_with_the_seed():
     raw = sources.load("xo?n=40", infos(XO), seed=3)
     assert raw.inputs[0].shape == (40, 1, 9, 9) and raw.inputs[0].dtype == np.float32
     assert set(raw.labels.tolist()) == {0, 1} and raw.classes == ["X", "O"]
-    assert 0.0 <= raw.inputs[0].min() and raw.inputs[0].max() <= 1.0
+    assert raw.inputs[0].min() >= 0.0 and raw.inputs[0].max() <= 1.0
     again = sources.load("xo?n=40", infos(XO), seed=3)
     other = sources.load("xo?n=40", infos(XO), seed=4)
     assert np.array_equal(raw.inputs[0], again.inputs[0])
@@ -145,7 +145,7 @@ def test_truncated_idx(tmp_path):
 def test_idx_counts_must_agree(tmp_path):
     make_mnist(tmp_path)
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(5, np.uint8))
-    with pytest.raises(DataError, match="holds 12 images but .* holds 5 labels"):
+    with pytest.raises(DataError, match=r"holds 12 images but .* holds 5 labels"):
         sources.load(f"mnist:{tmp_path}", infos(MNISTLIKE))
 
 
@@ -288,7 +288,7 @@ def test_tensors_errors(tmp_path):
     with pytest.raises(DataError, match="has no array for input `image`; its arrays are pixels, y"):
         sources.load(f"tensors:{tmp_path / 'other.npz'}", infos(XO))
     (tmp_path / "bad.pt").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="not a readable .pt file"):
+    with pytest.raises(DataError, match=r"not a readable .pt file"):
         sources.load(f"tensors:{tmp_path / 'bad.pt'}", infos(XO))
 
 
@@ -341,13 +341,13 @@ def test_label_range_against_the_output():
 
 
 def test_empty_data_and_float_tokens():
-    with pytest.raises(DataError, match="`tensors:e.npz` holds no examples"):
+    with pytest.raises(DataError, match=r"`tensors:e.npz` holds no examples"):
         prepare(sources.Raw("tensors:e.npz", np.zeros(0, np.int64), [np.zeros((0, 1, 9, 9))]), infos(XO), 2)
     raw = sources.Raw("tensors:t.npz", np.zeros(3, np.int64), [np.zeros((3, 5), np.float32)])
-    with pytest.raises(DataError, match="input `tokens` is declared int .* gives float32 values"):
+    with pytest.raises(DataError, match=r"input `tokens` is declared int .* gives float32 values"):
         prepare(raw, infos(TEXT), 2)
     raw = sources.Raw("tensors:t.npz", np.zeros(3, np.int64), [np.full((3, 5), 50)])
-    with pytest.raises(DataError, match="feeds an embedding of 50 ids but `tensors:t.npz` holds ids from 50 to 50"):
+    with pytest.raises(DataError, match=r"feeds an embedding of 50 ids but `tensors:t.npz` holds ids from 50 to 50"):
         prepare(raw, infos(TEXT), 2)
 
 

@@ -19,7 +19,6 @@ from nnspec.train.data import input_infos, output_shape, prepare
 from nnspec.train.errors import DataError
 from nnspec.train.loop import fit
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 

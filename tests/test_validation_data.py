@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import pytest
+from shape_images import SPEC, write_folder
 
 import nnspec
 from nnspec.train.errors import DataError
 from nnspec.train.loop import fit
-from shape_images import SPEC, write_folder
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -15,6 +15,7 @@ from . import style
 from .structure import Group, Run, Stack, Stage, Structure, analyse
 from .style import FONT, html, quote, small
 
+
 def to_dot(graph: Graph, expand=None, direction: str = "TB", shapes: bool = True, compact: bool = False,
            depth: int | None = None) -> str:
     """The diagram of a typed graph as DOT text for Graphviz's ``dot``.

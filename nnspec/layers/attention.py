@@ -10,20 +10,15 @@ from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
 ATTENTION_RUNTIME = '''\
-def attend(attention, q, kv=None, lengths=None, causal=False):
-    """Multi-head attention of q [B, T, D] over kv [B, S, D] (q itself when None) -> [B, T, D].
+def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
+    attention never attends to it."""
+    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
 
-    lengths holds each kv sequence's true length: its padding is never attended to. With
-    causal=True position i attends only to positions up to i.
-    """
-    kv = q if kv is None else kv
-    padding = None
-    if lengths is not None:
-        padding = torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
-    mask = None
-    if causal:
-        mask = torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
-    return attention(q, kv, kv, key_padding_mask=padding, attn_mask=mask, need_weights=False)[0]
+
+def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
+    """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
+    return torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
 '''
 
 
@@ -102,12 +97,13 @@ class Attention(Layer):
         )
 
     def torch_forward(self, module, xs, types, lengths=None):
-        args = [module, *xs]
+        q, kv = xs[0], xs[-1]  # self-attention: the queries are the keys and values
+        args = [q, kv, kv]
         if lengths is not None and types[-1].masked:  # the attended sequence's padding
-            args.append(f"lengths={lengths}")
+            args.append(f"key_padding_mask=padding_mask({kv}, {lengths})")
         if self.args.causal:
-            args.append("causal=True")
-        return f"attend({', '.join(args)})"
+            args.append(f"attn_mask=causal_mask({q}, {kv})")
+        return f"{module}({', '.join(args)}, need_weights=False)[0]"
 
     def describe(self) -> str:
         return f"attention {self.args.heads} heads" + (" causal" if self.args.causal else "")

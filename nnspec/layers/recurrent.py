@@ -68,6 +68,66 @@ def recurrent_masked(rnn, x, lengths, final=False):
             last = torch.cat([last[:, :rnn.hidden_size], out[:, 0, rnn.hidden_size:]], 1)
         return last
     return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
+
+
+# The functions below are of tensors only, so that torch.jit.script takes the modules that
+# call them; recurrent() above serves the layers that take or give a whole state.
+def exporting() -> bool:
+    """Whether an exporter (torch.export, ONNX, tracing) is following this call: exporters
+    cannot follow packed sequences, so padding is then masked instead of packed."""
+    if torch.jit.is_scripting():
+        return False
+    return torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export() or torch.jit.is_tracing()
+
+
+def pack_sequences(x: torch.Tensor, lengths: torch.Tensor) -> torch.nn.utils.rnn.PackedSequence:
+    """Padded sequences x [B, T, F] packed by their true lengths, so that a recurrent module
+    skips the padding and each sequence's final state is its state at its own last token."""
+    return torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+
+
+def unpack_sequences(out: torch.nn.utils.rnn.PackedSequence, steps: int) -> torch.Tensor:
+    """A recurrent module's packed outputs padded back to [B, steps, H*dirs]."""
+    return torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)[0]
+
+
+def final_state(h: torch.Tensor, directions: int) -> torch.Tensor:
+    """The last layer's final state [B, H*dirs] (forward then backward) of a recurrent
+    module's states h [layers*dirs, B, H]."""
+    return h[-directions:].transpose(0, 1).flatten(1)
+
+
+def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
+    raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
+
+
+def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Padded sequences x [B, T, F] moved to end at the last step, so that a recurrent layer
+    going backward starts at each sequence's own last token."""
+    steps = x.shape[1]
+    t = torch.arange(steps, device=x.device)
+    shift = (steps - lengths)[:, None]
+    return torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
+
+
+def masked_outputs(out: torch.Tensor, lengths: torch.Tensor, final: bool,
+                   back: torch.Tensor | None = None) -> torch.Tensor:
+    """What packing gives, from a recurrent layer run over padded sequences without packing
+    (recurrent_masked's arithmetic on its outputs): out ran over x; back, for a bidirectional
+    layer, over to_the_end(x, lengths)."""
+    steps = out.shape[1]
+    hidden = out.shape[2] // 2
+    t = torch.arange(steps, device=out.device)
+    if back is not None:  # the backward outputs, moved back to their steps
+        shift = (steps - lengths)[:, None]
+        back = torch.gather(back[:, :, hidden:], 1, ((t[None, :] + shift) % steps)[:, :, None].expand(-1, -1, hidden))
+        out = torch.cat([out[:, :, :hidden], back], 2)
+    if final:
+        last = torch.gather(out, 1, (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2]))[:, 0]
+        if back is not None:  # the backward state is final at the first step
+            last = torch.cat([last[:, :hidden], out[:, 0, hidden:]], 1)
+        return last
+    return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
 '''
 
 
@@ -98,6 +158,8 @@ class LSTM(Layer):
     Args = RecurrentArgs
     torch_name: ClassVar[str] = "LSTM"
     gates: ClassVar[int] = 4
+    #: its state is a pair (h, c), where a GRU's or an RNN's is h alone
+    state_pair: ClassVar[bool] = True
     runtime = RECURRENT_RUNTIME
     values = 1  # an initial state: `lstm(128, enc)`
     padding_of = 0
@@ -179,6 +241,26 @@ class LSTM(Layer):
         )
 
     def torch_forward(self, module, xs, types, lengths=None):
+        a, x = self.args, xs[0]
+        if len(xs) > 1 or a.output == "state":
+            return self.state_forward(module, xs, types, lengths)
+        final = a.output == "final"
+        if lengths is None or not types[0].masked:
+            if final:
+                return f"final_state({module}({x})[1]{'[0]' if self.state_pair else ''}, {2 if a.bidirectional else 1})"
+            return f"{module}({x})[0]"
+        run = f"{module}(pack_sequences({x}, {lengths}))"
+        if final:
+            packed = f"final_state({run}[1]{'[0]' if self.state_pair else ''}, {2 if a.bidirectional else 1})"
+        else:
+            packed = f"unpack_sequences({run}[0], {x}.shape[1])"
+        if a.bidirectional and a.layers > 1:  # masking gives packing's values for one layer, or in one direction
+            return f"{packed} if not exporting() else cannot_export_padded_bidirectional_layers()"
+        back = f", {module}(to_the_end({x}, {lengths}))[0]" if a.bidirectional else ""
+        return f"{packed} if not exporting() else masked_outputs({module}({x})[0], {lengths}, {final}{back})"
+
+    def state_forward(self, module, xs, types, lengths=None):
+        """The forward of a layer that takes an initial state or gives its whole state."""
         packed = lengths is not None and types[0].masked
         if self.args.output == "sequence" and not packed and len(xs) == 1:
             return f"{module}({xs[0]})[0]"
@@ -211,6 +293,7 @@ class GRU(LSTM):
     example = ("[T, 6]", "gru(5, output=final)")
     torch_name = "GRU"
     gates = 3
+    state_pair = False
 
 
 class RNNArgs(RecurrentArgs):
@@ -229,6 +312,7 @@ class RNN(LSTM):
     example = ("[T, 6]", "rnn(5, nonlinearity=relu)")
     torch_name = "RNN"
     gates = 1
+    state_pair = False
     Args = RNNArgs
 
     def torch_keywords(self) -> dict:

@@ -24,7 +24,9 @@ MASKED_RUNTIME = '''\
 def time_mask(x, lengths):
     """True at each sequence's real positions, shaped to broadcast over x [B, T, ...]."""
     mask = torch.arange(x.shape[1], device=x.device) < lengths.to(x.device)[:, None]
-    return mask.reshape(*mask.shape, *[1] * (x.dim() - 2))
+    for _ in range(x.dim() - 2):  # a loop, not a computed shape: torch.jit.script takes it
+        mask = mask.unsqueeze(-1)
+    return mask
 
 
 def masked_mean(x, lengths):

@@ -34,12 +34,12 @@ from .data import (
     prepare,
     sequence_fix,
 )
-from .tasks import Classify, Task, metric_label
 from .distributed import Context, setup
 from .errors import DataError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
 from .progress import Reporter
 from .screening import screen_classes
+from .tasks import Classify, Task, metric_label
 from .transfer import counts, freeze, initialise, train_mode
 
 # The settings that a resumed run takes from the command line; it keeps all the others.

@@ -8,6 +8,7 @@ import math
 from ..files import atomic_write
 from .tasks import metric_label
 
+
 def fields(task) -> tuple[str, ...]:
     """A line's keys: ``epoch``, ``train_loss``, ``train_<metric>``..., the same for ``val``, ``lr``, ``seconds``."""
     figures = ("loss", *task.metrics)

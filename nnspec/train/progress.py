@@ -7,7 +7,6 @@ import time
 
 import click
 
-
 SHORT = {"accuracy": "acc", "pixel_accuracy": "pixel acc", "mean_iou": "mIoU"}
 
 
@@ -31,7 +30,7 @@ def epoch_line(row: dict, epochs: int, task) -> str:
 
 def clock(seconds: float) -> str:
     """``0:07`` / ``12:05`` / ``1:02:03``."""
-    s = int(round(seconds))
+    s = round(seconds)
     h, m = divmod(s // 60, 60)
     return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 

@@ -1,0 +1,47 @@
+"""FashionMNIST, compiled by nnspec from specs/fashion_mnist.nn.
+
+Inputs: image [1, 28, 28]; outputs: [10] (shapes without the batch dimension).
+Parameters: 421,834. Generated code: edit the spec and compile it again.
+"""
+
+from torch import nn
+
+
+class ConvStage(nn.Sequential):
+    """Block `ConvStage(out)` on [in_channels, H, W]; instances: `stage1`, `stage2`."""
+
+    def __init__(self, in_channels, out):
+        super().__init__(
+            nn.Conv2d(in_channels, out, 3, padding=1),  # [out, H, W]
+            nn.BatchNorm2d(out),  # [out, H, W]
+            nn.ReLU(),  # [out, H, W]
+            nn.MaxPool2d(2),  # [out, (H - 2) // 2 + 1, (W - 2) // 2 + 1]
+        )
+
+
+class FashionMNIST(nn.Module):
+    """Network `FashionMNIST(classes=10)`: image [1, 28, 28] -> [10].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.stage1 = ConvStage(1, 32)
+        self.stage2 = ConvStage(32, 64)
+        self.add_module("0", nn.Flatten())
+        self.hidden = nn.Linear(3136, 128)
+        self.add_module("1", nn.ReLU())
+        self.add_module("2", nn.Dropout(0.3))
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, image):
+        """image [batch, 1, 28, 28] -> [batch, 10]"""
+        x = self.stage1(image)  # [32, 14, 14]
+        x = self.stage2(x)  # [64, 7, 7]
+        x = getattr(self, "0")(x)  # [3136]
+        x = self.hidden(x)  # [128]
+        x = getattr(self, "1")(x)  # [128]
+        x = getattr(self, "2")(x)  # [128]
+        x = self.out(x)  # [10]
+        return x

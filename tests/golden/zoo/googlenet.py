@@ -1,0 +1,157 @@
+"""GoogLeNet, compiled by nnspec from specs/googlenet.nn.
+
+Inputs: image [3, 224, 224]; outputs: [1000] (shapes without the batch dimension).
+Parameters: 6,624,904. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+class BasicConv(nn.Module):
+    """Block `BasicConv(out, kernel=1, stride=1, padding=0)` on [in_channels, H, W].
+
+    Instances: `conv2`, `inception3a.branch1`, `inception3a.branch2.0`, `inception3a.branch3.0`,
+    `inception3a.branch4.1`, `inception3b.branch1` and 31 more.
+    """
+
+    def __init__(self, in_channels, out):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out, 1, bias=False)
+        self.bn = nn.BatchNorm2d(out, eps=0.001)
+        self.add_module("0", nn.ReLU())
+
+    def forward(self, x):
+        x = self.conv(x)  # [out, H, W]
+        x = self.bn(x)  # [out, H, W]
+        x = getattr(self, "0")(x)  # [out, H, W]
+        return x
+
+
+class BasicConv_2(nn.Module):
+    """Block `BasicConv(out, kernel=3, stride=1, padding=1)` on [in_channels, H, W].
+
+    Instances: `conv3`, `inception3a.branch2.1`, `inception3a.branch3.1`, `inception3b.branch2.1`,
+    `inception3b.branch3.1`, `inception4a.branch2.1` and 13 more.
+    """
+
+    def __init__(self, in_channels, out):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(out, eps=0.001)
+        self.add_module("0", nn.ReLU())
+
+    def forward(self, x):
+        x = self.conv(x)  # [out, H, W]
+        x = self.bn(x)  # [out, H, W]
+        x = getattr(self, "0")(x)  # [out, H, W]
+        return x
+
+
+class ReduceConv(nn.Sequential):
+    """Block `ReduceConv(reduce, out)` on [in_channels, H, W].
+
+    Instances: `inception3a.branch2`, `inception3a.branch3`, `inception3b.branch2`,
+    `inception3b.branch3`, `inception4a.branch2`, `inception4a.branch3` and 12 more.
+    """
+
+    def __init__(self, in_channels, reduce, out):
+        super().__init__(
+            BasicConv(in_channels, reduce),  # [reduce, H, W]
+            BasicConv_2(reduce, out),  # [out, H, W]
+        )
+
+
+class PoolProj(nn.Sequential):
+    """Block `PoolProj(out)` on [in_channels, H, W].
+
+    Instances: `inception3a.branch4`, `inception3b.branch4`, `inception4a.branch4`,
+    `inception4b.branch4`, `inception4c.branch4`, `inception4d.branch4` and 3 more.
+    """
+
+    def __init__(self, in_channels, out):
+        super().__init__(
+            nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),  # [in_channels, H, W]
+            BasicConv(in_channels, out),  # [out, H, W]
+        )
+
+
+class Inception(nn.Module):
+    """Block `Inception(c1, c3r, c3, c5r, c5, pool_proj)` on [in_channels, H, W].
+
+    Instances: `inception3a`, `inception3b`, `inception4a`, `inception4b`, `inception4c`,
+    `inception4d` and 3 more.
+    """
+
+    def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):
+        super().__init__()
+        self.branch1 = BasicConv(in_channels, c1)
+        self.branch2 = ReduceConv(in_channels, c3r, c3)
+        self.branch3 = ReduceConv(in_channels, c5r, c5)
+        self.branch4 = PoolProj(in_channels, pool_proj)
+
+    def forward(self, x):
+        branch1 = self.branch1(x)  # [c1, H, W]
+        branch2 = self.branch2(x)  # [c3, H, W]
+        branch3 = self.branch3(x)  # [c5, H, W]
+        branch4 = self.branch4(x)  # [pool_proj, H, W]
+        x = torch.cat([branch1, branch2, branch3, branch4], dim=1)  # [c1 + c3 + c5 + pool_proj, H, W]
+        return x
+
+
+class GoogLeNet(nn.Module):
+    """Network `GoogLeNet(classes=1000)`: image [3, 224, 224] -> [1000].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.ModuleDict({
+            "conv": nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
+            "bn": nn.BatchNorm2d(64, eps=0.001),
+            "0": nn.ReLU(),
+        })
+        self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.conv2 = BasicConv(64, 64)
+        self.conv3 = BasicConv_2(64, 192)
+        self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32)
+        self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64)
+        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception4a = Inception(480, 192, 96, 208, 16, 48, 64)
+        self.inception4b = Inception(512, 160, 112, 224, 24, 64, 64)
+        self.inception4c = Inception(512, 128, 128, 256, 24, 64, 64)
+        self.inception4d = Inception(512, 112, 144, 288, 32, 64, 64)
+        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)
+        self.maxpool4 = nn.MaxPool2d(2, ceil_mode=True)
+        self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)
+        self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(1024, 1000)
+
+    def forward(self, image):
+        """image [batch, 3, 224, 224] -> [batch, 1000]"""
+        # conv1: BasicConv(out=64, kernel=7, stride=2, padding=3)
+        x = self.conv1.conv(image)  # [64, 112, 112]
+        x = self.conv1.bn(x)  # [64, 112, 112]
+        x = self.conv1["0"](x)  # [64, 112, 112]
+        x = self.maxpool1(x)  # [64, 56, 56]
+        x = self.conv2(x)  # [64, 56, 56]
+        x = self.conv3(x)  # [192, 56, 56]
+        x = self.maxpool2(x)  # [192, 28, 28]
+        x = self.inception3a(x)  # [256, 28, 28]
+        x = self.inception3b(x)  # [480, 28, 28]
+        x = self.maxpool3(x)  # [480, 14, 14]
+        x = self.inception4a(x)  # [512, 14, 14]
+        x = self.inception4b(x)  # [512, 14, 14]
+        x = self.inception4c(x)  # [512, 14, 14]
+        x = self.inception4d(x)  # [528, 14, 14]
+        x = self.inception4e(x)  # [832, 14, 14]
+        x = self.maxpool4(x)  # [832, 7, 7]
+        x = self.inception5a(x)  # [832, 7, 7]
+        x = self.inception5b(x)  # [1024, 7, 7]
+        x = x.mean((2, 3))  # [1024]
+        x = self.dropout(x)  # [1024]
+        x = self.fc(x)  # [1000]
+        return x

@@ -1,0 +1,147 @@
+"""SentimentLSTM, compiled by nnspec from specs/sentiment_lstm.nn.
+
+Inputs: tokens [T] int; outputs: [2] (shapes without the batch dimension).
+Parameters: 2,692,354. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+def recurrent(rnn, x, lengths=None, final=False, hx=None, state=False):
+    """Run a batch-first recurrent module over x [B, T, F].
+
+    With lengths (each sequence's true length) the padding is skipped: the sequences are
+    packed, so a sequence's final state is its state at its own last token. Returns the
+    outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
+    (forward then backward), or with state=True the whole final state [B, layers*dirs, H]
+    (an LSTM's [B, 2, layers*dirs, H]: h, then c). hx is an initial state of that shape.
+    Exporters (torch.export, ONNX, tracing) cannot follow packed sequences: while exporting,
+    the padding is masked instead (recurrent_masked).
+    """
+    steps = x.shape[1]
+    if lengths is not None and (torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
+                                or torch.jit.is_tracing()):
+        if hx is not None or state:
+            raise RuntimeError("a padded recurrent layer with a state value cannot be exported")
+        return recurrent_masked(rnn, x, lengths, final)
+    if hx is not None:  # batch first, as values are, to the layout the module takes
+        hx = hx.transpose(0, 1).contiguous() if hx.dim() == 3 else tuple(hx.permute(1, 2, 0, 3).contiguous())
+    if lengths is not None:
+        x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, h = rnn(x, hx)
+    if state:  # every layer and direction, batch first
+        return torch.stack(h).permute(2, 0, 1, 3) if isinstance(h, tuple) else h.transpose(0, 1)
+    if final:
+        h = h[0] if isinstance(h, tuple) else h  # an LSTM's state is (h, c)
+        dirs = 2 if rnn.bidirectional else 1
+        return h[-dirs:].transpose(0, 1).flatten(1)
+    if lengths is not None:
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
+    return out
+
+
+def recurrent_masked(rnn, x, lengths, final=False):
+    """recurrent() over padded sequences without packing: every step is computed and the
+    padding's outputs are zeroed; the same values as packing, for one layer or for layers
+    in one direction (right padding never reaches a real step going forward)."""
+    if rnn.bidirectional and rnn.num_layers > 1:
+        raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
+    steps = x.shape[1]
+    t = torch.arange(steps, device=x.device)
+    out = rnn(x)[0]
+    if rnn.bidirectional:
+        # going backward, each sequence starts at its own last step: run over the sequences
+        # shifted to end at the last step, and shift the backward outputs back
+        shift = (steps - lengths)[:, None]
+        ends = torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
+        back = rnn(ends)[0][:, :, rnn.hidden_size:]
+        back = torch.gather(back, 1, ((t[None, :] + shift) % steps)[:, :, None].expand(-1, -1, rnn.hidden_size))
+        out = torch.cat([out[:, :, :rnn.hidden_size], back], 2)
+    if final:
+        last = torch.gather(out, 1, (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2]))[:, 0]
+        if rnn.bidirectional:  # the backward state is final at the first step
+            last = torch.cat([last[:, :rnn.hidden_size], out[:, 0, rnn.hidden_size:]], 1)
+        return last
+    return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
+
+
+# The functions below are of tensors only, so that torch.jit.script takes the modules that
+# call them; recurrent() above serves the layers that take or give a whole state.
+def exporting() -> bool:
+    """Whether an exporter (torch.export, ONNX, tracing) is following this call: exporters
+    cannot follow packed sequences, so padding is then masked instead of packed."""
+    if torch.jit.is_scripting():
+        return False
+    return torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export() or torch.jit.is_tracing()
+
+
+def pack_sequences(x: torch.Tensor, lengths: torch.Tensor) -> torch.nn.utils.rnn.PackedSequence:
+    """Padded sequences x [B, T, F] packed by their true lengths, so that a recurrent module
+    skips the padding and each sequence's final state is its state at its own last token."""
+    return torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+
+
+def unpack_sequences(out: torch.nn.utils.rnn.PackedSequence, steps: int) -> torch.Tensor:
+    """A recurrent module's packed outputs padded back to [B, steps, H*dirs]."""
+    return torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)[0]
+
+
+def final_state(h: torch.Tensor, directions: int) -> torch.Tensor:
+    """The last layer's final state [B, H*dirs] (forward then backward) of a recurrent
+    module's states h [layers*dirs, B, H]."""
+    return h[-directions:].transpose(0, 1).flatten(1)
+
+
+def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
+    raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
+
+
+def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Padded sequences x [B, T, F] moved to end at the last step, so that a recurrent layer
+    going backward starts at each sequence's own last token."""
+    steps = x.shape[1]
+    t = torch.arange(steps, device=x.device)
+    shift = (steps - lengths)[:, None]
+    return torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
+
+
+def masked_outputs(out: torch.Tensor, lengths: torch.Tensor, final: bool,
+                   back: torch.Tensor | None = None) -> torch.Tensor:
+    """What packing gives, from a recurrent layer run over padded sequences without packing
+    (recurrent_masked's arithmetic on its outputs): out ran over x; back, for a bidirectional
+    layer, over to_the_end(x, lengths)."""
+    steps = out.shape[1]
+    hidden = out.shape[2] // 2
+    t = torch.arange(steps, device=out.device)
+    if back is not None:  # the backward outputs, moved back to their steps
+        shift = (steps - lengths)[:, None]
+        back = torch.gather(back[:, :, hidden:], 1, ((t[None, :] + shift) % steps)[:, :, None].expand(-1, -1, hidden))
+        out = torch.cat([out[:, :, :hidden], back], 2)
+    if final:
+        last = torch.gather(out, 1, (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2]))[:, 0]
+        if back is not None:  # the backward state is final at the first step
+            last = torch.cat([last[:, :hidden], out[:, 0, hidden:]], 1)
+        return last
+    return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
+
+
+class SentimentLSTM(nn.Module):
+    """Network `SentimentLSTM(vocab=20000, classes=2, dim=128, hidden=128)`: tokens [T] int -> [2].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(20000, 128, padding_idx=0)
+        self.lstm = nn.LSTM(128, 128, batch_first=True)
+        self.fc = nn.Linear(128, 2)
+
+    def forward(self, tokens):
+        """tokens [batch, T] int -> [batch, 2]"""
+        lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
+        x = self.embed(tokens)  # [T, 128]
+        x = final_state(self.lstm(pack_sequences(x, lengths))[1][0], 1) if not exporting() else masked_outputs(self.lstm(x)[0], lengths, True)  # [128]
+        x = self.fc(x)  # [2]
+        return x

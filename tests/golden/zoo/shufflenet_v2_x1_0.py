@@ -1,0 +1,155 @@
+"""ShuffleNetV2_x1_0, compiled by nnspec from specs/shufflenet_v2_x1_0.nn.
+
+Inputs: image [3, 224, 224]; outputs: [1000] (shapes without the batch dimension).
+Parameters: 2,278,604. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+class Branch(nn.Sequential):
+    """Block `Branch(c, stride=2)` on [in_channels, H, W].
+
+    Instances: `stage2.0.5`, `stage3.0.5`, `stage4.0.5`.
+    """
+
+    def __init__(self, in_channels, c):
+        super().__init__(
+            nn.Conv2d(in_channels, c, 1, bias=False),  # [c, H, W]
+            nn.BatchNorm2d(c),  # [c, H, W]
+            nn.ReLU(),  # [c, H, W]
+            nn.Conv2d(c, c, 3, stride=2, padding=1, groups=c, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.Conv2d(c, c, 1, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.ReLU(),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        )
+
+
+class ShuffleUnit(nn.ModuleList):
+    """Block `ShuffleUnit(out, stride=2)` on [in_channels, H, W].
+
+    Instances: `stage2.0`, `stage3.0`, `stage4.0`.
+    """
+
+    def __init__(self, in_channels, out):
+        super().__init__([
+            nn.Conv2d(in_channels, in_channels, 3, stride=2, padding=1, groups=in_channels, bias=False),
+            nn.BatchNorm2d(in_channels),
+            nn.Conv2d(in_channels, out // 2, 1, bias=False),
+            nn.BatchNorm2d(out // 2),
+            nn.ReLU(),
+            Branch(in_channels, out // 2),
+            nn.ChannelShuffle(2),
+        ])
+
+    def forward(self, x):
+        x1 = self[0](x)  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self[1](x1)  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self[2](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self[3](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self[4](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self[5](x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = torch.cat([x1, x], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self[6](x)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        return x
+
+
+class Branch_2(nn.Sequential):
+    """Block `Branch(c, stride=1)` on [c, H, W].
+
+    Instances: `stage2.1.2`, `stage2.2.2`, `stage2.3.2`, `stage3.1.2`, `stage3.2.2`, `stage3.3.2`
+    and 7 more.
+    """
+
+    def __init__(self, c):
+        super().__init__(
+            nn.Conv2d(c, c, 1, bias=False),  # [c, H, W]
+            nn.BatchNorm2d(c),  # [c, H, W]
+            nn.ReLU(),  # [c, H, W]
+            nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),  # [c, H, W]
+            nn.BatchNorm2d(c),  # [c, H, W]
+            nn.Conv2d(c, c, 1, bias=False),  # [c, H, W]
+            nn.BatchNorm2d(c),  # [c, H, W]
+            nn.ReLU(),  # [c, H, W]
+        )
+
+
+class ShuffleUnit_2(nn.Module):
+    """Block `ShuffleUnit(out, stride=1)` on [out, H, W].
+
+    Instances: `stage2.1`, `stage2.2`, `stage2.3`, `stage3.1`, `stage3.2`, `stage3.3` and 7 more.
+    """
+
+    def __init__(self, out):
+        super().__init__()
+        self.add_module("2", Branch_2(out // 2))
+        self.add_module("3", nn.ChannelShuffle(2))
+
+    def forward(self, x):
+        x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
+        x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
+        x = getattr(self, "2")(x)  # [out // 2, H, W]
+        x = torch.cat([x1, x], dim=1)  # [out, H, W]
+        x = getattr(self, "3")(x)  # [out, H, W]
+        return x
+
+
+class ShuffleStage(nn.Sequential):
+    """Block `ShuffleStage(out, n=4)` on [in_channels, H, W]; instances: `stage2`, `stage4`."""
+
+    def __init__(self, in_channels, out):
+        super().__init__(
+            ShuffleUnit(in_channels, out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        )
+
+
+class ShuffleNetV2_x1_0(nn.Module):
+    """Network `ShuffleNetV2_x1_0(classes=1000)`: image [3, 224, 224] -> [1000].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 24, 3, stride=2, padding=1, bias=False)
+        self.add_module("0", nn.BatchNorm2d(24))
+        self.add_module("1", nn.ReLU())
+        self.add_module("2", nn.MaxPool2d(3, stride=2, padding=1))
+        self.stage2 = ShuffleStage(24, 116)
+        self.stage3 = nn.Sequential(
+            ShuffleUnit(116, 232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+            ShuffleUnit_2(232),  # [232, 14, 14]
+        )
+        self.stage4 = ShuffleStage(232, 464)
+        self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
+        self.add_module("3", nn.BatchNorm2d(1024))
+        self.add_module("4", nn.ReLU())
+        self.fc = nn.Linear(1024, 1000)
+
+    def forward(self, image):
+        """image [batch, 3, 224, 224] -> [batch, 1000]"""
+        x = self.conv1(image)  # [24, 112, 112]
+        x = getattr(self, "0")(x)  # [24, 112, 112]
+        x = getattr(self, "1")(x)  # [24, 112, 112]
+        x = getattr(self, "2")(x)  # [24, 56, 56]
+        x = self.stage2(x)  # [116, 28, 28]
+        # stage3: ShuffleStage(out=232, n=8)
+        x = self.stage3(x)  # [232, 14, 14]
+        x = self.stage4(x)  # [464, 7, 7]
+        x = self.conv5(x)  # [1024, 7, 7]
+        x = getattr(self, "3")(x)  # [1024, 7, 7]
+        x = getattr(self, "4")(x)  # [1024, 7, 7]
+        x = x.mean((2, 3))  # [1024]
+        x = self.fc(x)  # [1000]
+        return x

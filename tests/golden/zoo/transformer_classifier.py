@@ -1,0 +1,144 @@
+"""TransformerClassifier, compiled by nnspec from specs/transformer_classifier.nn.
+
+Inputs: tokens [256] int; outputs: [2] (shapes without the batch dimension).
+Parameters: 8,345,602. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+class Learned(nn.Module):
+    """A learned tensor of the given shape, the same for every sample: forward(x) -> [B, *shape],
+    where x only tells the batch size. Stored as [1, *shape], or as shape with batch=False."""
+
+    def __init__(self, *shape, init=0.0, std=0.0, batch=True):
+        super().__init__()
+        self.shape = tuple(shape)
+        stored = (1, *shape) if batch else self.shape
+        value = torch.full(stored, float(init))
+        if std:
+            value = nn.init.normal_(value, mean=float(init), std=float(std))
+        self.weight = nn.Parameter(value)
+
+    def forward(self, x):
+        return self.weight.expand(x.shape[0], *self.shape)
+
+
+def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
+    attention never attends to it."""
+    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
+
+
+def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
+    """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
+    return torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
+
+
+def time_mask(x, lengths):
+    """True at each sequence's real positions, shaped to broadcast over x [B, T, ...]."""
+    mask = torch.arange(x.shape[1], device=x.device) < lengths.to(x.device)[:, None]
+    for _ in range(x.dim() - 2):  # a loop, not a computed shape: torch.jit.script takes it
+        mask = mask.unsqueeze(-1)
+    return mask
+
+
+def masked_mean(x, lengths):
+    """Mean over the real positions of each sequence: x [B, T, ...] -> [B, ...]."""
+    mask = time_mask(x, lengths)
+    return (x * mask).sum(1) / mask.sum(1).to(x.dtype)
+
+
+def masked_max(x, lengths):
+    """Maximum over the real positions of each sequence: x [B, T, ...] -> [B, ...]."""
+    return x.masked_fill(~time_mask(x, lengths), float("-inf")).amax(1)
+
+
+class MLP(nn.ModuleList):
+    """Block `MLP(dim=256, hidden=1024, dropout=0.1)`.
+
+    Instances: `encoder.0.mlp`, `encoder.1.mlp`, `encoder.2.mlp`, `encoder.3.mlp`.
+    """
+
+    def __init__(self):
+        super().__init__([
+            nn.Linear(256, 1024),
+            nn.GELU(),
+            nn.Dropout(0.1),
+            nn.Linear(1024, 256),
+            nn.Dropout(0.1),
+        ])
+
+    def forward(self, x, lengths):
+        x = self[0](x)  # [256, 1024]
+        x = self[1](x)  # [256, 1024]
+        x = self[2](x)  # [256, 1024]
+        x = self[3](x)  # [256, 256]
+        x = self[4](x)  # [256, 256]
+        return x
+
+
+class EncoderLayer(nn.Module):
+    """Block `EncoderLayer(dim=256, heads=8, mlp=1024, dropout=0.1)`.
+
+    Instances: `encoder.0`, `encoder.1`, `encoder.2`, `encoder.3`.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(256, eps=1e-06)
+        self.self_attention = nn.MultiheadAttention(256, 8, batch_first=True)
+        self.add_module("0", nn.Dropout(0.1))
+        self.ln_2 = nn.LayerNorm(256, eps=1e-06)
+        self.mlp = MLP()
+
+    def forward(self, x, lengths):
+        x1 = self.ln_1(x)  # [256, 256]
+        x1 = self.self_attention(x1, x1, x1, key_padding_mask=padding_mask(x1, lengths), need_weights=False)[0]  # [256, 256]
+        x1 = getattr(self, "0")(x1)  # [256, 256]
+        x = x1 + x  # [256, 256]
+        x1 = self.ln_2(x)  # [256, 256]
+        x1 = self.mlp(x1, lengths)  # [256, 256]
+        x = x1 + x  # [256, 256]
+        return x
+
+
+class TransformerClassifier(nn.Module):
+    """Network `TransformerClassifier(vocab=20000, length=256, dim=256, heads=8, layers=4,
+    classes=2)`: tokens [256] int -> [2].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(20000, 256, padding_idx=0)
+        self.add_module("0", nn.Identity())
+        self.pos_embedding = Learned(256, 256, std=0.02)
+        self.add_module("1", nn.Dropout(0.1))
+        self.encoder = nn.ModuleList([
+            EncoderLayer(),
+            EncoderLayer(),
+            EncoderLayer(),
+            EncoderLayer(),
+        ])
+        self.ln = nn.LayerNorm(256, eps=1e-06)
+        self.head = nn.Linear(256, 2)
+
+    def forward(self, tokens):
+        """tokens [batch, 256] int -> [batch, 2]"""
+        lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
+        x = self.embed(tokens)  # [256, 256]
+        x1 = getattr(self, "0")(x)  # [256, 256]
+        x = self.pos_embedding(x)  # [256, 256]
+        x = x1 + x  # [256, 256]
+        x = getattr(self, "1")(x)  # [256, 256]
+        x = self.encoder[0](x, lengths)  # [256, 256]
+        x = self.encoder[1](x, lengths)  # [256, 256]
+        x = self.encoder[2](x, lengths)  # [256, 256]
+        x = self.encoder[3](x, lengths)  # [256, 256]
+        x = self.ln(x)  # [256, 256]
+        x = masked_mean(x, lengths)  # [256]
+        x = self.head(x)  # [2]
+        return x

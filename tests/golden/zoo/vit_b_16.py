@@ -1,0 +1,130 @@
+"""ViT_B_16, compiled by nnspec from specs/vit_b_16.nn.
+
+Inputs: image [3, 224, 224]; outputs: [1000] (shapes without the batch dimension).
+Parameters: 86,567,656. Generated code: edit the spec and compile it again.
+"""
+
+import torch
+from torch import nn
+
+
+class Learned(nn.Module):
+    """A learned tensor of the given shape, the same for every sample: forward(x) -> [B, *shape],
+    where x only tells the batch size. Stored as [1, *shape], or as shape with batch=False."""
+
+    def __init__(self, *shape, init=0.0, std=0.0, batch=True):
+        super().__init__()
+        self.shape = tuple(shape)
+        stored = (1, *shape) if batch else self.shape
+        value = torch.full(stored, float(init))
+        if std:
+            value = nn.init.normal_(value, mean=float(init), std=float(std))
+        self.weight = nn.Parameter(value)
+
+    def forward(self, x):
+        return self.weight.expand(x.shape[0], *self.shape)
+
+
+def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
+    attention never attends to it."""
+    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
+
+
+def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
+    """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
+    return torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
+
+
+class MLP(nn.Sequential):
+    """Block `MLP(dim=768, hidden=3072, dropout=0.0)`.
+
+    Instances: `encoder.layers.0.mlp`, `encoder.layers.1.mlp`, `encoder.layers.2.mlp`,
+    `encoder.layers.3.mlp`, `encoder.layers.4.mlp`, `encoder.layers.5.mlp` and 6 more.
+    """
+
+    def __init__(self):
+        super().__init__(
+            nn.Linear(768, 3072),  # [197, 3072]
+            nn.GELU(),  # [197, 3072]
+            nn.Dropout(0.0),  # [197, 3072]
+            nn.Linear(3072, 768),  # [197, 768]
+            nn.Dropout(0.0),  # [197, 768]
+        )
+
+
+class EncoderLayer(nn.Module):
+    """Block `EncoderLayer(dim=768, heads=12, mlp=3072, dropout=0.0)`.
+
+    Instances: `encoder.layers.0`, `encoder.layers.1`, `encoder.layers.2`, `encoder.layers.3`,
+    `encoder.layers.4`, `encoder.layers.5` and 6 more.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(768, eps=1e-06)
+        self.self_attention = nn.MultiheadAttention(768, 12, batch_first=True)
+        self.add_module("0", nn.Dropout(0.0))
+        self.ln_2 = nn.LayerNorm(768, eps=1e-06)
+        self.mlp = MLP()
+
+    def forward(self, x):
+        x1 = self.ln_1(x)  # [197, 768]
+        x1 = self.self_attention(x1, x1, x1, need_weights=False)[0]  # [197, 768]
+        x1 = getattr(self, "0")(x1)  # [197, 768]
+        x = x1 + x  # [197, 768]
+        x1 = self.ln_2(x)  # [197, 768]
+        x1 = self.mlp(x1)  # [197, 768]
+        x = x1 + x  # [197, 768]
+        return x
+
+
+class ViT_B_16(nn.Module):
+    """Network `ViT_B_16(classes=1000)`: image [3, 224, 224] -> [1000].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.class_token = Learned(1, 768)
+        self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
+        self.encoder = nn.ModuleDict({
+            "0": nn.Identity(),
+            "pos_embedding": Learned(197, 768, std=0.02),
+            "1": nn.Dropout(0.0),
+            "layers": nn.Sequential(
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+                EncoderLayer(),  # [197, 768]
+            ),
+            "ln": nn.LayerNorm(768, eps=1e-06),
+        })
+        self.heads = nn.Linear(768, 1000)
+
+    def forward(self, image):
+        """image [batch, 3, 224, 224] -> [batch, 1000]"""
+        x = self.class_token(image)  # [1, 768]
+        x1 = self.conv_proj(image)  # [768, 14, 14]
+        x1 = x1.reshape(x1.shape[0], 768, 196)  # [768, 196]
+        x1 = x1.permute(0, 2, 1)  # [196, 768]
+        x = torch.cat([x, x1], dim=1)  # [197, 768]
+        # encoder: Encoder(seq=197, dim=768, layers=12, heads=12, mlp=3072, dropout=0.0)
+        x1 = self.encoder["0"](x)  # [197, 768]
+        x = self.encoder.pos_embedding(x)  # [197, 768]
+        x = x1 + x  # [197, 768]
+        x = self.encoder["1"](x)  # [197, 768]
+        x = self.encoder.layers(x)  # [197, 768]
+        x = self.encoder.ln(x)  # [197, 768]
+        x = x[:, 0]  # [768]
+        x = self.heads(x)  # [1000]
+        return x

@@ -1,0 +1,168 @@
+"""Xception, compiled by nnspec from specs/xception.nn.
+
+Inputs: image [3, 299, 299]; outputs: [1000] (shapes without the batch dimension).
+Parameters: 22,855,952. Generated code: edit the spec and compile it again.
+"""
+
+from torch import nn
+
+
+class ConvBN(nn.Module):
+    """Block `ConvBN(out, kernel, stride=2)` on [in_channels, H, W].
+
+    Instances: `block1_conv1`, `block2.proj`, `block3.proj`, `block4.proj`, `block13.proj`.
+    """
+
+    def __init__(self, in_channels, out, kernel):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out, kernel, stride=2, bias=False)
+        self.bn = nn.BatchNorm2d(out, eps=0.001, momentum=0.01)
+
+    def forward(self, x):
+        x = self.conv(x)  # [out, ?, ?]
+        x = self.bn(x)  # [out, ?, ?]
+        return x
+
+
+class SepConvBN(nn.Module):
+    """Block `SepConvBN(out)` on [in_channels, H, W].
+
+    Instances: `block2.sepconv1`, `block2.sepconv2`, `block3.sepconv1`, `block3.sepconv2`,
+    `block4.sepconv1`, `block4.sepconv2` and 28 more.
+    """
+
+    def __init__(self, in_channels, out):
+        super().__init__()
+        self.sepconv = nn.Sequential(
+            nn.Conv2d(in_channels, in_channels, 3, padding='same', groups=in_channels, bias=False),
+            nn.Conv2d(in_channels, out, 1, bias=False),
+        )
+        self.bn = nn.BatchNorm2d(out, eps=0.001, momentum=0.01)
+
+    def forward(self, x):
+        x = self.sepconv(x)  # [out, H, W]
+        x = self.bn(x)  # [out, H, W]
+        return x
+
+
+class Down(nn.Module):
+    """Block `Down(mid, out, pad=1)` on [in_channels, ?, ?].
+
+    Instances: `block2`, `block4`, `block13`.
+    """
+
+    def __init__(self, in_channels, mid, out):
+        super().__init__()
+        self.add_module("0", nn.ReLU())
+        self.sepconv1 = SepConvBN(in_channels, mid)
+        self.add_module("1", nn.ReLU())
+        self.sepconv2 = SepConvBN(mid, out)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.proj = ConvBN(in_channels, out, 1)
+
+    def forward(self, x):
+        x1 = getattr(self, "0")(x)  # [in_channels, ?, ?]
+        x1 = self.sepconv1(x1)  # [mid, ?, ?]
+        x1 = getattr(self, "1")(x1)  # [mid, ?, ?]
+        x1 = self.sepconv2(x1)  # [out, ?, ?]
+        x1 = self.pool(x1)  # [out, ?, ?]
+        proj = self.proj(x)  # [out, ?, ?]
+        x = x1 + proj  # [out, ?, ?]
+        return x
+
+
+class Middle(nn.Module):
+    """Block `Middle(width=728)`.
+
+    Instances: `middle.0`, `middle.1`, `middle.2`, `middle.3`, `middle.4`, `middle.5` and 2 more.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.add_module("0", nn.ReLU())
+        self.sepconv1 = SepConvBN(728, 728)
+        self.add_module("1", nn.ReLU())
+        self.sepconv2 = SepConvBN(728, 728)
+        self.add_module("2", nn.ReLU())
+        self.sepconv3 = SepConvBN(728, 728)
+
+    def forward(self, x):
+        x1 = getattr(self, "0")(x)  # [728, 19, 19]
+        x1 = self.sepconv1(x1)  # [728, 19, 19]
+        x1 = getattr(self, "1")(x1)  # [728, 19, 19]
+        x1 = self.sepconv2(x1)  # [728, 19, 19]
+        x1 = getattr(self, "2")(x1)  # [728, 19, 19]
+        x1 = self.sepconv3(x1)  # [728, 19, 19]
+        x = x1 + x  # [728, 19, 19]
+        return x
+
+
+class Xception(nn.Module):
+    """Network `Xception(classes=1000)`: image [3, 299, 299] -> [1000].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.block1_conv1 = ConvBN(3, 32, 3)
+        self.add_module("0", nn.ReLU())
+        self.block1_conv2 = nn.ModuleDict({
+            "conv": nn.Conv2d(32, 64, 3, bias=False),
+            "bn": nn.BatchNorm2d(64, eps=0.001, momentum=0.01),
+        })
+        self.add_module("1", nn.ReLU())
+        self.block2 = Down(64, 128, 128)
+        self.block3 = nn.ModuleDict({
+            "0": nn.ReLU(),
+            "sepconv1": SepConvBN(128, 256),
+            "1": nn.ReLU(),
+            "sepconv2": SepConvBN(256, 256),
+            "pool": nn.MaxPool2d(3, stride=2, ceil_mode=True),
+            "proj": ConvBN(128, 256, 1),
+        })
+        self.block4 = Down(256, 728, 728)
+        self.middle = nn.Sequential(
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+            Middle(),  # [728, 19, 19]
+        )
+        self.block13 = Down(728, 728, 1024)
+        self.block14_sepconv1 = SepConvBN(1024, 1536)
+        self.add_module("2", nn.ReLU())
+        self.block14_sepconv2 = SepConvBN(1536, 2048)
+        self.add_module("3", nn.ReLU())
+        self.predictions = nn.Linear(2048, 1000)
+
+    def forward(self, image):
+        """image [batch, 3, 299, 299] -> [batch, 1000]"""
+        x = self.block1_conv1(image)  # [32, 149, 149]
+        x = getattr(self, "0")(x)  # [32, 149, 149]
+        # block1_conv2: ConvBN(out=64, kernel=3, stride=1)
+        x = self.block1_conv2.conv(x)  # [64, 147, 147]
+        x = self.block1_conv2.bn(x)  # [64, 147, 147]
+        x = getattr(self, "1")(x)  # [64, 147, 147]
+        x = self.block2(x)  # [128, 74, 74]
+        # block3: Down(mid=256, out=256, pad=0)
+        x1 = self.block3["0"](x)  # [128, 74, 74]
+        x1 = self.block3.sepconv1(x1)  # [256, 74, 74]
+        x1 = self.block3["1"](x1)  # [256, 74, 74]
+        x1 = self.block3.sepconv2(x1)  # [256, 74, 74]
+        x1 = self.block3.pool(x1)  # [256, 37, 37]
+        proj = self.block3.proj(x)  # [256, 37, 37]
+        x = x1 + proj  # [256, 37, 37]
+        x = self.block4(x)  # [728, 19, 19]
+        x = self.middle(x)  # [728, 19, 19]
+        x = self.block13(x)  # [1024, 10, 10]
+        x = self.block14_sepconv1(x)  # [1536, 10, 10]
+        x = getattr(self, "2")(x)  # [1536, 10, 10]
+        x = self.block14_sepconv2(x)  # [2048, 10, 10]
+        x = getattr(self, "3")(x)  # [2048, 10, 10]
+        x = x.mean((2, 3))  # [2048]
+        x = self.predictions(x)  # [1000]
+        return x
