@@ -61,7 +61,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_big_input_ends_in_bounded_time_and_memory(tmp_path, case):
     text, verdict = CASES[case]
-    r, path = _check(tmp_path, text)
+    r, _ = _check(tmp_path, text)
     assert verdict in (r.stdout + r.stderr), (r.stdout[-500:], r.stderr[-2000:])
     assert r.returncode == (0 if verdict == "ok" else 1)
     assert len(r.stderr) < 20_000  # a long line is shown only around the caret
