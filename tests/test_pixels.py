@@ -3,6 +3,8 @@ augmented on the device (`--augment`); evaluate, predict and explain see what tr
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -93,3 +95,48 @@ def test_a_run_with_normalize_and_augment_is_seen_the_same_by_predict(tmp_path):
     with torch.no_grad():
         probs = model(pixels.prepare_batch(x, pixels.IMAGENET)).softmax(-1)[0]
     assert answer["probability"] == pytest.approx(float(probs.max()), abs=1e-6)
+
+
+def test_a_streamed_folder_trains_and_evaluates_exactly_as_a_held_one(tmp_path, monkeypatch):
+    """NNSPEC_STREAM=1 reads the images through DataLoader workers in the same batch order:
+    the same weights after training (with augmentation and a validation split) and the same
+    evaluation of them."""
+    from nnspec.train.assess import assess
+
+    spec, source = shapes(tmp_path)
+    settings = {"data": source, "epochs": 2, "batch_size": 4, "val_split": 0.25, "normalize": "imagenet",
+                "augment": True, "seed": 3}
+    runs = {}
+    for stream in ("0", "1"):
+        monkeypatch.setenv("NNSPEC_STREAM", stream)
+        graph = spec.checked_graph()
+        held = sources.load(source, input_infos(graph)).inputs[0]
+        assert isinstance(held, sources.ImageFiles) == (stream == "1")
+        torch.manual_seed(0)
+        fit(spec, None, {}, settings, str(tmp_path / f"run{stream}"), live=False)
+        state = torch.load(tmp_path / f"run{stream}" / "last.pt", weights_only=True)
+        runs[stream] = (state, assess(spec, str(tmp_path / f"run{stream}" / "last.pt"), source))
+    (held_state, held_scores), (streamed_state, streamed_scores) = runs["0"], runs["1"]
+    for name, tensor in held_state["model"].items():
+        assert torch.equal(tensor, streamed_state["model"][name]), name
+    assert streamed_scores["loss"] == pytest.approx(held_scores["loss"], abs=1e-6)
+    assert streamed_scores["accuracy"] == held_scores["accuracy"]
+    assert streamed_scores["confusion"] == held_scores["confusion"]
+
+
+def test_stream_setting_is_checked(monkeypatch):
+    monkeypatch.setenv("NNSPEC_STREAM", "yes")
+    with pytest.raises(DataError, match="NNSPEC_STREAM is 0, 1 or auto, got 'yes'"):
+        sources.streams(10)
+    monkeypatch.setenv("NNSPEC_STREAM", "auto")
+    assert not sources.streams(10) and sources.streams(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def test_an_unreadable_file_in_a_streamed_folder_is_a_clear_error(tmp_path, monkeypatch):
+    spec, source = shapes(tmp_path)
+    (tmp_path / "data" / "ring" / "000.png").write_bytes(b"not a png")
+    monkeypatch.setenv("NNSPEC_STREAM", "1")
+    with pytest.raises(DataError) as caught:
+        fit(spec, None, {}, {"data": source, "epochs": 1, "batch_size": 4}, str(tmp_path / "run"), live=False)
+    assert caught.value.message.startswith(f"{tmp_path / 'data' / 'ring' / '000.png'}: not a readable image (")
+    assert "Traceback" not in caught.value.message

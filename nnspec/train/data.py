@@ -3,11 +3,14 @@
 Everything here runs before the first training step: the data is compared with the spec's
 inputs and output, and any mismatch is a :class:`DataError` in the user's terms. The examples
 then live in memory (on the training device); an epoch is a list of index tensors, so a
-batch is one gather per input, never a Python loop over samples.
+batch is one gather per input, never a Python loop over samples. Images streamed from disk
+(:class:`~nnspec.train.sources.ImageFiles`) are decoded by ``DataLoader`` workers for the
+same index batches.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,7 +21,7 @@ from ..dims import Dim, evaluate, shape_str
 from . import pixels, tasks
 from .errors import DataError
 from .screening import screen
-from .sources import InputInfo, Raw
+from .sources import ImageFiles, InputInfo, Raw
 from .text import build_vocab, encode, tokenize
 
 
@@ -93,15 +96,70 @@ class Data:
         """On ``device``, through pinned memory when it is a GPU."""
         if device.type == "cpu":
             return self
-        move = lambda t: t.pin_memory().to(device, non_blocking=True)
+        move = lambda t: t if isinstance(t, ImageFiles) else t.pin_memory().to(device, non_blocking=True)
         return Data([move(x) for x in self.inputs], move(self.labels), self.stats)
 
     def batch(self, index: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
         """The examples at ``index`` (one gather per tensor; ``index_select`` is about twice as
         fast as ``x[index]`` here), uint8 pixels scaled and normalised as float32."""
+        return self._finish([_rows(x, index) for x in self.inputs], index)
+
+    def batches(self, indices: list[torch.Tensor], device: torch.device, workers: int | None = None):
+        """The batches at each of ``indices`` in turn, on ``device``, as :meth:`batch` gives them.
+        Streamed images (:class:`~nnspec.train.sources.ImageFiles`) are decoded ahead by a
+        ``DataLoader`` with ``workers`` processes (default ``min(4, cpu count)``), in the same
+        order, then scaled and normalised on the device like held ones."""
+        if not any(isinstance(x, ImageFiles) for x in self.inputs):
+            for index in indices:
+                yield self.batch(index.to(device, non_blocking=True))
+            return
+        workers = min(4, os.cpu_count() or 1) if workers is None else workers
+        loader = torch.utils.data.DataLoader(_Rows(self.inputs), batch_sampler=[i.tolist() for i in indices],
+                                             num_workers=workers, pin_memory=device.type == "cuda",
+                                             collate_fn=_stack,
+                                             # its own generator: the workers' seed is not drawn from the
+                                             # global one, which augmentation and dropout draw from
+                                             generator=torch.Generator().manual_seed(0))
+        for index, rows in zip(indices, loader):
+            if isinstance(rows, tuple):  # a file a worker could not read: the error as read in one process
+                raise DataError(*rows)
+            index = index.to(device, non_blocking=True)
+            xs = [r.to(device, non_blocking=True) if isinstance(x, ImageFiles) else x.index_select(0, index)
+                  for x, r in zip(self.inputs, rows)]
+            yield self._finish(xs, index)
+
+    def _finish(self, xs: list[torch.Tensor], index: torch.Tensor):
         stats = self.stats or [None] * len(self.inputs)
-        xs = [pixels.prepare_batch(x.index_select(0, index), s) for x, s in zip(self.inputs, stats)]
-        return xs, self.labels.index_select(0, index)
+        return [pixels.prepare_batch(x, s) for x, s in zip(xs, stats)], self.labels.index_select(0, index)
+
+
+def _rows(x, index: torch.Tensor) -> torch.Tensor:
+    if isinstance(x, ImageFiles):
+        return torch.from_numpy(x.read(index.cpu().tolist())).to(index.device)
+    return x.index_select(0, index)
+
+
+class _Rows(torch.utils.data.Dataset):
+    """One example's streamed images, uint8, for a ``DataLoader`` worker (other inputs: 0,
+    gathered from memory by :meth:`Data.batches`)."""
+
+    def __init__(self, inputs: list):
+        self.inputs = inputs
+
+    def __len__(self) -> int:
+        return len(self.inputs[0])
+
+    def __getitem__(self, i: int):
+        try:
+            return [torch.from_numpy(x.read([i])[0]) if isinstance(x, ImageFiles) else torch.zeros(())
+                    for x in self.inputs]
+        except DataError as e:  # sent back as values: a worker's exception would arrive with its traceback
+            return e.message, e.hint
+
+
+def _stack(rows: list):
+    """A batch of :class:`_Rows` examples, or the ``(message, hint)`` of the first unreadable one."""
+    return next((r for r in rows if isinstance(r, tuple)), None) or [torch.stack(c) for c in zip(*rows)]
 
 
 @dataclass
@@ -244,6 +302,12 @@ def _check_inputs(raw: Raw, infos: list[InputInfo]) -> list[torch.Tensor]:
     n = len(raw)
     tensors = []
     for info, x in zip(infos, raw.inputs):
+        if isinstance(x, ImageFiles):  # streamed: checked by shape here, decoded batch by batch
+            if len(x) != n:
+                raise DataError(f"`{raw.source}` has {len(x)} examples of input `{info.name}` but {n} labels")
+            _check_shape(raw, info, x)
+            tensors.append(x)
+            continue
         x = np.asarray(x)
         if len(x) != n:
             raise DataError(f"`{raw.source}` has {len(x)} examples of input `{info.name}` but {n} labels")

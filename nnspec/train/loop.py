@@ -103,13 +103,14 @@ class Batcher:
         self.channels_last = channels_last
         self.augment = augment  # training images: random resized crops and flips (nnspec.train.pixels)
 
-    def __call__(self, index: torch.Tensor):
-        xs, y = self.data.batch(index.to(self.device, non_blocking=True))
-        if self.augment:
-            xs = [pixels.augment(x) if x.dim() == 4 and x.is_floating_point() else x for x in xs]
-        if self.channels_last:
-            xs = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xs]
-        return xs, y
+    def __call__(self, indices: list[torch.Tensor]):
+        """The batches at ``indices`` in turn (streamed images decoded ahead by worker processes)."""
+        for xs, y in self.data.batches(indices, self.device):
+            if self.augment:
+                xs = [pixels.augment(x) if x.dim() == 4 and x.is_floating_point() else x for x in xs]
+            if self.channels_last:
+                xs = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in xs]
+            yield xs, y
 
 
 @torch.no_grad()
@@ -130,8 +131,7 @@ def evaluate(model, data: Data, task: Task, batch_size: int, ctx: Context, amp: 
     count = torch.zeros((), device=ctx.device, dtype=torch.int64)
     classes = task.classes if confusion and isinstance(task, Classify) else 0
     matrix = torch.zeros(max(classes, 1) ** 2, device=ctx.device, dtype=torch.int64)
-    for index in eval_batches(len(data), batch_size, ctx.rank, ctx.world):
-        xs, y = batcher(index)
+    for xs, y in batcher(eval_batches(len(data), batch_size, ctx.rank, ctx.world)):
         with autocast(ctx.device, amp):
             out = model(*xs).float()
         sums += task.sums(out, y, task.loss(out, y))
@@ -341,8 +341,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         sums = torch.zeros(task.width, device=device, dtype=torch.float64)
         count = 0
         lr = optimizer.param_groups[0]["lr"]
-        for index in batches:
-            xs, y = batcher(index)
+        for xs, y in batcher(batches):
             with autocast(device, settings.amp):
                 pred = model(*xs).float()
             loss = task.loss(pred, y)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DataError
-from .sources import InputInfo, Raw
+from .sources import ImageFiles, InputInfo, Raw
 from .text import tokenize
 
 
@@ -35,6 +35,8 @@ def screen(raw: Raw, infos: list[InputInfo]) -> None:
             if rows != n:
                 raise DataError(f"`{part.source}` has {rows} examples of input `{info.name}` but {n} labels",
                                 hint="give one label per example")
+            if isinstance(x, ImageFiles):
+                continue  # decoded to uint8 batch by batch: finite, and no token ids
             _finite(part.source, f"input `{info.name}`", np.asarray(x))
             _sequences(part.source, info, np.asarray(x))
         if part.texts is not None:

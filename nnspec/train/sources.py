@@ -12,7 +12,11 @@
                            (``x`` also fits a single input), and labels as ``y``
 ``images:DIR``             one sub-folder per class; images resized to the spec's input.
                            With ``DIR/images/`` and ``DIR/masks/`` instead: segmentation,
-                           each mask (same file name, any image type) holding class ids
+                           each mask (same file name, any image type) holding class ids.
+                           A class folder whose decoded uint8 images would take more than
+                           half the machine's memory is streamed from disk instead
+                           (:class:`ImageFiles`); ``NNSPEC_STREAM=1`` streams any folder,
+                           ``NNSPEC_STREAM=0`` never streams
 =========================  ===========================================================
 
 Labels may take any shape the network's output calls for (see :mod:`nnspec.train.tasks`):
@@ -448,7 +452,56 @@ def _image_folder(directory: str, shape, source: str) -> Raw:
         labels += [label] * len(found)
     # uint8, as read, filled in place: memory holds the images once (scaled and normalised
     # batch by batch on the device)
+    labels = np.array(labels, dtype=np.int64)
+    if streams(len(files) * int(np.prod(shape))):
+        return Raw(source, labels, [ImageFiles(files, shape)], classes=classes)
     pixels = np.empty((len(files), *shape), dtype=np.uint8)
     for i, path in enumerate(files):
         pixels[i] = read_image(path, shape)
-    return Raw(source, np.array(labels, dtype=np.int64), [pixels], classes=classes)
+    return Raw(source, labels, [pixels], classes=classes)
+
+
+def streams(nbytes: int) -> bool:
+    """Whether images of ``nbytes`` (uint8, decoded) are streamed from disk rather than held:
+    ``NNSPEC_STREAM=1`` always, ``0`` never, otherwise (``auto``) when they would take more than
+    half the machine's physical memory."""
+    setting = os.environ.get("NNSPEC_STREAM", "auto")
+    if setting not in ("0", "1", "auto"):
+        raise DataError(f"NNSPEC_STREAM is 0, 1 or auto, got {setting!r}")
+    if setting != "auto":
+        return setting == "1"
+    return nbytes > os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+
+
+class ImageFiles:
+    """Image files read on demand: an array-like ``[N, C, H, W]`` of uint8 for a folder too large
+    to hold. Indexing with an index array gives the files at those rows (a split);
+    :meth:`read` decodes rows as :func:`read_image` does. Batches come through
+    :meth:`nnspec.train.data.Data.batches` (a ``DataLoader`` with worker processes).
+
+    >>> ImageFiles(["a.png", "b.png"], (3, 8, 8))[np.array([1])].files
+    ['b.png']
+    """
+
+    dtype = np.dtype(np.uint8)
+    ndim = 4
+
+    def __init__(self, files: list[str], shape: tuple[int, int, int]):
+        self.files, self.image = list(files), tuple(shape)
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.files), *self.image)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index) -> ImageFiles:
+        return ImageFiles([self.files[int(i)] for i in np.asarray(index).reshape(-1)], self.image)
+
+    def read(self, rows) -> np.ndarray:
+        """The decoded images at ``rows``, uint8 ``[len(rows), C, H, W]``."""
+        out = np.empty((len(rows), *self.image), dtype=np.uint8)
+        for k, i in enumerate(rows):
+            out[k] = read_image(self.files[int(i)], self.image)
+        return out
