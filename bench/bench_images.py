@@ -114,7 +114,7 @@ def run_stream(root: str, epochs: int) -> list[float]:
     times = []
     for epoch in range(1, epochs + 1):
         t = time.perf_counter()
-        for xs, y in data.batches(epoch_batches(len(data), BATCH, 0, epoch), torch.device("cpu"), workers=2):
+        for xs, _ in data.batches(epoch_batches(len(data), BATCH, 0, epoch), torch.device("cpu"), workers=2):
             float(xs[0][0, 0, 0, 0])
         times.append(time.perf_counter() - t)
     return times
