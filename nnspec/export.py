@@ -9,6 +9,7 @@ compared with the module's. ONNX needs the optional packages ``onnx`` and ``onnx
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 FORMATS = ("onnx", "torchscript", "exported")
@@ -163,12 +164,14 @@ def _need_onnx() -> None:
                           "not installed", hint=ONNX_HINT)
 
 
-def _dynamic_shapes(infos, symbols: list[str]) -> dict:
+def _dynamic_shapes(infos, symbols: list[str]) -> tuple:
+    """The dynamic dimensions of each input, in input order: positional, because the module's
+    argument names need not be the spec's input names (an nn.Sequential takes ``input``)."""
     from torch.export import Dim
 
     dims = {"batch": Dim("batch", min=1), **{s: Dim(s, min=1) for s in symbols}}
-    return {info.name: {0: dims["batch"], **{i + 1: dims[d] for i, d in enumerate(info.shape) if d in symbols}}
-            for info in infos}
+    return tuple({0: dims["batch"], **{i + 1: dims[d] for i, d in enumerate(info.shape) if d in symbols}}
+                 for info in infos)
 
 
 def _onnx(model, example, infos, symbols) -> bytes:
@@ -236,6 +239,10 @@ def _difference(got, expected) -> float:
     return max(float((g.float() - e.float()).abs().max()) for g, e in zip(got, expected))
 
 
-def _first_line(e: Exception) -> str:
-    text = str(e).strip()
+def _first_line(e: BaseException) -> str:
+    """What went wrong, in one line: the innermost cause (an exporter wraps the real error in a
+    banner such as "This is step 1/3 ... Next steps:"), its first line, without terminal colours."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip()
     return text.splitlines()[0] if text else type(e).__name__

@@ -1,6 +1,6 @@
 """`nnspec export`: ONNX (through onnxruntime), TorchScript and torch.export programs give the
-module's outputs, with a dynamic batch and sequence length, for a CNN, the padded sentiment
-LSTM and the CNN–LSTM."""
+module's outputs, with a dynamic batch and sequence length, for a CNN, a plain chain (an
+nn.Sequential), the padded sentiment LSTM and the CNN–LSTM."""
 
 from __future__ import annotations
 
@@ -34,9 +34,22 @@ def video_run(tmp_path_factory):
     return {"spec": spec, "weights": str(out / "last.pt")}
 
 
-@pytest.fixture(params=["cnn", "lstm", "cnn_lstm"])
+@pytest.fixture(scope="module")
+def xo_run(tmp_path_factory):
+    """specs/xo.nn (an unlabelled chain, so an nn.Sequential whose argument is not the input's name),
+    trained one epoch on random images."""
+    out = tmp_path_factory.mktemp("xo")
+    spec = os.path.join(ROOT, "specs", "xo.nn")
+    images = np.random.default_rng(0).random((4, 1, 9, 9), dtype=np.float32)
+    fit(nnspec.load(spec), None, {}, {"epochs": 1, "batch_size": 2, "val_split": 0.0},
+        str(out), live=False, raw=Raw("images", np.array([0, 1, 0, 1]), [images]))
+    return {"spec": spec, "weights": str(out / "last.pt")}
+
+
+@pytest.fixture(params=["cnn", "sequential", "lstm", "cnn_lstm"])
 def network(request):
-    return request.getfixturevalue({"cnn": "shapes_run", "lstm": "sentiment_run", "cnn_lstm": "video_run"}[request.param])
+    return request.getfixturevalue({"cnn": "shapes_run", "sequential": "xo_run", "lstm": "sentiment_run",
+                                    "cnn_lstm": "video_run"}[request.param])
 
 
 def run_file(fmt: str, path: str, inputs: list[torch.Tensor]) -> np.ndarray:
@@ -127,3 +140,22 @@ def test_masking_the_padding_gives_what_packing_gives(kind, bidirectional, outpu
     assert (packed - traced).abs().max() < 1e-6
     assert (packed - exported).abs().max() < 1e-6
     assert (packed - scripted).abs().max() < 1e-6
+
+
+def test_an_exporter_failure_names_its_real_cause(shapes_run, tmp_path, monkeypatch):
+    """torch.onnx wraps the real error in a coloured banner whose first line says only "step 1/3 ...
+    Next steps:"; the message shows the cause instead."""
+    pytest.importorskip("onnxscript")
+
+    def failing(*args, **kwargs):
+        try:
+            raise ValueError("Constraints violated (batch)!\nmore detail")
+        except ValueError as cause:
+            raise RuntimeError("Failed to export the model with torch.export. \x1b[96mThis is step 1/3\x1b[0m "
+                               "of exporting the model to ONNX. Next steps:\n- Modify the model code") from cause
+
+    monkeypatch.setattr(torch.onnx, "export", failing)
+    with pytest.raises(ExportError) as e:
+        export(nnspec.load(shapes_run["spec"]), shapes_run["weights"], "onnx", str(tmp_path / "x.onnx"))
+    assert str(e.value) == "torch.onnx could not export the network: Constraints violated (batch)!"
+    assert not os.path.exists(tmp_path / "x.onnx")
