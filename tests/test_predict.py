@@ -100,3 +100,19 @@ def test_empty_text_and_zero_length_sequences_are_clear_errors(sentiment_run, tm
     result = CliRunner().invoke(main, ["predict", sentiment_run["spec"], "-w", sentiment_run["weights"], ""])
     assert result.exit_code == 1 and result.stderr.startswith("error: input '' has no words to read\n")
     assert "Traceback" not in result.output
+
+
+def test_outputs_beyond_the_trained_classes_are_named_by_number(shapes_run, tmp_path):
+    """A network with more outputs than its data has classes (allowed, with a warning): the extra
+    outputs are `class 3` (evaluate and explain name them through the same class_names), never an IndexError."""
+    from nnspec.train.loop import fit
+
+    spec = tmp_path / "four.nn"
+    spec.write_text(open(shapes_run["spec"]).read().replace("classes = 3", "classes = 4"))
+    fit(nnspec.load(str(spec)), None, {}, {"data": f"images:{shapes_run['data']}", "epochs": 1, "batch_size": 32,
+                                          "val_split": 0.0, "seed": 0}, str(tmp_path / "run"), live=False)
+    files = [str(p) for p, _ in shapes_run["files"]["square"][:2]]
+    answers = predict(nnspec.load(str(spec)), str(tmp_path / "run" / "last.pt"), files, top_k=4)
+    assert [sorted(t["class"] for t in a["top"]) for a in answers] == [sorted([*CLASSES, "class 3"])] * 2
+    result = CliRunner().invoke(main, ["predict", str(spec), "-w", str(tmp_path / "run" / "last.pt"), *files])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output

@@ -220,3 +220,13 @@ def test_train_command_takes_init_and_freeze(tmp_path):
     assert "(611 trainable, 240 frozen)" in result.stdout
     state = torch.load(tmp_path / "run" / "last.pt", weights_only=True)["model"]
     assert all(torch.equal(state[k], donor[k]) for k in donor if k.startswith(("conv1.", "bn1.")))
+
+
+def test_a_network_without_parameters_is_a_clear_error_and_writes_nothing(tmp_path):
+    """`check` accepts a network with no weights; training it is a clear error, not the optimizer's
+    "empty parameter list"."""
+    spec = nnspec.load("network Still {\n  input x: [3, 16, 16]\n  globalavgpool -> softmax\n}\n")
+    with pytest.raises(DataError) as e:
+        fit(spec, None, {}, {"epochs": 1}, str(tmp_path / "run"), live=False, raw=images(6, (3, 16, 16)))
+    assert e.value.message == "`Still` has no parameters: nothing would train"
+    assert not (tmp_path / "run").exists()

@@ -20,8 +20,17 @@ def restore(spec, weights: str):
 
 
 def class_names(state: dict, n_classes: int) -> list[str]:
-    """The names a checkpoint's classes were trained under, or their ids as text."""
-    return list(state.get("classes") or [str(i) for i in range(n_classes)])
+    """The names of a classifier's ``n_classes`` outputs: those its checkpoint's classes were
+    trained under, ``class 2`` for an output beyond them (a network with more outputs than its
+    data had classes), or, with no names at all, the ids as text.
+
+    >>> class_names({"classes": ["X", "O"]}, 3)
+    ['X', 'O', 'class 2']
+    """
+    names = list(state.get("classes") or [])
+    if not names:
+        return [str(i) for i in range(n_classes)]
+    return names[:n_classes] + [f"class {i}" for i in range(len(names), n_classes)]
 
 
 def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 256, device: str = "auto",

@@ -284,6 +284,9 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     for warning in prepared.warnings + warnings_for(graph, task, settings, device):
         report.warn(warning, spec.sources)
     core = spec.build(network, **params)
+    if not any(True for _ in core.parameters()):  # the optimizer would refuse an empty list
+        raise DataError(f"`{graph.network}` has no parameters: nothing would train",
+                        hint="add a layer with weights (dense, conv, ...), or use the network as it is without training")
     init_report = initialise(core, settings.init) if settings.init and state is None else None
     frozen_norms = freeze(core, settings.freeze)
     core = core.to(device)
