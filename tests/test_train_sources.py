@@ -394,3 +394,21 @@ def test_image_folder_split_into_train_and_val(tmp_path):
     Image.new("RGB", (4, 4)).save(tmp_path / "val" / "bird" / "0.png")
     with pytest.raises(DataError, match="has the class `bird`, which the model was not trained on"):
         sources.load(f"images:{tmp_path}", infos(RGB))
+
+
+def test_images_and_masks_read_as_writable_arrays(tmp_path):
+    """torch.from_numpy warns on a read-only array (what asarray of a Pillow image is), which
+    every `explain` of an image printed."""
+    import warnings
+
+    import torch
+    from PIL import Image
+
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(tmp_path / "a.png")
+    pixels = sources.read_image(str(tmp_path / "a.png"), (1, 8, 8))
+    mask = sources.read_mask(str(tmp_path / "a.png"), (1, 8, 8))
+    assert pixels.flags.writeable and mask.flags.writeable
+    assert pixels.shape == (1, 8, 8) and mask.shape == (8, 8) and int(mask[7, 7]) == 63
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        torch.from_numpy(pixels)

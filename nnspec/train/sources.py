@@ -364,7 +364,7 @@ def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
                 im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-                array = np.asarray(im, dtype=np.uint8)
+                array = np.array(im, dtype=np.uint8)  # a copy: asarray of a Pillow image is read-only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise DataError(f"{path}: refused, too many pixels to decode safely ({e})",
                         hint=f"one image may hold at most {Image.MAX_IMAGE_PIXELS:,} pixels; shrink it first") from None
@@ -383,7 +383,7 @@ def read_mask(path: str, shape: tuple[int, int, int]) -> np.ndarray:
             if im.mode not in ("L", "P", "1", "I", "I;16"):
                 raise DataError(f"{path}: a mask holds one class id per pixel, but this image is {im.mode}",
                                 hint="save masks as greyscale or palette images")
-            return np.asarray(im.resize((width, height), Image.NEAREST), dtype=np.int64)
+            return np.array(im.resize((width, height), Image.NEAREST), dtype=np.int64)  # writable, as read_image
     except (OSError, ValueError) as e:
         raise DataError(f"{path}: not a readable image ({e})") from None
 
