@@ -412,3 +412,10 @@ def test_images_and_masks_read_as_writable_arrays(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         torch.from_numpy(pixels)
+
+
+def test_an_input_that_is_no_image_is_named_in_spec_notation():
+    """`tokens: [T]`, as the language writes shapes, not Python's `['T']`."""
+    with pytest.raises(sources.DataError) as e:
+        sources.image_shape([sources.InputInfo("tokens", ("T",), "int")], "explain --method gradcam")
+    assert e.value.message == "explain --method gradcam needs one image input [1 or 3, H, W]; the spec declares tokens: [T]"

@@ -291,7 +291,7 @@ def _split(raw: Raw, share: float, seed: int) -> tuple[Raw, Raw | None]:
 
 def _text_input(raw: Raw, infos: list[InputInfo]) -> InputInfo:
     if len(infos) != 1 or infos[0].dtype != "int" or len(infos[0].shape) != 1:
-        shapes = ", ".join(f"{i.name}: {list(i.shape)}{' int' if i.dtype == 'int' else ''}" for i in infos)
+        shapes = ", ".join(f"{i.name}: {shape_str(i.shape)}{' int' if i.dtype == 'int' else ''}" for i in infos)
         raise DataError(f"`{raw.source}` is text: the spec needs one token input [T] int, but declares {shapes}",
                         hint="declare e.g. `input tokens: [T] int pad=0` followed by embedding(vocab, dim)")
     return infos[0]
@@ -337,12 +337,11 @@ def _check_shape(raw: Raw, info: InputInfo, x: np.ndarray) -> None:
     declared = info.shape
     fits = len(got) == len(declared) and all(not isinstance(d, int) or d == g for d, g in zip(declared, got))
     if not fits:
-        show = lambda s: "[" + ", ".join(map(str, s)) + "]"
         raise DataError(
-            f"input `{info.name}` is declared {show(declared)} but `{raw.source}` gives examples of {show(got)}",
-            hint=f"declare `input {info.name}: {show(got)}`, or "
-                 + (f"resize the images to {show(declared)} with --resize" if raw.fixed_size
-                    else f"give data of {show(declared)}"),
+            f"input `{info.name}` is declared {shape_str(declared)} but `{raw.source}` gives examples of {shape_str(got)}",
+            hint=f"declare `input {info.name}: {shape_str(got)}`, or "
+                 + (f"resize the images to {shape_str(declared)} with --resize" if raw.fixed_size
+                    else f"give data of {shape_str(declared)}"),
         )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ..diagnostics import Diagnostic
+from ..dims import shape_str
 from ..files import remove_temporaries
 from . import checkpoint, metrics, pixels, sources
 from .config import Settings, from_section
@@ -62,7 +63,7 @@ def default_source(infos) -> str:
         return "xo"
     if len(infos) == 1 and infos[0].dtype == "int" and len(infos[0].shape) == 1:
         return "sentiment_toy"
-    shapes = ", ".join(f"{i.name}: [{', '.join(map(str, i.shape))}]" for i in infos)
+    shapes = ", ".join(f"{i.name}: {shape_str(i.shape)}" for i in infos)
     raise DataError(f"no built-in data fits the inputs {shapes}",
                     hint="give one with --data, e.g. --data fashion_mnist:DIR or --data tensors:FILE.npz")
 

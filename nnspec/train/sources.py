@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..dims import shape_str
 from . import idx
 from .errors import DataError, check_path
 from .text import read_table
@@ -340,7 +341,7 @@ def image_shape(inputs: list[InputInfo], what: str = "images:DIR") -> tuple[int,
     """``(channels, height, width)`` of a spec's single image input, else :class:`DataError`."""
     if len(inputs) != 1 or inputs[0].dtype != "float" or len(inputs[0].shape) != 3 \
             or not all(isinstance(d, int) for d in inputs[0].shape) or inputs[0].shape[0] not in (1, 3):
-        shapes = ", ".join(f"{i.name}: {list(i.shape)}" for i in inputs)
+        shapes = ", ".join(f"{i.name}: {shape_str(i.shape)}" for i in inputs)
         raise DataError(f"{what} needs one image input [1 or 3, H, W]; the spec declares {shapes}")
     return inputs[0].shape
 
