@@ -76,7 +76,7 @@ def test_explain_errors_name_what_is_wrong(shapes_run, sentiment_run, tmp_path):
                                 "-o", str(tmp_path / "b.png")])
     assert text.exit_code == 1
     assert text.stderr.startswith("error: explain --method gradcam needs one image input [1 or 3, H, W]; "
-                                  "the spec declares tokens: ['T']")
+                                  "the spec declares tokens: [T]")
     usage = runner.invoke(main, ["explain", shapes_run["spec"], "-w", shapes_run["weights"], "-o", "x.png"])
     assert usage.exit_code == 2 and "--method gradcam needs --input IMAGE" in usage.stderr
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
