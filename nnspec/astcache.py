@@ -67,11 +67,21 @@ def _decode(v, path: str):
         return v
     if not v or type(v[0]) is int:
         line, col, end_line, end_col = v
-        if not all(type(n) is int for n in v):
+        if set(map(type, v)) != {int}:
             raise ValueError("a span holds four integers")
         return Span(path, line, col, end_line, end_col)
-    items = [_decode(x, path) for x in v[1:]]
-    return items if v[0] == "" else _NODES[v[0]](*items)
+    # scalars are decoded in place, not by a call each: a large file holds tens of thousands
+    items = [_decode(x, path) if type(x) is list else x for x in v[1:]]
+    if v[0] == "":
+        return items
+    cls = _NODES[v[0]]
+    if len(items) != len(cls._fields):
+        raise ValueError(f"{v[0]} holds {len(cls._fields)} fields")
+    # every field is given, so Node.__init__'s defaults and keyword checks have nothing to do:
+    # filling the fields directly makes the same node at a fraction of the cost
+    node = cls.__new__(cls)
+    node.__dict__.update(zip(cls._fields, items))
+    return node
 
 
 def load(text: str, path: str) -> ast.File | None:

@@ -176,11 +176,12 @@ class Elaborator:
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         """The ``train { }`` section's values, each checked as ``nnspec train`` will read it."""
-        from .train.config import section_problems  # pure Python, like the rest of `check`
-
         out = {}
         section = defn.train
         if section is not None:
+            # imported here, not above: a spec without a `train { }` section never needs it
+            from .train.config import section_problems  # pure Python, like the rest of `check`
+
             for s in section.settings:
                 out[s.name] = self.guard(lambda s=s: evaluate(s.value, params), None)
             known = {k: v for k, v in out.items() if v is not None}

@@ -76,6 +76,7 @@ def test_a_file_that_fails_leaves_no_entry(cache):
     b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2]]], "definitions": ["", ["Import", "y", [1, 1, 1, 2]]]}',
     b'{"imports": ["", ["object"]], "definitions": ["", ["__class__"]]}',
     b'{"imports": ["", ["Definition", 1]], "definitions": []}',
+    b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2], "extra"]], "definitions": []}',  # a field too many
     b'{"imports": "", "definitions": [["", 1]]}',
     b"[" * 100000,
 ])
