@@ -41,8 +41,16 @@ def _canonical(tables: dict) -> dict:
 
     def resolve(o):
         if isinstance(o, dict):
-            return resolve(memo[str(o["@"])]) if set(o) == {"@"} else {k: resolve(v) for k, v in o.items()}
+            if set(o) == {"@"}:
+                return resolve(memo[str(o["@"])])
+            return {k: unbounded(v) if k == "_width" else resolve(v) for k, v in o.items()}
         return [resolve(v) for v in o] if isinstance(o, list) else o
+
+    def unbounded(width):
+        # a pattern without an upper bound is as wide as `re` can count, which differs between
+        # Python releases (2**32 - 1 before 3.11.7, 2**64 since): the same meaning either way
+        low, high = width
+        return [low, "unbounded" if high >= 2**32 - 1 else high]
 
     def text(o) -> str:
         return json.dumps(resolve(o), sort_keys=True)
