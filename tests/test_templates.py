@@ -1,5 +1,6 @@
-"""Block classes shared by instances of different sizes: numbers found in code only, explained
-by the block's parameters; the generated classes build modules of the inferred sizes."""
+"""Block classes shared by instances of different sizes: numbers found in the code's values
+only, explained by the block's parameters; the generated classes build modules of the inferred
+sizes."""
 
 from __future__ import annotations
 
@@ -13,18 +14,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnspec
-from nnspec.templates import explain, numbers, substitute, template
+from nnspec.codegen.body import Assign, Body, Comment, Module
+from nnspec.codegen.code import BinOp, Name, Param, Ref, call, holes, numbers, render, substitute
+from nnspec.codegen.share import explain
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-# -- the text functions --------------------------------------------------------------------
+# -- the value functions --------------------------------------------------------------------
 def test_numbers_are_found_in_code_never_in_names_strings_or_comments():
-    text = 'self.add_module("0", nn.Conv2d(16, 32, 3))  # [32, 8, 8]\nx1 = self.layer1[2](x)\n# 5: a heading'
-    assert numbers(text) == ["16", "32", "3", "2"]
-    assert template(text) == 'self.add_module("0", nn.Conv2d(#, #, #))  # [32, 8, 8]\nx1 = self.layer1[#](x)\n# 5: a heading'
-    assert numbers("nn.BatchNorm2d(64, eps=0.001, momentum=1e-05)") == ["64", "0.001", "1e-05"]
-    assert substitute("f(1, 2)  # 1", {1: "width"}) == "f(1, width)  # 1"
+    body = Body("nn.Module", (Module("0", call("nn.Conv2d", 16, 32, 3)),), ("x",), (
+        Assign("x1", call(Ref((("layer1", "."), ("2", "[]"))), Name("x")), 7, note="5: a note"),
+        Comment("5: a heading"),
+        Assign("x2", call("nn.Upsample", mode="bilinear"), 8),
+    ))
+    assert numbers(body) == [16, 32, 3]  # not the module key, the list position, value ids or comments
+    assert holes(body) == holes(Body("nn.Module", (Module("0", call("nn.Conv2d", 8, 8, 5)),), ("x",), body.forward))
+    assert holes(body) != holes(Body("nn.Module", (Module("0", call("nn.Conv2d", 8, 8, 5, bias=False)),), ("x",),
+                                     body.forward))
+    assert numbers(call("nn.BatchNorm2d", 64, eps=0.001, momentum=1e-05)) == [64, 0.001, 1e-05]
+    assert render(substitute(call("f", 1, 2), {1: Param("width")})) == "f(1, width)"
+    assert render(substitute(call("f", 1, 2), {0: BinOp(4, "*", Param("w"))})) == "f(4 * w, 2)"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +52,8 @@ def test_numbers_are_found_in_code_never_in_names_strings_or_comments():
     ],
 )
 def test_explain(values, candidates, expr):
-    assert explain(values, candidates) == expr
+    found = explain(values, candidates)
+    assert (render(found) if found is not None else None) == expr
 
 
 # -- generated classes -------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from ..shapes import ShapeError
 from .base import Layer, TensorType, need_concrete
-from .pyfmt import call
 from .schema import ArgsModel, Bool, Field, Int, Number
 
 
@@ -20,7 +20,7 @@ class Activation(Layer):
     def infer(self, x: TensorType) -> TensorType:
         return x
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call(f"nn.{self.torch_name}", **self.torch_kwargs())
 
     def torch_kwargs(self) -> dict:
@@ -151,7 +151,7 @@ class PReLU(Activation):
     def param_count(self, x: TensorType) -> int:
         return x.shape[0] if self.args.channels else 1
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         channels = [x.shape[0]] if self.args.channels else []
         return call("nn.PReLU", *channels, init=self.changed("init", float))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, Index, call
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import Layer, TensorType, need_concrete, need_divisor
-from .pyfmt import call
 from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
@@ -85,7 +85,7 @@ class Attention(Layer):
         # then the scores and the weighted sum of the values
         return 2 * t * d * d + 2 * s * d * d + 2 * t * s * d
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             "nn.MultiheadAttention",
@@ -96,14 +96,15 @@ class Attention(Layer):
             batch_first=True,
         )
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         q, kv = xs[0], xs[-1]  # self-attention: the queries are the keys and values
-        args = [q, kv, kv]
-        if lengths is not None and types[-1].masked:  # the attended sequence's padding
-            args.append(f"key_padding_mask=padding_mask({kv}, {lengths})")
-        if self.args.causal:
-            args.append(f"attn_mask=causal_mask({q}, {kv})")
-        return f"{module}({', '.join(args)}, need_weights=False)[0]"
+        padded = lengths is not None and types[-1].masked  # the attended sequence's padding
+        return Index(call(
+            module, q, kv, kv,
+            key_padding_mask=call("padding_mask", kv, lengths) if padded else None,
+            attn_mask=call("causal_mask", q, kv) if self.args.causal else None,
+            need_weights=False,
+        ), (0,))
 
     def describe(self) -> str:
         return f"attention {self.args.heads} heads" + (" causal" if self.args.causal else "")

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from ..ast import value_text
 from ..binding import ArgError, Signature
+from ..codegen.code import Call, Code, Name, render
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
 from ..ir import TensorType
@@ -35,9 +36,9 @@ class Layer:
     #: is answered with this kind
     synonyms: ClassVar[tuple[str, ...]] = ()
     #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
-    #: follow the chain's value in ``infer_many`` and ``torch_forward``
+    #: follow the chain's value in ``infer_many`` and ``forward_code``
     values: ClassVar[int] = 0
-    #: of a kind with named values, the input whose padding ``torch_forward`` is given: the
+    #: of a kind with named values, the input whose padding ``forward_code`` is given: the
     #: last (the sequence ``attention`` attends to), or 0 (the sequence a recurrent layer reads)
     padding_of: ClassVar[int] = -1
     #: accepts `int` tensors (token ids); the others need floats
@@ -118,22 +119,34 @@ class Layer:
         return 0
 
     # -- PyTorch ----------------------------------------------------------------------
-    def torch_module(self, x: TensorType) -> str | None:
-        """Python source of the module's constructor (``nn.Conv2d(3, 64, 7, ...)``), or None."""
+    def module_code(self, x: TensorType) -> Code | None:
+        """The module's constructor as a value (``call("nn.Conv2d", 3, 64, 7, ...)``), or None."""
         return None
 
     #: source of module-level helper functions the forward expression calls (emitted once
     #: at the top of generated code when the kind is used)
     runtime: ClassVar[str] = ""
 
-    def torch_forward(self, module: str | None, xs: list[str], types: list[TensorType], lengths: str | None = None) -> str:
-        """Python source of the forward expression.
+    def forward_code(self, module: Code | None, xs: list[Code], types: list[TensorType],
+                     lengths: Code | None = None) -> Code:
+        """The forward expression as a value.
 
-        ``module`` is the reference to this node's module (``self.features[0]``) or None when
-        :meth:`torch_module` is None; ``xs`` are the input expressions, ``types`` their types;
-        ``lengths`` names a tensor of each sequence's true length when the input is masked.
+        ``module`` reaches this node's module (``self.features[0]``), None when
+        :meth:`module_code` is None; ``xs`` are the input expressions, ``types`` their types;
+        ``lengths`` holds each sequence's true length when the input is masked.
         """
-        return f"{module}({', '.join(xs)})"
+        return Call(module, tuple(xs))
+
+    def torch_module(self, x: TensorType) -> str | None:
+        """The source text of :meth:`module_code`, or None."""
+        code = self.module_code(x)
+        return render(code) if code is not None else None
+
+    def torch_forward(self, module: str | None, xs: list[str], types: list[TensorType], lengths: str | None = None) -> str:
+        """The source text of :meth:`forward_code` with the module, inputs and lengths named."""
+        code = self.forward_code(Name(module) if module is not None else None, [Name(x) for x in xs], types,
+                                 Name(lengths) if lengths is not None else None)
+        return render(code)
 
     # -- presentation ----------------------------------------------------------------------
     def describe(self) -> str:
@@ -243,3 +256,9 @@ def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
     if isinstance(got, float) and "integer" in expects:
         hint = hint or "use `//` for whole-number division"
     return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {value_text(got)}", arg=name, hint=hint)
+
+
+def times(value, n: int = 2) -> str:
+    """``3×3`` for a kernel of 3 over two spatial dims, ``1×7`` for a list."""
+    vals = list(value) if isinstance(value, (list, tuple)) else [value] * n
+    return "×".join(str(v) for v in vals)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..codegen.code import Code, call
 from ..shapes import ShapeError, expand, product, transposed_out, window_out
-from .base import ArgError, Layer, TensorType, need_concrete, need_rank
-from .pyfmt import call, times
+from .base import ArgError, Layer, TensorType, need_concrete, need_rank, times
 from .schema import ArgsModel, Bool, Field, Int, IntOrList
 
 
@@ -111,7 +111,7 @@ class Conv(Layer):
             "dilation": self.changed("dilation"),
         }
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             f"nn.Conv{len(x.shape) - 1}d",
@@ -173,11 +173,11 @@ class SepConv(Conv):
         positions = product(y.shape[1:])
         return positions * x.shape[0] * self.kernel_size(x) + positions * x.shape[0] * self.args.out
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a, cin, conv = self.args, x.shape[0], f"nn.Conv{len(x.shape) - 1}d"
         depthwise = call(conv, cin, cin, a.kernel, **self.window_keywords(), groups=cin, bias=False)
         pointwise = call(conv, cin, a.out, 1, bias=None if a.bias else False)
-        return f"nn.Sequential({depthwise}, {pointwise})"
+        return call("nn.Sequential", depthwise, pointwise)
 
 
 class DeconvArgs(ArgsModel):
@@ -228,7 +228,7 @@ class Deconv(Conv):
         # every input position scatters a kernel-sized patch into every output channel
         return product(x.shape) * self.args.out * self.kernel_size(x)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             f"nn.ConvTranspose{len(x.shape) - 1}d",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from ..dims import shape_str
 from ..shapes import ShapeError, product
 from .base import Layer, TensorType, need_concrete
-from .pyfmt import call
 from .schema import ArgsModel, Bool, Field, Int
 
 
@@ -47,7 +47,7 @@ class Dense(Layer):
     def macs(self, x: TensorType, y: TensorType):
         return product(x.shape) * self.args.units
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("nn.Linear", x.shape[-1], self.args.units, bias=None if self.args.bias else False)
 
     def describe(self) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from .base import Layer, TensorType
-from .pyfmt import call
 from .schema import ArgsModel, Field, Number
 
 
@@ -25,8 +25,8 @@ class Dropout(Layer):
     def infer(self, x: TensorType) -> TensorType:
         return x
 
-    def torch_module(self, x: TensorType) -> str:
-        return call("nn.Dropout", float(self.args.p)) if self.args.p != 0.5 else "nn.Dropout()"
+    def module_code(self, x: TensorType) -> Code:
+        return call("nn.Dropout", float(self.args.p)) if self.args.p != 0.5 else call("nn.Dropout")
 
     def describe(self) -> str:
         return f"dropout {self.args.p:g}"
@@ -80,7 +80,7 @@ class DropPath(Layer):
     def infer(self, x: TensorType) -> TensorType:
         return x
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("DropPath", float(self.args.p))
 
     def describe(self) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import Layer, TensorType
-from .pyfmt import call
 from .schema import ArgsModel, Field, Int
 
 
@@ -50,7 +50,7 @@ class Embedding(Layer):
     def vocabulary(self) -> int:
         return self.args.vocab
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("nn.Embedding", self.args.vocab, self.args.dim, padding_idx=x.pad)
 
     def describe(self) -> str:

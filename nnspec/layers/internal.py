@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from ..codegen.code import Attr, Index, TupleOf, method
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import Layer, TensorType
@@ -46,8 +47,8 @@ class EachIn(Layer):
             )
         return x.with_shape(x.shape[1:], keep_mask=False)
 
-    def torch_forward(self, module, xs, types, lengths=None):
-        return f"{xs[0]}.flatten(0, 1)"
+    def forward_code(self, module, xs, types, lengths=None):
+        return method(xs[0], "flatten", 0, 1)
 
 
 class EachArgs(ArgsModel):
@@ -66,10 +67,10 @@ class EachOut(Layer):
     def infer(self, x: TensorType) -> TensorType:
         return x.with_shape((self.args.steps, *x.shape), keep_mask=False)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         """``xs[1]``, given when the number of steps varies, is the value its `each` folded:
         its batch size says how many sequences there are."""
         steps = self.args.steps
         if isinstance(steps, int):
-            return f"{xs[0]}.unflatten(0, (-1, {steps!r}))"
-        return f"{xs[0]}.unflatten(0, ({xs[1]}.shape[0], -1))"
+            return method(xs[0], "unflatten", 0, TupleOf((-1, steps)))
+        return method(xs[0], "unflatten", 0, TupleOf((Index(Attr(xs[1], "shape"), (0,)), -1)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..codegen.code import BinOp, Index, ListOf, Slice, call
 from ..shapes import broadcast, concat, normalise_dim
 from .base import Layer, TensorType
 from .schema import ArgsModel, Int
@@ -29,9 +30,9 @@ class Concat(Layer):
         shape = concat([x.shape for x in xs], self.args.dim)
         return xs[0].with_shape(shape, keep_mask=normalise_dim(self.args.dim, len(shape)) != 0)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
-        return f"torch.cat([{', '.join(xs)}], dim={d})"
+        return call("torch.cat", ListOf(tuple(xs)), dim=d)
 
     def describe(self) -> str:
         return "concat"
@@ -53,13 +54,16 @@ class Add(Layer):
             shape = broadcast(shape, x.shape)
         return xs[0].with_shape(shape)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         # Broadcasting aligns trailing dimensions; a lower-rank input gets singleton dimensions
         # after the batch, so that its batch dimension meets the others' batch dimension.
         rank = max(len(t.shape) for t in types)
-        return f" {self.symbol} ".join(
-            x if len(t.shape) == rank else f"{x}[:{', None' * (rank - len(t.shape))}]" for x, t in zip(xs, types)
-        )
+        terms = [x if len(t.shape) == rank else Index(x, (Slice(), *[None] * (rank - len(t.shape))))
+                 for x, t in zip(xs, types)]
+        out = terms[0]
+        for term in terms[1:]:
+            out = BinOp(out, self.symbol, term)
+        return out
 
     def describe(self) -> str:
         return self.symbol

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from ..dims import shape_str
 from ..shapes import ShapeError, product
 from .base import Layer, TensorType, need_concrete, need_divisor
-from .pyfmt import call
 from .schema import ArgsModel, Field, Int, Number
 
 _CHANNELS = "normalisation over channels needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
@@ -45,7 +45,7 @@ class BatchNorm(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         rank = max(1, len(x.shape) - 1)
         return call(
             f"nn.BatchNorm{rank}d",
@@ -84,7 +84,7 @@ class LayerNorm(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("nn.LayerNorm", x.shape[-1], eps=self.changed("eps", float))
 
 
@@ -119,7 +119,7 @@ class GroupNorm(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("nn.GroupNorm", self.args.groups, x.shape[0], eps=self.changed("eps", float))
 
     def describe(self) -> str:
@@ -155,7 +155,7 @@ class LRN(Layer):
     def macs(self, x, y):
         return product(x.shape) * self.args.size
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             "nn.LocalResponseNorm",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, call
 from ..dims import shape_str
 from ..shapes import product
 from .base import ArgError, Layer, TensorType
-from .pyfmt import call
 from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
@@ -69,7 +69,7 @@ class Param(Layer):
     def param_count(self, x: TensorType) -> int:
         return product(self.args.shape)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             "Learned",

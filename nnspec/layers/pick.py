@@ -7,6 +7,8 @@ split is ``concat { | chunk(2, 0) | chunk(2, 1) -> ... }`` and ViT's class token
 
 from __future__ import annotations
 
+from ..codegen.code import Index, ListOf, method
+from ..codegen.code import Slice as Range
 from ..dims import shape_str
 from ..shapes import ShapeError, normalise_dim, piece_sizes, slice_length
 from .base import ArgError, Layer, TensorType, need_concrete
@@ -38,9 +40,9 @@ class Pick(Layer):
         """Whether taking this part along time keeps each sequence's real positions."""
         return False
 
-    def index_expr(self, d: int, part: str) -> str:
-        """``[:, :, part]``: ``part`` at dimension ``d`` (0 is the first after the batch)."""
-        return "[" + ", ".join([":"] * (d + 1) + [part]) + "]"
+    def index_expr(self, x, d: int, part) -> Index:
+        """``x[:, :, part]``: ``part`` at dimension ``d`` (0 is the first after the batch)."""
+        return Index(x, (*[Range()] * (d + 1), part))
 
 
 class SelectArgs(ArgsModel):
@@ -82,8 +84,8 @@ class Select(Pick):
             )
         return x.with_shape(x.shape[:d] + x.shape[d + 1 :], keep_mask=d != 0)
 
-    def torch_forward(self, module, xs, types, lengths=None):
-        return xs[0] + self.index_expr(normalise_dim(self.args.dim, len(types[0].shape)), str(self.args.index))
+    def forward_code(self, module, xs, types, lengths=None):
+        return self.index_expr(xs[0], normalise_dim(self.args.dim, len(types[0].shape)), self.args.index)
 
     def describe(self) -> str:
         return f"select {self.args.index}" + (f" dim {self.args.dim}" if self.args.dim else "")
@@ -118,10 +120,10 @@ class Slice(Pick):
         n = slice_length(x.shape[d], a.start, a.end, a.step)
         return x.with_shape(x.shape[:d] + (n,) + x.shape[d + 1 :])
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         a = self.args
-        part = f"{a.start or ''}:{'' if a.end is None else a.end}" + (f":{a.step}" if a.step != 1 else "")
-        return xs[0] + self.index_expr(normalise_dim(a.dim, len(types[0].shape)), part)
+        part = Range(a.start or None, a.end, a.step if a.step != 1 else None)
+        return self.index_expr(xs[0], normalise_dim(a.dim, len(types[0].shape)), part)
 
     def describe(self) -> str:
         a = self.args
@@ -162,9 +164,9 @@ class Chunk(Pick):
             )
         return sizes[i]
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
-        return f"{xs[0]}.chunk({self.args.chunks}, dim={d})[{self.args.index}]"
+        return Index(method(xs[0], "chunk", self.args.chunks, dim=d), (self.args.index,))
 
     def describe(self) -> str:
         return f"chunk {self.args.index} of {self.args.chunks}"
@@ -208,10 +210,10 @@ class Split(Chunk):
                 )
         return x.with_shape(x.shape[:d] + (self.piece(sizes),) + x.shape[d + 1 :])
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
-        sizes = self.args.sizes if isinstance(self.args.sizes, int) else f"[{', '.join(map(str, self.args.sizes))}]"
-        return f"{xs[0]}.split({sizes}, dim={d})[{self.args.index}]"
+        sizes = self.args.sizes if isinstance(self.args.sizes, int) else ListOf(tuple(self.args.sizes))
+        return Index(method(xs[0], "split", sizes, dim=d), (self.args.index,))
 
     def describe(self) -> str:
         return f"split {self.args.index} of {self.args.sizes}"

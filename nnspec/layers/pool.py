@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Code, TupleOf, call, method
 from ..dims import shape_str
 from ..shapes import ShapeError, adaptive_reads, expand, product, window_out
-from .base import Layer, TensorType, need_rank
+from .base import Layer, TensorType, need_rank, times
 from .conv import non_negative, positive
-from .pyfmt import call, times
 from .schema import ArgsModel, Bool, Field, IntOrList
 
 _CHANNELS_FIRST = "pooling needs channels first: [C, L], [C, H, W] or [C, D, H, W]"
@@ -53,7 +53,7 @@ class MaxPool(Layer):
     def macs(self, x, y):
         return product(y.shape) * product(expand(self.args.kernel, len(x.shape) - 1, "kernel"))
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             f"nn.{self.torch_name}{len(x.shape) - 1}d",
@@ -128,7 +128,7 @@ class AdaptiveAvgPool(Layer):
         per_dim = [adaptive_reads(d, o) for d, o in zip(x.shape[1:], y.shape[1:])]
         return x.shape[0] * product(per_dim)
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call(f"nn.{self.torch_name}{len(x.shape) - 1}d", self.args.size)
 
     def describe(self) -> str:
@@ -167,9 +167,9 @@ class GlobalAvgPool(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         dims = tuple(range(2, len(types[0].shape) + 1))
-        return f"{xs[0]}.{self.reduction}({dims[0] if len(dims) == 1 else dims})"
+        return method(xs[0], self.reduction, dims[0] if len(dims) == 1 else TupleOf(dims))
 
 
 class GlobalMaxPool(GlobalAvgPool):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from ..codegen.code import Attr, Code, IfElse, Index, Not, call
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import ArgError, Layer, TensorType, need_concrete
-from .pyfmt import call
 from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
@@ -227,7 +227,7 @@ class LSTM(Layer):
     def torch_keywords(self) -> dict:
         return {}
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
             f"nn.{self.torch_name}",
@@ -240,34 +240,36 @@ class LSTM(Layer):
             bidirectional=self.changed("bidirectional"),
         )
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         a, x = self.args, xs[0]
         if len(xs) > 1 or a.output == "state":
             return self.state_forward(module, xs, types, lengths)
         final = a.output == "final"
+        directions = 2 if a.bidirectional else 1
+
+        def last(run):  # the final state of the last layer, batch first
+            h = Index(run, (1,))
+            return call("final_state", Index(h, (0,)) if self.state_pair else h, directions)
+
         if lengths is None or not types[0].masked:
-            if final:
-                return f"final_state({module}({x})[1]{'[0]' if self.state_pair else ''}, {2 if a.bidirectional else 1})"
-            return f"{module}({x})[0]"
-        run = f"{module}(pack_sequences({x}, {lengths}))"
-        if final:
-            packed = f"final_state({run}[1]{'[0]' if self.state_pair else ''}, {2 if a.bidirectional else 1})"
-        else:
-            packed = f"unpack_sequences({run}[0], {x}.shape[1])"
+            return last(call(module, x)) if final else Index(call(module, x), (0,))
+        run = call(module, call("pack_sequences", x, lengths))
+        packed = last(run) if final else call("unpack_sequences", Index(run, (0,)), Index(Attr(x, "shape"), (1,)))
+        exporting = call("exporting")
         if a.bidirectional and a.layers > 1:  # masking gives packing's values for one layer, or in one direction
-            return f"{packed} if not exporting() else cannot_export_padded_bidirectional_layers()"
-        back = f", {module}(to_the_end({x}, {lengths}))[0]" if a.bidirectional else ""
-        return f"{packed} if not exporting() else masked_outputs({module}({x})[0], {lengths}, {final}{back})"
+            return IfElse(packed, Not(exporting), call("cannot_export_padded_bidirectional_layers"))
+        back = [Index(call(module, call("to_the_end", x, lengths)), (0,))] if a.bidirectional else []
+        return IfElse(packed, Not(exporting), call("masked_outputs", Index(call(module, x), (0,)), lengths, final, *back))
 
     def state_forward(self, module, xs, types, lengths=None):
         """The forward of a layer that takes an initial state or gives its whole state."""
         packed = lengths is not None and types[0].masked
         if self.args.output == "sequence" and not packed and len(xs) == 1:
-            return f"{module}({xs[0]})[0]"
-        args = [module, xs[0]] + ([lengths] if packed else []) + (["final=True"] if self.args.output == "final" else [])
-        args += [f"hx={xs[1]}"] if len(xs) > 1 else []
-        args += ["state=True"] if self.args.output == "state" else []
-        return f"recurrent({', '.join(args)})"
+            return Index(call(module, xs[0]), (0,))
+        return call("recurrent", module, xs[0], *([lengths] if packed else []),
+                    final=True if self.args.output == "final" else None,
+                    hx=xs[1] if len(xs) > 1 else None,
+                    state=True if self.args.output == "state" else None)
 
     def describe(self) -> str:
         a = self.args

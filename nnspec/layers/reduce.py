@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ..codegen.code import Index, Slice, call, method
 from ..dims import shape_str
 from ..shapes import ShapeError, drop_dim, normalise_dim, product
 from .base import Layer, TensorType
@@ -59,10 +60,10 @@ class Last(Layer):
             raise ShapeError(f"`last` needs a sequence [T, ...], got {shape_str(x.shape)}")
         return x.with_shape(x.shape[1:], keep_mask=False)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         if lengths is not None and types[0].masked:
-            return f"last_step({xs[0]}, {lengths})"
-        return f"{xs[0]}[:, -1]"
+            return call("last_step", xs[0], lengths)
+        return Index(xs[0], (Slice(), -1))
 
 
 class ReduceArgs(ArgsModel):
@@ -91,11 +92,11 @@ class Mean(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape))
         if d == 0 and lengths is not None and types[0].masked:
-            return f"{self.masked_name}({xs[0]}, {lengths})"
-        return f"{xs[0]}.{self.torch_name}({d + 1})"  # + 1: the batch comes first
+            return call(self.masked_name, xs[0], lengths)
+        return method(xs[0], self.torch_name, d + 1)  # + 1: the batch comes first
 
     def describe(self) -> str:
         return f"{self.kind} dim {self.args.dim}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..codegen.code import Attr, Code, Index, call, method
 from ..dims import Sym, shape_str
 from ..shapes import ShapeError, product, reshape
 from .base import ArgError, Layer, TensorType, need_concrete, need_divisor, need_rank
-from .pyfmt import call
 from .schema import ArgsModel, Field, Int
 
 
@@ -24,8 +24,8 @@ class Flatten(Layer):
         # flattening a [T] sequence changes nothing, so its padding mask stays
         return x.with_shape((product(x.shape),), keep_mask=len(x.shape) == 1) if x.shape else x
 
-    def torch_module(self, x: TensorType) -> str:
-        return "nn.Flatten()"
+    def module_code(self, x: TensorType) -> Code:
+        return call("nn.Flatten")
 
 
 class ReshapeArgs(ArgsModel):
@@ -65,16 +65,15 @@ class Reshape(Layer):
             )
         return y
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         x, y = types[0].shape, self.infer(types[0]).shape
+        size = Attr(xs[0], "shape")
         if sum(1 for d in y if not isinstance(d, int)) <= 1:
-            dims = [str(d) if isinstance(d, int) else "-1" for d in y]
+            dims = [d if isinstance(d, int) else -1 for d in y]
         else:
             # several sizes vary between batches: read them off the input, infer at most one
-            dims = [
-                str(d) if isinstance(d, int) else f"{xs[0]}.shape[{x.index(d) + 1}]" if d in x else "-1" for d in y
-            ]
-        return f"{xs[0]}.reshape({xs[0]}.shape[0], {', '.join(dims)})"
+            dims = [d if isinstance(d, int) else Index(size, (x.index(d) + 1,)) if d in x else -1 for d in y]
+        return method(xs[0], "reshape", Index(size, (0,)), *dims)
 
     def describe(self) -> str:
         return f"reshape {shape_str(self.args.dims)}"
@@ -111,10 +110,9 @@ class Permute(Layer):
         last = n >= 3 and (order[-1] == 0 or (x.channels_last and order[-1] == n - 1))
         return x.with_shape(tuple(x.shape[i] for i in order), channels_last=last)
 
-    def torch_forward(self, module, xs, types, lengths=None):
+    def forward_code(self, module, xs, types, lengths=None):
         n = len(types[0].shape)
-        order = ", ".join(str(d % n + 1) for d in self.args.order)
-        return f"{xs[0]}.permute(0, {order})"
+        return method(xs[0], "permute", 0, *(d % n + 1 for d in self.args.order))
 
     def describe(self) -> str:
         return f"permute {shape_str(self.args.order)}"
@@ -142,7 +140,7 @@ class ChannelShuffle(Layer):
         need_divisor(c, "groups", self.args.groups, "channels", x)
         return x
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         return call("nn.ChannelShuffle", self.args.groups)
 
     def describe(self) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..codegen.code import Code, call
 from ..dims import shape_str
 from ..shapes import ShapeError, expand, product, scaled
 from .base import ArgError, Layer, TensorType, need_rank
-from .pyfmt import call
 from .schema import ArgsModel, Number
 
 #: the interpolating modes, by the number of spatial dimensions they work on
@@ -66,7 +66,7 @@ class Upsample(Layer):
     def macs(self, x, y):
         return product(y.shape) * _TAPS[self.spatial_mode(len(x.shape) - 1)]
 
-    def torch_module(self, x: TensorType) -> str:
+    def module_code(self, x: TensorType) -> Code:
         scale = self.args.scale
         scale = [float(s) for s in scale] if isinstance(scale, list) else float(scale)
         mode = self.spatial_mode(len(x.shape) - 1)

@@ -35,7 +35,15 @@ class ShuffleUnit(nn.ModuleList):
 
     def __init__(self, in_channels, out):
         super().__init__([
-            nn.Conv2d(in_channels, in_channels, 3, stride=2, padding=1, groups=in_channels, bias=False),
+            nn.Conv2d(
+                in_channels,
+                in_channels,
+                3,
+                stride=2,
+                padding=1,
+                groups=in_channels,
+                bias=False,
+            ),
             nn.BatchNorm2d(in_channels),
             nn.Conv2d(in_channels, out // 2, 1, bias=False),
             nn.BatchNorm2d(out // 2),

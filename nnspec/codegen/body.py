@@ -1,0 +1,83 @@
+"""The body of a generated class as values: the modules ``__init__`` registers and the lines
+of ``forward``. Two block instances whose bodies are equal but for numbers can share a class
+(:mod:`.share`); :mod:`.emit` writes a body as text. The value a line computes is kept beside
+it (not compared) so that its shape comment can be written for every instance a class serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .code import STRUCTURE, Code
+
+
+def _value():
+    """A field holding the id of a graph value: not part of the code, never compared."""
+    return field(default=None, compare=False, metadata=STRUCTURE)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A submodule registered under ``key``: a layer's module, a class instance or a container."""
+
+    key: str = field(metadata=STRUCTURE)
+    value: Code = None
+    #: in a container run as one chain, the value this module returns (its shape comment)
+    returns: int | None = _value()
+
+
+@dataclass(frozen=True)
+class Container(Code):
+    """``nn.Sequential(...)``, ``nn.ModuleList([...])`` or ``nn.ModuleDict({...})`` of modules."""
+
+    kind: str = field(metadata=STRUCTURE)  # "Sequential", "ModuleList" or "ModuleDict"
+    items: tuple = ()
+
+
+@dataclass(frozen=True)
+class Assign:
+    """``target = expr`` in forward, commented with the shape of ``value`` (or with ``note``)."""
+
+    target: str = field(metadata=STRUCTURE)
+    expr: Code = None
+    value: int | None = _value()
+    note: str | None = field(default=None, metadata=STRUCTURE)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment line of forward (spec text, escaped when written)."""
+
+    text: str = field(metadata=STRUCTURE)
+
+
+@dataclass(frozen=True)
+class Return:
+    names: tuple = field(metadata=STRUCTURE)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A class body: its base, its modules, and (unless it is an ``nn.Sequential``) forward's
+    arguments and lines."""
+
+    base: str = field(metadata=STRUCTURE)  # "nn.Module", "nn.Sequential" or "nn.ModuleList"
+    modules: tuple = ()
+    args: tuple = field(default=(), metadata=STRUCTURE)
+    forward: tuple = ()
+
+
+def shaped(body: Body) -> list[int]:
+    """The values whose shapes a body's comments show, in the order they are written."""
+    out: list[int] = []
+
+    def visit(modules):
+        for m in modules:
+            if isinstance(m.value, Container):
+                visit(m.value.items)
+            if m.returns is not None:
+                out.append(m.returns)
+
+    visit(body.modules)
+    out += [s.value for s in body.forward if isinstance(s, Assign) and s.value is not None]
+    return out

@@ -1,0 +1,125 @@
+"""Class bodies (:mod:`.body`) written as text: ``__init__`` and ``forward`` lines, shape
+comments, docstrings. Spec text reaches the source only through :func:`comment` (every
+character that is not printable ASCII escaped) or as a literal written by :mod:`.code`."""
+
+from __future__ import annotations
+
+import textwrap
+
+from .body import Assign, Body, Comment, Container, Module, Return
+from .code import Call, Instance, render, render_wrapped
+from .naming import is_attribute
+
+WIDTH = 92  # leaves room for the 8 columns of a method body within 100
+
+
+def comment(text: str) -> str:
+    """Text made safe on one comment line: every character that is not printable ASCII
+    escaped, so that no line break Python (or an editor) knows (``\\r``, ``\\x0b``, ``\\x0c``,
+    ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``) ends the comment early. Every
+    comment and docstring of the generated source goes through here.
+
+    >>> comment("[q\\rimport os, 4]")
+    '[q\\\\rimport os, 4]'
+    """
+    return text.encode("unicode_escape").decode("ascii")
+
+
+def doc(text: str) -> str:
+    """Text made safe inside a triple-quoted docstring."""
+    return comment(text).replace('"', '\\"')
+
+
+def docstring(one_line: str, summary: str, details: str, indent: str = "    ", width: int = 100) -> str:
+    """A docstring: ``one_line`` when it fits in ``width``, else ``summary`` over wrapped ``details``."""
+    if len(indent) + len(one_line) + 6 <= width:
+        return f'{indent}"""{doc(one_line)}"""'
+    wrap = textwrap.TextWrapper(width, initial_indent=indent, subsequent_indent=indent,
+                                break_long_words=False, break_on_hyphens=False)
+    head = wrap.fill(f'"""{doc(summary)}')
+    return f'{head}\n\n{wrap.fill(doc(details))}\n{indent}"""'
+
+
+class Writer:
+    """Writes the bodies of one module: ``names`` are the generated classes' names, ``shapes``
+    the shape comment of each value."""
+
+    def __init__(self, names: dict[int, str], shapes: dict[int, str]):
+        self.names = names
+        self.shapes = shapes
+
+    def fit(self, prefix: str, value, indent: int) -> str:
+        """``prefix`` and a value on one line, or with an argument a line where that passes
+        the width."""
+        text = render(value, self.names)
+        if isinstance(value, (Call, Instance)) and indent + len(prefix) + len(text) > WIDTH:
+            return prefix + render_wrapped(value, indent, self.names)
+        return prefix + text
+
+    def value(self, value, depth: int) -> str:
+        if not isinstance(value, Container):
+            return render(value, self.names)
+        pad = "    " * depth
+        inner = "\n".join(self.items(value.items, depth + 1, value.kind == "ModuleDict"))
+        if value.kind == "Sequential":
+            return f"nn.Sequential(\n{inner}\n{pad})"
+        if value.kind == "ModuleList":
+            return f"nn.ModuleList([\n{inner}\n{pad}])"
+        return f"nn.ModuleDict({{\n{inner}\n{pad}}})"
+
+    def items(self, modules, depth: int, with_keys: bool) -> list[str]:
+        """A container's entries, one a line; a link of a chain says the shape it returns."""
+        out = []
+        pad = "    " * depth
+        for m in modules:
+            key = f'"{m.key}": ' if with_keys else ""
+            if isinstance(m.value, Container):
+                line = pad + key + self.value(m.value, depth) + ","
+            else:
+                line = pad + self.fit(key, m.value, 4 * depth) + ","
+            out.append(line + (f"  # {comment(self.shapes[m.returns])}" if m.returns is not None else ""))
+        return out
+
+    def init(self, body: Body, kept: list[tuple[str, str]]) -> list[str]:
+        """The lines of ``__init__``; a sequential or list class passes its modules up."""
+        if body.base == "nn.Sequential":
+            return ["super().__init__(", *self.items(body.modules, 1, False), ")"]
+        if body.base == "nn.ModuleList":
+            lines = ["super().__init__([", *self.items(body.modules, 1, False), "])"]
+        else:
+            lines = ["super().__init__()"]
+            for m in body.modules:
+                lines.append(self.register(m))
+        return lines + [f"self.{attr} = {name}" for name, attr in kept]
+
+    def register(self, m: Module) -> str:
+        if is_attribute(m.key):
+            if isinstance(m.value, Container):
+                return f"self.{m.key} = {self.value(m.value, 0)}"
+            return self.fit(f"self.{m.key} = ", m.value, 0)
+        return f'self.add_module("{m.key}", {self.value(m.value, 0)})'
+
+    def forward(self, body: Body) -> list[str]:
+        lines = []
+        for s in body.forward:
+            if isinstance(s, Comment):
+                lines.append(comment(f"# {s.text}"))
+            elif isinstance(s, Assign):
+                note = self.shapes[s.value] if s.value is not None else s.note
+                lines.append(f"{s.target} = {render(s.expr, self.names)}  # {comment(note)}")
+            elif isinstance(s, Return):
+                lines.append(f"return {', '.join(s.names)}")
+        return lines
+
+    def cls(self, name: str, body: Body, signature: list[str], doc_lines: tuple, forward_doc: str | None,
+            kept: list[tuple[str, str]]) -> str:
+        """The text of one class."""
+        params = "".join(f", {p}" for p in signature)
+        lines = [f"class {name}({body.base}):", docstring(*doc_lines), "", f"    def __init__(self{params}):"]
+        lines += ["        " + line for line in "\n".join(self.init(body, kept)).split("\n")]
+        if body.base != "nn.Sequential":
+            lines += ["", f"    def forward(self, {', '.join(body.args)}):"]
+            if forward_doc is not None:
+                lines.append(f'        """{doc(forward_doc)}"""')
+            lines += ["        " + line for line in self.forward(body)]
+        return "\n".join(lines)

@@ -1,0 +1,266 @@
+"""Which block instances share a class, and the constructor parameters that class takes.
+
+Three ``Bottleneck`` instances of widths 64, 128 and 256 have the same body but for their
+sizes; one class ``Bottleneck(in_channels, width)`` serves them all when every number in which
+they differ is a parameter of the block, a multiple of one (``4 * width``), or the input's
+channels. Bodies are values (:mod:`.body`), so the numbers compared are the numbers of the code,
+never of a name, a string or a comment.
+
+>>> from .code import render
+>>> render(explain([256, 512], {"width": [64, 128], "stride": [1, 1]}))
+'4 * width'
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+
+from ..dims import Sym
+from ..dims import equal as dims_equal
+from ..names import TORCH_RESERVED
+from .body import Body, shaped
+from .code import Attr, BinOp, Instance, Name, Param, holes, numbers, render, substitute
+from .naming import identifier
+from .plan import Plan, Unit
+
+
+@dataclass(eq=False)
+class Class:
+    """A class of the generated module and the units it serves; ``params`` are its
+    constructor's (name, one value per unit), ``exprs`` what replaces each varying number."""
+
+    units: list[Unit]
+    params: list[tuple[str, list]] = field(default_factory=list)
+    exprs: dict[int, object] = field(default_factory=dict)
+    index: int = 0
+
+
+def explain(values: list, candidates: dict[str, list]):
+    """An expression over the candidates (name -> one value per instance) that gives
+    ``values`` (one per instance) in every instance: a candidate itself, a whole multiple of
+    one (``4 * width``), an exact fraction (``width // 2``) or a sum of several (the channels
+    of a concat, ``c1 + c3``); None when there is none.
+
+    >>> render(explain([96, 160], {"c1": [64, 128], "c3": [32, 32], "c5": [16, 16]}))
+    'c1 + c3'
+    """
+    for name, vs in candidates.items():
+        if list(vs) == list(values):
+            return Param(name)
+    for name, vs in candidates.items():
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (*vs, *values)) or 0 in vs:
+            continue
+        if all(x % v == 0 for x, v in zip(values, vs)):
+            ks = {x // v for x, v in zip(values, vs)}
+            if len(ks) == 1 and (k := ks.pop()) > 1:
+                return BinOp(k, "*", Param(name))
+        if 0 not in values and all(v % x == 0 for x, v in zip(values, vs)):
+            ks = {v // x for x, v in zip(values, vs)}
+            if len(ks) == 1 and (k := ks.pop()) > 1:
+                return BinOp(Param(name), "//", k)
+    ints = {n: vs for n, vs in candidates.items() if all(isinstance(v, int) and not isinstance(v, bool) for v in vs)}
+    for size in range(2, len(ints) + 1 if len(ints) <= 10 else 2):  # sums of up to 10: 1,013 tries at most
+        for names in itertools.combinations(ints, size):
+            if all(sum(ints[n][i] for n in names) == x for i, x in enumerate(values)):
+                out = Param(names[0])
+                for n in names[1:]:
+                    out = BinOp(out, "+", Param(n))
+                return out
+    return None
+
+
+def params_in(expr) -> list[str]:
+    """The constructor parameters an expression reads, in order."""
+    if isinstance(expr, Param):
+        return [expr.name]
+    if isinstance(expr, BinOp):
+        return params_in(expr.left) + params_in(expr.right)
+    return []
+
+
+class Sharing:
+    """Decides the classes of a plan's units, children before parents."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.nodes = plan.nodes
+
+    def classes(self, order: list[Unit]) -> list[Class]:
+        """The classes of the units in ``order`` (children before parents): instances of one
+        block whose code is the same but for numbers share a class with those numbers as
+        parameters; the parent of an instance calls its class with the instance's values."""
+        plan = self.plan
+        height: dict[int, int] = {}
+        for u in order:  # children first: a unit is one above its highest child
+            height[id(u)] = 1 + max((height[id(s)] for s in plan.members(u)[1]), default=-1)
+        calls: dict[int, Instance] = {}  # unit -> the call of its class, once that is known
+        classes: list[Class] = []
+        for level in sorted(set(height.values())):
+            groups: dict[tuple, list[Unit]] = {}
+            for u in (u for u in order if height[id(u)] == level):
+                u.body = plan.body(u, lambda s: calls[id(s)])
+                key = ("",) if u is plan.root else (u.scope.name, holes(u.body))
+                groups.setdefault(key, []).append(u)
+            for units in groups.values():
+                for c in self.share(units):
+                    c.index = len(classes)
+                    classes.append(c)
+                    for u in c.units:
+                        calls[id(u)] = Instance(c.index, tuple(values[c.units.index(u)] for _, values in c.params))
+        return classes
+
+    def share(self, units: list[Unit]) -> list[Class]:
+        """One class for instances whose code differs only in numbers that the block's
+        parameters (or the input's size) explain; else one class per distinct code."""
+        bodies = [u.body for u in units]
+        if all(b == bodies[0] for b in bodies[1:]):
+            return [Class(units)]
+        found = [numbers(b) for b in bodies]
+        differing = [j for j in range(len(found[0])) if len({f[j] for f in found}) > 1]
+        args, inputs = self.candidates(units)
+        exprs: dict[int, object] = {}
+        for j in differing:
+            values = [f[j] for f in found]
+            # the block's own parameters first, so that `4 * width` wins over a new parameter
+            e = explain(values, args) or explain(values, {**args, **inputs})
+            if e is None:
+                distinct: list[tuple[Body, list[Unit]]] = []
+                for u in units:
+                    group = next((us for b, us in distinct if b == u.body), None)
+                    if group is None:
+                        distinct.append((u.body, [u]))
+                    else:
+                        group.append(u)
+                return [Class(us) for _, us in distinct]
+            exprs[j] = e
+        used = {name for e in exprs.values() for name in params_in(e)}
+        params = [(name, values) for name, values in {**inputs, **args}.items() if name in used]
+        return [Class(units, params, exprs)]
+
+    def candidates(self, units: list[Unit]) -> tuple[dict[str, list], dict[str, list]]:
+        """What may explain a number, one value per instance: the block's numeric parameters,
+        and the input's channels (or features)."""
+        scope = units[0].scope
+        args: dict[str, list] = {}
+        for name in scope.args:
+            values = [u.scope.args.get(name) for u in units]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                args[self.param_name(name, scope)] = values
+        ins = [self.nodes[u.inputs[0]].out for u in units]
+        inputs: dict[str, list] = {}
+        feature = -1 if ins[0].masked or len(ins[0].shape) == 1 else 0
+        name = "in_features" if feature == -1 else "in_channels"
+        values = [t.shape[feature] if t.shape else None for t in ins]
+        if name not in args and all(isinstance(v, int) for v in values):
+            inputs[name] = values
+        return args, inputs
+
+    def param_name(self, name: str, scope) -> str:
+        """A block parameter as a constructor parameter: a Python identifier that hides no
+        name the constructor uses, nor another parameter's."""
+        names: dict[str, str] = {}
+        for p in scope.args:
+            names[p] = identifier(p, scope, "a block parameter", self.plan.taken | set(names.values()))
+        return names[name]
+
+    # -- the shared body -----------------------------------------------------------------------
+    def parametrise(self, c: Class) -> tuple[Body, list[tuple[str, str]]]:
+        """The body of a shared class with its varying numbers replaced by expressions over its
+        constructor's parameters, and the parameters ``__init__`` keeps on ``self``.
+
+        A number of ``forward`` (a reshape's size, a dimension) cannot name a constructor
+        parameter, which ``forward`` does not see: the constructor keeps each such parameter
+        as an attribute (``self.c = c``), and ``forward`` reads it there.
+        """
+        u = c.units[0]
+        body = u.body
+        in_init = len(numbers(body.modules))
+        attrs: dict[str, str] = {}
+        taken = set(u.top.children) | TORCH_RESERVED
+
+        def attribute(expr):
+            if isinstance(expr, Param):
+                if expr.name not in attrs:
+                    attr = expr.name
+                    # a submodule or a name of nn.Module's own (`_modules`) would be overwritten
+                    while attr in taken or (attr.startswith("_") and not attr.endswith("_")):
+                        attr += "_"
+                    taken.add(attr)
+                    attrs[expr.name] = attr
+                return Attr(Name("self"), attrs[expr.name])
+            if isinstance(expr, BinOp):
+                return replace(expr, left=attribute(expr.left), right=attribute(expr.right))
+            return expr
+
+        modules = substitute(body.modules, c.exprs)
+        forward = substitute(body.forward, {j: attribute(e) for j, e in c.exprs.items() if j >= in_init}, in_init)
+        return replace(body, modules=modules, forward=forward), list(attrs.items())
+
+    def symbolic_shapes(self, c: Class) -> list[dict[int, tuple]] | None:
+        """For each instance of a class, the shape of every value of its code with the input's
+        varying sizes as symbols (``H``, ``W``), its channels as they are; None when a layer
+        cannot say."""
+        ins = [self.nodes[u.inputs[0]].out for u in c.units]
+        if len({len(t.shape) for t in ins}) != 1:
+            return None
+        rank, masked = len(ins[0].shape), ins[0].masked
+        letters = {1: "F", 2: "TF" if masked else "CL", 3: "CHW", 4: "TCHW" if masked else "CDHW"}.get(rank)
+        if letters is None:
+            return None
+        keep = rank - 1 if masked else 0  # channels (features of a sequence) stay numbers
+        used = set().union(*(d.symbols() for t in ins for d in t.shape if isinstance(d, Sym)))
+        out = []
+        for u, t in zip(c.units, ins):
+            shape = tuple(
+                d if j == keep or len({str(x.shape[j]) for x in ins}) == 1 else
+                Sym.symbol(letters[j] if letters[j] not in used else letters[j].lower())
+                for j, d in enumerate(t.shape))
+            types = {u.inputs[0]: replace(t, shape=shape)}
+            try:
+                for nid in self.plan.below(u):
+                    n = self.nodes[nid]
+                    xs = [types[i] for i in n.inputs]
+                    types[nid] = n.layer.infer_many(xs) if n.layer.merges else n.layer.infer(xs[0])
+            except Exception:  # noqa: BLE001 -- any layer that needs a number here: no symbols
+                return None
+            out.append({i: tt.shape for i, tt in types.items()})
+        return out
+
+    @staticmethod
+    def shape_text(shapes: list[tuple], c: Class) -> str:
+        """One shape comment for all instances of a class: a size the instances share, else a
+        parameter expression, else ``?``."""
+        if len({len(s) for s in shapes}) != 1:
+            return "?"
+        params = dict(c.params)
+        dims = []
+        for j in range(len(shapes[0])):
+            ds = [s[j] for s in shapes]
+            if all(dims_equal(ds[0], d) for d in ds[1:]):
+                dims.append(str(ds[0]))
+            elif all(isinstance(d, int) for d in ds):
+                e = explain(ds, params)
+                dims.append(render(e) if e is not None else "?")
+            else:
+                dims.append("?")
+        return "[" + ", ".join(dims) + "]"
+
+    def shapes(self, c: Class) -> tuple[dict[int, str], str]:
+        """The shape comment of each value of a class's body (keyed by its first instance's
+        value ids), and the shape of its input."""
+        from ..dims import shape_str
+
+        if not c.params:
+            u = c.units[0]
+            return {i: shape_str(self.nodes[i].out.shape) for i in shaped(u.body)}, ""
+        sym = self.symbolic_shapes(c)
+
+        def shapes_of(ids: list[int]) -> list[tuple]:
+            return [(sym[k][i] if sym else self.nodes[i].out.shape) for k, i in enumerate(ids)]
+
+        per_unit = [shaped(u.body) for u in c.units]
+        out = {}
+        for k, i in enumerate(per_unit[0]):
+            out[i] = self.shape_text(shapes_of([ids[k] for ids in per_unit]), c)
+        return out, self.shape_text(shapes_of([u.inputs[0] for u in c.units]), c)
