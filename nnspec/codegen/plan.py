@@ -16,6 +16,7 @@ from ..ast import value_text
 from ..ir import Graph, Node, Scope
 from .body import Assign, Body, Comment, Container, Module, Return
 from .code import BinOp, Call, Name, Ref, method
+from ..names import label_problem
 from .naming import fail, free, identifier, is_attribute, module_key
 
 
@@ -30,6 +31,7 @@ class Slot:
     children: dict[str, Slot] = field(default_factory=dict)
     sequential: bool = False  # a numbered container its forward runs as one chain: nn.Sequential
     returns: int | None = None  # the value its module returns, when it is a link of a chain
+    nodes: list[int] = field(default_factory=list)  # the nodes that call its module
 
     @property
     def is_list(self) -> bool:
@@ -52,6 +54,7 @@ class Unit:
     output: int | None = None
     masked_in: bool = False  # its input is a padded sequence: its forward also takes `lengths`
     top: Slot | None = None  # its submodules, once planned
+    paths: dict[int, list[str]] = field(default_factory=dict)  # a node -> its module's path in the class
     body: Body | None = None  # its class body, once planned
 
 
@@ -175,7 +178,7 @@ class Plan:
             n = self.nodes[nid]
             if n.layer is None or not n.inputs:
                 continue
-            ctor = n.layer.module_code(self.nodes[n.inputs[0]].out)
+            ctor = self.ctor(n)
             if ctor is None:
                 continue
             if not n.name:
@@ -184,10 +187,58 @@ class Plan:
             if slot.children:
                 fail(f"`{n.name}` names both a module and a group of modules", n.scope, n)
             slot.ctor = ctor
+            slot.nodes.append(nid)
         for s in calls:
             slot = place(s.scope.path, s.first, s.scope, None)
             slot.unit = s
+        self.name_by_kind(top)
+        u.paths = {}
+
+        def walk(slot: Slot, path: list[str]):
+            for key, child in slot.children.items():
+                for nid in child.nodes:
+                    u.paths[nid] = [*path, key]
+                walk(child, [*path, key])
+
+        walk(top, [])
         return top
+
+    def name_by_kind(self, slot: Slot) -> None:
+        """Modules of unlabelled items without parameters or buffers (a `relu`), numbered among
+        named modules, are named after their kind (``self.relu``) rather than by a quoted number;
+        those of one kind built alike are one module, called where each item runs (no weights
+        depend on it: the state dict keeps its keys)."""
+        for child in list(slot.children.values()):
+            self.name_by_kind(child)
+        if not slot.children or slot.is_list:
+            return
+        made: dict[tuple, Slot] = {}  # (kind, constructor) -> the module named for it here
+        for key, child in list(slot.children.items()):
+            if not key.isdigit() or child.ctor is None or len(child.nodes) != 1:
+                continue
+            n = self.nodes[child.nodes[0]]
+            if n.label is not None or n.params or n.buffers:
+                continue
+            del slot.children[key]
+            same = made.get((n.op, child.ctor))
+            if same is not None:
+                same.nodes += child.nodes
+                same.first = min(same.first, child.first)
+                continue
+            name, k = n.op, 2
+            while name in slot.children or label_problem(name) is not None or not is_attribute(name):
+                name, k = f"{n.op}_{k}", k + 1
+            child.key = name
+            slot.children[name] = made[(n.op, child.ctor)] = child
+
+    def ctor(self, n: Node):
+        """The constructor of a node's module, or None: a labelled item of a kind that needs
+        no module (a global pool) still registers one, so that it can be reached and hooked."""
+        x = self.nodes[n.inputs[0]].out
+        code = n.layer.module_code(x)
+        if code is None and n.label is not None:
+            code = n.layer.labelled_module_code(x)
+        return code
 
     @staticmethod
     def ref(top: Slot, path: list[str]) -> Ref:
@@ -259,10 +310,10 @@ class Plan:
             if isinstance(step, Unit):
                 return step.scope.path.split(".")[prefix:], not step.masked_in
             types = [nodes[i].out for i in step.inputs]
-            if step.layer is None or step.role in ("each_in", "each_out") or step.layer.module_code(types[0]) is None:
+            if step.layer is None or step.role in ("each_in", "each_out") or self.ctor(step) is None:
                 return None, False
             mask = Name("lengths") if any(t.masked for t in types) else None
-            return step.name.split(".")[prefix:], step.layer.forward_code(m, [x], types, mask) == Call(m, (x,))
+            return u.paths[step.id], step.layer.forward_code(m, [x], types, mask) == Call(m, (x,))
 
         def containers(slot: Slot, path: list[str]):
             for s in slot.ordered():
@@ -461,8 +512,7 @@ class Plan:
         if self.needs_source(n):
             xs = [*xs, Name(var[each_src[n.id]])]
         ref = None
-        if n.layer.module_code(types[0]) is not None:
-            prefix = u.scope.path + "." if u.scope.path else ""
-            ref = self.ref(top, n.name[len(prefix):].split("."))
+        if n.id in u.paths:
+            ref = self.ref(top, u.paths[n.id])
         masked = mask if any(t.masked for t in types) else None
         return n.layer.forward_code(ref, xs, types, Name(masked) if masked is not None else None)

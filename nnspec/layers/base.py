@@ -123,6 +123,12 @@ class Layer:
         """The module's constructor as a value (``call("nn.Conv2d", 3, 64, 7, ...)``), or None."""
         return None
 
+    def labelled_module_code(self, x: TensorType) -> Code | None:
+        """The module a labelled item of a kind that needs none registers (a global pool, so
+        that ``avgpool`` is a module a user can reach and hook); :meth:`forward_code` is then
+        given it. None: a labelled item is computed as an unlabelled one."""
+        return None
+
     #: source of module-level helper functions the forward expression calls (emitted once
     #: at the top of generated code when the kind is used)
     runtime: ClassVar[str] = ""

@@ -159,6 +159,7 @@ class GlobalAvgPool(Layer):
     synonyms = ("globalaveragepooling1d", "globalaveragepooling2d", "globalaveragepooling3d", "gap")
     family = "pool"
     reduction = "mean"
+    torch_name = "AdaptiveAvgPool"
 
     def infer(self, x: TensorType) -> TensorType:
         need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint=_CHANNELS_FIRST)
@@ -167,7 +168,12 @@ class GlobalAvgPool(Layer):
     def macs(self, x, y):
         return product(x.shape)
 
+    def labelled_module_code(self, x: TensorType) -> Code:
+        return call(f"nn.{self.torch_name}{len(x.shape) - 1}d", 1)
+
     def forward_code(self, module, xs, types, lengths=None):
+        if module is not None:  # the adaptive pool to size 1, then the batch of vectors
+            return method(call(module, xs[0]), "flatten", 1)
         dims = tuple(range(2, len(types[0].shape) + 1))
         return method(xs[0], self.reduction, dims[0] if len(dims) == 1 else TupleOf(dims))
 
@@ -179,4 +185,5 @@ class GlobalMaxPool(GlobalAvgPool):
     example = ("[3, 8]", "globalmaxpool")
     synonyms = ("globalmaxpooling1d", "globalmaxpooling2d", "globalmaxpooling3d")
     reduction = "amax"
+    torch_name = "AdaptiveMaxPool"
 

@@ -138,7 +138,7 @@ class Tagger(nn.Module):
         self.rnn = nn.LSTM(16, 12, num_layers=2, batch_first=True, bidirectional=True)
         self.summary = nn.LSTM(24, 8, batch_first=True)
         self.head = nn.Linear(8, 3)
-        self.add_module("0", nn.LogSoftmax(dim=-1))
+        self.logsoftmax = nn.LogSoftmax(dim=-1)
 
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, 3]"""
@@ -147,5 +147,5 @@ class Tagger(nn.Module):
         x = unpack_sequences(self.rnn(pack_sequences(x, lengths))[0], x.shape[1]) if not exporting() else cannot_export_padded_bidirectional_layers()  # [T, 24]
         x = final_state(self.summary(pack_sequences(x, lengths))[1][0], 1) if not exporting() else masked_outputs(self.summary(x)[0], lengths, True)  # [8]
         x = self.head(x)  # [3]
-        x = getattr(self, "0")(x)  # [3]
+        x = self.logsoftmax(x)  # [3]
         return x

@@ -14,19 +14,18 @@ class Basic(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
-        self.add_module("1", nn.ReLU())
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
         x1 = self.bn1(x1)  # [width, H, W]
-        x1 = getattr(self, "0")(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv2(x1)  # [width, H, W]
         x1 = self.bn2(x1)  # [width, H, W]
         x = x1 + x  # [width, H, W]
-        x = getattr(self, "1")(x)  # [width, H, W]
+        x = self.relu(x)  # [width, H, W]
         return x
 
 
@@ -40,7 +39,7 @@ class TinyResNet(nn.Module):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.add_module("0", nn.BatchNorm2d(16))
-        self.add_module("1", nn.ReLU())
+        self.relu = nn.ReLU()
         self.layer1 = nn.Sequential(
             Basic(16),  # [16, 32, 32]
             Basic(16),  # [16, 32, 32]
@@ -48,34 +47,34 @@ class TinyResNet(nn.Module):
         self.layer2 = nn.ModuleDict({
             "conv1": nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False),
             "bn1": nn.BatchNorm2d(32),
-            "0": nn.ReLU(),
+            "relu": nn.ReLU(),
             "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
             "bn2": nn.BatchNorm2d(32),
             "shortcut": nn.Sequential(
                 nn.Conv2d(16, 32, 1, stride=2, bias=False),  # [32, 16, 16]
                 nn.BatchNorm2d(32),  # [32, 16, 16]
             ),
-            "1": nn.ReLU(),
         })
         self.add_module("2", Basic(32))
+        self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(32, 10)
 
     def forward(self, image):
         """image [batch, 3, 32, 32] -> [batch, 10]"""
         x = self.stem(image)  # [16, 32, 32]
         x = getattr(self, "0")(x)  # [16, 32, 32]
-        x = getattr(self, "1")(x)  # [16, 32, 32]
+        x = self.relu(x)  # [16, 32, 32]
         x = self.layer1(x)  # [16, 32, 32]
         # layer2: Basic(width=32, stride=2)
         x1 = self.layer2.conv1(x)  # [32, 16, 16]
         x1 = self.layer2.bn1(x1)  # [32, 16, 16]
-        x1 = self.layer2["0"](x1)  # [32, 16, 16]
+        x1 = self.layer2.relu(x1)  # [32, 16, 16]
         x1 = self.layer2.conv2(x1)  # [32, 16, 16]
         x1 = self.layer2.bn2(x1)  # [32, 16, 16]
         shortcut = self.layer2.shortcut(x)  # [32, 16, 16]
         x = x1 + shortcut  # [32, 16, 16]
-        x = self.layer2["1"](x)  # [32, 16, 16]
+        x = self.layer2.relu(x)  # [32, 16, 16]
         x = getattr(self, "2")(x)  # [32, 16, 16]
-        x = x.mean((2, 3))  # [32]
+        x = self.pool(x).flatten(1)  # [32]
         x = self.fc(x)  # [10]
         return x

@@ -31,7 +31,7 @@ class AlexNet(nn.Module):
             nn.MaxPool2d(3, stride=2),  # [256, 6, 6]
         )
         self.avgpool = nn.AdaptiveAvgPool2d(6)
-        self.add_module("0", nn.Flatten())
+        self.flatten = nn.Flatten()
         self.classifier = nn.Sequential(
             nn.Dropout(),  # [9216]
             nn.Linear(9216, 4096),  # [4096]
@@ -47,7 +47,7 @@ class AlexNet(nn.Module):
         # features: Features
         x = self.features(image)  # [256, 6, 6]
         x = self.avgpool(x)  # [256, 6, 6]
-        x = getattr(self, "0")(x)  # [9216]
+        x = self.flatten(x)  # [9216]
         # classifier: Classifier(classes=1000)
         x = self.classifier(x)  # [1000]
         return x

@@ -73,9 +73,9 @@ class CNBlock(nn.Module):
         self.add_module("1", nn.Conv2d(in_channels, in_channels, 7, padding=3, groups=in_channels))
         self.add_module("3", nn.LayerNorm(in_channels, eps=1e-06))
         self.add_module("4", nn.Linear(in_channels, 4 * in_channels))
-        self.add_module("5", nn.GELU())
+        self.gelu = nn.GELU()
         self.add_module("6", nn.Linear(4 * in_channels, in_channels))
-        self.add_module("8", DropPath(p))
+        self.droppath = DropPath(p)
 
     def forward(self, x):
         x1 = getattr(self, "0")(x)  # [in_channels, 1, 1]
@@ -83,11 +83,11 @@ class CNBlock(nn.Module):
         x2 = x2.permute(0, 2, 3, 1)  # [H, W, in_channels]
         x2 = getattr(self, "3")(x2)  # [H, W, in_channels]
         x2 = getattr(self, "4")(x2)  # [H, W, 4 * in_channels]
-        x2 = getattr(self, "5")(x2)  # [H, W, 4 * in_channels]
+        x2 = self.gelu(x2)  # [H, W, 4 * in_channels]
         x2 = getattr(self, "6")(x2)  # [H, W, in_channels]
         x2 = x2.permute(0, 3, 1, 2)  # [in_channels, H, W]
         x1 = x1 * x2  # [in_channels, H, W]
-        x1 = getattr(self, "8")(x1)  # [in_channels, H, W]
+        x1 = self.droppath(x1)  # [in_channels, H, W]
         x = x1 + x  # [in_channels, H, W]
         return x
 

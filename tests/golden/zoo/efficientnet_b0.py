@@ -339,7 +339,7 @@ class EfficientNet_B0(nn.Module):
             ),  # [320, 7, 7]
         ))
         self.features = ConvBNSiLU(320, 1280)
-        self.add_module("18", nn.Dropout(0.2))
+        self.dropout = nn.Dropout(0.2)
         self.add_module("19", nn.Linear(1280, 1000))
 
     def forward(self, image):
@@ -385,6 +385,6 @@ class EfficientNet_B0(nn.Module):
         x = getattr(self, "16")(x)  # [320, 7, 7]
         x = self.features(x)  # [1280, 7, 7]
         x = x.mean((2, 3))  # [1280]
-        x = getattr(self, "18")(x)  # [1280]
+        x = self.dropout(x)  # [1280]
         x = getattr(self, "19")(x)  # [1000]
         return x

@@ -29,19 +29,19 @@ class FashionMNIST(nn.Module):
         super().__init__()
         self.stage1 = ConvStage(1, 32)
         self.stage2 = ConvStage(32, 64)
-        self.add_module("0", nn.Flatten())
+        self.flatten = nn.Flatten()
         self.hidden = nn.Linear(3136, 128)
-        self.add_module("1", nn.ReLU())
-        self.add_module("2", nn.Dropout(0.3))
+        self.relu = nn.ReLU()
+        self.dropout = nn.Dropout(0.3)
         self.out = nn.Linear(128, 10)
 
     def forward(self, image):
         """image [batch, 1, 28, 28] -> [batch, 10]"""
         x = self.stage1(image)  # [32, 14, 14]
         x = self.stage2(x)  # [64, 7, 7]
-        x = getattr(self, "0")(x)  # [3136]
+        x = self.flatten(x)  # [3136]
         x = self.hidden(x)  # [128]
-        x = getattr(self, "1")(x)  # [128]
-        x = getattr(self, "2")(x)  # [128]
+        x = self.relu(x)  # [128]
+        x = self.dropout(x)  # [128]
         x = self.out(x)  # [10]
         return x

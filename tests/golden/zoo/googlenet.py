@@ -19,12 +19,12 @@ class BasicConv(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out, 1, bias=False)
         self.bn = nn.BatchNorm2d(out, eps=0.001)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
 
     def forward(self, x):
         x = self.conv(x)  # [out, H, W]
         x = self.bn(x)  # [out, H, W]
-        x = getattr(self, "0")(x)  # [out, H, W]
+        x = self.relu(x)  # [out, H, W]
         return x
 
 
@@ -39,12 +39,12 @@ class BasicConv_2(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out, 3, padding=1, bias=False)
         self.bn = nn.BatchNorm2d(out, eps=0.001)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
 
     def forward(self, x):
         x = self.conv(x)  # [out, H, W]
         x = self.bn(x)  # [out, H, W]
-        x = getattr(self, "0")(x)  # [out, H, W]
+        x = self.relu(x)  # [out, H, W]
         return x
 
 
@@ -110,7 +110,7 @@ class GoogLeNet(nn.Module):
         self.conv1 = nn.ModuleDict({
             "conv": nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
             "bn": nn.BatchNorm2d(64, eps=0.001),
-            "0": nn.ReLU(),
+            "relu": nn.ReLU(),
         })
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         self.conv2 = BasicConv(64, 64)
@@ -127,6 +127,7 @@ class GoogLeNet(nn.Module):
         self.maxpool4 = nn.MaxPool2d(2, ceil_mode=True)
         self.inception5a = Inception(832, 256, 160, 320, 32, 128, 128)
         self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(0.2)
         self.fc = nn.Linear(1024, 1000)
 
@@ -135,7 +136,7 @@ class GoogLeNet(nn.Module):
         # conv1: BasicConv(out=64, kernel=7, stride=2, padding=3)
         x = self.conv1.conv(image)  # [64, 112, 112]
         x = self.conv1.bn(x)  # [64, 112, 112]
-        x = self.conv1["0"](x)  # [64, 112, 112]
+        x = self.conv1.relu(x)  # [64, 112, 112]
         x = self.maxpool1(x)  # [64, 56, 56]
         x = self.conv2(x)  # [64, 56, 56]
         x = self.conv3(x)  # [192, 56, 56]
@@ -151,7 +152,7 @@ class GoogLeNet(nn.Module):
         x = self.maxpool4(x)  # [832, 7, 7]
         x = self.inception5a(x)  # [832, 7, 7]
         x = self.inception5b(x)  # [1024, 7, 7]
-        x = x.mean((2, 3))  # [1024]
+        x = self.avgpool(x).flatten(1)  # [1024]
         x = self.dropout(x)  # [1024]
         x = self.fc(x)  # [1000]
         return x

@@ -333,8 +333,8 @@ class MobileNetV3_Large(nn.Module):
         self.add_module("15", Bneck_3())
         self.features = ConvBNAct_4(160, 960)
         self.add_module("17", nn.Linear(960, 1280))
-        self.add_module("18", nn.Hardswish())
-        self.add_module("19", nn.Dropout(0.2))
+        self.hardswish = nn.Hardswish()
+        self.dropout = nn.Dropout(0.2)
         self.add_module("20", nn.Linear(1280, 1000))
 
     def forward(self, image):
@@ -382,7 +382,7 @@ class MobileNetV3_Large(nn.Module):
         x = self.features(x)  # [960, 7, 7]
         x = x.mean((2, 3))  # [960]
         x = getattr(self, "17")(x)  # [1280]
-        x = getattr(self, "18")(x)  # [1280]
-        x = getattr(self, "19")(x)  # [1280]
+        x = self.hardswish(x)  # [1280]
+        x = self.dropout(x)  # [1280]
         x = getattr(self, "20")(x)  # [1000]
         return x

@@ -17,19 +17,18 @@ class BasicBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
-        self.add_module("1", nn.ReLU())
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
         x1 = self.bn1(x1)  # [width, H, W]
-        x1 = getattr(self, "0")(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv2(x1)  # [width, H, W]
         x1 = self.bn2(x1)  # [width, H, W]
         x = x1 + x  # [width, H, W]
-        x = getattr(self, "1")(x)  # [width, H, W]
+        x = self.relu(x)  # [width, H, W]
         return x
 
 
@@ -56,21 +55,20 @@ class DownBlock(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(width // 2, width, 3, stride=2, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
         self.downsample = Projection(width)
-        self.add_module("1", nn.ReLU())
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.bn1(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = getattr(self, "0")(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self.relu(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.conv2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.bn2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         downsample = self.downsample(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x = x1 + downsample  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = getattr(self, "1")(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self.relu(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         return x
 
 
@@ -97,7 +95,7 @@ class ResNet18(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.layer1 = nn.Sequential(
             BasicBlock(64),  # [64, 56, 56]
@@ -106,18 +104,19 @@ class ResNet18(nn.Module):
         self.layer2 = BasicStage(128)
         self.layer3 = BasicStage(256)
         self.layer4 = BasicStage(512)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, 1000)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         x = self.conv1(image)  # [64, 112, 112]
         x = self.bn1(x)  # [64, 112, 112]
-        x = getattr(self, "0")(x)  # [64, 112, 112]
+        x = self.relu(x)  # [64, 112, 112]
         x = self.maxpool(x)  # [64, 56, 56]
         x = self.layer1(x)  # [64, 56, 56]
         x = self.layer2(x)  # [128, 28, 28]
         x = self.layer3(x)  # [256, 14, 14]
         x = self.layer4(x)  # [512, 7, 7]
-        x = x.mean((2, 3))  # [512]
+        x = self.avgpool(x).flatten(1)  # [512]
         x = self.fc(x)  # [1000]
         return x

@@ -17,25 +17,23 @@ class Bottleneck(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(4 * width, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
-        self.add_module("1", nn.ReLU())
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
-        self.add_module("2", nn.ReLU())
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
         x1 = self.bn1(x1)  # [width, H, W]
-        x1 = getattr(self, "0")(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv2(x1)  # [width, H, W]
         x1 = self.bn2(x1)  # [width, H, W]
-        x1 = getattr(self, "1")(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv3(x1)  # [4 * width, H, W]
         x1 = self.bn3(x1)  # [4 * width, H, W]
         x = x1 + x  # [4 * width, H, W]
-        x = getattr(self, "2")(x)  # [4 * width, H, W]
+        x = self.relu(x)  # [4 * width, H, W]
         return x
 
 
@@ -49,30 +47,28 @@ class Bottleneck_2(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(2 * width, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, stride=2, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
-        self.add_module("1", nn.ReLU())
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
         self.shortcut = nn.Sequential(
             nn.Conv2d(2 * width, 4 * width, 1, stride=2, bias=False),  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
             nn.BatchNorm2d(4 * width),  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         )
-        self.add_module("2", nn.ReLU())
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
         x1 = self.bn1(x1)  # [width, H, W]
-        x1 = getattr(self, "0")(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.bn2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = getattr(self, "1")(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x1 = self.relu(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.conv3(x1)  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x1 = self.bn3(x1)  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         shortcut = self.shortcut(x)  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x = x1 + shortcut  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = getattr(self, "2")(x)  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self.relu(x)  # [4 * width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         return x
 
 
@@ -86,23 +82,21 @@ class ResNet50(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.layer1 = nn.ModuleList([
             nn.ModuleDict({
                 "conv1": nn.Conv2d(64, 64, 1, bias=False),
                 "bn1": nn.BatchNorm2d(64),
-                "0": nn.ReLU(),
+                "relu": nn.ReLU(),
                 "conv2": nn.Conv2d(64, 64, 3, padding=1, bias=False),
                 "bn2": nn.BatchNorm2d(64),
-                "1": nn.ReLU(),
                 "conv3": nn.Conv2d(64, 256, 1, bias=False),
                 "bn3": nn.BatchNorm2d(256),
                 "shortcut": nn.Sequential(
                     nn.Conv2d(64, 256, 1, bias=False),  # [256, 56, 56]
                     nn.BatchNorm2d(256),  # [256, 56, 56]
                 ),
-                "2": nn.ReLU(),
             }),
             Bottleneck(64),
             Bottleneck(64),
@@ -126,27 +120,28 @@ class ResNet50(nn.Module):
             Bottleneck(512),  # [2048, 7, 7]
             Bottleneck(512),  # [2048, 7, 7]
         )
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(2048, 1000)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         x = self.conv1(image)  # [64, 112, 112]
         x = self.bn1(x)  # [64, 112, 112]
-        x = getattr(self, "0")(x)  # [64, 112, 112]
+        x = self.relu(x)  # [64, 112, 112]
         x = self.maxpool(x)  # [64, 56, 56]
         # layer1: Stage(width=64, blocks=3, stride=1)
         # layer1.0: Bottleneck(width=64, stride=1)
         x1 = self.layer1[0].conv1(x)  # [64, 56, 56]
         x1 = self.layer1[0].bn1(x1)  # [64, 56, 56]
-        x1 = self.layer1[0]["0"](x1)  # [64, 56, 56]
+        x1 = self.layer1[0].relu(x1)  # [64, 56, 56]
         x1 = self.layer1[0].conv2(x1)  # [64, 56, 56]
         x1 = self.layer1[0].bn2(x1)  # [64, 56, 56]
-        x1 = self.layer1[0]["1"](x1)  # [64, 56, 56]
+        x1 = self.layer1[0].relu(x1)  # [64, 56, 56]
         x1 = self.layer1[0].conv3(x1)  # [256, 56, 56]
         x1 = self.layer1[0].bn3(x1)  # [256, 56, 56]
         shortcut = self.layer1[0].shortcut(x)  # [256, 56, 56]
         x = x1 + shortcut  # [256, 56, 56]
-        x = self.layer1[0]["2"](x)  # [256, 56, 56]
+        x = self.layer1[0].relu(x)  # [256, 56, 56]
         x = self.layer1[1](x)  # [256, 56, 56]
         x = self.layer1[2](x)  # [256, 56, 56]
         # layer2: Stage(width=128, blocks=4, stride=2)
@@ -155,6 +150,6 @@ class ResNet50(nn.Module):
         x = self.layer3(x)  # [1024, 14, 14]
         # layer4: Stage(width=512, blocks=3, stride=2)
         x = self.layer4(x)  # [2048, 7, 7]
-        x = x.mean((2, 3))  # [2048]
+        x = self.avgpool(x).flatten(1)  # [2048]
         x = self.fc(x)  # [1000]
         return x

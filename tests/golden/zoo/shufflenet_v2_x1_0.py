@@ -93,14 +93,14 @@ class ShuffleUnit_2(nn.Module):
     def __init__(self, out):
         super().__init__()
         self.add_module("2", Branch_2(out // 2))
-        self.add_module("3", nn.ChannelShuffle(2))
+        self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):
         x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
         x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
         x = getattr(self, "2")(x)  # [out // 2, H, W]
         x = torch.cat([x1, x], dim=1)  # [out, H, W]
-        x = getattr(self, "3")(x)  # [out, H, W]
+        x = self.channelshuffle(x)  # [out, H, W]
         return x
 
 
@@ -126,8 +126,8 @@ class ShuffleNetV2_x1_0(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 24, 3, stride=2, padding=1, bias=False)
         self.add_module("0", nn.BatchNorm2d(24))
-        self.add_module("1", nn.ReLU())
-        self.add_module("2", nn.MaxPool2d(3, stride=2, padding=1))
+        self.relu = nn.ReLU()
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.stage2 = ShuffleStage(24, 116)
         self.stage3 = nn.Sequential(
             ShuffleUnit(116, 232),  # [232, 14, 14]
@@ -142,22 +142,21 @@ class ShuffleNetV2_x1_0(nn.Module):
         self.stage4 = ShuffleStage(232, 464)
         self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
         self.add_module("3", nn.BatchNorm2d(1024))
-        self.add_module("4", nn.ReLU())
         self.fc = nn.Linear(1024, 1000)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         x = self.conv1(image)  # [24, 112, 112]
         x = getattr(self, "0")(x)  # [24, 112, 112]
-        x = getattr(self, "1")(x)  # [24, 112, 112]
-        x = getattr(self, "2")(x)  # [24, 56, 56]
+        x = self.relu(x)  # [24, 112, 112]
+        x = self.maxpool(x)  # [24, 56, 56]
         x = self.stage2(x)  # [116, 28, 28]
         # stage3: ShuffleStage(out=232, n=8)
         x = self.stage3(x)  # [232, 14, 14]
         x = self.stage4(x)  # [464, 7, 7]
         x = self.conv5(x)  # [1024, 7, 7]
         x = getattr(self, "3")(x)  # [1024, 7, 7]
-        x = getattr(self, "4")(x)  # [1024, 7, 7]
+        x = self.relu(x)  # [1024, 7, 7]
         x = x.mean((2, 3))  # [1024]
         x = self.fc(x)  # [1000]
         return x

@@ -89,14 +89,14 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.ln_1 = nn.LayerNorm(256, eps=1e-06)
         self.self_attention = nn.MultiheadAttention(256, 8, batch_first=True)
-        self.add_module("0", nn.Dropout(0.1))
+        self.dropout = nn.Dropout(0.1)
         self.ln_2 = nn.LayerNorm(256, eps=1e-06)
         self.mlp = MLP()
 
     def forward(self, x, lengths):
         x1 = self.ln_1(x)  # [256, 256]
         x1 = self.self_attention(x1, x1, x1, key_padding_mask=padding_mask(x1, lengths), need_weights=False)[0]  # [256, 256]
-        x1 = getattr(self, "0")(x1)  # [256, 256]
+        x1 = self.dropout(x1)  # [256, 256]
         x = x1 + x  # [256, 256]
         x1 = self.ln_2(x)  # [256, 256]
         x1 = self.mlp(x1, lengths)  # [256, 256]
@@ -114,9 +114,9 @@ class TransformerClassifier(nn.Module):
     def __init__(self):
         super().__init__()
         self.embed = nn.Embedding(20000, 256, padding_idx=0)
-        self.add_module("0", nn.Identity())
+        self.identity = nn.Identity()
         self.pos_embedding = Learned(256, 256, std=0.02)
-        self.add_module("1", nn.Dropout(0.1))
+        self.dropout = nn.Dropout(0.1)
         self.encoder = nn.ModuleList([
             EncoderLayer(),
             EncoderLayer(),
@@ -130,10 +130,10 @@ class TransformerClassifier(nn.Module):
         """tokens [batch, 256] int -> [batch, 2]"""
         lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
         x = self.embed(tokens)  # [256, 256]
-        x1 = getattr(self, "0")(x)  # [256, 256]
+        x1 = self.identity(x)  # [256, 256]
         x = self.pos_embedding(x)  # [256, 256]
         x = x1 + x  # [256, 256]
-        x = getattr(self, "1")(x)  # [256, 256]
+        x = self.dropout(x)  # [256, 256]
         x = self.encoder[0](x, lengths)  # [256, 256]
         x = self.encoder[1](x, lengths)  # [256, 256]
         x = self.encoder[2](x, lengths)  # [256, 256]

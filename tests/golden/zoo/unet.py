@@ -30,11 +30,11 @@ class Down(nn.Module):
 
     def __init__(self, c):
         super().__init__()
-        self.add_module("0", nn.MaxPool2d(2))
+        self.maxpool = nn.MaxPool2d(2)
         self.conv = DoubleConv(c // 2, c)
 
     def forward(self, x):
-        x = getattr(self, "0")(x)  # [c // 2, (H - 2) // 2 + 1, (W - 2) // 2 + 1]
+        x = self.maxpool(x)  # [c // 2, (H - 2) // 2 + 1, (W - 2) // 2 + 1]
         x = self.conv(x)  # [c, (H - 2) // 2 + 1, (W - 2) // 2 + 1]
         return x
 

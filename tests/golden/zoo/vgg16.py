@@ -49,7 +49,7 @@ class VGG16(nn.Module):
             nn.MaxPool2d(2),  # [512, 7, 7]
         )
         self.avgpool = nn.AdaptiveAvgPool2d(7)
-        self.add_module("0", nn.Flatten())
+        self.flatten = nn.Flatten()
         self.classifier = nn.Sequential(
             nn.Linear(25088, 4096),  # [4096]
             nn.ReLU(),  # [4096]
@@ -65,7 +65,7 @@ class VGG16(nn.Module):
         # features: Features
         x = self.features(image)  # [512, 7, 7]
         x = self.avgpool(x)  # [512, 7, 7]
-        x = getattr(self, "0")(x)  # [25088]
+        x = self.flatten(x)  # [25088]
         # classifier: Classifier(classes=1000)
         x = self.classifier(x)  # [1000]
         return x

@@ -64,14 +64,14 @@ class EncoderLayer(nn.Module):
         super().__init__()
         self.ln_1 = nn.LayerNorm(768, eps=1e-06)
         self.self_attention = nn.MultiheadAttention(768, 12, batch_first=True)
-        self.add_module("0", nn.Dropout(0.0))
+        self.dropout = nn.Dropout(0.0)
         self.ln_2 = nn.LayerNorm(768, eps=1e-06)
         self.mlp = MLP()
 
     def forward(self, x):
         x1 = self.ln_1(x)  # [197, 768]
         x1 = self.self_attention(x1, x1, x1, need_weights=False)[0]  # [197, 768]
-        x1 = getattr(self, "0")(x1)  # [197, 768]
+        x1 = self.dropout(x1)  # [197, 768]
         x = x1 + x  # [197, 768]
         x1 = self.ln_2(x)  # [197, 768]
         x1 = self.mlp(x1)  # [197, 768]
@@ -90,9 +90,9 @@ class ViT_B_16(nn.Module):
         self.class_token = Learned(1, 768)
         self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
         self.encoder = nn.ModuleDict({
-            "0": nn.Identity(),
+            "identity": nn.Identity(),
             "pos_embedding": Learned(197, 768, std=0.02),
-            "1": nn.Dropout(0.0),
+            "dropout": nn.Dropout(0.0),
             "layers": nn.Sequential(
                 EncoderLayer(),  # [197, 768]
                 EncoderLayer(),  # [197, 768]
@@ -119,10 +119,10 @@ class ViT_B_16(nn.Module):
         x1 = x1.permute(0, 2, 1)  # [196, 768]
         x = torch.cat([x, x1], dim=1)  # [197, 768]
         # encoder: Encoder(seq=197, dim=768, layers=12, heads=12, mlp=3072, dropout=0.0)
-        x1 = self.encoder["0"](x)  # [197, 768]
+        x1 = self.encoder.identity(x)  # [197, 768]
         x = self.encoder.pos_embedding(x)  # [197, 768]
         x = x1 + x  # [197, 768]
-        x = self.encoder["1"](x)  # [197, 768]
+        x = self.encoder.dropout(x)  # [197, 768]
         x = self.encoder.layers(x)  # [197, 768]
         x = self.encoder.ln(x)  # [197, 768]
         x = x[:, 0]  # [768]

@@ -53,17 +53,16 @@ class Down(nn.Module):
 
     def __init__(self, in_channels, mid, out):
         super().__init__()
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.sepconv1 = SepConvBN(in_channels, mid)
-        self.add_module("1", nn.ReLU())
         self.sepconv2 = SepConvBN(mid, out)
         self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
         self.proj = ConvBN(in_channels, out, 1)
 
     def forward(self, x):
-        x1 = getattr(self, "0")(x)  # [in_channels, ?, ?]
+        x1 = self.relu(x)  # [in_channels, ?, ?]
         x1 = self.sepconv1(x1)  # [mid, ?, ?]
-        x1 = getattr(self, "1")(x1)  # [mid, ?, ?]
+        x1 = self.relu(x1)  # [mid, ?, ?]
         x1 = self.sepconv2(x1)  # [out, ?, ?]
         x1 = self.pool(x1)  # [out, ?, ?]
         proj = self.proj(x)  # [out, ?, ?]
@@ -79,19 +78,17 @@ class Middle(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.sepconv1 = SepConvBN(728, 728)
-        self.add_module("1", nn.ReLU())
         self.sepconv2 = SepConvBN(728, 728)
-        self.add_module("2", nn.ReLU())
         self.sepconv3 = SepConvBN(728, 728)
 
     def forward(self, x):
-        x1 = getattr(self, "0")(x)  # [728, 19, 19]
+        x1 = self.relu(x)  # [728, 19, 19]
         x1 = self.sepconv1(x1)  # [728, 19, 19]
-        x1 = getattr(self, "1")(x1)  # [728, 19, 19]
+        x1 = self.relu(x1)  # [728, 19, 19]
         x1 = self.sepconv2(x1)  # [728, 19, 19]
-        x1 = getattr(self, "2")(x1)  # [728, 19, 19]
+        x1 = self.relu(x1)  # [728, 19, 19]
         x1 = self.sepconv3(x1)  # [728, 19, 19]
         x = x1 + x  # [728, 19, 19]
         return x
@@ -106,17 +103,15 @@ class Xception(nn.Module):
     def __init__(self):
         super().__init__()
         self.block1_conv1 = ConvBN(3, 32, 3)
-        self.add_module("0", nn.ReLU())
+        self.relu = nn.ReLU()
         self.block1_conv2 = nn.ModuleDict({
             "conv": nn.Conv2d(32, 64, 3, bias=False),
             "bn": nn.BatchNorm2d(64, eps=0.001, momentum=0.01),
         })
-        self.add_module("1", nn.ReLU())
         self.block2 = Down(64, 128, 128)
         self.block3 = nn.ModuleDict({
-            "0": nn.ReLU(),
+            "relu": nn.ReLU(),
             "sepconv1": SepConvBN(128, 256),
-            "1": nn.ReLU(),
             "sepconv2": SepConvBN(256, 256),
             "pool": nn.MaxPool2d(3, stride=2, ceil_mode=True),
             "proj": ConvBN(128, 256, 1),
@@ -134,24 +129,23 @@ class Xception(nn.Module):
         )
         self.block13 = Down(728, 728, 1024)
         self.block14_sepconv1 = SepConvBN(1024, 1536)
-        self.add_module("2", nn.ReLU())
         self.block14_sepconv2 = SepConvBN(1536, 2048)
-        self.add_module("3", nn.ReLU())
+        self.avg_pool = nn.AdaptiveAvgPool2d(1)
         self.predictions = nn.Linear(2048, 1000)
 
     def forward(self, image):
         """image [batch, 3, 299, 299] -> [batch, 1000]"""
         x = self.block1_conv1(image)  # [32, 149, 149]
-        x = getattr(self, "0")(x)  # [32, 149, 149]
+        x = self.relu(x)  # [32, 149, 149]
         # block1_conv2: ConvBN(out=64, kernel=3, stride=1)
         x = self.block1_conv2.conv(x)  # [64, 147, 147]
         x = self.block1_conv2.bn(x)  # [64, 147, 147]
-        x = getattr(self, "1")(x)  # [64, 147, 147]
+        x = self.relu(x)  # [64, 147, 147]
         x = self.block2(x)  # [128, 74, 74]
         # block3: Down(mid=256, out=256, pad=0)
-        x1 = self.block3["0"](x)  # [128, 74, 74]
+        x1 = self.block3.relu(x)  # [128, 74, 74]
         x1 = self.block3.sepconv1(x1)  # [256, 74, 74]
-        x1 = self.block3["1"](x1)  # [256, 74, 74]
+        x1 = self.block3.relu(x1)  # [256, 74, 74]
         x1 = self.block3.sepconv2(x1)  # [256, 74, 74]
         x1 = self.block3.pool(x1)  # [256, 37, 37]
         proj = self.block3.proj(x)  # [256, 37, 37]
@@ -160,9 +154,9 @@ class Xception(nn.Module):
         x = self.middle(x)  # [728, 19, 19]
         x = self.block13(x)  # [1024, 10, 10]
         x = self.block14_sepconv1(x)  # [1536, 10, 10]
-        x = getattr(self, "2")(x)  # [1536, 10, 10]
+        x = self.relu(x)  # [1536, 10, 10]
         x = self.block14_sepconv2(x)  # [2048, 10, 10]
-        x = getattr(self, "3")(x)  # [2048, 10, 10]
-        x = x.mean((2, 3))  # [2048]
+        x = self.relu(x)  # [2048, 10, 10]
+        x = self.avg_pool(x).flatten(1)  # [2048]
         x = self.predictions(x)  # [1000]
         return x
