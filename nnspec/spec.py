@@ -70,7 +70,8 @@ class Spec:
         key = (name, repr(sorted((k, type(v).__name__, v) for k, v in params.items())))
         if key not in self._graphs or not all(type(v) in (int, float, bool, str, list) for v in params.values()):
             defn = self.program.definitions[name]
-            self._graphs[key] = Elaborator(self.program).network(defn, params)
+            graph = self._graphs[key] = Elaborator(self.program).network(defn, params)
+            graph.variant = lambda **changed: self.graph(name, **{**params, **changed})
         return self._graphs[key]
 
     def check(self, network: str | None = None, **params) -> list[Diagnostic]:

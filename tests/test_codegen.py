@@ -19,6 +19,7 @@ from golden_files import assert_golden
 
 import nnspec
 from nnspec.cli import main
+from nnspec.builder import load_source
 from nnspec.codegen import to_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -240,7 +241,7 @@ def test_compile_writes_atomically(tmp_path):
     result = CliRunner().invoke(main, ["compile", "specs/xo.nn", "--set", "classes=5", "-o", str(out)])
     assert result.exit_code == 0
     text = out.read_text()
-    assert "nn.Linear(64, 5)" in text
+    assert "    def __init__(self, classes=5):\n" in text and "nn.Linear(64, classes)" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py"]
 
 
@@ -272,3 +273,27 @@ def test_names_of_runtime_helpers_are_not_taken():
     assert "def final_state(" in text and "class final_state_(nn.ModuleList):" in text
     assert "class N(nn.ModuleList):" in text and "            final_state_(),\n            final_state_(),\n" in text
     assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)
+
+
+def test_the_network_class_takes_the_parameters_that_only_give_numbers():
+    # `classes` and `width` only give sizes: arguments with their defaults; `blocks` is a
+    # repeat count, which changes the structure: fixed at its value
+    spec = nnspec.load("network N(classes = 4, blocks = 2, width = 6) {\n  input x: [8]\n"
+                       "  repeat blocks { dense(width) -> relu }\n  head: dense(classes)\n}\n")
+    text = spec.to_source()
+    assert "    def __init__(self, classes=4, width=6):\n" in text
+    assert "        self.head = nn.Linear(width, classes)\n" in text
+    module = load_source(text, "N")
+    model = module.N(classes=3, width=5)
+    assert model(torch.randn(2, 8)).shape == (2, 3)
+    assert [tuple(p.shape) for p in model.parameters()] == [(5, 8), (5,), (5, 5), (5,), (3, 5), (3,)]
+    # the defaults are the spec's: the same keys and shapes as the live module
+    assert {k: v.shape for k, v in module.N().state_dict().items()} == \
+        {k: v.shape for k, v in spec.build().state_dict().items()}
+
+
+def test_a_parameter_that_cannot_change_by_one_stays_fixed():
+    # heads must divide dim: dim=9 with heads=4 fails, so dim stays 8; heads=5 fails too
+    spec = nnspec.load("network N(dim = 8, heads = 4) {\n  input x: [T, 8]\n  dense(dim) -> attention(heads)\n}\n")
+    text = spec.to_source()
+    assert "    def __init__(self):\n" in text and "nn.MultiheadAttention(8, 4, batch_first=True)" in text

@@ -34,7 +34,8 @@ from ..ir import Graph
 from .emit import Writer, doc
 from .naming import class_name, identifier, runtime, taken
 from .plan import Plan, call_text
-from .share import Class, Sharing
+from .code import holes, literal, numbers, substitute
+from .share import Class, Sharing, explain
 
 __all__ = ["class_name", "to_source"]
 
@@ -55,6 +56,13 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
     return source
 
 
+def _signature(c: Class) -> tuple:
+    """What must be equal of a block's class in two builds of a network: its code but for the
+    numbers its parameters give, and its parameters."""
+    body = c.units[0].body
+    return (substitute(body, c.exprs) if c.exprs else body), tuple(p for p, _ in c.params)
+
+
 class _Module:
     """The generated module of one graph: its classes, named and written in order."""
 
@@ -67,7 +75,8 @@ class _Module:
         self.plan = Plan(graph, self.taken)
         self.sharing = Sharing(self.plan)
 
-    def source(self) -> str:
+    def classes(self) -> list[Class]:
+        """The classes of the module, in the order they are written."""
         plan, root = self.plan, self.plan.root
         order = plan.post_order()  # a class after the classes it instantiates
         # A block structure used once is written inline in its parent; one used more than once
@@ -79,6 +88,12 @@ class _Module:
         order = [u for u in order if u not in plan.inline]
         classes = self.sharing.classes(order)
         classes.sort(key=lambda c: order.index(c.units[0]))
+        return classes
+
+    def source(self) -> str:
+        classes = self.classes()
+        network = next(c for c in classes if c.units[0] is self.plan.root)
+        network.params, network.exprs = self.network_arguments(classes)
         names = self.class_names(classes)
         texts = [self.class_text(names, c) for c in classes]
         code = "\n\n\n".join(runtime(self.g) + texts)
@@ -88,6 +103,52 @@ class _Module:
         if "F" in used:
             imports.append("import torch.nn.functional as F")
         return f'{self.module_doc()}\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
+
+    def network_arguments(self, classes: list[Class]) -> tuple[list[tuple[str, list]], dict[int, object]]:
+        """The network's parameters its class takes (``ResNet50(classes=1000)``), each with its
+        default, and the expressions that replace the numbers following them.
+
+        A parameter is an argument when the network built with it changed (by one) differs
+        from the network only in numbers of the network class's own code that an expression
+        of the parameter gives (``nn.Linear(2048, classes)``). A parameter that changes the
+        structure (a repeat count), the code of a block's class, or that cannot change by one
+        (a divisor) stays fixed at its value: compile again with ``--set`` to change it.
+        """
+        g = self.g
+        if g.variant is None:
+            return [], {}
+        root = self.plan.root
+        numbers_now = numbers(root.body)
+        params: list[tuple[str, list]] = []
+        exprs: dict[int, object] = {}
+        taken_names = set(self.taken)
+        for name, value in g.params.items():
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue
+            try:
+                other = g.variant(**{name: value + 1})
+                if not other.ok:
+                    continue
+                twin = _Module(other, self.origin)
+                their = twin.classes()
+            except Exception:  # noqa: BLE001 -- any failure to build the changed network: fixed
+                continue
+            if len(their) != len(classes) or any(
+                    _signature(a) != _signature(b) for a, b in zip(classes, their) if a.units[0] is not root):
+                continue
+            body = next(c for c in their if c.units[0] is twin.plan.root).units[0].body
+            if holes(body) != holes(root.body):
+                continue
+            numbers_then = numbers(body)
+            differing = [j for j, (a, b) in enumerate(zip(numbers_now, numbers_then)) if a != b]
+            arg = identifier(name, g.root, "a network parameter", frozenset(taken_names))
+            found = {j: explain([numbers_now[j], numbers_then[j]], {arg: [value, value + 1]}) for j in differing}
+            if not differing or any(e is None for e in found.values()) or any(j in exprs for j in found):
+                continue
+            taken_names.add(arg)
+            params.append((arg, [value]))
+            exprs.update(found)
+        return params, exprs
 
     def class_names(self, classes: list[Class]) -> dict[int, str]:
         """The distinct block structures named in order of first appearance."""
@@ -125,7 +186,9 @@ class _Module:
             doc_lines = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")
         forward_doc = self.forward_doc() if u.scope is self.g.root else None
         writer = Writer(names, shapes)
-        return writer.cls(names[c.index], body, [p for p, _ in c.params], doc_lines, forward_doc, kept)
+        # the network's arguments have their defaults; a block's are given by its parent
+        signature = [f"{p}={literal(v[0])}" if u is self.plan.root else p for p, v in c.params]
+        return writer.cls(names[c.index], body, signature, doc_lines, forward_doc, kept)
 
     # -- docstrings ------------------------------------------------------------------------------
     def network_ins_outs(self) -> tuple[str, str]:

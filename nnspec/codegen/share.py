@@ -251,7 +251,7 @@ class Sharing:
         value ids), and the shape of its input."""
         from ..dims import shape_str
 
-        if not c.params:
+        if not c.params or c.units[0] is self.plan.root:  # the network's at its defaults
             u = c.units[0]
             return {i: shape_str(self.nodes[i].out.shape) for i in shaped(u.body)}, ""
         sym = self.symbolic_shapes(c)

@@ -132,12 +132,12 @@ class Tagger(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, vocab=50, classes=3):
         super().__init__()
-        self.embed = nn.Embedding(50, 16, padding_idx=0)
+        self.embed = nn.Embedding(vocab, 16, padding_idx=0)
         self.rnn = nn.LSTM(16, 12, num_layers=2, batch_first=True, bidirectional=True)
         self.summary = nn.LSTM(24, 8, batch_first=True)
-        self.head = nn.Linear(8, 3)
+        self.head = nn.Linear(8, classes)
         self.logsoftmax = nn.LogSoftmax(dim=-1)
 
     def forward(self, tokens):

@@ -35,7 +35,7 @@ class TinyResNet(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=10):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, padding=1, bias=False)
         self.add_module("0", nn.BatchNorm2d(16))
@@ -57,7 +57,7 @@ class TinyResNet(nn.Module):
         })
         self.add_module("2", Basic(32))
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(32, 10)
+        self.fc = nn.Linear(32, classes)
 
     def forward(self, image):
         """image [batch, 3, 32, 32] -> [batch, 10]"""

@@ -108,7 +108,7 @@ class ConvNeXt_Tiny(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.add_module("0", nn.Conv2d(3, 96, 4, stride=4))
         self.add_module("1", LayerNorm2d(96))
@@ -134,7 +134,7 @@ class ConvNeXt_Tiny(nn.Module):
         self.add_module("20", CNBlock(768, 0.09411764705882353))
         self.add_module("21", CNBlock(768, 0.1))
         self.add_module("23", nn.LayerNorm(768, eps=1e-06))
-        self.add_module("24", nn.Linear(768, 1000))
+        self.add_module("24", nn.Linear(768, classes))
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

@@ -206,7 +206,7 @@ class EfficientNet_B0(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.add_module("0", nn.Sequential(
             nn.Conv2d(3, 32, 3, stride=2, padding=1, bias=False),  # [32, 112, 112]
@@ -340,7 +340,7 @@ class EfficientNet_B0(nn.Module):
         ))
         self.features = ConvBNSiLU(320, 1280)
         self.dropout = nn.Dropout(0.2)
-        self.add_module("19", nn.Linear(1280, 1000))
+        self.add_module("19", nn.Linear(1280, classes))
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

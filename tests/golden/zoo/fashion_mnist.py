@@ -25,7 +25,7 @@ class FashionMNIST(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=10):
         super().__init__()
         self.stage1 = ConvStage(1, 32)
         self.stage2 = ConvStage(32, 64)
@@ -33,7 +33,7 @@ class FashionMNIST(nn.Module):
         self.hidden = nn.Linear(3136, 128)
         self.relu = nn.ReLU()
         self.dropout = nn.Dropout(0.3)
-        self.out = nn.Linear(128, 10)
+        self.out = nn.Linear(128, classes)
 
     def forward(self, image):
         """image [batch, 1, 28, 28] -> [batch, 10]"""

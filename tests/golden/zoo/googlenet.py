@@ -105,7 +105,7 @@ class GoogLeNet(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.conv1 = nn.ModuleDict({
             "conv": nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
@@ -129,7 +129,7 @@ class GoogLeNet(nn.Module):
         self.inception5b = Inception(832, 384, 192, 384, 48, 128, 128)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(0.2)
-        self.fc = nn.Linear(1024, 1000)
+        self.fc = nn.Linear(1024, classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

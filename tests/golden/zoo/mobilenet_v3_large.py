@@ -216,7 +216,7 @@ class MobileNetV3_Large(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.add_module("0", nn.Sequential(
             nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False),  # [16, 112, 112]
@@ -335,7 +335,7 @@ class MobileNetV3_Large(nn.Module):
         self.add_module("17", nn.Linear(960, 1280))
         self.hardswish = nn.Hardswish()
         self.dropout = nn.Dropout(0.2)
-        self.add_module("20", nn.Linear(1280, 1000))
+        self.add_module("20", nn.Linear(1280, classes))
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

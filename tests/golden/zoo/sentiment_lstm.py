@@ -132,11 +132,11 @@ class SentimentLSTM(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, vocab=20000, classes=2, dim=128, hidden=128):
         super().__init__()
-        self.embed = nn.Embedding(20000, 128, padding_idx=0)
-        self.lstm = nn.LSTM(128, 128, batch_first=True)
-        self.fc = nn.Linear(128, 2)
+        self.embed = nn.Embedding(vocab, dim, padding_idx=0)
+        self.lstm = nn.LSTM(dim, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
 
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, 2]"""

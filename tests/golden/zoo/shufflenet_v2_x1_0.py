@@ -122,7 +122,7 @@ class ShuffleNetV2_x1_0(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 24, 3, stride=2, padding=1, bias=False)
         self.add_module("0", nn.BatchNorm2d(24))
@@ -142,7 +142,7 @@ class ShuffleNetV2_x1_0(nn.Module):
         self.stage4 = ShuffleStage(232, 464)
         self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
         self.add_module("3", nn.BatchNorm2d(1024))
-        self.fc = nn.Linear(1024, 1000)
+        self.fc = nn.Linear(1024, classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

@@ -111,11 +111,11 @@ class TransformerClassifier(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, vocab=20000, length=256, classes=2):
         super().__init__()
-        self.embed = nn.Embedding(20000, 256, padding_idx=0)
+        self.embed = nn.Embedding(vocab, 256, padding_idx=0)
         self.identity = nn.Identity()
-        self.pos_embedding = Learned(256, 256, std=0.02)
+        self.pos_embedding = Learned(length, 256, std=0.02)
         self.dropout = nn.Dropout(0.1)
         self.encoder = nn.ModuleList([
             EncoderLayer(),
@@ -124,7 +124,7 @@ class TransformerClassifier(nn.Module):
             EncoderLayer(),
         ])
         self.ln = nn.LayerNorm(256, eps=1e-06)
-        self.head = nn.Linear(256, 2)
+        self.head = nn.Linear(256, classes)
 
     def forward(self, tokens):
         """tokens [batch, 256] int -> [batch, 2]"""

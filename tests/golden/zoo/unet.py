@@ -45,7 +45,7 @@ class UNet(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=2):
         super().__init__()
         self.add_module("0", DoubleConv(3, 64))
         self.add_module("1", Down(128))
@@ -68,7 +68,7 @@ class UNet(nn.Module):
             "up": nn.ConvTranspose2d(128, 64, 2, stride=2),
             "conv": DoubleConv(128, 64),
         }))
-        self.head = nn.Conv2d(64, 2, 1)
+        self.head = nn.Conv2d(64, classes, 1)
 
     def forward(self, image):
         """image [batch, 3, 256, 256] -> [batch, 2, 256, 256]"""

@@ -132,7 +132,7 @@ class VideoLSTM(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=10, hidden=256):
         super().__init__()
         self.encoder = nn.Sequential(
             nn.Conv2d(3, 32, 3, padding=1),  # [32, 64, 64]
@@ -148,8 +148,8 @@ class VideoLSTM(nn.Module):
             nn.ReLU(),  # [128, 16, 16]
             nn.MaxPool2d(2),  # [128, 8, 8]
         )
-        self.lstm = nn.LSTM(128, 256, batch_first=True)
-        self.fc = nn.Linear(256, 10)
+        self.lstm = nn.LSTM(128, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
 
     def forward(self, video):
         """video [batch, T, 3, 64, 64] -> [batch, 10]"""

@@ -85,7 +85,7 @@ class ViT_B_16(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.class_token = Learned(1, 768)
         self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
@@ -109,7 +109,7 @@ class ViT_B_16(nn.Module):
             ),
             "ln": nn.LayerNorm(768, eps=1e-06),
         })
-        self.heads = nn.Linear(768, 1000)
+        self.heads = nn.Linear(768, classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""

@@ -100,7 +100,7 @@ class Xception(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, classes=1000):
         super().__init__()
         self.block1_conv1 = ConvBN(3, 32, 3)
         self.relu = nn.ReLU()
@@ -131,7 +131,7 @@ class Xception(nn.Module):
         self.block14_sepconv1 = SepConvBN(1024, 1536)
         self.block14_sepconv2 = SepConvBN(1536, 2048)
         self.avg_pool = nn.AdaptiveAvgPool2d(1)
-        self.predictions = nn.Linear(2048, 1000)
+        self.predictions = nn.Linear(2048, classes)
 
     def forward(self, image):
         """image [batch, 3, 299, 299] -> [batch, 1000]"""

@@ -10,11 +10,11 @@ from torch import nn
 class XO(nn.Sequential):
     """Network `XO(classes=2)`: image [1, 9, 9] -> [2] (shapes without the batch dimension)."""
 
-    def __init__(self):
+    def __init__(self, classes=2):
         super().__init__(
             nn.Conv2d(1, 4, 3, padding=1),  # [4, 9, 9]
             nn.ReLU(),  # [4, 9, 9]
             nn.MaxPool2d(2),  # [4, 4, 4]
             nn.Flatten(),  # [64]
-            nn.Linear(64, 2),  # [2]
+            nn.Linear(64, classes),  # [2]
         )
