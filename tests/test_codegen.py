@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from golden_files import assert_golden
 
 import nnspec
-from nnspec.cli import main
 from nnspec.builder import load_source
+from nnspec.cli import main
 from nnspec.codegen import to_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

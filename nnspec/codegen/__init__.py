@@ -31,10 +31,10 @@ import ast
 from ..ast import value_text
 from ..dims import shape_str
 from ..ir import Graph
+from .code import holes, literal, numbers, substitute
 from .emit import Writer, doc
 from .naming import class_name, identifier, runtime, taken
 from .plan import Plan, call_text
-from .code import holes, literal, numbers, substitute
 from .share import Class, Sharing, explain
 
 __all__ = ["class_name", "to_source"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from ..ast import value_text
 from ..ir import Graph, Node, Scope
+from ..names import label_problem
 from .body import Assign, Body, Comment, Container, Module, Return
 from .code import BinOp, Call, Name, Ref, method
-from ..names import label_problem
 from .naming import fail, free, identifier, is_attribute, module_key
 
 
