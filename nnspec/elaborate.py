@@ -792,7 +792,8 @@ class Elaborator:
         sizes = self.input_sizes(defn, call, x, params) if defn.on is not None else {}
         if sizes is None:
             return None
-        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span)
+        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span,
+                      defaulted=tuple(p for p in params if p not in spans))
         inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,
                     arg_spans=spans)
         for p in defn.params:

@@ -78,6 +78,8 @@ class Scope:
     args: dict = field(default_factory=dict)
     span: Span | None = None
     children: list[Scope] = field(default_factory=list)
+    #: of a block instance, the parameters the call left at their defaults
+    defaulted: tuple = ()
 
     def __post_init__(self):
         if self.parent is not None:

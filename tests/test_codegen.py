@@ -185,14 +185,28 @@ def test_labelled_groups_become_containers():
                                         "head.a.weight", "head.a.bias", "head.b.weight", "head.b.bias"]
 
 
-def test_blocks_with_one_structure_share_a_class():
-    text = source_of("tests/golden/residual.nn")
-    assert text.count("class Basic(nn.Module):") == 1
-    assert "instances: `layer1.0`, `layer1.1`" in text
-    # the structures used once are written inline, under a comment naming the instance
+def test_one_class_serves_a_block_whose_auto_shortcut_projects_in_some_instances():
+    spec = nnspec.load(os.path.join(ROOT, "tests/golden/residual.nn"))
+    text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
         "class Basic(nn.Module):", "class TinyResNet(nn.Module):"]
-    assert "        # layer2: Basic(width=32, stride=2)\n        x1 = self.layer2.conv1(x)  # [32, 16, 16]\n" in text
+    assert "Instances: `layer1.0`, `layer1.1`, `layer2`, `2`." in text
+    # the stride is a parameter with the block's default; the projection is built where the
+    # parent asks for it, and forward runs it where it exists
+    assert "    def __init__(self, in_channels, width, stride=1, project=False):\n" in text
+    assert ("        self.shortcut = None\n        if project:\n            self.shortcut = nn.Sequential(\n"
+            "                nn.Conv2d(in_channels, width, 1, stride=stride, bias=False),\n") in text
+    assert ("        shortcut = x\n        if self.shortcut is not None:\n"
+            "            shortcut = self.shortcut(x)  # [width, ?, ?]\n        x = x1 + shortcut  # [width, ?, ?]\n") in text
+    assert "Basic(16, 16),  # [16, 32, 32]" in text and "self.layer2 = Basic(16, 32, stride=2, project=True)" in text
+    model = spec.build()
+    assert [k for k in model.state_dict() if k.startswith("layer2.shortcut")] == [
+        "layer2.shortcut.0.weight", "layer2.shortcut.1.weight", "layer2.shortcut.1.bias",
+        "layer2.shortcut.1.running_mean", "layer2.shortcut.1.running_var", "layer2.shortcut.1.num_batches_tracked"]
+    assert model.layer1[0].shortcut is None
+    scripted = torch.jit.script(model.eval())
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(scripted(x), model(x))
 
 
 def test_numbered_chains_are_sequential():

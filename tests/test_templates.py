@@ -64,7 +64,12 @@ def source_of(rel: str) -> str:
 def test_googlenet_has_one_class_per_block_structure():
     text = source_of("specs/googlenet.nn")
     assert re.findall(r"^class (\w+)", text, re.MULTILINE) == [
-        "BasicConv", "BasicConv_2", "ReduceConv", "PoolProj", "Inception", "GoogLeNet"]
+        "BasicConv", "ReduceConv", "PoolProj", "Inception", "GoogLeNet"]
+    # the convolution's stride and padding differ between instances: parameters with the
+    # block's defaults, given where an instance changes them
+    assert "    def __init__(self, in_channels, out, kernel, stride=1, padding=0):\n" in text
+    assert "        self.conv1 = BasicConv(3, 64, 7, stride=2, padding=3)\n" in text
+    assert "        self.conv2 = BasicConv(64, 64, 1)\n" in text
     assert "    def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):\n" in text
     assert "        self.inception4e = Inception(528, 256, 160, 320, 32, 128, 128)\n" in text
     assert "x = torch.cat([branch1, branch2, branch3, branch4], dim=1)  # [c1 + c3 + c5 + pool_proj, H, W]" in text
@@ -73,11 +78,16 @@ def test_googlenet_has_one_class_per_block_structure():
 
 def test_resnet_blocks_take_their_width_and_comment_shapes_in_symbols():
     text = source_of("specs/resnet50.nn")
-    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["Bottleneck", "Bottleneck_2", "ResNet50"]
-    assert '    """Block `Bottleneck(width, stride=2)` on [2 * width, H, W].\n' in text
-    assert "        self.conv1 = nn.Conv2d(2 * width, width, 1, bias=False)\n" in text
-    assert "        x1 = self.conv2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]\n" in text
-    assert "            Bottleneck_2(256),  # [1024, 14, 14]\n" in text
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE)[0] == "Bottleneck"
+    assert text.count("class Bottleneck") == 1  # one class, whether the shortcut projects or not
+    assert '    """Block `Bottleneck(width, stride)` on [in_channels, H, W].\n' in text
+    assert "    def __init__(self, in_channels, width, stride=1, project=False):\n" in text
+    assert "        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)\n" in text
+    assert "        x1 = self.conv1(x)  # [width, H, W]\n" in text
+    # the stride differs between instances, so the sizes after it are no single expression
+    assert "        x1 = self.conv2(x1)  # [width, ?, ?]\n" in text
+    assert "            Bottleneck(256, 128, stride=2, project=True),  # [512, 28, 28]\n" in text
+    assert "            Bottleneck(512, 128),  # [512, 28, 28]\n" in text
 
 
 def test_numbers_no_parameter_explains_keep_separate_classes():

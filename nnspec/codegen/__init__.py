@@ -168,7 +168,7 @@ class _Module:
 
     def class_text(self, names: dict[int, str], c: Class) -> str:
         u = c.units[0]
-        body, kept = self.sharing.parametrise(c) if c.params else (u.body, [])
+        body, kept = self.sharing.parametrise(c) if c.params else (c.body or u.body, [])
         shapes, in_shape = self.sharing.shapes(c)
         if u.scope is self.g.root:
             doc_lines = self.network_doc()
@@ -187,7 +187,9 @@ class _Module:
         forward_doc = self.forward_doc() if u.scope is self.g.root else None
         writer = Writer(names, shapes)
         # the network's arguments have their defaults; a block's are given by its parent
-        signature = [f"{p}={literal(v[0])}" if u is self.plan.root else p for p, v in c.params]
+        signature = [f"{p}={literal(v[0])}" if u is self.plan.root else
+                     f"{p}={literal(c.defaults[p])}" if p in c.defaults else p for p, v in c.params]
+        signature += [f"{f}=False" for f, _ in c.flags]
         return writer.cls(names[c.index], body, signature, doc_lines, forward_doc, kept)
 
     # -- docstrings ------------------------------------------------------------------------------

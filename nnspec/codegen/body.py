@@ -52,6 +52,27 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class If:
+    """``if cond:`` over forward lines."""
+
+    cond: Code = None
+    then: tuple = ()
+
+
+@dataclass(frozen=True)
+class Absent(Code):
+    """No module: an instance without the module its class builds for others (``None``)."""
+
+
+@dataclass(frozen=True)
+class Built(Code):
+    """A module built only where ``cond`` holds (``None`` elsewhere)."""
+
+    cond: Code = None
+    value: Code = None
+
+
+@dataclass(frozen=True)
 class Return:
     names: tuple = field(metadata=STRUCTURE)
 
@@ -73,11 +94,19 @@ def shaped(body: Body) -> list[int]:
 
     def visit(modules):
         for m in modules:
-            if isinstance(m.value, Container):
-                visit(m.value.items)
+            value = m.value.value if isinstance(m.value, Built) else m.value
+            if isinstance(value, Container):
+                visit(value.items)
             if m.returns is not None:
                 out.append(m.returns)
 
+    def lines(stmts):
+        for s in stmts:
+            if isinstance(s, If):
+                lines(s.then)
+            elif isinstance(s, Assign) and s.value is not None:
+                out.append(s.value)
+
     visit(body.modules)
-    out += [s.value for s in body.forward if isinstance(s, Assign) and s.value is not None]
+    lines(body.forward)
     return out

@@ -83,7 +83,7 @@ class Slice(Code):
 
 @dataclass(frozen=True)
 class BinOp(Code):
-    """``left op right`` for ``+``, ``-``, ``*``, ``//``, ``/``, ``!=``."""
+    """``left op right`` for ``+``, ``-``, ``*``, ``//``, ``/``, ``!=``, ``is not``."""
 
     left: Any
     op: str = field(metadata=_STRUCTURE)
@@ -137,6 +137,21 @@ class Instance(Code):
 
     cls: int = field(metadata=_STRUCTURE)
     args: tuple = ()
+    kwargs: tuple = ()
+
+
+@dataclass(frozen=True)
+class Defaulted(Code):
+    """A keyword's value that is left out where it is its ``default`` (PyTorch's), so that
+    code reads as a person writes it (``nn.Conv2d(64, 64, 3)``, no ``stride=1``); it is still
+    there to compare, so a class can take it as a parameter (``stride=stride``)."""
+
+    value: Any
+    default: Any = field(default=None, metadata=STRUCTURE)
+
+    @property
+    def omitted(self) -> bool:
+        return not isinstance(self.value, Code) and self.value == self.default
 
 
 def call(func: str | Code, *args, **kwargs) -> Call:
@@ -147,6 +162,8 @@ def call(func: str | Code, *args, **kwargs) -> Call:
 
 
 def _arg(value):
+    if isinstance(value, Defaulted):
+        return Defaulted(_arg(value.value), _arg(value.default))
     if isinstance(value, list):
         if value and len(set(map(repr, value))) == 1:
             return _arg(value[0])
@@ -205,7 +222,7 @@ def substitute(value, exprs: dict[int, Any], start: int = 0) -> Any:
 
 
 # -- text ----------------------------------------------------------------------------------------
-_PRECEDENCE = {"if": 0, "not": 1, "!=": 2, "+": 3, "-": 3, "*": 4, "//": 4, "/": 4}
+_PRECEDENCE = {"if": 0, "not": 1, "!=": 2, "is not": 2, "+": 3, "-": 3, "*": 4, "//": 4, "/": 4}
 
 
 def literal(value) -> str:
@@ -240,8 +257,10 @@ def _render(v, names, outer: int) -> str:
         return v.text
     if isinstance(v, Param):
         return v.name
+    if isinstance(v, Defaulted):
+        return r(v.value, outer)
     if isinstance(v, Call):
-        parts = [r(a) for a in v.args] + [f"{k}={r(a)}" for k, a in v.kwargs]
+        parts = [r(a) for a in v.args] + [f"{k}={r(a)}" for k, a in _keywords(v)]
         return f"{r(v.func, 9)}({', '.join(parts)})"
     if isinstance(v, Attr):
         return f"{r(v.obj, 9)}.{v.name}"
@@ -281,18 +300,24 @@ def _render(v, names, outer: int) -> str:
                 out += f"[{_quoted(key)}]"
         return out
     if isinstance(v, Instance):
-        return f"{names[v.cls]}({', '.join(r(a) for a in v.args)})"
+        parts = [r(a) for a in v.args] + [f"{k}={r(a)}" for k, a in _keywords(v)]
+        return f"{names[v.cls]}({', '.join(parts)})"
     raise TypeError(f"cannot render {type(v).__name__}")
+
+
+def _keywords(c: Call | Instance) -> list:
+    return [(k, a) for k, a in c.kwargs if not (isinstance(a, Defaulted) and a.omitted)]
 
 
 def render_wrapped(value: Call | Instance, indent: int, names: dict[int, str] | None = None) -> str:
     """A call with one argument a line, closed at ``indent``."""
     names = names or {}
     if isinstance(value, Instance):
-        head, parts = names[value.cls], [_render(a, names, 0) for a in value.args]
+        head = names[value.cls]
+        parts = [_render(a, names, 0) for a in value.args] + [f"{k}={_render(a, names, 0)}" for k, a in _keywords(value)]
     else:
         head = _render(value.func, names, 9)
-        parts = [_render(a, names, 0) for a in value.args] + [f"{k}={_render(a, names, 0)}" for k, a in value.kwargs]
+        parts = [_render(a, names, 0) for a in value.args] + [f"{k}={_render(a, names, 0)}" for k, a in _keywords(value)]
     if not parts:
         return render(value, names)
     pad = " " * indent

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .body import Assign, Body, Comment, Container, Module, Return
+from .body import Absent, Assign, Body, Built, Comment, Container, If, Module, Return
 from .code import Call, Instance, render, render_wrapped
 from .naming import is_attribute
 
@@ -89,10 +89,15 @@ class Writer:
         else:
             lines = ["super().__init__()"]
             for m in body.modules:
-                lines.append(self.register(m))
+                lines += self.register(m).split("\n")
         return lines + [f"self.{attr} = {name}" for name, attr in kept]
 
     def register(self, m: Module) -> str:
+        if isinstance(m.value, Absent):
+            return f"self.{m.key} = None"
+        if isinstance(m.value, Built):  # None, or the module where the condition holds
+            built = self.register(Module(m.key, m.value.value, m.returns)).replace("\n", "\n    ")
+            return f"self.{m.key} = None\nif {render(m.value.cond, self.names)}:\n    {built}"
         if is_attribute(m.key):
             if isinstance(m.value, Container):
                 return f"self.{m.key} = {self.value(m.value, 0)}"
@@ -100,13 +105,20 @@ class Writer:
         return f'self.add_module("{m.key}", {self.value(m.value, 0)})'
 
     def forward(self, body: Body) -> list[str]:
+        return self.lines(body.forward)
+
+    def lines(self, stmts) -> list[str]:
         lines = []
-        for s in body.forward:
-            if isinstance(s, Comment):
+        for s in stmts:
+            if isinstance(s, If):
+                lines.append(f"if {render(s.cond, self.names)}:")
+                lines += ["    " + line for line in self.lines(s.then)]
+            elif isinstance(s, Comment):
                 lines.append(comment(f"# {s.text}"))
             elif isinstance(s, Assign):
                 note = self.shapes[s.value] if s.value is not None else s.note
-                lines.append(f"{s.target} = {render(s.expr, self.names)}  # {comment(note)}")
+                line = f"{s.target} = {render(s.expr, self.names)}"
+                lines.append(f"{line}  # {comment(note)}" if note is not None else line)
             elif isinstance(s, Return):
                 lines.append(f"return {', '.join(s.names)}")
         return lines

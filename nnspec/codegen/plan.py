@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..ast import value_text
 from ..ir import Graph, Node, Scope
 from ..names import label_problem
-from .body import Assign, Body, Comment, Container, Module, Return
+from .body import Absent, Assign, Body, Comment, Container, If, Module, Return
 from .code import BinOp, Call, Name, Ref, method
 from .naming import fail, free, identifier, is_attribute, module_key
 
@@ -32,6 +32,7 @@ class Slot:
     sequential: bool = False  # a numbered container its forward runs as one chain: nn.Sequential
     returns: int | None = None  # the value its module returns, when it is a link of a chain
     nodes: list[int] = field(default_factory=list)  # the nodes that call its module
+    absent: bool = False  # the place of a module other instances of the block build (None here)
 
     @property
     def is_list(self) -> bool:
@@ -86,6 +87,33 @@ class Plan:
         # a class's forward takes one input, so they are always written inline
         self.multi: set[Unit] = set()
         self.root = self.units()
+        # residual adds whose auto shortcut projects in some instances of their block and not
+        # in others -> the key of the projection's module
+        self.optional: dict[int, str] = self.optional_shortcuts()
+
+    def optional_shortcuts(self) -> dict[int, str]:
+        """The residual adds of blocks whose `shortcut auto` projects in some instances and is
+        the identity in others, each with the key of the projection's module: all of them are
+        written as ``if self.shortcut is not None:``, so that one class can serve both."""
+        nodes = self.nodes
+        found: dict[tuple, list[tuple[int, str | None]]] = {}
+        for u in self.post_order():
+            if u is self.root:
+                continue
+            adds = [nid for nid in u.nodes if nodes[nid].role == "residual" and len(nodes[nid].inputs) == 2]
+            for k, nid in enumerate(adds):
+                short = nodes[nodes[nid].inputs[1]]
+                key = None
+                if short.role == "shortcut":
+                    prefix = u.scope.path + "."
+                    key = short.scope.path[len(prefix):] if short.scope.path.startswith(prefix) else "."
+                found.setdefault((u.scope.name, k), []).append((nid, key))
+        out: dict[int, str] = {}
+        for entries in found.values():
+            keys = {key for _, key in entries if key is not None}
+            if len(keys) == 1 and is_attribute(key := keys.pop()) and any(k is None for _, k in entries):
+                out.update({nid: key for nid, _ in entries})
+        return out
 
     # -- units ------------------------------------------------------------------------------
     def units(self) -> Unit:
@@ -191,6 +219,10 @@ class Plan:
         for s in calls:
             slot = place(s.scope.path, s.first, s.scope, None)
             slot.unit = s
+        for nid in nodes:
+            n = self.nodes[nid]
+            if nid in self.optional and self.nodes[n.inputs[1]].role != "shortcut" and self.optional[nid] not in top.children:
+                top.children[self.optional[nid]] = Slot(self.optional[nid], nid, absent=True)
         self.name_by_kind(top)
         u.paths = {}
 
@@ -256,6 +288,8 @@ class Plan:
         """The modules of a slot tree as values; ``instance`` gives a block instance's call."""
 
         def value(slot: Slot):
+            if slot.absent:
+                return Absent()
             if slot.ctor is not None:
                 return slot.ctor
             if slot.unit is not None:
@@ -417,6 +451,8 @@ class Plan:
             ins = step.inputs
             xs = [Name(var[i]) for i in ins]
             mask = next((lengths[i] for i in ins if i in lengths), None)
+            before: list = []  # lines that come first
+            optional = None  # the key of an optional shortcut this step projects
             if isinstance(step, Unit):
                 ref = self.ref(top, step.scope.path[len(u.scope.path) + 1 if u.scope.path else 0:].split("."))
                 expr = Call(ref, tuple(xs + ([Name(mask)] if step.masked_in and mask else [])))
@@ -424,8 +460,18 @@ class Plan:
             elif isinstance(step, Chain):
                 expr = Call(self.ref(top, step.path), (xs[0],))
                 out = step.output
+                key = self.optional_key(u, step.path)
+                if key is not None and key not in live | fixed:
+                    optional = key
             else:
                 out = step.id
+                key = self.optional.get(step.id)
+                if key is not None and self.nodes[ins[1]].role != "shortcut" and key not in live | fixed \
+                        and key in top.children:
+                    # no projection here, where other instances of the block have one
+                    ref = self.ref(top, [key])
+                    before = [Assign(key, xs[1]), If(BinOp(ref, "is not", None), (Assign(key, Call(ref, (xs[1],)), out),))]
+                    xs = [xs[0], Name(key)]
                 # a kind that takes named values reads the padding of the input it names (the
                 # sequence `attention` attends to); its output keeps the first one's
                 attended = lengths.get(ins[step.layer.padding_of]) if step.layer is not None and step.layer.values \
@@ -438,16 +484,31 @@ class Plan:
                     live.discard(var[i])
             if needs_src(step) and last.get(each_src[step.id]) == k:
                 live.discard(var[each_src[step.id]])
-            want = wanted.get(out)
+            want = optional or wanted.get(out)
             name = want if want is not None and want not in live | fixed else fresh()
             var[out] = name
             live.add(name)
             if nodes[out].out.masked and mask is not None:
                 lengths[out] = mask
             body += [Comment(h) for h in headings.pop(first, [])]
-            body.append(Assign(name, expr, out))
+            body += before
+            if optional is not None:  # the projection, where this instance has one
+                body += [Assign(name, xs[0]), If(BinOp(self.ref(top, [name]), "is not", None), (Assign(name, expr, out),))]
+            else:
+                body.append(Assign(name, expr, out))
         body.append(Return(tuple(var[i] for i in finals)))
         return args, body
+
+    def optional_key(self, u: Unit, path: list[str]) -> str | None:
+        """The key of a projection of an optional shortcut (:meth:`optional_shortcuts`) that
+        ``path`` names in ``u``, else None."""
+        if len(path) != 1:
+            return None
+        for nid in u.nodes:
+            n = self.nodes[nid]
+            if self.optional.get(nid) == path[0] and self.nodes[n.inputs[1]].role == "shortcut":
+                return path[0]
+        return None
 
     def value_names(self, u: Unit, steps, finals: list[int]) -> dict[int, str]:
         """The variable names values want: a network's ``let`` and ``output`` names, for the

@@ -14,13 +14,13 @@ never of a name, a string or a comment.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from ..dims import Sym
 from ..dims import equal as dims_equal
 from ..names import TORCH_RESERVED
-from .body import Body, shaped
-from .code import Attr, BinOp, Instance, Name, Param, holes, numbers, render, substitute
+from .body import Absent, Body, Built, Container, Module, shaped
+from .code import Attr, BinOp, Defaulted, Instance, Name, Param, holes, numbers, render, substitute
 from .naming import identifier
 from .plan import Plan, Unit
 
@@ -34,13 +34,21 @@ class Class:
     params: list[tuple[str, list]] = field(default_factory=list)
     exprs: dict[int, object] = field(default_factory=dict)
     index: int = 0
+    #: keyword parameters that say whether an instance builds a module (``project=True``),
+    #: (name, one bool per unit); their default is False
+    flags: list[tuple[str, list]] = field(default_factory=list)
+    #: the body the class writes, when it is not its first instance's (modules built on a flag)
+    body: Body | None = None
+    #: the defaults of parameters (those of the block's that its instances left at one value)
+    defaults: dict = field(default_factory=dict)
 
 
-def explain(values: list, candidates: dict[str, list]):
+def explain(values: list, candidates: dict[str, list], strict: bool = False):
     """An expression over the candidates (name -> one value per instance) that gives
     ``values`` (one per instance) in every instance: a candidate itself, a whole multiple of
     one (``4 * width``), an exact fraction (``width // 2``) or a sum of several (the channels
-    of a concat, ``c1 + c3``); None when there is none.
+    of a concat, ``c1 + c3``); None when there is none. ``strict``: a candidate or a multiple
+    only, for numbers seen in too few instances to tell a fraction or a sum from chance.
 
     >>> render(explain([96, 160], {"c1": [64, 128], "c3": [32, 32], "c5": [16, 16]}))
     'c1 + c3'
@@ -55,10 +63,12 @@ def explain(values: list, candidates: dict[str, list]):
             ks = {x // v for x, v in zip(values, vs)}
             if len(ks) == 1 and (k := ks.pop()) > 1:
                 return BinOp(k, "*", Param(name))
-        if 0 not in values and all(v % x == 0 for x, v in zip(values, vs)):
+        if not strict and 0 not in values and all(v % x == 0 for x, v in zip(values, vs)):
             ks = {v // x for x, v in zip(values, vs)}
             if len(ks) == 1 and (k := ks.pop()) > 1:
                 return BinOp(Param(name), "//", k)
+    if strict:
+        return None
     ints = {n: vs for n, vs in candidates.items() if all(isinstance(v, int) and not isinstance(v, bool) for v in vs)}
     for size in range(2, len(ints) + 1 if len(ints) <= 10 else 2):  # sums of up to 10: 1,013 tries at most
         for names in itertools.combinations(ints, size):
@@ -77,6 +87,31 @@ def params_in(expr) -> list[str]:
     if isinstance(expr, BinOp):
         return params_in(expr.left) + params_in(expr.right)
     return []
+
+
+_OPTIONAL = Name("optional module")
+
+
+def _without_shapes(value):
+    """A module value without the shape comments of its chain's links."""
+    if isinstance(value, Container):
+        return replace(value, items=tuple(Module(m.key, _without_shapes(m.value)) for m in value.items))
+    return value
+
+
+def _shown(value):
+    """A value with each keyword left at its default marked as left out: what its text shows."""
+    if isinstance(value, Defaulted):
+        return _LEFT_OUT if value.omitted else _shown(value.value)
+    if isinstance(value, (tuple, list)):
+        return tuple(_shown(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _shown(getattr(value, f.name)) for f in fields(value)
+                                 if not f.metadata.get("structure")})
+    return value
+
+
+_LEFT_OUT = Name("left out")
 
 
 class Sharing:
@@ -100,43 +135,147 @@ class Sharing:
             groups: dict[tuple, list[Unit]] = {}
             for u in (u for u in order if height[id(u)] == level):
                 u.body = plan.body(u, lambda s: calls[id(s)])
-                key = ("",) if u is plan.root else (u.scope.name, holes(u.body))
+                key = ("",) if u is plan.root else (u.scope.name, self.skeleton(u.body))
                 groups.setdefault(key, []).append(u)
             for units in groups.values():
                 for c in self.share(units):
                     c.index = len(classes)
                     classes.append(c)
-                    for u in c.units:
-                        calls[id(u)] = Instance(c.index, tuple(values[c.units.index(u)] for _, values in c.params))
+                    for k, u in enumerate(c.units):
+                        args = tuple(values[k] for p, values in c.params if p not in c.defaults)
+                        kwargs = tuple((p, Defaulted(values[k], c.defaults[p])) for p, values in c.params
+                                       if p in c.defaults)
+                        kwargs += tuple((f, Defaulted(values[k], False)) for f, values in c.flags)
+                        calls[id(u)] = Instance(c.index, args, kwargs)
         return classes
+
+    def optional(self) -> set[str]:
+        return set(self.plan.optional.values())
+
+    def skeleton(self, body: Body):
+        """What instances that share a class have equal: the code but for numbers, and but for
+        the modules an optional shortcut builds in some instances only."""
+        keys = self.optional()
+        modules = tuple(Module(m.key, _OPTIONAL) if m.key in keys else m for m in body.modules)
+        return holes(replace(body, modules=modules))
+
+    def fill(self, units: list[Unit]) -> tuple[list[Body], list[set[int]], list[tuple[str, list]], Body | None]:
+        """The bodies of instances that differ in optional modules, each with the module its
+        class builds (the first instance's, without shape comments) where it has none; the
+        numbers each instance really has; the flags that say which have it; the class's body."""
+        keys = [m.key for m in units[0].body.modules if m.key in self.optional()]
+        present = [set(range(len(numbers(u.body)))) for u in units]
+        if not keys:
+            return [u.body for u in units], present, [], None
+        templates = {}
+        for key in keys:
+            template = next((m.value for u in units for m in u.body.modules
+                             if m.key == key and not isinstance(m.value, Absent)), None)
+            templates[key] = _without_shapes(template) if template is not None else None
+        bodies, present, flags = [], [], {key: [] for key in keys}
+        for u in units:
+            modules, have, count = [], set(), 0
+            for m in u.body.modules:
+                if m.key in templates and templates[m.key] is not None:
+                    real = not isinstance(m.value, Absent)
+                    flags[m.key].append(real)
+                    m = Module(m.key, templates[m.key] if not real else _without_shapes(m.value))
+                    n = len(numbers(m))
+                    if real:
+                        have |= set(range(count, count + n))
+                else:
+                    n = len(numbers(m))
+                    have |= set(range(count, count + n))
+                count += n
+                modules.append(m)
+            forward_numbers = len(numbers(u.body.forward))
+            have |= set(range(count, count + forward_numbers))
+            bodies.append(replace(u.body, modules=tuple(modules)))
+            present.append(have)
+        named = [(("project" if k == 0 else f"project_{k + 1}"), flags[key]) for k, key in enumerate(keys)
+                 if templates[key] is not None and len(set(flags[key])) > 1]
+        if not named:
+            return [u.body for u in units], [set(range(len(numbers(u.body)))) for u in units], [], None
+        built = dict(zip([key for key in keys if templates[key] is not None and len(set(flags[key])) > 1],
+                         [name for name, _ in named]))
+        class_body = replace(bodies[0], modules=tuple(
+            Module(m.key, Built(Param(built[m.key]), m.value)) if m.key in built else m for m in bodies[0].modules))
+        return bodies, present, named, class_body
 
     def share(self, units: list[Unit]) -> list[Class]:
         """One class for instances whose code differs only in numbers that the block's
-        parameters (or the input's size) explain; else one class per distinct code."""
+        parameters (or the input's size) explain, and in modules an optional shortcut builds
+        in some only (a flag); else one class per distinct code."""
         bodies = [u.body for u in units]
         if all(b == bodies[0] for b in bodies[1:]):
             return [Class(units)]
+        bodies, present, flags, class_body = self.fill(units)
         found = [numbers(b) for b in bodies]
-        differing = [j for j in range(len(found[0])) if len({f[j] for f in found}) > 1]
+        if len({len(f) for f in found}) != 1 or any(holes(b) != holes(bodies[0]) for b in bodies[1:]):
+            return self.distinct(units)
+        # numbers that differ; and those of a module some instances lack, which a parameter
+        # explains where one does (the projection from `in_channels` to `4 * width`)
+        partial = {j for j in range(len(found[0])) if any(j not in have for have in present)}
+        differing = [j for j in range(len(found[0]))
+                     if j in partial or len({f[j] for k, f in enumerate(found) if j in present[k]}) > 1]
         args, inputs = self.candidates(units)
         exprs: dict[int, object] = {}
         for j in differing:
-            values = [f[j] for f in found]
-            # the block's own parameters first, so that `4 * width` wins over a new parameter
-            e = explain(values, args) or explain(values, {**args, **inputs})
+            have = [k for k in range(len(units)) if j in present[k]]
+            values = [found[k][j] for k in have]
+            sub_args = {n: [vs[k] for k in have] for n, vs in args.items()}
+            sub_inputs = {n: [vs[k] for k in have] for n, vs in inputs.items()}
+            constant = len(set(values)) == 1
+            if j in partial and constant and values[0] in (0, 1):
+                continue  # a kernel of 1, no padding: not a size that follows a parameter
+            strict = j in partial and constant
+            # the block's own parameters first, so that `4 * width` wins over a new parameter;
+            # a number seen once is first a parameter itself (`in_channels`), then a multiple
+            e = (explain(values, {**sub_args, **sub_inputs}, strict) if strict else
+                 explain(values, sub_args) or explain(values, {**sub_args, **sub_inputs}))
+            if e is None and j in partial and len(set(values)) == 1:
+                continue  # the same in every instance that has it
             if e is None:
-                distinct: list[tuple[Body, list[Unit]]] = []
-                for u in units:
-                    group = next((us for b, us in distinct if b == u.body), None)
-                    if group is None:
-                        distinct.append((u.body, [u]))
-                    else:
-                        group.append(u)
-                return [Class(us) for _, us in distinct]
+                return self.distinct(units)
             exprs[j] = e
         used = {name for e in exprs.values() for name in params_in(e)}
         params = [(name, values) for name, values in {**inputs, **args}.items() if name in used]
-        return [Class(units, params, exprs)]
+        defaults = self.defaults(units, [name for name, _ in params])
+        params.sort(key=lambda p: p[0] in defaults)  # the parameters with defaults last
+        for u, b in zip(units, bodies):
+            u.body = b
+        return [Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults)]
+
+    def defaults(self, units: list[Unit], names: list[str]) -> dict:
+        """The default of each of a class's parameters that is a block parameter some instances
+        left at its default, the same for all of them (``stride=1``)."""
+        scope = units[0].scope
+        spec_name = {self.param_name(p, scope): p for p in scope.args}
+        out = {}
+        for name in names:
+            p = spec_name.get(name)
+            values = {repr(u.scope.args[p]): u.scope.args[p] for u in units if p is not None and p in u.scope.defaulted}
+            if len(values) == 1:
+                out[name] = next(iter(values.values()))
+        return out
+
+    def distinct(self, units: list[Unit]) -> list[Class]:
+        """The classes of instances that cannot all share one: those that show the same
+        keywords (a changed stride among default ones) try again on their own; else one class
+        per distinct body."""
+        parts: dict = {}
+        for u in units:
+            parts.setdefault(holes(_shown(u.body)), []).append(u)
+        if len(parts) > 1:
+            return [c for part in parts.values() for c in self.share(part)]
+        groups: list[tuple[Body, list[Unit]]] = []
+        for u in units:
+            group = next((us for b, us in groups if b == u.body), None)
+            if group is None:
+                groups.append((u.body, [u]))
+            else:
+                group.append(u)
+        return [Class(us) for _, us in groups]
 
     def candidates(self, units: list[Unit]) -> tuple[dict[str, list], dict[str, list]]:
         """What may explain a number, one value per instance: the block's numeric parameters,
@@ -174,7 +313,7 @@ class Sharing:
         as an attribute (``self.c = c``), and ``forward`` reads it there.
         """
         u = c.units[0]
-        body = u.body
+        body = c.body or u.body
         in_init = len(numbers(body.modules))
         attrs: dict[str, str] = {}
         taken = set(u.top.children) | TORCH_RESERVED
@@ -251,7 +390,7 @@ class Sharing:
         value ids), and the shape of its input."""
         from ..dims import shape_str
 
-        if not c.params or c.units[0] is self.plan.root:  # the network's at its defaults
+        if (not c.params and not c.flags) or c.units[0] is self.plan.root:  # the network's at its defaults
             u = c.units[0]
             return {i: shape_str(self.nodes[i].out.shape) for i in shaped(u.body)}, ""
         sym = self.symbolic_shapes(c)

@@ -13,12 +13,14 @@ from typing import ClassVar, Literal
 
 from ..ast import value_text
 from ..binding import ArgError, Signature
-from ..codegen.code import Call, Code, Name, render
+from ..codegen.code import Call, Code, Defaulted, Name, render
 from ..diagnostics import did_you_mean
 from ..dims import Dim, shape_str
 from ..ir import TensorType
 from ..shapes import ShapeError
 from .schema import ArgsModel
+
+_NO_DEFAULT = object()  # a required argument's: no value equals it
 
 
 class Layer:
@@ -159,17 +161,19 @@ class Layer:
         """Short label: the kind and its key arguments (``conv 64 3×3 /2``)."""
         return self.kind
 
-    def changed(self, name: str, convert=None):
-        """An argument's value when the spec changed it from the schema default, else None.
+    def changed(self, name: str, convert=None) -> Defaulted:
+        """An argument's value for a constructor keyword, left out of the source where the
+        spec left it at the schema default.
 
-        Generated constructors pass only these, so PyTorch's own defaults (which the schema
-        defaults equal) stay implicit: ``call("nn.Conv2d", 3, 64, 3, stride=self.changed("stride"))``.
+        Generated constructors show only changed values, so PyTorch's own defaults (which the
+        schema defaults equal) stay implicit: ``call("nn.Conv2d", 3, 64, 3, stride=self.changed("stride"))``.
+        A required argument has no default: it is always shown.
         """
         value = getattr(self.args, name)
         field = type(self.args).model_fields[name]
-        if not field.is_required() and value == field.default:
-            return None
-        return convert(value) if convert is not None else value
+        convert = convert or (lambda v: v)
+        default = _NO_DEFAULT if field.is_required() else convert(field.default)
+        return Defaulted(convert(value), default)
 
     def arg_items(self) -> list[tuple[str, object]]:
         """Arguments that differ from their defaults, in schema order."""

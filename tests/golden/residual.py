@@ -8,24 +8,36 @@ from torch import nn
 
 
 class Basic(nn.Module):
-    """Block `Basic(width, stride=1)` on [width, H, W]; instances: `layer1.0`, `layer1.1`, `2`."""
+    """Block `Basic(width, stride)` on [in_channels, H, W].
 
-    def __init__(self, width):
+    Instances: `layer1.0`, `layer1.1`, `layer2`, `2`.
+    """
+
+    def __init__(self, in_channels, width, stride=1, project=False):
         super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, width, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
+        self.shortcut = None
+        if project:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, width, 1, stride=stride, bias=False),
+                nn.BatchNorm2d(width),
+            )
 
     def forward(self, x):
-        x1 = self.conv1(x)  # [width, H, W]
-        x1 = self.bn1(x1)  # [width, H, W]
-        x1 = self.relu(x1)  # [width, H, W]
-        x1 = self.conv2(x1)  # [width, H, W]
-        x1 = self.bn2(x1)  # [width, H, W]
-        x = x1 + x  # [width, H, W]
-        x = self.relu(x)  # [width, H, W]
+        x1 = self.conv1(x)  # [width, ?, ?]
+        x1 = self.bn1(x1)  # [width, ?, ?]
+        x1 = self.relu(x1)  # [width, ?, ?]
+        x1 = self.conv2(x1)  # [width, ?, ?]
+        x1 = self.bn2(x1)  # [width, ?, ?]
+        shortcut = x
+        if self.shortcut is not None:
+            shortcut = self.shortcut(x)  # [width, ?, ?]
+        x = x1 + shortcut  # [width, ?, ?]
+        x = self.relu(x)  # [width, ?, ?]
         return x
 
 
@@ -41,21 +53,11 @@ class TinyResNet(nn.Module):
         self.add_module("0", nn.BatchNorm2d(16))
         self.relu = nn.ReLU()
         self.layer1 = nn.Sequential(
-            Basic(16),  # [16, 32, 32]
-            Basic(16),  # [16, 32, 32]
+            Basic(16, 16),  # [16, 32, 32]
+            Basic(16, 16),  # [16, 32, 32]
         )
-        self.layer2 = nn.ModuleDict({
-            "conv1": nn.Conv2d(16, 32, 3, stride=2, padding=1, bias=False),
-            "bn1": nn.BatchNorm2d(32),
-            "relu": nn.ReLU(),
-            "conv2": nn.Conv2d(32, 32, 3, padding=1, bias=False),
-            "bn2": nn.BatchNorm2d(32),
-            "shortcut": nn.Sequential(
-                nn.Conv2d(16, 32, 1, stride=2, bias=False),  # [32, 16, 16]
-                nn.BatchNorm2d(32),  # [32, 16, 16]
-            ),
-        })
-        self.add_module("2", Basic(32))
+        self.layer2 = Basic(16, 32, stride=2, project=True)
+        self.add_module("2", Basic(32, 32))
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(32, classes)
 
@@ -65,15 +67,7 @@ class TinyResNet(nn.Module):
         x = getattr(self, "0")(x)  # [16, 32, 32]
         x = self.relu(x)  # [16, 32, 32]
         x = self.layer1(x)  # [16, 32, 32]
-        # layer2: Basic(width=32, stride=2)
-        x1 = self.layer2.conv1(x)  # [32, 16, 16]
-        x1 = self.layer2.bn1(x1)  # [32, 16, 16]
-        x1 = self.layer2.relu(x1)  # [32, 16, 16]
-        x1 = self.layer2.conv2(x1)  # [32, 16, 16]
-        x1 = self.layer2.bn2(x1)  # [32, 16, 16]
-        shortcut = self.layer2.shortcut(x)  # [32, 16, 16]
-        x = x1 + shortcut  # [32, 16, 16]
-        x = self.layer2.relu(x)  # [32, 16, 16]
+        x = self.layer2(x)  # [32, 16, 16]
         x = getattr(self, "2")(x)  # [32, 16, 16]
         x = self.pool(x).flatten(1)  # [32]
         x = self.fc(x)  # [10]

@@ -9,42 +9,22 @@ from torch import nn
 
 
 class BasicConv(nn.Module):
-    """Block `BasicConv(out, kernel=1, stride=1, padding=0)` on [in_channels, H, W].
+    """Block `BasicConv(out, kernel, stride, padding)` on [in_channels, H, W].
 
-    Instances: `conv2`, `inception3a.branch1`, `inception3a.branch2.0`, `inception3a.branch3.0`,
-    `inception3a.branch4.1`, `inception3b.branch1` and 31 more.
+    Instances: `conv1`, `conv2`, `conv3`, `inception3a.branch1`, `inception3a.branch2.0`,
+    `inception3a.branch2.1` and 51 more.
     """
 
-    def __init__(self, in_channels, out):
+    def __init__(self, in_channels, out, kernel, stride=1, padding=0):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out, 1, bias=False)
+        self.conv = nn.Conv2d(in_channels, out, kernel, stride=stride, padding=padding, bias=False)
         self.bn = nn.BatchNorm2d(out, eps=0.001)
         self.relu = nn.ReLU()
 
     def forward(self, x):
-        x = self.conv(x)  # [out, H, W]
-        x = self.bn(x)  # [out, H, W]
-        x = self.relu(x)  # [out, H, W]
-        return x
-
-
-class BasicConv_2(nn.Module):
-    """Block `BasicConv(out, kernel=3, stride=1, padding=1)` on [in_channels, H, W].
-
-    Instances: `conv3`, `inception3a.branch2.1`, `inception3a.branch3.1`, `inception3b.branch2.1`,
-    `inception3b.branch3.1`, `inception4a.branch2.1` and 13 more.
-    """
-
-    def __init__(self, in_channels, out):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out, 3, padding=1, bias=False)
-        self.bn = nn.BatchNorm2d(out, eps=0.001)
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        x = self.conv(x)  # [out, H, W]
-        x = self.bn(x)  # [out, H, W]
-        x = self.relu(x)  # [out, H, W]
+        x = self.conv(x)  # [out, ?, ?]
+        x = self.bn(x)  # [out, ?, ?]
+        x = self.relu(x)  # [out, ?, ?]
         return x
 
 
@@ -57,8 +37,8 @@ class ReduceConv(nn.Sequential):
 
     def __init__(self, in_channels, reduce, out):
         super().__init__(
-            BasicConv(in_channels, reduce),  # [reduce, H, W]
-            BasicConv_2(reduce, out),  # [out, H, W]
+            BasicConv(in_channels, reduce, 1),  # [reduce, H, W]
+            BasicConv(reduce, out, 3, padding=1),  # [out, H, W]
         )
 
 
@@ -72,7 +52,7 @@ class PoolProj(nn.Sequential):
     def __init__(self, in_channels, out):
         super().__init__(
             nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),  # [in_channels, H, W]
-            BasicConv(in_channels, out),  # [out, H, W]
+            BasicConv(in_channels, out, 1),  # [out, H, W]
         )
 
 
@@ -85,7 +65,7 @@ class Inception(nn.Module):
 
     def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):
         super().__init__()
-        self.branch1 = BasicConv(in_channels, c1)
+        self.branch1 = BasicConv(in_channels, c1, 1)
         self.branch2 = ReduceConv(in_channels, c3r, c3)
         self.branch3 = ReduceConv(in_channels, c5r, c5)
         self.branch4 = PoolProj(in_channels, pool_proj)
@@ -107,14 +87,10 @@ class GoogLeNet(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.conv1 = nn.ModuleDict({
-            "conv": nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False),
-            "bn": nn.BatchNorm2d(64, eps=0.001),
-            "relu": nn.ReLU(),
-        })
+        self.conv1 = BasicConv(3, 64, 7, stride=2, padding=3)
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.conv2 = BasicConv(64, 64)
-        self.conv3 = BasicConv_2(64, 192)
+        self.conv2 = BasicConv(64, 64, 1)
+        self.conv3 = BasicConv(64, 192, 3, padding=1)
         self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         self.inception3a = Inception(192, 64, 96, 128, 16, 32, 32)
         self.inception3b = Inception(256, 128, 128, 192, 32, 96, 64)
@@ -133,10 +109,7 @@ class GoogLeNet(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        # conv1: BasicConv(out=64, kernel=7, stride=2, padding=3)
-        x = self.conv1.conv(image)  # [64, 112, 112]
-        x = self.conv1.bn(x)  # [64, 112, 112]
-        x = self.conv1.relu(x)  # [64, 112, 112]
+        x = self.conv1(image)  # [64, 112, 112]
         x = self.maxpool1(x)  # [64, 56, 56]
         x = self.conv2(x)  # [64, 56, 56]
         x = self.conv3(x)  # [192, 56, 56]

@@ -9,21 +9,22 @@ from torch import nn
 
 
 class Branch(nn.Sequential):
-    """Block `Branch(c, stride=2)` on [in_channels, H, W].
+    """Block `Branch(c, stride)` on [in_channels, H, W].
 
-    Instances: `stage2.0.5`, `stage3.0.5`, `stage4.0.5`.
+    Instances: `stage2.0.5`, `stage2.1.2`, `stage2.2.2`, `stage2.3.2`, `stage3.0.5`, `stage3.1.2`
+    and 10 more.
     """
 
-    def __init__(self, in_channels, c):
+    def __init__(self, in_channels, c, stride):
         super().__init__(
             nn.Conv2d(in_channels, c, 1, bias=False),  # [c, H, W]
             nn.BatchNorm2d(c),  # [c, H, W]
             nn.ReLU(),  # [c, H, W]
-            nn.Conv2d(c, c, 3, stride=2, padding=1, groups=c, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.Conv2d(c, c, 1, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.ReLU(),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.Conv2d(c, c, 3, stride=stride, padding=1, groups=c, bias=False),  # [c, ?, ?]
+            nn.BatchNorm2d(c),  # [c, ?, ?]
+            nn.Conv2d(c, c, 1, bias=False),  # [c, ?, ?]
+            nn.BatchNorm2d(c),  # [c, ?, ?]
+            nn.ReLU(),  # [c, ?, ?]
         )
 
 
@@ -48,7 +49,7 @@ class ShuffleUnit(nn.ModuleList):
             nn.Conv2d(in_channels, out // 2, 1, bias=False),
             nn.BatchNorm2d(out // 2),
             nn.ReLU(),
-            Branch(in_channels, out // 2),
+            Branch(in_channels, out // 2, 2),
             nn.ChannelShuffle(2),
         ])
 
@@ -64,26 +65,6 @@ class ShuffleUnit(nn.ModuleList):
         return x
 
 
-class Branch_2(nn.Sequential):
-    """Block `Branch(c, stride=1)` on [c, H, W].
-
-    Instances: `stage2.1.2`, `stage2.2.2`, `stage2.3.2`, `stage3.1.2`, `stage3.2.2`, `stage3.3.2`
-    and 7 more.
-    """
-
-    def __init__(self, c):
-        super().__init__(
-            nn.Conv2d(c, c, 1, bias=False),  # [c, H, W]
-            nn.BatchNorm2d(c),  # [c, H, W]
-            nn.ReLU(),  # [c, H, W]
-            nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),  # [c, H, W]
-            nn.BatchNorm2d(c),  # [c, H, W]
-            nn.Conv2d(c, c, 1, bias=False),  # [c, H, W]
-            nn.BatchNorm2d(c),  # [c, H, W]
-            nn.ReLU(),  # [c, H, W]
-        )
-
-
 class ShuffleUnit_2(nn.Module):
     """Block `ShuffleUnit(out, stride=1)` on [out, H, W].
 
@@ -92,7 +73,7 @@ class ShuffleUnit_2(nn.Module):
 
     def __init__(self, out):
         super().__init__()
-        self.add_module("2", Branch_2(out // 2))
+        self.add_module("2", Branch(out // 2, out // 2, 1))
         self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):

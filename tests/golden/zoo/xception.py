@@ -8,14 +8,15 @@ from torch import nn
 
 
 class ConvBN(nn.Module):
-    """Block `ConvBN(out, kernel, stride=2)` on [in_channels, H, W].
+    """Block `ConvBN(out, kernel, stride)` on [in_channels, H, W].
 
-    Instances: `block1_conv1`, `block2.proj`, `block3.proj`, `block4.proj`, `block13.proj`.
+    Instances: `block1_conv1`, `block1_conv2`, `block2.proj`, `block3.proj`, `block4.proj`,
+    `block13.proj`.
     """
 
-    def __init__(self, in_channels, out, kernel):
+    def __init__(self, in_channels, out, kernel, stride=1):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out, kernel, stride=2, bias=False)
+        self.conv = nn.Conv2d(in_channels, out, kernel, stride=stride, bias=False)
         self.bn = nn.BatchNorm2d(out, eps=0.001, momentum=0.01)
 
     def forward(self, x):
@@ -46,18 +47,18 @@ class SepConvBN(nn.Module):
 
 
 class Down(nn.Module):
-    """Block `Down(mid, out, pad=1)` on [in_channels, ?, ?].
+    """Block `Down(mid, out, pad)` on [in_channels, ?, ?].
 
-    Instances: `block2`, `block4`, `block13`.
+    Instances: `block2`, `block3`, `block4`, `block13`.
     """
 
-    def __init__(self, in_channels, mid, out):
+    def __init__(self, in_channels, mid, out, pad=1):
         super().__init__()
         self.relu = nn.ReLU()
         self.sepconv1 = SepConvBN(in_channels, mid)
         self.sepconv2 = SepConvBN(mid, out)
-        self.pool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
-        self.proj = ConvBN(in_channels, out, 1)
+        self.pool = nn.MaxPool2d(3, stride=2, padding=pad, ceil_mode=True)
+        self.proj = ConvBN(in_channels, out, 1, stride=2)
 
     def forward(self, x):
         x1 = self.relu(x)  # [in_channels, ?, ?]
@@ -102,20 +103,11 @@ class Xception(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.block1_conv1 = ConvBN(3, 32, 3)
+        self.block1_conv1 = ConvBN(3, 32, 3, stride=2)
         self.relu = nn.ReLU()
-        self.block1_conv2 = nn.ModuleDict({
-            "conv": nn.Conv2d(32, 64, 3, bias=False),
-            "bn": nn.BatchNorm2d(64, eps=0.001, momentum=0.01),
-        })
+        self.block1_conv2 = ConvBN(32, 64, 3)
         self.block2 = Down(64, 128, 128)
-        self.block3 = nn.ModuleDict({
-            "relu": nn.ReLU(),
-            "sepconv1": SepConvBN(128, 256),
-            "sepconv2": SepConvBN(256, 256),
-            "pool": nn.MaxPool2d(3, stride=2, ceil_mode=True),
-            "proj": ConvBN(128, 256, 1),
-        })
+        self.block3 = Down(128, 256, 256, pad=0)
         self.block4 = Down(256, 728, 728)
         self.middle = nn.Sequential(
             Middle(),  # [728, 19, 19]
@@ -137,19 +129,10 @@ class Xception(nn.Module):
         """image [batch, 3, 299, 299] -> [batch, 1000]"""
         x = self.block1_conv1(image)  # [32, 149, 149]
         x = self.relu(x)  # [32, 149, 149]
-        # block1_conv2: ConvBN(out=64, kernel=3, stride=1)
-        x = self.block1_conv2.conv(x)  # [64, 147, 147]
-        x = self.block1_conv2.bn(x)  # [64, 147, 147]
+        x = self.block1_conv2(x)  # [64, 147, 147]
         x = self.relu(x)  # [64, 147, 147]
         x = self.block2(x)  # [128, 74, 74]
-        # block3: Down(mid=256, out=256, pad=0)
-        x1 = self.block3.relu(x)  # [128, 74, 74]
-        x1 = self.block3.sepconv1(x1)  # [256, 74, 74]
-        x1 = self.block3.relu(x1)  # [256, 74, 74]
-        x1 = self.block3.sepconv2(x1)  # [256, 74, 74]
-        x1 = self.block3.pool(x1)  # [256, 37, 37]
-        proj = self.block3.proj(x)  # [256, 37, 37]
-        x = x1 + proj  # [256, 37, 37]
+        x = self.block3(x)  # [256, 37, 37]
         x = self.block4(x)  # [728, 19, 19]
         x = self.middle(x)  # [728, 19, 19]
         x = self.block13(x)  # [1024, 10, 10]
