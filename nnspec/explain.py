@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from .codegen import module_paths
+
 METHODS = ("gradcam", "saliency", "features", "filters")
 OVERLAY_SIZE = (800, 440)  # pixels of a gradcam or saliency picture
 CELL, TITLE = 100, 50  # pixels of a grid cell, and of the title band above the grid
@@ -38,8 +40,9 @@ class ExplainError(Exception):
 def image_layers(graph, model) -> list[str]:
     """The spec's module names whose output is a feature map ``[C, H, W]``, in order."""
     names = dict(model.named_modules())
-    return [n.name for n in graph.nodes
-            if n.name and n.name in names and n.out is not None and len(n.out.shape) == 3 and n.op != "input"]
+    paths = module_paths(graph)
+    return [n.name for n in graph.nodes if n.name and paths.get(n.name, n.name) in names
+            and n.out is not None and len(n.out.shape) == 3 and n.op != "input"]
 
 
 def capture(model, layer: str, x, cls: int | None):
@@ -174,18 +177,19 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
             if not layers:
                 raise ExplainError(f"`{graph.network}` has no layer with feature maps [C, H, W]")
             layer = layers[-1] if method == "gradcam" else layers[0]
-        elif layer not in dict(model.named_modules()) or not layer:
+        elif module_paths(graph).get(layer, layer) not in dict(model.named_modules()) or not layer:
             from .diagnostics import did_you_mean
 
             raise ExplainError(f"`{graph.network}` has no layer `{layer}`",
                                hint=did_you_mean(layer, layers) or f"layers with feature maps: {', '.join(layers)}")
+    target = module_paths(graph).get(layer, layer) if layer is not None else None  # the module's path
     if method == "gradcam":
-        heat, logits, k = gradcam(model, x, layer, wanted)
+        heat, logits, k = gradcam(model, x, target, wanted)
     elif method == "saliency":
         heat, logits, k = saliency(model, x, wanted)
     else:
         with torch.no_grad():
-            a, logits, k = _record(model, layer, x)
+            a, logits, k = _record(model, target, x)
         if a.dim() != 4:
             raise ExplainError(f"`{layer}` gives {list(a.shape[1:])}, not feature maps [C, H, W]",
                                hint=f"layers with feature maps: {', '.join(layers)}")

@@ -12,6 +12,7 @@ from shape_images import CLASSES, draw
 
 import nnspec
 from nnspec.cli import main
+from nnspec.codegen import module_paths
 from nnspec.explain import ExplainError, explain, gradcam, image_layers
 from nnspec.train.assess import restore
 
@@ -48,12 +49,14 @@ def test_grad_cam_peaks_inside_the_object(shapes_run):
     _, graph, model = restore(nnspec.load(shapes_run["spec"]), shapes_run["weights"])
     model.requires_grad_(False)
     assert image_layers(graph, model)[-1] == "5"  # the relu after `features`: the last feature maps
+    layer = module_paths(graph)["5"]  # its module: named after its kind in the generated class
+    assert layer.startswith("relu")
     rng = np.random.default_rng(123)  # images the network has not seen
     for kind in CLASSES:
         for _ in range(10):
             image, (top, left, bottom, right) = draw(kind, rng)
             x = torch.from_numpy(image.transpose(2, 0, 1).astype(np.float32) / 255)[None]
-            heat, _, _ = gradcam(model, x, "5", CLASSES.index(kind))
+            heat, _, _ = gradcam(model, x, layer, CLASSES.index(kind))
             assert heat.shape == (32, 32) and heat.min() == 0 and heat.max() == 1
             y, x_ = np.unravel_index(heat.argmax(), heat.shape)
             # inside the shape's box (grown by one pixel: upsampling a 16 × 16 map blurs its edge)

@@ -31,13 +31,13 @@ import ast
 from ..ast import value_text
 from ..dims import shape_str
 from ..ir import Graph
-from .code import holes, literal, numbers, substitute
+from .code import holes, literal, numbers, render, substitute
 from .emit import Writer, doc
 from .naming import class_name, identifier, runtime, taken
 from .plan import Plan, call_text
 from .share import Class, Sharing, explain
 
-__all__ = ["class_name", "to_source"]
+__all__ = ["class_name", "module_paths", "to_source"]
 
 # Line breaks other than "\n" that Python or an editor knows.
 _LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -61,6 +61,21 @@ def _signature(c: Class) -> tuple:
     numbers its parameters give, and its parameters."""
     body = c.units[0].body
     return (substitute(body, c.exprs) if c.exprs else body), tuple(p for p, _ in c.params)
+
+
+def module_paths(graph: Graph) -> dict[str, str]:
+    """The path in the generated module of each spec module name that a module runs
+    (``5`` -> ``relu_2``): an unlabelled module without weights is named after its kind."""
+    m = _Module(graph, "<string>")
+    out: dict[str, str] = {}
+    for c in m.classes():
+        for u in c.units:
+            prefix = u.scope.path + "." if u.scope.path else ""
+            for nid, path in u.paths.items():
+                name = graph.nodes[nid].name
+                if name:
+                    out[name] = prefix + ".".join(path)
+    return out
 
 
 class _Module:
@@ -188,7 +203,7 @@ class _Module:
         writer = Writer(names, shapes)
         # the network's arguments have their defaults; a block's are given by its parent
         signature = [f"{p}={literal(v[0])}" if u is self.plan.root else
-                     f"{p}={literal(c.defaults[p])}" if p in c.defaults else p for p, v in c.params]
+                     f"{p}={render(c.defaults[p])}" if p in c.defaults else p for p, v in c.params]
         signature += [f"{f}=False" for f, _ in c.flags]
         return writer.cls(names[c.index], body, signature, doc_lines, forward_doc, kept)
 

@@ -151,7 +151,7 @@ class Defaulted(Code):
 
     @property
     def omitted(self) -> bool:
-        return not isinstance(self.value, Code) and self.value == self.default
+        return (not isinstance(self.value, Code) or isinstance(self.value, Name)) and self.value == self.default
 
 
 def call(func: str | Code, *args, **kwargs) -> Call:

@@ -223,7 +223,8 @@ class Plan:
             n = self.nodes[nid]
             if nid in self.optional and self.nodes[n.inputs[1]].role != "shortcut" and self.optional[nid] not in top.children:
                 top.children[self.optional[nid]] = Slot(self.optional[nid], nid, absent=True)
-        self.name_by_kind(top)
+        kinds = {v: p for p, v in u.scope.args.items() if isinstance(v, str) and is_attribute(p)}
+        self.name_by_kind(top, kinds)
         u.paths = {}
 
         def walk(slot: Slot, path: list[str]):
@@ -235,16 +236,17 @@ class Plan:
         walk(top, [])
         return top
 
-    def name_by_kind(self, slot: Slot) -> None:
+    def name_by_kind(self, slot: Slot, kinds: dict[str, str] | None = None) -> None:
         """Modules of unlabelled items without parameters or buffers (a `relu`), numbered among
-        named modules, are named after their kind (``self.relu``) rather than by a quoted number;
-        those of one kind built alike are one module, called where each item runs (no weights
-        depend on it: the state dict keeps its keys)."""
+        named modules, are named after their kind (``self.relu``, ``self.relu_2``) rather than by
+        a quoted number (no weights depend on them: the state dict keeps its keys); each item
+        keeps a module of its own, so a hook on it sees that item only. A kind a block parameter gives is named
+        after the parameter (``self.act``, for ``act = relu``): ``kinds`` maps kinds to those
+        parameters."""
         for child in list(slot.children.values()):
             self.name_by_kind(child)
         if not slot.children or slot.is_list:
             return
-        made: dict[tuple, Slot] = {}  # (kind, constructor) -> the module named for it here
         for key, child in list(slot.children.items()):
             if not key.isdigit() or child.ctor is None or len(child.nodes) != 1:
                 continue
@@ -252,16 +254,12 @@ class Plan:
             if n.label is not None or n.params or n.buffers:
                 continue
             del slot.children[key]
-            same = made.get((n.op, child.ctor))
-            if same is not None:
-                same.nodes += child.nodes
-                same.first = min(same.first, child.first)
-                continue
-            name, k = n.op, 2
+            base = (kinds or {}).get(n.op, n.op)
+            name, k = base, 2
             while name in slot.children or label_problem(name) is not None or not is_attribute(name):
-                name, k = f"{n.op}_{k}", k + 1
+                name, k = f"{base}_{k}", k + 1
             child.key = name
-            slot.children[name] = made[(n.op, child.ctor)] = child
+            slot.children[name] = child
 
     def ctor(self, n: Node):
         """The constructor of a node's module, or None: a labelled item of a kind that needs

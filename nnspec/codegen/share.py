@@ -20,7 +20,7 @@ from ..dims import Sym
 from ..dims import equal as dims_equal
 from ..names import TORCH_RESERVED
 from .body import Absent, Body, Built, Container, Module, shaped
-from .code import Attr, BinOp, Defaulted, Instance, Name, Param, holes, numbers, render, substitute
+from .code import Attr, BinOp, Call, Defaulted, Instance, Name, Param, holes, numbers, render, substitute
 from .naming import identifier
 from .plan import Plan, Unit
 
@@ -90,6 +90,13 @@ def params_in(expr) -> list[str]:
 
 
 _OPTIONAL = Name("optional module")
+_KIND = Name("a module built without arguments")
+
+
+def _bare(value) -> bool:
+    """Whether a module is built without arguments (``nn.ReLU()``, a kind's module)."""
+    return (isinstance(value, Call) and isinstance(value.func, Name) and not value.args
+            and all(isinstance(a, Defaulted) and a.omitted for _, a in value.kwargs))
 
 
 def _without_shapes(value):
@@ -157,7 +164,44 @@ class Sharing:
         the modules an optional shortcut builds in some instances only."""
         keys = self.optional()
         modules = tuple(Module(m.key, _OPTIONAL) if m.key in keys else m for m in body.modules)
-        return holes(replace(body, modules=modules))
+        return holes(self.without_kinds(replace(body, modules=modules)))
+
+    @staticmethod
+    def without_kinds(body: Body) -> Body:
+        """A body with its modules built without arguments marked alike."""
+        return replace(body, modules=tuple(Module(m.key, _KIND, m.returns) if _bare(m.value) else m
+                                           for m in body.modules))
+
+    def kinds(self, units: list[Unit], bodies: list[Body]) -> tuple[list[Body], list[tuple[str, list]], dict]:
+        """Modules built without arguments that differ between instances as a parameter of
+        the block that holds a layer kind does (``act``): the module class becomes a
+        parameter (``act=nn.ReLU``), called in the class (``act()``). Returns the bodies with
+        those modules so built, the parameters (name, one class per instance), and each
+        parameter's class for each kind name."""
+        scope = units[0].scope
+        params, classes = [], {}
+        bodies = list(bodies)
+        for i in range(len(bodies[0].modules)):
+            funcs = [b.modules[i].value.func if i < len(b.modules) and _bare(b.modules[i].value) else None
+                     for b in bodies]
+            if None in funcs or len(set(funcs)) == 1:
+                continue
+            for p in scope.args:
+                values = [u.scope.args.get(p) for u in units]
+                if not all(isinstance(v, str) for v in values):
+                    continue
+                pairs = set(zip(values, funcs))
+                if len(pairs) == len(set(values)) == len(set(funcs)):  # one class per kind name
+                    name = self.param_name(p, scope)
+                    if name in (n for n, _ in params):
+                        break
+                    params.append((name, funcs))
+                    classes[name] = dict(pairs)
+                    bodies = [replace(b, modules=tuple(
+                        Module(x.key, Call(Param(name)), x.returns) if k == i else x
+                        for k, x in enumerate(b.modules))) for b in bodies]
+                    break
+        return bodies, params, classes
 
     def fill(self, units: list[Unit]) -> tuple[list[Body], list[set[int]], list[tuple[str, list]], Body | None]:
         """The bodies of instances that differ in optional modules, each with the module its
@@ -210,6 +254,11 @@ class Sharing:
         if all(b == bodies[0] for b in bodies[1:]):
             return [Class(units)]
         bodies, present, flags, class_body = self.fill(units)
+        bodies, kinds, classes = self.kinds(units, bodies)
+        if kinds and class_body is not None:
+            class_body = replace(class_body, modules=tuple(
+                b if isinstance(b.value, Call) and isinstance(b.value.func, Param) else c
+                for b, c in zip(bodies[0].modules, class_body.modules)))
         found = [numbers(b) for b in bodies]
         if len({len(f) for f in found}) != 1 or any(holes(b) != holes(bodies[0]) for b in bodies[1:]):
             return self.distinct(units)
@@ -238,9 +287,13 @@ class Sharing:
             if e is None:
                 return self.distinct(units)
             exprs[j] = e
-        used = {name for e in exprs.values() for name in params_in(e)}
-        params = [(name, values) for name, values in {**inputs, **args}.items() if name in used]
+        used = {name for e in exprs.values() for name in params_in(e)} | {name for name, _ in kinds}
+        values_of = {**inputs, **args, **dict(kinds)}
+        params = [(name, values) for name, values in values_of.items() if name in used]
         defaults = self.defaults(units, [name for name, _ in params])
+        for name, kind_classes in classes.items():
+            if name in defaults:
+                defaults[name] = kind_classes[defaults[name]]
         params.sort(key=lambda p: p[0] in defaults)  # the parameters with defaults last
         for u, b in zip(units, bodies):
             u.body = b
@@ -263,11 +316,12 @@ class Sharing:
         """The classes of instances that cannot all share one: those that show the same
         keywords (a changed stride among default ones) try again on their own; else one class
         per distinct body."""
-        parts: dict = {}
-        for u in units:
-            parts.setdefault(holes(_shown(u.body)), []).append(u)
-        if len(parts) > 1:
-            return [c for part in parts.values() for c in self.share(part)]
+        for key in (lambda b: holes(_shown(self.without_kinds(b))), lambda b: holes(_shown(b))):
+            parts: dict = {}
+            for u in units:
+                parts.setdefault(key(u.body), []).append(u)
+            if len(parts) > 1:
+                return [c for part in parts.values() for c in self.share(part)]
         groups: list[tuple[Body, list[Unit]]] = []
         for u in units:
             group = next((us for b, us in groups if b == u.body), None)

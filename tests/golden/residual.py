@@ -26,6 +26,7 @@ class Basic(nn.Module):
                 nn.Conv2d(in_channels, width, 1, stride=stride, bias=False),
                 nn.BatchNorm2d(width),
             )
+        self.relu_2 = nn.ReLU()
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, ?, ?]
@@ -37,7 +38,7 @@ class Basic(nn.Module):
         if self.shortcut is not None:
             shortcut = self.shortcut(x)  # [width, ?, ?]
         x = x1 + shortcut  # [width, ?, ?]
-        x = self.relu(x)  # [width, ?, ?]
+        x = self.relu_2(x)  # [width, ?, ?]
         return x
 
 

@@ -8,30 +8,16 @@ from torch import nn
 
 
 class ConvBNAct(nn.Sequential):
-    """Block `ConvBNAct(out, k=1, stride=1, groups=1, act=identity)` on [in_channels, H, W].
+    """Block `ConvBNAct(out, k=1, stride=1, groups=1, act)` on [in_channels, H, W].
 
-    Instances: `1.0.1`, `2.0.2`, `3.0.2`, `4.0.3`, `5.0.3`, `6.0.3` and 9 more.
+    Instances: `1.0.1`, `2.0.0`, `2.0.2`, `3.0.0`, `3.0.2`, `4.0.0` and 24 more.
     """
 
-    def __init__(self, in_channels, out):
+    def __init__(self, in_channels, out, act):
         super().__init__(
             nn.Conv2d(in_channels, out, 1, bias=False),  # [out, H, W]
             nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, H, W]
-            nn.Identity(),  # [out, H, W]
-        )
-
-
-class ConvBNAct_2(nn.Sequential):
-    """Block `ConvBNAct(out, k=1, stride=1, groups=1, act=relu)` on [in_channels, H, W].
-
-    Instances: `2.0.0`, `3.0.0`, `4.0.0`, `5.0.0`, `6.0.0`.
-    """
-
-    def __init__(self, in_channels, out):
-        super().__init__(
-            nn.Conv2d(in_channels, out, 1, bias=False),  # [out, H, W]
-            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, H, W]
-            nn.ReLU(),  # [out, H, W]
+            act(),  # [out, H, W]
         )
 
 
@@ -62,7 +48,7 @@ class SE(nn.ModuleList):
         return x
 
 
-class ConvBNAct_3(nn.Sequential):
+class ConvBNAct_2(nn.Sequential):
     """Block `ConvBNAct(out=120, k=5, stride=1, groups=120, act=relu)`.
 
     Instances: `5.0.1`, `6.0.1`.
@@ -84,10 +70,10 @@ class BneckBody(nn.Sequential):
 
     def __init__(self):
         super().__init__(
-            ConvBNAct_2(40, 120),  # [120, 28, 28]
-            ConvBNAct_3(),  # [120, 28, 28]
+            ConvBNAct(40, 120, nn.ReLU),  # [120, 28, 28]
+            ConvBNAct_2(),  # [120, 28, 28]
             SE(120, 32),  # [120, 28, 28]
-            ConvBNAct(120, 40),  # [40, 28, 28]
+            ConvBNAct(120, 40, nn.Identity),  # [40, 28, 28]
         )
 
 
@@ -105,21 +91,7 @@ class Bneck(nn.ModuleList):
         return x
 
 
-class ConvBNAct_4(nn.Sequential):
-    """Block `ConvBNAct(out, k=1, stride=1, groups=1, act=hardswish)` on [in_channels, H, W].
-
-    Instances: `7.0.0`, `8.0.0`, `9.0.0`, `10.0.0`, `11.0.0`, `12.0.0` and 4 more.
-    """
-
-    def __init__(self, in_channels, out):
-        super().__init__(
-            nn.Conv2d(in_channels, out, 1, bias=False),  # [out, H, W]
-            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, H, W]
-            nn.Hardswish(),  # [out, H, W]
-        )
-
-
-class ConvBNAct_5(nn.Sequential):
+class ConvBNAct_3(nn.Sequential):
     """Block `ConvBNAct(out=184, k=3, stride=1, groups=184, act=hardswish)`.
 
     Instances: `9.0.1`, `10.0.1`.
@@ -141,9 +113,9 @@ class BneckBody_2(nn.Sequential):
 
     def __init__(self):
         super().__init__(
-            ConvBNAct_4(80, 184),  # [184, 14, 14]
-            ConvBNAct_5(),  # [184, 14, 14]
-            ConvBNAct(184, 80),  # [80, 14, 14]
+            ConvBNAct(80, 184, nn.Hardswish),  # [184, 14, 14]
+            ConvBNAct_3(),  # [184, 14, 14]
+            ConvBNAct(184, 80, nn.Identity),  # [80, 14, 14]
         )
 
 
@@ -164,7 +136,7 @@ class Bneck_2(nn.ModuleList):
         return x
 
 
-class ConvBNAct_6(nn.Sequential):
+class ConvBNAct_4(nn.Sequential):
     """Block `ConvBNAct(out=960, k=5, stride=1, groups=960, act=hardswish)`.
 
     Instances: `14.0.1`, `15.0.1`.
@@ -186,10 +158,10 @@ class BneckBody_3(nn.Sequential):
 
     def __init__(self):
         super().__init__(
-            ConvBNAct_4(160, 960),  # [960, 7, 7]
-            ConvBNAct_6(),  # [960, 7, 7]
+            ConvBNAct(160, 960, nn.Hardswish),  # [960, 7, 7]
+            ConvBNAct_4(),  # [960, 7, 7]
             SE(960, 240),  # [960, 7, 7]
-            ConvBNAct(960, 160),  # [160, 7, 7]
+            ConvBNAct(960, 160, nn.Identity),  # [160, 7, 7]
         )
 
 
@@ -230,108 +202,108 @@ class MobileNetV3_Large(nn.Module):
                     nn.BatchNorm2d(16, eps=0.001, momentum=0.01),  # [16, 112, 112]
                     nn.ReLU(),  # [16, 112, 112]
                 ),  # [16, 112, 112]
-                ConvBNAct(16, 16),  # [16, 112, 112]
+                ConvBNAct(16, 16, nn.Identity),  # [16, 112, 112]
             ),  # [16, 112, 112]
         ))
         self.add_module("2", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_2(16, 64),  # [64, 112, 112]
+                ConvBNAct(16, 64, nn.ReLU),  # [64, 112, 112]
                 nn.Sequential(
                     nn.Conv2d(64, 64, 3, stride=2, padding=1, groups=64, bias=False),  # [64, 56, 56]
                     nn.BatchNorm2d(64, eps=0.001, momentum=0.01),  # [64, 56, 56]
                     nn.ReLU(),  # [64, 56, 56]
                 ),  # [64, 56, 56]
-                ConvBNAct(64, 24),  # [24, 56, 56]
+                ConvBNAct(64, 24, nn.Identity),  # [24, 56, 56]
             ),  # [24, 56, 56]
         ))
         self.add_module("3", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_2(24, 72),  # [72, 56, 56]
+                ConvBNAct(24, 72, nn.ReLU),  # [72, 56, 56]
                 nn.Sequential(
                     nn.Conv2d(72, 72, 3, padding=1, groups=72, bias=False),  # [72, 56, 56]
                     nn.BatchNorm2d(72, eps=0.001, momentum=0.01),  # [72, 56, 56]
                     nn.ReLU(),  # [72, 56, 56]
                 ),  # [72, 56, 56]
-                ConvBNAct(72, 24),  # [24, 56, 56]
+                ConvBNAct(72, 24, nn.Identity),  # [24, 56, 56]
             ),  # [24, 56, 56]
         ))
         self.add_module("4", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_2(24, 72),  # [72, 56, 56]
+                ConvBNAct(24, 72, nn.ReLU),  # [72, 56, 56]
                 nn.Sequential(
                     nn.Conv2d(72, 72, 5, stride=2, padding=2, groups=72, bias=False),  # [72, 28, 28]
                     nn.BatchNorm2d(72, eps=0.001, momentum=0.01),  # [72, 28, 28]
                     nn.ReLU(),  # [72, 28, 28]
                 ),  # [72, 28, 28]
                 SE(72, 24),  # [72, 28, 28]
-                ConvBNAct(72, 40),  # [40, 28, 28]
+                ConvBNAct(72, 40, nn.Identity),  # [40, 28, 28]
             ),  # [40, 28, 28]
         ))
         self.add_module("5", Bneck())
         self.add_module("6", Bneck())
         self.add_module("7", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_4(40, 240),  # [240, 28, 28]
+                ConvBNAct(40, 240, nn.Hardswish),  # [240, 28, 28]
                 nn.Sequential(
                     nn.Conv2d(240, 240, 3, stride=2, padding=1, groups=240, bias=False),  # [240, 14, 14]
                     nn.BatchNorm2d(240, eps=0.001, momentum=0.01),  # [240, 14, 14]
                     nn.Hardswish(),  # [240, 14, 14]
                 ),  # [240, 14, 14]
-                ConvBNAct(240, 80),  # [80, 14, 14]
+                ConvBNAct(240, 80, nn.Identity),  # [80, 14, 14]
             ),  # [80, 14, 14]
         ))
         self.add_module("8", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_4(80, 200),  # [200, 14, 14]
+                ConvBNAct(80, 200, nn.Hardswish),  # [200, 14, 14]
                 nn.Sequential(
                     nn.Conv2d(200, 200, 3, padding=1, groups=200, bias=False),  # [200, 14, 14]
                     nn.BatchNorm2d(200, eps=0.001, momentum=0.01),  # [200, 14, 14]
                     nn.Hardswish(),  # [200, 14, 14]
                 ),  # [200, 14, 14]
-                ConvBNAct(200, 80),  # [80, 14, 14]
+                ConvBNAct(200, 80, nn.Identity),  # [80, 14, 14]
             ),  # [80, 14, 14]
         ))
         self.add_module("9", Bneck_2())
         self.add_module("10", Bneck_2())
         self.add_module("11", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_4(80, 480),  # [480, 14, 14]
+                ConvBNAct(80, 480, nn.Hardswish),  # [480, 14, 14]
                 nn.Sequential(
                     nn.Conv2d(480, 480, 3, padding=1, groups=480, bias=False),  # [480, 14, 14]
                     nn.BatchNorm2d(480, eps=0.001, momentum=0.01),  # [480, 14, 14]
                     nn.Hardswish(),  # [480, 14, 14]
                 ),  # [480, 14, 14]
                 SE(480, 120),  # [480, 14, 14]
-                ConvBNAct(480, 112),  # [112, 14, 14]
+                ConvBNAct(480, 112, nn.Identity),  # [112, 14, 14]
             ),  # [112, 14, 14]
         ))
         self.add_module("12", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_4(112, 672),  # [672, 14, 14]
+                ConvBNAct(112, 672, nn.Hardswish),  # [672, 14, 14]
                 nn.Sequential(
                     nn.Conv2d(672, 672, 3, padding=1, groups=672, bias=False),  # [672, 14, 14]
                     nn.BatchNorm2d(672, eps=0.001, momentum=0.01),  # [672, 14, 14]
                     nn.Hardswish(),  # [672, 14, 14]
                 ),  # [672, 14, 14]
                 SE(672, 168),  # [672, 14, 14]
-                ConvBNAct(672, 112),  # [112, 14, 14]
+                ConvBNAct(672, 112, nn.Identity),  # [112, 14, 14]
             ),  # [112, 14, 14]
         ))
         self.add_module("13", nn.Sequential(
             nn.Sequential(
-                ConvBNAct_4(112, 672),  # [672, 14, 14]
+                ConvBNAct(112, 672, nn.Hardswish),  # [672, 14, 14]
                 nn.Sequential(
                     nn.Conv2d(672, 672, 5, stride=2, padding=2, groups=672, bias=False),  # [672, 7, 7]
                     nn.BatchNorm2d(672, eps=0.001, momentum=0.01),  # [672, 7, 7]
                     nn.Hardswish(),  # [672, 7, 7]
                 ),  # [672, 7, 7]
                 SE(672, 168),  # [672, 7, 7]
-                ConvBNAct(672, 160),  # [160, 7, 7]
+                ConvBNAct(672, 160, nn.Identity),  # [160, 7, 7]
             ),  # [160, 7, 7]
         ))
         self.add_module("14", Bneck_3())
         self.add_module("15", Bneck_3())
-        self.features = ConvBNAct_4(160, 960)
+        self.features = ConvBNAct(160, 960, nn.Hardswish)
         self.add_module("17", nn.Linear(960, 1280))
         self.hardswish = nn.Hardswish()
         self.dropout = nn.Dropout(0.2)

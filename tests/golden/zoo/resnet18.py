@@ -20,6 +20,7 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
+        self.relu_2 = nn.ReLU()
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
@@ -28,7 +29,7 @@ class BasicBlock(nn.Module):
         x1 = self.conv2(x1)  # [width, H, W]
         x1 = self.bn2(x1)  # [width, H, W]
         x = x1 + x  # [width, H, W]
-        x = self.relu(x)  # [width, H, W]
+        x = self.relu_2(x)  # [width, H, W]
         return x
 
 
@@ -59,6 +60,7 @@ class DownBlock(nn.Module):
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
         self.downsample = Projection(width)
+        self.relu_2 = nn.ReLU()
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
@@ -68,7 +70,7 @@ class DownBlock(nn.Module):
         x1 = self.bn2(x1)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         downsample = self.downsample(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         x = x1 + downsample  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = self.relu(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self.relu_2(x)  # [width, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         return x
 
 

@@ -20,6 +20,7 @@ class Bottleneck(nn.Module):
         self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
+        self.relu_2 = nn.ReLU()
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
         self.shortcut = None
@@ -28,6 +29,7 @@ class Bottleneck(nn.Module):
                 nn.Conv2d(in_channels, 4 * width, 1, stride=stride, bias=False),
                 nn.BatchNorm2d(4 * width),
             )
+        self.relu_3 = nn.ReLU()
 
     def forward(self, x):
         x1 = self.conv1(x)  # [width, H, W]
@@ -35,14 +37,14 @@ class Bottleneck(nn.Module):
         x1 = self.relu(x1)  # [width, H, W]
         x1 = self.conv2(x1)  # [width, ?, ?]
         x1 = self.bn2(x1)  # [width, ?, ?]
-        x1 = self.relu(x1)  # [width, ?, ?]
+        x1 = self.relu_2(x1)  # [width, ?, ?]
         x1 = self.conv3(x1)  # [4 * width, ?, ?]
         x1 = self.bn3(x1)  # [4 * width, ?, ?]
         shortcut = x
         if self.shortcut is not None:
             shortcut = self.shortcut(x)  # [4 * width, ?, ?]
         x = x1 + shortcut  # [4 * width, ?, ?]
-        x = self.relu(x)  # [4 * width, ?, ?]
+        x = self.relu_3(x)  # [4 * width, ?, ?]
         return x
 
 

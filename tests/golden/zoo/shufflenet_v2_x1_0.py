@@ -123,6 +123,7 @@ class ShuffleNetV2_x1_0(nn.Module):
         self.stage4 = ShuffleStage(232, 464)
         self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
         self.add_module("3", nn.BatchNorm2d(1024))
+        self.relu_2 = nn.ReLU()
         self.fc = nn.Linear(1024, classes)
 
     def forward(self, image):
@@ -137,7 +138,7 @@ class ShuffleNetV2_x1_0(nn.Module):
         x = self.stage4(x)  # [464, 7, 7]
         x = self.conv5(x)  # [1024, 7, 7]
         x = getattr(self, "3")(x)  # [1024, 7, 7]
-        x = self.relu(x)  # [1024, 7, 7]
+        x = self.relu_2(x)  # [1024, 7, 7]
         x = x.mean((2, 3))  # [1024]
         x = self.fc(x)  # [1000]
         return x

@@ -56,6 +56,7 @@ class Down(nn.Module):
         super().__init__()
         self.relu = nn.ReLU()
         self.sepconv1 = SepConvBN(in_channels, mid)
+        self.relu_2 = nn.ReLU()
         self.sepconv2 = SepConvBN(mid, out)
         self.pool = nn.MaxPool2d(3, stride=2, padding=pad, ceil_mode=True)
         self.proj = ConvBN(in_channels, out, 1, stride=2)
@@ -63,7 +64,7 @@ class Down(nn.Module):
     def forward(self, x):
         x1 = self.relu(x)  # [in_channels, ?, ?]
         x1 = self.sepconv1(x1)  # [mid, ?, ?]
-        x1 = self.relu(x1)  # [mid, ?, ?]
+        x1 = self.relu_2(x1)  # [mid, ?, ?]
         x1 = self.sepconv2(x1)  # [out, ?, ?]
         x1 = self.pool(x1)  # [out, ?, ?]
         proj = self.proj(x)  # [out, ?, ?]
@@ -81,15 +82,17 @@ class Middle(nn.Module):
         super().__init__()
         self.relu = nn.ReLU()
         self.sepconv1 = SepConvBN(728, 728)
+        self.relu_2 = nn.ReLU()
         self.sepconv2 = SepConvBN(728, 728)
+        self.relu_3 = nn.ReLU()
         self.sepconv3 = SepConvBN(728, 728)
 
     def forward(self, x):
         x1 = self.relu(x)  # [728, 19, 19]
         x1 = self.sepconv1(x1)  # [728, 19, 19]
-        x1 = self.relu(x1)  # [728, 19, 19]
+        x1 = self.relu_2(x1)  # [728, 19, 19]
         x1 = self.sepconv2(x1)  # [728, 19, 19]
-        x1 = self.relu(x1)  # [728, 19, 19]
+        x1 = self.relu_3(x1)  # [728, 19, 19]
         x1 = self.sepconv3(x1)  # [728, 19, 19]
         x = x1 + x  # [728, 19, 19]
         return x
@@ -106,6 +109,7 @@ class Xception(nn.Module):
         self.block1_conv1 = ConvBN(3, 32, 3, stride=2)
         self.relu = nn.ReLU()
         self.block1_conv2 = ConvBN(32, 64, 3)
+        self.relu_2 = nn.ReLU()
         self.block2 = Down(64, 128, 128)
         self.block3 = Down(128, 256, 256, pad=0)
         self.block4 = Down(256, 728, 728)
@@ -121,7 +125,9 @@ class Xception(nn.Module):
         )
         self.block13 = Down(728, 728, 1024)
         self.block14_sepconv1 = SepConvBN(1024, 1536)
+        self.relu_3 = nn.ReLU()
         self.block14_sepconv2 = SepConvBN(1536, 2048)
+        self.relu_4 = nn.ReLU()
         self.avg_pool = nn.AdaptiveAvgPool2d(1)
         self.predictions = nn.Linear(2048, classes)
 
@@ -130,16 +136,16 @@ class Xception(nn.Module):
         x = self.block1_conv1(image)  # [32, 149, 149]
         x = self.relu(x)  # [32, 149, 149]
         x = self.block1_conv2(x)  # [64, 147, 147]
-        x = self.relu(x)  # [64, 147, 147]
+        x = self.relu_2(x)  # [64, 147, 147]
         x = self.block2(x)  # [128, 74, 74]
         x = self.block3(x)  # [256, 37, 37]
         x = self.block4(x)  # [728, 19, 19]
         x = self.middle(x)  # [728, 19, 19]
         x = self.block13(x)  # [1024, 10, 10]
         x = self.block14_sepconv1(x)  # [1536, 10, 10]
-        x = self.relu(x)  # [1536, 10, 10]
+        x = self.relu_3(x)  # [1536, 10, 10]
         x = self.block14_sepconv2(x)  # [2048, 10, 10]
-        x = self.relu(x)  # [2048, 10, 10]
+        x = self.relu_4(x)  # [2048, 10, 10]
         x = self.avg_pool(x).flatten(1)  # [2048]
         x = self.predictions(x)  # [1000]
         return x
