@@ -86,8 +86,12 @@ def test_resnet_blocks_take_their_width_and_comment_shapes_in_symbols():
     assert "        x1 = self.conv1(x)  # [width, H, W]\n" in text
     # the stride differs between instances, so the sizes after it are no single expression
     assert "        x1 = self.conv2(x1)  # [width, ?, ?]\n" in text
-    assert "            Bottleneck(256, 128, stride=2, project=True),  # [512, 28, 28]\n" in text
-    assert "            Bottleneck(512, 128),  # [512, 28, 28]\n" in text
+    # one Stage for the four stages: its repeat count is an argument
+    assert "    def __init__(self, in_channels, width, blocks, stride=1):\n" in text
+    assert ("            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, ?, ?]\n"
+            "            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, ?, ?]\n") in text
+    assert "        self.layer1 = Stage(64, 64, 3)\n" in text
+    assert "        self.layer3 = Stage(512, 256, 6, stride=2)\n" in text
 
 
 def test_numbers_no_parameter_explains_keep_separate_classes():

@@ -154,6 +154,14 @@ class Defaulted(Code):
         return (not isinstance(self.value, Code) or isinstance(self.value, Name)) and self.value == self.default
 
 
+@dataclass(frozen=True)
+class Repeat(Code):
+    """``count`` modules built alike, in a container: ``*[value for _ in range(count)]``."""
+
+    value: Any
+    count: Any = 1
+
+
 def call(func: str | Code, *args, **kwargs) -> Call:
     """``func(*args, **kwargs)`` with keywords whose value is None left out; a spec's list of
     equal entries is that entry (``kernel=[3, 3]`` is ``3``), any other list a tuple."""
@@ -199,6 +207,29 @@ def map_numbers(value, fn, start: int = 0) -> tuple[Any, int]:
         return v
 
     return walk(value), count
+
+
+def counts(value) -> set[int]:
+    """The indices (as :func:`numbers` counts) of the numbers that are repeat counts."""
+    found: set[int] = set()
+    count = 0
+
+    def walk(v, is_count=False):
+        nonlocal count
+        if _is_number(v):
+            if is_count:
+                found.add(count)
+            count += 1
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+        elif is_dataclass(v) and not isinstance(v, type):
+            for f in fields(v):
+                if not f.metadata.get("structure"):
+                    walk(getattr(v, f.name), isinstance(v, Repeat) and f.name == "count")
+
+    walk(value)
+    return found
 
 
 def numbers(value) -> list:
@@ -299,6 +330,8 @@ def _render(v, names, outer: int) -> str:
             else:
                 out += f"[{_quoted(key)}]"
         return out
+    if isinstance(v, Repeat):
+        return f"*[{r(v.value)} for _ in range({r(v.count)})]"
     if isinstance(v, Instance):
         parts = [r(a) for a in v.args] + [f"{k}={r(a)}" for k, a in _keywords(v)]
         return f"{names[v.cls]}({', '.join(parts)})"

@@ -16,7 +16,7 @@ from ..ast import value_text
 from ..ir import Graph, Node, Scope
 from ..names import label_problem
 from .body import Absent, Assign, Body, Comment, Container, If, Module, Return
-from .code import BinOp, Call, Name, Ref, method
+from .code import BinOp, Call, Name, Ref, Repeat, method
 from .naming import fail, free, identifier, is_attribute, module_key
 
 
@@ -67,6 +67,21 @@ class Chain:
     path: list[str]  # the container, from the class
     inputs: list[int]
     output: int
+
+
+def repeats(modules: tuple) -> tuple:
+    """Modules of a chain with runs of two or more built alike written once with their count
+    (``*[Bottleneck(4 * width, width) for _ in range(blocks - 1)]``), so that instances that
+    repeat them a different number of times can share a class."""
+    out: list = []
+    for m in modules:
+        last = out[-1] if out else None
+        if last is not None and (last.value.value if isinstance(last.value, Repeat) else last.value) == m.value:
+            count = last.value.count + 1 if isinstance(last.value, Repeat) else 2
+            out[-1] = Module(last.key, Repeat(m.value, count), m.returns)
+        else:
+            out.append(m)
+    return tuple(out)
 
 
 def call_text(name: str, args: dict) -> str:
@@ -306,7 +321,8 @@ class Plan:
         steps = self.steps(u, top)
         u.top = top
         if top.sequential:
-            return Body("nn.Sequential", self.modules(top, instance))
+            modules = self.modules(top, instance)
+            return Body("nn.Sequential", repeats(modules) if u.scope.kind == "block" else modules)
         base = "nn.ModuleList" if top.children and top.is_list else "nn.Module"
         args, forward = self.forward(u, top, steps)
         return Body(base, self.modules(top, instance), tuple(args), tuple(forward))

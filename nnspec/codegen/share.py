@@ -20,7 +20,7 @@ from ..dims import Sym
 from ..dims import equal as dims_equal
 from ..names import TORCH_RESERVED
 from .body import Absent, Body, Built, Container, Module, shaped
-from .code import Attr, BinOp, Call, Defaulted, Instance, Name, Param, holes, numbers, render, substitute
+from .code import Attr, BinOp, Call, Defaulted, Instance, Name, Param, counts, holes, numbers, render, substitute
 from .naming import identifier
 from .plan import Plan, Unit
 
@@ -69,6 +69,12 @@ def explain(values: list, candidates: dict[str, list], strict: bool = False):
                 return BinOp(Param(name), "//", k)
     if strict:
         return None
+    if len(set(values)) > 1:  # a rounded fraction, seen at several values (`k // 2`, a padding)
+        for name, vs in candidates.items():
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in (*vs, *values)):
+                k = next((k for k in range(2, 9) if all(v // k == x for x, v in zip(values, vs))), None)
+                if k is not None:
+                    return BinOp(Param(name), "//", k)
     ints = {n: vs for n, vs in candidates.items() if all(isinstance(v, int) and not isinstance(v, bool) for v in vs)}
     for size in range(2, len(ints) + 1 if len(ints) <= 10 else 2):  # sums of up to 10: 1,013 tries at most
         for names in itertools.combinations(ints, size):
@@ -77,6 +83,16 @@ def explain(values: list, candidates: dict[str, list], strict: bool = False):
                 for n in names[1:]:
                     out = BinOp(out, "+", Param(n))
                 return out
+    return None
+
+
+def explain_count(values: list, candidates: dict[str, list]):
+    """A repeat count as a parameter and an offset (``blocks - 1``), or None."""
+    for name, vs in candidates.items():
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in vs):
+            offsets = {x - v for x, v in zip(values, vs)}
+            if len(offsets) == 1 and (k := offsets.pop()) in (-2, -1, 1, 2):
+                return BinOp(Param(name), "-" if k < 0 else "+", abs(k))
     return None
 
 
@@ -269,6 +285,7 @@ class Sharing:
                      if j in partial or len({f[j] for k, f in enumerate(found) if j in present[k]}) > 1]
         args, inputs = self.candidates(units)
         exprs: dict[int, object] = {}
+        repeat_counts = counts(bodies[0])
         for j in differing:
             have = [k for k in range(len(units)) if j in present[k]]
             values = [found[k][j] for k in have]
@@ -282,6 +299,8 @@ class Sharing:
             # a number seen once is first a parameter itself (`in_channels`), then a multiple
             e = (explain(values, {**sub_args, **sub_inputs}, strict) if strict else
                  explain(values, sub_args) or explain(values, {**sub_args, **sub_inputs}))
+            if e is None and j in repeat_counts:  # a repeat's count: a parameter less one or two
+                e = explain_count(values, sub_args)
             if e is None and j in partial and len(set(values)) == 1:
                 continue  # the same in every instance that has it
             if e is None:

@@ -8,16 +8,30 @@ from torch import nn
 
 
 class ConvBNAct(nn.Sequential):
-    """Block `ConvBNAct(out, k=1, stride=1, groups=1, act)` on [in_channels, H, W].
+    """Block `ConvBNAct(out, k, stride, groups, act)` on [in_channels, H, W].
 
-    Instances: `1.0.1`, `2.0.0`, `2.0.2`, `3.0.0`, `3.0.2`, `4.0.0` and 24 more.
+    Instances: `0`, `1.0.0`, `1.0.1`, `2.0.0`, `2.0.1`, `2.0.2` and 40 more.
     """
 
-    def __init__(self, in_channels, out, act):
+    def __init__(self, in_channels, out, k, act, stride=1, groups=1):
         super().__init__(
-            nn.Conv2d(in_channels, out, 1, bias=False),  # [out, H, W]
-            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, H, W]
-            act(),  # [out, H, W]
+            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, ?, ?]
+            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, ?, ?]
+            act(),  # [out, ?, ?]
+        )
+
+
+class BneckBody(nn.Sequential):
+    """Block `BneckBody(k=3, exp, out=24, squeeze=0, act=relu, stride)` on [in_channels, H, W].
+
+    Instances: `2.0`, `3.0`.
+    """
+
+    def __init__(self, in_channels, exp, stride):
+        super().__init__(
+            ConvBNAct(in_channels, exp, 1, nn.ReLU),  # [exp, H, W]
+            ConvBNAct(exp, exp, 3, nn.ReLU, stride=stride, groups=exp),  # [exp, ?, ?]
+            ConvBNAct(exp, 24, 1, nn.Identity),  # [24, ?, ?]
         )
 
 
@@ -48,32 +62,18 @@ class SE(nn.ModuleList):
         return x
 
 
-class ConvBNAct_2(nn.Sequential):
-    """Block `ConvBNAct(out=120, k=5, stride=1, groups=120, act=relu)`.
+class BneckBody_2(nn.Sequential):
+    """Block `BneckBody(k=5, exp, out=40, squeeze, act=relu, stride)` on [exp // 3, H, W].
 
-    Instances: `5.0.1`, `6.0.1`.
+    Instances: `4.0`, `5.0`, `6.0`.
     """
 
-    def __init__(self):
+    def __init__(self, exp, squeeze, stride):
         super().__init__(
-            nn.Conv2d(120, 120, 5, padding=2, groups=120, bias=False),  # [120, 28, 28]
-            nn.BatchNorm2d(120, eps=0.001, momentum=0.01),  # [120, 28, 28]
-            nn.ReLU(),  # [120, 28, 28]
-        )
-
-
-class BneckBody(nn.Sequential):
-    """Block `BneckBody(k=5, exp=120, out=40, squeeze=32, act=relu, stride=1)`.
-
-    Instances: `5.0`, `6.0`.
-    """
-
-    def __init__(self):
-        super().__init__(
-            ConvBNAct(40, 120, nn.ReLU),  # [120, 28, 28]
-            ConvBNAct_2(),  # [120, 28, 28]
-            SE(120, 32),  # [120, 28, 28]
-            ConvBNAct(120, 40, nn.Identity),  # [40, 28, 28]
+            ConvBNAct(exp // 3, exp, 1, nn.ReLU),  # [exp, H, W]
+            ConvBNAct(exp, exp, 5, nn.ReLU, stride=stride, groups=exp),  # [exp, ?, ?]
+            SE(exp, squeeze),  # [exp, ?, ?]
+            ConvBNAct(exp, 40, 1, nn.Identity),  # [40, ?, ?]
         )
 
 
@@ -82,7 +82,7 @@ class Bneck(nn.ModuleList):
 
     def __init__(self):
         super().__init__([
-            BneckBody(),
+            BneckBody_2(120, 32, 1),
         ])
 
     def forward(self, x):
@@ -91,43 +91,29 @@ class Bneck(nn.ModuleList):
         return x
 
 
-class ConvBNAct_3(nn.Sequential):
-    """Block `ConvBNAct(out=184, k=3, stride=1, groups=184, act=hardswish)`.
+class BneckBody_3(nn.Sequential):
+    """Block `BneckBody(k=3, exp, out=80, squeeze=0, act=hardswish, stride)` on [in_channels, H, W].
 
-    Instances: `9.0.1`, `10.0.1`.
+    Instances: `7.0`, `8.0`, `9.0`, `10.0`.
     """
 
-    def __init__(self):
+    def __init__(self, in_channels, exp, stride):
         super().__init__(
-            nn.Conv2d(184, 184, 3, padding=1, groups=184, bias=False),  # [184, 14, 14]
-            nn.BatchNorm2d(184, eps=0.001, momentum=0.01),  # [184, 14, 14]
-            nn.Hardswish(),  # [184, 14, 14]
-        )
-
-
-class BneckBody_2(nn.Sequential):
-    """Block `BneckBody(k=3, exp=184, out=80, squeeze=0, act=hardswish, stride=1)`.
-
-    Instances: `9.0`, `10.0`.
-    """
-
-    def __init__(self):
-        super().__init__(
-            ConvBNAct(80, 184, nn.Hardswish),  # [184, 14, 14]
-            ConvBNAct_3(),  # [184, 14, 14]
-            ConvBNAct(184, 80, nn.Identity),  # [80, 14, 14]
+            ConvBNAct(in_channels, exp, 1, nn.Hardswish),  # [exp, H, W]
+            ConvBNAct(exp, exp, 3, nn.Hardswish, stride=stride, groups=exp),  # [exp, ?, ?]
+            ConvBNAct(exp, 80, 1, nn.Identity),  # [80, ?, ?]
         )
 
 
 class Bneck_2(nn.ModuleList):
-    """Block `Bneck(k=3, exp=184, out=80, squeeze=0, act=hardswish, stride=1)`.
+    """Block `Bneck(k=3, exp, out=80, squeeze=0, act=hardswish, stride=1)` on [80, 14, 14].
 
-    Instances: `9`, `10`.
+    Instances: `8`, `9`, `10`.
     """
 
-    def __init__(self):
+    def __init__(self, exp):
         super().__init__([
-            BneckBody_2(),
+            BneckBody_3(80, exp, 1),
         ])
 
     def forward(self, x):
@@ -136,49 +122,47 @@ class Bneck_2(nn.ModuleList):
         return x
 
 
-class ConvBNAct_4(nn.Sequential):
-    """Block `ConvBNAct(out=960, k=5, stride=1, groups=960, act=hardswish)`.
+class BneckBody_4(nn.Sequential):
+    """Block `BneckBody(k, exp, out, squeeze, act=hardswish, stride)` on [exp // 6, H, W].
 
-    Instances: `14.0.1`, `15.0.1`.
+    Instances: `11.0`, `12.0`, `13.0`, `14.0`, `15.0`.
     """
 
-    def __init__(self):
+    def __init__(self, k, exp, out, squeeze, stride):
         super().__init__(
-            nn.Conv2d(960, 960, 5, padding=2, groups=960, bias=False),  # [960, 7, 7]
-            nn.BatchNorm2d(960, eps=0.001, momentum=0.01),  # [960, 7, 7]
-            nn.Hardswish(),  # [960, 7, 7]
+            ConvBNAct(exp // 6, exp, 1, nn.Hardswish),  # [exp, H, W]
+            ConvBNAct(exp, exp, k, nn.Hardswish, stride=stride, groups=exp),  # [exp, ?, ?]
+            SE(exp, squeeze),  # [exp, ?, ?]
+            ConvBNAct(exp, out, 1, nn.Identity),  # [out, ?, ?]
         )
 
 
-class BneckBody_3(nn.Sequential):
-    """Block `BneckBody(k=5, exp=960, out=160, squeeze=240, act=hardswish, stride=1)`.
+class Bneck_3(nn.Sequential):
+    """Block `Bneck(k, exp, out, squeeze, act=hardswish, stride)` on [exp // 6, 14, 14].
 
-    Instances: `14.0`, `15.0`.
+    Instances: `11`, `13`.
     """
 
-    def __init__(self):
+    def __init__(self, k, exp, out, squeeze, stride):
         super().__init__(
-            ConvBNAct(160, 960, nn.Hardswish),  # [960, 7, 7]
-            ConvBNAct_4(),  # [960, 7, 7]
-            SE(960, 240),  # [960, 7, 7]
-            ConvBNAct(960, 160, nn.Identity),  # [160, 7, 7]
+            BneckBody_4(k, exp, out, squeeze, stride),  # [out, ?, ?]
         )
 
 
-class Bneck_3(nn.ModuleList):
-    """Block `Bneck(k=5, exp=960, out=160, squeeze=240, act=hardswish, stride=1)`.
+class Bneck_4(nn.ModuleList):
+    """Block `Bneck(k, exp, out, squeeze, act=hardswish, stride=1)` on [out, H, W].
 
-    Instances: `14`, `15`.
+    Instances: `12`, `14`, `15`.
     """
 
-    def __init__(self):
+    def __init__(self, k, exp, out, squeeze):
         super().__init__([
-            BneckBody_3(),
+            BneckBody_4(k, exp, out, squeeze, 1),
         ])
 
     def forward(self, x):
-        x1 = self[0](x)  # [160, 7, 7]
-        x = x1 + x  # [160, 7, 7]
+        x1 = self[0](x)  # [out, H, W]
+        x = x1 + x  # [out, H, W]
         return x
 
 
@@ -190,120 +174,36 @@ class MobileNetV3_Large(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.add_module("0", nn.Sequential(
-            nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False),  # [16, 112, 112]
-            nn.BatchNorm2d(16, eps=0.001, momentum=0.01),  # [16, 112, 112]
-            nn.Hardswish(),  # [16, 112, 112]
-        ))
+        self.add_module("0", ConvBNAct(3, 16, 3, nn.Hardswish, stride=2))
         self.add_module("1", nn.Sequential(
             nn.Sequential(
-                nn.Sequential(
-                    nn.Conv2d(16, 16, 3, padding=1, groups=16, bias=False),  # [16, 112, 112]
-                    nn.BatchNorm2d(16, eps=0.001, momentum=0.01),  # [16, 112, 112]
-                    nn.ReLU(),  # [16, 112, 112]
-                ),  # [16, 112, 112]
-                ConvBNAct(16, 16, nn.Identity),  # [16, 112, 112]
+                ConvBNAct(16, 16, 3, nn.ReLU, groups=16),  # [16, 112, 112]
+                ConvBNAct(16, 16, 1, nn.Identity),  # [16, 112, 112]
             ),  # [16, 112, 112]
         ))
         self.add_module("2", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(16, 64, nn.ReLU),  # [64, 112, 112]
-                nn.Sequential(
-                    nn.Conv2d(64, 64, 3, stride=2, padding=1, groups=64, bias=False),  # [64, 56, 56]
-                    nn.BatchNorm2d(64, eps=0.001, momentum=0.01),  # [64, 56, 56]
-                    nn.ReLU(),  # [64, 56, 56]
-                ),  # [64, 56, 56]
-                ConvBNAct(64, 24, nn.Identity),  # [24, 56, 56]
-            ),  # [24, 56, 56]
+            BneckBody(16, 64, 2),  # [24, 56, 56]
         ))
         self.add_module("3", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(24, 72, nn.ReLU),  # [72, 56, 56]
-                nn.Sequential(
-                    nn.Conv2d(72, 72, 3, padding=1, groups=72, bias=False),  # [72, 56, 56]
-                    nn.BatchNorm2d(72, eps=0.001, momentum=0.01),  # [72, 56, 56]
-                    nn.ReLU(),  # [72, 56, 56]
-                ),  # [72, 56, 56]
-                ConvBNAct(72, 24, nn.Identity),  # [24, 56, 56]
-            ),  # [24, 56, 56]
+            BneckBody(24, 72, 1),  # [24, 56, 56]
         ))
         self.add_module("4", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(24, 72, nn.ReLU),  # [72, 56, 56]
-                nn.Sequential(
-                    nn.Conv2d(72, 72, 5, stride=2, padding=2, groups=72, bias=False),  # [72, 28, 28]
-                    nn.BatchNorm2d(72, eps=0.001, momentum=0.01),  # [72, 28, 28]
-                    nn.ReLU(),  # [72, 28, 28]
-                ),  # [72, 28, 28]
-                SE(72, 24),  # [72, 28, 28]
-                ConvBNAct(72, 40, nn.Identity),  # [40, 28, 28]
-            ),  # [40, 28, 28]
+            BneckBody_2(72, 24, 2),  # [40, 28, 28]
         ))
         self.add_module("5", Bneck())
         self.add_module("6", Bneck())
         self.add_module("7", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(40, 240, nn.Hardswish),  # [240, 28, 28]
-                nn.Sequential(
-                    nn.Conv2d(240, 240, 3, stride=2, padding=1, groups=240, bias=False),  # [240, 14, 14]
-                    nn.BatchNorm2d(240, eps=0.001, momentum=0.01),  # [240, 14, 14]
-                    nn.Hardswish(),  # [240, 14, 14]
-                ),  # [240, 14, 14]
-                ConvBNAct(240, 80, nn.Identity),  # [80, 14, 14]
-            ),  # [80, 14, 14]
+            BneckBody_3(40, 240, 2),  # [80, 14, 14]
         ))
-        self.add_module("8", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(80, 200, nn.Hardswish),  # [200, 14, 14]
-                nn.Sequential(
-                    nn.Conv2d(200, 200, 3, padding=1, groups=200, bias=False),  # [200, 14, 14]
-                    nn.BatchNorm2d(200, eps=0.001, momentum=0.01),  # [200, 14, 14]
-                    nn.Hardswish(),  # [200, 14, 14]
-                ),  # [200, 14, 14]
-                ConvBNAct(200, 80, nn.Identity),  # [80, 14, 14]
-            ),  # [80, 14, 14]
-        ))
-        self.add_module("9", Bneck_2())
-        self.add_module("10", Bneck_2())
-        self.add_module("11", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(80, 480, nn.Hardswish),  # [480, 14, 14]
-                nn.Sequential(
-                    nn.Conv2d(480, 480, 3, padding=1, groups=480, bias=False),  # [480, 14, 14]
-                    nn.BatchNorm2d(480, eps=0.001, momentum=0.01),  # [480, 14, 14]
-                    nn.Hardswish(),  # [480, 14, 14]
-                ),  # [480, 14, 14]
-                SE(480, 120),  # [480, 14, 14]
-                ConvBNAct(480, 112, nn.Identity),  # [112, 14, 14]
-            ),  # [112, 14, 14]
-        ))
-        self.add_module("12", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(112, 672, nn.Hardswish),  # [672, 14, 14]
-                nn.Sequential(
-                    nn.Conv2d(672, 672, 3, padding=1, groups=672, bias=False),  # [672, 14, 14]
-                    nn.BatchNorm2d(672, eps=0.001, momentum=0.01),  # [672, 14, 14]
-                    nn.Hardswish(),  # [672, 14, 14]
-                ),  # [672, 14, 14]
-                SE(672, 168),  # [672, 14, 14]
-                ConvBNAct(672, 112, nn.Identity),  # [112, 14, 14]
-            ),  # [112, 14, 14]
-        ))
-        self.add_module("13", nn.Sequential(
-            nn.Sequential(
-                ConvBNAct(112, 672, nn.Hardswish),  # [672, 14, 14]
-                nn.Sequential(
-                    nn.Conv2d(672, 672, 5, stride=2, padding=2, groups=672, bias=False),  # [672, 7, 7]
-                    nn.BatchNorm2d(672, eps=0.001, momentum=0.01),  # [672, 7, 7]
-                    nn.Hardswish(),  # [672, 7, 7]
-                ),  # [672, 7, 7]
-                SE(672, 168),  # [672, 7, 7]
-                ConvBNAct(672, 160, nn.Identity),  # [160, 7, 7]
-            ),  # [160, 7, 7]
-        ))
-        self.add_module("14", Bneck_3())
-        self.add_module("15", Bneck_3())
-        self.features = ConvBNAct(160, 960, nn.Hardswish)
+        self.add_module("8", Bneck_2(200))
+        self.add_module("9", Bneck_2(184))
+        self.add_module("10", Bneck_2(184))
+        self.add_module("11", Bneck_3(3, 480, 112, 120, 1))
+        self.add_module("12", Bneck_4(3, 672, 112, 168))
+        self.add_module("13", Bneck_3(5, 672, 160, 168, 2))
+        self.add_module("14", Bneck_4(5, 960, 160, 240))
+        self.add_module("15", Bneck_4(5, 960, 160, 240))
+        self.features = ConvBNAct(160, 960, 1, nn.Hardswish)
         self.add_module("17", nn.Linear(960, 1280))
         self.hardswish = nn.Hardswish()
         self.dropout = nn.Dropout(0.2)
@@ -311,43 +211,27 @@ class MobileNetV3_Large(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        # 0: ConvBNAct(out=16, k=3, stride=2, groups=1, act=hardswish)
         x = getattr(self, "0")(image)  # [16, 112, 112]
         # 1: Bneck(k=3, exp=16, out=16, squeeze=0, act=relu, stride=1)
         # 1.0: BneckBody(k=3, exp=16, out=16, squeeze=0, act=relu, stride=1)
-        # 1.0.0: ConvBNAct(out=16, k=3, stride=1, groups=16, act=relu)
         x1 = getattr(self, "1")(x)  # [16, 112, 112]
         x = x1 + x  # [16, 112, 112]
         # 2: Bneck(k=3, exp=64, out=24, squeeze=0, act=relu, stride=2)
-        # 2.0: BneckBody(k=3, exp=64, out=24, squeeze=0, act=relu, stride=2)
         x = getattr(self, "2")(x)  # [24, 56, 56]
         # 3: Bneck(k=3, exp=72, out=24, squeeze=0, act=relu, stride=1)
-        # 3.0: BneckBody(k=3, exp=72, out=24, squeeze=0, act=relu, stride=1)
         x1 = getattr(self, "3")(x)  # [24, 56, 56]
         x = x1 + x  # [24, 56, 56]
         # 4: Bneck(k=5, exp=72, out=40, squeeze=24, act=relu, stride=2)
-        # 4.0: BneckBody(k=5, exp=72, out=40, squeeze=24, act=relu, stride=2)
         x = getattr(self, "4")(x)  # [40, 28, 28]
         x = getattr(self, "5")(x)  # [40, 28, 28]
         x = getattr(self, "6")(x)  # [40, 28, 28]
         # 7: Bneck(k=3, exp=240, out=80, squeeze=0, act=hardswish, stride=2)
-        # 7.0: BneckBody(k=3, exp=240, out=80, squeeze=0, act=hardswish, stride=2)
         x = getattr(self, "7")(x)  # [80, 14, 14]
-        # 8: Bneck(k=3, exp=200, out=80, squeeze=0, act=hardswish, stride=1)
-        # 8.0: BneckBody(k=3, exp=200, out=80, squeeze=0, act=hardswish, stride=1)
-        x1 = getattr(self, "8")(x)  # [80, 14, 14]
-        x = x1 + x  # [80, 14, 14]
+        x = getattr(self, "8")(x)  # [80, 14, 14]
         x = getattr(self, "9")(x)  # [80, 14, 14]
         x = getattr(self, "10")(x)  # [80, 14, 14]
-        # 11: Bneck(k=3, exp=480, out=112, squeeze=120, act=hardswish, stride=1)
-        # 11.0: BneckBody(k=3, exp=480, out=112, squeeze=120, act=hardswish, stride=1)
         x = getattr(self, "11")(x)  # [112, 14, 14]
-        # 12: Bneck(k=3, exp=672, out=112, squeeze=168, act=hardswish, stride=1)
-        # 12.0: BneckBody(k=3, exp=672, out=112, squeeze=168, act=hardswish, stride=1)
-        x1 = getattr(self, "12")(x)  # [112, 14, 14]
-        x = x1 + x  # [112, 14, 14]
-        # 13: Bneck(k=5, exp=672, out=160, squeeze=168, act=hardswish, stride=2)
-        # 13.0: BneckBody(k=5, exp=672, out=160, squeeze=168, act=hardswish, stride=2)
+        x = getattr(self, "12")(x)  # [112, 14, 14]
         x = getattr(self, "13")(x)  # [160, 7, 7]
         x = getattr(self, "14")(x)  # [160, 7, 7]
         x = getattr(self, "15")(x)  # [160, 7, 7]

@@ -49,16 +49,15 @@ class Bottleneck(nn.Module):
 
 
 class Stage(nn.Sequential):
-    """Block `Stage(width, blocks=3, stride)` on [in_channels, H, W].
+    """Block `Stage(width, blocks, stride)` on [in_channels, H, W].
 
-    Instances: `layer1`, `layer4`.
+    Instances: `layer1`, `layer2`, `layer3`, `layer4`.
     """
 
-    def __init__(self, in_channels, width, stride=1):
+    def __init__(self, in_channels, width, blocks, stride=1):
         super().__init__(
             Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, ?, ?]
-            Bottleneck(4 * width, width),  # [4 * width, ?, ?]
-            Bottleneck(4 * width, width),  # [4 * width, ?, ?]
+            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, ?, ?]
         )
 
 
@@ -74,56 +73,10 @@ class ResNet152(nn.Module):
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.layer1 = Stage(64, 64)
-        self.layer2 = nn.Sequential(
-            Bottleneck(256, 128, stride=2, project=True),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-            Bottleneck(512, 128),  # [512, 28, 28]
-        )
-        self.layer3 = nn.Sequential(
-            Bottleneck(512, 256, stride=2, project=True),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-            Bottleneck(1024, 256),  # [1024, 14, 14]
-        )
-        self.layer4 = Stage(1024, 512, stride=2)
+        self.layer1 = Stage(64, 64, 3)
+        self.layer2 = Stage(256, 128, 8, stride=2)
+        self.layer3 = Stage(512, 256, 36, stride=2)
+        self.layer4 = Stage(1024, 512, 3, stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(2048, classes)
 
@@ -134,9 +87,7 @@ class ResNet152(nn.Module):
         x = self.relu(x)  # [64, 112, 112]
         x = self.maxpool(x)  # [64, 56, 56]
         x = self.layer1(x)  # [256, 56, 56]
-        # layer2: Stage(width=128, blocks=8, stride=2)
         x = self.layer2(x)  # [512, 28, 28]
-        # layer3: Stage(width=256, blocks=36, stride=2)
         x = self.layer3(x)  # [1024, 14, 14]
         x = self.layer4(x)  # [2048, 7, 7]
         x = self.avgpool(x).flatten(1)  # [2048]

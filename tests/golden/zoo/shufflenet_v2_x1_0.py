@@ -86,14 +86,15 @@ class ShuffleUnit_2(nn.Module):
 
 
 class ShuffleStage(nn.Sequential):
-    """Block `ShuffleStage(out, n=4)` on [in_channels, H, W]; instances: `stage2`, `stage4`."""
+    """Block `ShuffleStage(out, n)` on [in_channels, H, W].
 
-    def __init__(self, in_channels, out):
+    Instances: `stage2`, `stage3`, `stage4`.
+    """
+
+    def __init__(self, in_channels, out, n):
         super().__init__(
             ShuffleUnit(in_channels, out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            ShuffleUnit_2(out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            *[ShuffleUnit_2(out) for _ in range(n - 1)],  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         )
 
 
@@ -109,18 +110,9 @@ class ShuffleNetV2_x1_0(nn.Module):
         self.add_module("0", nn.BatchNorm2d(24))
         self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.stage2 = ShuffleStage(24, 116)
-        self.stage3 = nn.Sequential(
-            ShuffleUnit(116, 232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-            ShuffleUnit_2(232),  # [232, 14, 14]
-        )
-        self.stage4 = ShuffleStage(232, 464)
+        self.stage2 = ShuffleStage(24, 116, 4)
+        self.stage3 = ShuffleStage(116, 232, 8)
+        self.stage4 = ShuffleStage(232, 464, 4)
         self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
         self.add_module("3", nn.BatchNorm2d(1024))
         self.relu_2 = nn.ReLU()
@@ -133,7 +125,6 @@ class ShuffleNetV2_x1_0(nn.Module):
         x = self.relu(x)  # [24, 112, 112]
         x = self.maxpool(x)  # [24, 56, 56]
         x = self.stage2(x)  # [116, 28, 28]
-        # stage3: ShuffleStage(out=232, n=8)
         x = self.stage3(x)  # [232, 14, 14]
         x = self.stage4(x)  # [464, 7, 7]
         x = self.conv5(x)  # [1024, 7, 7]
