@@ -33,7 +33,7 @@ from ..dims import shape_str
 from ..ir import Graph
 from .code import holes, literal, numbers, render, substitute
 from .emit import Writer, doc
-from .naming import class_name, identifier, runtime, taken
+from .naming import class_name, identifier, runtime, taken, top_level_names
 from .plan import Plan, call_text
 from .share import Class, Sharing, explain
 
@@ -54,6 +54,26 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
     if any(ch in source for ch in _LINE_BREAKS):
         raise AssertionError("nnspec generated source with a line break other than \\n")
     return source
+
+
+def _names_used(source: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+
+
+def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
+    """The runtime helpers the classes call, and those the called ones call (a layer kind's
+    helpers come together: attention's causal mask only where a layer is causal)."""
+    used = _names_used("\n\n\n".join(texts))
+    keep: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, h in enumerate(helpers):
+            if k not in keep and top_level_names(h) & used:
+                keep.add(k)
+                used |= _names_used(h)
+                changed = True
+    return [h for k, h in enumerate(helpers) if k in keep]
 
 
 def _signature(c: Class) -> tuple:
@@ -111,7 +131,7 @@ class _Module:
         network.params, network.exprs = self.network_arguments(classes)
         names = self.class_names(classes)
         texts = [self.class_text(names, c) for c in classes]
-        code = "\n\n\n".join(runtime(self.g) + texts)
+        code = "\n\n\n".join(_helpers(runtime(self.g), texts) + texts)
         used = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
         imports = ["import torch"] if "torch" in used else []
         imports.append("from torch import nn")

@@ -25,17 +25,6 @@ class Learned(nn.Module):
         return self.weight.expand(x.shape[0], *self.shape)
 
 
-def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
-    attention never attends to it."""
-    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
-
-
-def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
-    """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
-    return torch.ones(q.shape[1], kv.shape[1], dtype=torch.bool, device=q.device).triu(1)
-
-
 class MLP(nn.Sequential):
     """Block `MLP(dim=768, hidden=3072, dropout=0.0)`.
 
