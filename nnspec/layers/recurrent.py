@@ -12,66 +12,8 @@ from .schema import ArgsModel, Bool, Field, Int, Number
 
 # Emitted once at the top of generated code; the generated file imports only torch.
 RECURRENT_RUNTIME = '''\
-def recurrent(rnn, x, lengths=None, final=False, hx=None, state=False):
-    """Run a batch-first recurrent module over x [B, T, F].
-
-    With lengths (each sequence's true length) the padding is skipped: the sequences are
-    packed, so a sequence's final state is its state at its own last token. Returns the
-    outputs [B, T, H*dirs], or with final=True the last layer's final state [B, H*dirs]
-    (forward then backward), or with state=True the whole final state [B, layers*dirs, H]
-    (an LSTM's [B, 2, layers*dirs, H]: h, then c). hx is an initial state of that shape.
-    Exporters (torch.export, ONNX, tracing) cannot follow packed sequences: while exporting,
-    the padding is masked instead (recurrent_masked).
-    """
-    steps = x.shape[1]
-    if lengths is not None and (torch.compiler.is_exporting() or torch.onnx.is_in_onnx_export()
-                                or torch.jit.is_tracing()):
-        if hx is not None or state:
-            raise RuntimeError("a padded recurrent layer with a state value cannot be exported")
-        return recurrent_masked(rnn, x, lengths, final)
-    if hx is not None:  # batch first, as values are, to the layout the module takes
-        hx = hx.transpose(0, 1).contiguous() if hx.dim() == 3 else tuple(hx.permute(1, 2, 0, 3).contiguous())
-    if lengths is not None:
-        x = torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    out, h = rnn(x, hx)
-    if state:  # every layer and direction, batch first
-        return torch.stack(h).permute(2, 0, 1, 3) if isinstance(h, tuple) else h.transpose(0, 1)
-    if final:
-        h = h[0] if isinstance(h, tuple) else h  # an LSTM's state is (h, c)
-        dirs = 2 if rnn.bidirectional else 1
-        return h[-dirs:].transpose(0, 1).flatten(1)
-    if lengths is not None:
-        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
-    return out
-
-
-def recurrent_masked(rnn, x, lengths, final=False):
-    """recurrent() over padded sequences without packing: every step is computed and the
-    padding's outputs are zeroed; the same values as packing, for one layer or for layers
-    in one direction (right padding never reaches a real step going forward)."""
-    if rnn.bidirectional and rnn.num_layers > 1:
-        raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
-    steps = x.shape[1]
-    t = torch.arange(steps, device=x.device)
-    out = rnn(x)[0]
-    if rnn.bidirectional:
-        # going backward, each sequence starts at its own last step: run over the sequences
-        # shifted to end at the last step, and shift the backward outputs back
-        shift = (steps - lengths)[:, None]
-        ends = torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
-        back = rnn(ends)[0][:, :, rnn.hidden_size:]
-        back = torch.gather(back, 1, ((t[None, :] + shift) % steps)[:, :, None].expand(-1, -1, rnn.hidden_size))
-        out = torch.cat([out[:, :, :rnn.hidden_size], back], 2)
-    if final:
-        last = torch.gather(out, 1, (lengths - 1)[:, None, None].expand(-1, 1, out.shape[2]))[:, 0]
-        if rnn.bidirectional:  # the backward state is final at the first step
-            last = torch.cat([last[:, :rnn.hidden_size], out[:, 0, rnn.hidden_size:]], 1)
-        return last
-    return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
-
-
-# The functions below are of tensors only, so that torch.jit.script takes the modules that
-# call them; recurrent() above serves the layers that take or give a whole state.
+# Functions of tensors only, with fixed signatures (an LSTM's state is a pair, a GRU's or an
+# RNN's one tensor), so that torch.jit.script takes the modules that call them.
 def exporting() -> bool:
     """Whether an exporter (torch.export, ONNX, tracing) is following this call: exporters
     cannot follow packed sequences, so padding is then masked instead of packed."""
@@ -97,8 +39,36 @@ def final_state(h: torch.Tensor, directions: int) -> torch.Tensor:
     return h[-directions:].transpose(0, 1).flatten(1)
 
 
+def start_state(hx: torch.Tensor) -> torch.Tensor:
+    """A GRU's or an RNN's initial state, batch first as values are [B, layers*dirs, H], in
+    the layout the module takes: [layers*dirs, B, H]."""
+    return hx.transpose(0, 1).contiguous()
+
+
+def start_state_pair(hx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """An LSTM's initial state, batch first [B, 2, layers*dirs, H] (h, then c), as the pair
+    (h, c) the module takes, each [layers*dirs, B, H]."""
+    hc = hx.permute(1, 2, 0, 3).contiguous()
+    return hc[0], hc[1]
+
+
+def whole_state(h: torch.Tensor) -> torch.Tensor:
+    """A GRU's or an RNN's final state h [layers*dirs, B, H], batch first: [B, layers*dirs, H]."""
+    return h.transpose(0, 1)
+
+
+def whole_state_pair(hc: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """An LSTM's final state (h, c), batch first with h then c: [B, 2, layers*dirs, H]."""
+    return torch.stack([hc[0], hc[1]]).permute(2, 0, 1, 3)
+
+
 def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
     raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
+
+
+def cannot_export_padded_state() -> torch.Tensor:
+    # masking gives the last layer's outputs; the other layers' states, and c, need packing
+    raise RuntimeError("a padded recurrent layer with `output=state` cannot be exported")
 
 
 def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -112,9 +82,10 @@ def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 def masked_outputs(out: torch.Tensor, lengths: torch.Tensor, final: bool,
                    back: torch.Tensor | None = None) -> torch.Tensor:
-    """What packing gives, from a recurrent layer run over padded sequences without packing
-    (recurrent_masked's arithmetic on its outputs): out ran over x; back, for a bidirectional
-    layer, over to_the_end(x, lengths)."""
+    """What packing gives, from a recurrent layer run over padded sequences without packing:
+    every step is computed and the padding's outputs are zeroed, the same values as packing
+    for one layer or for layers in one direction (right padding never reaches a real step
+    going forward). out ran over x; back, for a bidirectional layer, over to_the_end(x, lengths)."""
     steps = out.shape[1]
     hidden = out.shape[2] // 2
     t = torch.arange(steps, device=out.device)
@@ -242,34 +213,32 @@ class LSTM(Layer):
 
     def forward_code(self, module, xs, types, lengths=None):
         a, x = self.args, xs[0]
-        if len(xs) > 1 or a.output == "state":
-            return self.state_forward(module, xs, types, lengths)
-        final = a.output == "final"
         directions = 2 if a.bidirectional else 1
-
-        def last(run):  # the final state of the last layer, batch first
-            h = Index(run, (1,))
-            return call("final_state", Index(h, (0,)) if self.state_pair else h, directions)
-
-        if lengths is None or not types[0].masked:
-            return last(call(module, x)) if final else Index(call(module, x), (0,))
-        run = call(module, call("pack_sequences", x, lengths))
-        packed = last(run) if final else call("unpack_sequences", Index(run, (0,)), Index(Attr(x, "shape"), (1,)))
-        exporting = call("exporting")
-        if a.bidirectional and a.layers > 1:  # masking gives packing's values for one layer, or in one direction
-            return IfElse(packed, Not(exporting), call("cannot_export_padded_bidirectional_layers"))
-        back = [Index(call(module, call("to_the_end", x, lengths)), (0,))] if a.bidirectional else []
-        return IfElse(packed, Not(exporting), call("masked_outputs", Index(call(module, x), (0,)), lengths, final, *back))
-
-    def state_forward(self, module, xs, types, lengths=None):
-        """The forward of a layer that takes an initial state or gives its whole state."""
         packed = lengths is not None and types[0].masked
-        if self.args.output == "sequence" and not packed and len(xs) == 1:
-            return Index(call(module, xs[0]), (0,))
-        return call("recurrent", module, xs[0], *([lengths] if packed else []),
-                    final=True if self.args.output == "final" else None,
-                    hx=xs[1] if len(xs) > 1 else None,
-                    state=True if self.args.output == "state" else None)
+        # an initial state (a named value) goes to the module in its own layout
+        start = [call("start_state_pair" if self.state_pair else "start_state", xs[1])] if len(xs) > 1 else []
+
+        def run(seq):
+            return call(module, seq, *start)
+
+        def result(out):  # what the layer gives, from the module's (outputs, final state)
+            h = Index(out, (1,))
+            if a.output == "state":
+                return call("whole_state_pair" if self.state_pair else "whole_state", h)
+            if a.output == "final":  # the last layer's, batch first
+                return call("final_state", Index(h, (0,)) if self.state_pair else h, directions)
+            return Index(out, (0,)) if not packed else call("unpack_sequences", Index(out, (0,)), Index(Attr(x, "shape"), (1,)))
+
+        if not packed:
+            return result(run(x))
+        by_packing = result(run(call("pack_sequences", x, lengths)))
+        exporting = call("exporting")
+        if a.output == "state":  # masking gives the last layer's outputs only
+            return IfElse(by_packing, Not(exporting), call("cannot_export_padded_state"))
+        if a.bidirectional and a.layers > 1:  # masking gives packing's values for one layer, or in one direction
+            return IfElse(by_packing, Not(exporting), call("cannot_export_padded_bidirectional_layers"))
+        back = [Index(run(call("to_the_end", x, lengths)), (0,))] if a.bidirectional else []
+        return IfElse(by_packing, Not(exporting), call("masked_outputs", Index(run(x), (0,)), lengths, a.output == "final", *back))
 
     def describe(self) -> str:
         a = self.args
