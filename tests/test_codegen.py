@@ -197,7 +197,8 @@ def test_one_class_serves_a_block_whose_auto_shortcut_projects_in_some_instances
     assert ("        self.shortcut = None\n        if project:\n            self.shortcut = nn.Sequential(\n"
             "                nn.Conv2d(in_channels, width, 1, stride=stride, bias=False),\n") in text
     assert ("        shortcut = x\n        if self.shortcut is not None:\n"
-            "            shortcut = self.shortcut(x)  # [width, ?, ?]\n        x = x1 + shortcut  # [width, ?, ?]\n") in text
+            "            shortcut = self.shortcut(x)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n"
+            "        x = x1 + shortcut  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n") in text
     assert "Basic(16, 16),  # [16, 32, 32]" in text and "self.layer2 = Basic(16, 32, stride=2, project=True)" in text
     model = spec.build()
     assert [k for k in model.state_dict() if k.startswith("layer2.shortcut")] == [

@@ -84,12 +84,14 @@ def test_resnet_blocks_take_their_width_and_comment_shapes_in_symbols():
     assert "    def __init__(self, in_channels, width, stride=1, project=False):\n" in text
     assert "        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)\n" in text
     assert "        x1 = self.conv1(x)  # [width, H, W]\n" in text
-    # the stride differs between instances, so the sizes after it are no single expression
-    assert "        x1 = self.conv2(x1)  # [width, ?, ?]\n" in text
+    # the sizes after the stride, which differs between instances, in the stride
+    assert "        x1 = self.conv2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n" in text
     # one Stage for the four stages: its repeat count is an argument
     assert "    def __init__(self, in_channels, width, blocks, stride=1):\n" in text
-    assert ("            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, ?, ?]\n"
-            "            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, ?, ?]\n") in text
+    assert ("            Bottleneck(in_channels, width, stride=stride, project=True),  # "
+            "[4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n"
+            "            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # "
+            "[4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n") in text
     assert "        self.layer1 = Stage(64, 64, 3)\n" in text
     assert "        self.layer3 = Stage(512, 256, 6, stride=2)\n" in text
 

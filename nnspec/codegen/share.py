@@ -96,6 +96,18 @@ def explain_count(values: list, candidates: dict[str, list]):
     return None
 
 
+def _strided(ds: list, ins: list | None, params: dict[str, list]) -> str:
+    """``(H - 1) // stride + 1`` when that gives each instance's size from its input's ``H``
+    and its value of a parameter, else ``?``."""
+    if ins is None or not all(isinstance(x, Sym) and x.is_atom() for x in ins) or len({str(x) for x in ins}) != 1:
+        return "?"
+    for name, vs in params.items():
+        if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in vs) and \
+                all(dims_equal((x - 1) // v + 1, d) for x, v, d in zip(ins, vs, ds)):
+            return f"({ins[0]} - 1) // {name} + 1"
+    return "?"
+
+
 def params_in(expr) -> list[str]:
     """The constructor parameters an expression reads, in order."""
     if isinstance(expr, Param):
@@ -440,9 +452,10 @@ class Sharing:
         return out
 
     @staticmethod
-    def shape_text(shapes: list[tuple], c: Class) -> str:
+    def shape_text(shapes: list[tuple], c: Class, inputs: list[tuple] | None = None) -> str:
         """One shape comment for all instances of a class: a size the instances share, else a
-        parameter expression, else ``?``."""
+        parameter expression, else ``?``. A size a stride divides (``(H - 1) // stride + 1``,
+        a convolution's that keeps the size at stride 1) is found from the input's sizes."""
         if len({len(s) for s in shapes}) != 1:
             return "?"
         params = dict(c.params)
@@ -455,7 +468,7 @@ class Sharing:
                 e = explain(ds, params)
                 dims.append(render(e) if e is not None else "?")
             else:
-                dims.append("?")
+                dims.append(_strided(ds, [s[j] for s in inputs] if inputs and j < len(inputs[0]) else None, params))
         return "[" + ", ".join(dims) + "]"
 
     def shapes(self, c: Class) -> tuple[dict[int, str], str]:
@@ -473,6 +486,9 @@ class Sharing:
 
         per_unit = [shaped(u.body) for u in c.units]
         out = {}
+        ins = shapes_of([u.inputs[0] for u in c.units])
+        if any(len(x) != len(ins[0]) for x in ins):
+            ins = None
         for k, i in enumerate(per_unit[0]):
-            out[i] = self.shape_text(shapes_of([ids[k] for ids in per_unit]), c)
-        return out, self.shape_text(shapes_of([u.inputs[0] for u in c.units]), c)
+            out[i] = self.shape_text(shapes_of([ids[k] for ids in per_unit]), c, ins)
+        return out, self.shape_text(ins, c) if ins is not None else "?"

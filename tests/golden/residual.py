@@ -29,16 +29,16 @@ class Basic(nn.Module):
         self.relu_2 = nn.ReLU()
 
     def forward(self, x):
-        x1 = self.conv1(x)  # [width, ?, ?]
-        x1 = self.bn1(x1)  # [width, ?, ?]
-        x1 = self.relu(x1)  # [width, ?, ?]
-        x1 = self.conv2(x1)  # [width, ?, ?]
-        x1 = self.bn2(x1)  # [width, ?, ?]
+        x1 = self.conv1(x)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.bn1(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.relu(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.conv2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.bn2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         shortcut = x
         if self.shortcut is not None:
-            shortcut = self.shortcut(x)  # [width, ?, ?]
-        x = x1 + shortcut  # [width, ?, ?]
-        x = self.relu_2(x)  # [width, ?, ?]
+            shortcut = self.shortcut(x)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = x1 + shortcut  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.relu_2(x)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         return x
 
 

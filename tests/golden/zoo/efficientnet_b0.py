@@ -38,9 +38,9 @@ class ConvBNSiLU(nn.Sequential):
 
     def __init__(self, in_channels, out, k, stride=1, groups=1):
         super().__init__(
-            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, ?, ?]
-            nn.BatchNorm2d(out),  # [out, ?, ?]
-            nn.SiLU(),  # [out, ?, ?]
+            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.SiLU(),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -80,10 +80,10 @@ class MBConvBody(nn.Sequential):
     def __init__(self, in_channels, k, stride, out):
         super().__init__(
             ConvBNSiLU(in_channels, 6 * in_channels, 1),  # [6 * in_channels, H, W]
-            ConvBNSiLU(6 * in_channels, 6 * in_channels, k, stride=stride, groups=6 * in_channels),  # [6 * in_channels, ?, ?]
-            SE(6 * in_channels, in_channels // 4),  # [6 * in_channels, ?, ?]
-            nn.Conv2d(6 * in_channels, out, 1, bias=False),  # [out, ?, ?]
-            nn.BatchNorm2d(out),  # [out, ?, ?]
+            ConvBNSiLU(6 * in_channels, 6 * in_channels, k, stride=stride, groups=6 * in_channels),  # [6 * in_channels, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            SE(6 * in_channels, in_channels // 4),  # [6 * in_channels, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.Conv2d(6 * in_channels, out, 1, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -95,7 +95,7 @@ class MBConv(nn.Sequential):
 
     def __init__(self, in_channels, k, stride, out):
         super().__init__(
-            MBConvBody(in_channels, k, stride, out),  # [out, ?, ?]
+            MBConvBody(in_channels, k, stride, out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 

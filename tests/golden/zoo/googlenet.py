@@ -22,9 +22,9 @@ class BasicConv(nn.Module):
         self.relu = nn.ReLU()
 
     def forward(self, x):
-        x = self.conv(x)  # [out, ?, ?]
-        x = self.bn(x)  # [out, ?, ?]
-        x = self.relu(x)  # [out, ?, ?]
+        x = self.conv(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.bn(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.relu(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         return x
 
 

@@ -15,9 +15,9 @@ class ConvBNAct(nn.Sequential):
 
     def __init__(self, in_channels, out, k, act, stride=1, groups=1):
         super().__init__(
-            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, ?, ?]
-            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, ?, ?]
-            act(),  # [out, ?, ?]
+            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            act(),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -30,8 +30,8 @@ class BneckBody(nn.Sequential):
     def __init__(self, in_channels, exp, stride):
         super().__init__(
             ConvBNAct(in_channels, exp, 1, nn.ReLU),  # [exp, H, W]
-            ConvBNAct(exp, exp, 3, nn.ReLU, stride=stride, groups=exp),  # [exp, ?, ?]
-            ConvBNAct(exp, 24, 1, nn.Identity),  # [24, ?, ?]
+            ConvBNAct(exp, exp, 3, nn.ReLU, stride=stride, groups=exp),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            ConvBNAct(exp, 24, 1, nn.Identity),  # [24, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -71,9 +71,9 @@ class BneckBody_2(nn.Sequential):
     def __init__(self, exp, squeeze, stride):
         super().__init__(
             ConvBNAct(exp // 3, exp, 1, nn.ReLU),  # [exp, H, W]
-            ConvBNAct(exp, exp, 5, nn.ReLU, stride=stride, groups=exp),  # [exp, ?, ?]
-            SE(exp, squeeze),  # [exp, ?, ?]
-            ConvBNAct(exp, 40, 1, nn.Identity),  # [40, ?, ?]
+            ConvBNAct(exp, exp, 5, nn.ReLU, stride=stride, groups=exp),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            SE(exp, squeeze),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            ConvBNAct(exp, 40, 1, nn.Identity),  # [40, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -100,8 +100,8 @@ class BneckBody_3(nn.Sequential):
     def __init__(self, in_channels, exp, stride):
         super().__init__(
             ConvBNAct(in_channels, exp, 1, nn.Hardswish),  # [exp, H, W]
-            ConvBNAct(exp, exp, 3, nn.Hardswish, stride=stride, groups=exp),  # [exp, ?, ?]
-            ConvBNAct(exp, 80, 1, nn.Identity),  # [80, ?, ?]
+            ConvBNAct(exp, exp, 3, nn.Hardswish, stride=stride, groups=exp),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            ConvBNAct(exp, 80, 1, nn.Identity),  # [80, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -131,9 +131,9 @@ class BneckBody_4(nn.Sequential):
     def __init__(self, k, exp, out, squeeze, stride):
         super().__init__(
             ConvBNAct(exp // 6, exp, 1, nn.Hardswish),  # [exp, H, W]
-            ConvBNAct(exp, exp, k, nn.Hardswish, stride=stride, groups=exp),  # [exp, ?, ?]
-            SE(exp, squeeze),  # [exp, ?, ?]
-            ConvBNAct(exp, out, 1, nn.Identity),  # [out, ?, ?]
+            ConvBNAct(exp, exp, k, nn.Hardswish, stride=stride, groups=exp),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            SE(exp, squeeze),  # [exp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            ConvBNAct(exp, out, 1, nn.Identity),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 

@@ -35,16 +35,16 @@ class Bottleneck(nn.Module):
         x1 = self.conv1(x)  # [width, H, W]
         x1 = self.bn1(x1)  # [width, H, W]
         x1 = self.relu(x1)  # [width, H, W]
-        x1 = self.conv2(x1)  # [width, ?, ?]
-        x1 = self.bn2(x1)  # [width, ?, ?]
-        x1 = self.relu_2(x1)  # [width, ?, ?]
-        x1 = self.conv3(x1)  # [4 * width, ?, ?]
-        x1 = self.bn3(x1)  # [4 * width, ?, ?]
+        x1 = self.conv2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.bn2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.relu_2(x1)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.conv3(x1)  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x1 = self.bn3(x1)  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         shortcut = x
         if self.shortcut is not None:
-            shortcut = self.shortcut(x)  # [4 * width, ?, ?]
-        x = x1 + shortcut  # [4 * width, ?, ?]
-        x = self.relu_3(x)  # [4 * width, ?, ?]
+            shortcut = self.shortcut(x)  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = x1 + shortcut  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.relu_3(x)  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         return x
 
 
@@ -56,8 +56,8 @@ class Stage(nn.Sequential):
 
     def __init__(self, in_channels, width, blocks, stride=1):
         super().__init__(
-            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, ?, ?]
-            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, ?, ?]
+            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 

@@ -20,11 +20,11 @@ class Branch(nn.Sequential):
             nn.Conv2d(in_channels, c, 1, bias=False),  # [c, H, W]
             nn.BatchNorm2d(c),  # [c, H, W]
             nn.ReLU(),  # [c, H, W]
-            nn.Conv2d(c, c, 3, stride=stride, padding=1, groups=c, bias=False),  # [c, ?, ?]
-            nn.BatchNorm2d(c),  # [c, ?, ?]
-            nn.Conv2d(c, c, 1, bias=False),  # [c, ?, ?]
-            nn.BatchNorm2d(c),  # [c, ?, ?]
-            nn.ReLU(),  # [c, ?, ?]
+            nn.Conv2d(c, c, 3, stride=stride, padding=1, groups=c, bias=False),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.Conv2d(c, c, 1, bias=False),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.ReLU(),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
