@@ -201,3 +201,15 @@ def test_sizes_of_forward_from_parameters_are_kept_on_the_instance():
     ys = check_module(spec.checked_graph(), spec.build())
     assert "        x = x.reshape(x.shape[0], self.c, 8, 8)  # [c, 8, 8]\n" in text
     assert ys[0].shape == (2, 8, 8, 8)
+
+
+def test_a_class_of_one_structure_takes_the_block_parameters_its_sizes_are():
+    # every instance is alike; 16 is `hidden` alone, 8 is both `dim` and the input's features,
+    # so which one it is cannot be told: it stays a number
+    spec = nnspec.load("block MLP(dim, hidden) {\n  dense(hidden) -> relu -> dense(dim)\n}\n"
+                       "network N {\n  input x: [8]\n  MLP(8, 16) -> MLP(8, 16)\n}\n")
+    text = spec.to_source()
+    assert "    def __init__(self, hidden):\n" in text
+    assert "            nn.Linear(8, hidden),  # [16]\n" in text and "            nn.Linear(hidden, 8),  # [8]\n" in text
+    assert "            MLP(16),  # [8]\n" in text
+    check_module(spec.checked_graph(), spec.build())

@@ -280,7 +280,7 @@ class Sharing:
         in some only (a flag); else one class per distinct code."""
         bodies = [u.body for u in units]
         if all(b == bodies[0] for b in bodies[1:]):
-            return [Class(units)]
+            return [self.alike(units)]
         bodies, present, flags, class_body = self.fill(units)
         bodies, kinds, classes = self.kinds(units, bodies)
         if kinds and class_body is not None:
@@ -343,6 +343,32 @@ class Sharing:
                 out[name] = next(iter(values.values()))
         return out
 
+    def alike(self, units: list[Unit]) -> Class:
+        """The class of instances with one body: the sizes of its modules that are a block
+        parameter's value in every instance are written as that parameter (``nn.Linear(dim,
+        hidden)``), so the class reads as its block does. Only whole sizes other than 0 and 1
+        that one of the block's parameters alone has (not the input's channels too); a number
+        of ``forward`` (a dimension) stays as it is."""
+        u = units[0]
+        if u is self.plan.root or not u.inputs:
+            return Class(units)
+        args, inputs = self.candidates(units)
+        found = numbers(u.body.modules)
+        exprs: dict[int, object] = {}
+        for j, value in enumerate(found):
+            if value in (0, 1) or not isinstance(value, int):
+                continue
+            matches = [name for name, vs in {**args, **inputs}.items() if vs[0] == value]
+            if len(matches) == 1 and matches[0] in args:  # a size two could have is either's
+                exprs[j] = Param(matches[0])
+        if not exprs:
+            return Class(units)
+        used = {name for e in exprs.values() for name in params_in(e)}
+        params = [(name, values) for name, values in {**inputs, **args}.items() if name in used]
+        defaults = self.defaults(units, [name for name, _ in params])
+        params.sort(key=lambda p: p[0] in defaults)
+        return Class(units, params, exprs, defaults=defaults)
+
     def distinct(self, units: list[Unit]) -> list[Class]:
         """The classes of instances that cannot all share one: those that show the same
         keywords (a changed stride among default ones) try again on their own; else one class
@@ -360,7 +386,7 @@ class Sharing:
                 groups.append((u.body, [u]))
             else:
                 group.append(u)
-        return [Class(us) for _, us in groups]
+        return [self.alike(us) for _, us in groups]
 
     def candidates(self, units: list[Unit]) -> tuple[dict[str, list], dict[str, list]]:
         """What may explain a number, one value per instance: the block's numeric parameters,

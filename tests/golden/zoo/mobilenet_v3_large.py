@@ -78,11 +78,14 @@ class BneckBody_2(nn.Sequential):
 
 
 class Bneck(nn.ModuleList):
-    """Block `Bneck(k=5, exp=120, out=40, squeeze=32, act=relu, stride=1)`; instances: `5`, `6`."""
+    """Block `Bneck(k=5, exp, out=40, squeeze, act=relu, stride=1)` on [40, 28, 28].
 
-    def __init__(self):
+    Instances: `5`, `6`.
+    """
+
+    def __init__(self, exp, squeeze):
         super().__init__([
-            BneckBody_2(120, 32, 1),
+            BneckBody_2(exp, squeeze, 1),
         ])
 
     def forward(self, x):
@@ -190,8 +193,8 @@ class MobileNetV3_Large(nn.Module):
         self.add_module("4", nn.Sequential(
             BneckBody_2(72, 24, 2),  # [40, 28, 28]
         ))
-        self.add_module("5", Bneck())
-        self.add_module("6", Bneck())
+        self.add_module("5", Bneck(120, 32))
+        self.add_module("6", Bneck(120, 32))
         self.add_module("7", nn.Sequential(
             BneckBody_3(40, 240, 2),  # [80, 14, 14]
         ))

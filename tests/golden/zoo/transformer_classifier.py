@@ -56,17 +56,17 @@ def masked_max(x, lengths):
 
 
 class MLP(nn.ModuleList):
-    """Block `MLP(dim=256, hidden=1024, dropout=0.1)`.
+    """Block `MLP(dim=256, hidden, dropout=0.1)` on [256, 256].
 
     Instances: `encoder.0.mlp`, `encoder.1.mlp`, `encoder.2.mlp`, `encoder.3.mlp`.
     """
 
-    def __init__(self):
+    def __init__(self, hidden):
         super().__init__([
-            nn.Linear(256, 1024),
+            nn.Linear(256, hidden),
             nn.GELU(),
             nn.Dropout(0.1),
-            nn.Linear(1024, 256),
+            nn.Linear(hidden, 256),
             nn.Dropout(0.1),
         ])
 
@@ -80,18 +80,18 @@ class MLP(nn.ModuleList):
 
 
 class EncoderLayer(nn.Module):
-    """Block `EncoderLayer(dim=256, heads=8, mlp=1024, dropout=0.1)`.
+    """Block `EncoderLayer(dim=256, heads, mlp, dropout=0.1)` on [256, 256].
 
     Instances: `encoder.0`, `encoder.1`, `encoder.2`, `encoder.3`.
     """
 
-    def __init__(self):
+    def __init__(self, heads, mlp):
         super().__init__()
         self.ln_1 = nn.LayerNorm(256, eps=1e-06)
-        self.self_attention = nn.MultiheadAttention(256, 8, batch_first=True)
+        self.self_attention = nn.MultiheadAttention(256, heads, batch_first=True)
         self.dropout = nn.Dropout(0.1)
         self.ln_2 = nn.LayerNorm(256, eps=1e-06)
-        self.mlp = MLP()
+        self.mlp = MLP(mlp)
 
     def forward(self, x, lengths):
         x1 = self.ln_1(x)  # [256, 256]
@@ -118,10 +118,10 @@ class TransformerClassifier(nn.Module):
         self.pos_embedding = Learned(length, 256, std=0.02)
         self.dropout = nn.Dropout(0.1)
         self.encoder = nn.ModuleList([
-            EncoderLayer(),
-            EncoderLayer(),
-            EncoderLayer(),
-            EncoderLayer(),
+            EncoderLayer(8, 1024),
+            EncoderLayer(8, 1024),
+            EncoderLayer(8, 1024),
+            EncoderLayer(8, 1024),
         ])
         self.ln = nn.LayerNorm(256, eps=1e-06)
         self.head = nn.Linear(256, classes)

@@ -26,36 +26,36 @@ class Learned(nn.Module):
 
 
 class MLP(nn.Sequential):
-    """Block `MLP(dim=768, hidden=3072, dropout=0.0)`.
+    """Block `MLP(dim, hidden, dropout=0.0)` on [197, 768].
 
     Instances: `encoder.layers.0.mlp`, `encoder.layers.1.mlp`, `encoder.layers.2.mlp`,
     `encoder.layers.3.mlp`, `encoder.layers.4.mlp`, `encoder.layers.5.mlp` and 6 more.
     """
 
-    def __init__(self):
+    def __init__(self, dim, hidden):
         super().__init__(
-            nn.Linear(768, 3072),  # [197, 3072]
+            nn.Linear(dim, hidden),  # [197, 3072]
             nn.GELU(),  # [197, 3072]
             nn.Dropout(0.0),  # [197, 3072]
-            nn.Linear(3072, 768),  # [197, 768]
+            nn.Linear(hidden, dim),  # [197, 768]
             nn.Dropout(0.0),  # [197, 768]
         )
 
 
 class EncoderLayer(nn.Module):
-    """Block `EncoderLayer(dim=768, heads=12, mlp=3072, dropout=0.0)`.
+    """Block `EncoderLayer(dim, heads, mlp, dropout=0.0)` on [197, 768].
 
     Instances: `encoder.layers.0`, `encoder.layers.1`, `encoder.layers.2`, `encoder.layers.3`,
     `encoder.layers.4`, `encoder.layers.5` and 6 more.
     """
 
-    def __init__(self):
+    def __init__(self, dim, heads, mlp):
         super().__init__()
-        self.ln_1 = nn.LayerNorm(768, eps=1e-06)
-        self.self_attention = nn.MultiheadAttention(768, 12, batch_first=True)
+        self.ln_1 = nn.LayerNorm(dim, eps=1e-06)
+        self.self_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
         self.dropout = nn.Dropout(0.0)
-        self.ln_2 = nn.LayerNorm(768, eps=1e-06)
-        self.mlp = MLP()
+        self.ln_2 = nn.LayerNorm(dim, eps=1e-06)
+        self.mlp = MLP(dim, mlp)
 
     def forward(self, x):
         x1 = self.ln_1(x)  # [197, 768]
@@ -83,18 +83,18 @@ class ViT_B_16(nn.Module):
             "pos_embedding": Learned(197, 768, std=0.02),
             "dropout": nn.Dropout(0.0),
             "layers": nn.Sequential(
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
-                EncoderLayer(),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
+                EncoderLayer(768, 12, 3072),  # [197, 768]
             ),
             "ln": nn.LayerNorm(768, eps=1e-06),
         })
