@@ -189,6 +189,32 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _code_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a value's class that hold code (not structure), looked up once; None
+    for a class that is no dataclass (a number, a string)."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = None
+        if is_dataclass(cls):
+            names = tuple(f.name for f in fields(cls) if not f.metadata.get("structure"))
+        _FIELDS[cls] = names
+        return names
+
+
+def _cached(value, key: str, make):
+    """``make(value)``, kept on a value (immutable, so it never changes) when it can hold it."""
+    store = getattr(value, "__dict__", None)
+    if store is None or not is_dataclass(value):
+        return make(value)
+    if key not in store:
+        object.__setattr__(value, key, make(value))
+    return store[key]
+
+
 def map_numbers(value, fn, start: int = 0) -> tuple[Any, int]:
     """``value`` with each number replaced by ``fn(index, number)``, numbers counted from
     ``start`` in a fixed order; returns the new value and the count after it."""
@@ -201,8 +227,16 @@ def map_numbers(value, fn, start: int = 0) -> tuple[Any, int]:
             return fn(count - 1, v)
         if isinstance(v, (tuple, list)):  # a list is kept as a tuple: values are compared and hashed
             return tuple(walk(x) for x in v)
-        if is_dataclass(v) and not isinstance(v, type):
-            changes = {f.name: walk(getattr(v, f.name)) for f in fields(v) if not f.metadata.get("structure")}
+        names = _code_fields(type(v))
+        if names is not None:
+            if not names:
+                return v
+            changes = {}
+            for name in names:
+                old = getattr(v, name)
+                new = walk(old)
+                if new is not old:
+                    changes[name] = new
             return replace(v, **changes) if changes else v
         return v
 
@@ -224,9 +258,8 @@ def counts(value) -> set[int]:
             for x in v:
                 walk(x)
         elif is_dataclass(v) and not isinstance(v, type):
-            for f in fields(v):
-                if not f.metadata.get("structure"):
-                    walk(getattr(v, f.name), isinstance(v, Repeat) and f.name == "count")
+            for name in _code_fields(type(v)):
+                walk(getattr(v, name), isinstance(v, Repeat) and name == "count")
 
     walk(value)
     return found
@@ -234,14 +267,29 @@ def counts(value) -> set[int]:
 
 def numbers(value) -> list:
     """The numbers of a value, in order."""
+    return list(_cached(value, "_numbers", _numbers))
+
+
+def _numbers(value) -> tuple:
     found: list = []
-    map_numbers(value, lambda i, n: found.append(n) or n)
-    return found
+
+    def walk(v):
+        if _is_number(v):
+            found.append(v)
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+        else:
+            for name in _code_fields(type(v)) or ():
+                walk(getattr(v, name))
+
+    walk(value)
+    return tuple(found)
 
 
 def holes(value):
     """``value`` with every number replaced by one mark: equal holes, the same code but for numbers."""
-    return map_numbers(value, lambda i, n: _HOLE)[0]
+    return _cached(value, "_holes", lambda v: map_numbers(v, lambda i, n: _HOLE)[0])
 
 
 _HOLE = Name("#")
