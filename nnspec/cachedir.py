@@ -1,6 +1,6 @@
 """Where nnspec's disk caches live, and how their entries are read and written.
 
-The caches (:mod:`nnspec.astcache`, :mod:`nnspec.argcache`) keep ``nnspec check`` light:
+The cache of parsed files (:mod:`nnspec.astcache`) keeps ``nnspec check`` light:
 they live in ``$NNSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnspec/ast``, else
 ``~/.cache/nnspec/ast``; ``NNSPEC_CACHE_DIR=`` (empty) turns them off. A cache is an
 optimisation only: an entry that cannot be read is a miss, one that cannot be written is

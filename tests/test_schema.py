@@ -1,8 +1,8 @@
-"""Argument schemas: plain declarations, pydantic's verdicts, and the disk memo of them."""
+"""Argument schemas: plain declarations, pydantic's verdicts, and the direct check that gives them
+without pydantic."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -10,30 +10,19 @@ import sys
 import typing
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from nnspec import argcache, cachedir
+from nnspec import cachedir
 from nnspec.files import atomic_write
 from nnspec.layers import REGISTRY, user_kinds
 from nnspec.layers.base import ArgError
 from nnspec.layers.dense import DenseArgs
 from nnspec.layers.recurrent import RecurrentArgs, RNNArgs
+from nnspec.layers.schema import _direct
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def memo(tmp_path, monkeypatch):
-    """A fresh memo in a temporary cache folder; yields the memo file's path."""
-    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(argcache, "_unsaved", {})
-    argcache.path.cache_clear()
-    argcache._memo.cache_clear()
-    yield argcache.path()
-    argcache.path.cache_clear()
-    argcache._memo.cache_clear()
 
 
 def test_declared_fields_keep_order_defaults_and_bounds():
@@ -45,7 +34,7 @@ def test_declared_fields_keep_order_defaults_and_bounds():
     assert RNNArgs.annotations()["nonlinearity"] == typing.Literal["tanh", "relu"]
 
 
-def test_validated_arguments_are_read_only_values(memo):
+def test_validated_arguments_are_read_only_values():
     a = DenseArgs.validate({"units": 10})
     assert (a.units, a.bias) == (10, True)
     assert a == DenseArgs.validate({"units": 10, "bias": True})
@@ -61,124 +50,106 @@ def test_declaring_a_schema_imports_no_pydantic():
     assert r.stdout.split() == ["False"]
 
 
-# -- the memo returns pydantic's verdict --------------------------------------------------
+# -- the direct check gives pydantic's verdict -------------------------------------------
 def _value_for(annotation) -> st.SearchStrategy:
     words = [str(v) for a in (annotation, *typing.get_args(annotation)) if typing.get_origin(a) is typing.Literal
              for v in typing.get_args(a)]
     scalars = st.one_of(
         st.integers(-3, 300), st.floats(-2, 2, allow_nan=False), st.booleans(), st.none(),
         st.sampled_from([*words, "valid", "tanh", "sigmoid", "x"]),
+        # beyond what the direct check takes: pydantic decides
+        st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**70, float("inf"), float("-inf"), float("nan")]),
     )
-    return st.one_of(scalars, st.lists(st.one_of(st.integers(-1, 9), st.floats(0, 2), st.booleans()), max_size=3))
+    return st.one_of(scalars, st.lists(st.one_of(st.integers(-1, 9), st.floats(0, 2), st.booleans(), st.text(max_size=2)),
+                                       max_size=3))
 
 
-def _typed(args) -> list:
-    """Values with their exact types: ``1``, ``1.0`` and ``True`` must not pass for each other."""
-    return [(k, type(v).__name__, v) for k, v in vars(args).items()]
+def _typed(v):
+    """A value with its exact types: ``1``, ``1.0`` and ``True`` must not pass for each other."""
+    if isinstance(v, list):
+        return ["list", *map(_typed, v)]
+    if isinstance(v, float) and v != v:
+        return ("float", "nan")
+    return (type(v).__name__, v)
+
+
+def _verdict(validate, schema, values):
+    try:
+        got = validate(values)
+    except ValidationError:
+        return "rejected"
+    return [(n, _typed(getattr(got, n))) for n in schema.model_fields]
 
 
 @st.composite
 def _calls(draw):
-    kind = draw(st.sampled_from(sorted(k for k, c in user_kinds().items() if c.Args.model_fields)))
+    kind = draw(st.sampled_from(sorted(k for k, c in user_kinds().items())))
     schema = REGISTRY[kind].Args
     hints = schema.annotations()
-    names = draw(st.lists(st.sampled_from(list(schema.model_fields)), unique=True))
-    return schema, {n: draw(_value_for(hints[n])) for n in names}
+    names = draw(st.lists(st.sampled_from(list(schema.model_fields)), unique=True)) if schema.model_fields else []
+    values = {n: draw(_value_for(hints[n])) for n in names}
+    if draw(st.integers(0, 9)) == 0:
+        values[draw(st.sampled_from(["x", "units", "bias"]))] = 1  # perhaps a name the schema lacks
+    return schema, values
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=600, deadline=None)
 @given(call=_calls())
-def test_a_remembered_verdict_is_pydantics(memo, call):
+def test_every_verdict_is_pydantics(call):
     schema, values = call
-    try:
-        model = schema.pydantic_model()(**values)
-        expected = [(k, type(v).__name__, v) for k, v in ((n, getattr(model, n)) for n in schema.model_fields)]
-    except ValidationError:
-        expected = "rejected"
-    verdicts = []
-    for _ in range(2):  # the second time, an accepted set comes from the memo
-        try:
-            verdicts.append(_typed(schema.validate(values)))
-        except ValidationError:
-            verdicts.append("rejected")
-    assert verdicts == [expected, expected]
-    assert (argcache.recall(argcache.key(f"{schema.__module__}.{schema.__qualname__}", values)) is None) == (
-        expected == "rejected")
+    assert _verdict(schema.validate, schema, values) == _verdict(lambda v: schema.pydantic_model()(**v), schema, values)
 
 
-def test_the_memo_tells_integers_floats_and_booleans_apart():
-    keys = {argcache.key("S", {"p": v}) for v in (1, 1.0, True, [1], (1,), "1")}
-    assert len(keys) == 6
-    assert argcache.key("S", {"a": 1, "b": 2}) == argcache.key("S", {"b": 2, "a": 1})
-    assert argcache.key("S", {"p": object()}) is None
+def test_every_layer_kind_has_a_direct_check():
+    assert [k for k, c in user_kinds().items() if _direct(c.Args) is None] == []
 
 
-def test_the_memo_is_written_at_exit_and_read_by_the_next_process(tmp_path):
-    env = {**os.environ, "NNSPEC_CACHE_DIR": str(tmp_path)}
-    probe = ("import sys; from nnspec.layers.dense import DenseArgs; a = DenseArgs.validate({'units': 7}); "
-             "print(a.units, a.bias, 'pydantic' in sys.modules)")
-    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env,
-                           check=True).stdout.split() for _ in range(2)]
-    assert runs == [["7", "True", "True"], ["7", "True", "False"]]
-    (memo_file,) = tmp_path.glob("args-*.json")
-    with open(memo_file, encoding="utf-8") as fh:
-        assert json.load(fh) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 7}): [7, True]}
+def test_the_direct_check_takes_what_specs_write_and_leaves_the_rest_to_pydantic(monkeypatch):
+    from nnspec.layers.conv import ConvArgs
+
+    def no_pydantic():
+        raise AssertionError("pydantic was asked")
+
+    with monkeypatch.context() as m:
+        m.setattr(ConvArgs, "pydantic_model", no_pydantic)
+        a = ConvArgs.validate({"out": 64, "kernel": [3, 3], "padding": "same", "bias": False})
+        assert vars(a) == {"out": 64, "kernel": [3, 3], "stride": 1, "padding": "same", "dilation": 1, "groups": 1,
+                           "bias": False}
+    for doubtful in ({"out": 0, "kernel": 3}, {"out": True, "kernel": 3}, {"out": 8, "kernel": [3, 3.0]},
+                     {"out": 8, "kernel": 3, "padding": "full"}, {"out": 2**63, "kernel": 3}, {"out": 8},
+                     {"out": 8, "kernel": 3, "strde": 2}):
+        with monkeypatch.context() as m:
+            m.setattr(ConvArgs, "pydantic_model", no_pydantic)
+            with pytest.raises(AssertionError, match="pydantic was asked"):
+                ConvArgs.validate(doubtful)
 
 
-def test_a_new_memo_replaces_those_of_other_schemas(memo, tmp_path):
-    stale = tmp_path / "args-0123456789abcdef0123456789abcdef.json"
-    stale.write_bytes(b"from another version of the layers")
-    DenseArgs.validate({"units": 4})
-    argcache.save()
-    assert [p.name for p in tmp_path.glob("args-*.json")] == [os.path.basename(memo)]
+def test_a_validated_list_is_never_shared():
+    from nnspec.layers.conv import ConvArgs
+
+    values = {"out": 8, "kernel": [3, 3]}
+    first = ConvArgs.validate(values)
+    first.kernel.append(99)  # a layer that changes its list must not change the next one's, nor the call's
+    second, third = ConvArgs.validate(values), ConvArgs.validate(values)
+    assert values["kernel"] == [3, 3] and second.kernel == [3, 3] and third.kernel == [3, 3]
+    assert second.kernel is not third.kernel
 
 
-def test_a_broken_memo_is_ignored_and_replaced(memo):
-    with open(memo, "wb") as fh:
-        fh.write(b"\x80\x05 truncated")
-    assert DenseArgs.validate({"units": 3}).units == 3
-    argcache.save()
-    assert cachedir.read(memo) == {argcache.key("nnspec.layers.dense.DenseArgs", {"units": 3}): [3, True]}
+def test_checking_the_zoo_imports_no_pydantic_even_with_the_caches_off():
+    probe = ("import glob, sys; from nnspec import load\n"
+             "for f in sorted(glob.glob('specs/*.nn')):\n"
+             "    assert not [d for d in load(f).check() if d.severity == 'error'], f\n"
+             "print(len(glob.glob('specs/*.nn')) > 10, 'pydantic' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "NNSPEC_CACHE_DIR": ""}, check=True)
+    assert r.stdout.split() == ["True", "False"]
 
 
-def test_a_remembered_entry_of_the_wrong_shape_is_validated_afresh(memo):
-    key = argcache.key("nnspec.layers.dense.DenseArgs", {"units": 5})
-    argcache._memo()[key] = (5,)  # one value for two fields: not trusted
-    assert _typed(DenseArgs.validate({"units": 5})) == [("units", "int", 5), ("bias", "bool", True)]
-
-
-def test_rejected_arguments_are_never_remembered(memo):
+def test_rejected_arguments_are_pydantics_message():
     with pytest.raises(ValidationError):
         DenseArgs.validate({"units": 0})
     with pytest.raises(ArgError, match="`units` must be greater than 0, got 0"):
         REGISTRY["dense"].bind([0], {})
-    assert argcache._unsaved == {}
-
-
-def test_an_unwritable_cache_folder_only_means_no_memo(tmp_path, monkeypatch):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("the cache folder would have to be inside this file")
-    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(blocker / "cache"))
-    monkeypatch.setattr(argcache, "_unsaved", {})
-    argcache.path.cache_clear()
-    argcache._memo.cache_clear()
-    try:
-        assert DenseArgs.validate({"units": 9}).units == 9
-        argcache.save()  # cannot write: no error, and the set stays unsaved
-        assert list(argcache._unsaved.values()) == [[9, True]]
-    finally:
-        argcache.path.cache_clear()
-        argcache._memo.cache_clear()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
-
-
-def test_caching_off_means_no_memo_file(monkeypatch):
-    monkeypatch.setenv("NNSPEC_CACHE_DIR", "")
-    argcache.path.cache_clear()
-    try:
-        assert argcache.path() is None
-    finally:
-        argcache.path.cache_clear()
 
 
 def test_a_stamp_changes_with_any_source(tmp_path):
