@@ -66,12 +66,11 @@ def _decode(v, path: str):
     if type(v) is not list:
         return v
     if not v or type(v[0]) is int:
-        line, col, end_line, end_col = v
-        if set(map(type, v)) != {int}:
-            raise ValueError("a span holds four integers")
-        return Span(path, line, col, end_line, end_col)
-    # scalars are decoded in place, not by a call each: a large file holds tens of thousands
-    items = [_decode(x, path) if type(x) is list else x for x in v[1:]]
+        return _span(v, path)
+    # scalars and spans are decoded in place, not by a call each: a large file holds tens of
+    # thousands of them
+    items = [x if type(x) is not list else _span(x, path) if x and type(x[0]) is int else _decode(x, path)
+             for x in v[1:]]
     if v[0] == "":
         return items
     cls = _NODES[v[0]]
@@ -82,6 +81,16 @@ def _decode(v, path: str):
     node = cls.__new__(cls)
     node.__dict__.update(zip(cls._fields, items))
     return node
+
+
+def _span(v: list, path: str) -> Span:
+    line, col, end_line, end_col = v
+    if not (type(line) is int and type(col) is int and type(end_line) is int and type(end_col) is int):
+        raise ValueError("a span holds four integers")
+    # the fields set directly, as Span's frozen __init__ would set them (one call each)
+    span = object.__new__(Span)
+    span.__dict__.update(path=path, line=line, col=col, end_line=end_line, end_col=end_col)
+    return span
 
 
 def load(text: str, path: str) -> ast.File | None:

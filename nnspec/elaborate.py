@@ -17,7 +17,6 @@ from .binding import FAILED, ArgError, Signature
 from .diagnostics import Diagnostic, Located, Span, did_you_mean
 from .dims import Sym, same_shape, shape_str
 from .expressions import Bare, evaluate, names_hint, plain
-from .fmt import expr as fmt_expr
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, suggest, user_kinds
 from .layers.base import Layer
@@ -73,6 +72,7 @@ class Elaborator:
         self.program = program
         self.kinds = user_kinds()
         self.blocks = program.blocks
+        self.block_signatures: dict[str, Signature] = {}
 
     # -- entry point -------------------------------------------------------------------------
     def network(self, defn: ast.Definition, overrides: dict | None = None) -> Graph:
@@ -222,16 +222,20 @@ class Elaborator:
     def add(self, layer: Layer, inputs: list[int], name: str | None, ctx: Ctx, span: Span | None,
             role: str | None = None, label: str | None = None, arg_spans: dict | None = None) -> int:
         """Create a node and infer its type; report a failure at the argument at fault."""
-        if len(self.nodes) >= MAX_NODES:
+        nodes = self.nodes
+        if len(nodes) >= MAX_NODES:
             raise Located(f"this network has more than {MAX_NODES:,} layers", span)
-        node = Node(len(self.nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
+        node = Node(len(nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
                     label=label)
-        self.nodes.append(node)
+        nodes.append(node)
+        types, fed_by_failure = [], False
         for i in inputs:
-            self.nodes[i].consumers.append(node.id)
-        types = [self.nodes[i].out for i in inputs]
-        if any(t is None for t in types):
-            return node.id  # fed by a failure already reported
+            source = nodes[i]
+            source.consumers.append(node.id)
+            types.append(source.out)
+            fed_by_failure = fed_by_failure or source.out is None
+        if fed_by_failure:
+            return node.id  # a failure already reported
         try:
             if layer.merges:
                 node.out = layer.infer_many(types)
@@ -247,7 +251,8 @@ class Elaborator:
             _check_size(node.out.shape)
             if inputs:
                 node.params = layer.param_count(types[0])
-                node.buffers = getattr(layer, "buffer_count", lambda x: 0)(types[0])
+                buffers = getattr(layer, "buffer_count", None)
+                node.buffers = buffers(types[0]) if buffers is not None else 0
                 node.macs = layer.macs(types[0], node.out)
         except ShapeError as e:
             node.out = None
@@ -287,7 +292,7 @@ class Elaborator:
     def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: dict | None = None):
         """Evaluate and validate a call's arguments (less the named ``values`` a merge takes);
         returns (layer or None, the argument spans by name)."""
-        args = [a for a in (call.args or []) if values is None or id(a) not in values]
+        args = [a for a in call.args if id(a) not in values] if values and call.args else call.args or []
         names = cls.signature().names
         spans = {a.name or (names[k] if k < len(names) else k): a.span for k, a in enumerate(args)}
         given = self.arguments(args, ctx, every=False)
@@ -314,6 +319,9 @@ class Elaborator:
     def statements(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool, single_input: bool):
         current = x
         for stmt in body.stmts:
+            if type(stmt) is ast.Chain:  # the common statement first (no AST class has subclasses)
+                current = self.chain(stmt, current, ctx)
+                continue
             if isinstance(stmt, (ast.Let, ast.Output)):
                 self.pending.pop(stmt.name, None)
             if isinstance(stmt, ast.Input):
@@ -460,6 +468,8 @@ class Elaborator:
         atom = item.atom
         if not self.label_ok(item, ctx):
             item = ast.Item(None, atom, item.span)
+        if type(atom) is ast.Call:  # the common item first (no AST class has subclasses)
+            return self.call(item, atom, x, ctx) if x is not None else None
         if isinstance(atom, ast.Expect):
             if item.label is not None:
                 self.error("a label names a module, and `expect` creates none", item.label_span)
@@ -812,6 +822,8 @@ class Elaborator:
         t = self.nodes[x].out
         if t is None:
             return None
+        from .fmt import expr as fmt_expr  # for the messages below only
+
         pattern = "[" + ", ".join(fmt_expr(d) for d in defn.on) + "]"
         if len(t.shape) != len(defn.on):
             self.error(f"block `{defn.name}` works on {pattern} ({len(defn.on)} dimensions), but its input is {t}",
@@ -840,7 +852,10 @@ class Elaborator:
         """A block call's arguments bound to the block's parameters, defaults filled in: the
         parameters, the named values given for parameters (name -> node id), and the span of
         each argument given."""
-        sig = Signature(f"block `{defn.name}`", tuple(p.name for p in defn.params), noun="parameter")
+        sig = self.block_signatures.get(defn.name)
+        if sig is None:
+            sig = self.block_signatures[defn.name] = Signature(f"block `{defn.name}`", tuple(p.name for p in defn.params),
+                                                               noun="parameter")
         args = call.args or []
         named = {id(a): a for a in args if isinstance(a.value, ast.Ref) and a.value.name not in ctx.params
                  and (a.value.name in ctx.values or a.value.name in ctx.failed or a.value.name in self.pending)}

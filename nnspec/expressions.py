@@ -53,6 +53,9 @@ def evaluate(v: ast.Value, params: dict, symbolic: bool = False):
 
 def plain(v):
     """Strip the :class:`Bare` marker so that schemas see plain strings."""
+    t = type(v)
+    if t is int or t is float or t is bool or t is str:
+        return v
     if isinstance(v, Bare):
         return str(v)
     if isinstance(v, list):

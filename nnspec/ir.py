@@ -9,7 +9,7 @@ collapse it and the summary can roll it up.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Span
@@ -54,8 +54,7 @@ class TensorType:
             keep_mask = bool(shape) and bool(self.shape) and shape[0] == self.shape[0]
         dtype = dtype or self.dtype
         masked = self.masked and keep_mask
-        return replace(self, shape=shape, dtype=dtype, masked=masked, pad=self.pad if masked and dtype == "int" else None,
-                       channels_last=channels_last)
+        return TensorType(shape, dtype, masked, self.pad if masked and dtype == "int" else None, channels_last)
 
     def __str__(self) -> str:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")

@@ -83,6 +83,17 @@ class Layer:
     def bind_pairs(cls, args: list[tuple[str | None, object]]) -> Layer:
         """Validate a call's ``(keyword or None, value)`` arguments in call order; raise
         :class:`ArgError` for the first that does not fit."""
+        key = _call_key(cls, args)
+        known = _BOUND.get(key) if key is not None else None
+        if known is not None:
+            return cls(known)
+        layer = cls._bind_afresh(args)
+        if key is not None and len(_BOUND) < _BOUND_MAX and not any(type(v) is list for v in vars(layer.args).values()):
+            _BOUND[key] = layer.args
+        return layer
+
+    @classmethod
+    def _bind_afresh(cls, args: list[tuple[str | None, object]]) -> Layer:
         values, problems = cls.signature().bind(args)
         if problems:
             raise problems[0]
@@ -242,6 +253,29 @@ def _choices(ann) -> list[str]:
     if typing.get_origin(ann) is Literal:
         out += [str(v) for v in typing.get_args(ann)]
     return out
+
+
+#: validated arguments by call (:func:`_call_key`), this process's own: binding is a pure function
+#: of the kind and the values, and arguments that hold no list are immutable, so the layers of
+#: equal calls (the same block used 2,500 times) share them; only calls that bound are kept
+_BOUND: dict = {}
+_BOUND_MAX = 50_000
+
+
+def _call_key(cls: type[Layer], args: list) -> tuple | None:
+    """A call's key for :data:`_BOUND`: the kind, and each argument's keyword, type and value
+    (``1``, ``1.0`` and ``true`` apart; a float by its repr, so ``-0.0`` is not ``0.0``); None
+    for a call with a value that is not an int, bool, str or float."""
+    key = [cls]
+    for name, v in args:
+        t = type(v)
+        if t is int or t is bool or t is str:
+            key.append((name, t, v))
+        elif t is float:
+            key.append((name, t, repr(v)))
+        else:
+            return None
+    return tuple(key)
 
 
 def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
