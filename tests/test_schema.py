@@ -185,3 +185,19 @@ def test_an_atomic_write_follows_the_umask_or_the_given_mode(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "a").st_mode) == 0o644
     assert stat.S_IMODE(os.stat(tmp_path / "b").st_mode) == 0o600
+
+
+def test_equal_calls_share_only_immutable_arguments():
+    conv = REGISTRY["conv"]
+    a, b = conv.bind([8, 3], {"bias": False}), conv.bind([8, 3], {"bias": False})
+    assert a is not b and a.args is b.args  # one validation for the same block used many times
+    c, d = conv.bind([8, [3, 3]], {}), conv.bind([8, [3, 3]], {})
+    assert c.args == d.args and c.args.kernel is not d.args.kernel  # a list is never shared
+    dense = REGISTRY["dense"]
+    assert dense.bind([1], {}).args.units == 1
+    with pytest.raises(ArgError, match="`units` of `dense` must be an integer, got true"):
+        dense.bind([True], {})  # equal to 1 in Python, but another value
+    drop = REGISTRY["dropout"]
+    assert repr(drop.bind([0.0], {}).args.p) == "0.0" and repr(drop.bind([-0.0], {}).args.p) == "-0.0"
+    with pytest.raises(ArgError):
+        conv.bind([8, 3], {"bias": 1})  # a bound call's twin with a wrong type is not the bound call
