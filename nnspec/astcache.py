@@ -4,8 +4,9 @@ never imports Lark (whose import and table loading cost more than the parse itse
 An entry is keyed by the file's path and text and by a stamp of everything the AST depends
 on: the grammar and its tables, the modules that build the AST, this module, and Lark's
 version; any change to one of them misses. Entries are JSON (:mod:`nnspec.cachedir`): each
-node a list of its class name and its fields, each span its four numbers, so an entry is a
-few times the size of the AST, not of Python's pickles. Only files whose program loaded
+node a list of its class name and its fields, each span its four numbers packed in one
+integer (a field named ``span`` or ``*_span`` holds one), so an entry is a few times the size
+of the AST, not of Python's pickles. Only files whose program loaded
 without an error are stored (see :func:`nnspec.program.load_program`).
 
 >>> from nnspec.parser import parse
@@ -50,11 +51,18 @@ def _entry(text: str, path: str) -> str | None:
     return os.path.join(where, key[:40] + ".json")
 
 
+#: a span's four numbers (line, column, end line, end column) are packed in one integer, each
+#: in this many bits (a spec file holds at most 2 MiB: no line or column reaches 2**24)
+_BITS = 24
+_MASK = (1 << _BITS) - 1
+#: of each node class, which fields hold a span (or None)
+_SPAN_FIELDS = {c: tuple(f == "span" or f.endswith("_span") for f in c._fields) for c in _NODES.values()}
+
+
 def _encode(v):
     if isinstance(v, ast.Node):
-        return [type(v).__name__, *(_encode(getattr(v, f)) for f in v._fields)]
-    if isinstance(v, Span):
-        return [v.line, v.col, v.end_line, v.end_col]
+        return [type(v).__name__, *(_pack(getattr(v, f)) if spans else _encode(getattr(v, f))
+                                    for f, spans in zip(v._fields, _SPAN_FIELDS[type(v)]))]
     if isinstance(v, list):
         return ["", *(_encode(x) for x in v)]
     if v is None or type(v) in (str, int, float, bool):
@@ -62,20 +70,28 @@ def _encode(v):
     raise TypeError(f"no JSON form for {type(v).__name__}")
 
 
+def _pack(span: Span | None) -> int | None:
+    if span is None:
+        return None
+    numbers = (span.line, span.col, span.end_line, span.end_col)
+    if type(span) is not Span or not all(type(n) is int and 0 <= n <= _MASK for n in numbers):
+        raise TypeError("no JSON form for this span")
+    line, col, end_line, end_col = numbers
+    return (((line << _BITS | col) << _BITS | end_line) << _BITS) | end_col
+
+
 def _decode(v, path: str):
     if type(v) is not list:
         return v
-    if not v or type(v[0]) is int:
-        return _span(v, path)
-    # scalars and spans are decoded in place, not by a call each: a large file holds tens of
-    # thousands of them
-    items = [x if type(x) is not list else _span(x, path) if x and type(x[0]) is int else _decode(x, path)
-             for x in v[1:]]
     if v[0] == "":
-        return items
+        # scalars are decoded in place, not by a call each: a large file holds tens of thousands
+        return [_decode(x, path) if type(x) is list else x for x in v[1:]]
     cls = _NODES[v[0]]
-    if len(items) != len(cls._fields):
-        raise ValueError(f"{v[0]} holds {len(cls._fields)} fields")
+    spans = _SPAN_FIELDS[cls]
+    if len(v) - 1 != len(spans):
+        raise ValueError(f"{v[0]} holds {len(spans)} fields")
+    items = [(x if x is None else _span(x, path)) if span else _decode(x, path) if type(x) is list else x
+             for x, span in zip(v[1:], spans)]
     # every field is given, so Node.__init__'s defaults and keyword checks have nothing to do:
     # filling the fields directly makes the same node at a fraction of the cost
     node = cls.__new__(cls)
@@ -83,13 +99,13 @@ def _decode(v, path: str):
     return node
 
 
-def _span(v: list, path: str) -> Span:
-    line, col, end_line, end_col = v
-    if not (type(line) is int and type(col) is int and type(end_line) is int and type(end_col) is int):
-        raise ValueError("a span holds four integers")
+def _span(packed: int, path: str) -> Span:
+    if type(packed) is not int or packed < 0 or packed >> 4 * _BITS:
+        raise ValueError("a span is one integer of four numbers")
     # the fields set directly, as Span's frozen __init__ would set them (one call each)
     span = object.__new__(Span)
-    span.__dict__.update(path=path, line=line, col=col, end_line=end_line, end_col=end_col)
+    span.__dict__.update(path=path, line=packed >> 3 * _BITS, col=packed >> 2 * _BITS & _MASK,
+                         end_line=packed >> _BITS & _MASK, end_col=packed & _MASK)
     return span
 
 
@@ -109,8 +125,11 @@ def load(text: str, path: str) -> ast.File | None:
 def store(f: ast.File) -> None:
     """Remember ``f`` (a file without errors)."""
     entry = _entry(f.text, f.path)
-    if entry is not None and cachedir.write(entry, {"imports": _encode(f.imports),
-                                                    "definitions": _encode(f.definitions)}):
+    try:
+        data = {"imports": _encode(f.imports), "definitions": _encode(f.definitions)} if entry is not None else None
+    except TypeError:  # a value without a JSON form: this file is not cached
+        return
+    if data is not None and cachedir.write(entry, data):
         with contextlib.suppress(OSError):
             _prune(os.path.dirname(entry))
 

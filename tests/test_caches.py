@@ -70,10 +70,14 @@ def test_a_file_that_fails_leaves_no_entry(cache):
 
 @pytest.mark.parametrize("planted", [
     b"\x80\x05\x95 a pickle",
-    b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2]]], "definitions": ["", ["Import", "y", [1, 1, 1, 2]]]}',
+    b'{"imports": ["", ["Import", "x.nn", 4722366764344638701570]], "definitions": ["", ["Import", "y", 4722366764344638701570]]}',
     b'{"imports": ["", ["object"]], "definitions": ["", ["__class__"]]}',
     b'{"imports": ["", ["Definition", 1]], "definitions": []}',
-    b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2], "extra"]], "definitions": []}',  # a field too many
+    b'{"imports": ["", ["Import", "x.nn", 4722366764344638701570, "extra"]], "definitions": []}',  # a field too many
+    b'{"imports": ["", ["Import", "x.nn", [1, 1, 1, 2]]], "definitions": []}',  # a span not packed
+    b'{"imports": ["", ["Import", "x.nn", -1]], "definitions": []}',
+    b'{"imports": ["", ["Import", "x.nn", 79228162514264337593543950336]], "definitions": []}',  # a fifth number
+    b'{"imports": ["", ["Import", "x.nn", true]], "definitions": []}',
     b'{"imports": "", "definitions": [["", 1]]}',
     b"[" * 100000,
 ])
@@ -93,3 +97,28 @@ def test_the_ast_cache_is_keyed_by_larks_version_and_the_grammar_tables():
     assert any("nnspec.tables.json" in str(c) for c in inputs) or "tables" in open(astcache.__file__).read()
     assert cachedir.package_file("lark", "__init__.py").endswith(os.path.join("lark", "__init__.py"))
     assert cachedir.package_file("pydantic", "version.py").endswith(os.path.join("pydantic", "version.py"))
+
+
+def test_an_entry_packs_each_span_in_one_integer_and_reads_it_back(cache):
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    path = str(cache / "n.nn")
+    f, _ = parse_file(text, path)
+    (entry,) = cache.iterdir()
+    data = json.loads(entry.read_text())
+    network = data["definitions"][1]
+    assert network[:3] == ["Definition", "network", "N"]
+    assert network[5] == ((1 << 24 | 1) << 24 | 4) << 24 | 2  # the definition spans 1:1 to 4:2
+    loaded = astcache.load(text, path)
+    assert loaded == f and loaded.definitions[0].span == f.definitions[0].span
+    assert (loaded.definitions[0].span.line, loaded.definitions[0].span.end_col) == (1, 2)
+
+
+def test_a_span_beyond_the_packed_range_leaves_the_file_uncached(cache):
+    from nnspec.diagnostics import Span
+
+    f, _ = parse_file("network N {\n  input x: [4]\n  dense(2)\n}\n", str(cache / "n.nn"))
+    for entry in cache.iterdir():
+        entry.unlink()
+    f.definitions[0].span = Span(f.path, 1, 1, 1, 1 << 24)
+    astcache.store(f)
+    assert list(cache.iterdir()) == []
