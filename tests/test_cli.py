@@ -185,3 +185,19 @@ def test_check_reads_the_train_section_without_torch_or_numpy(tmp_path):
              "print(d[0].span.line, d[0].message, 'torch' in sys.modules, 'numpy' in sys.modules, sep='|')")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip().split("|") == ["5", "`epochs` must be at least 1, got 0", "False", "False"]
+
+
+def test_check_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    spec = tmp_path / "n.nn"
+    spec.write_text("network N {\n  input x: [4]\n  dense(2)\n}\n")
+    assert gc.isenabled()
+    assert run("check", str(spec), str(spec)).exit_code == 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run("check", str(spec)).exit_code == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
