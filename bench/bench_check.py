@@ -100,7 +100,7 @@ def main() -> None:
               f"cpu {cpu * 1000:.0f} ms (best of {runs})")
 
     sys.path.insert(0, ROOT)
-    from nnspec.program import load_program
+    from nnspec.frontend.program import load_program
     from nnspec.spec import Spec
 
     Spec(load_program(deep_spec(40), "<warm-up>")).check()

@@ -34,7 +34,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import nnspec
-    from nnspec.diagram import to_dot
+    from nnspec.backends.diagram import to_dot
 
     exe = shutil.which("nnspec", path=str(Path(sys.executable).parent)) or "nnspec"
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,8 +1,8 @@
 """Where nnspec's disk caches live, and how their entries are read and written.
 
-The cache of parsed files (:mod:`nnspec.astcache`) keeps ``nnspec check`` light:
-they live in ``$NNSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnspec/ast``, else
-``~/.cache/nnspec/ast``; ``NNSPEC_CACHE_DIR=`` (empty) turns them off. A cache is an
+The cache of parsed files (:mod:`nnspec.frontend.astcache`) keeps ``nnspec check`` light:
+they live in ``$NNSPEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/nnspec/frontend/ast``, else
+``~/.cache/nnspec/frontend/ast``; ``NNSPEC_CACHE_DIR=`` (empty) turns them off. A cache is an
 optimisation only: an entry that cannot be read is a miss, one that cannot be written is
 skipped, and neither is ever an error. Entries are JSON, data only: a planted or corrupted
 entry can at worst be a wrong value of the right shape, never code that runs.

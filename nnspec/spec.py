@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+from .core.elaborate import Elaborator
+from .core.ir import Graph
 from .diagnostics import Diagnostic, SpecError
-from .elaborate import Elaborator
-from .ir import Graph
-from .program import Program, load_program
+from .frontend.program import Program, load_program
 
 # Deeply nested specs recurse deeply; stay far from Python's default limit.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
@@ -108,20 +108,20 @@ class Spec:
 
     def summary(self, network: str | None = None, depth: int | None = None, freeze: list[str] | None = None,
                 **params):
-        """The summary table (see :mod:`nnspec.summary`) of a checked network; ``freeze``
+        """The summary table (see :mod:`nnspec.backends.summary`) of a checked network; ``freeze``
         globs count the parameters they cover as frozen (default: the train section's)."""
-        from .summary import Summary
+        from .backends.summary import Summary
 
         return Summary(self.checked_graph(network, **params), depth=depth, freeze=freeze)
 
     def to_dot(self, network: str | None = None, expand=None, direction: str = "TB", shapes: bool = True,
                compact: bool = False, depth: int | None = None, **params) -> str:
-        """The architecture diagram as Graphviz DOT text (see :func:`nnspec.diagram.to_dot`).
+        """The architecture diagram as Graphviz DOT text (see :func:`nnspec.backends.diagram.to_dot`).
 
         >>> load('network N { input x: [4]\\n dense(2) }').to_dot().startswith('digraph "N"')
         True
         """
-        from .diagram import to_dot
+        from .backends.diagram import to_dot
 
         return to_dot(self.checked_graph(network, **params), expand=expand, direction=direction, shapes=shapes,
                       compact=compact, depth=depth)
@@ -149,7 +149,7 @@ class Spec:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a spec as its diagram (the only network, or the first), when Graphviz is installed."""
-        from .diagram import RenderError, render
+        from .backends.diagram import RenderError, render
 
         if not self.networks:
             return None
@@ -159,15 +159,15 @@ class Spec:
             return None
 
     def to_source(self, network: str | None = None, **params) -> str:
-        """Standalone PyTorch source of a network (see :mod:`nnspec.codegen`); needs no torch."""
-        from .codegen import to_source
+        """Standalone PyTorch source of a network (see :mod:`nnspec.backends.codegen`); needs no torch."""
+        from .backends.codegen import to_source
 
         graph = self.checked_graph(network, **params)
         return self._located(lambda: to_source(graph, self.path))
 
     def build(self, network: str | None = None, **params):
         """The live ``nn.Module`` of a network: the class :meth:`to_source` writes, instantiated."""
-        from .builder import build
+        from .backends.builder import build
 
         graph = self.checked_graph(network, **params)
         return self._located(lambda: build(graph, self.path))
@@ -204,8 +204,8 @@ def load(source: str | os.PathLike) -> Spec:
 
 def read_text(path: str) -> str:
     """A spec file's text; raises :class:`SpecError` when it cannot be read as UTF-8 text
-    (see :func:`nnspec.program.read_source`)."""
-    from .program import SourceError, read_source
+    (see :func:`nnspec.frontend.program.read_source`)."""
+    from .frontend.program import SourceError, read_source
 
     try:
         return read_source(path)

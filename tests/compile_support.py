@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnspec.dims import Sym
+from nnspec.core.dims import Sym
 
 
 def concrete(shape, env: dict[str, int]) -> tuple[int, ...]:
@@ -65,7 +65,7 @@ def assert_source_and_module_agree(spec, **params) -> None:
     """What `check` promises: the spec builds (with the network's ``params``), and the live
     module and its generated source run with the inferred shapes and give the same outputs for
     the same weights."""
-    from nnspec.codegen import class_name
+    from nnspec.backends.codegen import class_name
 
     graph = spec.checked_graph(**params)
     model = spec.build(**params)

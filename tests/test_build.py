@@ -14,9 +14,9 @@ import torch
 from compile_support import check_module, check_scripts_and_exports, inputs
 
 import nnspec
-from nnspec.builder import check_memory
-from nnspec.layers import user_kinds
-from nnspec.weights import WeightsError, load_weights
+from nnspec.backends.builder import check_memory
+from nnspec.backends.weights import WeightsError, load_weights
+from nnspec.core.layers import user_kinds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -141,7 +141,7 @@ def test_reserved_module_name_is_a_clear_error():
 
 
 def test_reserved_names_match_torch():
-    from nnspec.names import TORCH_RESERVED
+    from nnspec.core.names import TORCH_RESERVED
 
     public = {n for n in set(dir(torch.nn.ModuleDict())) | set(dir(torch.nn.ModuleList())) if not n.startswith("_")}
     assert public == TORCH_RESERVED
@@ -252,9 +252,9 @@ def test_refuses_a_network_bigger_than_memory():
 
 
 def test_refuses_before_allocating(monkeypatch):
-    import nnspec.builder
+    import nnspec.backends.builder
 
-    monkeypatch.setattr(nnspec.builder, "available_memory", lambda: 100)
+    monkeypatch.setattr(nnspec.backends.builder, "available_memory", lambda: 100)
     with pytest.raises(nnspec.SpecError, match=r"network `XO` needs 680 bytes for its 170 parameters .* has 100 bytes available"):
         nnspec.build(os.path.join(ROOT, "specs", "xo.nn"))
 

@@ -10,9 +10,10 @@ import os
 
 import pytest
 
-from nnspec import astcache, cachedir
-from nnspec.parser import parse_file
-from nnspec.program import load_program
+from nnspec import cachedir
+from nnspec.frontend import astcache
+from nnspec.frontend.parser import parse_file
+from nnspec.frontend.program import load_program
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 import nnspec
-from nnspec import catalogue
 from nnspec.cli import main
-from nnspec.layers import suggest, synonym, user_kinds
+from nnspec.core import catalogue
+from nnspec.core.layers import suggest, synonym, user_kinds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,7 +66,7 @@ def test_an_unknown_kind_is_a_usage_error_with_the_kind_meant():
 
 
 def test_layers_never_imports_torch():
-    code = "import sys; from nnspec import catalogue; catalogue.markdown(); print('torch' in sys.modules)"
+    code = "import sys; from nnspec.core import catalogue; catalogue.markdown(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
 

@@ -161,8 +161,8 @@ def test_a_file_checked_before_needs_neither_lark_nor_pydantic(tmp_path):
 
 
 def test_the_ast_cache_misses_on_changed_text_and_ignores_broken_entries(tmp_path, monkeypatch):
-    from nnspec import astcache
-    from nnspec.parser import parse_file
+    from nnspec.frontend import astcache
+    from nnspec.frontend.parser import parse_file
 
     monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path))
     text = "network N {\n  input x: [4]\n  dense(2)\n}\n"

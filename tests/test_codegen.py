@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from golden_files import assert_golden
 
 import nnspec
-from nnspec.builder import load_source
+from nnspec.backends.builder import load_source
+from nnspec.backends.codegen import to_source
 from nnspec.cli import main
-from nnspec.codegen import to_source
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = os.path.join(ROOT, "tests", "golden")
@@ -97,7 +97,7 @@ def test_generated_files_run_with_only_torch(tmp_path):
 
 def test_every_kind_compiles_to_source_that_runs_with_only_torch(tmp_path):
     """The example of every layer kind, compiled, runs without nnspec and equals the live module."""
-    from nnspec.layers import user_kinds
+    from nnspec.core.layers import user_kinds
 
     specs = [nnspec.load(f"network K_{kind} {{\n  input x: {decl}\n  {chain}\n}}\n")
              for kind, (decl, chain) in sorted((k, c.example) for k, c in user_kinds().items())]
@@ -109,7 +109,7 @@ def run_fresh(specs, tmp_path):
     the live modules' weights and inputs; their outputs must equal the live modules'."""
     from compile_support import inputs, symbols
 
-    from nnspec.codegen import class_name
+    from nnspec.backends.codegen import class_name
 
     classes, expected = [], []
     for i, spec in enumerate(specs):

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from golden_files import assert_golden
 
 import nnspec
+from nnspec.backends.diagram import render
 from nnspec.cli import main
 from nnspec.diagnostics import SpecError
-from nnspec.diagram import render
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnspec.dims import (
+from nnspec.core.dims import (
     Sym,
     ceildiv,
     differ_at,

@@ -47,7 +47,7 @@ def test_one_typo_gives_one_syntax_error_never_a_cascade():
     import random
 
     from nnspec.diagnostics import Located, LocatedErrors
-    from nnspec.parser import parse
+    from nnspec.frontend.parser import parse
 
     texts = []
     for path in sorted(glob.glob(os.path.join(ROOT, "specs", "*.nn"))):

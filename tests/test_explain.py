@@ -11,10 +11,10 @@ from PIL import Image
 from shape_images import CLASSES, draw
 
 import nnspec
+from nnspec.backends.codegen import module_paths
 from nnspec.cli import main
-from nnspec.codegen import module_paths
-from nnspec.explain import ExplainError, explain, gradcam, image_layers
 from nnspec.train.assess import restore
+from nnspec.train.explain import ExplainError, explain, gradcam, image_layers
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -12,8 +12,8 @@ import torch
 from click.testing import CliRunner
 
 import nnspec
+from nnspec.backends.export import ExportError, example_inputs, export
 from nnspec.cli import main
-from nnspec.export import ExportError, example_inputs, export
 from nnspec.train.assess import restore
 from nnspec.train.data import input_infos, output_shape
 from nnspec.train.loop import fit

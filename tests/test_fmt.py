@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from nnspec import ast
 from nnspec.diagnostics import Located
-from nnspec.fmt import format_source, number
-from nnspec.parser import parse
+from nnspec.frontend import ast
+from nnspec.frontend.fmt import format_source, number
+from nnspec.frontend.parser import parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPECS = sorted(glob.glob(os.path.join(ROOT, "specs", "**", "*.nn"), recursive=True))

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnspec import ast
 from nnspec.diagnostics import Diagnostic, Located, Span
-from nnspec.fmt import format_ast, format_source
-from nnspec.parser import KEYWORDS, _lark, parse
-from nnspec.program import load_program
+from nnspec.frontend import ast
+from nnspec.frontend.fmt import format_ast, format_source
+from nnspec.frontend.parser import KEYWORDS, _lark, parse
+from nnspec.frontend.program import load_program
 from nnspec.spec import Spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

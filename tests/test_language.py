@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import nnspec
-from nnspec.dims import Sym, evaluate
+from nnspec.core.dims import Sym, evaluate
 
 RESNET_LIKE = """
 block Bottleneck(w, stride = 1) {

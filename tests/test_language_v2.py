@@ -12,10 +12,10 @@ import torch
 from compile_support import assert_source_and_module_agree
 
 import nnspec
-from nnspec import ast
-from nnspec.dims import Sym
-from nnspec.fmt import format_source
-from nnspec.parser import parse
+from nnspec.core.dims import Sym
+from nnspec.frontend import ast
+from nnspec.frontend.fmt import format_source
+from nnspec.frontend.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,10 +10,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnspec.dims import Sym, evaluate
-from nnspec.layers import REGISTRY, TensorType, user_kinds
-from nnspec.layers.base import ArgError
-from nnspec.shapes import ShapeError
+from nnspec.core.dims import Sym, evaluate
+from nnspec.core.layers import REGISTRY, TensorType, user_kinds
+from nnspec.core.layers.base import ArgError
+from nnspec.core.shapes import ShapeError
 
 
 @dataclass

@@ -1,8 +1,8 @@
-"""The parser's shipped LALR tables (``nnspec/grammar/nnspec.tables.json``) stay in sync with the
+"""The parser's shipped LALR tables (``grammar/nnspec.tables.json``) stay in sync with the
 grammar, load without any pickle, and build the very trees the grammar builds.
 
 After a change to ``nnspec.lark`` regenerate them with ``NNSPEC_UPDATE_GOLDEN=1 pytest
-tests/test_parser_tables.py`` (or ``python -c "from nnspec.parser import write_tables; write_tables()"``).
+tests/test_parser_tables.py`` (or ``python -c "from nnspec.frontend.parser import write_tables; write_tables()"``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import lark
 import pytest
 
-from nnspec import parser
+from nnspec.frontend import parser
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UPDATE = os.environ.get("NNSPEC_UPDATE_GOLDEN") == "1"

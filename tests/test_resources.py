@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from nnspec.program import MAX_SOURCE_BYTES
+from nnspec.frontend.program import MAX_SOURCE_BYTES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEMORY = 1536 * 1024 * 1024  # bytes of address space: Python, Lark and nnspec need about 300 MB

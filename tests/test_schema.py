@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from nnspec import cachedir
+from nnspec.core.layers import REGISTRY, user_kinds
+from nnspec.core.layers.base import ArgError
+from nnspec.core.layers.dense import DenseArgs
+from nnspec.core.layers.recurrent import RecurrentArgs, RNNArgs
+from nnspec.core.layers.schema import _direct
 from nnspec.files import atomic_write
-from nnspec.layers import REGISTRY, user_kinds
-from nnspec.layers.base import ArgError
-from nnspec.layers.dense import DenseArgs
-from nnspec.layers.recurrent import RecurrentArgs, RNNArgs
-from nnspec.layers.schema import _direct
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,7 +45,7 @@ def test_validated_arguments_are_read_only_values():
 
 
 def test_declaring_a_schema_imports_no_pydantic():
-    probe = "import sys, nnspec.layers; print('pydantic' in sys.modules)"
+    probe = "import sys, nnspec.core.layers; print('pydantic' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert r.stdout.split() == ["False"]
 
@@ -105,7 +105,7 @@ def test_every_layer_kind_has_a_direct_check():
 
 
 def test_the_direct_check_takes_what_specs_write_and_leaves_the_rest_to_pydantic(monkeypatch):
-    from nnspec.layers.conv import ConvArgs
+    from nnspec.core.layers.conv import ConvArgs
 
     def no_pydantic():
         raise AssertionError("pydantic was asked")
@@ -125,7 +125,7 @@ def test_the_direct_check_takes_what_specs_write_and_leaves_the_rest_to_pydantic
 
 
 def test_a_validated_list_is_never_shared():
-    from nnspec.layers.conv import ConvArgs
+    from nnspec.core.layers.conv import ConvArgs
 
     values = {"out": 8, "kernel": [3, 3]}
     first = ConvArgs.validate(values)

@@ -7,8 +7,8 @@ import itertools
 import pytest
 import torch
 
-from nnspec.dims import Sym, evaluate
-from nnspec.shapes import (
+from nnspec.core.dims import Sym, evaluate
+from nnspec.core.shapes import (
     ShapeError,
     adaptive_reads,
     broadcast,
@@ -261,7 +261,7 @@ def test_broadcast_mismatch_of_different_ranks_says_which_axes_were_aligned():
 
 
 def test_adaptive_reads_in_closed_form_equal_the_sum_over_windows():
-    from nnspec.shapes import adaptive_reads
+    from nnspec.core.shapes import adaptive_reads
 
     for size in range(1, 30):
         for out in range(1, 30):

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nnspec
-from nnspec.codegen.body import Assign, Body, Comment, Module
-from nnspec.codegen.code import BinOp, Name, Param, Ref, call, holes, numbers, render, substitute
-from nnspec.codegen.share import explain
+from nnspec.backends.codegen.body import Assign, Body, Comment, Module
+from nnspec.backends.codegen.code import BinOp, Name, Param, Ref, call, holes, numbers, render, substitute
+from nnspec.backends.codegen.share import explain
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from ..core.dims import Dim, evaluate, shape_str
 from ..diagnostics import Diagnostic
-from ..dims import Dim, evaluate, shape_str
 from . import pixels, tasks
 from .errors import DataError
 from .screening import screen

@@ -20,8 +20,8 @@ import time
 import numpy as np
 import torch
 
+from ..core.dims import shape_str
 from ..diagnostics import Diagnostic
-from ..dims import shape_str
 from ..files import remove_temporaries
 from . import checkpoint, metrics, pixels, sources
 from .config import Settings, from_section

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..dims import shape_str
+from ..core.dims import shape_str
 from . import idx
 from .errors import DataError, check_path
 from .text import read_table

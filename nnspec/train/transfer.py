@@ -3,7 +3,7 @@
 
 ``--init`` reads an nnspec checkpoint, a foreign ``state_dict`` (``.pt``/``.pth``, loaded with
 ``weights_only=True``) or a ``.safetensors`` file, and loads what fits
-(:func:`nnspec.weights.load_matching`: by name, then by order and shape); a tensor whose shape
+(:func:`nnspec.backends.weights.load_matching`: by name, then by order and shape); a tensor whose shape
 differs, such as a new head, keeps its fresh initialisation. ``--freeze`` stops the gradient of
 the parameters under the matching module paths (:mod:`nnspec.freeze`) and keeps their batch
 norms in inference mode, so that their running statistics do not move either.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from ..backends.weights import InitReport, load_matching
 from ..freeze import first_unmatched, is_frozen
-from ..weights import InitReport, load_matching
 from . import checkpoint
 from .errors import DataError
 

@@ -1,0 +1,1 @@
+"""The backends: summary, diagram, code generation, the live module, weights, export."""

@@ -1,0 +1,116 @@
+"""The ``nnspec`` command line. Exit codes: 0 success, 1 a spec or data error, 2 a usage error.
+
+Each command imports what it needs inside its body, so that ``check``, ``summary``,
+``diagram`` and ``fmt`` never import torch.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import ClassVar
+
+import click
+
+from ..diagnostics import Diagnostic, SpecError
+
+
+def _color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in __import__("os").environ
+
+
+def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
+    """Print diagnostics to stderr, coloured on a terminal."""
+    color = _color(sys.stderr)
+    for d in diags:
+        click.echo(d.render(sources, color=color), err=True)
+
+
+def fail(e: SpecError) -> None:
+    report(e.diagnostics, e.sources)
+    sys.exit(1)
+
+
+def parse_sets(values: tuple[str, ...]) -> dict:
+    """``--set classes=5`` pairs to network parameter overrides."""
+    out = {}
+    for item in values:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
+        out[name.strip()] = parse_literal(text.strip())
+    return out
+
+
+def parse_literal(text: str):
+    """A ``--set`` value read as a spec reads a literal: an integer of at most 64 bits, a
+    finite number, true/false, else text (a number too large is refused, echoed as typed)."""
+    import math
+    import re
+
+    if text in ("true", "false"):
+        return text == "true"
+    number = re.fullmatch(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text)
+    if number is None:
+        return text
+    shown = text if len(text) <= 24 else text[:21] + "..."
+    if number.group(2) is None and "." not in text:
+        value = int(text) if len(text) <= 30 else None  # longer never fits in 64 bits
+        if value is not None and value.bit_length() <= 63:
+            return value
+        raise click.BadParameter(f"the number {shown} is too large: integers have at most 64 bits",
+                                 param_hint="--set")
+    value = float(text)
+    if not math.isfinite(value):
+        raise click.BadParameter(f"the number {shown} is too large", param_hint="--set")
+    return value
+
+
+def load_spec(path: str):
+    from ..spec import load
+
+    return load(path)
+
+
+set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a network parameter.")
+network_option = click.option("--network", "-n", metavar="NAME", help="Which network of the file (default: the only one).")
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (or help lists it), so that a
+    fast command never pays for another's imports."""
+
+    commands_at: ClassVar[dict[str, str]] = {
+        "check": "check",
+        "summary": "summary",
+        "diagram": "diagram",
+        "compile": "compile",
+        "train": "train",
+        "evaluate": "evaluate",
+        "predict": "predict",
+        "export": "export",
+        "explain": "explain",
+        "fmt": "fmt",
+        "layers": "layers",
+    }
+
+    def list_commands(self, ctx):
+        return [name for name in self.commands_at if self._find(name)]
+
+    @staticmethod
+    def _find(name: str) -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec(f"nnspec.cli.commands.{LazyGroup.commands_at[name]}") is not None
+
+    def get_command(self, ctx, name):
+        if name not in self.commands_at or not self._find(name):
+            return None
+        import importlib
+
+        return importlib.import_module(f"nnspec.cli.commands.{self.commands_at[name]}").command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nnspec")
+def main():
+    """nnspec: declare a neural network in a .nn file; check, summarise, draw, compile and train it."""

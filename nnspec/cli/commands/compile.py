@@ -1,0 +1,35 @@
+"""`nnspec compile`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ...diagnostics import SpecError
+from ...files import atomic_write
+from .. import fail, load_spec, network_option, parse_sets, set_option
+
+
+@click.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_option
+@set_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), metavar="PATH",
+              help="Write the Python module here (default: print it).")
+def command(file, network, sets, output):
+    """Compile FILE to one standalone PyTorch module (needs only torch to run)."""
+    try:
+        spec = load_spec(file)
+        source = spec.to_source(network, **parse_sets(sets))
+    except SpecError as e:
+        fail(e)
+    if output is None:
+        click.echo(source, nl=False)
+        return
+    try:
+        atomic_write(output, lambda fh: fh.write(source.encode("utf-8")))
+    except OSError as e:
+        click.echo(f"error: cannot write {output}: {e.strerror}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,1 @@
+"""The core: elaboration to the graph IR, the layer registry, shape math."""

@@ -1,0 +1,114 @@
+"""Reductions that remove a dimension: ``last``, ``mean`` and ``max``.
+
+On a padded sequence (a mask from an ``int`` input with ``pad=``) the time dimension's
+reductions see only each sequence's real positions.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ...backends.codegen.code import Index, Slice, call, method
+from ..dims import shape_str
+from ..shapes import ShapeError, drop_dim, normalise_dim, product
+from .base import Layer, TensorType
+from .schema import ArgsModel, Int
+
+# Emitted once at the top of generated code; the generated file imports only torch.
+LAST_RUNTIME = '''\
+def last_step(x, lengths):
+    """The value at each sequence's last real position: x [B, T, ...] -> [B, ...]."""
+    return x[torch.arange(x.shape[0], device=x.device), lengths.to(x.device) - 1]
+'''
+
+MASKED_RUNTIME = '''\
+def time_mask(x, lengths):
+    """True at each sequence's real positions, shaped to broadcast over x [B, T, ...]."""
+    mask = torch.arange(x.shape[1], device=x.device) < lengths.to(x.device)[:, None]
+    for _ in range(x.dim() - 2):  # a loop, not a computed shape: torch.jit.script takes it
+        mask = mask.unsqueeze(-1)
+    return mask
+
+
+def masked_mean(x, lengths):
+    """Mean over the real positions of each sequence: x [B, T, ...] -> [B, ...]."""
+    mask = time_mask(x, lengths)
+    return (x * mask).sum(1) / mask.sum(1).to(x.dtype)
+
+
+def masked_max(x, lengths):
+    """Maximum over the real positions of each sequence: x [B, T, ...] -> [B, ...]."""
+    return x.masked_fill(~time_mask(x, lengths), float("-inf")).amax(1)
+'''
+
+
+class Last(Layer):
+    """The value at the last position of a sequence: ``[T, F] -> [F]`` (``[T, ...] -> [...]``).
+
+    On a padded sequence it is each sequence's last real token, not the padding.
+    Example: ``embedding(1000, 32) -> last`` on ``[T] int pad=0`` gives ``[32]``.
+    """
+
+    kind = "last"
+    example = ("[T] int pad=0", "embedding(9, 4) -> last")
+    family = "reshape"
+    takes_int = True
+    runtime = LAST_RUNTIME
+
+    def infer(self, x: TensorType) -> TensorType:
+        if not x.shape:
+            raise ShapeError(f"`last` needs a sequence [T, ...], got {shape_str(x.shape)}")
+        return x.with_shape(x.shape[1:], keep_mask=False)
+
+    def forward_code(self, module, xs, types, lengths=None):
+        if lengths is not None and types[0].masked:
+            return call("last_step", xs[0], lengths)
+        return Index(xs[0], (Slice(), -1))
+
+
+class ReduceArgs(ArgsModel):
+    dim: Int
+
+
+class Mean(Layer):
+    """The mean along ``dim``, which is removed: ``mean(0)`` on ``[T, F]`` gives ``[F]``.
+
+    ``dim`` counts the non-batch dimensions from 0 (``-1`` is the last). Averaging a padded
+    sequence over time uses each sequence's real positions only.
+    """
+
+    kind = "mean"
+    example = ("[3, 8, 8]", "mean(1)")
+    family = "pool"
+    Args = ReduceArgs
+    runtime = MASKED_RUNTIME
+    torch_name: ClassVar[str] = "mean"
+    masked_name: ClassVar[str] = "masked_mean"
+
+    def infer(self, x: TensorType) -> TensorType:
+        shape = drop_dim(x.shape, self.args.dim)
+        return x.with_shape(shape, keep_mask=self.args.dim % len(x.shape) != 0)
+
+    def macs(self, x, y):
+        return product(x.shape)
+
+    def forward_code(self, module, xs, types, lengths=None):
+        d = normalise_dim(self.args.dim, len(types[0].shape))
+        if d == 0 and lengths is not None and types[0].masked:
+            return call(self.masked_name, xs[0], lengths)
+        return method(xs[0], self.torch_name, d + 1)  # + 1: the batch comes first
+
+    def describe(self) -> str:
+        return f"{self.kind} dim {self.args.dim}"
+
+
+class Max(Mean):
+    """The maximum along ``dim``, which is removed: ``max(-1)`` on ``[C, L]`` gives ``[C]``.
+
+    Over the time dimension of a padded sequence, only real positions count.
+    """
+
+    kind = "max"
+    example = ("[3, 8, 8]", "max(-1)")
+    torch_name = "amax"
+    masked_name = "masked_max"

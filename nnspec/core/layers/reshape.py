@@ -1,0 +1,147 @@
+"""Layers that only rearrange elements: ``flatten``, ``reshape``, ``permute``, ``channelshuffle``."""
+
+from __future__ import annotations
+
+from ...backends.codegen.code import Attr, Code, Index, call, method
+from ..dims import Sym, shape_str
+from ..shapes import ShapeError, product, reshape
+from .base import ArgError, Layer, TensorType, need_concrete, need_divisor, need_rank
+from .schema import ArgsModel, Field, Int
+
+
+class Flatten(Layer):
+    """Joins every non-batch dimension into one: ``[d1, d2, ...] -> [d1·d2·...]``.
+
+    Example: ``flatten`` on ``[16, 5, 5]`` gives ``[400]``.
+    """
+
+    kind = "flatten"
+    example = ("[3, 8, 8]", "flatten")
+    family = "reshape"
+    takes_int = True
+
+    def infer(self, x: TensorType) -> TensorType:
+        # flattening a [T] sequence changes nothing, so its padding mask stays
+        return x.with_shape((product(x.shape),), keep_mask=len(x.shape) == 1) if x.shape else x
+
+    def module_code(self, x: TensorType) -> Code:
+        return call("nn.Flatten")
+
+
+class ReshapeArgs(ArgsModel):
+    dims: list[Int | str]
+
+
+class Reshape(Layer):
+    """Gives the elements a new shape with the same count; one entry may be ``-1``.
+
+    Example: ``reshape([16, 25])`` on ``[16, 5, 5]`` gives ``[16, 25]``; a symbol names an input
+    dimension (``reshape([T, -1])``).
+    """
+
+    kind = "reshape"
+    example = ("[3, 8, 8]", "reshape([6, -1])")
+    synonyms = ("view",)
+    family = "reshape"
+    takes_int = True
+    Args = ReshapeArgs
+
+    def target(self):
+        return [Sym.symbol(d) if isinstance(d, str) else d for d in self.args.dims]
+
+    def check_args(self):
+        bad = [d for d in self.args.dims if isinstance(d, int) and (d == 0 or d < -1)]
+        if bad:
+            raise ArgError(f"reshape sizes must be positive or -1, got {bad[0]}", arg="dims")
+
+    def infer(self, x: TensorType) -> TensorType:
+        y = x.with_shape(reshape(x.shape, self.target()))
+        if len(_runtime_unknowns(x.shape, y.shape)) > 1:
+            raise ShapeError(
+                f"reshaping {shape_str(x.shape)} to {shape_str(y.shape)} leaves more than one size that is "
+                "neither fixed nor an input dimension, so it cannot be computed when the model runs",
+                arg="dims",
+                hint="give every size but one as a number or as a symbol of the input",
+            )
+        return y
+
+    def forward_code(self, module, xs, types, lengths=None):
+        x, y = types[0].shape, self.infer(types[0]).shape
+        size = Attr(xs[0], "shape")
+        if sum(1 for d in y if not isinstance(d, int)) <= 1:
+            dims = [d if isinstance(d, int) else -1 for d in y]
+        else:
+            # several sizes vary between batches: read them off the input, infer at most one
+            dims = [d if isinstance(d, int) else Index(size, (x.index(d) + 1,)) if d in x else -1 for d in y]
+        return method(xs[0], "reshape", Index(size, (0,)), *dims)
+
+    def describe(self) -> str:
+        return f"reshape {shape_str(self.args.dims)}"
+
+
+def _runtime_unknowns(before: tuple, after: tuple) -> list:
+    """Sizes of ``after`` that are neither numbers nor dimensions of ``before``."""
+    return [d for d in after if not isinstance(d, int) and d not in before]
+
+
+class PermuteArgs(ArgsModel):
+    order: list[Int]
+
+
+class Permute(Layer):
+    """Reorders the non-batch dimensions. Example: ``permute([1, 0])`` on ``[T, F]`` gives ``[F, T]``."""
+
+    kind = "permute"
+    example = ("[3, 8, 4]", "permute([2, 0, 1])")
+    synonyms = ("transpose",)
+    family = "reshape"
+    takes_int = True
+    Args = PermuteArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        n = len(x.shape)
+        order = [d % n if -n <= d < n else None for d in self.args.order]
+        if len(order) != n or None in order or sorted(order) != list(range(n)):
+            raise ShapeError(
+                f"`permute({self.args.order})` must list each of the {n} dimensions of {shape_str(x.shape)} once",
+                arg="order",
+            )
+        # the channels moved last (or stay last): `dense` may act on them at every position
+        last = n >= 3 and (order[-1] == 0 or (x.channels_last and order[-1] == n - 1))
+        return x.with_shape(tuple(x.shape[i] for i in order), channels_last=last)
+
+    def forward_code(self, module, xs, types, lengths=None):
+        n = len(types[0].shape)
+        return method(xs[0], "permute", 0, *(d % n + 1 for d in self.args.order))
+
+    def describe(self) -> str:
+        return f"permute {shape_str(self.args.order)}"
+
+
+class ChannelShuffleArgs(ArgsModel):
+    groups: Int = Field(gt=0)
+
+
+class ChannelShuffle(Layer):
+    """Interleaves ``groups`` groups of channels (ShuffleNet's): channel ``g·(C/groups) + i``
+    moves to ``i·groups + g``. ``[C, ...] -> [C, ...]``, ``groups`` divides ``C``, no parameters.
+
+    Example: ``channelshuffle(2)`` on ``[116, 28, 28]``.
+    """
+
+    kind = "channelshuffle"
+    example = ("[6, 4, 4]", "channelshuffle(3)")
+    family = "reshape"
+    Args = ChannelShuffleArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        need_rank(x, {2, 3, 4}, "`channelshuffle`", hint="it shuffles the channels of [C, L], [C, H, W] or [C, D, H, W]")
+        c = need_concrete(x.shape[0], "the channel dimension of `channelshuffle`")
+        need_divisor(c, "groups", self.args.groups, "channels", x)
+        return x
+
+    def module_code(self, x: TensorType) -> Code:
+        return call("nn.ChannelShuffle", self.args.groups)
+
+    def describe(self) -> str:
+        return f"channelshuffle {self.args.groups}"

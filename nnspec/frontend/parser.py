@@ -1,0 +1,648 @@
+"""Text to AST: the Lark parser (built once per process) and its errors in the user's terms."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import re
+
+from ..diagnostics import Located, LocatedErrors, Span, did_you_mean
+from . import ast
+
+KEYWORDS = frozenset([
+    "network", "block", "input", "output", "let", "repeat", "residual", "shortcut", "auto", "each", "expect",
+    "import", "true", "false", "int", "float", "if", "else", "and", "or", "not",
+])
+
+# What each terminal means to a person, for "expected ..." messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "_NL": "end of line",
+    "_ARROW": "`->`",
+    "$END": "end of file",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "EQUAL": "`=`",
+    "VBAR": "`|`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "SLASH2": "`//`",
+    "PERCENT": "`%`",
+    "INT": "`int`",
+    "FLOAT": "`float`",
+    "AUTO": "`auto`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "COMPARE": "a comparison",
+    "AND": "`and`",
+    "OR": "`or`",
+    "NOT": "`not`",
+}
+
+
+#: brackets and bodies nest at most this deep: every later phase walks nesting by recursion
+MAX_NESTING = 1000
+#: operations one expression may chain (``1 + 1 + ...`` nests to the left, as a tree)
+MAX_OPERATIONS = 500
+
+
+class _TooDeep(Exception):
+    def __init__(self, token):
+        super().__init__()
+        self.token = token
+
+
+class _DropNewlinesInBrackets:
+    """Post-lexer: inside ( ) and [ ] a newline is just white space; brackets and bodies
+    nested deeper than :data:`MAX_NESTING` stop the parse (at the bracket that goes too deep)."""
+
+    always_accept = ("_NL",)
+
+    def __init__(self):
+        self.text = ""  # the text being parsed, set before each parse: line breaks look ahead in it
+        self._peeked = (-1, -1, False)  # the last look ahead: from, to, whether `->` came
+
+    def process(self, stream):
+        depth = 0  # ( and [
+        nesting = 0  # ( [ and {
+        last = None  # the type of the token passed on last
+        for tok in stream:
+            kind = tok.type
+            if kind == "_NL" and (depth or last in ("_NL", "_ARROW") or self._arrow_follows(tok.end_pos)):
+                continue  # inside brackets, one of a run (comment lines between), or around `->`
+            if kind in ("LPAR", "LSQB", "LBRACE"):
+                nesting += 1
+                if nesting > MAX_NESTING:
+                    raise _TooDeep(tok)
+                depth += kind != "LBRACE"
+            elif kind in ("RPAR", "RSQB", "RBRACE"):
+                nesting = max(0, nesting - 1)
+                if kind != "RBRACE":
+                    depth = max(0, depth - 1)
+            last = kind
+            yield tok
+
+    def _arrow_follows(self, pos: int) -> bool:
+        """Whether `->` comes next after ``pos``, past blank and comment lines: then the line
+        break only continues a chain. Each stretch of the text is looked at once."""
+        start, end, found = self._peeked
+        if start <= pos <= end:
+            return found
+        text, at = self.text, pos
+        while True:
+            at = _BLANKS.match(text, at).end()
+            if not text.startswith("#", at):
+                break
+            at = text.find("\n", at)
+            if at < 0:
+                at = len(text)
+                break
+        self._peeked = (pos, at, text.startswith("->", at))
+        return self._peeked[2]
+
+
+_BLANKS = re.compile(r"[\t \f\r\n]*")
+
+
+_GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "nnspec.lark")
+#: the grammar's LALR tables, made by :func:`write_tables` (data, never a pickle): loading
+#: them costs a tenth of building the parser from the grammar
+TABLES = _GRAMMAR[: -len(".lark")] + ".tables.json"
+_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": True}
+
+
+def _grammar_digest() -> str:
+    with open(_GRAMMAR, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _lark():
+    """The parser: from the shipped tables when they were made from this grammar by this
+    version of Lark, else built from the grammar (slower, never cached on disk)."""
+    from lark import Lark, __version__
+
+    try:
+        with open(TABLES, encoding="utf-8") as fh:
+            tables = json.load(fh, object_pairs_hook=_int_keys)
+        if tables["lark"] == __version__ and tables["grammar"] == _grammar_digest():
+            return Lark._load_from_dict(tables["data"], tables["memo"], postlex=_DropNewlinesInBrackets())
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return _build()
+
+
+def _build():
+    from lark import Lark
+
+    with open(_GRAMMAR, encoding="utf-8") as fh:
+        return Lark(fh.read(), postlex=_DropNewlinesInBrackets(), **_OPTIONS)
+
+
+def tables_text() -> str:
+    """The JSON text of the parser tables built from the grammar now (see :data:`TABLES`)."""
+    from lark import __version__
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = _build().memo_serialize([TerminalDef, Rule])
+    # options that are objects (the post-lexer, the grammar's loader) are given when loading
+    data["options"] = {k: v for k, v in data["options"].items() if k in _OPTIONS or
+                       (isinstance(v, (bool, int, str, type(None))) and k != "source_path")}
+    tables = {"grammar": _grammar_digest(), "lark": __version__, "data": data, "memo": memo}
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write_tables() -> None:
+    """Write :data:`TABLES` again, after a change to the grammar or to Lark's version."""
+    from ..files import atomic_write
+
+    text = tables_text()
+    atomic_write(TABLES, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _int_keys(pairs):
+    """JSON keys are text; the tables' numbered states and tokens are ints."""
+    if pairs and all(k.isdigit() for k, _ in pairs):
+        return {int(k): v for k, v in pairs}
+    return dict(pairs)
+
+
+def _span(path: str, meta_or_tok) -> Span:
+    m = meta_or_tok
+    return Span(path, m.line, m.column, m.end_line, m.end_column)
+
+
+class _ToAst:
+    """Turns the Lark tree into :mod:`nnspec.frontend.ast` nodes (methods named after grammar rules)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def sp(self, x) -> Span:
+        return _span(self.path, x.meta if hasattr(x, "meta") else x)
+
+    def visit(self, tree):
+        """The AST of a Lark tree, built bottom-up with a stack of its own: a tree as deep as
+        :data:`MAX_NESTING` allows never meets Python's recursion limit (near which attribute
+        lookups on Lark's tokens fail as if the method were missing)."""
+        from lark import Tree
+
+        # each entry: a tree, its children's results so far, its operation depth
+        stack: list = [(tree, [], [])]
+        while True:
+            t, done, depths = stack[-1]
+            if len(done) < len(t.children):
+                c = t.children[len(done)]
+                if isinstance(c, Tree):
+                    stack.append((c, [], []))
+                else:
+                    done.append(c)
+                    depths.append(0)
+                continue
+            stack.pop()
+            rule = str(t.data)
+            depth = max(depths, default=0) + (rule in ("binop", "neg"))
+            if depth > MAX_OPERATIONS:
+                raise Located(f"this expression is too long: it chains more than {MAX_OPERATIONS} operations",
+                              self.sp(t), "name a part of it: a parameter of the network or of a block")
+            result = getattr(self, rule)(t, done)
+            if not stack:
+                return result
+            stack[-1][1].append(result)
+            stack[-1][2].append(depth)
+
+    # expressions
+    def number(self, t, c):
+        text = str(c[0])
+        try:
+            value = int(text) if text.isdigit() else float(text)
+        except ValueError:  # more digits than Python converts
+            value = math.inf
+        if value == math.inf or (isinstance(value, int) and value.bit_length() > 63):
+            raise Located(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is too large", self.sp(t))
+        return ast.Num(value, self.sp(t))
+
+    def ref(self, t, c):
+        return ast.Ref(str(c[0]), self.sp(t))
+
+    def binop(self, t, c):
+        return ast.BinOp(str(c[1]), c[0], c[2], self.sp(t))
+
+    def neg(self, t, c):
+        return ast.Neg(c[1], self.sp(t))
+
+    def not_(self, t, c):
+        return ast.Not(c[1], self.sp(t))
+
+    def string(self, t, c):
+        return ast.Str(_unquote(c[0]), self.sp(t))
+
+    def true(self, t, c):
+        return ast.Bool(True, self.sp(t))
+
+    def false(self, t, c):
+        return ast.Bool(False, self.sp(t))
+
+    def list_(self, t, c):
+        return ast.ListV([v for v in c if v is not None], self.sp(t))
+
+    def dim_list(self, t, c):
+        return [v for v in c if v is not None]
+
+    # items
+    def arg(self, t, c):
+        name, value = c
+        return ast.Arg(str(name) if name else None, value, self.sp(t), self.sp(name) if name else None)
+
+    def arg_list(self, t, c):
+        return [a for a in c if a is not None]
+
+    def branch(self, t, c):
+        return c[0]
+
+    def branches(self, t, c):
+        return c
+
+    def call(self, t, c):
+        name, args, branches = c
+        return ast.Call(str(name), args, branches, self.sp(t), self.sp(name))
+
+    def repeat(self, t, c):
+        return ast.Repeat(c[0], c[1], self.sp(t))
+
+    def shortcut(self, t, c):
+        return "auto" if str(c[0]) == "auto" else c[0]
+
+    def residual(self, t, c):
+        return ast.Residual(c[0], c[1], self.sp(t))
+
+    def residual_first(self, t, c):
+        return ast.Residual(c[1], c[0], self.sp(t), shortcut_first=True)
+
+    def if_(self, t, c):
+        return ast.If(c[0], c[1], c[2], self.sp(t))
+
+    def else_(self, t, c):
+        return c[0]
+
+    def each(self, t, c):
+        return ast.Each(c[0], self.sp(t))
+
+    def expect(self, t, c):
+        return ast.Expect(c[0], self.sp(t))
+
+    def item(self, t, c):
+        label, atom = c
+        return ast.Item(str(label) if label else None, atom, self.sp(t), self.sp(label) if label else None)
+
+    def chain(self, t, c):
+        return ast.Chain(c, self.sp(t))
+
+    # statements
+    def input_decl(self, t, c):
+        name, dims, dtype, pad = c
+        return ast.Input(str(name), dims, str(dtype) if dtype else "float", pad, self.sp(t), self.sp(name))
+
+    def let_(self, t, c):
+        return ast.Let(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+
+    def output_(self, t, c):
+        return ast.Output(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+
+    def setting(self, t, c):
+        return ast.Setting(str(c[0]), c[1], self.sp(t))
+
+    def train_section(self, t, c):
+        return ast.TrainSection(c, self.sp(t))
+
+    def body(self, t, c):
+        span = self.sp(t) if not t.meta.empty else None
+        return ast.Body([s for s in c if s is not None], span)
+
+    # definitions
+    def param(self, t, c):
+        return ast.Param(str(c[0]), c[1], self.sp(t))
+
+    def param_list(self, t, c):
+        return [p for p in c if p is not None]
+
+    def _definition(self, kind, t, c, on=None):
+        name, params, body = c
+        return ast.Definition(kind, str(name), params or [], body, self.sp(t), self.sp(name), on)
+
+    def network(self, t, c):
+        return self._definition("network", t, c)
+
+    def block(self, t, c):
+        name, params, on, body = c
+        return self._definition("block", t, [name, params, body], on)
+
+    def on_(self, t, c):
+        return c[0]
+
+    def import_(self, t, c):
+        return ast.Import(_unquote(c[0]), self.sp(t))
+
+    def start(self, t, c):
+        return [d for d in c if d is not None]
+
+
+def _unquote(token) -> str:
+    """The text of a string literal: quotes removed, ``\\"`` and ``\\\\`` (any ``\\c``) read as ``c``."""
+    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+
+
+def _describe_token(tok) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    if tok.type == "_NL":
+        return "end of line"
+    if tok.type == "_ARROW":
+        return "`->`"
+    return f"`{tok.value}`"
+
+
+_TOO_DEEP_HINT = f"brackets and bodies nest at most {MAX_NESTING:,} levels deep; use a block or `repeat`"
+
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "SLASH2", "PERCENT", "COMPARE", "AND", "OR"}
+
+
+def _expected_words(expected) -> str:
+    expected = [e for e in expected if not e.startswith("__")]
+    if any(e not in _OPERATORS for e in expected):  # after a complete operand, operators are noise
+        expected = [e for e in expected if e not in _OPERATORS]
+    words = sorted({_TERMINAL_WORDS.get(e, f"`{e.lower()}`") for e in expected})
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    return ", ".join(words)
+
+
+def _syntax_error(e, path: str, text: str) -> Located:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        span = Span(path, e.line, e.column, e.line, e.column + 1)
+        hint = None
+        if ch == "=" and text[e.pos_in_stream : e.pos_in_stream + 2] == "=>":
+            hint = "chains use `->`"
+        return Located(f"unexpected character {ch!r}", span, hint)
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        expected = e.expected if hasattr(e, "expected") else set()
+        stray = _ELSE_ON_OWN_LINE.search(text, 0, tok.start_pos + 1) if tok.type != "$END" else None
+        if stray is not None:  # a line break ended the `if`; the `else` then starts a statement
+            at = stray.start("else")
+            line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+            return Located("`else` must follow the `}` of its `if` on the same line", Span(path, line, col, line, col + 4),
+                           "write `} else {`")
+        unclosed = _unclosed_at(tok, text)
+        if unclosed is not None:
+            ch, line, col = unclosed
+            where = "the file ends" if tok.type == "$END" else f"{_describe_token(tok)} comes at {tok.line}:{tok.column}"
+            closer = {"(": ")", "[": "]", "{": "}"}[ch]
+            return Located(f"`{ch}` is never closed", Span(path, line, col, line, col + 1),
+                           f"{where} before its `{closer}`")
+        if tok.type == "$END":
+            span = _end_span(path, text)
+        else:
+            line, col = tok.line, tok.column
+            if tok.type in ("_NL", "_ARROW"):
+                # point at the line break itself, not at the next line
+                stripped = tok.value.lstrip(" \t\f")
+                col += len(tok.value) - len(stripped)
+            span = Span(path, line, col, line, col + max(1, len(str(tok.value).split("\n")[0])))
+        inner = _unclosed(text, tok.start_pos) if tok.type != "$END" else None
+        if inner is not None and inner[0] in "([":
+            # inside brackets only the matching closer and what continues a list can come
+            other = {"(": "RSQB", "[": "RPAR"}[inner[0]]
+            expected = {e for e in expected if e not in (other, "RBRACE", "LBRACE", "VBAR", "_NL", "_ARROW")} or expected
+        got = _describe_token(tok)
+        hint = _syntax_hint(tok, expected, text)
+        return Located(f"unexpected {got}; expected {_expected_words(expected)}", span, hint)
+    if isinstance(e, UnexpectedEOF):
+        return Located(f"unexpected end of file; expected {_expected_words(e.expected)}", _end_span(path, text))
+    return Located(f"syntax error: {e}", Span(path, 1, 1, 1, 2))
+
+
+def _end_span(path: str, text: str) -> Span:
+    """Just after the last character that is not white space."""
+    body = text.rstrip()
+    line = body.count("\n") + 1
+    col = len(body) - (body.rfind("\n") + 1) + 1
+    return Span(path, line, col, line, col + 1)
+
+
+def _unclosed_at(tok, text: str) -> tuple[str, int, int] | None:
+    """The bracket left open when ``tok`` is unexpected because of it: at the end of the file,
+    or at the start of a new line inside ( ) or [ ], where line breaks are only white space."""
+    if tok.type == "$END":
+        return _unclosed(text, len(text))
+    opened = _unclosed(text, tok.start_pos)
+    if opened is not None and opened[0] in "([" and tok.line > opened[1] and _first_on_line(text, tok):
+        return opened
+    return None
+
+
+_ELSE_ON_OWN_LINE = re.compile(r"\}[\t \f]*(#[^\n]*)?\n\s*(?P<else>else)\b")
+
+
+def _syntax_hint(tok, expected, text: str) -> str | None:
+    if tok.type == "EQUAL" and text[tok.start_pos : tok.start_pos + 2] == "=>":
+        return "chains use `->`"
+    if tok.type == "EQUAL" and re.search(r"(^|\W)if\b[^{}\n]*$", text[: tok.start_pos]):
+        return "`==` compares; `=` names an argument"
+    if tok.type != "$END" and re.search(r"(^|\s)train\s*$", text[: tok.start_pos]) and "LBRACE" in expected:
+        return "at the start of a statement `train` opens the training section; it cannot name a layer or value"
+    if tok.type != "$END" and re.search(r"\btrain\s*\{[^{}]*$", text[: tok.start_pos]):
+        start, end = text.rfind("\n", 0, tok.start_pos) + 1, text.find("\n", tok.start_pos)
+        setting = re.match(r"\s*(\w+)\s*=\s*([^\"#]*?)\s*(#.*)?$", text[start : end if end >= 0 else len(text)])
+        if setting and setting.group(2):
+            return f'a setting\'s value that is not one word is a string: `{setting.group(1)} = "{setting.group(2)}"`'
+    if tok.type == "NAME":
+        if tok.value in KEYWORDS:
+            return f"`{tok.value}` is a keyword and cannot be used as a name"
+        close = did_you_mean(tok.value, [e.lower() for e in expected if e.lower() in KEYWORDS])
+        if close:
+            return close
+    if "RPAR" in expected and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "STRING"):
+        return "missing `,` between arguments?"
+    if "_ARROW" in expected and tok.type == "NAME":
+        return "missing `->` between items?"
+    if tok.type == "_NL" and "RBRACE" in expected and "VBAR" in expected:
+        return "each branch starts with `|`"
+    return None
+
+
+def _first_on_line(text: str, tok) -> bool:
+    start = text.rfind("\n", 0, tok.start_pos) + 1
+    return not text[start : tok.start_pos].strip()
+
+
+def _brackets(text: str, upto: int):
+    """Each bracket before ``upto`` as (character, line, column); strings and comments skipped."""
+    line, line_start, i = 1, 0, 0
+    while i < upto:
+        ch = text[i]
+        if ch == "\n":
+            line, line_start = line + 1, i + 1
+        elif ch == '"':
+            i += 1
+            while i < upto and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "#":
+            while i + 1 < upto and text[i + 1] != "\n":
+                i += 1
+        elif ch in "()[]{}":
+            yield ch, line, i - line_start + 1
+        i += 1
+
+
+def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
+    """The innermost bracket opened before ``upto`` and not closed there, with its line and
+    column."""
+    stack: list[tuple[str, int, int]] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for ch, line, col in _brackets(text, upto):
+        if ch in "([{":
+            stack.append((ch, line, col))
+        elif stack and stack[-1][0] == pairs[ch]:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+# A top-level definition starts a line with one of these words; after a syntax error the file
+# is parsed again one definition at a time, so that each broken definition reports its own
+# first error and a sound one reports none.
+_DEFINITION_START = re.compile(r"^(?=(?:network|block|import)\b)", re.MULTILINE)
+
+
+def _parse_tree(text: str, path: str):
+    from lark.exceptions import LarkError
+
+    try:
+        return run(_lark(), text)
+    except LarkError as e:
+        raise _syntax_error(e, path, text) from None
+    except _TooDeep as e:
+        tok = e.token
+        raise Located("nesting is too deep", Span(path, tok.line, tok.column, tok.line, tok.column + 1),
+                      _TOO_DEEP_HINT) from None
+
+
+def run(lark, text: str):
+    """Lark's tree of ``text`` from the parser ``lark`` (its post-lexer looks ahead in the text)."""
+    lark.options.postlex.text = text
+    lark.options.postlex._peeked = (-1, -1, False)
+    return lark.parse(text)
+
+
+def _all_syntax_errors(text: str, path: str) -> list[Located]:
+    """Every syntax error worth reporting, without cascades.
+
+    The text is parsed again one top-level definition at a time, so each broken definition
+    reports its first error. Within a definition, the line of an error is then blanked out
+    and the definition parsed again, while that is safe: the line opens or closes no body
+    and its brackets balance, each new error lies further down, and it is not one that only
+    the blanking caused (the parser expecting what it expected before, or a new definition).
+    """
+    starts = [m.start() for m in _DEFINITION_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    errors = []
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        # keep line numbers: the chunk is preceded by the newlines before it
+        lines = ("\n" * text.count("\n", 0, a) + text[a:b]).split("\n")
+        last: Located | None = None
+        for _ in range(20):
+            try:
+                _parse_tree("\n".join(lines), path)
+                break
+            except Located as e:
+                line = e.span.line if e.span else 0
+                if last is not None and (line <= last.span.line or _expected_part(e) == _expected_part(last)
+                                         or "`network`" in _expected_part(e)):
+                    break
+                errors.append(e)
+                last = e
+                if line > len(lines) or not _blankable(lines[line - 1]):
+                    break
+                lines[line - 1] = ""
+    return errors
+
+
+def _expected_part(e: Located) -> str:
+    return e.message.partition("; expected ")[2]
+
+
+def _blankable(line: str) -> bool:
+    """Whether blanking a line leaves the rest of a definition as it was: it opens and closes
+    no body, and its other brackets balance (strings and comments aside)."""
+    code = re.sub(r'"([^"\\\n]|\\.)*"', "", line).split("#", 1)[0]
+    if "{" in code or "}" in code:
+        return False
+    pairs, depth = {")": "(", "]": "["}, []
+    for ch in code:
+        if ch in "([":
+            depth.append(ch)
+        elif ch in pairs and (not depth or depth.pop() != pairs[ch]):
+            return False
+    return not depth
+
+
+def parse(text: str, path: str = "<string>") -> list:
+    """Parse one file's text into a list of :class:`ast.Definition` and :class:`ast.Import`.
+
+    Raises :class:`~nnspec.diagnostics.Located` on a syntax error
+    (:class:`~nnspec.diagnostics.LocatedErrors` when several definitions have one).
+
+    >>> [d.name for d in parse("block B { relu }\\nnetwork N { input x: [2]\\n B }")]
+    ['B', 'N']
+    """
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write: white space, columns kept
+        text = " " + text[1:]
+    if "\x00" in text:
+        at = text.index("\x00")
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, col, line, col + 1))
+    try:
+        tree = _parse_tree(text, path)
+    except Located as first:
+        errors = _all_syntax_errors(text, path)
+        if len(errors) <= 1:
+            raise first from None
+        raise LocatedErrors(errors) from None
+    return _ToAst(path).visit(tree)
+
+
+def parse_file(text: str, path: str, remember: bool = True) -> tuple[ast.File, bool]:
+    """Parse a file read from ``path``; a file parsed before comes from :mod:`nnspec.frontend.astcache`.
+    Returns the file and whether it was parsed (not read from the cache); with ``remember``
+    a parsed file is stored in the cache."""
+    from . import astcache
+
+    on_disk = not path.startswith("<")  # `<string>`: text from the API, seldom seen twice
+    cached = astcache.load(text, path) if on_disk else None
+    if cached is not None:
+        return cached, False
+    nodes = parse(text, path)
+    f = ast.File(path, text)
+    for n in nodes:
+        (f.imports if isinstance(n, ast.Import) else f.definitions).append(n)
+    if on_disk and remember:
+        astcache.store(f)
+    return f, True
