@@ -163,6 +163,35 @@ def test_an_unpadded_state_exports_and_a_padded_one_says_why_it_cannot():
         got = export(model, (source, target))(source, target)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w)
-    padded = nnspec.load(seq2seq("gru", True, "")).build().eval()
-    with pytest.raises(RuntimeError, match=r"^a padded recurrent layer with `output=state` cannot be exported$"):
-        export(padded, (SOURCE, TARGET))
+    # masking gives the last layer's outputs: not an LSTM's c, nor a lower layer's state
+    for kind, options in [("lstm", ""), ("gru", ", layers=2")]:
+        padded = nnspec.load(seq2seq(kind, True, options)).build().eval()
+        with pytest.raises(RuntimeError, match=r"^a padded `lstm`, or recurrent layer of several layers, "
+                                               r"with `output=state` cannot be exported$"):
+            export(padded, (SOURCE, TARGET))
+
+
+@pytest.mark.parametrize("kind,options", [("gru", ""), ("gru", ", bidirectional=true"), ("rnn", ", bidirectional=true")])
+def test_a_padded_one_layer_gru_or_rnn_state_exports_by_masking(kind, options):
+    """A one-layer GRU's or RNN's whole state is h alone, its final state: masking gives it,
+    each sequence's own (forward at its last token, backward at its first), so the padded
+    sequence-to-sequence network of docs/language.md exports."""
+    spec = nnspec.load(seq2seq(kind, True, options))
+    graph = spec.checked_graph()
+    torch.manual_seed(0)
+    model = spec.build().eval()
+    with torch.no_grad():
+        packed = model(SOURCE, TARGET)
+        exported = export(model, (SOURCE, TARGET))(SOURCE, TARGET)
+        scripted = script(model)(SOURCE, TARGET)
+    dirs = 2 if "bidirectional" in options else 1
+    env = {"S": SOURCE.shape[1], "T": TARGET.shape[1]}
+    assert [tuple(y.shape) for y in exported] == [(3, *concrete(t.shape, env)) for t in graph.output_types()]
+    assert graph.output_types()[2].shape == (dirs, 5)
+    for e, s, p in zip(exported, scripted, packed):
+        assert (e - p).abs().max() < 1e-6
+        assert torch.equal(s, p)
+    # each sequence's own state: what the third pair gives alone, unpadded (lengths 1 and 3)
+    with torch.no_grad():
+        alone = export(model, (SOURCE[2:, :1], TARGET[2:, :3]))(SOURCE[2:, :1], TARGET[2:, :3])
+    assert (alone[2] - exported[2][2:]).abs().max() < 1e-6

@@ -62,9 +62,15 @@ def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
     raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
 
 
+def state_of_final(last: torch.Tensor, directions: int) -> torch.Tensor:
+    """A one-layer GRU's or RNN's whole state [B, dirs, H] from its final state [B, dirs*H]
+    (forward then backward): its state is h alone, the last layer's."""
+    return last.reshape(last.shape[0], directions, -1)
+
+
 def cannot_export_padded_state() -> torch.Tensor:
-    # masking gives the last layer's outputs; the other layers' states, and c, need packing
-    raise RuntimeError("a padded recurrent layer with `output=state` cannot be exported")
+    # masking gives the last layer's outputs: an LSTM's c, or the other layers' states, need packing
+    raise RuntimeError("a padded `lstm`, or recurrent layer of several layers, with `output=state` cannot be exported")
 
 
 def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

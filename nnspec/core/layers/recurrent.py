@@ -66,9 +66,15 @@ def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
     raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
 
 
+def state_of_final(last: torch.Tensor, directions: int) -> torch.Tensor:
+    """A one-layer GRU's or RNN's whole state [B, dirs, H] from its final state [B, dirs*H]
+    (forward then backward): its state is h alone, the last layer's."""
+    return last.reshape(last.shape[0], directions, -1)
+
+
 def cannot_export_padded_state() -> torch.Tensor:
-    # masking gives the last layer's outputs; the other layers' states, and c, need packing
-    raise RuntimeError("a padded recurrent layer with `output=state` cannot be exported")
+    # masking gives the last layer's outputs: an LSTM's c, or the other layers' states, need packing
+    raise RuntimeError("a padded `lstm`, or recurrent layer of several layers, with `output=state` cannot be exported")
 
 
 def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -233,12 +239,15 @@ class LSTM(Layer):
             return result(run(x))
         by_packing = result(run(call("pack_sequences", x, lengths)))
         exporting = call("exporting")
-        if a.output == "state":  # masking gives the last layer's outputs only
+        if a.output == "state" and (self.state_pair or a.layers > 1):  # masking gives the last layer's outputs only
             return IfElse(by_packing, Not(exporting), call("cannot_export_padded_state"))
         if a.bidirectional and a.layers > 1:  # masking gives packing's values for one layer, or in one direction
             return IfElse(by_packing, Not(exporting), call("cannot_export_padded_bidirectional_layers"))
         back = [Index(run(call("to_the_end", x, lengths)), (0,))] if a.bidirectional else []
-        return IfElse(by_packing, Not(exporting), call("masked_outputs", Index(run(x), (0,)), lengths, a.output == "final", *back))
+        masked = call("masked_outputs", Index(run(x), (0,)), lengths, a.output != "sequence", *back)
+        if a.output == "state":  # one layer's h: its final state, a row a direction
+            masked = call("state_of_final", masked, directions)
+        return IfElse(by_packing, Not(exporting), masked)
 
     def describe(self) -> str:
         a = self.args
