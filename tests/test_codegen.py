@@ -222,6 +222,40 @@ def test_numbered_chains_are_sequential():
     torch.testing.assert_close(model(x), model[1][1](model[1][0](model[0][1](model[0][0](x)))))
 
 
+def test_a_permute_between_numbered_modules_is_a_module_so_the_chain_stays_sequential():
+    """A numbered `permute` between numbered modules would leave a gap in their numbers (no
+    list, no chain: quoted names); it registers a ``Permute`` instead. One after the last
+    module stays a call. The state-dict keys are the spec's names either way."""
+    spec = nnspec.load(
+        "network N {\n  input x: [3, 4, 4]\n"
+        "  conv(8, 1) -> permute([1, 2, 0]) -> layernorm -> permute([2, 0, 1]) -> conv(2, 1) -> permute([1, 2, 0])\n}\n")
+    text = spec.to_source()
+    assert ("class N(nn.ModuleList):" in text and "getattr(self" not in text and "add_module" not in text)
+    assert ("            nn.Conv2d(3, 8, 1),\n"
+            "            Permute(0, 2, 3, 1),\n"
+            "            nn.LayerNorm(8),\n"
+            "            Permute(0, 3, 1, 2),\n"
+            "            nn.Conv2d(8, 2, 1),\n") in text
+    assert "        x = x.permute(0, 2, 3, 1)  # [4, 4, 2]\n" in text  # the last one: a call
+    model = spec.build().eval()
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    x = torch.randn(2, 3, 4, 4)
+    expected = model[4](model[2](model[0](x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+    torch.testing.assert_close(model(x), expected)
+    torch.testing.assert_close(torch.jit.script(model)(x), expected)
+
+
+def test_instances_alike_in_code_share_a_class_without_a_parameter_one_of_them_lacks():
+    """`dense(c * a)` is 4 wide in Shape(4, 1) and in Shape(2, 2): the class builds 4, not `c`."""
+    spec = nnspec.load("block Shape(c, a) { dense(c * a) -> relu }\n"
+                       "network N {\n  input x: [T, 4]\n  Shape(4, 1) -> Shape(2, 2)\n}\n")
+    text = spec.to_source()
+    assert "nn.Linear(4, 4)" in text and "nn.Linear(c, c)" not in text
+    assert "Block `Shape(c, a)`" in text
+    model = spec.build()
+    assert [tuple(p.shape) for p in model.parameters()] == [(4, 4), (4,)] * 2
+
+
 def test_branch_values_are_named_by_their_labels():
     spec = nnspec.load(
         "block Pair(n) { dense(n) -> relu }\n"

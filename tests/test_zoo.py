@@ -168,7 +168,7 @@ def test_state_dict_shapes_follow_the_reference(name):
     assert [s for _, s in ours] == [s for _, s in ref]
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152"])
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "shufflenet_v2_x1_0"])
 def test_state_dict_names_follow_torchvision(name):
     ours = [k for k, _ in meta_state_dict(name)]
     renames = RENAMED.get(name, {})

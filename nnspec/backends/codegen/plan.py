@@ -101,6 +101,8 @@ class Plan:
         # instances that read more than the chain's value (a named value given for a parameter):
         # a class's forward takes one input, so they are always written inline
         self.multi: set[Unit] = set()
+        # unlabelled items that register their kind's module to fill a gap in the numbers
+        self.filled: set[int] = set()
         self.root = self.units()
         # residual adds whose auto shortcut projects in some instances of their block and not
         # in others -> the key of the projection's module
@@ -234,6 +236,7 @@ class Plan:
         for s in calls:
             slot = place(s.scope.path, s.first, s.scope, None)
             slot.unit = s
+        self.fill_gaps(top, prefix, [self.nodes[nid] for nid in nodes], place)
         for nid in nodes:
             n = self.nodes[nid]
             if nid in self.optional and self.nodes[n.inputs[1]].role != "shortcut" and self.optional[nid] not in top.children:
@@ -250,6 +253,43 @@ class Plan:
 
         walk(top, [])
         return top
+
+    def fill_gaps(self, top: Slot, prefix: str, nodes: list[Node], place) -> None:
+        """Numbered items without a module (a `permute`) between numbered modules leave gaps
+        in the numbers, so the modules can be neither a list nor a chain (``self[1]``): where
+        every gap of a group of numbered modules is an item of a kind that has a module form,
+        those items get their modules (``Permute``), and the group becomes a list."""
+        gaps: dict[tuple[str, ...], list[Node]] = {}
+        for n in nodes:
+            if n.layer is None or not n.inputs or not n.name or n.label is not None or n.id in self.filled:
+                continue
+            x = self.nodes[n.inputs[0]].out
+            if n.layer.module_code(x) is not None or n.layer.labelled_module_code(x) is None:
+                continue
+            if not n.name.startswith(prefix):
+                continue
+            *parent, key = n.name[len(prefix):].split(".")
+            if key.isdigit():
+                gaps.setdefault(tuple(parent), []).append(n)
+        for parent, items in gaps.items():
+            slot = top
+            for key in parent:
+                slot = slot.children.get(key)
+                if slot is None:
+                    break
+            if slot is None or not slot.children or slot.ctor is not None or slot.unit is not None:
+                continue
+            # only the gaps: an item after the last module is computed as it is
+            top_key = max((int(k) for k in slot.children if k.isdigit()), default=-1)
+            items = [n for n in items if int(n.name.rpartition(".")[2]) < top_key]
+            keys = {*slot.children, *(n.name.rpartition(".")[2] for n in items)}
+            if not items or keys != {str(i) for i in range(len(keys))}:
+                continue  # a gap no module can fill, or a label among the numbers: as it is
+            for n in items:
+                self.filled.add(n.id)
+                filled = place(n.name, n.id, n.scope, n)
+                filled.ctor = self.ctor(n)
+                filled.nodes.append(n.id)
 
     def name_by_kind(self, slot: Slot, kinds: dict[str, str] | None = None) -> None:
         """Modules of unlabelled items without parameters or buffers (a `relu`), numbered among
@@ -281,7 +321,7 @@ class Plan:
         no module (a global pool) still registers one, so that it can be reached and hooked."""
         x = self.nodes[n.inputs[0]].out
         code = n.layer.module_code(x)
-        if code is None and n.label is not None:
+        if code is None and (n.label is not None or n.id in self.filled):
             code = n.layer.labelled_module_code(x)
         return code
 

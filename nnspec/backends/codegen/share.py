@@ -358,7 +358,8 @@ class Sharing:
         for j, value in enumerate(found):
             if value in (0, 1) or not isinstance(value, int):
                 continue
-            matches = [name for name, vs in {**args, **inputs}.items() if vs[0] == value]
+            # the instances' bodies are equal: the parameter must have this value in each
+            matches = [name for name, vs in {**args, **inputs}.items() if all(v == value for v in vs)]
             if len(matches) == 1 and matches[0] in args:  # a size two could have is either's
                 exprs[j] = Param(matches[0])
         if not exprs:

@@ -202,6 +202,11 @@ class _Module:
                 call = ", ".join(n if self.sharing.param_name(n, u.scope) in params else f"{n}={value_text(v)}"
                                  for n, v in u.scope.args.items())
                 block = f"Block `{u.scope.name}({call})` on {in_shape}"
+            elif any(i.scope.args != u.scope.args for i in c.units):
+                # instances alike in code but not in arguments: name those that differ
+                call = ", ".join(n if any(i.scope.args.get(n) != v for i in c.units) else f"{n}={value_text(v)}"
+                                 for n, v in u.scope.args.items())
+                block = f"Block `{u.scope.name}({call})`"
             else:
                 block = f"Block `{call_text(u.scope.name, u.scope.args)}`"
             doc_lines = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")

@@ -84,6 +84,24 @@ def _runtime_unknowns(before: tuple, after: tuple) -> list:
     return [d for d in after if not isinstance(d, int) and d not in before]
 
 
+# Emitted once in generated code that gives a `permute` a module of its own (see
+# Permute.labelled_module_code); the generated file imports only torch.
+PERMUTE_RUNTIME = '''\
+class Permute(nn.Module):
+    """Reorders the dimensions of x (the batch's included): forward(x) = x.permute(dims)."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return x.permute(self.dims)
+
+    def extra_repr(self):
+        return f"dims={tuple(self.dims)}"
+'''
+
+
 class PermuteArgs(ArgsModel):
     order: list[Int]
 
@@ -97,6 +115,7 @@ class Permute(Layer):
     family = "reshape"
     takes_int = True
     Args = PermuteArgs
+    runtime = PERMUTE_RUNTIME
 
     def infer(self, x: TensorType) -> TensorType:
         n = len(x.shape)
@@ -110,9 +129,19 @@ class Permute(Layer):
         last = n >= 3 and (order[-1] == 0 or (x.channels_last and order[-1] == n - 1))
         return x.with_shape(tuple(x.shape[i] for i in order), channels_last=last)
 
+    def dims(self, n: int) -> tuple[int, ...]:
+        """The order of the batched value's dimensions, the batch first."""
+        return (0, *(d % n + 1 for d in self.args.order))
+
+    def labelled_module_code(self, x: TensorType) -> Code:
+        # a module, so that a labelled permute can be hooked, and so that a run of numbered
+        # modules it sits in stays one nn.Sequential (torchvision's ConvNeXt block does the same)
+        return call("Permute", *self.dims(len(x.shape)))
+
     def forward_code(self, module, xs, types, lengths=None):
-        n = len(types[0].shape)
-        return method(xs[0], "permute", 0, *(d % n + 1 for d in self.args.order))
+        if module is not None:
+            return call(module, xs[0])
+        return method(xs[0], "permute", *self.dims(len(types[0].shape)))
 
     def describe(self) -> str:
         return f"permute {shape_str(self.args.order)}"

@@ -8,6 +8,20 @@ import torch
 from torch import nn
 
 
+class Permute(nn.Module):
+    """Reorders the dimensions of x (the batch's included): forward(x) = x.permute(dims)."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return x.permute(self.dims)
+
+    def extra_repr(self):
+        return f"dims={tuple(self.dims)}"
+
+
 class Learned(nn.Module):
     """A learned tensor of the given shape, the same for every sample: forward(x) -> [B, *shape],
     where x only tells the batch size. Stored as [1, *shape], or as shape with batch=False."""
@@ -47,16 +61,45 @@ class DropPath(nn.Module):
         return f"p={self.p}"
 
 
-class LayerNorm2d(nn.Module):
-    """Block `LayerNorm2d()` on [in_channels, H, W]; instances: `1`, `5.0`, `9.0`, `down3.0`."""
+class LayerNorm2d(nn.ModuleList):
+    """Block `LayerNorm2d()` on [in_channels, H, W]; instances: `1`, `5.0`, `9.0`, `19.0`, `24`."""
 
     def __init__(self, in_channels):
-        super().__init__()
-        self.add_module("1", nn.LayerNorm(in_channels, eps=1e-06))
+        super().__init__([
+            Permute(0, 2, 3, 1),
+            nn.LayerNorm(in_channels, eps=1e-06),
+        ])
 
     def forward(self, x):
-        x = x.permute(0, 2, 3, 1)  # [H, W, in_channels]
-        x = getattr(self, "1")(x)  # [H, W, in_channels]
+        x = self[0](x)  # [H, W, in_channels]
+        x = self[1](x)  # [H, W, in_channels]
+        x = x.permute(0, 3, 1, 2)  # [in_channels, H, W]
+        return x
+
+
+class CNBody(nn.ModuleList):
+    """Block `CNBody()` on [in_channels, H, W].
+
+    Instances: `2.body`, `3.body`, `4.body`, `6.body`, `7.body`, `8.body` and 12 more.
+    """
+
+    def __init__(self, in_channels):
+        super().__init__([
+            nn.Conv2d(in_channels, in_channels, 7, padding=3, groups=in_channels),
+            Permute(0, 2, 3, 1),
+            nn.LayerNorm(in_channels, eps=1e-06),
+            nn.Linear(in_channels, 4 * in_channels),
+            nn.GELU(),
+            nn.Linear(4 * in_channels, in_channels),
+        ])
+
+    def forward(self, x):
+        x = self[0](x)  # [in_channels, H, W]
+        x = self[1](x)  # [H, W, in_channels]
+        x = self[2](x)  # [H, W, in_channels]
+        x = self[3](x)  # [H, W, 4 * in_channels]
+        x = self[4](x)  # [H, W, 4 * in_channels]
+        x = self[5](x)  # [H, W, in_channels]
         x = x.permute(0, 3, 1, 2)  # [in_channels, H, W]
         return x
 
@@ -69,31 +112,21 @@ class CNBlock(nn.Module):
 
     def __init__(self, in_channels, p):
         super().__init__()
-        self.add_module("0", Learned(in_channels, 1, 1, init=1e-06, batch=False))
-        self.add_module("1", nn.Conv2d(in_channels, in_channels, 7, padding=3, groups=in_channels))
-        self.add_module("3", nn.LayerNorm(in_channels, eps=1e-06))
-        self.add_module("4", nn.Linear(in_channels, 4 * in_channels))
-        self.gelu = nn.GELU()
-        self.add_module("6", nn.Linear(4 * in_channels, in_channels))
-        self.droppath = DropPath(p)
+        self.layer_scale = Learned(in_channels, 1, 1, init=1e-06, batch=False)
+        self.body = CNBody(in_channels)
+        self.stochastic_depth = DropPath(p)
 
     def forward(self, x):
-        x1 = getattr(self, "0")(x)  # [in_channels, 1, 1]
-        x2 = getattr(self, "1")(x)  # [in_channels, H, W]
-        x2 = x2.permute(0, 2, 3, 1)  # [H, W, in_channels]
-        x2 = getattr(self, "3")(x2)  # [H, W, in_channels]
-        x2 = getattr(self, "4")(x2)  # [H, W, 4 * in_channels]
-        x2 = self.gelu(x2)  # [H, W, 4 * in_channels]
-        x2 = getattr(self, "6")(x2)  # [H, W, in_channels]
-        x2 = x2.permute(0, 3, 1, 2)  # [in_channels, H, W]
-        x1 = x1 * x2  # [in_channels, H, W]
-        x1 = self.droppath(x1)  # [in_channels, H, W]
+        x1 = self.layer_scale(x)  # [in_channels, 1, 1]
+        body = self.body(x)  # [in_channels, H, W]
+        x1 = x1 * body  # [in_channels, H, W]
+        x1 = self.stochastic_depth(x1)  # [in_channels, H, W]
         x = x1 + x  # [in_channels, H, W]
         return x
 
 
 class Downsample(nn.Sequential):
-    """Block `Downsample(out)` on [out // 2, H, W]; instances: `5`, `9`, `down3`."""
+    """Block `Downsample(out)` on [out // 2, H, W]; instances: `5`, `9`, `19`."""
 
     def __init__(self, out):
         super().__init__(
@@ -102,66 +135,39 @@ class Downsample(nn.Sequential):
         )
 
 
-class ConvNeXt_Tiny(nn.Module):
+class ConvNeXt_Tiny(nn.Sequential):
     """Network `ConvNeXt_Tiny(classes=1000)`: image [3, 224, 224] -> [1000].
 
     Shapes are without the batch dimension.
     """
 
     def __init__(self, classes=1000):
-        super().__init__()
-        self.add_module("0", nn.Conv2d(3, 96, 4, stride=4))
-        self.add_module("1", LayerNorm2d(96))
-        self.add_module("2", CNBlock(96, 0.0))
-        self.add_module("3", CNBlock(96, 0.0058823529411764705))
-        self.add_module("4", CNBlock(96, 0.011764705882352941))
-        self.add_module("5", Downsample(192))
-        self.add_module("6", CNBlock(192, 0.017647058823529415))
-        self.add_module("7", CNBlock(192, 0.023529411764705882))
-        self.add_module("8", CNBlock(192, 0.029411764705882353))
-        self.add_module("9", Downsample(384))
-        self.add_module("10", CNBlock(384, 0.03529411764705883))
-        self.add_module("11", CNBlock(384, 0.0411764705882353))
-        self.add_module("12", CNBlock(384, 0.047058823529411764))
-        self.add_module("13", CNBlock(384, 0.052941176470588235))
-        self.add_module("14", CNBlock(384, 0.058823529411764705))
-        self.add_module("15", CNBlock(384, 0.06470588235294118))
-        self.add_module("16", CNBlock(384, 0.07058823529411766))
-        self.add_module("17", CNBlock(384, 0.07647058823529412))
-        self.add_module("18", CNBlock(384, 0.0823529411764706))
-        self.down3 = Downsample(768)
-        self.add_module("19", CNBlock(768, 0.08823529411764706))
-        self.add_module("20", CNBlock(768, 0.09411764705882353))
-        self.add_module("21", CNBlock(768, 0.1))
-        self.add_module("23", nn.LayerNorm(768, eps=1e-06))
-        self.add_module("24", nn.Linear(768, classes))
-
-    def forward(self, image):
-        """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = getattr(self, "0")(image)  # [96, 56, 56]
-        x = getattr(self, "1")(x)  # [96, 56, 56]
-        x = getattr(self, "2")(x)  # [96, 56, 56]
-        x = getattr(self, "3")(x)  # [96, 56, 56]
-        x = getattr(self, "4")(x)  # [96, 56, 56]
-        x = getattr(self, "5")(x)  # [192, 28, 28]
-        x = getattr(self, "6")(x)  # [192, 28, 28]
-        x = getattr(self, "7")(x)  # [192, 28, 28]
-        x = getattr(self, "8")(x)  # [192, 28, 28]
-        x = getattr(self, "9")(x)  # [384, 14, 14]
-        x = getattr(self, "10")(x)  # [384, 14, 14]
-        x = getattr(self, "11")(x)  # [384, 14, 14]
-        x = getattr(self, "12")(x)  # [384, 14, 14]
-        x = getattr(self, "13")(x)  # [384, 14, 14]
-        x = getattr(self, "14")(x)  # [384, 14, 14]
-        x = getattr(self, "15")(x)  # [384, 14, 14]
-        x = getattr(self, "16")(x)  # [384, 14, 14]
-        x = getattr(self, "17")(x)  # [384, 14, 14]
-        x = getattr(self, "18")(x)  # [384, 14, 14]
-        x = self.down3(x)  # [768, 7, 7]
-        x = getattr(self, "19")(x)  # [768, 7, 7]
-        x = getattr(self, "20")(x)  # [768, 7, 7]
-        x = getattr(self, "21")(x)  # [768, 7, 7]
-        x = x.mean((2, 3))  # [768]
-        x = getattr(self, "23")(x)  # [768]
-        x = getattr(self, "24")(x)  # [1000]
-        return x
+        super().__init__(
+            nn.Conv2d(3, 96, 4, stride=4),  # [96, 56, 56]
+            LayerNorm2d(96),  # [96, 56, 56]
+            CNBlock(96, 0.0),  # [96, 56, 56]
+            CNBlock(96, 0.0058823529411764705),  # [96, 56, 56]
+            CNBlock(96, 0.011764705882352941),  # [96, 56, 56]
+            Downsample(192),  # [192, 28, 28]
+            CNBlock(192, 0.017647058823529415),  # [192, 28, 28]
+            CNBlock(192, 0.023529411764705882),  # [192, 28, 28]
+            CNBlock(192, 0.029411764705882353),  # [192, 28, 28]
+            Downsample(384),  # [384, 14, 14]
+            CNBlock(384, 0.03529411764705883),  # [384, 14, 14]
+            CNBlock(384, 0.0411764705882353),  # [384, 14, 14]
+            CNBlock(384, 0.047058823529411764),  # [384, 14, 14]
+            CNBlock(384, 0.052941176470588235),  # [384, 14, 14]
+            CNBlock(384, 0.058823529411764705),  # [384, 14, 14]
+            CNBlock(384, 0.06470588235294118),  # [384, 14, 14]
+            CNBlock(384, 0.07058823529411766),  # [384, 14, 14]
+            CNBlock(384, 0.07647058823529412),  # [384, 14, 14]
+            CNBlock(384, 0.0823529411764706),  # [384, 14, 14]
+            Downsample(768),  # [768, 7, 7]
+            CNBlock(768, 0.08823529411764706),  # [768, 7, 7]
+            CNBlock(768, 0.09411764705882353),  # [768, 7, 7]
+            CNBlock(768, 0.1),  # [768, 7, 7]
+            nn.AdaptiveAvgPool2d(1),  # [768, 1, 1]
+            LayerNorm2d(768),  # [768, 1, 1]
+            nn.Flatten(),  # [768]
+            nn.Linear(768, classes),  # [1000]
+        )

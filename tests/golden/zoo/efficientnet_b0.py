@@ -118,65 +118,41 @@ class MBConv_2(nn.ModuleList):
         return x
 
 
-class EfficientNet_B0(nn.Module):
+class EfficientNet_B0(nn.Sequential):
     """Network `EfficientNet_B0(classes=1000)`: image [3, 224, 224] -> [1000].
 
     Shapes are without the batch dimension.
     """
 
     def __init__(self, classes=1000):
-        super().__init__()
-        self.add_module("0", ConvBNSiLU(3, 32, 3, stride=2))
-        self.add_module("1", nn.Sequential(
+        super().__init__(
+            ConvBNSiLU(3, 32, 3, stride=2),  # [32, 112, 112]
             nn.Sequential(
-                ConvBNSiLU(32, 32, 3, groups=32),  # [32, 112, 112]
-                SE(32, 8),  # [32, 112, 112]
-                nn.Conv2d(32, 16, 1, bias=False),  # [16, 112, 112]
-                nn.BatchNorm2d(16),  # [16, 112, 112]
+                nn.Sequential(
+                    ConvBNSiLU(32, 32, 3, groups=32),  # [32, 112, 112]
+                    SE(32, 8),  # [32, 112, 112]
+                    nn.Conv2d(32, 16, 1, bias=False),  # [16, 112, 112]
+                    nn.BatchNorm2d(16),  # [16, 112, 112]
+                ),  # [16, 112, 112]
             ),  # [16, 112, 112]
-        ))
-        self.add_module("2", MBConv(16, 3, 2, 24))
-        self.add_module("3", MBConv_2(3, 24, 0.025))
-        self.add_module("4", MBConv(24, 5, 2, 40))
-        self.add_module("5", MBConv_2(5, 40, 0.05))
-        self.add_module("6", MBConv(40, 3, 2, 80))
-        self.add_module("7", MBConv_2(3, 80, 0.07500000000000001))
-        self.add_module("8", MBConv_2(3, 80, 0.08750000000000001))
-        self.add_module("9", MBConv(80, 5, 1, 112))
-        self.add_module("10", MBConv_2(5, 112, 0.1125))
-        self.add_module("11", MBConv_2(5, 112, 0.125))
-        self.add_module("12", MBConv(112, 5, 2, 192))
-        self.add_module("13", MBConv_2(5, 192, 0.15000000000000002))
-        self.add_module("14", MBConv_2(5, 192, 0.1625))
-        self.add_module("15", MBConv_2(5, 192, 0.17500000000000002))
-        self.add_module("16", MBConv(192, 3, 1, 320))
-        self.features = ConvBNSiLU(320, 1280, 1)
-        self.dropout = nn.Dropout(0.2)
-        self.add_module("19", nn.Linear(1280, classes))
-
-    def forward(self, image):
-        """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = getattr(self, "0")(image)  # [32, 112, 112]
-        # 1: MBConv(expand=1, k=3, stride=1, out=16, p=0.0)
-        # 1.0: MBConvBody(expand=1, k=3, stride=1, out=16)
-        x = getattr(self, "1")(x)  # [16, 112, 112]
-        x = getattr(self, "2")(x)  # [24, 56, 56]
-        x = getattr(self, "3")(x)  # [24, 56, 56]
-        x = getattr(self, "4")(x)  # [40, 28, 28]
-        x = getattr(self, "5")(x)  # [40, 28, 28]
-        x = getattr(self, "6")(x)  # [80, 14, 14]
-        x = getattr(self, "7")(x)  # [80, 14, 14]
-        x = getattr(self, "8")(x)  # [80, 14, 14]
-        x = getattr(self, "9")(x)  # [112, 14, 14]
-        x = getattr(self, "10")(x)  # [112, 14, 14]
-        x = getattr(self, "11")(x)  # [112, 14, 14]
-        x = getattr(self, "12")(x)  # [192, 7, 7]
-        x = getattr(self, "13")(x)  # [192, 7, 7]
-        x = getattr(self, "14")(x)  # [192, 7, 7]
-        x = getattr(self, "15")(x)  # [192, 7, 7]
-        x = getattr(self, "16")(x)  # [320, 7, 7]
-        x = self.features(x)  # [1280, 7, 7]
-        x = x.mean((2, 3))  # [1280]
-        x = self.dropout(x)  # [1280]
-        x = getattr(self, "19")(x)  # [1000]
-        return x
+            MBConv(16, 3, 2, 24),  # [24, 56, 56]
+            MBConv_2(3, 24, 0.025),  # [24, 56, 56]
+            MBConv(24, 5, 2, 40),  # [40, 28, 28]
+            MBConv_2(5, 40, 0.05),  # [40, 28, 28]
+            MBConv(40, 3, 2, 80),  # [80, 14, 14]
+            MBConv_2(3, 80, 0.07500000000000001),  # [80, 14, 14]
+            MBConv_2(3, 80, 0.08750000000000001),  # [80, 14, 14]
+            MBConv(80, 5, 1, 112),  # [112, 14, 14]
+            MBConv_2(5, 112, 0.1125),  # [112, 14, 14]
+            MBConv_2(5, 112, 0.125),  # [112, 14, 14]
+            MBConv(112, 5, 2, 192),  # [192, 7, 7]
+            MBConv_2(5, 192, 0.15000000000000002),  # [192, 7, 7]
+            MBConv_2(5, 192, 0.1625),  # [192, 7, 7]
+            MBConv_2(5, 192, 0.17500000000000002),  # [192, 7, 7]
+            MBConv(192, 3, 1, 320),  # [320, 7, 7]
+            ConvBNSiLU(320, 1280, 1),  # [1280, 7, 7]
+            nn.AdaptiveAvgPool2d(1),  # [1280, 1, 1]
+            nn.Flatten(),  # [1280]
+            nn.Dropout(0.2),  # [1280]
+            nn.Linear(1280, classes),  # [1000]
+        )

@@ -169,79 +169,83 @@ class Bneck_4(nn.ModuleList):
         return x
 
 
-class MobileNetV3_Large(nn.Module):
+class MobileNetV3_Large(nn.ModuleList):
     """Network `MobileNetV3_Large(classes=1000)`: image [3, 224, 224] -> [1000].
 
     Shapes are without the batch dimension.
     """
 
     def __init__(self, classes=1000):
-        super().__init__()
-        self.add_module("0", ConvBNAct(3, 16, 3, nn.Hardswish, stride=2))
-        self.add_module("1", nn.Sequential(
+        super().__init__([
+            ConvBNAct(3, 16, 3, nn.Hardswish, stride=2),
             nn.Sequential(
-                ConvBNAct(16, 16, 3, nn.ReLU, groups=16),  # [16, 112, 112]
-                ConvBNAct(16, 16, 1, nn.Identity),  # [16, 112, 112]
-            ),  # [16, 112, 112]
-        ))
-        self.add_module("2", nn.Sequential(
-            BneckBody(16, 64, 2),  # [24, 56, 56]
-        ))
-        self.add_module("3", nn.Sequential(
-            BneckBody(24, 72, 1),  # [24, 56, 56]
-        ))
-        self.add_module("4", nn.Sequential(
-            BneckBody_2(72, 24, 2),  # [40, 28, 28]
-        ))
-        self.add_module("5", Bneck(120, 32))
-        self.add_module("6", Bneck(120, 32))
-        self.add_module("7", nn.Sequential(
-            BneckBody_3(40, 240, 2),  # [80, 14, 14]
-        ))
-        self.add_module("8", Bneck_2(200))
-        self.add_module("9", Bneck_2(184))
-        self.add_module("10", Bneck_2(184))
-        self.add_module("11", Bneck_3(3, 480, 112, 120, 1))
-        self.add_module("12", Bneck_4(3, 672, 112, 168))
-        self.add_module("13", Bneck_3(5, 672, 160, 168, 2))
-        self.add_module("14", Bneck_4(5, 960, 160, 240))
-        self.add_module("15", Bneck_4(5, 960, 160, 240))
-        self.features = ConvBNAct(160, 960, 1, nn.Hardswish)
-        self.add_module("17", nn.Linear(960, 1280))
-        self.hardswish = nn.Hardswish()
-        self.dropout = nn.Dropout(0.2)
-        self.add_module("20", nn.Linear(1280, classes))
+                nn.Sequential(
+                    ConvBNAct(16, 16, 3, nn.ReLU, groups=16),  # [16, 112, 112]
+                    ConvBNAct(16, 16, 1, nn.Identity),  # [16, 112, 112]
+                ),  # [16, 112, 112]
+            ),
+            nn.Sequential(
+                BneckBody(16, 64, 2),  # [24, 56, 56]
+            ),
+            nn.Sequential(
+                BneckBody(24, 72, 1),  # [24, 56, 56]
+            ),
+            nn.Sequential(
+                BneckBody_2(72, 24, 2),  # [40, 28, 28]
+            ),
+            Bneck(120, 32),
+            Bneck(120, 32),
+            nn.Sequential(
+                BneckBody_3(40, 240, 2),  # [80, 14, 14]
+            ),
+            Bneck_2(200),
+            Bneck_2(184),
+            Bneck_2(184),
+            Bneck_3(3, 480, 112, 120, 1),
+            Bneck_4(3, 672, 112, 168),
+            Bneck_3(5, 672, 160, 168, 2),
+            Bneck_4(5, 960, 160, 240),
+            Bneck_4(5, 960, 160, 240),
+            ConvBNAct(160, 960, 1, nn.Hardswish),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(960, 1280),
+            nn.Hardswish(),
+            nn.Dropout(0.2),
+            nn.Linear(1280, classes),
+        ])
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = getattr(self, "0")(image)  # [16, 112, 112]
+        x = self[0](image)  # [16, 112, 112]
         # 1: Bneck(k=3, exp=16, out=16, squeeze=0, act=relu, stride=1)
         # 1.0: BneckBody(k=3, exp=16, out=16, squeeze=0, act=relu, stride=1)
-        x1 = getattr(self, "1")(x)  # [16, 112, 112]
+        x1 = self[1](x)  # [16, 112, 112]
         x = x1 + x  # [16, 112, 112]
         # 2: Bneck(k=3, exp=64, out=24, squeeze=0, act=relu, stride=2)
-        x = getattr(self, "2")(x)  # [24, 56, 56]
+        x = self[2](x)  # [24, 56, 56]
         # 3: Bneck(k=3, exp=72, out=24, squeeze=0, act=relu, stride=1)
-        x1 = getattr(self, "3")(x)  # [24, 56, 56]
+        x1 = self[3](x)  # [24, 56, 56]
         x = x1 + x  # [24, 56, 56]
         # 4: Bneck(k=5, exp=72, out=40, squeeze=24, act=relu, stride=2)
-        x = getattr(self, "4")(x)  # [40, 28, 28]
-        x = getattr(self, "5")(x)  # [40, 28, 28]
-        x = getattr(self, "6")(x)  # [40, 28, 28]
+        x = self[4](x)  # [40, 28, 28]
+        x = self[5](x)  # [40, 28, 28]
+        x = self[6](x)  # [40, 28, 28]
         # 7: Bneck(k=3, exp=240, out=80, squeeze=0, act=hardswish, stride=2)
-        x = getattr(self, "7")(x)  # [80, 14, 14]
-        x = getattr(self, "8")(x)  # [80, 14, 14]
-        x = getattr(self, "9")(x)  # [80, 14, 14]
-        x = getattr(self, "10")(x)  # [80, 14, 14]
-        x = getattr(self, "11")(x)  # [112, 14, 14]
-        x = getattr(self, "12")(x)  # [112, 14, 14]
-        x = getattr(self, "13")(x)  # [160, 7, 7]
-        x = getattr(self, "14")(x)  # [160, 7, 7]
-        x = getattr(self, "15")(x)  # [160, 7, 7]
-        x = self.features(x)  # [960, 7, 7]
-        x = x.mean((2, 3))  # [960]
-        x = getattr(self, "17")(x)  # [1280]
-        x = self.hardswish(x)  # [1280]
-        x = self.dropout(x)  # [1280]
-        x = getattr(self, "20")(x)  # [1000]
+        x = self[7](x)  # [80, 14, 14]
+        x = self[8](x)  # [80, 14, 14]
+        x = self[9](x)  # [80, 14, 14]
+        x = self[10](x)  # [80, 14, 14]
+        x = self[11](x)  # [112, 14, 14]
+        x = self[12](x)  # [112, 14, 14]
+        x = self[13](x)  # [160, 7, 7]
+        x = self[14](x)  # [160, 7, 7]
+        x = self[15](x)  # [160, 7, 7]
+        x = self[16](x)  # [960, 7, 7]
+        x = self[17](x)  # [960, 1, 1]
+        x = self[18](x)  # [960]
+        x = self[19](x)  # [1280]
+        x = self[20](x)  # [1280]
+        x = self[21](x)  # [1280]
+        x = self[22](x)  # [1000]
         return x

@@ -8,11 +8,49 @@ import torch
 from torch import nn
 
 
+class ConvBNReLU(nn.Sequential):
+    """Block `ConvBNReLU(out, k, stride, padding)` on [in_channels, H, W].
+
+    Instances: `conv1`, `conv5`.
+    """
+
+    def __init__(self, in_channels, out, k, stride=1, padding=0):
+        super().__init__(
+            nn.Conv2d(in_channels, out, k, stride=stride, padding=padding, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.ReLU(),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        )
+
+
+class Shrink(nn.Sequential):
+    """Block `Shrink(c, stride=2)` on [in_channels, H, W].
+
+    Instances: `stage2.0.branch1`, `stage3.0.branch1`, `stage4.0.branch1`.
+    """
+
+    def __init__(self, in_channels, c):
+        super().__init__(
+            nn.Conv2d(
+                in_channels,
+                in_channels,
+                3,
+                stride=2,
+                padding=1,
+                groups=in_channels,
+                bias=False,
+            ),  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.BatchNorm2d(in_channels),  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.Conv2d(in_channels, c, 1, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.ReLU(),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        )
+
+
 class Branch(nn.Sequential):
     """Block `Branch(c, stride)` on [in_channels, H, W].
 
-    Instances: `stage2.0.5`, `stage2.1.2`, `stage2.2.2`, `stage2.3.2`, `stage3.0.5`, `stage3.1.2`
-    and 10 more.
+    Instances: `stage2.0.branch2`, `stage2.1.branch2`, `stage2.2.branch2`, `stage2.3.branch2`,
+    `stage3.0.branch2`, `stage3.1.branch2` and 10 more.
     """
 
     def __init__(self, in_channels, c, stride):
@@ -28,40 +66,23 @@ class Branch(nn.Sequential):
         )
 
 
-class ShuffleUnit(nn.ModuleList):
+class ShuffleUnit(nn.Module):
     """Block `ShuffleUnit(out, stride=2)` on [in_channels, H, W].
 
     Instances: `stage2.0`, `stage3.0`, `stage4.0`.
     """
 
     def __init__(self, in_channels, out):
-        super().__init__([
-            nn.Conv2d(
-                in_channels,
-                in_channels,
-                3,
-                stride=2,
-                padding=1,
-                groups=in_channels,
-                bias=False,
-            ),
-            nn.BatchNorm2d(in_channels),
-            nn.Conv2d(in_channels, out // 2, 1, bias=False),
-            nn.BatchNorm2d(out // 2),
-            nn.ReLU(),
-            Branch(in_channels, out // 2, 2),
-            nn.ChannelShuffle(2),
-        ])
+        super().__init__()
+        self.branch1 = Shrink(in_channels, out // 2)
+        self.branch2 = Branch(in_channels, out // 2, 2)
+        self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):
-        x1 = self[0](x)  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = self[1](x1)  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = self[2](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = self[3](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x1 = self[4](x1)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = self[5](x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = torch.cat([x1, x], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = self[6](x)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        branch1 = self.branch1(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        branch2 = self.branch2(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = torch.cat([branch1, branch2], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self.channelshuffle(x)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         return x
 
 
@@ -73,13 +94,13 @@ class ShuffleUnit_2(nn.Module):
 
     def __init__(self, out):
         super().__init__()
-        self.add_module("2", Branch(out // 2, out // 2, 1))
+        self.branch2 = Branch(out // 2, out // 2, 1)
         self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):
         x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
         x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
-        x = getattr(self, "2")(x)  # [out // 2, H, W]
+        x = self.branch2(x)  # [out // 2, H, W]
         x = torch.cat([x1, x], dim=1)  # [out, H, W]
         x = self.channelshuffle(x)  # [out, H, W]
         return x
@@ -106,30 +127,22 @@ class ShuffleNetV2_x1_0(nn.Module):
 
     def __init__(self, classes=1000):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 24, 3, stride=2, padding=1, bias=False)
-        self.add_module("0", nn.BatchNorm2d(24))
-        self.relu = nn.ReLU()
+        self.conv1 = ConvBNReLU(3, 24, 3, stride=2, padding=1)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.stage2 = ShuffleStage(24, 116, 4)
         self.stage3 = ShuffleStage(116, 232, 8)
         self.stage4 = ShuffleStage(232, 464, 4)
-        self.conv5 = nn.Conv2d(464, 1024, 1, bias=False)
-        self.add_module("3", nn.BatchNorm2d(1024))
-        self.relu_2 = nn.ReLU()
+        self.conv5 = ConvBNReLU(464, 1024, 1)
         self.fc = nn.Linear(1024, classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         x = self.conv1(image)  # [24, 112, 112]
-        x = getattr(self, "0")(x)  # [24, 112, 112]
-        x = self.relu(x)  # [24, 112, 112]
         x = self.maxpool(x)  # [24, 56, 56]
         x = self.stage2(x)  # [116, 28, 28]
         x = self.stage3(x)  # [232, 14, 14]
         x = self.stage4(x)  # [464, 7, 7]
         x = self.conv5(x)  # [1024, 7, 7]
-        x = getattr(self, "3")(x)  # [1024, 7, 7]
-        x = self.relu_2(x)  # [1024, 7, 7]
         x = x.mean((2, 3))  # [1024]
         x = self.fc(x)  # [1000]
         return x

@@ -11,7 +11,7 @@ from torch import nn
 class DoubleConv(nn.Sequential):
     """Block `DoubleConv(c)` on [in_channels, H, W].
 
-    Instances: `0`, `1.conv`, `2.conv`, `3.conv`, `4.conv`, `5.conv` and 3 more.
+    Instances: `inc`, `down1.conv`, `down2.conv`, `down3.conv`, `down4.conv`, `up1.conv` and 3 more.
     """
 
     def __init__(self, in_channels, c):
@@ -26,7 +26,7 @@ class DoubleConv(nn.Sequential):
 
 
 class Down(nn.Module):
-    """Block `Down(c)` on [c // 2, H, W]; instances: `1`, `2`, `3`, `4`."""
+    """Block `Down(c)` on [c // 2, H, W]; instances: `down1`, `down2`, `down3`, `down4`."""
 
     def __init__(self, c):
         super().__init__()
@@ -47,51 +47,51 @@ class UNet(nn.Module):
 
     def __init__(self, classes=2):
         super().__init__()
-        self.add_module("0", DoubleConv(3, 64))
-        self.add_module("1", Down(128))
-        self.add_module("2", Down(256))
-        self.add_module("3", Down(512))
-        self.add_module("4", Down(1024))
-        self.add_module("5", nn.ModuleDict({
+        self.inc = DoubleConv(3, 64)
+        self.down1 = Down(128)
+        self.down2 = Down(256)
+        self.down3 = Down(512)
+        self.down4 = Down(1024)
+        self.up1 = nn.ModuleDict({
             "up": nn.ConvTranspose2d(1024, 512, 2, stride=2),
             "conv": DoubleConv(1024, 512),
-        }))
-        self.add_module("6", nn.ModuleDict({
+        })
+        self.up2 = nn.ModuleDict({
             "up": nn.ConvTranspose2d(512, 256, 2, stride=2),
             "conv": DoubleConv(512, 256),
-        }))
-        self.add_module("7", nn.ModuleDict({
+        })
+        self.up3 = nn.ModuleDict({
             "up": nn.ConvTranspose2d(256, 128, 2, stride=2),
             "conv": DoubleConv(256, 128),
-        }))
-        self.add_module("8", nn.ModuleDict({
+        })
+        self.up4 = nn.ModuleDict({
             "up": nn.ConvTranspose2d(128, 64, 2, stride=2),
             "conv": DoubleConv(128, 64),
-        }))
+        })
         self.head = nn.Conv2d(64, classes, 1)
 
     def forward(self, image):
         """image [batch, 3, 256, 256] -> [batch, 2, 256, 256]"""
-        e1 = getattr(self, "0")(image)  # [64, 256, 256]
-        e2 = getattr(self, "1")(e1)  # [128, 128, 128]
-        e3 = getattr(self, "2")(e2)  # [256, 64, 64]
-        e4 = getattr(self, "3")(e3)  # [512, 32, 32]
-        x = getattr(self, "4")(e4)  # [1024, 16, 16]
-        # 5: Up
-        x = getattr(self, "5").up(x)  # [512, 32, 32]
+        e1 = self.inc(image)  # [64, 256, 256]
+        e2 = self.down1(e1)  # [128, 128, 128]
+        e3 = self.down2(e2)  # [256, 64, 64]
+        e4 = self.down3(e3)  # [512, 32, 32]
+        x = self.down4(e4)  # [1024, 16, 16]
+        # up1: Up
+        x = self.up1.up(x)  # [512, 32, 32]
         x = torch.cat([x, e4], dim=1)  # [1024, 32, 32]
-        x = getattr(self, "5").conv(x)  # [512, 32, 32]
-        # 6: Up
-        x = getattr(self, "6").up(x)  # [256, 64, 64]
+        x = self.up1.conv(x)  # [512, 32, 32]
+        # up2: Up
+        x = self.up2.up(x)  # [256, 64, 64]
         x = torch.cat([x, e3], dim=1)  # [512, 64, 64]
-        x = getattr(self, "6").conv(x)  # [256, 64, 64]
-        # 7: Up
-        x = getattr(self, "7").up(x)  # [128, 128, 128]
+        x = self.up2.conv(x)  # [256, 64, 64]
+        # up3: Up
+        x = self.up3.up(x)  # [128, 128, 128]
         x = torch.cat([x, e2], dim=1)  # [256, 128, 128]
-        x = getattr(self, "7").conv(x)  # [128, 128, 128]
-        # 8: Up
-        x = getattr(self, "8").up(x)  # [64, 256, 256]
+        x = self.up3.conv(x)  # [128, 128, 128]
+        # up4: Up
+        x = self.up4.up(x)  # [64, 256, 256]
         x = torch.cat([x, e1], dim=1)  # [128, 256, 256]
-        x = getattr(self, "8").conv(x)  # [64, 256, 256]
+        x = self.up4.conv(x)  # [64, 256, 256]
         x = self.head(x)  # [2, 256, 256]
         return x
