@@ -97,6 +97,13 @@ def test_block_frames_carry_call_path_and_parameter_count():
     assert "25.6M params · 4.1G MACs" in text
 
 
+def test_block_arguments_show_floats_to_four_significant_digits():
+    text = nnspec.load("block B(p) { dropout(p) }\nnetwork N {\n  input x: [4]\n"
+                       "  B(0.1 * 1 / 17) -> B(0.25) -> B(1e-06)\n}\n").to_dot(expand="all")
+    assert "<b>B</b>(0.005882)" in text and "<b>B</b>(0.25)" in text and "<b>B</b>(1e-06)" in text
+    assert "0.0058823529411764705" not in text
+
+
 def test_expand_all_draws_every_instance():
     text = dot_of("resnet50.nn", expand="all")
     assert not [i for i in node_ids(text) if i.startswith("run:")]

@@ -116,9 +116,18 @@ def _cluster_label(g: Group) -> str:
     return f"<b>{html(s.name)}</b>" + (f"  {params}" if params else "")
 
 
+def _shown(v) -> str:
+    """An argument as a slide shows it: a float to four significant digits (a drop rate of
+    ``0.1 * 1 / 17`` is ``0.005882``, not ``0.0058823529411764705``), anything else as the spec
+    writes it."""
+    if isinstance(v, float) and len(repr(v)) > 6:
+        return f"{v:.4g}"
+    return value_text(v)
+
+
 def _call(scope) -> str:
     """``<b>Bottleneck</b>(64, 2)``; a block without parameters shows its bare name."""
-    args = ", ".join(value_text(v) for v in scope.args.values())
+    args = ", ".join(_shown(v) for v in scope.args.values())
     return f"<b>{html(scope.name)}</b>" + (f"({html(args)})" if scope.args else "")
 
 
