@@ -19,7 +19,7 @@ from ..frontend.program import Program
 from .binding import FAILED, ArgError, Signature
 from .dims import Sym, same_shape, shape_str
 from .expressions import Bare, evaluate, names_hint, plain
-from .ir import Graph, Node, Scope, TensorType
+from .ir import Graph, Guard, Node, Scope, TensorType
 from .layers import REGISTRY, suggest, user_kinds
 from .layers.base import Layer
 from .names import label_problem, name_problem
@@ -63,6 +63,7 @@ class Ctx:
     stack: tuple = ()  # block names being expanded
     in_block: bool = False
     arg_spans: dict = field(default_factory=dict)  # a block parameter -> the argument that gave it
+    guards: tuple = ()  # the `if` decisions the body lies under within its block instance
 
 
 class Elaborator:
@@ -226,7 +227,7 @@ class Elaborator:
         if len(nodes) >= MAX_NODES:
             raise Located(f"this network has more than {MAX_NODES:,} layers", span)
         node = Node(len(nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
-                    label=label)
+                    label=label, guards=ctx.guards)
         nodes.append(node)
         types, fed_by_failure = [], False
         for i in inputs:
@@ -507,7 +508,9 @@ class Elaborator:
 
     def choose(self, atom: ast.If, x: int, ctx: Ctx):
         """``if``: the condition is decided now, and only the branch it picks is elaborated
-        (no branch: the value passes unchanged). The branch adds no naming level."""
+        (no branch: the value passes unchanged). The branch adds no naming level. Each
+        decision is kept (:class:`Guard`): on the block instance, and on the nodes under it."""
+        decider = next(s for s in ctx.naming.scope.ancestors() if s.kind in ("block", "network"))
         while True:
             cond = self.guard(lambda atom=atom: evaluate(atom.cond, ctx.params))
             if cond is None:
@@ -515,6 +518,9 @@ class Elaborator:
             if not isinstance(cond, bool):
                 self.bad_condition(atom.cond, cond, ctx)
                 return None
+            decision = Guard((atom.span.path, atom.span.line, atom.span.col), atom.cond, cond)
+            decider.decisions.append(decision)
+            ctx = replace(ctx, guards=(*ctx.guards, decision))
             if cond:
                 return self.body(atom.then, x, ctx)
             if not isinstance(atom.orelse, ast.If):
@@ -803,7 +809,8 @@ class Elaborator:
         if sizes is None:
             return None
         scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span,
-                      defaulted=tuple(p for p in params if p not in spans))
+                      defaulted=tuple(p for p in params if p not in spans), guards=ctx.guards,
+                      on=tuple(d.name if isinstance(d, ast.Ref) and d.name != "_" else None for d in defn.on or ()))
         inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,
                     arg_spans=spans)
         for p in defn.params:

@@ -62,6 +62,19 @@ class TensorType:
 
 
 
+@dataclass(frozen=True)
+class Guard:
+    """One decision of an ``if``: ``site`` is the ``if`` (its file, line and column; each
+    ``else if`` is a site of its own), ``cond`` its condition as the spec wrote it (an AST
+    expression), ``taken`` whether it held. A node keeps the guards it lies under within its
+    block instance, a block instance those under which its parent called it, so that the code
+    generator can tell which instances of a block differ by which condition."""
+
+    site: tuple
+    cond: object = field(compare=False)
+    taken: bool = True
+
+
 @dataclass(eq=False)
 class Scope:
     """A naming level: the network, a block instance, or a labelled construct.
@@ -79,6 +92,13 @@ class Scope:
     children: list[Scope] = field(default_factory=list)
     #: of a block instance, the parameters the call left at their defaults
     defaulted: tuple = ()
+    #: of a block instance, the ``if`` decisions of its parent it lies under (:class:`Guard`)
+    guards: tuple = ()
+    #: of a block instance (or the network), the ``if`` decisions of its own body, in order
+    decisions: list = field(default_factory=list)
+    #: of a block instance, the names its ``on [...]`` gives the input's sizes (None for ``_``
+    #: or a number), by position
+    on: tuple = ()
 
     def __post_init__(self):
         if self.parent is not None:
@@ -122,6 +142,8 @@ class Node:
     label: str | None = None  # the user's label (an input's name), when the item had one
     consumers: list[int] = field(default_factory=list)
     pair: int | None = None
+    #: the ``if`` decisions (:class:`Guard`) this node lies under within its block instance
+    guards: tuple = ()
 
     @property
     def failed(self) -> bool:

@@ -66,9 +66,11 @@ class Absent(Code):
 
 @dataclass(frozen=True)
 class Built(Code):
-    """A module built only where ``cond`` holds (``None`` elsewhere)."""
+    """A module built only where ``cond`` holds (``None`` elsewhere; left out of an
+    ``nn.Sequential``). The condition is structure: its numbers (``squeeze > 0``) are the spec's
+    own, never sizes to explain."""
 
-    cond: Code = None
+    cond: Code = field(default=None, metadata=STRUCTURE)
     value: Code = None
 
 

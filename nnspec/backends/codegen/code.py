@@ -83,7 +83,8 @@ class Slice(Code):
 
 @dataclass(frozen=True)
 class BinOp(Code):
-    """``left op right`` for ``+``, ``-``, ``*``, ``//``, ``/``, ``!=``, ``is not``."""
+    """``left op right`` for ``+``, ``-``, ``*``, ``//``, ``/``, ``%``, a comparison, ``is not``,
+    ``and`` or ``or``."""
 
     left: Any
     op: str = field(metadata=_STRUCTURE)
@@ -301,7 +302,10 @@ def substitute(value, exprs: dict[int, Any], start: int = 0) -> Any:
 
 
 # -- text ----------------------------------------------------------------------------------------
-_PRECEDENCE = {"if": 0, "not": 1, "!=": 2, "is not": 2, "+": 3, "-": 3, "*": 4, "//": 4, "/": 4}
+# Python's: a comparison is written with both operands above it, so that two never chain
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "is not")
+_PRECEDENCE = {"if": 0, "or": 1, "and": 2, "not": 3, **dict.fromkeys(_COMPARISONS, 4), "+": 5, "-": 5,
+               "*": 6, "//": 6, "/": 6, "%": 6}
 
 
 def literal(value) -> str:
@@ -331,7 +335,7 @@ def _render(v, names, outer: int) -> str:
         if isinstance(v, (list, tuple)):
             return r(TupleOf(tuple(v)))
         text = literal(v)
-        return f"({text})" if outer > 5 and _is_number(v) and v < 0 else text
+        return f"({text})" if outer > 7 and _is_number(v) and v < 0 else text
     if isinstance(v, Name):
         return v.text
     if isinstance(v, Param):
@@ -353,14 +357,15 @@ def _render(v, names, outer: int) -> str:
         # a right operand of the same precedence keeps its parentheses unless the operator is
         # associative (`a * (b // c)` is not `a * b // c`)
         right = p if v.op in ("+", "*") and isinstance(v.right, BinOp) and v.right.op == v.op else p + 1
-        text = f"{r(v.left, p)} {v.op} {r(v.right, right)}"
+        left = p + 1 if v.op in _COMPARISONS else p
+        text = f"{r(v.left, left)} {v.op} {r(v.right, right)}"
         return f"({text})" if p < outer else text
     if isinstance(v, IfElse):
         text = f"{r(v.then, 1)} if {r(v.cond, 1)} else {r(v.other)}"
         return f"({text})" if outer > 0 else text
     if isinstance(v, Not):
-        text = f"not {r(v.value, 1)}"
-        return f"({text})" if outer > 1 else text
+        text = f"not {r(v.value, 3)}"
+        return f"({text})" if outer > 3 else text
     if isinstance(v, ListOf):
         return f"[{', '.join(r(i) for i in v.items)}]"
     if isinstance(v, TupleOf):

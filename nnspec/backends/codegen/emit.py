@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 
 from .body import Absent, Assign, Body, Built, Comment, Container, If, Module, Return
-from .code import Call, Instance, render, render_wrapped
+from .code import Call, Instance, Repeat, render, render_wrapped
 from .naming import is_attribute
 
 WIDTH = 92  # leaves room for the 8 columns of a method body within 100
@@ -80,8 +80,10 @@ class Writer:
             out.append(line + (f"  # {comment(self.shapes[m.returns])}" if m.returns is not None else ""))
         return out
 
-    def init(self, body: Body, kept: list[tuple[str, str]]) -> list[str]:
+    def init(self, body: Body, kept: list[tuple[str, str]], params: frozenset = frozenset()) -> list[str]:
         """The lines of ``__init__``; a sequential or list class passes its modules up."""
+        if body.base == "nn.Sequential" and any(isinstance(m.value, Built) for m in body.modules):
+            return self.appended(body.modules, params)
         if body.base == "nn.Sequential":
             return ["super().__init__(", *self.items(body.modules, 1, False), ")"]
         if body.base == "nn.ModuleList":
@@ -91,6 +93,34 @@ class Writer:
             for m in body.modules:
                 lines += self.register(m).split("\n")
         return lines + [f"self.{attr} = {name}" for name, attr in kept]
+
+    def appended(self, modules, params: frozenset) -> list[str]:
+        """An ``nn.Sequential`` some of whose modules are built on a condition: a list the
+        modules are appended to, those on one condition under one ``if``, passed up."""
+        name, k = "layers", 2
+        while name in params:
+            name, k = f"layers_{k}", k + 1
+        lines, cond = [f"{name} = []"], None
+        for m in modules:
+            value, pad = m.value, ""
+            if isinstance(value, Built):
+                if value.cond != cond:
+                    lines.append(f"if {render(value.cond, self.names)}:")
+                cond, value, pad = value.cond, value.value, "    "
+            else:
+                cond = None
+            if isinstance(value, Repeat):
+                line = (f"{name}.extend({render(value.value, self.names)} "
+                        f"for _ in range({render(value.count, self.names)}))")
+            elif isinstance(value, Container):
+                line = f"{name}.append({self.value(value, 0)})"
+            else:
+                text = render(value, self.names)
+                wide = isinstance(value, (Call, Instance)) and len(pad) + len(name) + len(text) + 9 > WIDTH
+                line = f"{name}.append({render_wrapped(value, 0, self.names) if wide else text})"
+            shape = f"  # {comment(self.shapes[m.returns])}" if m.returns in self.shapes else ""
+            lines += [pad + part for part in (line + shape).split("\n")]
+        return [*lines, f"super().__init__(*{name})"]
 
     def register(self, m: Module) -> str:
         if isinstance(m.value, Absent):
@@ -128,7 +158,8 @@ class Writer:
         """The text of one class."""
         params = "".join(f", {p}" for p in signature)
         lines = [f"class {name}({body.base}):", docstring(*doc_lines), "", f"    def __init__(self{params}):"]
-        lines += ["        " + line for line in "\n".join(self.init(body, kept)).split("\n")]
+        params = frozenset(p.partition("=")[0] for p in signature)
+        lines += ["        " + line for line in "\n".join(self.init(body, kept, params)).split("\n")]
         if body.base != "nn.Sequential":
             lines += ["", f"    def forward(self, {', '.join(body.args)}):"]
             if forward_doc is not None:

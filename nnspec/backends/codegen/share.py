@@ -20,7 +20,9 @@ from ...core.dims import Sym
 from ...core.dims import equal as dims_equal
 from ...core.names import TORCH_RESERVED
 from .body import Absent, Body, Built, Container, Module, shaped
-from .code import Attr, BinOp, Call, Defaulted, Instance, Name, Param, counts, holes, numbers, render, substitute
+from .code import (Attr, BinOp, Call, Defaulted, Instance, Name, Param, Repeat, counts, holes, numbers, render,
+                   substitute)
+from .conditions import decisions, origin, params_of, presence
 from .naming import identifier
 from .plan import Plan, Unit
 
@@ -43,12 +45,14 @@ class Class:
     defaults: dict = field(default_factory=dict)
 
 
-def explain(values: list, candidates: dict[str, list], strict: bool = False):
+def explain(values: list, candidates: dict[str, list], strict: bool = False, products: bool = False):
     """An expression over the candidates (name -> one value per instance) that gives
     ``values`` (one per instance) in every instance: a candidate itself, a whole multiple of
-    one (``4 * width``), an exact fraction (``width // 2``) or a sum of several (the channels
-    of a concat, ``c1 + c3``); None when there is none. ``strict``: a candidate or a multiple
-    only, for numbers seen in too few instances to tell a fraction or a sum from chance.
+    one (``4 * width``), an exact fraction (``width // 2``), a sum of several (the channels
+    of a concat, ``c1 + c3``) or, where ``products`` asks (after all else failed: two sizes
+    multiply by chance more often), a product of two (``in_channels * expand``); None when
+    there is none. ``strict``: a candidate or a multiple only, for numbers seen in too few
+    instances to tell a fraction or a sum from chance.
 
     >>> render(explain([96, 160], {"c1": [64, 128], "c3": [32, 32], "c5": [16, 16]}))
     'c1 + c3'
@@ -83,7 +87,24 @@ def explain(values: list, candidates: dict[str, list], strict: bool = False):
                 for n in names[1:]:
                     out = BinOp(out, "+", Param(n))
                 return out
+    if products and len(set(values)) > 1:  # a product of two, that differs (`in_channels * expand`)
+        for a, b in itertools.combinations(sorted(ints, key=lambda n: not n.startswith("in_")), 2):
+            if all(x * y == v for x, y, v in zip(ints[a], ints[b], values)):
+                return BinOp(Param(a), "*", Param(b))
     return None
+
+
+def _evaluated(expr, env: dict[str, list], k: int):
+    """An expression of :func:`explain` in the ``k``-th instance; None when it cannot say."""
+    if isinstance(expr, Param):
+        return env[expr.name][k] if expr.name in env else None
+    if isinstance(expr, BinOp):
+        a, b = _evaluated(expr.left, env, k), _evaluated(expr.right, env, k)
+        if a is None or b is None:
+            return None
+        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "//": lambda: a // b if b else None}
+        return ops[expr.op]() if expr.op in ops else None
+    return expr if isinstance(expr, (int, float)) and not isinstance(expr, bool) else None
 
 
 def explain_count(values: list, candidates: dict[str, list]):
@@ -148,6 +169,49 @@ def _shown(value):
 
 _LEFT_OUT = Name("left out")
 
+#: the shape id of a module an instance lacks, built by its class for other instances
+ABSENT = -1
+
+
+def _marked_absent(value):
+    """A module an instance lacks, as its class builds it for others: its links show no
+    shape of this instance."""
+    if isinstance(value, Container):
+        return replace(value, items=tuple(Module(m.key, _marked_absent(m.value), ABSENT if m.returns is not None
+                                                 else None) for m in value.items))
+    return value
+
+
+def _interleaved(orders: list[list]) -> list | None:
+    """One order of every item of several orders that keeps each one's (a module of some
+    instances only goes where its instances have it); None when two orders disagree."""
+    out = list(orders[0])
+    for order in orders[1:]:
+        at = 0
+        for item in order:
+            if item in out:
+                k = out.index(item)
+                if k < at:
+                    return None
+                at = k + 1
+            else:
+                out.insert(at, item)
+                at += 1
+    return out
+
+
+@dataclass
+class Merged:
+    """Instances' modules lined up (:meth:`Sharing.merge`): each instance's body holding every
+    module of the class, the numbers each really has, and per module of the class its
+    condition (None: every instance has it) and the instance whose module the class writes."""
+
+    bodies: list
+    present: list
+    conds: list
+    owners: list
+    flags: list = field(default_factory=list)
+
 
 class Sharing:
     """Decides the classes of a plan's units, children before parents."""
@@ -162,15 +226,24 @@ class Sharing:
         parameters; the parent of an instance calls its class with the instance's values."""
         plan = self.plan
         height: dict[int, int] = {}
-        for u in order:  # children first: a unit is one above its highest child
-            height[id(u)] = 1 + max((height[id(s)] for s in plan.members(u)[1]), default=-1)
+        # children first: a unit is one above its highest child, and at the height of the
+        # highest instance of its block (all instances of a block are shared at once)
+        top: dict[str, int] = {}
+        for _ in range(len(order) + 1):
+            changed = False
+            for u in order:
+                h = max(1 + max((height[id(s)] for s in plan.members(u)[1]), default=-1), top.get(u.scope.name, 0))
+                changed = changed or height.get(id(u)) != h
+                height[id(u)] = top[u.scope.name] = h
+            if not changed:
+                break
         calls: dict[int, Instance] = {}  # unit -> the call of its class, once that is known
         classes: list[Class] = []
         for level in sorted(set(height.values())):
             groups: dict[tuple, list[Unit]] = {}
             for u in (u for u in order if height[id(u)] == level):
                 u.body = plan.body(u, lambda s: calls[id(s)])
-                key = ("",) if u is plan.root else (u.scope.name, self.skeleton(u.body))
+                key = ("",) if u is plan.root else (u.scope.name,)
                 groups.setdefault(key, []).append(u)
             for units in groups.values():
                 for c in self.share(units):
@@ -231,65 +304,144 @@ class Sharing:
                     break
         return bodies, params, classes
 
-    def fill(self, units: list[Unit]) -> tuple[list[Body], list[set[int]], list[tuple[str, list]], Body | None]:
-        """The bodies of instances that differ in optional modules, each with the module its
-        class builds (the first instance's, without shape comments) where it has none; the
-        numbers each instance really has; the flags that say which have it; the class's body."""
-        keys = [m.key for m in units[0].body.modules if m.key in self.optional()]
-        present = [set(range(len(numbers(u.body)))) for u in units]
-        if not keys:
-            return [u.body for u in units], present, [], None
-        templates = {}
-        for key in keys:
-            template = next((m.value for u in units for m in u.body.modules
-                             if m.key == key and not isinstance(m.value, Absent)), None)
-            templates[key] = _without_shapes(template) if template is not None else None
-        bodies, present, flags = [], [], {key: [] for key in keys}
-        for u in units:
+    def sequence(self, u: Unit) -> list[tuple] | None:
+        """The modules of an ``nn.Sequential`` body, each as (the spec item it comes from, the
+        module, the guards it lies under); a run written once (:class:`Repeat`) is one item.
+        None when a run joins items of different places."""
+        slots = u.top.ordered()
+        out, seen, k = [], {}, 0
+        for m in u.body.modules:
+            n = m.value.count if isinstance(m.value, Repeat) and isinstance(m.value.count, int) else 1
+            origins = {self.origin(u, s) for s in slots[k:k + n]}
+            k += n
+            if len(origins) != 1:
+                return None
+            place, guards = origins.pop()
+            seen[place] = seen.get(place, -1) + 1
+            out.append(((place, seen[place]), m, guards))
+        return out if k == len(slots) else None
+
+    def origin(self, u: Unit, slot) -> tuple[tuple, tuple]:
+        """The spec item a submodule of ``u`` comes from, and the guards it lies under."""
+        while slot.unit is None and not slot.nodes and slot.children:
+            slot = slot.ordered()[0]
+        if slot.unit is not None:
+            nid = self.plan.below(slot.unit)[0]
+        elif slot.nodes:
+            nid = slot.nodes[0]
+        else:
+            return (None, slot.key), ()  # no node: a module other instances build (Absent)
+        return origin(u.scope, self.nodes[nid])
+
+    def condition_names(self, units: list[Unit]) -> dict[str, str]:
+        """The spec names a condition of the block may read, each with its constructor
+        parameter: the block's parameters, and the name ``on [...]`` gives the input's channels."""
+        scope = units[0].scope
+        names = {p: self.param_name(p, scope) for p in scope.args}
+        _, inputs = self.candidates(units)
+        t = self.nodes[units[0].inputs[0]].out
+        if inputs and len(scope.on) == len(t.shape):
+            spec = scope.on[-1 if t.masked or len(t.shape) == 1 else 0]
+            if spec is not None:
+                names[spec] = next(iter(inputs))
+        return names
+
+    def merge(self, units: list[Unit]) -> Merged | None:
+        """The modules of a class serving instances that build different ones: every module
+        of some instance, in the spec's order, each built on the condition of the ``if`` that
+        decides which instances have it (:mod:`.conditions`), or on a flag where an optional
+        shortcut projects in some only (``project=False``). Each instance's body gets the
+        modules it lacks as its class builds them for others. None when the instances'
+        modules cannot be lined up, or no condition tells those with a module from the rest."""
+        bodies = [u.body for u in units]
+        base = bodies[0].base
+        if any(b.base != base for b in bodies) or base == "nn.ModuleList":
+            return None  # a list's modules are numbered by position: one missing renumbers the rest
+        if base == "nn.Sequential":
+            listed = [self.sequence(u) for u in units]
+            if any(items is None for items in listed):
+                return None
+        else:
+            listed = [[(m.key, m, self.origin(u, u.top.children[m.key])[1] if m.key in u.top.children else ())
+                       for m in u.body.modules] for u in units]
+        order = _interleaved([[place for place, _, _ in items] for items in listed])
+        if order is None:
+            return None
+        by_place = [{place: (m, guards) for place, m, guards in items} for items in listed]
+        decided = [decisions(u.scope) for u in units]
+        names = self.condition_names(units)
+        optional = self.optional()
+        conds, owners, flag_values = [], [], []
+        for place in order:
+            has = [place in d and not isinstance(d[place][0].value, Absent) for d in by_place]
+            owner = has.index(True) if any(has) else 0
+            cond = None
+            if any(has) and not all(has):
+                cond = presence(by_place[owner][place][1], decided, has, names)
+                if cond is None and base == "nn.Module" and place in optional:
+                    cond = Param("project" if not flag_values else f"project_{len(flag_values) + 1}")
+                    flag_values.append((cond.name, has))
+                if cond is None:
+                    return None
+            conds.append(cond)
+            owners.append(owner)
+        if all(c is None for c in conds):
+            return Merged([u.body for u in units], [set(range(len(numbers(u.body)))) for u in units], conds, owners)
+        flagged = {place for place, c in zip(order, conds) if isinstance(c, Param)}
+        filled, present = [], []
+        for k, d in enumerate(by_place):
             modules, have, count = [], set(), 0
-            for m in u.body.modules:
-                if m.key in templates and templates[m.key] is not None:
-                    real = not isinstance(m.value, Absent)
-                    flags[m.key].append(real)
-                    m = Module(m.key, templates[m.key] if not real else _without_shapes(m.value))
-                    n = len(numbers(m))
-                    if real:
-                        have |= set(range(count, count + n))
+            for j, (place, owner) in enumerate(zip(order, owners)):
+                key = place if base == "nn.Module" else str(j)
+                real = place in d and not isinstance(d[place][0].value, Absent)
+                m = d[place][0] if real else by_place[owner][place][0]
+                if place in flagged:  # as before: a projection's links show no shapes
+                    m = Module(key, _without_shapes(m.value))
+                elif real:
+                    m = Module(key, m.value, m.returns)
                 else:
-                    n = len(numbers(m))
+                    m = Module(key, _marked_absent(m.value), ABSENT if m.returns is not None else None)
+                n = len(numbers(m))
+                if real:
                     have |= set(range(count, count + n))
                 count += n
                 modules.append(m)
-            forward_numbers = len(numbers(u.body.forward))
-            have |= set(range(count, count + forward_numbers))
-            bodies.append(replace(u.body, modules=tuple(modules)))
+            have |= set(range(count, count + len(numbers(bodies[k].forward))))
+            filled.append(replace(bodies[k], modules=tuple(modules)))
             present.append(have)
-        named = [(("project" if k == 0 else f"project_{k + 1}"), flags[key]) for k, key in enumerate(keys)
-                 if templates[key] is not None and len(set(flags[key])) > 1]
-        if not named:
-            return [u.body for u in units], [set(range(len(numbers(u.body)))) for u in units], [], None
-        built = dict(zip([key for key in keys if templates[key] is not None and len(set(flags[key])) > 1],
-                         [name for name, _ in named]))
-        class_body = replace(bodies[0], modules=tuple(
-            Module(m.key, Built(Param(built[m.key]), m.value)) if m.key in built else m for m in bodies[0].modules))
-        return bodies, present, named, class_body
+        return Merged(filled, present, conds, owners, flag_values)
 
     def share(self, units: list[Unit]) -> list[Class]:
-        """One class for instances whose code differs only in numbers that the block's
-        parameters (or the input's size) explain, and in modules an optional shortcut builds
-        in some only (a flag); else one class per distinct code."""
+        """The classes of the instances of one block: one for all where their code differs
+        only in numbers that the block's parameters (or the input's size) explain, and in
+        modules that the spec's conditions (or a flag) build in some only; else one class for
+        each group of instances that differ in those ways only, else one per distinct code."""
         bodies = [u.body for u in units]
         if all(b == bodies[0] for b in bodies[1:]):
             return [self.alike(units)]
-        bodies, present, flags, class_body = self.fill(units)
+        parts: dict = {}
+        for u in units:
+            parts.setdefault(self.skeleton(u.body), []).append(u)
+        merged = self.merge(units) or Merged(bodies, [set(range(len(numbers(b)))) for b in bodies], [], [])
+        c = self.numbered(units, merged)
+        if c is not None:
+            return [c]
+        if len(parts) == 1:
+            return self.distinct(units)
+        return [c for part in parts.values() for c in self.share(part)]
+
+    def numbered(self, units: list[Unit], merged: Merged) -> Class | None:
+        """The class of instances whose modules line up (:meth:`merge`), when every number in
+        which they differ is explained; None otherwise."""
+        bodies, present, flags = merged.bodies, merged.present, merged.flags
         bodies, kinds, classes = self.kinds(units, bodies)
-        if kinds and class_body is not None:
-            class_body = replace(class_body, modules=tuple(
-                b if isinstance(b.value, Call) and isinstance(b.value.func, Param) else c
-                for b, c in zip(bodies[0].modules, class_body.modules)))
+        bodies, passed = self.kinds_passed(units, bodies, {name for name, _ in kinds})
+        kinds += passed
+        for name, values in passed:
+            classes[name] = dict(zip([u.scope.args[self.spec_name(name, units[0].scope)] for u in units], values))
         found = [numbers(b) for b in bodies]
         if len({len(f) for f in found}) != 1 or any(holes(b) != holes(bodies[0]) for b in bodies[1:]):
-            return self.distinct(units)
+            return None
         # numbers that differ; and those of a module some instances lack, which a parameter
         # explains where one does (the projection from `in_channels` to `4 * width`)
         partial = {j for j in range(len(found[0])) if any(j not in have for have in present)}
@@ -298,7 +450,10 @@ class Sharing:
         args, inputs = self.candidates(units)
         exprs: dict[int, object] = {}
         repeat_counts = counts(bodies[0])
-        for j in differing:
+        # numbers every instance has first: a number of a module some lack then takes the
+        # expression one of those found where it gives that number in each instance having
+        # it (`in_channels * expand` rather than `6 * in_channels` where all have 6)
+        for j in sorted(differing, key=lambda j: j in partial):
             have = [k for k in range(len(units)) if j in present[k]]
             values = [found[k][j] for k in have]
             sub_args = {n: [vs[k] for k in have] for n, vs in args.items()}
@@ -307,20 +462,37 @@ class Sharing:
             if j in partial and constant and values[0] in (0, 1):
                 continue  # a kernel of 1, no padding: not a size that follows a parameter
             strict = j in partial and constant
+            env = {**args, **inputs}
+            reuse = next((e for e in exprs.values() if j in partial and
+                          all(_evaluated(e, env, k) == found[k][j] for k in have)), None)
+            if reuse is not None:
+                exprs[j] = reuse
+                continue
             # the block's own parameters first, so that `4 * width` wins over a new parameter;
             # a number seen once is first a parameter itself (`in_channels`), then a multiple
             e = (explain(values, {**sub_args, **sub_inputs}, strict) if strict else
-                 explain(values, sub_args) or explain(values, {**sub_args, **sub_inputs}))
+                 explain(values, sub_args) or explain(values, {**sub_args, **sub_inputs}) or
+                 explain(values, {**sub_args, **sub_inputs}, products=True))
             if e is None and j in repeat_counts:  # a repeat's count: a parameter less one or two
                 e = explain_count(values, sub_args)
             if e is None and j in partial and len(set(values)) == 1:
                 continue  # the same in every instance that has it
             if e is None:
-                return self.distinct(units)
+                return None
             exprs[j] = e
+        conds = [c for c in merged.conds if c is not None and not isinstance(c, Param) or
+                 isinstance(c, Param) and c.name not in dict(flags)]
         used = {name for e in exprs.values() for name in params_in(e)} | {name for name, _ in kinds}
+        used |= {name for c in conds for name in params_of(c)}
+        scope = units[0].scope
+        read = {self.param_name(p, scope): [u.scope.args.get(p) for u in units] for p in scope.args}
         values_of = {**inputs, **args, **dict(kinds)}
-        params = [(name, values) for name, values in values_of.items() if name in used]
+        values_of.update({n: vs for n, vs in read.items() if n in used and n not in values_of})
+        if not used <= set(values_of):
+            return None
+        spec_order = [*inputs, *(self.param_name(p, scope) for p in scope.args)]
+        params = sorted(((name, values) for name, values in values_of.items() if name in used),
+                        key=lambda p: spec_order.index(p[0]) if p[0] in spec_order else len(spec_order))
         defaults = self.defaults(units, [name for name, _ in params])
         for name, kind_classes in classes.items():
             if name in defaults:
@@ -328,8 +500,77 @@ class Sharing:
         params.sort(key=lambda p: p[0] in defaults)  # the parameters with defaults last
         for u, b in zip(units, bodies):
             u.body = b
-        return [Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults)]
+        class_body = None
+        if any(c is not None for c in merged.conds):
+            class_body = replace(bodies[0], modules=tuple(
+                Module(m.key, Built(cond, bodies[owner].modules[j].value), bodies[owner].modules[j].returns)
+                if cond is not None else m
+                for j, (m, cond, owner) in enumerate(zip(bodies[0].modules, merged.conds, merged.owners))))
+        return Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults)
 
+    def kinds_passed(self, units: list[Unit], bodies: list[Body], taken: set[str]) -> tuple[list[Body], list]:
+        """Module classes passed to a nested block's class (``ConvBNAct(..., nn.ReLU)``) that
+        differ between instances as a parameter of the block that holds a layer kind does
+        (``act``): that parameter, passed on (``ConvBNAct(..., act)``). Returns the bodies and
+        the parameters (name, one class per instance)."""
+        scope = units[0].scope
+        spots: list[tuple[tuple, list]] = []
+
+        def walk(values, path):
+            first = values[0]
+            if all(v == first for v in values[1:]):
+                return
+            if all(isinstance(v, Name) for v in values):
+                spots.append((path, values))
+            elif all(type(v) is type(first) for v in values):
+                if isinstance(first, tuple):
+                    if all(len(v) == len(first) for v in values):
+                        for i in range(len(first)):
+                            walk([v[i] for v in values], (*path, i))
+                elif is_dataclass(first) and not isinstance(first, Name):
+                    for f in fields(first):
+                        if not f.metadata.get("structure"):
+                            walk([getattr(v, f.name) for v in values], (*path, f.name))
+
+        walk([b.modules for b in bodies], ())
+        params: dict[str, list] = {}
+        changes: list[tuple[tuple, str]] = []
+        for path, names in spots:
+            for p in scope.args:
+                values = [u.scope.args.get(p) for u in units]
+                pairs = set(zip(values, names))
+                if all(isinstance(v, str) for v in values) and len(pairs) == len(set(values)) == len(set(names)):
+                    name = self.param_name(p, scope)
+                    if name in taken or params.get(name, names) != names and \
+                            dict(zip(values, params[name])) != dict(pairs):
+                        break
+                    params[name] = names
+                    changes.append((path, name))
+                    break
+            else:
+                return bodies, []
+        if len(changes) != len(spots):
+            return bodies, []
+
+        def put(value, path, name):
+            if not path:
+                return Param(name)
+            step, rest = path[0], path[1:]
+            if isinstance(value, tuple):
+                return (*value[:step], put(value[step], rest, name), *value[step + 1:])
+            return replace(value, **{step: put(getattr(value, step), rest, name)})
+
+        out = []
+        for b in bodies:
+            modules = b.modules
+            for path, name in changes:
+                modules = put(modules, path, name)
+            out.append(replace(b, modules=modules))
+        return out, list(params.items())
+
+    def spec_name(self, name: str, scope) -> str:
+        """The block parameter a constructor parameter stands for."""
+        return next(p for p in scope.args if self.param_name(p, scope) == name)
     def defaults(self, units: list[Unit], names: list[str]) -> dict:
         """The default of each of a class's parameters that is a block parameter some instances
         left at its default, the same for all of them (``stride=1``)."""
@@ -479,10 +720,12 @@ class Sharing:
         return out
 
     @staticmethod
-    def shape_text(shapes: list[tuple], c: Class, inputs: list[tuple] | None = None) -> str:
+    def shape_text(shapes: list[tuple], c: Class, inputs: list[tuple] | None = None, known: tuple = ()) -> str:
         """One shape comment for all instances of a class: a size the instances share, else a
         parameter expression, else ``?``. A size a stride divides (``(H - 1) // stride + 1``,
-        a convolution's that keeps the size at stride 1) is found from the input's sizes."""
+        a convolution's that keeps the size at stride 1) is found from the input's sizes.
+        ``known``: of a value some instances only have, the class's expressions, its
+        parameters' values and those instances, an expression of which is tried first."""
         if len({len(s) for s in shapes}) != 1:
             return "?"
         params = dict(c.params)
@@ -492,7 +735,9 @@ class Sharing:
             if all(dims_equal(ds[0], d) for d in ds[1:]):
                 dims.append(str(ds[0]))
             elif all(isinstance(d, int) for d in ds):
-                e = explain(ds, params)
+                exprs, env, have = known or ((), {}, ())
+                e = next((e for e in exprs if all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
+                e = e if e is not None else explain(ds, params)
                 dims.append(render(e) if e is not None else "?")
             else:
                 dims.append(_strided(ds, [s[j] for s in inputs] if inputs and j < len(inputs[0]) else None, params))
@@ -505,17 +750,33 @@ class Sharing:
 
         if (not c.params and not c.flags) or c.units[0] is self.plan.root:  # the network's at its defaults
             u = c.units[0]
-            return {i: shape_str(self.nodes[i].out.shape) for i in shaped(u.body)}, ""
+            return {i: shape_str(self.nodes[i].out.shape) for i in shaped(c.body or u.body) if i != ABSENT}, ""
         sym = self.symbolic_shapes(c)
 
         def shapes_of(ids: list[int]) -> list[tuple]:
-            return [(sym[k][i] if sym else self.nodes[i].out.shape) for k, i in enumerate(ids)]
+            return [(sym[k][i] if sym else self.nodes[i].out.shape) for k, i in enumerate(ids) if i != ABSENT]
+
+        def where(ids: list[int]) -> list[int]:
+            return [i for i in ids if i != ABSENT]
 
         per_unit = [shaped(u.body) for u in c.units]
+        keys = shaped(c.body or c.units[0].body)
         out = {}
         ins = shapes_of([u.inputs[0] for u in c.units])
         if any(len(x) != len(ins[0]) for x in ins):
             ins = None
-        for k, i in enumerate(per_unit[0]):
-            out[i] = self.shape_text(shapes_of([ids[k] for ids in per_unit]), c, ins)
+        if any(len(ids) != len(keys) for ids in per_unit):
+            return dict.fromkeys(where(keys), "?"), self.shape_text(ins, c) if ins is not None else "?"
+        for k, i in enumerate(keys):
+            ids = [ids[k] for ids in per_unit]
+            have = [n for n, x in enumerate(ids) if x != ABSENT]
+            sub_ins = [ins[n] for n in have] if ins is not None else None
+            shown = replace(c, units=[c.units[n] for n in have], params=[(p, [vs[n] for n in have]) for p, vs in c.params])
+            if sym:
+                texts = [sym[n][ids[n]] for n in have]
+            else:
+                texts = [self.nodes[ids[n]].out.shape for n in have]
+            if i != ABSENT and have:
+                known = (tuple(c.exprs.values()), dict(c.params), have) if len(have) < len(ids) else ()
+                out[i] = self.shape_text(texts, shown, sub_ins, known)
         return out, self.shape_text(ins, c) if ins is not None else "?"

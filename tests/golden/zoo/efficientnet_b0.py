@@ -72,30 +72,37 @@ class SE(nn.ModuleList):
 
 
 class MBConvBody(nn.Sequential):
-    """Block `MBConvBody(expand=6, k, stride, out)` on [in_channels, H, W].
+    """Block `MBConvBody(expand, k, stride, out)` on [in_channels, H, W].
 
-    Instances: `2.0`, `3.0`, `4.0`, `5.0`, `6.0`, `7.0` and 9 more.
+    Instances: `1.0`, `2.0`, `3.0`, `4.0`, `5.0`, `6.0` and 10 more.
     """
 
-    def __init__(self, in_channels, k, stride, out):
-        super().__init__(
-            ConvBNSiLU(in_channels, 6 * in_channels, 1),  # [6 * in_channels, H, W]
-            ConvBNSiLU(6 * in_channels, 6 * in_channels, k, stride=stride, groups=6 * in_channels),  # [6 * in_channels, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            SE(6 * in_channels, in_channels // 4),  # [6 * in_channels, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.Conv2d(6 * in_channels, out, 1, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        )
+    def __init__(self, in_channels, expand, k, stride, out):
+        layers = []
+        if expand != 1:
+            layers.append(ConvBNSiLU(in_channels, in_channels * expand, 1))  # [in_channels * expand, H, W]
+        layers.append(ConvBNSiLU(
+            in_channels * expand,
+            in_channels * expand,
+            k,
+            stride=stride,
+            groups=in_channels * expand,
+        ))  # [?, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        layers.append(SE(in_channels * expand, in_channels // 4))  # [?, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        layers.append(nn.Conv2d(in_channels * expand, out, 1, bias=False))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        layers.append(nn.BatchNorm2d(out))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        super().__init__(*layers)
 
 
 class MBConv(nn.Sequential):
-    """Block `MBConv(expand=6, k, stride, out, p=0.0125)` on [in_channels, H, W].
+    """Block `MBConv(expand, k, stride, out, p=0.0)` on [in_channels, H, W].
 
-    Instances: `2`, `4`, `6`, `9`, `12`, `16`.
+    Instances: `1`, `2`, `4`, `6`, `9`, `12` and 1 more.
     """
 
-    def __init__(self, in_channels, k, stride, out):
+    def __init__(self, in_channels, expand, k, stride, out):
         super().__init__(
-            MBConvBody(in_channels, k, stride, out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            MBConvBody(in_channels, expand, k, stride, out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -107,7 +114,7 @@ class MBConv_2(nn.ModuleList):
 
     def __init__(self, k, out, p):
         super().__init__([
-            MBConvBody(out, k, 1, out),
+            MBConvBody(out, 6, k, 1, out),
             DropPath(p),
         ])
 
@@ -127,29 +134,22 @@ class EfficientNet_B0(nn.Sequential):
     def __init__(self, classes=1000):
         super().__init__(
             ConvBNSiLU(3, 32, 3, stride=2),  # [32, 112, 112]
-            nn.Sequential(
-                nn.Sequential(
-                    ConvBNSiLU(32, 32, 3, groups=32),  # [32, 112, 112]
-                    SE(32, 8),  # [32, 112, 112]
-                    nn.Conv2d(32, 16, 1, bias=False),  # [16, 112, 112]
-                    nn.BatchNorm2d(16),  # [16, 112, 112]
-                ),  # [16, 112, 112]
-            ),  # [16, 112, 112]
-            MBConv(16, 3, 2, 24),  # [24, 56, 56]
+            MBConv(32, 1, 3, 1, 16),  # [16, 112, 112]
+            MBConv(16, 6, 3, 2, 24),  # [24, 56, 56]
             MBConv_2(3, 24, 0.025),  # [24, 56, 56]
-            MBConv(24, 5, 2, 40),  # [40, 28, 28]
+            MBConv(24, 6, 5, 2, 40),  # [40, 28, 28]
             MBConv_2(5, 40, 0.05),  # [40, 28, 28]
-            MBConv(40, 3, 2, 80),  # [80, 14, 14]
+            MBConv(40, 6, 3, 2, 80),  # [80, 14, 14]
             MBConv_2(3, 80, 0.07500000000000001),  # [80, 14, 14]
             MBConv_2(3, 80, 0.08750000000000001),  # [80, 14, 14]
-            MBConv(80, 5, 1, 112),  # [112, 14, 14]
+            MBConv(80, 6, 5, 1, 112),  # [112, 14, 14]
             MBConv_2(5, 112, 0.1125),  # [112, 14, 14]
             MBConv_2(5, 112, 0.125),  # [112, 14, 14]
-            MBConv(112, 5, 2, 192),  # [192, 7, 7]
+            MBConv(112, 6, 5, 2, 192),  # [192, 7, 7]
             MBConv_2(5, 192, 0.15000000000000002),  # [192, 7, 7]
             MBConv_2(5, 192, 0.1625),  # [192, 7, 7]
             MBConv_2(5, 192, 0.17500000000000002),  # [192, 7, 7]
-            MBConv(192, 3, 1, 320),  # [320, 7, 7]
+            MBConv(192, 6, 3, 1, 320),  # [320, 7, 7]
             ConvBNSiLU(320, 1280, 1),  # [1280, 7, 7]
             nn.AdaptiveAvgPool2d(1),  # [1280, 1, 1]
             nn.Flatten(),  # [1280]
