@@ -511,14 +511,16 @@ class Elaborator:
         (no branch: the value passes unchanged). The branch adds no naming level. Each
         decision is kept (:class:`Guard`): on the block instance, and on the nodes under it."""
         decider = next(s for s in ctx.naming.scope.ancestors() if s.kind in ("block", "network"))
+        params = ctx.params
         while True:
-            cond = self.guard(lambda atom=atom: evaluate(atom.cond, ctx.params))
+            cond = self.guard(lambda atom=atom: evaluate(atom.cond, params))
             if cond is None:
                 return None
             if not isinstance(cond, bool):
                 self.bad_condition(atom.cond, cond, ctx)
                 return None
-            decision = Guard((atom.span.path, atom.span.line, atom.span.col), atom.cond, cond)
+            span = atom.span
+            decision = Guard((span.path, span.line, span.col) if span is not None else ("", id(atom), 0), atom.cond, cond)
             decider.decisions.append(decision)
             ctx = replace(ctx, guards=(*ctx.guards, decision))
             if cond:

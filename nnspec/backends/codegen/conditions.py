@@ -33,7 +33,7 @@ def condition(expr, names: dict[str, str]) -> Code | None:
     """A spec expression as code: its names through ``names`` (spec name -> constructor
     parameter), numbers and booleans as literals; None when it reads a name ``names`` lacks
     or holds what a condition of generated code cannot (a string, a list)."""
-    if isinstance(expr, ast.Num) or isinstance(expr, ast.Bool):
+    if isinstance(expr, (ast.Num, ast.Bool)):
         return expr.value
     if isinstance(expr, ast.Ref):
         return Param(names[expr.name]) if expr.name in names else None

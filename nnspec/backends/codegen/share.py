@@ -20,8 +20,21 @@ from ...core.dims import Sym
 from ...core.dims import equal as dims_equal
 from ...core.names import TORCH_RESERVED
 from .body import Absent, Body, Built, Container, Module, shaped
-from .code import (Attr, BinOp, Call, Defaulted, Instance, Name, Param, Repeat, counts, holes, numbers, render,
-                   substitute)
+from .code import (
+    Attr,
+    BinOp,
+    Call,
+    Defaulted,
+    Instance,
+    Name,
+    Param,
+    Repeat,
+    counts,
+    holes,
+    numbers,
+    render,
+    substitute,
+)
 from .conditions import decisions, origin, params_of, presence
 from .naming import identifier
 from .plan import Plan, Unit
@@ -182,6 +195,21 @@ def _marked_absent(value):
     return value
 
 
+def _kinds_blind(value):
+    """A value with the module classes it passes to generated classes (``nn.ReLU`` of
+    ``ConvBNAct(16, 16, 3, nn.ReLU)``) marked alike."""
+    if isinstance(value, Instance):
+        mark = lambda v: _KIND if isinstance(v, Name) else _kinds_blind(v)
+        return replace(value, args=tuple(mark(a) for a in value.args),
+                       kwargs=tuple((k, mark(v)) for k, v in value.kwargs))
+    if isinstance(value, tuple):
+        return tuple(_kinds_blind(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type) and not isinstance(value, Name):
+        changes = {f.name: _kinds_blind(getattr(value, f.name)) for f in fields(value) if not f.metadata.get("structure")}
+        return replace(value, **changes) if changes else value
+    return value
+
+
 def _interleaved(orders: list[list]) -> list | None:
     """One order of every item of several orders that keeps each one's (a module of some
     instances only goes where its instances have it); None when two orders disagree."""
@@ -306,19 +334,22 @@ class Sharing:
 
     def sequence(self, u: Unit) -> list[tuple] | None:
         """The modules of an ``nn.Sequential`` body, each as (the spec item it comes from, the
-        module, the guards it lies under); a run written once (:class:`Repeat`) is one item.
-        None when a run joins items of different places."""
+        module, the guards it lies under); a run written once (:class:`Repeat`) is one item,
+        unless its modules come from different places. None when the modules do not match
+        the submodules."""
         slots = u.top.ordered()
         out, seen, k = [], {}, 0
         for m in u.body.modules:
             n = m.value.count if isinstance(m.value, Repeat) and isinstance(m.value.count, int) else 1
-            origins = {self.origin(u, s) for s in slots[k:k + n]}
+            run = slots[k:k + n]
             k += n
-            if len(origins) != 1:
-                return None
-            place, guards = origins.pop()
-            seen[place] = seen.get(place, -1) + 1
-            out.append(((place, seen[place]), m, guards))
+            origins = [self.origin(u, s) for s in run]
+            # a run of equal modules from different places of the spec: each on its own
+            parts = [(m, origins[0])] if len(set(origins)) == 1 else \
+                [(Module(s.key, m.value.value, s.returns), o) for s, o in zip(run, origins)]
+            for module, (place, guards) in parts:
+                seen[place] = seen.get(place, -1) + 1
+                out.append(((place, seen[place]), module, guards))
         return out if k == len(slots) else None
 
     def origin(self, u: Unit, slot) -> tuple[tuple, tuple]:
@@ -385,8 +416,6 @@ class Sharing:
                     return None
             conds.append(cond)
             owners.append(owner)
-        if all(c is None for c in conds):
-            return Merged([u.body for u in units], [set(range(len(numbers(u.body)))) for u in units], conds, owners)
         flagged = {place for place, c in zip(order, conds) if isinstance(c, Param)}
         filled, present = [], []
         for k, d in enumerate(by_place):
@@ -428,7 +457,11 @@ class Sharing:
             return [c]
         if len(parts) == 1:
             return self.distinct(units)
-        return [c for part in parts.values() for c in self.share(part)]
+        coarse: dict = {}  # first those that differ in the layer kinds they pass on only
+        for u in units:
+            coarse.setdefault(self.skeleton(_kinds_blind(u.body)), []).append(u)
+        groups = coarse if 1 < len(coarse) < len(parts) else parts
+        return [c for part in groups.values() for c in self.share(part)]
 
     def numbered(self, units: list[Unit], merged: Merged) -> Class | None:
         """The class of instances whose modules line up (:meth:`merge`), when every number in
@@ -480,8 +513,8 @@ class Sharing:
             if e is None:
                 return None
             exprs[j] = e
-        conds = [c for c in merged.conds if c is not None and not isinstance(c, Param) or
-                 isinstance(c, Param) and c.name not in dict(flags)]
+        conds = [c for c in merged.conds if (c is not None and not isinstance(c, Param)) or
+                 (isinstance(c, Param) and c.name not in dict(flags))]
         used = {name for e in exprs.values() for name in params_in(e)} | {name for name, _ in kinds}
         used |= {name for c in conds for name in params_of(c)}
         scope = units[0].scope
@@ -541,8 +574,8 @@ class Sharing:
                 pairs = set(zip(values, names))
                 if all(isinstance(v, str) for v in values) and len(pairs) == len(set(values)) == len(set(names)):
                     name = self.param_name(p, scope)
-                    if name in taken or params.get(name, names) != names and \
-                            dict(zip(values, params[name])) != dict(pairs):
+                    if name in taken or (params.get(name, names) != names and \
+                            dict(zip(values, params[name])) != dict(pairs)):
                         break
                     params[name] = names
                     changes.append((path, name))
@@ -732,12 +765,15 @@ class Sharing:
         dims = []
         for j in range(len(shapes[0])):
             ds = [s[j] for s in shapes]
-            if all(dims_equal(ds[0], d) for d in ds[1:]):
+            exprs, env, have = known or ((), {}, ())
+            ints = all(isinstance(d, int) for d in ds)
+            e = next((e for e in exprs if ints and all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
+            if e is not None:
+                dims.append(render(e))
+            elif all(dims_equal(ds[0], d) for d in ds[1:]):
                 dims.append(str(ds[0]))
-            elif all(isinstance(d, int) for d in ds):
-                exprs, env, have = known or ((), {}, ())
-                e = next((e for e in exprs if all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
-                e = e if e is not None else explain(ds, params)
+            elif ints:
+                e = explain(ds, params) or explain(ds, params, products=True)
                 dims.append(render(e) if e is not None else "?")
             else:
                 dims.append(_strided(ds, [s[j] for s in inputs] if inputs and j < len(inputs[0]) else None, params))
@@ -772,10 +808,7 @@ class Sharing:
             have = [n for n, x in enumerate(ids) if x != ABSENT]
             sub_ins = [ins[n] for n in have] if ins is not None else None
             shown = replace(c, units=[c.units[n] for n in have], params=[(p, [vs[n] for n in have]) for p, vs in c.params])
-            if sym:
-                texts = [sym[n][ids[n]] for n in have]
-            else:
-                texts = [self.nodes[ids[n]].out.shape for n in have]
+            texts = [sym[n][ids[n]] if sym else self.nodes[ids[n]].out.shape for n in have]
             if i != ABSENT and have:
                 known = (tuple(c.exprs.values()), dict(c.params), have) if len(have) < len(ids) else ()
                 out[i] = self.shape_text(texts, shown, sub_ins, known)

@@ -87,8 +87,8 @@ class MBConvBody(nn.Sequential):
             k,
             stride=stride,
             groups=in_channels * expand,
-        ))  # [?, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        layers.append(SE(in_channels * expand, in_channels // 4))  # [?, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        ))  # [in_channels * expand, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        layers.append(SE(in_channels * expand, in_channels // 4))  # [in_channels * expand, (H - 1) // stride + 1, (W - 1) // stride + 1]
         layers.append(nn.Conv2d(in_channels * expand, out, 1, bias=False))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         layers.append(nn.BatchNorm2d(out))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         super().__init__(*layers)

@@ -39,14 +39,14 @@ class BneckBody(nn.Sequential):
 
 
 class Bneck(nn.ModuleList):
-    """Block `Bneck(k, exp, out, squeeze, act=relu, stride=1)` on [out, H, W].
+    """Block `Bneck(k, exp, out, squeeze, act, stride=1)` on [out, H, W].
 
-    Instances: `1`, `3`, `5`, `6`.
+    Instances: `1`, `3`, `5`, `6`, `8`, `9` and 4 more.
     """
 
-    def __init__(self, k, exp, out, squeeze):
+    def __init__(self, k, exp, out, squeeze, act):
         super().__init__([
-            BneckBody(out, k, exp, out, squeeze, nn.ReLU, 1),
+            BneckBody(out, k, exp, out, squeeze, act, 1),
         ])
 
     def forward(self, x):
@@ -56,14 +56,14 @@ class Bneck(nn.ModuleList):
 
 
 class Bneck_2(nn.Sequential):
-    """Block `Bneck(k, exp, out, squeeze, act=relu, stride=2)` on [in_channels, H, W].
+    """Block `Bneck(k, exp, out, squeeze, act, stride)` on [in_channels, H, W].
 
-    Instances: `2`, `4`.
+    Instances: `2`, `4`, `7`, `11`, `13`.
     """
 
-    def __init__(self, in_channels, k, exp, out, squeeze):
+    def __init__(self, in_channels, k, exp, out, squeeze, act, stride):
         super().__init__(
-            BneckBody(in_channels, k, exp, out, squeeze, nn.ReLU, 2),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            BneckBody(in_channels, k, exp, out, squeeze, act, stride),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
@@ -94,35 +94,6 @@ class SE(nn.ModuleList):
         return x
 
 
-class Bneck_3(nn.Sequential):
-    """Block `Bneck(k, exp, out, squeeze, act=hardswish, stride)` on [exp // 6, H, W].
-
-    Instances: `7`, `11`, `13`.
-    """
-
-    def __init__(self, k, exp, out, squeeze, stride):
-        super().__init__(
-            BneckBody(exp // 6, k, exp, out, squeeze, nn.Hardswish, stride),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        )
-
-
-class Bneck_4(nn.ModuleList):
-    """Block `Bneck(k, exp, out, squeeze, act=hardswish, stride=1)` on [out, H, W].
-
-    Instances: `8`, `9`, `10`, `12`, `14`, `15`.
-    """
-
-    def __init__(self, k, exp, out, squeeze):
-        super().__init__([
-            BneckBody(out, k, exp, out, squeeze, nn.Hardswish, 1),
-        ])
-
-    def forward(self, x):
-        x1 = self[0](x)  # [out, H, W]
-        x = x1 + x  # [out, H, W]
-        return x
-
-
 class MobileNetV3_Large(nn.Sequential):
     """Network `MobileNetV3_Large(classes=1000)`: image [3, 224, 224] -> [1000].
 
@@ -132,21 +103,21 @@ class MobileNetV3_Large(nn.Sequential):
     def __init__(self, classes=1000):
         super().__init__(
             ConvBNAct(3, 16, 3, nn.Hardswish, stride=2),  # [16, 112, 112]
-            Bneck(3, 16, 16, 0),  # [16, 112, 112]
-            Bneck_2(16, 3, 64, 24, 0),  # [24, 56, 56]
-            Bneck(3, 72, 24, 0),  # [24, 56, 56]
-            Bneck_2(24, 5, 72, 40, 24),  # [40, 28, 28]
-            Bneck(5, 120, 40, 32),  # [40, 28, 28]
-            Bneck(5, 120, 40, 32),  # [40, 28, 28]
-            Bneck_3(3, 240, 80, 0, 2),  # [80, 14, 14]
-            Bneck_4(3, 200, 80, 0),  # [80, 14, 14]
-            Bneck_4(3, 184, 80, 0),  # [80, 14, 14]
-            Bneck_4(3, 184, 80, 0),  # [80, 14, 14]
-            Bneck_3(3, 480, 112, 120, 1),  # [112, 14, 14]
-            Bneck_4(3, 672, 112, 168),  # [112, 14, 14]
-            Bneck_3(5, 672, 160, 168, 2),  # [160, 7, 7]
-            Bneck_4(5, 960, 160, 240),  # [160, 7, 7]
-            Bneck_4(5, 960, 160, 240),  # [160, 7, 7]
+            Bneck(3, 16, 16, 0, nn.ReLU),  # [16, 112, 112]
+            Bneck_2(16, 3, 64, 24, 0, nn.ReLU, 2),  # [24, 56, 56]
+            Bneck(3, 72, 24, 0, nn.ReLU),  # [24, 56, 56]
+            Bneck_2(24, 5, 72, 40, 24, nn.ReLU, 2),  # [40, 28, 28]
+            Bneck(5, 120, 40, 32, nn.ReLU),  # [40, 28, 28]
+            Bneck(5, 120, 40, 32, nn.ReLU),  # [40, 28, 28]
+            Bneck_2(40, 3, 240, 80, 0, nn.Hardswish, 2),  # [80, 14, 14]
+            Bneck(3, 200, 80, 0, nn.Hardswish),  # [80, 14, 14]
+            Bneck(3, 184, 80, 0, nn.Hardswish),  # [80, 14, 14]
+            Bneck(3, 184, 80, 0, nn.Hardswish),  # [80, 14, 14]
+            Bneck_2(80, 3, 480, 112, 120, nn.Hardswish, 1),  # [112, 14, 14]
+            Bneck(3, 672, 112, 168, nn.Hardswish),  # [112, 14, 14]
+            Bneck_2(112, 5, 672, 160, 168, nn.Hardswish, 2),  # [160, 7, 7]
+            Bneck(5, 960, 160, 240, nn.Hardswish),  # [160, 7, 7]
+            Bneck(5, 960, 160, 240, nn.Hardswish),  # [160, 7, 7]
             ConvBNAct(160, 960, 1, nn.Hardswish),  # [960, 7, 7]
             nn.AdaptiveAvgPool2d(1),  # [960, 1, 1]
             nn.Flatten(),  # [960]

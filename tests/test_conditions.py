@@ -1,0 +1,182 @@
+"""One class per block whose `if` builds different modules in different instances: the
+conditions elaboration records, the code they become, and the state dicts they keep."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import textwrap
+
+import pytest
+from compile_support import assert_source_and_module_agree, check_scripts_and_exports
+
+import nnspec
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SEQUENTIAL = """\
+block Body(exp, out, squeeze) on [inp] {
+  if exp != inp { dense(exp) -> relu }
+  dense(exp)
+  if squeeze > 0 { dense(squeeze) -> dense(exp) }
+  dense(out)
+}
+network N {
+  input x: [8]
+  Body(8, 8, 0)
+  Body(16, 8, 4)
+  Body(16, 12, 0)
+}
+"""
+
+RESIDUAL = """\
+block Unit(out, stride) on [inp, _, _] {
+  if stride == 1 and inp == out {
+    residual { conv(out, 3, padding=1) -> relu }
+  } else {
+    conv(out, 3, stride=stride, padding=1) -> relu
+  }
+}
+network N {
+  input x: [3, 16, 16]
+  Unit(8, 2)
+  Unit(8, 1)
+  Unit(8, 1)
+  Unit(16, 2)
+}
+"""
+
+# The state dict's keys and shapes, in order, of every zoo network and of the specs above,
+# hashed (sha256 of "key (shape)" lines): what the code generator made of them before a class
+# per block definition; torchvision's and Keras's checkpoints load into these by order.
+KEYS = {
+    "alexnet": "9c198ebdae1863e4",
+    "convnext_tiny": "a5d4759acf85c984",
+    "efficientnet_b0": "459d0f5657f1cc9c",
+    "fashion_mnist": "44ba2b05f7f6b9a0",
+    "googlenet": "f66489fa14bd9d5a",
+    "mobilenet_v3_large": "e6974f96c1885816",
+    "resnet152": "47c7efd314b5f031",
+    "resnet18": "84fb10d9c6905a1c",
+    "resnet50": "82c93cd207af4ec5",
+    "sentiment_lstm": "cc2561cfdb13cd77",
+    "shufflenet_v2_x1_0": "81b349bc1cbbbc7a",
+    "transformer_classifier": "a682c16abec4eaa8",
+    "unet": "8b7d11defec6a837",
+    "vgg16": "35c4623e0cd4a39d",
+    "video_lstm": "59480d9cb2855d7f",
+    "vit_b_16": "75326ab22f905787",
+    "xception": "47ed1d77b02482b1",
+    "xo": "edde6447c6aecfad",
+    "sequential": "2703b49b5cb3401d",
+    "residual": "4bef62408e5eec49",
+}
+SPECS = {os.path.basename(p)[:-3]: p for p in glob.glob(os.path.join(ROOT, "specs", "*.nn"))}
+
+
+def keys_digest(spec) -> str:
+    lines = "\n".join(f"{k} {tuple(v.shape)}" for k, v in spec.build().state_dict().items())
+    return hashlib.sha256(lines.encode()).hexdigest()[:16]
+
+
+def test_every_zoo_spec_has_its_keys_recorded():
+    assert sorted(SPECS) == sorted(k for k in KEYS if k not in ("sequential", "residual"))
+
+
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_state_dict_keys_and_shapes_are_unchanged(name):
+    spec = nnspec.load(SPECS[name]) if name in SPECS else nnspec.load({"sequential": SEQUENTIAL, "residual": RESIDUAL}[name])
+    assert keys_digest(spec) == KEYS[name]
+
+
+def test_elaboration_records_the_if_decisions_of_each_instance_and_node():
+    graph = nnspec.load(SEQUENTIAL).checked_graph()
+    blocks = [s for s in graph.root.children if s.kind == "block"]
+    assert [[(g.site[1], g.taken) for g in b.decisions] for b in blocks] == [
+        [(2, False), (4, False)], [(2, True), (4, True)], [(2, True), (4, False)]]
+    # a node keeps the decisions it lies under within its block instance
+    under = [(n.scope.path, n.op, [(g.site[1], g.taken) for g in n.guards]) for n in graph.nodes if n.op != "input"]
+    assert under[:6] == [
+        ("0", "dense", []), ("0", "dense", []),
+        ("1", "dense", [(2, True)]), ("1", "relu", [(2, True)]), ("1", "dense", []), ("1", "dense", [(4, True)])]
+
+
+def class_text(text: str, name: str) -> str:
+    """The text of one class of a generated module."""
+    return "class " + text.split(f"\nclass {name}(")[1].split("\n\n\n")[0].join([f"{name}(", ""])
+
+
+def test_a_sequential_block_is_one_class_with_its_ifs_as_conditions():
+    text = nnspec.load(SEQUENTIAL).to_source()
+    assert [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class Body(nn.Sequential):", "class N(nn.Sequential):"]
+    assert class_text(text, "Body") == textwrap.dedent("""\
+        class Body(nn.Sequential):
+            \"\"\"Block `Body(exp, out, squeeze)` on [8]; instances: `0`, `1`, `2`.\"\"\"
+
+            def __init__(self, in_features, exp, out, squeeze):
+                layers = []
+                if exp != in_features:
+                    layers.append(nn.Linear(in_features, exp))  # [exp]
+                    layers.append(nn.ReLU())  # [exp]
+                layers.append(nn.Linear(exp, exp))  # [exp]
+                if squeeze > 0:
+                    layers.append(nn.Linear(exp, squeeze))  # [squeeze]
+                    layers.append(nn.Linear(squeeze, exp))  # [exp]
+                layers.append(nn.Linear(exp, out))  # [out]
+                super().__init__(*layers)""")
+    assert "            Body(8, 8, 8, 0),  # [8]\n            Body(8, 16, 8, 4),  # [8]\n" in text
+    assert_source_and_module_agree(nnspec.load(SEQUENTIAL))
+
+
+def test_a_layer_kind_passed_on_to_a_nested_block_is_a_parameter():
+    spec = nnspec.load("""\
+block Act(act) { dense(4) -> act }
+block Pair(act, extra) on [inp] {
+  if extra > 0 { dense(extra) -> dense(inp) }
+  Act(act)
+}
+network N {
+  input x: [4]
+  Pair(relu, 0)
+  Pair(tanh, 3)
+}
+""")
+    text = spec.to_source()
+    assert [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class Act(nn.Sequential):", "class Pair(nn.Sequential):", "class N(nn.Sequential):"]
+    assert "    def __init__(self, in_features, act, extra):\n" in text
+    assert "        layers.append(Act(act))  # [4]\n" in text
+    assert "            Pair(4, nn.ReLU, 0),  # [4]\n            Pair(4, nn.Tanh, 3),  # [4]\n" in text
+    assert_source_and_module_agree(spec)
+
+
+def test_a_difference_no_condition_explains_keeps_classes_of_their_own():
+    # the nested block's input is the extra layer's width in one instance, the block's input in
+    # the other: no expression of the parameters gives both, so each keeps its own code
+    spec = nnspec.load("""\
+block Pair(extra) on [inp] {
+  if extra > 0 { dense(extra) }
+  dense(4)
+}
+network N {
+  input x: [4]
+  Pair(0)
+  Pair(3)
+  Pair(3)
+}
+""")
+    text = spec.to_source()
+    assert "if extra > 0" not in text and "class Pair(nn.Sequential):" in text
+    assert_source_and_module_agree(spec)
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v3_large", "efficientnet_b0"])
+def test_zoo_blocks_with_ifs_are_one_class_and_script_and_export(name):
+    spec = nnspec.load(SPECS[name])
+    text = spec.to_source()
+    body = {"mobilenet_v3_large": "BneckBody", "efficientnet_b0": "MBConvBody"}[name]
+    assert text.count(f"class {body}") == 1
+    graph = spec.checked_graph()
+    check_scripts_and_exports(graph, spec.build().eval())
