@@ -1,7 +1,8 @@
 """Golden files: what the code gives now, compared with what it gave when last reviewed.
 
 ``NNSPEC_REGEN=1 pytest`` rewrites every golden file of the suite (generated source,
-diagrams, diagnostics) from the code as it is; review the change with ``git diff tests/``.
+diagrams, diagnostics, summaries, docs/layers.md, the parser tables) from the code as it is;
+review the change with ``git diff``. It is the suite's only such switch.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``nnspec summary --json``: its schema (docs/summary.md) held by golden files, one per case,
-``tests/golden/summary/<case>.json``. Regenerate with ``NNSPEC_UPDATE_GOLDEN=1 pytest
-tests/test_summary_json.py`` and review the change with ``git diff tests/golden/summary``."""
+``tests/golden/summary/<case>.json``. Regenerate with ``NNSPEC_REGEN=1 pytest`` (see
+tests/golden_files.py) and review the change with ``git diff tests/golden/summary``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from golden_files import assert_golden
 
 from nnspec.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-UPDATE = os.environ.get("NNSPEC_UPDATE_GOLDEN") == "1"
 CASES = {
     "xo": ["specs/xo.nn"],
     "sentiment_lstm": ["specs/sentiment_lstm.nn"],  # a symbolic length: MACs and sizes as expressions
@@ -32,11 +32,7 @@ def test_golden_summary_json(case, monkeypatch):
     monkeypatch.chdir(ROOT)
     data = summary(CASES[case])
     golden = os.path.join(ROOT, "tests", "golden", "summary", f"{case}.json")
-    if UPDATE:
-        with open(golden, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    with open(golden, encoding="utf-8") as fh:
-        assert data == json.load(fh)
+    assert_golden(golden, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
