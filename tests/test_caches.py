@@ -8,10 +8,11 @@ import glob
 import json
 import os
 
+import lark
 import pytest
 
 from nnspec import cachedir
-from nnspec.frontend import astcache
+from nnspec.frontend import astcache, parser
 from nnspec.frontend.parser import parse_file
 from nnspec.frontend.program import load_program
 
@@ -93,11 +94,64 @@ def test_a_planted_or_broken_ast_entry_is_a_miss(cache, planted):
     assert parsed and [d.name for d in f.definitions] == ["N"]
 
 
-def test_the_ast_cache_is_keyed_by_larks_version_and_the_grammar_tables():
-    inputs = astcache._stamp.__wrapped__.__code__.co_consts
-    assert any("nnspec.tables.json" in str(c) for c in inputs) or "tables" in open(astcache.__file__).read()
-    assert cachedir.package_file("lark", "__init__.py").endswith(os.path.join("lark", "__init__.py"))
+def _lark_of_another_version(text: str) -> str:
+    mine = f'__version__: str = "{lark.__version__}"'
+    assert mine in text  # the line the stamp reads Lark's version from
+    return text.replace(mine, '__version__: str = "0.0.1"')
+
+
+def _tables_of_another_grammar(text: str) -> str:
+    tables = json.loads(text)
+    tables["grammar"] = "0" * 64
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize("changed, edit", [
+    (os.path.join(os.path.dirname(lark.__file__), "__init__.py"), _lark_of_another_version),
+    (parser.TABLES, _tables_of_another_grammar),
+    (parser._GRAMMAR, lambda text: text + "\n// another grammar\n"),
+], ids=["lark version", "grammar tables", "grammar"])
+def test_an_ast_entry_made_under_another_lark_or_grammar_is_a_miss_and_is_written_anew(
+        cache, tmp_path_factory, monkeypatch, changed, edit):
+    """An entry written under one Lark version (or grammar, or tables) is not read under
+    another: the stamp of the key reads that file, so one edited copy of it in the stamp's
+    place misses the entry and stores one of its own; back to the real file, the first hits."""
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    path = str(cache / "n.nn")
+    first, _ = parse_file(text, path)
+    (entry,) = cache.iterdir()
+    assert astcache.load(text, path) == first
+
+    other = tmp_path_factory.mktemp("other") / os.path.basename(changed)  # the basename is stamped too
+    with open(changed, encoding="utf-8") as fh:
+        other.write_text(edit(fh.read()), encoding="utf-8")
+    stamped, real_stamp = [], cachedir.stamp
+
+    def stamp_with_the_other_file(paths):
+        paths = [str(other) if os.path.realpath(p) == os.path.realpath(changed) else p for p in paths]
+        stamped.extend(paths)
+        return real_stamp(paths)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cachedir, "stamp", stamp_with_the_other_file)
+        astcache._stamp.cache_clear()
+        try:
+            assert astcache.load(text, path) is None
+            assert str(other) in stamped  # the file is one of the key's inputs
+            second, parsed = parse_file(text, path)
+            assert parsed and second == first  # parsed again, and the same AST
+            (new,) = [p for p in cache.iterdir() if p != entry]  # written anew, beside the first
+            assert json.loads(new.read_text()) == json.loads(entry.read_text())
+            assert astcache.load(text, path) == first  # the new entry is read under the other stamp
+        finally:
+            astcache._stamp.cache_clear()
+    assert astcache.load(text, path) == first and entry.exists()
+
+
+def test_the_stamp_finds_installed_packages_files_without_importing_them():
+    assert cachedir.package_file("lark", "__init__.py") == os.path.join(os.path.dirname(lark.__file__), "__init__.py")
     assert cachedir.package_file("pydantic", "version.py").endswith(os.path.join("pydantic", "version.py"))
+    assert cachedir.package_file("no_such_package_here", "__init__.py") is None
 
 
 def test_an_entry_packs_each_span_in_one_integer_and_reads_it_back(cache):
