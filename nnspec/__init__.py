@@ -1,8 +1,9 @@
 """nnspec: a declarative language and compiler for neural networks.
 
 >>> import nnspec
->>> spec = nnspec.load("specs/xo.nn")          # doctest: +SKIP
->>> spec.summary().total_params                 # doctest: +SKIP
+>>> spec = nnspec.load("network XO { input image: [1, 9, 9]\\n"
+...                    " conv(4, 3, padding=1) -> relu -> maxpool(2) -> flatten -> dense(2) }")
+>>> spec.summary().total_params  # nnspec.load("specs/xo.nn") reads the same network from its file
 170
 """
 

@@ -67,8 +67,6 @@ def run_file(fmt: str, path: str, inputs: list[torch.Tensor]) -> np.ndarray:
 
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript", "exported"])
 def test_the_exported_file_gives_the_modules_outputs(network, fmt, tmp_path):
-    if fmt == "onnx":
-        pytest.importorskip("onnxruntime")
     spec = nnspec.load(network["spec"])
     path = str(tmp_path / f"model.{fmt}")
     result = export(spec, network["weights"], fmt, path, length=5)
@@ -145,8 +143,6 @@ def test_masking_the_padding_gives_what_packing_gives(kind, bidirectional, outpu
 def test_an_exporter_failure_names_its_real_cause(shapes_run, tmp_path, monkeypatch):
     """torch.onnx wraps the real error in a coloured banner whose first line says only "step 1/3 ...
     Next steps:"; the message shows the cause instead."""
-    pytest.importorskip("onnxscript")
-
     def failing(*args, **kwargs):
         try:
             raise ValueError("Constraints violated (batch)!\nmore detail")

@@ -97,7 +97,12 @@ def test_accepted_text_reaches_generated_source_escaped(br, tmp_path):
     assert spec.check(t=text, u=text) == []
     source = spec.to_source(t=text, u=text)
     _written_source_is_inert(source, tmp_path)
-    assert spec.build(t=text, u=text) is not None
+    import torch
+
+    live = spec.build(t=text, u=text)  # the live module, from the same source (the fixture: no payload ran)
+    assert live(torch.zeros(2, 4)).shape == (2, 2)
+    assert [(n, type(m).__name__) for n, m in live.named_children()] == [
+        (n, type(m).__name__) for n, m in _import(str(tmp_path / "model.py")).N().named_children()]
     if "\n" not in br:
         literal = nnspec.load(body.replace('"b"', spec_literal(text)).replace('"c"', spec_literal(text)))
         _written_source_is_inert(literal.to_source(), tmp_path)

@@ -202,7 +202,8 @@ def test_layer_matches_pytorch(case: Case):
     buffers = sum(b.numel() for b in module.buffers()) if module is not None else 0
     assert layer.param_count(x) == params
     assert getattr(layer, "buffer_count", lambda x: 0)(x) == buffers
-    assert isinstance(layer.describe(), str) and layer.describe().startswith(case.kind if case.kind not in ("add", "mul") else "")
+    # a label starts with its kind; a sum or product is drawn as its operator
+    assert layer.describe().startswith({"add": "+", "mul": "*"}.get(case.kind, case.kind))
 
 
 # PyTorch's FLOP counter sees convolutions and matrix products (2 FLOPs per multiply-add).
