@@ -113,6 +113,23 @@ def test_check_json_reports_networks_and_diagnostics(bad):
     assert [(d["severity"], d["line"], d["col"]) for d in second["diagnostics"]] == [("error", 3, 17)]
 
 
+def test_check_json_writes_only_json_and_leaves_stderr_empty(bad, tmp_path):
+    """With --json, the diagnostics live in the JSON: stderr has nothing (no rendered
+    diagnostic, no `N errors` line), for an error, a warning and a file that cannot be read."""
+    warned = tmp_path / "warned.nn"
+    warned.write_text("network W {\n  input x: [4]\n  let h = x -> dense(8)\n  x -> dense(2)\n}\n")
+    missing = str(tmp_path / "missing.nn")
+    r = process("check", "--json", XO, bad, str(warned), missing)
+    assert (r.returncode, r.stderr) == (1, "")
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(o["file"], o["ok"], [(d["severity"], d["line"]) for d in o["diagnostics"]]) for o in out] == [
+        (XO, True, []), (bad, False, [("error", 3)]), (str(warned), True, [("warning", 3)]), (missing, False, [("error", None)])]
+    assert out[3]["diagnostics"][0]["message"] == f"{missing}: no such file"
+    plain = process("check", XO, bad, str(warned), missing)  # without --json, all of it on stderr
+    assert plain.returncode == 1 and plain.stderr.count(": error:") == 1 and plain.stderr.count(": warning:") == 1
+    assert f"{bad}: 1 error\n" in plain.stderr and f"error: {missing}: no such file\n" in plain.stderr
+
+
 def test_check_json_writes_symbolic_dimensions_as_strings(tmp_path):
     p = tmp_path / "s.nn"
     p.write_text("network S {\n  input x: [4, L]\n  conv(8, 3)\n}\n")

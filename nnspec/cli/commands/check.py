@@ -1,8 +1,8 @@
 """`nnspec check`: parse and shape-check specs; a verdict per network.
 
 Exit status 0 when every file is free of errors (warnings allowed), 1 otherwise, 2 on a
-usage error. Diagnostics go to stderr; verdicts (or, with ``--json``, one JSON object per
-file) go to stdout.
+usage error. Diagnostics go to stderr and verdicts to stdout; with ``--json``, stdout has
+one JSON object per file, diagnostics included, and stderr stays empty.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ def check_file(path: str, overrides: dict, as_json: bool) -> bool:
     try:
         spec = load_spec(path)
     except SpecError as e:
-        report(e.diagnostics, e.sources)
         if as_json:
             click.echo(json.dumps({"file": path, "ok": False, "networks": [], "diagnostics": _json(e.diagnostics)}))
+        else:
+            report(e.diagnostics, e.sources)
         return False
     diags = spec.check(**overrides)
-    report(diags, spec.sources)
+    if not as_json:  # the JSON holds them: a tool reading stdout wants nothing else
+        report(diags, spec.sources)
     errors = [d for d in diags if d.severity == "error"]
     # each network's graph as `check` elaborated it (the spec keeps them)
     graphs = [] if errors else [spec.graph(name, **spec.params_of(name, overrides)) for name in spec.networks]
@@ -74,12 +76,12 @@ def check_file(path: str, overrides: dict, as_json: bool) -> bool:
             ],
             "diagnostics": _json(diags),
         }))
+    if as_json:
+        return not errors
     if errors:
         n = len(errors)
         click.echo(f"{path}: {n} error{'s' if n != 1 else ''}", err=True)
         return False
-    if as_json:
-        return True
     if not graphs:
         what = "blocks only" if spec.program.definitions else "the file is empty"
         click.echo(f"{path}: no network ({what})")
