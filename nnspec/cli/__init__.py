@@ -6,6 +6,7 @@ Each command imports what it needs inside its body, so that ``check``, ``summary
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import ClassVar
 
@@ -26,8 +27,23 @@ def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
 
 
 def fail(e: SpecError) -> None:
+    """Print a spec's errors and end the command: exit status 1."""
     report(e.diagnostics, e.sources)
     sys.exit(1)
+
+
+@contextlib.contextmanager
+def reported(*errors: type[Exception]):
+    """Run a command's work; a :class:`SpecError`, or one of ``errors`` (an error of data, an
+    export or an explanation: each has a ``message`` and a ``hint``), is printed on stderr as
+    a diagnostic and ends the command with exit status 1, never a traceback."""
+    try:
+        yield
+    except SpecError as e:
+        fail(e)
+    except errors as e:
+        report([Diagnostic("error", e.message, hint=e.hint)], {})
+        sys.exit(1)
 
 
 def parse_sets(values: tuple[str, ...]) -> dict:

@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from ...diagnostics import SpecError
 from ...files import atomic_write
-from .. import fail, load_spec, network_option, parse_sets, set_option
+from .. import load_spec, network_option, parse_sets, reported, set_option
 
 
 @click.command("compile")
@@ -19,11 +18,8 @@ from .. import fail, load_spec, network_option, parse_sets, set_option
               help="Write the Python module here (default: print it).")
 def command(file, network, sets, output):
     """Compile FILE to one standalone PyTorch module (needs only torch to run)."""
-    try:
-        spec = load_spec(file)
-        source = spec.to_source(network, **parse_sets(sets))
-    except SpecError as e:
-        fail(e)
+    with reported():
+        source = load_spec(file).to_source(network, **parse_sets(sets))
     if output is None:
         click.echo(source, nl=False)
         return

@@ -7,7 +7,7 @@ import os
 import click
 
 from ...diagnostics import Diagnostic, SpecError
-from .. import fail, load_spec, network_option, parse_sets, set_option
+from .. import fail, load_spec, network_option, parse_sets, reported, set_option
 
 
 @click.command("diagram")
@@ -44,13 +44,10 @@ def command(file, network, output, expand, direction, no_shapes, compact, depth,
         fmt = format_of(out)
     except RenderError as e:
         raise click.BadParameter(e.message, param_hint="-o") from None
-    try:
-        spec = load_spec(file)
-        graph = spec.checked_graph(network, **parse_sets(sets))
+    with reported():
+        graph = load_spec(file).checked_graph(network, **parse_sets(sets))
         text = to_dot(graph, expand=names or None, direction=direction.upper(), shapes=not no_shapes,
                       compact=compact, depth=depth)
-    except SpecError as e:
-        fail(e)
     try:
         data = render(text, fmt)
     except RenderError as e:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from ...diagnostics import SpecError
-from .. import fail, load_spec, report
+from .. import load_spec, reported
 from .train import device_choice
 
 
@@ -36,27 +34,18 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
     from ...train.assess import assess
     from ...train.errors import DataError
 
-    try:
+    with reported(DataError):
         result = assess(load_spec(file), weights, data, batch_size=batch_size, device=device, seed=seed,
                         download=download)
-    except SpecError as e:
-        fail(e)
-    except DataError as e:
-        report([e.diagnostic()], {})
-        sys.exit(1)
     if output and "confusion" not in result:
         raise click.UsageError(f"--output draws a confusion matrix, and {result['task']} has none")
     if output:
         from ...train.errors import reported_write
         from ...train.metrics import plot_confusion
 
-        try:
-            with reported_write(output):
-                plot_confusion(output, result["confusion"], result["classes"],
-                               f"{result['network']} on {result['data']}: accuracy {result['accuracy']:.4f}")
-        except DataError as e:
-            report([e.diagnostic()], {})
-            sys.exit(1)
+        with reported(DataError), reported_write(output):
+            plot_confusion(output, result["confusion"], result["classes"],
+                           f"{result['network']} on {result['data']}: accuracy {result['accuracy']:.4f}")
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:

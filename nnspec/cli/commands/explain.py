@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from ...diagnostics import Diagnostic, SpecError
 from ...train.explain import METHODS
-from .. import fail, load_spec, report
+from .. import load_spec, reported
 
 
 @click.command("explain")
@@ -36,13 +33,8 @@ def command(file, weights, input_path, method, layer, cls, output):
 
     if method != "filters" and not input_path:
         raise click.UsageError(f"--method {method} needs --input IMAGE")
-    try:
+    with reported(DataError, ExplainError):
         result = explain(load_spec(file), weights, input_path, method, output, layer=layer, cls=cls)
-    except SpecError as e:
-        fail(e)
-    except (DataError, ExplainError) as e:
-        report([Diagnostic("error", e.message, hint=e.hint)], {})
-        sys.exit(1)
     what = f" at {result['layer']}" if result["layer"] else ""
     answer = f"; {result['class']} ({result['probability']:.2f})" if result["class"] is not None else ""
     click.echo(f"wrote {output} ({method}{what}, {result['size'][0]}×{result['size'][1]}){answer}")

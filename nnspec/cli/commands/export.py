@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from ...backends.export import FORMATS
-from ...diagnostics import Diagnostic, SpecError
-from .. import fail, load_spec, report
+from .. import load_spec, reported
 
 
 @click.command("export")
@@ -30,13 +27,8 @@ def command(file, weights, fmt, output, length):
     from ...backends.export import ExportError, export
     from ...train.errors import DataError
 
-    try:
+    with reported(DataError, ExportError):
         result = export(load_spec(file), weights, fmt, output, length)
-    except SpecError as e:
-        fail(e)
-    except (DataError, ExportError) as e:
-        report([Diagnostic("error", e.message, hint=e.hint)], {})
-        sys.exit(1)
     checked = (f"max |file - module| {result.difference:.2g} on a fresh batch" if result.difference is not None
                else "not run: onnxruntime is not installed")
     click.echo(f"wrote {result.path} ({result.format}, {result.how}; dynamic: {', '.join(result.dynamic)}); "

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from ...diagnostics import SpecError
 from ...train.config import DEVICES
-from .. import fail, load_spec, report
+from .. import load_spec, reported
 
 
 @click.command("predict")
@@ -33,13 +31,8 @@ def command(file, inputs, weights, top_k, batch_size, device, as_json):
     from ...train.errors import DataError
     from ...train.predict import predict
 
-    try:
+    with reported(DataError):
         answers = predict(load_spec(file), weights, list(inputs), top_k=top_k, batch_size=batch_size, device=device)
-    except SpecError as e:
-        fail(e)
-    except DataError as e:
-        report([e.diagnostic()], {})
-        sys.exit(1)
     if as_json:
         for answer in answers:
             click.echo(json.dumps(answer))

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from ...diagnostics import SpecError
-from .. import _color, fail, load_spec, network_option, parse_sets, report, set_option
+from .. import _color, load_spec, network_option, parse_sets, report, reported, set_option
 
 
 @click.command("summary")
@@ -22,11 +21,8 @@ from .. import _color, fail, load_spec, network_option, parse_sets, report, set_
 def command(file, network, sets, depth, freeze, as_json):
     """The layer table: names, output shapes, parameters and MACs, with block roll-ups; the
     totals count trainable and frozen parameters."""
-    try:
-        spec = load_spec(file)
-        s = spec.summary(network, depth=depth, freeze=list(freeze) or None, **parse_sets(sets))
-    except SpecError as e:
-        fail(e)
+    with reported():
+        s = load_spec(file).summary(network, depth=depth, freeze=list(freeze) or None, **parse_sets(sets))
     from ...freeze import first_unmatched, graph_paths
 
     missing = first_unmatched(s.freeze, graph_paths(s.graph))

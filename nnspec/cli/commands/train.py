@@ -8,9 +8,8 @@ from dataclasses import fields
 
 import click
 
-from ...diagnostics import SpecError
 from ...train.config import AMPS, LOSSES, OPTIMIZERS, SCHEDULES, Settings, is_gpu_index
-from .. import fail, load_spec, network_option, parse_sets, report, set_option
+from .. import load_spec, network_option, parse_sets, reported, set_option
 
 HELP = """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
 
@@ -113,14 +112,9 @@ def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight
              "init": init, "freeze": list(freeze) or None, "loss": loss, "patience": patience, "resize": resize}
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
     try:
-        spec = load_spec(file)
-        fit(spec, network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
-            download=download, live=False if plain else None)
-    except SpecError as e:
-        fail(e)
-    except DataError as e:
-        report([e.diagnostic()], {})
-        sys.exit(1)
+        with reported(DataError):
+            fit(load_spec(file), network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
+                download=download, live=False if plain else None)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; continue with: nnspec train {file} --out {out} --resume", err=True)
         sys.exit(130)
