@@ -87,6 +87,11 @@ class SpecError(Exception):
         return "\n".join(d.render(self.sources) for d in self.diagnostics)
 
 
+class NetworkChoiceError(SpecError):
+    """The network asked for is none of the file's, or the file has several and none was
+    asked for: the caller's choice is at fault, not the spec (``nnspec`` exits 2, a usage error)."""
+
+
 class Located(Exception):
     """An error raised inside a phase, carrying where it happened; turned into a Diagnostic."""
 

@@ -7,7 +7,7 @@ import sys
 
 from .core.elaborate import Elaborator
 from .core.ir import Graph
-from .diagnostics import Diagnostic, SpecError
+from .diagnostics import Diagnostic, NetworkChoiceError, SpecError
 from .frontend.program import Program, load_program
 
 # Deeply nested specs recurse deeply; stay far from Python's default limit.
@@ -40,12 +40,15 @@ class Spec:
         return [d.name for d in self.program.networks()]
 
     def network_name(self, network: str | None = None) -> str:
+        """The network ``network`` names (by default the file's only one); :class:`SpecError`
+        when the file has none, :class:`NetworkChoiceError` when the name is none of the file's
+        or the file has several and none is named."""
         names = self.networks
         if network is None:
             if not names:
                 raise SpecError([Diagnostic("error", f"{self.path} defines no network")], self.sources)
             if len(names) > 1:
-                raise SpecError(
+                raise NetworkChoiceError(
                     [Diagnostic("error", f"{self.path} defines several networks ({', '.join(names)})",
                                 hint=f"choose one with --network, e.g. --network {names[0]}")],
                     self.sources,
@@ -55,7 +58,7 @@ class Spec:
             from .diagnostics import did_you_mean
 
             hint = did_you_mean(network, names)
-            raise SpecError(
+            raise NetworkChoiceError(
                 [Diagnostic("error", f"{self.path} has no network `{network}`; it has {', '.join(names) or 'none'}",
                             hint=hint)],
                 self.sources,

@@ -69,6 +69,57 @@ def test_usage_errors_exit_2():
     assert run("summary", XO, "--depth", "-1").exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["summary", "diagram", "compile", "train"])
+def test_a_file_of_several_networks_needs_network_a_usage_error(command, tmp_path):
+    """Not choosing among several networks, or naming none of them, is a usage error (exit 2,
+    as a bad option value is), said as nnspec says errors; a file without any network is a
+    spec that cannot serve (exit 1)."""
+    two = tmp_path / "two.nn"
+    two.write_text("network A {\n  input x: [4]\n  dense(2)\n}\nnetwork B {\n  input y: [3]\n  dense(7)\n}\n")
+    out = ["-o", str(tmp_path / "out.dot")] if command == "diagram" else ["--out", str(tmp_path / "run")] \
+        if command == "train" else []
+    r = run(command, str(two), *out)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"error: {two} defines several networks (A, B)\n"
+                                                        "hint: choose one with --network, e.g. --network A\n")
+    r = run(command, str(two), "--network", "a", *out)
+    assert (r.exit_code, r.stdout, r.stderr) == (2, "", f"error: {two} has no network `a`; it has A, B\n"
+                                                        "hint: did you mean `A`?\n")
+    blocks = tmp_path / "blocks.nn"
+    blocks.write_text("block B {\n  relu\n}\n")
+    r = run(command, str(blocks), *out)
+    assert (r.exit_code, r.stderr) == (1, f"error: {blocks} defines no network\n")
+    assert not (tmp_path / "out.dot").exists() and not (tmp_path / "run").exists()
+
+
+def test_the_chosen_network_of_several_is_the_one_used(tmp_path):
+    two = tmp_path / "two.nn"
+    two.write_text("network A {\n  input x: [4]\n  dense(2)\n}\nnetwork B {\n  input y: [3]\n  dense(7)\n}\n")
+    r = run("summary", str(two), "--network", "B", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["params"] == 3 * 7 + 7
+
+
+def test_reported_says_the_errors_it_is_given_and_lets_others_through(capsys):
+    from nnspec.backends.export import ExportError
+    from nnspec.cli import reported
+    from nnspec.diagnostics import Diagnostic, NetworkChoiceError, SpecError
+    from nnspec.train.errors import DataError
+
+    for error, code, said in [
+        (DataError("no such checkpoint", hint="train first"), 1, "error: no such checkpoint\nhint: train first\n"),
+        (ExportError("cannot export", hint=None), 1, "error: cannot export\n"),
+        (SpecError([Diagnostic("error", "a", hint="b")]), 1, "error: a\nhint: b\n"),
+        (NetworkChoiceError([Diagnostic("error", "which one")]), 2, "error: which one\n"),
+    ]:
+        with pytest.raises(SystemExit) as e, reported(DataError, ExportError):
+            raise error
+        assert (e.value.code, capsys.readouterr().err) == (code, said)
+    with pytest.raises(ExportError), reported(DataError):  # not one it was given: not its to say
+        raise ExportError("cannot export", hint=None)
+    with reported(DataError):
+        pass
+    assert capsys.readouterr() == ("", "")
+
+
 def test_missing_file_is_a_spec_error_not_a_traceback():
     r = run("check", "no/such.nn")
     assert (r.exit_code, r.stderr) == (1, "error: no/such.nn: no such file\n")

@@ -322,7 +322,7 @@ def test_cli_network_and_set(tmp_path):
     assert r.exit_code == 0, r.output
     assert '"head" [label=<<b>dense</b> 5<br/>' in out.read_text()
     r = CliRunner().invoke(main, ["diagram", str(spec), "-o", str(out)])
-    assert r.exit_code == 1 and "defines several networks (A, B)" in r.output
+    assert r.exit_code == 2 and "defines several networks (A, B)" in r.output  # a usage error
 
 
 def test_cli_unwritable_output_is_an_error_not_a_traceback(tmp_path):

@@ -226,6 +226,9 @@ def test_evaluate_command(tmp_path):
     assert sum(map(int, text.splitlines()[-2].split()[1:] + text.splitlines()[-1].split()[1:])) == 500
     missing = runner.invoke(main, ["evaluate", XO, "-w", str(tmp_path / "nope.pt")])
     assert missing.exit_code == 1 and missing.stderr == f"error: {tmp_path}/nope.pt: no such checkpoint\n"
-    other = runner.invoke(main, ["evaluate", os.path.join(ROOT, "specs", "fashion_mnist.nn"),
-                                 "-w", str(tmp_path / "best.pt")])
-    assert other.exit_code == 1 and "has no network `XO`" in other.stderr
+    fashion = os.path.join(ROOT, "specs", "fashion_mnist.nn")
+    other = runner.invoke(main, ["evaluate", fashion, "-w", str(tmp_path / "best.pt")])
+    # the checkpoint's network, not one the user named: a misfit of the two files (1), not a usage error (2)
+    assert (other.exit_code, other.stderr) == (1, f"error: {tmp_path}/best.pt holds network `XO`, but {fashion} has no "
+                                                  "network `XO`; it has FashionMNIST\n"
+                                                  "hint: give the spec the checkpoint was trained from\n")

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import click
 
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Diagnostic, NetworkChoiceError, SpecError
 
 
 def _color(stream) -> bool:
@@ -27,9 +27,11 @@ def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
 
 
 def fail(e: SpecError) -> None:
-    """Print a spec's errors and end the command: exit status 1."""
+    """Print a spec's errors and end the command: exit status 1, or 2 when the error is the
+    choice of network (``--network`` missing for a file of several, or naming none of them):
+    a usage error, as a bad option value is."""
     report(e.diagnostics, e.sources)
-    sys.exit(1)
+    sys.exit(2 if isinstance(e, NetworkChoiceError) else 1)
 
 
 @contextlib.contextmanager

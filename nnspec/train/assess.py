@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ..diagnostics import NetworkChoiceError
 from . import checkpoint, sources
 from .data import input_infos, output_shape, prepare, sequence_fix
 from .distributed import setup
+from .errors import DataError
 from .loop import evaluate
 from .metrics import per_class
 
@@ -13,7 +15,11 @@ def restore(spec, weights: str):
     """The checkpoint ``weights`` of ``spec``: ``(state, graph, model)``, the model in eval mode
     with the checkpoint's parameters; :class:`DataError` when they do not fit the spec."""
     state = checkpoint.load(weights)
-    graph = spec.checked_graph(state["network"], **state["params"])
+    try:
+        graph = spec.checked_graph(state["network"], **state["params"])
+    except NetworkChoiceError as e:  # the checkpoint's choice, not the user's: the two do not fit
+        raise DataError(f"{weights} holds network `{state['network']}`, but {e.diagnostics[0].message}",
+                        hint="give the spec the checkpoint was trained from") from None
     model = spec.build(state["network"], **state["params"])
     checkpoint.load_model(weights, state["model"], model, f"`{graph.network}` of {spec.path}")
     return state, graph, model.eval()
