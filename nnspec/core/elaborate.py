@@ -5,68 +5,35 @@ Blocks are inlined (their scopes kept), repeats unrolled, argument expressions e
 assigned and checked (:mod:`.names`). Each node's type is inferred as it is
 created, because ``shortcut auto`` and ``expect`` need the shapes on the way. Errors are
 collected; a node fed by a failed node fails silently, so nothing cascades.
+
+The :class:`Elaborator` holds the network, its statements, chains and items; the structural
+constructs (:mod:`.structures`: ``if``, ``repeat``, ``expect``, ``residual``) and the calls of
+layers, merges and blocks (:mod:`.calls`) are its methods through those classes, and what a
+body sees as it is elaborated is :mod:`.context`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from ..diagnostics import Diagnostic, Located, Span, did_you_mean
 from ..frontend import ast
-from ..frontend.ast import value_text
 from ..frontend.parser import KEYWORDS
 from ..frontend.program import Program
-from .binding import FAILED, ArgError, Signature
-from .dims import Sym, same_shape, shape_str
-from .expressions import Bare, evaluate, names_hint, plain
-from .ir import Graph, Guard, Node, Scope, TensorType
-from .layers import REGISTRY, suggest, user_kinds
+from .binding import Signature
+from .calls import Calls
+from .context import MAX_NODES, MAX_VALUES, NOTHING, Ctx, Naming, shown
+from .dims import shape_str
+from .expressions import Bare, evaluate, plain
+from .ir import Graph, Node, Scope, TensorType
+from .layers import REGISTRY, user_kinds
 from .layers.base import Layer
 from .names import label_problem, name_problem
-from .shapes import ShapeError, spatial_reduction
-
-#: "no value flows here yet": the top of a network with several inputs, or none. A failed
-#: value is None instead, and is passed on silently so that nothing cascades.
-NOTHING = -1
-
-#: the most nodes one network may elaborate to: a guard against `repeat 10**9`
-MAX_NODES = 100_000
-#: the most numbers one value may hold per example (PyTorch indexes sizes with 64-bit ints, and a
-#: value of more than 8 GiB per example is a mistake rather than a model)
-MAX_VALUES = 2**31
-#: how deep block instances may nest (elaboration recurses once per level)
-MAX_BLOCK_DEPTH = 500
+from .shapes import ShapeError
+from .structures import Structures
 
 
-@dataclass
-class Naming:
-    """A naming level: its IR scope, the counter for unlabelled items and the labels used."""
-
-    scope: Scope
-    counter: int = 0
-    labels: dict = field(default_factory=dict)
-
-    def child(self, name: str) -> str:
-        return f"{self.scope.path}.{name}" if self.scope.path else name
-
-
-@dataclass
-class Ctx:
-    """What a body sees: parameters, value names and where its modules are named."""
-
-    params: dict
-    naming: Naming
-    values: dict = field(default_factory=dict)  # name -> node id
-    value_spans: dict = field(default_factory=dict)
-    used: set = field(default_factory=set)
-    failed: set = field(default_factory=set)  # value names whose chain failed (reported already)
-    stack: tuple = ()  # block names being expanded
-    in_block: bool = False
-    arg_spans: dict = field(default_factory=dict)  # a block parameter -> the argument that gave it
-    guards: tuple = ()  # the `if` decisions the body lies under within its block instance
-
-
-class Elaborator:
+class Elaborator(Structures, Calls):
     """Builds the :class:`Graph` of one network of a :class:`Program`."""
 
     def __init__(self, program: Program):
@@ -127,7 +94,7 @@ class Elaborator:
             self.check_name(p.name, p.span, "a parameter name")
             if p.name in overrides:
                 if not _is_literal(overrides[p.name]):
-                    self.error(f"`{p.name}` of `{defn.name}` was given {_shown(overrides[p.name])}, which no spec "
+                    self.error(f"`{p.name}` of `{defn.name}` was given {shown(overrides[p.name])}, which no spec "
                                "can write", p.span, "a parameter takes a number, true or false, a name, text or "
                                "a list of these")
                     params[p.name] = self.guard(lambda p=p: evaluate(p.default, params), 1) \
@@ -169,9 +136,9 @@ class Elaborator:
         ok = kind(given) == kind(default) or (isinstance(default, float) and isinstance(given, int)
                                                and not isinstance(given, bool))
         if default is not None and not ok:
-            typed = given if isinstance(given, str) and given.isprintable() and len(given) <= 40 else _shown(given)
+            typed = given if isinstance(given, str) and given.isprintable() and len(given) <= 40 else shown(given)
             self.error(f"`--set {p.name}={typed}`: `{p.name}` of `{defn.name}` is {kind(default)} "
-                       f"(its default is {_shown(default)}), got {kind(given)}", p.span)
+                       f"(its default is {shown(default)}), got {kind(given)}", p.span)
             return False
         return True
 
@@ -265,47 +232,6 @@ class Elaborator:
             self.error(message, where, e.hint)
         return node.id
 
-    def arguments(self, args: list[ast.Arg], ctx: Ctx, every: bool) -> list | None:
-        """A call's arguments as (keyword or None, value) pairs, evaluated in the caller's
-        scope. A failed one is reported; it ends the call, or with ``every`` stays in its place
-        as :data:`~nnspec.core.binding.FAILED` so that the others are still bound and checked."""
-        out = []
-        for a in args:
-            try:
-                out.append((a.name, plain(evaluate(a.value, ctx.params))))
-            except Located as e:
-                self.diags.append(e.diagnostic())
-                if not every:
-                    return None
-                out.append((a.name, FAILED))
-        return out
-
-    def report_binding(self, e: ArgError, args: list[ast.Arg], names: tuple, call: ast.Call, ctx: Ctx) -> None:
-        """Report a binding problem at the argument at fault; a bare name that is no
-        parameter may be a misspelt one."""
-        at = _argument_at(e.arg, args, names)
-        hint = e.hint
-        if at is not None and isinstance(at.value, ast.Ref) and at.value.name not in ctx.params:
-            hint = did_you_mean(at.value.name, ctx.params) or hint
-        where = None if at is None else (at.name_span or at.span) if e.keyword else at.span
-        self.error(e.message, where or call.span, hint)
-
-    def bind_layer(self, cls: type[Layer], call: ast.Call, ctx: Ctx, values: dict | None = None):
-        """Evaluate and validate a call's arguments (less the named ``values`` a merge takes);
-        returns (layer or None, the argument spans by name)."""
-        args = [a for a in call.args if id(a) not in values] if values and call.args else call.args or []
-        names = cls.signature().names
-        spans = {a.name or (names[k] if k < len(names) else k): a.span for k, a in enumerate(args)}
-        given = self.arguments(args, ctx, every=False)
-        if given is None:
-            return None, spans
-        try:
-            return cls.bind_pairs(given), spans
-        except ArgError as e:
-            self.report_binding(e, args, names, call, ctx)
-            return None, spans
-
-    # -- bodies and chains -------------------------------------------------------------------------
     def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):
         # names this body binds further down: using one early is "used before it is bound"
         later = {s.name: s.name_span for s in body.stmts
@@ -506,412 +432,6 @@ class Elaborator:
             return out
         return self.call(item, atom, x, ctx)
 
-    def choose(self, atom: ast.If, x: int, ctx: Ctx):
-        """``if``: the condition is decided now, and only the branch it picks is elaborated
-        (no branch: the value passes unchanged). The branch adds no naming level. Each
-        decision is kept (:class:`Guard`): on the block instance, and on the nodes under it."""
-        decider = next(s for s in ctx.naming.scope.ancestors() if s.kind in ("block", "network"))
-        params = ctx.params
-        while True:
-            cond = self.guard(lambda atom=atom: evaluate(atom.cond, params))
-            if cond is None:
-                return None
-            if not isinstance(cond, bool):
-                self.bad_condition(atom.cond, cond, ctx)
-                return None
-            span = atom.span
-            decision = Guard((span.path, span.line, span.col) if span is not None else ("", id(atom), 0), atom.cond, cond)
-            decider.decisions.append(decision)
-            ctx = replace(ctx, guards=(*ctx.guards, decision))
-            if cond:
-                return self.body(atom.then, x, ctx)
-            if not isinstance(atom.orelse, ast.If):
-                return x if atom.orelse is None else self.body(atom.orelse, x, ctx)
-            atom = atom.orelse
-
-    def bad_condition(self, cond: ast.Expr, value, ctx: Ctx) -> None:
-        if isinstance(value, Bare):
-            self.error(f"unknown name `{value}` in a condition", cond.span, names_hint(value, ctx.params))
-            return
-        shown = value_text(value)
-        hint = None
-        if isinstance(value, (int, float)):
-            name = cond.name if isinstance(cond, ast.Ref) else "the value"
-            hint = f"compare it, e.g. `if {name} == {shown}`, or `if {name} != 0`" if isinstance(cond, ast.Ref) \
-                else f"compare {name}, e.g. `== {shown}`"
-        self.error(f"the condition of `if` must be true or false, got {shown}", cond.span, hint)
-
-    def repeat(self, atom: ast.Repeat, n: int, x: int, ctx: Ctx):
-        nodes, errors = len(self.nodes), self.error_count()
-        for i in range(n):
-            x = self.body(atom.body, x, ctx)
-            if x is None:
-                return None
-            if i == 0 and n > 1:
-                if self.error_count() > errors:
-                    return None  # the same errors again in every copy would only repeat them
-                each = len(self.nodes) - nodes
-                if each == 0:
-                    break  # a body that creates nothing leaves the value as it is
-                if nodes + each * n > MAX_NODES:
-                    raise Located(f"`repeat {n}` would bring this network to {nodes + each * n:,} layers; "
-                                  f"the limit is {MAX_NODES:,}", atom.count.span)
-        return x
-
-    def dims(self, exprs: list, ctx: Ctx) -> list | None:
-        """A shape written in the spec (``[T, 3, 64, 64]``); a name that is no parameter is a
-        symbol. None when a dimension failed (already reported)."""
-        dims = []
-        for d in exprs:
-            v = self.guard(lambda d=d: evaluate(d, ctx.params, symbolic=True))
-            if v is None:
-                return None
-            if not (isinstance(v, Sym) or type(v) is int):
-                # a parameter holding text, a name, a list or a number that is not whole: never a
-                # size (text would otherwise reach shape comments and messages as a "symbol")
-                hint = None
-                if isinstance(d, ast.Ref) and isinstance(v, str):
-                    hint = (f"`{d.name}` is a parameter whose value is {_shown(v)}; a symbol is a name that is no "
-                            "parameter, and a parameter used as a size must be an integer")
-                self.error(f"a dimension must be an integer or a symbol, got {_shown(v)}", d.span, hint)
-                return None
-            dims.append(v)
-        return dims
-
-    def expect(self, atom: ast.Expect, x: int | None, ctx: Ctx):
-        if x is None or self.nodes[x].out is None:
-            return x
-        dims = self.dims(atom.dims, ctx)
-        if dims is None:
-            return x
-        got = self.nodes[x].out.shape
-        if not same_shape(dims, got):
-            self.error(f"expected shape {shape_str(dims)}, got {shape_str(got)}", atom.span)
-        return x
-
-    def residual(self, item: ast.Item, atom: ast.Residual, x: int, ctx: Ctx):
-        if atom.shortcut_first and isinstance(atom.shortcut, ast.Body):  # in source order
-            short = self.body(atom.shortcut, x, ctx)
-            body = self.body(atom.body, x, ctx) if short is not None else None
-            if body is None:
-                return None
-            return self.add(REGISTRY["add"].bind([], {}), [body, short], None, ctx, atom.span, role="residual")
-        start = len(self.nodes)
-        body = self.body(atom.body, x, ctx)
-        if body is None:
-            return None
-        if isinstance(atom.shortcut, ast.Body):
-            short = self.body(atom.shortcut, x, ctx)
-            if short is None:
-                return None
-        else:
-            short = x
-            xt, bt = self.nodes[x].out, self.nodes[body].out
-            if xt is not None and bt is not None and not same_shape(xt.shape, bt.shape):
-                if atom.shortcut == "auto":
-                    projection = len(self.nodes)
-                    short = self.projection(x, xt, bt, atom, ctx)
-                    if short is None:
-                        return None
-                    if atom.shortcut_first:  # the projection needed the body's shape; it runs first
-                        moved = self.hoist(start, projection, ctx)
-                        body, short = moved[body], moved[short]
-                else:
-                    self.error(
-                        f"the residual body changes the shape from {shape_str(xt.shape)} to {shape_str(bt.shape)}, "
-                        "so it cannot be added to its input",
-                        atom.span,
-                        "write `residual { ... } shortcut auto` to project the input, or give `shortcut { ... }`",
-                    )
-                    return None
-        return self.add(REGISTRY["add"].bind([], {}), [body, short], None, ctx, atom.span, role="residual")
-
-    def hoist(self, start: int, moved: int, ctx: Ctx) -> dict[int, int]:
-        """Put the nodes from ``moved`` on before those from ``start`` (which they do not
-        read), so that their modules and parameters come first; returns the new id of every
-        node that moved."""
-        order = [*range(moved, len(self.nodes)), *range(start, moved)]
-        new = {old: start + k for k, old in enumerate(order)}
-        self.nodes[start:] = [self.nodes[i] for i in order]
-        for n in self.nodes[start:]:
-            n.id = new[n.id]
-            n.inputs = [new.get(i, i) for i in n.inputs]
-            n.consumers = [new[i] for i in n.consumers]
-            n.pair = new.get(n.pair, n.pair) if n.pair is not None else None
-        for i in {i for n in self.nodes[start:] for i in n.inputs if i < start}:
-            self.nodes[i].consumers = sorted(new.get(c, c) for c in self.nodes[i].consumers)
-        for name, nid in ctx.values.items():
-            ctx.values[name] = new.get(nid, nid)
-        return new
-
-    def projection(self, x: int, xt: TensorType, bt: TensorType, atom: ast.Residual, ctx: Ctx):
-        """`shortcut auto`: a strided 1×1 conv to the body's channels, then batchnorm."""
-        stride = spatial_reduction(xt.shape[1:], bt.shape[1:]) if len(xt.shape) == len(bt.shape) >= 2 else None
-        if stride is None:
-            self.error(
-                f"`shortcut auto` cannot project {shape_str(xt.shape)} to {shape_str(bt.shape)} with a strided 1×1 conv",
-                atom.span,
-                "give the shortcut explicitly: `shortcut { ... }`",
-            )
-            return None
-        name = "shortcut"
-        k = 1
-        while name in ctx.naming.labels:
-            name, k = f"shortcut_{k}", k + 1
-        ctx.naming.labels[name] = atom.span
-        scope = Scope(ctx.naming.child(name), "label", name, ctx.naming.scope, span=atom.span)
-        sub = replace(ctx, naming=Naming(scope))
-        conv = REGISTRY["conv"].bind([bt.shape[0], 1], {"stride": stride, "bias": False})
-        y = self.add(conv, [x], sub.naming.child("0"), sub, atom.span, role="shortcut")
-        return self.add(REGISTRY["batchnorm"].bind([], {}), [y], sub.naming.child("1"), sub, atom.span, role="shortcut")
-
-    def kind_argument(self, call: ast.Call, ctx: Ctx) -> ast.Call | None:
-        """A call of a block parameter that holds a layer kind or a block (``act`` in
-        ``block CBA(c, act = relu) { conv(c, 3) -> act }``): the call of that kind."""
-        name = call.name
-        target = ctx.params[name]
-        where = ctx.arg_spans.get(name)
-        if isinstance(target, str) and target in ctx.stack:
-            self.error(f"block `{target}` would contain itself through its parameter `{name}`", where or call.name_span,
-                       "a block cannot contain itself; use `repeat` for repetition")
-            return None
-        if isinstance(target, str) and (target in self.kinds or target in self.blocks):
-            return ast.Call(target, call.args, call.branches, call.span, call.name_span)
-        given = f"`{target}`" if isinstance(target, str) else value_text(target)
-        hint = did_you_mean(target, list(self.kinds) + list(self.blocks)) if isinstance(target, str) else None
-        if where is not None:  # the argument is at fault, not the block that uses it
-            self.error(f"`{name}` is used as a layer in block `{ctx.naming.scope.name}`, so it needs a layer kind "
-                       f"or a block, got {given}", where,
-                       hint or f"it is called at {call.name_span.line}:{call.name_span.col}")
-        else:
-            self.error(f"`{name}` is called as a layer here, but it is {given}, which is no layer kind or block",
-                       call.name_span, hint)
-        return None
-
-    def call(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
-        if call.name in ctx.params and call.name not in self.kinds and call.name not in self.blocks:
-            call = self.kind_argument(call, ctx)
-            if call is None:
-                return None
-        name = call.name
-        if name in self.blocks:
-            return self.block(item, call, x, ctx)
-        cls = self.kinds.get(name)
-        if cls is None:
-            if name in ctx.values:
-                ctx.used.add(name)
-                self.error(f"`{name}` is a value, and a value can only start a chain", call.name_span,
-                           f"to merge it here, write `concat({name})`, `add({name})` or `mul({name})`")
-            elif name in ctx.failed:
-                pass  # its chain failed, and that was reported
-            elif name in self.pending:
-                self.used_early(name, call.name_span)
-            elif name in self.program.definitions:
-                self.error(f"`{name}` is a network; only a block can be used inside another", call.name_span,
-                           f"turn it into `block {name}`, or move its body into a block both can use")
-            else:
-                self.error(f"unknown layer or block `{name}`", call.name_span,
-                           suggest(name, list(self.kinds) + list(self.blocks)))
-            return None
-        if cls.merges:
-            return self.merge(item, cls, call, x, ctx)
-        if call.branches is not None:
-            self.error(f"`{name}` does not take branches; only `concat`, `add` and `mul` do", call.span)
-            return None
-        value_args = self.value_args(call, ctx) if cls.values else {}
-        layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
-        node_name = self.next_name(item, ctx)
-        if layer is None:
-            return None
-        if len(value_args) > cls.values:
-            extra = list(value_args.values())[cls.values]
-            self.error(f"`{name}` takes at most {cls.values} named value{'s' if cls.values != 1 else ''}",
-                       extra.value.span)
-            return None
-        inputs = self.named_inputs([x], value_args, ctx)
-        if inputs is None:
-            return None
-        return self.add(layer, inputs, node_name, ctx, call.span, label=item.label, arg_spans=spans)
-
-    @staticmethod
-    def value_args(call: ast.Call, ctx: Ctx) -> dict:
-        """The positional arguments of a call that name values (not parameters), by id."""
-        return {id(a): a for a in call.args or []
-                if a.name is None and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params}
-
-    def named_inputs(self, inputs: list[int], value_args: dict, ctx: Ctx) -> list[int] | None:
-        """``inputs`` followed by the values the arguments name; None when one cannot be used
-        (the error is reported)."""
-        inputs = list(inputs)
-        for a in value_args.values():
-            v = a.value.name
-            if v in ctx.failed:
-                return None
-            if v in self.pending:
-                return self.used_early(v, a.value.span)
-            if v not in ctx.values:
-                hint = did_you_mean(v, ctx.values)
-                if hint:  # the value meant is used, not unused
-                    ctx.used.add(hint.split("`")[1])
-                self.error(f"unknown value `{v}`", a.value.span, hint)
-                return None
-            ctx.used.add(v)
-            inputs.append(ctx.values[v])
-        return inputs
-
-    def merge(self, item: ast.Item, cls, call: ast.Call, x: int, ctx: Ctx):
-        inner = self.labelled_scope(item, ctx, "label")
-        value_args = self.value_args(call, ctx)
-        layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
-        if call.branches is not None:
-            if value_args:
-                self.error(f"`{call.name}` takes either branches or named values, not both", call.span)
-                return None
-            inputs = []
-            for branch in call.branches:
-                y = self.body(branch, x, inner) if branch.stmts else x
-                if y is None:
-                    return None
-                inputs.append(y)
-            if len(inputs) < 2:
-                self.error(f"`{call.name}` needs at least two branches, each starting with `|`", call.span)
-                return None
-        else:
-            inputs = self.named_inputs([x], value_args, ctx)
-            if inputs is None:
-                return None
-            if len(inputs) < 2:
-                self.error(
-                    f"`{call.name}` merges the current value with named values or branches",
-                    call.span,
-                    f"write `{call.name}(name)` or `{call.name} {{ | ... | ... }}`",
-                )
-                return None
-        if layer is None:
-            return None
-        return self.add(layer, inputs, None, inner, call.span, arg_spans=spans)
-
-    def block(self, item: ast.Item, call: ast.Call, x: int, ctx: Ctx):
-        defn = self.blocks[call.name]
-        if call.branches is not None:
-            self.error(f"block `{call.name}` does not take branches", call.span)
-            return None
-        if call.name in ctx.stack:
-            return None  # a cycle, reported once by the program's static check
-        if len(ctx.stack) >= MAX_BLOCK_DEPTH:
-            self.error(f"blocks call each other more than {MAX_BLOCK_DEPTH} deep here", call.name_span,
-                       "a chain of blocks that deep is a `repeat`")
-            return None
-        bound = self.bind_block_args(defn, call, ctx)
-        path = self.next_name(item, ctx)
-        if bound is None:
-            return None
-        params, values, spans = bound
-        sizes = self.input_sizes(defn, call, x, params) if defn.on is not None else {}
-        if sizes is None:
-            return None
-        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span,
-                      defaulted=tuple(p for p in params if p not in spans), guards=ctx.guards,
-                      on=tuple(d.name if isinstance(d, ast.Ref) and d.name != "_" else None for d in defn.on or ()))
-        inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,
-                    arg_spans=spans)
-        for p in defn.params:
-            if p.name in values:  # a named value given for a parameter: a value inside the block
-                inner.values[p.name] = values[p.name]
-                inner.value_spans[p.name] = p.span
-        y = self.body(defn.body, x, inner)
-        for name, nid in inner.values.items():
-            if name not in inner.used and nid != y:
-                self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", inner.value_spans[name]))
-        return y
-
-    def input_sizes(self, defn: ast.Definition, call: ast.Call, x: int, params: dict) -> dict | None:
-        """``block B(...) on [C, H, W]``: the names of the input's sizes, bound to them; a
-        number there must be the size. None when the input does not fit (reported)."""
-        t = self.nodes[x].out
-        if t is None:
-            return None
-        from ..frontend.fmt import expr as fmt_expr  # for the messages below only
-
-        pattern = "[" + ", ".join(fmt_expr(d) for d in defn.on) + "]"
-        if len(t.shape) != len(defn.on):
-            self.error(f"block `{defn.name}` works on {pattern} ({len(defn.on)} dimensions), but its input is {t}",
-                       call.span)
-            return None
-        sizes: dict = {}
-        for d, size in zip(defn.on, t.shape):
-            if isinstance(d, ast.Ref) and d.name in params:
-                self.error(f"`{d.name}` is a parameter of block `{defn.name}`; a size of its input needs another name",
-                           d.span)
-                return None
-            if isinstance(d, ast.Ref):
-                if d.name != "_":  # `_`: a size the block does not read
-                    sizes[d.name] = size
-            elif isinstance(d, ast.Num) and isinstance(d.value, int):
-                if d.value != size:
-                    self.error(f"block `{defn.name}` works on {pattern}, but its input is {t}", call.span)
-                    return None
-            else:
-                self.error("a size in `on [...]` is a name or a whole number", d.span,
-                           "name the size (`on [C, H, W]`) and compute with the name in the body")
-                return None
-        return sizes
-
-    def bind_block_args(self, defn: ast.Definition, call: ast.Call, ctx: Ctx) -> tuple | None:
-        """A block call's arguments bound to the block's parameters, defaults filled in: the
-        parameters, the named values given for parameters (name -> node id), and the span of
-        each argument given."""
-        sig = self.block_signatures.get(defn.name)
-        if sig is None:
-            sig = self.block_signatures[defn.name] = Signature(f"block `{defn.name}`", tuple(p.name for p in defn.params),
-                                                               noun="parameter")
-        args = call.args or []
-        named = {id(a): a for a in args if isinstance(a.value, ast.Ref) and a.value.name not in ctx.params
-                 and (a.value.name in ctx.values or a.value.name in ctx.failed or a.value.name in self.pending)}
-        given = self.arguments(args, ctx, every=True)
-        values, problems = sig.bind(given)
-        for e in problems:
-            self.report_binding(e, args, sig.names, call, ctx)
-        if problems or any(v is FAILED for _, v in given):
-            return None
-        spans, nodes = {}, {}
-        for k, a in enumerate(args):
-            key = a.name or sig.names[k]
-            spans[key] = a.value.span
-            if id(a) in named:
-                ids = self.named_inputs([], {id(a): a}, ctx)
-                if ids is None:
-                    return None
-                nodes[key] = ids[0]
-        params: dict = {}
-        for p in defn.params:
-            if p.name in nodes:
-                continue
-            if p.name in values:
-                params[p.name] = values[p.name]
-            elif p.default is not None:
-                v = self.guard(lambda p=p: evaluate(p.default, params))
-                if v is None:
-                    return None
-                params[p.name] = plain(v)
-            else:
-                e = sig.missing(p.name, hint=f"call it as `{defn.name}({', '.join(sig.names)})`")
-                self.error(e.message, call.span, e.hint)
-                return None
-        return params, nodes, spans
-
-
-def _argument_at(arg: str | int | None, args: list[ast.Arg], names: tuple) -> ast.Arg | None:
-    """The argument an :class:`ArgError` is about: by its position in the call, or by the
-    name it binds to (a keyword, or the name of its position)."""
-    if isinstance(arg, int):
-        return args[arg] if arg < len(args) else None
-    for k, a in enumerate(args):
-        if (a.name or (names[k] if k < len(names) else None)) == arg:
-            return a
-    return None
-
-
 def _check_size(shape) -> None:
     """A value no computer holds is an error here, not at build time: at most
     :data:`MAX_VALUES` numbers per example (2^31, 8 GiB of float32)."""
@@ -933,17 +453,3 @@ def _is_literal(v, depth: int = 0) -> bool:
     if t is float:
         return v == v and abs(v) != float("inf")
     return t is list and depth < 8 and all(_is_literal(x, depth + 1) for x in v)
-
-
-def _shown(v) -> str:
-    """A value for a message: text quoted with its control characters escaped, so that a
-    message never carries a line break or a terminal escape from a spec or a flag."""
-    if isinstance(v, str):
-        if isinstance(v, Bare):
-            return f"the name `{v}`"
-        text = repr(str(v))
-        return text if len(text) <= 40 else text[:37] + "...\""
-    if type(v) in (int, float, bool, list):
-        text = value_text(v)
-        return text if len(text) <= 40 else text[:37] + "..."
-    return f"a Python {type(v).__name__}"
