@@ -172,11 +172,56 @@ network N {
     assert_source_and_module_agree(spec)
 
 
+def test_a_residual_some_instances_keep_is_a_condition_of_forward():
+    text = nnspec.load(RESIDUAL).to_source()
+    assert class_text(text, "Unit") == textwrap.dedent("""\
+        class Unit(nn.ModuleList):
+            \"\"\"Block `Unit(out, stride)` on [in_channels, H, W]; instances: `0`, `1`, `2`, `3`.\"\"\"
+
+            __constants__ = ["residual"]
+
+            def __init__(self, in_channels, out, stride):
+                super().__init__([
+                    nn.Conv2d(in_channels, out, 3, stride=stride, padding=1),
+                    nn.ReLU(),
+                ])
+                self.residual = stride == 1 and in_channels == out
+
+            def forward(self, x):
+                x1 = self[0](x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                x1 = self[1](x1)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                if self.residual:
+                    x1 = x1 + x  # [in_channels, H, W]
+                return x1""")
+    assert "            Unit(3, 8, 2),  # [8, 8, 8]\n            Unit(8, 8, 1),  # [8, 8, 8]\n" in text
+    # the instances without the residual are nn.Sequential's keys: the same as a list's
+    assert_source_and_module_agree(nnspec.load(RESIDUAL))
+
+
+def test_a_module_only_the_residual_instances_build_is_appended_on_the_condition():
+    spec = nnspec.load("""\
+block Unit(out, p) on [inp] {
+  if inp == out { residual { dense(out) -> dropout(p) } } else { dense(out) }
+}
+network N {
+  input x: [4]
+  Unit(8, 0.1)
+  Unit(8, 0.2)
+}
+""")
+    text = spec.to_source()
+    assert ("        self.residual = in_features == out\n        if self.residual:\n"
+            "            self.append(nn.Dropout(p))\n") in text
+    assert "        if self.residual:\n            x1 = self[1](x1)  # [in_features]\n" in text
+    assert_source_and_module_agree(spec)
+
+
 @pytest.mark.parametrize("name", ["mobilenet_v3_large", "efficientnet_b0"])
 def test_zoo_blocks_with_ifs_are_one_class_and_script_and_export(name):
     spec = nnspec.load(SPECS[name])
     text = spec.to_source()
-    body = {"mobilenet_v3_large": "BneckBody", "efficientnet_b0": "MBConvBody"}[name]
-    assert text.count(f"class {body}") == 1
+    body, block = {"mobilenet_v3_large": ("BneckBody", "Bneck"), "efficientnet_b0": ("MBConvBody", "MBConv")}[name]
+    assert text.count(f"class {body}") == 1 and text.count(f"class {block}(") == 1
+    assert f"class {block}_2" not in text and "        self.residual = stride == 1 and in_channels == out\n" in text
     graph = spec.checked_graph()
     check_scripts_and_exports(graph, spec.build().eval())

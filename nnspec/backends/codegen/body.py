@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from .code import STRUCTURE, Code
 
+#: the value id of a module or line an instance lacks, which its class builds or runs for others
+#: (no shape of this instance to show)
+ABSENT = -1
+
 
 def _value():
     """A field holding the id of a graph value: not part of the code, never compared."""

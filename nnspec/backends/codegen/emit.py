@@ -5,9 +5,10 @@ character that is not printable ASCII escaped) or as a literal written by :mod:`
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from .body import Absent, Assign, Body, Built, Comment, Container, If, Module, Return
-from .code import Call, Instance, Repeat, render, render_wrapped
+from .code import Attr, Call, Instance, Name, Repeat, render, render_wrapped
 from .naming import is_attribute
 
 WIDTH = 92  # leaves room for the 8 columns of a method body within 100
@@ -80,17 +81,31 @@ class Writer:
             out.append(line + (f"  # {comment(self.shapes[m.returns])}" if m.returns is not None else ""))
         return out
 
-    def init(self, body: Body, kept: list[tuple[str, str]], params: frozenset = frozenset()) -> list[str]:
+    def init(self, body: Body, kept: list[tuple[str, str]], params: frozenset = frozenset(),
+             attrs: tuple = ()) -> list[str]:
         """The lines of ``__init__``; a sequential or list class passes its modules up."""
         if body.base == "nn.Sequential" and any(isinstance(m.value, Built) for m in body.modules):
             return self.appended(body.modules, params)
         if body.base == "nn.Sequential":
             return ["super().__init__(", *self.items(body.modules, 1, False), ")"]
+        # the conditions forward tests come first: a module built on one tests its attribute
+        flags = [f"self.{name} = {render(cond, self.names)}" for name, cond in attrs]
+        tested = {cond: Attr(Name("self"), name) for name, cond in attrs}
         if body.base == "nn.ModuleList":
-            lines = ["super().__init__([", *self.items(body.modules, 1, False), "])"]
+            always = [m for m in body.modules if not isinstance(m.value, Built)]
+            lines = ["super().__init__([", *self.items(always, 1, False), "])", *flags]
+            cond = None
+            for m in body.modules[len(always):]:  # the last modules, built on a condition
+                if m.value.cond != cond:
+                    cond = m.value.cond
+                    lines.append(f"if {render(tested.get(cond, cond), self.names)}:")
+                lines += ["    " + line for line in self.fit("self.append(", m.value.value, 4).split("\n")]
+                lines[-1] += ")"
         else:
-            lines = ["super().__init__()"]
+            lines = ["super().__init__()", *flags]
             for m in body.modules:
+                if isinstance(m.value, Built) and m.value.cond in tested:
+                    m = Module(m.key, replace(m.value, cond=tested[m.value.cond]), m.returns)
                 lines += self.register(m).split("\n")
         return lines + [f"self.{attr} = {name}" for name, attr in kept]
 
@@ -154,12 +169,18 @@ class Writer:
         return lines
 
     def cls(self, name: str, body: Body, signature: list[str], doc_lines: tuple, forward_doc: str | None,
-            kept: list[tuple[str, str]]) -> str:
-        """The text of one class."""
+            kept: list[tuple[str, str]], attrs: tuple = ()) -> str:
+        """The text of one class; ``attrs`` are the conditions ``forward`` tests (name,
+        condition), constants to TorchScript so that it compiles only the branch an instance
+        takes (the other may call a module the instance does not have)."""
         params = "".join(f", {p}" for p in signature)
-        lines = [f"class {name}({body.base}):", docstring(*doc_lines), "", f"    def __init__(self{params}):"]
+        lines = [f"class {name}({body.base}):", docstring(*doc_lines), ""]
+        if attrs:
+            constants = ", ".join(f'"{n}"' for n, _ in attrs)  # names checked to be identifiers
+            lines += [f"    __constants__ = [{constants}]", ""]
+        lines.append(f"    def __init__(self{params}):")
         params = frozenset(p.partition("=")[0] for p in signature)
-        lines += ["        " + line for line in "\n".join(self.init(body, kept, params)).split("\n")]
+        lines += ["        " + line for line in "\n".join(self.init(body, kept, params, attrs)).split("\n")]
         if body.base != "nn.Sequential":
             lines += ["", f"    def forward(self, {', '.join(body.args)}):"]
             if forward_doc is not None:

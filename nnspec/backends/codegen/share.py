@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from ...core.dims import Sym
 from ...core.dims import equal as dims_equal
 from ...core.names import TORCH_RESERVED
-from .body import Absent, Body, Built, Container, Module, shaped
+from .body import ABSENT, Absent, Assign, Body, Built, Container, If, Module, shaped
 from .code import (
     Attr,
     BinOp,
@@ -36,6 +36,7 @@ from .code import (
     substitute,
 )
 from .conditions import decisions, origin, params_of, presence
+from .forwards import as_list, line_up, written
 from .naming import identifier
 from .plan import Plan, Unit
 
@@ -56,6 +57,8 @@ class Class:
     body: Body | None = None
     #: the defaults of parameters (those of the block's that its instances left at one value)
     defaults: dict = field(default_factory=dict)
+    #: attributes ``__init__`` sets for ``forward``'s conditions: (name, condition)
+    attrs: list = field(default_factory=list)
 
 
 def explain(values: list, candidates: dict[str, list], strict: bool = False, products: bool = False):
@@ -182,10 +185,6 @@ def _shown(value):
 
 _LEFT_OUT = Name("left out")
 
-#: the shape id of a module an instance lacks, built by its class for other instances
-ABSENT = -1
-
-
 def _marked_absent(value):
     """A module an instance lacks, as its class builds it for others: its links show no
     shape of this instance."""
@@ -193,6 +192,17 @@ def _marked_absent(value):
         return replace(value, items=tuple(Module(m.key, _marked_absent(m.value), ABSENT if m.returns is not None
                                                  else None) for m in value.items))
     return value
+
+
+def _assignments(stmts) -> list:
+    """The assignments of forward lines, those under an ``if`` in place, in order."""
+    out = []
+    for s in stmts:
+        if isinstance(s, If):
+            out += _assignments(s.then)
+        elif isinstance(s, Assign):
+            out.append(s)
+    return out
 
 
 def _kinds_blind(value):
@@ -239,6 +249,10 @@ class Merged:
     conds: list
     owners: list
     flags: list = field(default_factory=list)
+    #: where the forwards differ: the class's forward, and the attributes its `if`\ s test
+    #: (name, condition over the constructor's parameters)
+    forward: tuple | None = None
+    attrs: list = field(default_factory=list)
 
 
 class Sharing:
@@ -385,10 +399,15 @@ class Sharing:
         modules it lacks as its class builds them for others. None when the instances'
         modules cannot be lined up, or no condition tells those with a module from the rest."""
         bodies = [u.body for u in units]
-        base = bodies[0].base
-        if any(b.base != base for b in bodies) or base == "nn.ModuleList":
-            return None  # a list's modules are numbered by position: one missing renumbers the rest
-        if base == "nn.Sequential":
+        bases = {b.base for b in bodies}
+        base = bodies[0].base if len(bases) == 1 else "nn.ModuleList" if bases == {"nn.Sequential", "nn.ModuleList"} \
+            else None
+        if base is None:
+            return None
+        forwards = [b.forward if b.base != "nn.Sequential" else as_list(b.modules) for b in bodies]
+        if len(bases) > 1 and any(f is None or u.masked_in for f, u in zip(forwards, units)):
+            return None  # a run written once, or a forward that also takes the lengths
+        if bases == {"nn.Sequential"}:
             listed = [self.sequence(u) for u in units]
             if any(items is None for items in listed):
                 return None
@@ -416,29 +435,92 @@ class Sharing:
                     return None
             conds.append(cond)
             owners.append(owner)
+        if base == "nn.ModuleList" and any(a is not None and b is None for a, b in itertools.pairwise(conds)):
+            return None  # a list's modules are numbered by position: only the last may be missing
+        lined = None
+        if base != "nn.Sequential" and len({holes(f) for f in forwards}) > 1:
+            lined = self.forwards(units, forwards, decided, names)
+            if lined is None:
+                return None
         flagged = {place for place, c in zip(order, conds) if isinstance(c, Param)}
         filled, present = [], []
         for k, d in enumerate(by_place):
             modules, have, count = [], set(), 0
             for j, (place, owner) in enumerate(zip(order, owners)):
-                key = place if base == "nn.Module" else str(j)
+                key = place if base != "nn.Sequential" else str(j)
                 real = place in d and not isinstance(d[place][0].value, Absent)
                 m = d[place][0] if real else by_place[owner][place][0]
                 if place in flagged:  # as before: a projection's links show no shapes
                     m = Module(key, _without_shapes(m.value))
-                elif real:
-                    m = Module(key, m.value, m.returns)
+                elif real:  # a list's modules show no shapes: its forward's lines do
+                    m = Module(key, m.value, m.returns if base == "nn.Sequential" else None)
                 else:
-                    m = Module(key, _marked_absent(m.value), ABSENT if m.returns is not None else None)
+                    m = Module(key, _marked_absent(m.value), ABSENT if m.returns is not None and base == "nn.Sequential"
+                               else None)
                 n = len(numbers(m))
                 if real:
                     have |= set(range(count, count + n))
                 count += n
                 modules.append(m)
-            have |= set(range(count, count + len(numbers(bodies[k].forward))))
-            filled.append(replace(bodies[k], modules=tuple(modules)))
+            forward = bodies[k].forward
+            if lined is None:
+                have |= set(range(count, count + len(numbers(forward))))
+            else:
+                forward = lined[0][k]
+                for s in _assignments(forward):
+                    n = len(numbers(s))
+                    if s.value != ABSENT:
+                        have |= set(range(count, count + n))
+                    count += n
+            args = bodies[k].args if lined is None else ("x",)
+            filled.append(replace(bodies[k], base=base, modules=tuple(modules), args=args, forward=forward))
             present.append(have)
-        return Merged(filled, present, conds, owners, flag_values)
+        if lined is None:
+            return Merged(filled, present, conds, owners, flag_values)
+        return Merged(filled, present, conds, owners, flag_values, lined[1], lined[2])
+
+    def forwards(self, units: list[Unit], forwards: list[tuple], decided: list[dict], names: dict):
+        """One forward for instances whose forwards differ in lines that an ``if`` adds
+        (:mod:`.forwards`): each instance's, the class's, and the attributes its conditions
+        test (name, condition); None where no condition explains a difference."""
+        lined = line_up(forwards, ("x",))
+        if lined is None:
+            return None
+        order, returns = lined
+        taken = set(TORCH_RESERVED) | {self.param_name(p, units[0].scope) for p in units[0].scope.args} | \
+            {k for u in units for k in u.top.children} | {"in_channels", "in_features"}
+        attrs: dict[object, str] = {}  # condition -> its attribute
+
+        def flag_of(lines, has):
+            found = set()
+            for line in lines:
+                k = min(line.own)
+                value = line.own[k][0].value
+                if value is None:
+                    return None
+                cond = presence(origin(units[k].scope, self.nodes[value])[1], decided, has, names)
+                if cond is None:
+                    return None
+                found.add(cond)
+            if len(found) != 1:
+                return None
+            cond = found.pop()
+            if cond not in attrs:
+                residual = any(self.nodes[line.own[min(line.own)][0].value].role == "residual" for line in lines)
+                base = "residual" if residual else "branch"
+                name, k = base, 2
+                while name in taken:
+                    name, k = f"{base}_{k}", k + 1
+                taken.add(name)
+                attrs[cond] = name
+            return attrs[cond]
+
+        done = written(order, returns, ("x",), flag_of)
+        if done is None:
+            return None
+        out, shared, flags = done
+        by_name = {name: cond for cond, name in attrs.items()}
+        return out, shared, [(name, by_name[name]) for name, _ in flags]
 
     def share(self, units: list[Unit]) -> list[Class]:
         """The classes of the instances of one block: one for all where their code differs
@@ -516,7 +598,7 @@ class Sharing:
         conds = [c for c in merged.conds if (c is not None and not isinstance(c, Param)) or
                  (isinstance(c, Param) and c.name not in dict(flags))]
         used = {name for e in exprs.values() for name in params_in(e)} | {name for name, _ in kinds}
-        used |= {name for c in conds for name in params_of(c)}
+        used |= {name for c in [*conds, *(c for _, c in merged.attrs)] for name in params_of(c)}
         scope = units[0].scope
         read = {self.param_name(p, scope): [u.scope.args.get(p) for u in units] for p in scope.args}
         values_of = {**inputs, **args, **dict(kinds)}
@@ -534,12 +616,14 @@ class Sharing:
         for u, b in zip(units, bodies):
             u.body = b
         class_body = None
+        if merged.forward is not None:
+            class_body = replace(bodies[0], forward=merged.forward)
         if any(c is not None for c in merged.conds):
-            class_body = replace(bodies[0], modules=tuple(
+            class_body = replace(class_body or bodies[0], modules=tuple(
                 Module(m.key, Built(cond, bodies[owner].modules[j].value), bodies[owner].modules[j].returns)
                 if cond is not None else m
                 for j, (m, cond, owner) in enumerate(zip(bodies[0].modules, merged.conds, merged.owners))))
-        return Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults)
+        return Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults, attrs=merged.attrs)
 
     def kinds_passed(self, units: list[Unit], bodies: list[Body], taken: set[str]) -> tuple[list[Body], list]:
         """Module classes passed to a nested block's class (``ConvBNAct(..., nn.ReLU)``) that
@@ -702,7 +786,7 @@ class Sharing:
         body = c.body or u.body
         in_init = len(numbers(body.modules))
         attrs: dict[str, str] = {}
-        taken = set(u.top.children) | TORCH_RESERVED
+        taken = set(u.top.children) | TORCH_RESERVED | {name for name, _ in c.attrs}
 
         def attribute(expr):
             if isinstance(expr, Param):

@@ -216,7 +216,7 @@ class _Module:
         signature = [f"{p}={literal(v[0])}" if u is self.plan.root else
                      f"{p}={render(c.defaults[p])}" if p in c.defaults else p for p, v in c.params]
         signature += [f"{f}=False" for f, _ in c.flags]
-        return writer.cls(names[c.index], body, signature, doc_lines, forward_doc, kept)
+        return writer.cls(names[c.index], body, signature, doc_lines, forward_doc, kept, tuple(c.attrs))
 
     # -- docstrings ------------------------------------------------------------------------------
     def network_ins_outs(self) -> tuple[str, str]:

@@ -94,35 +94,28 @@ class MBConvBody(nn.Sequential):
         super().__init__(*layers)
 
 
-class MBConv(nn.Sequential):
-    """Block `MBConv(expand, k, stride, out, p=0.0)` on [in_channels, H, W].
+class MBConv(nn.ModuleList):
+    """Block `MBConv(expand, k, stride, out, p)` on [in_channels, H, W].
 
-    Instances: `1`, `2`, `4`, `6`, `9`, `12` and 1 more.
+    Instances: `1`, `2`, `3`, `4`, `5`, `6` and 10 more.
     """
 
-    def __init__(self, in_channels, expand, k, stride, out):
-        super().__init__(
-            MBConvBody(in_channels, expand, k, stride, out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        )
+    __constants__ = ["residual"]
 
-
-class MBConv_2(nn.ModuleList):
-    """Block `MBConv(expand=6, k, stride=1, out, p)` on [out, H, W].
-
-    Instances: `3`, `5`, `7`, `8`, `10`, `11` and 3 more.
-    """
-
-    def __init__(self, k, out, p):
+    def __init__(self, in_channels, expand, k, stride, out, p):
         super().__init__([
-            MBConvBody(out, 6, k, 1, out),
-            DropPath(p),
+            MBConvBody(in_channels, expand, k, stride, out),
         ])
+        self.residual = stride == 1 and in_channels == out
+        if self.residual:
+            self.append(DropPath(p))
 
     def forward(self, x):
-        x1 = self[0](x)  # [out, H, W]
-        x1 = self[1](x1)  # [out, H, W]
-        x = x1 + x  # [out, H, W]
-        return x
+        x1 = self[0](x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        if self.residual:
+            x1 = self[1](x1)  # [in_channels, H, W]
+            x1 = x1 + x  # [in_channels, H, W]
+        return x1
 
 
 class EfficientNet_B0(nn.Sequential):
@@ -134,22 +127,22 @@ class EfficientNet_B0(nn.Sequential):
     def __init__(self, classes=1000):
         super().__init__(
             ConvBNSiLU(3, 32, 3, stride=2),  # [32, 112, 112]
-            MBConv(32, 1, 3, 1, 16),  # [16, 112, 112]
-            MBConv(16, 6, 3, 2, 24),  # [24, 56, 56]
-            MBConv_2(3, 24, 0.025),  # [24, 56, 56]
-            MBConv(24, 6, 5, 2, 40),  # [40, 28, 28]
-            MBConv_2(5, 40, 0.05),  # [40, 28, 28]
-            MBConv(40, 6, 3, 2, 80),  # [80, 14, 14]
-            MBConv_2(3, 80, 0.07500000000000001),  # [80, 14, 14]
-            MBConv_2(3, 80, 0.08750000000000001),  # [80, 14, 14]
-            MBConv(80, 6, 5, 1, 112),  # [112, 14, 14]
-            MBConv_2(5, 112, 0.1125),  # [112, 14, 14]
-            MBConv_2(5, 112, 0.125),  # [112, 14, 14]
-            MBConv(112, 6, 5, 2, 192),  # [192, 7, 7]
-            MBConv_2(5, 192, 0.15000000000000002),  # [192, 7, 7]
-            MBConv_2(5, 192, 0.1625),  # [192, 7, 7]
-            MBConv_2(5, 192, 0.17500000000000002),  # [192, 7, 7]
-            MBConv(192, 6, 3, 1, 320),  # [320, 7, 7]
+            MBConv(32, 1, 3, 1, 16, 0.0),  # [16, 112, 112]
+            MBConv(16, 6, 3, 2, 24, 0.0125),  # [24, 56, 56]
+            MBConv(24, 6, 3, 1, 24, 0.025),  # [24, 56, 56]
+            MBConv(24, 6, 5, 2, 40, 0.037500000000000006),  # [40, 28, 28]
+            MBConv(40, 6, 5, 1, 40, 0.05),  # [40, 28, 28]
+            MBConv(40, 6, 3, 2, 80, 0.0625),  # [80, 14, 14]
+            MBConv(80, 6, 3, 1, 80, 0.07500000000000001),  # [80, 14, 14]
+            MBConv(80, 6, 3, 1, 80, 0.08750000000000001),  # [80, 14, 14]
+            MBConv(80, 6, 5, 1, 112, 0.1),  # [112, 14, 14]
+            MBConv(112, 6, 5, 1, 112, 0.1125),  # [112, 14, 14]
+            MBConv(112, 6, 5, 1, 112, 0.125),  # [112, 14, 14]
+            MBConv(112, 6, 5, 2, 192, 0.1375),  # [192, 7, 7]
+            MBConv(192, 6, 5, 1, 192, 0.15000000000000002),  # [192, 7, 7]
+            MBConv(192, 6, 5, 1, 192, 0.1625),  # [192, 7, 7]
+            MBConv(192, 6, 5, 1, 192, 0.17500000000000002),  # [192, 7, 7]
+            MBConv(192, 6, 3, 1, 320, 0.1875),  # [320, 7, 7]
             ConvBNSiLU(320, 1280, 1),  # [1280, 7, 7]
             nn.AdaptiveAvgPool2d(1),  # [1280, 1, 1]
             nn.Flatten(),  # [1280]

@@ -39,32 +39,24 @@ class BneckBody(nn.Sequential):
 
 
 class Bneck(nn.ModuleList):
-    """Block `Bneck(k, exp, out, squeeze, act, stride=1)` on [out, H, W].
-
-    Instances: `1`, `3`, `5`, `6`, `8`, `9` and 4 more.
-    """
-
-    def __init__(self, k, exp, out, squeeze, act):
-        super().__init__([
-            BneckBody(out, k, exp, out, squeeze, act, 1),
-        ])
-
-    def forward(self, x):
-        x1 = self[0](x)  # [out, H, W]
-        x = x1 + x  # [out, H, W]
-        return x
-
-
-class Bneck_2(nn.Sequential):
     """Block `Bneck(k, exp, out, squeeze, act, stride)` on [in_channels, H, W].
 
-    Instances: `2`, `4`, `7`, `11`, `13`.
+    Instances: `1`, `2`, `3`, `4`, `5`, `6` and 9 more.
     """
 
+    __constants__ = ["residual"]
+
     def __init__(self, in_channels, k, exp, out, squeeze, act, stride):
-        super().__init__(
-            BneckBody(in_channels, k, exp, out, squeeze, act, stride),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        )
+        super().__init__([
+            BneckBody(in_channels, k, exp, out, squeeze, act, stride),
+        ])
+        self.residual = stride == 1 and in_channels == out
+
+    def forward(self, x):
+        x1 = self[0](x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        if self.residual:
+            x1 = x1 + x  # [in_channels, H, W]
+        return x1
 
 
 class SE(nn.ModuleList):
@@ -103,21 +95,21 @@ class MobileNetV3_Large(nn.Sequential):
     def __init__(self, classes=1000):
         super().__init__(
             ConvBNAct(3, 16, 3, nn.Hardswish, stride=2),  # [16, 112, 112]
-            Bneck(3, 16, 16, 0, nn.ReLU),  # [16, 112, 112]
-            Bneck_2(16, 3, 64, 24, 0, nn.ReLU, 2),  # [24, 56, 56]
-            Bneck(3, 72, 24, 0, nn.ReLU),  # [24, 56, 56]
-            Bneck_2(24, 5, 72, 40, 24, nn.ReLU, 2),  # [40, 28, 28]
-            Bneck(5, 120, 40, 32, nn.ReLU),  # [40, 28, 28]
-            Bneck(5, 120, 40, 32, nn.ReLU),  # [40, 28, 28]
-            Bneck_2(40, 3, 240, 80, 0, nn.Hardswish, 2),  # [80, 14, 14]
-            Bneck(3, 200, 80, 0, nn.Hardswish),  # [80, 14, 14]
-            Bneck(3, 184, 80, 0, nn.Hardswish),  # [80, 14, 14]
-            Bneck(3, 184, 80, 0, nn.Hardswish),  # [80, 14, 14]
-            Bneck_2(80, 3, 480, 112, 120, nn.Hardswish, 1),  # [112, 14, 14]
-            Bneck(3, 672, 112, 168, nn.Hardswish),  # [112, 14, 14]
-            Bneck_2(112, 5, 672, 160, 168, nn.Hardswish, 2),  # [160, 7, 7]
-            Bneck(5, 960, 160, 240, nn.Hardswish),  # [160, 7, 7]
-            Bneck(5, 960, 160, 240, nn.Hardswish),  # [160, 7, 7]
+            Bneck(16, 3, 16, 16, 0, nn.ReLU, 1),  # [16, 112, 112]
+            Bneck(16, 3, 64, 24, 0, nn.ReLU, 2),  # [24, 56, 56]
+            Bneck(24, 3, 72, 24, 0, nn.ReLU, 1),  # [24, 56, 56]
+            Bneck(24, 5, 72, 40, 24, nn.ReLU, 2),  # [40, 28, 28]
+            Bneck(40, 5, 120, 40, 32, nn.ReLU, 1),  # [40, 28, 28]
+            Bneck(40, 5, 120, 40, 32, nn.ReLU, 1),  # [40, 28, 28]
+            Bneck(40, 3, 240, 80, 0, nn.Hardswish, 2),  # [80, 14, 14]
+            Bneck(80, 3, 200, 80, 0, nn.Hardswish, 1),  # [80, 14, 14]
+            Bneck(80, 3, 184, 80, 0, nn.Hardswish, 1),  # [80, 14, 14]
+            Bneck(80, 3, 184, 80, 0, nn.Hardswish, 1),  # [80, 14, 14]
+            Bneck(80, 3, 480, 112, 120, nn.Hardswish, 1),  # [112, 14, 14]
+            Bneck(112, 3, 672, 112, 168, nn.Hardswish, 1),  # [112, 14, 14]
+            Bneck(112, 5, 672, 160, 168, nn.Hardswish, 2),  # [160, 7, 7]
+            Bneck(160, 5, 960, 160, 240, nn.Hardswish, 1),  # [160, 7, 7]
+            Bneck(160, 5, 960, 160, 240, nn.Hardswish, 1),  # [160, 7, 7]
             ConvBNAct(160, 960, 1, nn.Hardswish),  # [960, 7, 7]
             nn.AdaptiveAvgPool2d(1),  # [960, 1, 1]
             nn.Flatten(),  # [960]

@@ -1,0 +1,194 @@
+"""One ``forward`` for instances of a block whose forwards differ by what an ``if`` chose.
+
+The lines of the instances' forwards are lined up by what they compute (value numbering: a
+line is the same in two instances when it computes the same expression of the same values),
+so ``x1 = self[0](x)`` of an instance with a residual connection and ``x = self[0](x)`` of one
+without are one line. The lines some instances only have are written under ``if self.flag:``,
+the last assigning to the variable that holds, in the other instances, what it replaces:
+
+    x1 = self[0](x)
+    if self.residual:
+        x1 = x1 + x
+    return x1
+
+The result is checked by running it, in values, for every instance: each line must read the
+values its instance's own line reads, and the forward must return what the instance's does;
+else there is no shared forward, and the instances keep classes of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+
+from .body import ABSENT, Assign, If, Return
+from .code import STRUCTURE, Attr, Call, Code, Name, Ref, holes
+
+
+@dataclass(frozen=True)
+class Value(Code):
+    """A value of the lined-up forwards in place of a variable: ``("arg", i)`` or a line's id."""
+
+    key: object = field(default=None, metadata=STRUCTURE)
+
+
+def _renamed(value, rename):
+    """A value with its variables (:class:`Name`) replaced by ``rename(name)`` where that is
+    not None."""
+    if isinstance(value, Name):
+        new = rename(value.text)
+        return value if new is None else new
+    if isinstance(value, tuple):
+        return tuple(_renamed(v, rename) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _renamed(getattr(value, f.name), rename) for f in fields(value)
+                   if not f.metadata.get("structure")}
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def _values(value) -> list:
+    """The :class:`Value` keys an expression reads, in order."""
+    if isinstance(value, Value):
+        return [value.key]
+    if isinstance(value, tuple):
+        return [k for v in value for k in _values(v)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [k for f in fields(value) if not f.metadata.get("structure") for k in _values(getattr(value, f.name))]
+    return []
+
+
+def as_list(modules: tuple) -> tuple | None:
+    """The forward of an ``nn.Sequential`` body written out as an ``nn.ModuleList``'s
+    (``x = self[0](x)``, ...); None where a module is a run written once."""
+    lines = []
+    for i, m in enumerate(modules):
+        if m.key != str(i) or m.returns is None:
+            return None
+        lines.append(Assign("x", Call(Ref(((str(i), "[]"),)), (Name("x"),)), m.returns))
+    return (*lines, Return(("x",)))
+
+
+@dataclass
+class Line:
+    """A line of the lined-up forwards: what it computes, and each instance's own line."""
+
+    id: int
+    canon: object
+    own: dict = field(default_factory=dict)  # instance -> (its Assign, its expression over Values)
+
+
+def line_up(forwards: list[tuple], args: tuple) -> tuple[list[Line], list[tuple]] | None:
+    """The lines of several forwards in one order, and the values each returns; None when a
+    forward holds other than assignments and a return."""
+    order: list[Line] = []
+    returns = []
+    count = 0
+    for k, forward in enumerate(forwards):
+        if not forward or not isinstance(forward[-1], Return) or \
+                any(not isinstance(s, Assign) or s.note is not None for s in forward[:-1]):
+            return None
+        env = {a: ("arg", i) for i, a in enumerate(args)}
+        at = 0
+        for s in forward[:-1]:
+            expr = _renamed(s.expr, lambda n, env=env: Value(env[n]) if n in env else None)
+            canon = holes(expr)
+            j = next((j for j in range(at, len(order)) if order[j].canon == canon and k not in order[j].own), None)
+            if j is None:
+                order.insert(at, Line(count, canon))
+                count, j = count + 1, at
+            order[j].own[k] = (s, expr)
+            env[s.target] = order[j].id
+            at = j + 1
+        returns.append(tuple(env.get(n) for n in forward[-1].names))
+    return order, returns
+
+
+def written(order: list[Line], returns: list[tuple], args: tuple, flag_of) -> tuple[list[tuple], tuple, list] | None:
+    """The shared forward of the lined-up instances: for each instance, its forward (its own
+    lines, and those it lacks as others have them, their values marked absent by ``absent``),
+    the class's forward (each line as the first instance having it has it), and the flags
+    (name, one bool per instance) its ``if``\\ s test. ``flag_of(lines, has)`` names the flag
+    of a run of lines that the instances in ``has`` only have, or None when no condition tells
+    them apart. None when the forward does not compute what each instance's does."""
+    n = len(returns)
+    runs: list[tuple[frozenset, list[Line]]] = []
+    for line in order:
+        has = frozenset(line.own)
+        if runs and runs[-1][0] == has and len(has) < n:
+            runs[-1][1].append(line)
+        else:
+            runs.append((has, [line]))
+    fullest = max(range(n), key=lambda k: (sum(k in line.own for line in order), -k))
+    names: dict = {("arg", i): a for i, a in enumerate(args)}
+    for line in order:
+        owner = fullest if fullest in line.own else min(line.own)
+        names[line.id] = line.own[owner][0].target
+    flags: list[tuple[str, list]] = []
+    run_flags = []
+    for has, lines in runs:
+        if len(has) == n:
+            run_flags.append(None)
+            continue
+        flag = flag_of(lines, [k in has for k in range(n)])
+        if flag is None:
+            return None
+        values = [k in has for k in range(n)]
+        if dict(flags).get(flag, values) != values:
+            return None
+        if flag not in dict(flags):
+            flags.append((flag, values))
+        run_flags.append(flag)
+        # the last line takes the variable of what it replaces in the other instances
+        last = lines[-1].id
+        inside = next((k for k in range(n) if k in has and last in returns[k]), None)
+        outside = next((k for k in range(n) if k not in has), None)
+        if inside is not None and outside is not None:
+            bypass = returns[outside][returns[inside].index(last)]
+        else:
+            reads = _values(lines[0].own[min(lines[0].own)][1])
+            bypass = reads[0] if reads else None
+        if bypass is not None:
+            names[last] = names[bypass]
+    out = []
+    for k in range(n):
+        state: dict[str, object] = {a: ("arg", i) for i, a in enumerate(args)}
+        stmts: list = []
+        for (_, lines), flag in zip(runs, run_flags):
+            block = []
+            for line in lines:
+                mine = k in line.own
+                s, expr = line.own[k] if mine else line.own[min(line.own)]
+                if mine and any(state.get(names[key]) != key for key in _values(expr)):
+                    return None  # a variable holds another value here
+                block.append(Assign(names[line.id], _named(expr, names), s.value if mine else ABSENT))
+                if mine:
+                    state[names[line.id]] = line.id
+            stmts += block if flag is None else [If(Attr(Name("self"), flag), tuple(block))]
+        if any(state.get(names[key]) != key for key in returns[k]):
+            return None
+        out.append((*stmts, Return(tuple(names[key] for key in returns[k]))))
+    if len({tuple(s.names) for s in (f[-1] for f in out)}) != 1:
+        return None
+    # the class's forward: each line as the first instance that has it has it
+    shared = []
+    for (_, lines), flag in zip(runs, run_flags):
+        block = []
+        for line in lines:
+            s, expr = line.own[min(line.own)]
+            block.append(Assign(names[line.id], _named(expr, names), s.value))
+        shared += block if flag is None else [If(Attr(Name("self"), flag), tuple(block))]
+    shared.append(out[0][-1])
+    return out, tuple(shared), flags
+
+
+def _named(expr, names: dict):
+    """An expression over :class:`Value` with each value's variable in its place."""
+    if isinstance(expr, Value):
+        return Name(names[expr.key])
+    if isinstance(expr, tuple):
+        return tuple(_named(v, names) for v in expr)
+    if is_dataclass(expr) and not isinstance(expr, type):
+        changes = {f.name: _named(getattr(expr, f.name), names) for f in fields(expr)
+                   if not f.metadata.get("structure")}
+        return replace(expr, **changes) if changes else expr
+    return expr
