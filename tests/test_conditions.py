@@ -225,3 +225,21 @@ def test_zoo_blocks_with_ifs_are_one_class_and_script_and_export(name):
     assert f"class {block}_2" not in text and "        self.residual = stride == 1 and in_channels == out\n" in text
     graph = spec.checked_graph()
     check_scripts_and_exports(graph, spec.build().eval())
+
+
+def test_a_block_used_once_is_its_class():
+    spec = nnspec.load("""\
+block Head(classes) { dropout(0.5) -> dense(classes) }
+network N(classes = 3) {
+  input x: [8]
+  dense(8) -> relu
+  head: Head(classes)
+}
+""")
+    text = spec.to_source()
+    assert [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class Head(nn.Sequential):", "class N(nn.Module):"]
+    assert "    def __init__(self, classes):\n        super().__init__(\n            nn.Dropout(),  # [8]\n" \
+           "            nn.Linear(8, classes),  # [classes]\n" in text
+    assert "        self.head = Head(classes)\n" in text and "        x = self.head(x)  # [3]\n" in text
+    assert_source_and_module_agree(spec)

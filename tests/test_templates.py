@@ -101,9 +101,11 @@ def test_numbers_no_parameter_explains_keep_separate_classes():
     spec = nnspec.load("block Sq(n) {\n  dense(n * n)\n}\n"
                        "network N {\n  input x: [4]\n  Sq(2) -> dense(4) -> Sq(3) -> dense(4) -> Sq(2)\n}\n")
     text = spec.to_source()
-    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["Sq", "N"]
+    assert re.findall(r"^class (\w+)", text, re.MULTILINE) == ["Sq", "Sq_2", "N"]
     assert '    """Block `Sq(n=2)`; instances: `0`, `4`."""\n\n    def __init__(self):\n' in text
-    assert "nn.Linear(4, 9),  # [9]" in text  # Sq(3), written inline
+    # Sq(3), used once, is a class of its own too
+    assert '    """Block `Sq(n=3)`; instances: `2`."""\n\n    def __init__(self):\n' in text
+    assert "            nn.Linear(4, 9),  # [9]\n" in text and "            Sq_2(),  # [9]\n" in text
     check_module(spec.checked_graph(), spec.build())
 
 

@@ -851,7 +851,11 @@ class Sharing:
             ds = [s[j] for s in shapes]
             exprs, env, have = known or ((), {}, ())
             ints = all(isinstance(d, int) for d in ds)
-            e = next((e for e in exprs if ints and all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
+            # only the channels (an image's first size, a sequence's last) follow the code's
+            # sizes: a spatial size that equals one does so by chance
+            channels = j == (0 if len(shapes[0]) >= 3 else len(shapes[0]) - 1)
+            e = next((e for e in exprs if ints and channels and
+                      all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
             if e is not None:
                 dims.append(render(e))
             elif all(dims_equal(ds[0], d) for d in ds[1:]):
@@ -894,6 +898,7 @@ class Sharing:
             shown = replace(c, units=[c.units[n] for n in have], params=[(p, [vs[n] for n in have]) for p, vs in c.params])
             texts = [sym[n][ids[n]] if sym else self.nodes[ids[n]].out.shape for n in have]
             if i != ABSENT and have:
-                known = (tuple(c.exprs.values()), dict(c.params), have) if len(have) < len(ids) else ()
+                # a value some instances lack, or of a class used once: the class's expressions
+                known = (tuple(c.exprs.values()), dict(c.params), have) if len(have) < len(ids) or len(ids) == 1 else ()
                 out[i] = self.shape_text(texts, shown, sub_ins, known)
         return out, self.shape_text(ins, c) if ins is not None else "?"

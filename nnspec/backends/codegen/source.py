@@ -98,14 +98,12 @@ class _Module:
 
     def classes(self) -> list[Class]:
         """The classes of the module, in the order they are written."""
-        plan, root = self.plan, self.plan.root
+        plan = self.plan
         order = plan.post_order()  # a class after the classes it instantiates
-        # A block structure used once is written inline in its parent; one used more than once
-        # becomes a class. Inlining a child never makes two equal parents differ, so the
-        # structures counted with every block as a class decide.
+        # Every block instance is its definition's class, one used once too (a person reading
+        # the spec looks for the block by its name); only an instance that reads more than the
+        # chain's value is written inline in its parent's forward.
         plan.inline = set(plan.multi)
-        classes = self.sharing.classes([u for u in order if u not in plan.multi])
-        plan.inline = {u for c in classes for u in c.units if u is not root and len(c.units) == 1} | plan.multi
         order = [u for u in order if u not in plan.inline]
         classes = self.sharing.classes(order)
         classes.sort(key=lambda c: order.index(c.units[0]))

@@ -7,15 +7,11 @@ Parameters: 138,357,544. Generated code: edit the spec and compile it again.
 from torch import nn
 
 
-class VGG16(nn.Module):
-    """Network `VGG16(classes=1000)`: image [3, 224, 224] -> [1000].
-
-    Shapes are without the batch dimension.
-    """
+class Features(nn.Sequential):
+    """Block `Features`; instances: `features`."""
 
     def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
+        super().__init__(
             nn.Conv2d(3, 64, 3, padding=1),  # [64, 224, 224]
             nn.ReLU(),  # [64, 224, 224]
             nn.Conv2d(64, 64, 3, padding=1),  # [64, 224, 224]
@@ -48,24 +44,40 @@ class VGG16(nn.Module):
             nn.ReLU(),  # [512, 14, 14]
             nn.MaxPool2d(2),  # [512, 7, 7]
         )
-        self.avgpool = nn.AdaptiveAvgPool2d(7)
-        self.flatten = nn.Flatten()
-        self.classifier = nn.Sequential(
+
+
+class Classifier(nn.Sequential):
+    """Block `Classifier(classes)` on [25088]; instances: `classifier`."""
+
+    def __init__(self, classes):
+        super().__init__(
             nn.Linear(25088, 4096),  # [4096]
             nn.ReLU(),  # [4096]
             nn.Dropout(),  # [4096]
             nn.Linear(4096, 4096),  # [4096]
             nn.ReLU(),  # [4096]
             nn.Dropout(),  # [4096]
-            nn.Linear(4096, 1000),  # [1000]
+            nn.Linear(4096, classes),  # [classes]
         )
+
+
+class VGG16(nn.Module):
+    """Network `VGG16(classes=1000)`: image [3, 224, 224] -> [1000].
+
+    Shapes are without the batch dimension.
+    """
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.features = Features()
+        self.avgpool = nn.AdaptiveAvgPool2d(7)
+        self.flatten = nn.Flatten()
+        self.classifier = Classifier(classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        # features: Features
         x = self.features(image)  # [512, 7, 7]
         x = self.avgpool(x)  # [512, 7, 7]
         x = self.flatten(x)  # [25088]
-        # classifier: Classifier(classes=1000)
         x = self.classifier(x)  # [1000]
         return x

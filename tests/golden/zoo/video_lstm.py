@@ -103,6 +103,42 @@ def masked_outputs(out: torch.Tensor, lengths: torch.Tensor, final: bool,
     return out * (t[None, :] < lengths[:, None])[:, :, None].to(out.dtype)
 
 
+class FrameEncoder(nn.ModuleList):
+    """Block `FrameEncoder(width)` on [3, 64, 64]; instances: `encoder`."""
+
+    def __init__(self, width=32):
+        super().__init__([
+            nn.Conv2d(3, width, 3, padding=1),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(width, 64, 3, padding=1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1),
+            nn.BatchNorm2d(128),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        ])
+
+    def forward(self, x):
+        x = self[0](x)  # [width, 64, 64]
+        x = self[1](x)  # [width, 64, 64]
+        x = self[2](x)  # [width, 64, 64]
+        x = self[3](x)  # [width, 32, 32]
+        x = self[4](x)  # [64, 32, 32]
+        x = self[5](x)  # [64, 32, 32]
+        x = self[6](x)  # [64, 32, 32]
+        x = self[7](x)  # [64, 16, 16]
+        x = self[8](x)  # [128, 16, 16]
+        x = self[9](x)  # [128, 16, 16]
+        x = self[10](x)  # [128, 16, 16]
+        x = self[11](x)  # [128, 8, 8]
+        x = x.mean((2, 3))  # [128]
+        return x
+
+
 class VideoLSTM(nn.Module):
     """Network `VideoLSTM(classes=10, hidden=256)`: video [T, 3, 64, 64] -> [10].
 
@@ -111,29 +147,14 @@ class VideoLSTM(nn.Module):
 
     def __init__(self, classes=10, hidden=256):
         super().__init__()
-        self.encoder = nn.Sequential(
-            nn.Conv2d(3, 32, 3, padding=1),  # [32, 64, 64]
-            nn.BatchNorm2d(32),  # [32, 64, 64]
-            nn.ReLU(),  # [32, 64, 64]
-            nn.MaxPool2d(2),  # [32, 32, 32]
-            nn.Conv2d(32, 64, 3, padding=1),  # [64, 32, 32]
-            nn.BatchNorm2d(64),  # [64, 32, 32]
-            nn.ReLU(),  # [64, 32, 32]
-            nn.MaxPool2d(2),  # [64, 16, 16]
-            nn.Conv2d(64, 128, 3, padding=1),  # [128, 16, 16]
-            nn.BatchNorm2d(128),  # [128, 16, 16]
-            nn.ReLU(),  # [128, 16, 16]
-            nn.MaxPool2d(2),  # [128, 8, 8]
-        )
+        self.encoder = FrameEncoder()
         self.lstm = nn.LSTM(128, hidden, batch_first=True)
         self.fc = nn.Linear(hidden, classes)
 
     def forward(self, video):
         """video [batch, T, 3, 64, 64] -> [batch, 10]"""
         x = video.flatten(0, 1)  # [3, 64, 64]
-        # encoder: FrameEncoder(width=32)
-        x = self.encoder(x)  # [128, 8, 8]
-        x = x.mean((2, 3))  # [128]
+        x = self.encoder(x)  # [128]
         x = x.unflatten(0, (video.shape[0], -1))  # [T, 128]
         x = final_state(self.lstm(x)[1][0], 1)  # [256]
         x = self.fc(x)  # [10]

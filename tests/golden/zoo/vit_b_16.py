@@ -68,6 +68,43 @@ class EncoderLayer(nn.Module):
         return x
 
 
+class Encoder(nn.Module):
+    """Block `Encoder(seq=197, dim, layers=12, heads=12, mlp, dropout=0.0)` on [197, 768].
+
+    Instances: `encoder`.
+    """
+
+    def __init__(self, dim, mlp):
+        super().__init__()
+        self.identity = nn.Identity()
+        self.pos_embedding = Learned(197, dim, std=0.02)
+        self.dropout = nn.Dropout(0.0)
+        self.layers = nn.Sequential(
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+            EncoderLayer(dim, 12, mlp),  # [197, dim]
+        )
+        self.ln = nn.LayerNorm(dim, eps=1e-06)
+
+    def forward(self, x):
+        x1 = self.identity(x)  # [197, dim]
+        x = self.pos_embedding(x)  # [197, dim]
+        x = x1 + x  # [197, dim]
+        x = self.dropout(x)  # [197, dim]
+        x = self.layers(x)  # [197, dim]
+        x = self.ln(x)  # [197, dim]
+        return x
+
+
 class ViT_B_16(nn.Module):
     """Network `ViT_B_16(classes=1000)`: image [3, 224, 224] -> [1000].
 
@@ -78,26 +115,7 @@ class ViT_B_16(nn.Module):
         super().__init__()
         self.class_token = Learned(1, 768)
         self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
-        self.encoder = nn.ModuleDict({
-            "identity": nn.Identity(),
-            "pos_embedding": Learned(197, 768, std=0.02),
-            "dropout": nn.Dropout(0.0),
-            "layers": nn.Sequential(
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-                EncoderLayer(768, 12, 3072),  # [197, 768]
-            ),
-            "ln": nn.LayerNorm(768, eps=1e-06),
-        })
+        self.encoder = Encoder(768, 3072)
         self.heads = nn.Linear(768, classes)
 
     def forward(self, image):
@@ -107,13 +125,7 @@ class ViT_B_16(nn.Module):
         x1 = x1.reshape(x1.shape[0], 768, 196)  # [768, 196]
         x1 = x1.permute(0, 2, 1)  # [196, 768]
         x = torch.cat([x, x1], dim=1)  # [197, 768]
-        # encoder: Encoder(seq=197, dim=768, layers=12, heads=12, mlp=3072, dropout=0.0)
-        x1 = self.encoder.identity(x)  # [197, 768]
-        x = self.encoder.pos_embedding(x)  # [197, 768]
-        x = x1 + x  # [197, 768]
-        x = self.encoder.dropout(x)  # [197, 768]
-        x = self.encoder.layers(x)  # [197, 768]
-        x = self.encoder.ln(x)  # [197, 768]
+        x = self.encoder(x)  # [197, 768]
         x = x[:, 0]  # [768]
         x = self.heads(x)  # [1000]
         return x
