@@ -10,6 +10,8 @@ import textwrap
 
 import pytest
 from compile_support import assert_source_and_module_agree, check_scripts_and_exports
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nnspec
 
@@ -243,3 +245,46 @@ network N(classes = 3) {
            "            nn.Linear(8, classes),  # [classes]\n" in text
     assert "        self.head = Head(classes)\n" in text and "        x = self.head(x)  # [3]\n" in text
     assert_source_and_module_agree(spec)
+
+
+# -- random blocks whose `if`s pick their structure ------------------------------------------
+CONDS = ["a > 0", "a == 1", "b != 2", "inp == w", "a > 0 and b == 1", "not (a == 2)", "b == 0 or a == 2"]
+
+
+@st.composite
+def conditional_network(draw) -> str:
+    """A block over vectors whose `if`s (on its parameters and its input's width) add layers,
+    residuals or alternatives, used two to four times with random arguments."""
+    cond = st.sampled_from(CONDS)
+    first = draw(st.sampled_from(["dense(w)", "if {} {{ dense(w) -> relu }} else {{ dense(w) }}",
+                                  "if {} {{ dense(w) -> relu -> dense(w) }} else {{ dense(w) }}"]))
+    items = [first.format(draw(cond))]
+    later = ["if {} {{ relu }}", "if {} {{ dense(w) -> tanh }}", "if {} {{ residual {{ dense(w) }} }}", "layernorm",
+             "if {} {{ residual {{ dense(w) -> relu }} }} else {{ dense(w) }}", "if {} {{ dropout(0.2) }}"]
+    for _ in range(draw(st.integers(1, 3))):
+        items.append(draw(st.sampled_from(later)).format(draw(cond)))
+    calls = [f"B({draw(SIZES)}, {draw(st.integers(0, 2))}, {draw(st.integers(0, 2))})"
+             for _ in range(draw(st.integers(2, 4)))]
+    return ("block B(w, a, b) on [inp] {\n  " + "\n  ".join(items) + "\n}\n\nnetwork Random {\n  input x: [4]\n  "
+            + " -> ".join(calls) + "\n  out: dense(3)\n}\n")
+
+
+SIZES = st.sampled_from([2, 3, 4])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conditional_network())
+def test_random_blocks_with_ifs_compile_to_what_they_check(text):
+    spec = nnspec.load(text)
+    assert_source_and_module_agree(spec)
+    # every layer's module sits where the spec names it, with the parameters it checked with:
+    # sharing classes never moves a key
+    from nnspec.backends.codegen import module_paths
+
+    graph = spec.checked_graph()
+    paths = module_paths(graph)
+    params = dict(spec.build().named_parameters())
+    for n in graph.nodes:
+        if n.params:
+            prefix = paths[n.name] + "."
+            assert sum(p.numel() for k, p in params.items() if k.startswith(prefix)) == n.params, (n.name, text)
