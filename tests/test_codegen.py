@@ -30,6 +30,8 @@ CASES = {
     "tests/golden/residual.nn": "residual.py",
     "tests/golden/padded_lstm.nn": "padded_lstm.py",
     "tests/golden/unet.nn": "unet.py",
+    "tests/golden/named_values.nn": "named_values.py",
+    "tests/golden/cross_attention.nn": "cross_attention.py",
 }
 
 

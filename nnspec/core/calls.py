@@ -207,7 +207,8 @@ class Calls:
             return None
         scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span,
                       defaulted=tuple(p for p in params if p not in spans), guards=ctx.guards,
-                      on=tuple(d.name if isinstance(d, ast.Ref) and d.name != "_" else None for d in defn.on or ()))
+                      on=tuple(d.name if isinstance(d, ast.Ref) and d.name != "_" else None for d in defn.on or ()),
+                      values={p.name: values[p.name] for p in defn.params if p.name in values})
         inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,
                     arg_spans=spans)
         for p in defn.params:

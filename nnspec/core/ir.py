@@ -99,6 +99,9 @@ class Scope:
     #: of a block instance, the names its ``on [...]`` gives the input's sizes (None for ``_``
     #: or a number), by position
     on: tuple = ()
+    #: of a block instance, the named values given for its parameters (``Up(skip=e4)``):
+    #: parameter -> node id, in the block's parameter order; values it reads besides its input
+    values: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.parent is not None:

@@ -157,6 +157,10 @@ class Structures:
             self.nodes[i].consumers = sorted(new.get(c, c) for c in self.nodes[i].consumers)
         for name, nid in ctx.values.items():
             ctx.values[name] = new.get(nid, nid)
+        # block instances among the moved nodes name the values given for their parameters
+        scopes = {id(s): s for n in self.nodes[start:] for s in n.scope.ancestors() if s.values}
+        for s in scopes.values():
+            s.values = {p: new.get(nid, nid) for p, nid in s.values.items()}
         return new
 
     def projection(self, x: int, xt: TensorType, bt: TensorType, atom: ast.Residual, ctx: Ctx):

@@ -51,12 +51,22 @@ class Unit:
     nodes: list[int] = field(default_factory=list)  # own nodes, not those of nested units
     subunits: list[Unit] = field(default_factory=list)
     first: int = 0
-    inputs: list[int] = field(default_factory=list)  # values flowing in from outside
+    #: values flowing in from outside: the chain's value, then those given for parameters
+    inputs: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the forward's argument of each input
+    #: the padded inputs whose sequence lengths its forward also takes, one per distinct padding
+    #: (``lengths``, ``memory_lengths``), each as (input, argument)
+    lengths: list[tuple[int, str]] = field(default_factory=list)
     output: int | None = None
-    masked_in: bool = False  # its input is a padded sequence: its forward also takes `lengths`
     top: Slot | None = None  # its submodules, once planned
     paths: dict[int, list[str]] = field(default_factory=dict)  # a node -> its module's path in the class
     body: Body | None = None  # its class body, once planned
+
+    @property
+    def plain(self) -> bool:
+        """Whether its forward takes one tensor and nothing else (it can be a link of an
+        ``nn.Sequential``)."""
+        return len(self.inputs) == 1 and not self.lengths
 
 
 @dataclass(eq=False)
@@ -84,9 +94,11 @@ def repeats(modules: tuple) -> tuple:
     return tuple(out)
 
 
-def call_text(name: str, args: dict) -> str:
-    """A block or network call as the spec writes it: ``Stage(width=64, blocks=3)``."""
-    return f"{name}({', '.join(f'{k}={value_text(v)}' for k, v in args.items())})" if args else name
+def call_text(name: str, args: dict, values=()) -> str:
+    """A block or network call as the spec writes it: ``Stage(width=64, blocks=3)``; the
+    parameters named in ``values`` (given named values) are written by their names (``Up(skip)``)."""
+    shown = [*(f"{k}={value_text(v)}" for k, v in args.items()), *values]
+    return f"{name}({', '.join(shown)})" if shown else name
 
 
 class Plan:
@@ -98,11 +110,10 @@ class Plan:
         self.outputs = {i for _, i in graph.outputs}
         self.taken = taken
         self.inline: set[Unit] = set()  # block instances written inline in their parent's class
-        # instances that read more than the chain's value (a named value given for a parameter):
-        # a class's forward takes one input, so they are always written inline
-        self.multi: set[Unit] = set()
         # unlabelled items that register their kind's module to fill a gap in the numbers
         self.filled: set[int] = set()
+        self.padding = self.paddings()
+        self.reads_lengths = self.lengths_readers()
         self.root = self.units()
         # residual adds whose auto shortcut projects in some instances of their block and not
         # in others -> the key of the projection's module
@@ -159,11 +170,70 @@ class Plan:
             u.output = leaving[-1] if leaving else below[-1]
             if len(set(leaving)) > 1:
                 fail(f"block `{u.scope.name}` at `{u.scope.path}` does not have one output", u.scope)
-            if len(u.inputs) != 1:
-                self.multi.add(u)
-                continue
-            u.masked_in = bool(self.nodes[u.inputs[0]].out.masked)
+            self.arguments(u)
         return root
+
+    def arguments(self, u: Unit) -> None:
+        """A block instance's inputs in the order its forward takes them, with their names:
+        the chain's value (``x``), then each value given for a parameter, named after the
+        parameter (``def forward(self, x, skip)``); then the lengths of its padded inputs."""
+        given = {nid: p for p, nid in reversed(u.scope.values.items()) if nid in u.inputs}
+        chain = [i for i in u.inputs if i not in given]
+        if len(chain) > 1:  # a block reads only its input and the values given to it
+            fail(f"block `{u.scope.name}` at `{u.scope.path}` reads values it was not given", u.scope)
+        u.inputs = chain + [nid for p, nid in u.scope.values.items() if given.get(nid) == p]
+        names = ["x"] if chain else []
+        for i in u.inputs[len(chain):]:
+            names.append(identifier(given[i], u.scope, "a block parameter", self.taken | {"x", *names}))
+        u.names = names
+        # the lengths its code reads (a padded attention's keys, a recurrent layer's steps)
+        wanted = {self.reads_lengths[n] for n in self.below(u) if n in self.reads_lengths}
+        u.lengths = []
+        for i, name in zip(u.inputs, names):
+            origin = self.padding.get(i)
+            if origin in wanted:
+                wanted.discard(origin)
+                arg = "lengths" if name == "x" else f"{name}_lengths"
+                while arg in names or arg in self.taken - {"lengths"}:
+                    arg += "_"
+                u.lengths.append((i, arg))
+        if wanted:  # padding flows only from the inputs, so an input brings every lengths read
+            raise AssertionError(f"block `{u.scope.path}` reads sequence lengths none of its inputs has")
+
+    def lengths_readers(self) -> dict[int, int]:
+        """The nodes whose code reads sequence lengths, each with the padded network input
+        whose lengths those are: an attention's, of the sequence it attends to; another
+        layer's, of its first padded input."""
+        out: dict[int, int] = {}
+        for n in self.nodes:
+            types = [self.nodes[i].out for i in n.inputs]
+            if n.layer is None or not any(t.masked for t in types):
+                continue
+            source = (n.inputs[n.layer.padding_of] if n.layer.values else
+                      next((i for i in n.inputs if self.nodes[i].out.masked), None))
+            if self.padding.get(source) is None:
+                continue
+            xs = [Name(f"v{k}") for k in range(len(n.inputs) + self.needs_source(n))]
+            m = Name("m")
+            if n.layer.forward_code(m, xs, types, Name("lengths")) != n.layer.forward_code(m, xs, types, None):
+                out[n.id] = self.padding[source]
+        return out
+
+    def paddings(self) -> dict[int, int]:
+        """The padded values, each with the padded network input whose sequence lengths it
+        keeps: a layer's output keeps those of its first padded input (``attention``'s, of the
+        sequence that attends)."""
+        out: dict[int, int] = {}
+        for n in self.nodes:
+            if n.out is None or not n.out.masked:
+                continue
+            if n.op == "input":
+                out[n.id] = n.id
+                continue
+            origin = next((out[i] for i in n.inputs if i in out), None)
+            if origin is not None:
+                out[n.id] = origin
+        return out
 
     def post_order(self) -> list[Unit]:
         """Every unit, a unit after the units it holds."""
@@ -386,7 +456,7 @@ class Plan:
         for i in finals:
             uses[i] = uses.get(i, 0) + 1
         # a class can be an nn.Sequential when its forward takes one tensor and returns one
-        plain_io = (not u.masked_in if u.scope.kind == "block" else
+        plain_io = (u.plain if u.scope.kind == "block" else
                     len(self.g.inputs) == 1 and not nodes[self.g.inputs[0]].out.masked and len(finals) == 1)
         prefix = len(u.scope.path.split(".")) if u.scope.path else 0
         m, x = Name("m"), Name("x")
@@ -396,7 +466,7 @@ class Plan:
             if isinstance(step, Chain):
                 return step.path, True
             if isinstance(step, Unit):
-                return step.scope.path.split(".")[prefix:], not step.masked_in
+                return step.scope.path.split(".")[prefix:], step.plain
             types = [nodes[i].out for i in step.inputs]
             if step.layer is None or step.role in ("each_in", "each_out") or self.ctor(step) is None:
                 return None, False
@@ -451,7 +521,7 @@ class Plan:
         # an inlined block instance is introduced by a comment naming it
         headings: dict[int, list[str]] = {}
         for s in sorted(inlined, key=lambda s: (s.first, s.scope.depth)):
-            headings.setdefault(s.first, []).append(f"{s.scope.path}: {call_text(s.scope.name, s.scope.args)}")
+            headings.setdefault(s.first, []).append(f"{s.scope.path}: {call_text(s.scope.name, s.scope.args, s.scope.values)}")
         each_src = self.each_sources(steps)
         needs_src = self.needs_source
 
@@ -468,15 +538,23 @@ class Plan:
 
         var: dict[int, str] = {}
         args: list[str] = []
-        lengths: dict[int, str] = {}  # value id -> the variable holding its sequence lengths
+        lengths: dict[int, str] = {}  # a padded network input -> the variable holding its sequence lengths
         fixed: set[str] = set()
         body: list = []
+
+        def mask_of(i: int) -> str | None:
+            return lengths.get(self.padding.get(i))
+
         if u.scope.kind == "block":
-            var[u.inputs[0]] = "x"
-            args.append("x")
-            if u.masked_in:
-                args.append("lengths")
-                lengths[u.inputs[0]] = "lengths"
+            for i, name in zip(u.inputs, u.names):
+                var[i] = name
+                args.append(name)
+                if name != "x":
+                    fixed.add(name)
+            for i, name in u.lengths:
+                args.append(name)
+                lengths[self.padding[i]] = name
+                fixed.add(name)
         else:
             masked = [i for i in self.g.inputs if nodes[i].out.masked]
             for i in self.g.inputs:
@@ -485,7 +563,10 @@ class Plan:
                 args.append(name)
                 if name != "x":  # `x = layer(x)` reads naturally; `image = layer(image)` does not
                     fixed.add(name)
+            read = set(self.reads_lengths.values())
             for i in masked:
+                if i not in read:  # no layer needs them
+                    continue
                 name = "lengths" if len(masked) == 1 else f"{var[i]}_lengths"
                 lengths[i] = name
                 fixed.add(name)
@@ -504,12 +585,12 @@ class Plan:
         for k, (first, step) in enumerate(steps):
             ins = step.inputs
             xs = [Name(var[i]) for i in ins]
-            mask = next((lengths[i] for i in ins if i in lengths), None)
+            mask = next((mask_of(i) for i in ins if mask_of(i) is not None), None)
             before: list = []  # lines that come first
             optional = None  # the key of an optional shortcut this step projects
             if isinstance(step, Unit):
                 ref = self.ref(top, step.scope.path[len(u.scope.path) + 1 if u.scope.path else 0:].split("."))
-                expr = Call(ref, tuple(xs + ([Name(mask)] if step.masked_in and mask else [])))
+                expr = Call(ref, (*xs, *(Name(mask_of(i)) for i, _ in step.lengths)))
                 out = step.output
             elif isinstance(step, Chain):
                 expr = Call(self.ref(top, step.path), (xs[0],))
@@ -528,7 +609,7 @@ class Plan:
                     xs = [xs[0], Name(key)]
                 # a kind that takes named values reads the padding of the input it names (the
                 # sequence `attention` attends to); its output keeps the first one's
-                attended = lengths.get(ins[step.layer.padding_of]) if step.layer is not None and step.layer.values \
+                attended = mask_of(ins[step.layer.padding_of]) if step.layer is not None and step.layer.values \
                     else mask
                 expr = self.node_expr(step, top, u, xs, attended, var, each_src)
             # Values that die here free their variables: a value takes the name it wants when
@@ -542,8 +623,6 @@ class Plan:
             name = want if want is not None and want not in live | fixed else fresh()
             var[out] = name
             live.add(name)
-            if nodes[out].out.masked and mask is not None:
-                lengths[out] = mask
             body += [Comment(h) for h in headings.pop(first, [])]
             body += before
             if optional is not None:  # the projection, where this instance has one

@@ -154,6 +154,38 @@ def params_in(expr) -> list[str]:
     return []
 
 
+def _related(extra: list[tuple], main: list[tuple], symbols: tuple, keep: int) -> list[tuple] | None:
+    """The shape of another value a block reads, in each instance, with each size that
+    varies between instances written over the symbols of the block's input (``symbols``, the
+    input's shape with symbols where ``main``, its shape in each instance, varies): a symbol
+    times a whole number or divided by one, in every instance alike; None when a size follows
+    none of them. Its channels (dimension ``keep``) stay numbers, as the input's do."""
+    if len({len(s) for s in extra}) != 1:
+        return None
+    dims = []
+    for j in range(len(extra[0])):
+        ds = [s[j] for s in extra]
+        if j == keep or len({str(d) for d in ds}) == 1:
+            dims.append(None)
+            continue
+        found = None
+        # the input's size of the same dimension first: a square input has its H and W alike
+        for m in sorted(range(len(symbols)), key=lambda m: m != j):
+            sym, xs = symbols[m], [s[m] for s in main]
+            if not isinstance(sym, Sym) or not all(type(v) is int and v > 0 for v in (*ds, *xs)):
+                continue
+            if all(d % x == 0 for d, x in zip(ds, xs)) and len({d // x for d, x in zip(ds, xs)}) == 1:
+                found = sym * (ds[0] // xs[0])
+            elif all(x % d == 0 for d, x in zip(ds, xs)) and len({x // d for d, x in zip(ds, xs)}) == 1:
+                found = sym // (xs[0] // ds[0])
+            if found is not None:
+                break
+        if found is None:
+            return None
+        dims.append(found)
+    return [tuple(d if f is None else f for d, f in zip(s, dims)) for s in extra]
+
+
 _OPTIONAL = Name("optional module")
 _KIND = Name("a module built without arguments")
 
@@ -809,7 +841,8 @@ class Sharing:
     def symbolic_shapes(self, c: Class) -> list[dict[int, tuple]] | None:
         """For each instance of a class, the shape of every value of its code with the input's
         varying sizes as symbols (``H``, ``W``), its channels as they are; None when a layer
-        cannot say."""
+        cannot say. The sizes of the other values it reads (``Up(skip)``) are those symbols
+        times or divided by a whole number (``2 * H``)."""
         ins = [self.nodes[u.inputs[0]].out for u in c.units]
         if len({len(t.shape) for t in ins}) != 1:
             return None
@@ -826,6 +859,11 @@ class Sharing:
                 Sym.symbol(letters[j] if letters[j] not in used else letters[j].lower())
                 for j, d in enumerate(t.shape))
             types = {u.inputs[0]: replace(t, shape=shape)}
+            for k, i in enumerate(u.inputs[1:], 1):
+                other = _related([self.nodes[v.inputs[k]].out.shape for v in c.units], [x.shape for x in ins], shape, keep)
+                if other is None:
+                    return None
+                types[i] = replace(self.nodes[i].out, shape=other[c.units.index(u)])
             try:
                 for nid in self.plan.below(u):
                     n = self.nodes[nid]

@@ -101,10 +101,8 @@ class _Module:
         plan = self.plan
         order = plan.post_order()  # a class after the classes it instantiates
         # Every block instance is its definition's class, one used once too (a person reading
-        # the spec looks for the block by its name); only an instance that reads more than the
-        # chain's value is written inline in its parent's forward.
-        plan.inline = set(plan.multi)
-        order = [u for u in order if u not in plan.inline]
+        # the spec looks for the block by its name).
+        plan.inline = set()
         classes = self.sharing.classes(order)
         classes.sort(key=lambda c: order.index(c.units[0]))
         return classes
@@ -197,8 +195,8 @@ class _Module:
                 paths += f" and {len(c.units) - 6} more"
             if c.params:
                 params = {p for p, _ in c.params}
-                call = ", ".join(n if self.sharing.param_name(n, u.scope) in params else f"{n}={value_text(v)}"
-                                 for n, v in u.scope.args.items())
+                call = ", ".join([*(n if self.sharing.param_name(n, u.scope) in params else f"{n}={value_text(v)}"
+                                    for n, v in u.scope.args.items()), *u.scope.values])
                 block = f"Block `{u.scope.name}({call})` on {in_shape}"
             elif any(i.scope.args != u.scope.args for i in c.units):
                 # instances alike in code but not in arguments: name those that differ
@@ -206,7 +204,7 @@ class _Module:
                                  for n, v in u.scope.args.items())
                 block = f"Block `{u.scope.name}({call})`"
             else:
-                block = f"Block `{call_text(u.scope.name, u.scope.args)}`"
+                block = f"Block `{call_text(u.scope.name, u.scope.args, u.scope.values)}`"
             doc_lines = (f"{block}; instances: {paths}.", f"{block}.", f"Instances: {paths}.")
         forward_doc = self.forward_doc() if u.scope is self.g.root else None
         writer = Writer(names, shapes)

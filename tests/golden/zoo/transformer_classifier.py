@@ -55,28 +55,20 @@ def masked_max(x, lengths):
     return x.masked_fill(~time_mask(x, lengths), float("-inf")).amax(1)
 
 
-class MLP(nn.ModuleList):
+class MLP(nn.Sequential):
     """Block `MLP(dim=256, hidden, dropout=0.1)` on [256, 256].
 
     Instances: `encoder.0.mlp`, `encoder.1.mlp`, `encoder.2.mlp`, `encoder.3.mlp`.
     """
 
     def __init__(self, hidden):
-        super().__init__([
-            nn.Linear(256, hidden),
-            nn.GELU(),
-            nn.Dropout(0.1),
-            nn.Linear(hidden, 256),
-            nn.Dropout(0.1),
-        ])
-
-    def forward(self, x, lengths):
-        x = self[0](x)  # [256, 1024]
-        x = self[1](x)  # [256, 1024]
-        x = self[2](x)  # [256, 1024]
-        x = self[3](x)  # [256, 256]
-        x = self[4](x)  # [256, 256]
-        return x
+        super().__init__(
+            nn.Linear(256, hidden),  # [256, 1024]
+            nn.GELU(),  # [256, 1024]
+            nn.Dropout(0.1),  # [256, 1024]
+            nn.Linear(hidden, 256),  # [256, 256]
+            nn.Dropout(0.1),  # [256, 256]
+        )
 
 
 class EncoderLayer(nn.Module):
@@ -99,7 +91,7 @@ class EncoderLayer(nn.Module):
         x1 = self.dropout(x1)  # [256, 256]
         x = x1 + x  # [256, 256]
         x1 = self.ln_2(x)  # [256, 256]
-        x1 = self.mlp(x1, lengths)  # [256, 256]
+        x1 = self.mlp(x1)  # [256, 256]
         x = x1 + x  # [256, 256]
         return x
 

@@ -39,6 +39,21 @@ class Down(nn.Module):
         return x
 
 
+class Up(nn.Module):
+    """Block `Up(skip)` on [in_channels, H, W]; instances: `up1`, `up2`, `up3`, `up4`."""
+
+    def __init__(self, in_channels):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, 2, stride=2)
+        self.conv = DoubleConv(in_channels, in_channels // 2)
+
+    def forward(self, x, skip):
+        x = self.up(x)  # [in_channels // 2, 2*H, 2*W]
+        x = torch.cat([x, skip], dim=1)  # [in_channels, 2*H, 2*W]
+        x = self.conv(x)  # [in_channels // 2, 2*H, 2*W]
+        return x
+
+
 class UNet(nn.Module):
     """Network `UNet(classes=2, size=256)`: image [3, 256, 256] -> [2, 256, 256].
 
@@ -52,22 +67,10 @@ class UNet(nn.Module):
         self.down2 = Down(256)
         self.down3 = Down(512)
         self.down4 = Down(1024)
-        self.up1 = nn.ModuleDict({
-            "up": nn.ConvTranspose2d(1024, 512, 2, stride=2),
-            "conv": DoubleConv(1024, 512),
-        })
-        self.up2 = nn.ModuleDict({
-            "up": nn.ConvTranspose2d(512, 256, 2, stride=2),
-            "conv": DoubleConv(512, 256),
-        })
-        self.up3 = nn.ModuleDict({
-            "up": nn.ConvTranspose2d(256, 128, 2, stride=2),
-            "conv": DoubleConv(256, 128),
-        })
-        self.up4 = nn.ModuleDict({
-            "up": nn.ConvTranspose2d(128, 64, 2, stride=2),
-            "conv": DoubleConv(128, 64),
-        })
+        self.up1 = Up(1024)
+        self.up2 = Up(512)
+        self.up3 = Up(256)
+        self.up4 = Up(128)
         self.head = nn.Conv2d(64, classes, 1)
 
     def forward(self, image):
@@ -77,21 +80,9 @@ class UNet(nn.Module):
         e3 = self.down2(e2)  # [256, 64, 64]
         e4 = self.down3(e3)  # [512, 32, 32]
         x = self.down4(e4)  # [1024, 16, 16]
-        # up1: Up
-        x = self.up1.up(x)  # [512, 32, 32]
-        x = torch.cat([x, e4], dim=1)  # [1024, 32, 32]
-        x = self.up1.conv(x)  # [512, 32, 32]
-        # up2: Up
-        x = self.up2.up(x)  # [256, 64, 64]
-        x = torch.cat([x, e3], dim=1)  # [512, 64, 64]
-        x = self.up2.conv(x)  # [256, 64, 64]
-        # up3: Up
-        x = self.up3.up(x)  # [128, 128, 128]
-        x = torch.cat([x, e2], dim=1)  # [256, 128, 128]
-        x = self.up3.conv(x)  # [128, 128, 128]
-        # up4: Up
-        x = self.up4.up(x)  # [64, 256, 256]
-        x = torch.cat([x, e1], dim=1)  # [128, 256, 256]
-        x = self.up4.conv(x)  # [64, 256, 256]
+        x = self.up1(x, e4)  # [512, 32, 32]
+        x = self.up2(x, e3)  # [256, 64, 64]
+        x = self.up3(x, e2)  # [128, 128, 128]
+        x = self.up4(x, e1)  # [64, 256, 256]
         x = self.head(x)  # [2, 256, 256]
         return x
