@@ -293,6 +293,8 @@ class Sharing:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.nodes = plan.nodes
+        #: id of a unit -> the call of its class, from the last :meth:`classes`
+        self.calls: dict[int, Instance] = {}
 
     def classes(self, order: list[Unit]) -> list[Class]:
         """The classes of the units in ``order`` (children before parents): instances of one
@@ -311,7 +313,7 @@ class Sharing:
                 height[id(u)] = top[u.scope.name] = h
             if not changed:
                 break
-        calls: dict[int, Instance] = {}  # unit -> the call of its class, once that is known
+        calls = self.calls = {}  # unit -> the call of its class, once that is known
         classes: list[Class] = []
         for level in sorted(set(height.values())):
             groups: dict[tuple, list[Unit]] = {}
