@@ -25,6 +25,19 @@ class Up(nn.Module):
         return x
 
 
+class Join(nn.Module):
+    """Block `Join(a, b)`; instances: `head`."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(19, 4, 1)
+
+    def forward(self, x, a, b):
+        x = torch.cat([x, a, b], dim=1)  # [19, 16, 16]
+        x = self.conv(x)  # [4, 16, 16]
+        return x
+
+
 class Ladder(nn.Module):
     """Network `Ladder`: image [3, 16, 16] -> [4, 16, 16] (shapes without the batch dimension)."""
 
@@ -37,9 +50,7 @@ class Ladder(nn.Module):
         self.add_module("4", nn.Conv2d(16, 32, 3, padding=1))
         self.up1 = Up(32)
         self.up2 = Up(16)
-        self.head = nn.ModuleDict({
-            "conv": nn.Conv2d(19, 4, 1),
-        })
+        self.head = Join()
 
     def forward(self, image):
         """image [batch, 3, 16, 16] -> [batch, 4, 16, 16]"""
@@ -50,7 +61,5 @@ class Ladder(nn.Module):
         x = getattr(self, "4")(x)  # [32, 4, 4]
         x = self.up1(x, e2)  # [16, 8, 8]
         x = self.up2(x, e1)  # [8, 16, 16]
-        # head: Join(a, b)
-        x = torch.cat([x, e1, image], dim=1)  # [19, 16, 16]
-        x = self.head.conv(x)  # [4, 16, 16]
+        x = self.head(x, e1, image)  # [4, 16, 16]
         return x

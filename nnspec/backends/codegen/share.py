@@ -439,8 +439,8 @@ class Sharing:
         if base is None:
             return None
         forwards = [b.forward if b.base != "nn.Sequential" else as_list(b.modules) for b in bodies]
-        if len(bases) > 1 and any(f is None or u.masked_in for f, u in zip(forwards, units)):
-            return None  # a run written once, or a forward that also takes the lengths
+        if len(bases) > 1 and any(f is None or not u.plain for f, u in zip(forwards, units)):
+            return None  # a run written once, or a forward that also takes other values or the lengths
         if bases == {"nn.Sequential"}:
             listed = [self.sequence(u) for u in units]
             if any(items is None for items in listed):
