@@ -154,9 +154,9 @@ network N {
     assert_source_and_module_agree(spec)
 
 
-def test_a_difference_no_condition_explains_keeps_classes_of_their_own():
-    # the nested block's input is the extra layer's width in one instance, the block's input in
-    # the other: no expression of the parameters gives both, so each keeps its own code
+def test_a_size_each_branch_gives_differently_is_an_expression_of_both():
+    # the last layer's input is the extra layer's width where it is built, the block's input
+    # elsewhere: `extra if extra > 0 else in_features`
     spec = nnspec.load("""\
 block Pair(extra) on [inp] {
   if extra > 0 { dense(extra) }
@@ -170,7 +170,27 @@ network N {
 }
 """)
     text = spec.to_source()
-    assert "if extra > 0" not in text and "class Pair(nn.Sequential):" in text
+    assert "        layers.append(nn.Linear(extra if extra > 0 else in_features, 4))  # [4]\n" in text
+    assert_source_and_module_agree(spec)
+
+
+def test_a_condition_code_cannot_read_keeps_classes_of_their_own():
+    # a layer kind compared by name: no constructor parameter holds `relu`, so each kept
+    # structure is a class of its own, as before
+    spec = nnspec.load("""\
+block P(act) on [inp] {
+  if act == relu { dense(4) }
+  dense(4)
+}
+network N {
+  input x: [4]
+  P(relu) -> P(tanh) -> P(tanh)
+}
+""")
+    text = spec.to_source()
+    assert [line for line in text.splitlines() if line.startswith("class ")] == [
+        "class P(nn.Sequential):", "class P_2(nn.Sequential):", "class N(nn.Sequential):"]
+    assert "if act" not in text and "layers" not in text
     assert_source_and_module_agree(spec)
 
 
@@ -200,6 +220,55 @@ def test_a_residual_some_instances_keep_is_a_condition_of_forward():
     assert_source_and_module_agree(nnspec.load(RESIDUAL))
 
 
+def test_two_branches_that_differ_in_modules_and_lines_are_an_if_and_else():
+    # ShuffleNet's unit: at stride 1 half passes through, at stride 2 both halves are filtered;
+    # the module only stride 2 has is None elsewhere, a size the branches give differently is
+    # an expression of both, and the lines that both branches end with are written once after
+    spec = nnspec.load("""\
+block Unit(out, stride = 1) on [inp, _, _] {
+  if stride == 1 {
+    concat { | chunk(2, 0) | chunk(2, 1) -> right: conv(out // 2, 1) }
+  } else {
+    concat { | left: conv(out // 2, 3, stride=stride, padding=1) | right: conv(out // 2, 1, stride=stride) }
+  }
+  channelshuffle(2)
+}
+network N {
+  input x: [3, 8, 8]
+  Unit(8, 2) -> Unit(8) -> Unit(8) -> Unit(16, 2)
+}
+""")
+    text = spec.to_source()
+    assert class_text(text, "Unit") == textwrap.dedent("""\
+        class Unit(nn.Module):
+            \"\"\"Block `Unit(out, stride)` on [in_channels, H, W]; instances: `0`, `1`, `2`, `3`.\"\"\"
+
+            __constants__ = ["stride_is_1"]
+
+            def __init__(self, in_channels, out, stride=1):
+                super().__init__()
+                self.stride_is_1 = stride == 1
+                self.left = None
+                if not self.stride_is_1:
+                    self.left = nn.Conv2d(in_channels, out // 2, 3, stride=stride, padding=1)
+                self.right = nn.Conv2d(out // 2 if stride == 1 else in_channels, out // 2, 1, stride=stride)
+                self.channelshuffle = nn.ChannelShuffle(2)
+
+            def forward(self, x):
+                if self.stride_is_1:
+                    x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
+                    x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
+                else:
+                    x1 = self.left(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+                x = self.right(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                x = torch.cat([x1, x], dim=1)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                x = self.channelshuffle(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                return x""")
+    assert "            Unit(3, 8, stride=2),  # [8, 4, 4]\n            Unit(8, 8),  # [8, 4, 4]\n" in text
+    assert_source_and_module_agree(spec)
+    check_scripts_and_exports(spec.checked_graph(), spec.build().eval())
+
+
 def test_a_module_only_the_residual_instances_build_is_appended_on_the_condition():
     spec = nnspec.load("""\
 block Unit(out, p) on [inp] {
@@ -218,13 +287,16 @@ network N {
     assert_source_and_module_agree(spec)
 
 
-@pytest.mark.parametrize("name", ["mobilenet_v3_large", "efficientnet_b0"])
+@pytest.mark.parametrize("name", ["mobilenet_v3_large", "efficientnet_b0", "shufflenet_v2_x1_0"])
 def test_zoo_blocks_with_ifs_are_one_class_and_script_and_export(name):
     spec = nnspec.load(SPECS[name])
     text = spec.to_source()
-    body, block = {"mobilenet_v3_large": ("BneckBody", "Bneck"), "efficientnet_b0": ("MBConvBody", "MBConv")}[name]
-    assert text.count(f"class {body}") == 1 and text.count(f"class {block}(") == 1
-    assert f"class {block}_2" not in text and "        self.residual = stride == 1 and in_channels == out\n" in text
+    body, block = {"mobilenet_v3_large": ("BneckBody", "Bneck"), "efficientnet_b0": ("MBConvBody", "MBConv"),
+                   "shufflenet_v2_x1_0": ("Branch", "ShuffleUnit")}[name]
+    assert text.count(f"class {body}(") == 1 and text.count(f"class {block}(") == 1
+    assert f"class {block}_2" not in text and f"class {body}_2" not in text
+    flag = "stride_is_1 = stride == 1" if name.startswith("shufflenet") else "residual = stride == 1 and in_channels == out"
+    assert f"        self.{flag}\n" in text
     graph = spec.checked_graph()
     check_scripts_and_exports(graph, spec.build().eval())
 
@@ -260,9 +332,10 @@ def conditional_network(draw) -> str:
                                   "if {} {{ dense(w) -> relu -> dense(w) }} else {{ dense(w) }}"]))
     items = [first.format(draw(cond))]
     later = ["if {} {{ relu }}", "if {} {{ dense(w) -> tanh }}", "if {} {{ residual {{ dense(w) }} }}", "layernorm",
-             "if {} {{ residual {{ dense(w) -> relu }} }} else {{ dense(w) }}", "if {} {{ dropout(0.2) }}"]
-    for _ in range(draw(st.integers(1, 3))):
-        items.append(draw(st.sampled_from(later)).format(draw(cond)))
+             "if {} {{ residual {{ dense(w) -> relu }} }} else {{ dense(w) }}", "if {} {{ dropout(0.2) }}",
+             "if {} {{ p{i}: dense(w) }} else {{ q{i}: dense(w) -> tanh }}", "if {} {{ p{i}: dense(w) }}"]
+    for i in range(draw(st.integers(1, 3))):
+        items.append(draw(st.sampled_from(later)).replace("{i}", str(i)).format(draw(cond)))
     calls = [f"B({draw(SIZES)}, {draw(st.integers(0, 2))}, {draw(st.integers(0, 2))})"
              for _ in range(draw(st.integers(2, 4)))]
     return ("block B(w, a, b) on [inp] {\n  " + "\n  ".join(items) + "\n}\n\nnetwork Random {\n  input x: [4]\n  "

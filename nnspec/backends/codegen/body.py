@@ -57,10 +57,11 @@ class Comment:
 
 @dataclass(frozen=True)
 class If:
-    """``if cond:`` over forward lines."""
+    """``if cond:`` over forward lines, and ``else:`` over ``orelse`` where it has lines."""
 
     cond: Code = None
     then: tuple = ()
+    orelse: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def shaped(body: Body) -> list[int]:
         for s in stmts:
             if isinstance(s, If):
                 lines(s.then)
+                lines(s.orelse)
             elif isinstance(s, Assign) and s.value is not None:
                 out.append(s.value)
 

@@ -8,7 +8,8 @@ import textwrap
 from dataclasses import replace
 
 from .body import Absent, Assign, Body, Built, Comment, Container, If, Module, Return
-from .code import Attr, Call, Instance, Name, Repeat, render, render_wrapped
+from .code import Attr, Call, Instance, Name, Not, Repeat, render, render_wrapped
+from .conditions import negated
 from .naming import is_attribute
 
 WIDTH = 92  # leaves room for the 8 columns of a method body within 100
@@ -91,6 +92,7 @@ class Writer:
         # the conditions forward tests come first: a module built on one tests its attribute
         flags = [f"self.{name} = {render(cond, self.names)}" for name, cond in attrs]
         tested = {cond: Attr(Name("self"), name) for name, cond in attrs}
+        tested |= {negated(cond): Not(Attr(Name("self"), name)) for name, cond in attrs if negated(cond) not in tested}
         if body.base == "nn.ModuleList":
             always = [m for m in body.modules if not isinstance(m.value, Built)]
             lines = ["super().__init__([", *self.items(always, 1, False), "])", *flags]
@@ -138,11 +140,12 @@ class Writer:
         return [*lines, f"super().__init__(*{name})"]
 
     def register(self, m: Module) -> str:
+        none = f"self.{m.key} = None" if is_attribute(m.key) else f'self.add_module("{m.key}", None)'
         if isinstance(m.value, Absent):
-            return f"self.{m.key} = None"
+            return none
         if isinstance(m.value, Built):  # None, or the module where the condition holds
             built = self.register(Module(m.key, m.value.value, m.returns)).replace("\n", "\n    ")
-            return f"self.{m.key} = None\nif {render(m.value.cond, self.names)}:\n    {built}"
+            return f"{none}\nif {render(m.value.cond, self.names)}:\n    {built}"
         if is_attribute(m.key):
             if isinstance(m.value, Container):
                 return f"self.{m.key} = {self.value(m.value, 0)}"
@@ -158,6 +161,9 @@ class Writer:
             if isinstance(s, If):
                 lines.append(f"if {render(s.cond, self.names)}:")
                 lines += ["    " + line for line in self.lines(s.then)]
+                if s.orelse:
+                    lines.append("else:")
+                    lines += ["    " + line for line in self.lines(s.orelse)]
             elif isinstance(s, Comment):
                 lines.append(comment(f"# {s.text}"))
             elif isinstance(s, Assign):

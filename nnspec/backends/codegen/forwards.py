@@ -11,7 +11,9 @@ the last assigning to the variable that holds, in the other instances, what it r
         x1 = x1 + x
     return x1
 
-The result is checked by running it, in values, for every instance: each line must read the
+Lines some instances have, followed by lines exactly the others have, are an ``if``/``else``
+(ShuffleNet's unit at stride 1 and 2), and the lines both branches end with alike are written
+once after it. The result is checked by running it, in values, for every instance: each line must read the
 values its instance's own line reads, and the forward must return what the instance's does;
 else there is no shared forward, and the instances keep classes of their own.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from .body import ABSENT, Assign, If, Return
-from .code import STRUCTURE, Attr, Call, Code, Name, Ref, holes
+from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes
 
 
 @dataclass(frozen=True)
@@ -123,62 +125,101 @@ def written(order: list[Line], returns: list[tuple], args: tuple, flag_of) -> tu
     for line in order:
         owner = fullest if fullest in line.own else min(line.own)
         names[line.id] = line.own[owner][0].target
-    flags: list[tuple[str, list]] = []
-    run_flags = []
-    for has, lines in runs:
+    # a run some instances have, followed by one that exactly the others have: if/else
+    segments: list[tuple] = []  # (has, then, orelse): has is None for the lines of all
+    k = 0
+    while k < len(runs):
+        has, lines = runs[k]
         if len(has) == n:
-            run_flags.append(None)
+            segments.append((None, lines, []))
+        elif k + 1 < len(runs) and not (runs[k + 1][0] & has) and len(runs[k + 1][0] | has) == n:
+            segments.append((has, lines, runs[k + 1][1]))
+            k += 1
+        else:
+            segments.append((has, lines, []))
+        k += 1
+    flags: list[tuple[str, list]] = []
+    seg_flags = []
+    for has, lines, orelse in segments:
+        if has is None:
+            seg_flags.append(None)
             continue
-        flag = flag_of(lines, [k in has for k in range(n)])
-        if flag is None:
-            return None
         values = [k in has for k in range(n)]
-        if dict(flags).get(flag, values) != values:
+        flag = flag_of(lines, values)
+        if flag is None or dict(flags).get(flag, values) != values:
             return None
         if flag not in dict(flags):
             flags.append((flag, values))
-        run_flags.append(flag)
+        seg_flags.append(flag)
         # the last line takes the variable of what it replaces in the other instances
         last = lines[-1].id
         inside = next((k for k in range(n) if k in has and last in returns[k]), None)
         outside = next((k for k in range(n) if k not in has), None)
-        if inside is not None and outside is not None:
-            bypass = returns[outside][returns[inside].index(last)]
+        if orelse:
+            other = orelse[-1].id
+            if inside is not None and other in returns[outside] and \
+                    returns[inside].index(last) == returns[outside].index(other):
+                names[other] = names[last]
+        elif inside is not None and outside is not None:
+            names[last] = names[returns[outside][returns[inside].index(last)]]
         else:
             reads = _values(lines[0].own[min(lines[0].own)][1])
-            bypass = reads[0] if reads else None
-        if bypass is not None:
-            names[last] = names[bypass]
-    out = []
-    for k in range(n):
+            if reads:
+                names[last] = names[reads[0]]
+
+    def block(lines, k, state, runs: bool):
+        """The lines as instance ``k`` has them where it runs them (None where a variable
+        holds another value than its own line reads), as the class writes them elsewhere
+        (their values absent in an instance; ``k`` None: the class's own)."""
+        out = []
+        for line in lines:
+            if k is not None and runs:
+                s, expr = line.own[k]
+                if any(state.get(names[key]) != key for key in _values(expr)):
+                    return None  # a variable holds another value here
+                state[names[line.id]] = line.id
+                out.append(Assign(names[line.id], _named(expr, names), s.value))
+            else:
+                s, expr = line.own[min(line.own)]
+                out.append(Assign(names[line.id], _named(expr, names), s.value if k is None else ABSENT))
+        return out
+
+    forwards = []
+    for k in [*range(n), None]:
         state: dict[str, object] = {a: ("arg", i) for i, a in enumerate(args)}
         stmts: list = []
-        for (_, lines), flag in zip(runs, run_flags):
-            block = []
-            for line in lines:
-                mine = k in line.own
-                s, expr = line.own[k] if mine else line.own[min(line.own)]
-                if mine and any(state.get(names[key]) != key for key in _values(expr)):
-                    return None  # a variable holds another value here
-                block.append(Assign(names[line.id], _named(expr, names), s.value if mine else ABSENT))
-                if mine:
-                    state[names[line.id]] = line.id
-            stmts += block if flag is None else [If(Attr(Name("self"), flag), tuple(block))]
-        if any(state.get(names[key]) != key for key in returns[k]):
+        for (has, lines, orelse), flag in zip(segments, seg_flags):
+            taken = has is None or (k is not None and k in has)
+            then = block(lines, k, state, taken)
+            other = block(orelse, k, state, not taken)
+            if then is None or other is None:
+                return None
+            stmts += then if flag is None else [If(Attr(Name("self"), flag), tuple(then), tuple(other))]
+        if k is not None and any(state.get(names[key]) != key for key in returns[k]):
             return None
-        out.append((*stmts, Return(tuple(names[key] for key in returns[k]))))
-    if len({tuple(s.names) for s in (f[-1] for f in out)}) != 1:
+        forwards.append([*_hoisted(stmts), Return(tuple(names[key] for key in returns[k if k is not None else 0]))])
+    if len({tuple(f[-1].names) for f in forwards}) != 1:
         return None
-    # the class's forward: each line as the first instance that has it has it
-    shared = []
-    for (_, lines), flag in zip(runs, run_flags):
-        block = []
-        for line in lines:
-            s, expr = line.own[min(line.own)]
-            block.append(Assign(names[line.id], _named(expr, names), s.value))
-        shared += block if flag is None else [If(Attr(Name("self"), flag), tuple(block))]
-    shared.append(out[0][-1])
-    return out, tuple(shared), flags
+    return [tuple(f) for f in forwards[:-1]], tuple(forwards[-1]), flags
+
+
+def _hoisted(stmts: list) -> list:
+    """Lines that end both branches of an ``if``/``else`` alike, written once after it."""
+    out = []
+    for s in stmts:
+        tail = []
+        while isinstance(s, If) and s.then and s.orelse and holes(_shown(s.then[-1])) == holes(_shown(s.orelse[-1])):
+            taken = s.then[-1] if s.then[-1].value != ABSENT else s.orelse[-1]
+            tail.insert(0, taken)
+            s = replace(s, then=s.then[:-1], orelse=s.orelse[:-1])
+        if isinstance(s, If) and not s.then:  # all the first branch's lines came out
+            s = If(Not(s.cond), s.orelse) if s.orelse else None
+        out += [*([s] if s is not None else []), *tail]
+    return out
+
+
+def _shown(line: Assign) -> tuple:
+    return line.target, line.expr
 
 
 def _named(expr, names: dict):

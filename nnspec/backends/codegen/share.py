@@ -25,6 +25,7 @@ from .code import (
     BinOp,
     Call,
     Defaulted,
+    IfElse,
     Instance,
     Name,
     Param,
@@ -35,7 +36,7 @@ from .code import (
     render,
     substitute,
 )
-from .conditions import decisions, origin, params_of, presence
+from .conditions import condition, decisions, origin, params_of, presence
 from .forwards import as_list, line_up, written
 from .naming import identifier
 from .plan import Plan, Unit
@@ -151,6 +152,8 @@ def params_in(expr) -> list[str]:
         return [expr.name]
     if isinstance(expr, BinOp):
         return params_in(expr.left) + params_in(expr.right)
+    if isinstance(expr, IfElse):
+        return params_in(expr.then) + params_of(expr.cond) + params_in(expr.other)
     return []
 
 
@@ -226,12 +229,24 @@ def _marked_absent(value):
     return value
 
 
+_OP_WORDS = {"==": "is", "!=": "not", ">": "over", "<": "under", ">=": "at_least", "<=": "at_most"}
+
+
+def _flag_name(cond) -> str:
+    """The attribute that holds a condition ``forward`` tests: ``stride_is_1`` for
+    ``stride == 1``, else ``branch``."""
+    if isinstance(cond, BinOp) and cond.op in _OP_WORDS and isinstance(cond.left, Param) and \
+            isinstance(cond.right, int) and not isinstance(cond.right, bool) and cond.right >= 0:
+        return f"{cond.left.name}_{_OP_WORDS[cond.op]}_{cond.right}"
+    return "branch"
+
+
 def _assignments(stmts) -> list:
     """The assignments of forward lines, those under an ``if`` in place, in order."""
     out = []
     for s in stmts:
         if isinstance(s, If):
-            out += _assignments(s.then)
+            out += _assignments(s.then) + _assignments(s.orelse)
         elif isinstance(s, Assign):
             out.append(s)
     return out
@@ -532,16 +547,16 @@ class Sharing:
                 value = line.own[k][0].value
                 if value is None:
                     return None
+                # a line after the `if` that reads its branch's value lies under no condition
                 cond = presence(origin(units[k].scope, self.nodes[value])[1], decided, has, names)
-                if cond is None:
-                    return None
-                found.add(cond)
+                if cond is not None:
+                    found.add(cond)
             if len(found) != 1:
                 return None
             cond = found.pop()
             if cond not in attrs:
                 residual = any(self.nodes[line.own[min(line.own)][0].value].role == "residual" for line in lines)
-                base = "residual" if residual else "branch"
+                base = "residual" if residual else _flag_name(cond)
                 name, k = base, 2
                 while name in taken:
                     name, k = f"{base}_{k}", k + 1
@@ -599,6 +614,7 @@ class Sharing:
         args, inputs = self.candidates(units)
         exprs: dict[int, object] = {}
         repeat_counts = counts(bodies[0])
+        in_init = len(numbers(bodies[0].modules))  # numbers of __init__, where a condition may be read
         # numbers every instance has first: a number of a module some lack then takes the
         # expression one of those found where it gives that number in each instance having
         # it (`in_channels * expand` rather than `6 * in_channels` where all have 6)
@@ -608,8 +624,8 @@ class Sharing:
             sub_args = {n: [vs[k] for k in have] for n, vs in args.items()}
             sub_inputs = {n: [vs[k] for k in have] for n, vs in inputs.items()}
             constant = len(set(values)) == 1
-            if j in partial and constant and values[0] in (0, 1):
-                continue  # a kernel of 1, no padding: not a size that follows a parameter
+            if j in partial and constant and (values[0] in (0, 1) or j >= in_init):
+                continue  # a kernel of 1, no padding, a forward's chunk count: not a size
             strict = j in partial and constant
             env = {**args, **inputs}
             reuse = next((e for e in exprs.values() if j in partial and
@@ -626,6 +642,8 @@ class Sharing:
                 e = explain_count(values, sub_args)
             if e is None and j in partial and len(set(values)) == 1:
                 continue  # the same in every instance that has it
+            if e is None and j < in_init and j not in partial:
+                e = self.branched(units, values, args, inputs)
             if e is None:
                 return None
             exprs[j] = e
@@ -658,6 +676,29 @@ class Sharing:
                 if cond is not None else m
                 for j, (m, cond, owner) in enumerate(zip(bodies[0].modules, merged.conds, merged.owners))))
         return Class(units, params, exprs, flags=flags, body=class_body, defaults=defaults, attrs=merged.attrs)
+
+    def branched(self, units: list[Unit], values: list, args: dict, inputs: dict):
+        """A number that follows one expression in the instances where an ``if`` held and
+        another where it did not: ``in_channels if stride != 1 else out // 2``; None when no
+        decision of the block splits the instances so."""
+        decided = [decisions(u.scope) for u in units]
+        names = self.condition_names(units)
+        sites = {g.site: g.cond for u in units for g in u.scope.decisions}
+        for site, cond in sites.items():
+            side = [d.get(site) for d in decided]
+            code = condition(cond, names)
+            if None in side or len(set(side)) < 2 or code is None:
+                continue
+            parts = []
+            for taken in (True, False):
+                ks = [k for k, s in enumerate(side) if s is taken]
+                vs = [values[k] for k in ks]
+                sub = {n: [v[k] for k in ks] for n, v in {**args, **inputs}.items()}
+                e = explain(vs, {n: sub[n] for n in args}) or explain(vs, sub)
+                parts.append(e if e is not None else vs[0] if len(set(vs)) == 1 else None)
+            if None not in parts:
+                return IfElse(parts[0], code, parts[1])
+        return None
 
     def kinds_passed(self, units: list[Unit], bodies: list[Body], taken: set[str]) -> tuple[list[Body], list]:
         """Module classes passed to a nested block's class (``ConvBNAct(..., nn.ReLU)``) that

@@ -67,42 +67,33 @@ class Branch(nn.Sequential):
 
 
 class ShuffleUnit(nn.Module):
-    """Block `ShuffleUnit(out, stride=2)` on [in_channels, H, W].
+    """Block `ShuffleUnit(out, stride)` on [in_channels, H, W].
 
-    Instances: `stage2.0`, `stage3.0`, `stage4.0`.
+    Instances: `stage2.0`, `stage2.1`, `stage2.2`, `stage2.3`, `stage3.0`, `stage3.1` and 10 more.
     """
 
-    def __init__(self, in_channels, out):
+    __constants__ = ["stride_is_1"]
+
+    def __init__(self, in_channels, out, stride=1):
         super().__init__()
-        self.branch1 = Shrink(in_channels, out // 2)
-        self.branch2 = Branch(in_channels, out // 2, 2)
+        self.stride_is_1 = stride == 1
+        self.branch1 = None
+        if not self.stride_is_1:
+            self.branch1 = Shrink(in_channels, out // 2)
+        self.branch2 = Branch(out // 2 if stride == 1 else in_channels, out // 2, stride)
         self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):
-        branch1 = self.branch1(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        branch2 = self.branch2(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = torch.cat([branch1, branch2], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = self.channelshuffle(x)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        return x
-
-
-class ShuffleUnit_2(nn.Module):
-    """Block `ShuffleUnit(out, stride=1)` on [out, H, W].
-
-    Instances: `stage2.1`, `stage2.2`, `stage2.3`, `stage3.1`, `stage3.2`, `stage3.3` and 7 more.
-    """
-
-    def __init__(self, out):
-        super().__init__()
-        self.branch2 = Branch(out // 2, out // 2, 1)
-        self.channelshuffle = nn.ChannelShuffle(2)
-
-    def forward(self, x):
-        x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
-        x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
-        x = self.branch2(x)  # [out // 2, H, W]
-        x = torch.cat([x1, x], dim=1)  # [out, H, W]
-        x = self.channelshuffle(x)  # [out, H, W]
+        if self.stride_is_1:
+            x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
+            x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
+            x = self.branch2(x)  # [out // 2, H, W]
+            x = torch.cat([x1, x], dim=1)  # [in_channels, H, W]
+        else:
+            branch1 = self.branch1(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            branch2 = self.branch2(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            x = torch.cat([branch1, branch2], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+        x = self.channelshuffle(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
         return x
 
 
@@ -114,8 +105,8 @@ class ShuffleStage(nn.Sequential):
 
     def __init__(self, in_channels, out, n):
         super().__init__(
-            ShuffleUnit(in_channels, out),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            *[ShuffleUnit_2(out) for _ in range(n - 1)],  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            ShuffleUnit(in_channels, out, stride=2),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            *[ShuffleUnit(out, out) for _ in range(n - 1)],  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
         )
 
 
