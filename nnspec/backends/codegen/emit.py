@@ -69,12 +69,28 @@ class Writer:
             return f"nn.ModuleList([\n{inner}\n{pad}])"
         return f"nn.ModuleDict({{\n{inner}\n{pad}}})"
 
+    def loop(self, value) -> str | None:
+        """An ``nn.Sequential`` of one run written once, as one line
+        (``nn.Sequential(*[Middle() for _ in range(8)])``); None for any other value."""
+        if not (isinstance(value, Container) and value.kind == "Sequential" and len(value.items) == 1
+                and isinstance(value.items[0].value, Repeat)):
+            return None
+        return f"nn.Sequential({render(value.items[0].value, self.names)})"
+
+    def shape(self, value: int | None) -> str:
+        """The shape comment of a value that has one, else nothing."""
+        return f"  # {comment(self.shapes[value])}" if value in self.shapes else ""
+
     def items(self, modules, depth: int, with_keys: bool) -> list[str]:
         """A container's entries, one a line; a link of a chain says the shape it returns."""
         out = []
         pad = "    " * depth
         for m in modules:
             key = f'"{m.key}": ' if with_keys else ""
+            loop = self.loop(m.value)
+            if loop is not None and len(pad + key + loop) < WIDTH:
+                out.append(pad + key + loop + "," + self.shape(m.value.items[0].returns))
+                continue
             if isinstance(m.value, Container):
                 line = pad + key + self.value(m.value, depth) + ","
             else:
@@ -147,6 +163,9 @@ class Writer:
             built = self.register(Module(m.key, m.value.value, m.returns)).replace("\n", "\n    ")
             return f"{none}\nif {render(m.value.cond, self.names)}:\n    {built}"
         if is_attribute(m.key):
+            loop = self.loop(m.value)
+            if loop is not None and len(f"self.{m.key} = {loop}") <= WIDTH:
+                return f"self.{m.key} = {loop}{self.shape(m.value.items[0].returns)}"
             if isinstance(m.value, Container):
                 return f"self.{m.key} = {self.value(m.value, 0)}"
             return self.fit(f"self.{m.key} = ", m.value, 0)

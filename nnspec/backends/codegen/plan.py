@@ -79,18 +79,23 @@ class Chain:
     output: int
 
 
-def repeats(modules: tuple) -> tuple:
-    """Modules of a chain with runs of two or more built alike written once with their count
-    (``*[Bottleneck(4 * width, width) for _ in range(blocks - 1)]``), so that instances that
-    repeat them a different number of times can share a class."""
-    out: list = []
+def repeats(modules: tuple, least: int = 2) -> tuple:
+    """Modules of a chain with runs of ``least`` or more built alike written once with their
+    count (``*[Bottleneck(4 * width, width) for _ in range(blocks - 1)]``), as a person writes
+    a repeat, so that instances that repeat them a different number of times can share a
+    class; a shorter run stays written out, a module a line."""
+    runs: list[list] = []
     for m in modules:
-        last = out[-1] if out else None
-        if last is not None and (last.value.value if isinstance(last.value, Repeat) else last.value) == m.value:
-            count = last.value.count + 1 if isinstance(last.value, Repeat) else 2
-            out[-1] = Module(last.key, Repeat(m.value, count), m.returns)
+        if runs and runs[-1][0].value == m.value:
+            runs[-1].append(m)
         else:
-            out.append(m)
+            runs.append([m])
+    out: list = []
+    for run in runs:
+        if len(run) >= least:
+            out.append(Module(run[0].key, Repeat(run[0].value, len(run)), run[-1].returns))
+        else:
+            out += run
     return tuple(out)
 
 
@@ -417,8 +422,9 @@ class Plan:
                 return slot.ctor
             if slot.unit is not None:
                 return instance(slot.unit)
-            kind = "Sequential" if slot.sequential else "ModuleList" if slot.is_list else "ModuleDict"
-            return Container(kind, entries(slot))
+            if slot.sequential:  # a chain of 3 or more alike is written as a loop; 2 read as well written out
+                return Container("Sequential", repeats(entries(slot), 3))
+            return Container("ModuleList" if slot.is_list else "ModuleDict", entries(slot))
 
         def entries(slot: Slot) -> tuple:
             return tuple(Module(s.key, value(s), s.returns) for s in slot.ordered())
@@ -432,7 +438,8 @@ class Plan:
         u.top = top
         if top.sequential:
             modules = self.modules(top, instance)
-            return Body("nn.Sequential", repeats(modules) if u.scope.kind == "block" else modules)
+            # a block's runs of 2 too: its instances with runs of 2 and of 3 share a class
+            return Body("nn.Sequential", repeats(modules, 2 if u.scope.kind == "block" else 3))
         base = "nn.ModuleList" if top.children and top.is_list else "nn.Module"
         args, forward = self.forward(u, top, steps)
         return Body(base, self.modules(top, instance), tuple(args), tuple(forward))

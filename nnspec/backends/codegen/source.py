@@ -159,9 +159,10 @@ class _Module:
 
         A parameter is an argument when the network built with it changed (by one) differs
         from the network only in numbers of the network class's own code that an expression
-        of the parameter gives (``nn.Linear(2048, classes)``). A parameter that changes the
-        structure (a repeat count), the code of a block's class, or that cannot change by one
-        (a divisor) stays fixed at its value: compile again with ``--set`` to change it.
+        of the parameter gives (``nn.Linear(2048, classes)``, a count of a run written as a
+        loop). A parameter that changes the structure (a repeat written out), the code of a
+        block's class, or that cannot change by one (a divisor) stays fixed at its value:
+        compile again with ``--set`` to change it.
         """
         g = self.g
         if g.variant is None:

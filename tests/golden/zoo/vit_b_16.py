@@ -79,20 +79,7 @@ class Encoder(nn.Module):
         self.identity = nn.Identity()
         self.pos_embedding = Learned(197, dim, std=0.02)
         self.dropout = nn.Dropout(0.0)
-        self.layers = nn.Sequential(
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-            EncoderLayer(dim, 12, mlp),  # [197, dim]
-        )
+        self.layers = nn.Sequential(*[EncoderLayer(dim, 12, mlp) for _ in range(12)])  # [197, dim]
         self.ln = nn.LayerNorm(dim, eps=1e-06)
 
     def forward(self, x):

@@ -113,16 +113,7 @@ class Xception(nn.Module):
         self.block2 = Down(64, 128, 128)
         self.block3 = Down(128, 256, 256, pad=0)
         self.block4 = Down(256, 728, 728)
-        self.middle = nn.Sequential(
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-            Middle(),  # [728, 19, 19]
-        )
+        self.middle = nn.Sequential(*[Middle() for _ in range(8)])  # [728, 19, 19]
         self.block13 = Down(728, 728, 1024)
         self.block14_sepconv1 = SepConvBN(1024, 1536)
         self.relu_3 = nn.ReLU()

@@ -1,0 +1,75 @@
+"""Runs of alike modules in a container are written as a loop, as a person writes them
+(``nn.Sequential(*[Unit() for _ in range(depth)])``), in a block's class and in the network's,
+with the count a parameter where one explains it; the state-dict keys stay those of the
+modules written out."""
+
+from __future__ import annotations
+
+import torch
+from compile_support import check_scripts_and_exports
+
+import nnspec
+
+SPEC = """block Unit(width) {
+  dense(width) -> relu
+}
+block Stack(width, depth) {
+  layers: repeat depth { Unit(width) }
+}
+network Net(depth = 3) {
+  input x: [8]
+  stack: Stack(8, 4)
+  pair: repeat 2 { Unit(8) }
+  blocks: repeat depth { Unit(8) }
+  head: dense(2)
+}
+"""
+
+CLASSES = '''class Stack(nn.Module):
+    """Block `Stack(width=8, depth)` on [8]; instances: `stack`."""
+
+    def __init__(self, depth):
+        super().__init__()
+        self.layers = nn.Sequential(*[Unit() for _ in range(depth)])  # [8]
+
+    def forward(self, x):
+        x = self.layers(x)  # [8]
+        return x
+
+
+class Net(nn.Module):
+    """Network `Net(depth=3)`: x [8] -> [2] (shapes without the batch dimension)."""
+
+    def __init__(self, depth=3):
+        super().__init__()
+        self.stack = Stack(4)
+        self.pair = nn.Sequential(
+            Unit(),  # [8]
+            Unit(),  # [8]
+        )
+        self.blocks = nn.Sequential(*[Unit() for _ in range(depth)])  # [8]
+        self.head = nn.Linear(8, 2)
+'''
+
+
+def test_a_run_of_three_or_more_is_a_loop_whose_count_is_a_parameter():
+    text = nnspec.load(SPEC).to_source()
+    assert CLASSES in text
+
+
+def test_the_loop_keeps_the_keys_runs_and_scripts():
+    spec = nnspec.load(SPEC)
+    model = spec.build().eval()
+    keys = [*(f"stack.layers.{i}.0.{p}" for i in range(4) for p in ("weight", "bias")),
+            *(f"pair.{i}.0.{p}" for i in range(2) for p in ("weight", "bias")),
+            *(f"blocks.{i}.0.{p}" for i in range(3) for p in ("weight", "bias")), "head.weight", "head.bias"]
+    assert list(model.state_dict()) == keys
+    check_scripts_and_exports(spec.checked_graph(), model)
+    # the count is the class's parameter: another depth builds as many blocks, in the same keys
+    namespace: dict = {}
+    exec(compile(spec.to_source(), "<generated>", "exec"), namespace)  # noqa: S102 (generated source under test)
+    deeper = namespace["Net"](depth=5)
+    assert len(deeper.blocks) == 5
+    assert [k for k in deeper.state_dict() if k.startswith("blocks.4.")] == ["blocks.4.0.weight", "blocks.4.0.bias"]
+    with torch.no_grad():
+        assert deeper(torch.randn(2, 8)).shape == (2, 2)
