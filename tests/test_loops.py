@@ -73,3 +73,32 @@ def test_the_loop_keeps_the_keys_runs_and_scripts():
     assert [k for k in deeper.state_dict() if k.startswith("blocks.4.")] == ["blocks.4.0.weight", "blocks.4.0.bias"]
     with torch.no_grad():
         assert deeper(torch.randn(2, 8)).shape == (2, 2)
+
+
+def test_two_parameters_of_one_value_are_told_apart_by_what_the_spec_writes():
+    # depth and heads are both 4: the loop's count is written `repeat depth`, the layer's
+    # argument `Layer(heads)`, so each number takes the parameter the spec names there
+    spec = nnspec.load("""block Layer(heads) {
+  self_attention: attention(heads)
+}
+block Stack(depth, heads) {
+  layers: repeat depth { Layer(heads) }
+}
+network Net {
+  input x: [5, 8]
+  stack: Stack(4, 4)
+}
+""")
+    text = spec.to_source()
+    assert ('''class Stack(nn.Module):
+    """Block `Stack(depth, heads)` on [5, 8]; instances: `stack`."""
+
+    def __init__(self, depth, heads):
+        super().__init__()
+        self.layers = nn.Sequential(*[Layer(heads) for _ in range(depth)])  # [5, 8]
+''') in text
+    assert "        self.stack = Stack(4, 4)\n" in text
+    model = spec.build().eval()
+    assert [k for k in model.state_dict()][:2] == ["stack.layers.0.self_attention.in_proj_weight",
+                                                  "stack.layers.0.self_attention.in_proj_bias"]
+    check_scripts_and_exports(spec.checked_graph(), model)

@@ -405,6 +405,8 @@ class Elaborator(Structures, Calls):
             return None  # fed by a failure already reported
         if isinstance(atom, ast.Repeat):
             inner = self.labelled_scope(item, ctx, "repeat")
+            if inner is not ctx and isinstance(atom.count, ast.Ref):  # `repeat layers`
+                inner.naming.scope.named["repeat"] = atom.count.name
             n = self.guard(lambda: evaluate(atom.count, ctx.params))
             if n is None:
                 return None

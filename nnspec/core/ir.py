@@ -102,6 +102,10 @@ class Scope:
     #: of a block instance, the named values given for its parameters (``Up(skip=e4)``):
     #: parameter -> node id, in the block's parameter order; values it reads besides its input
     values: dict = field(default_factory=dict)
+    #: where an argument names a parameter of the caller (``EncoderLayer(dim, heads)``): of a
+    #: block instance, parameter -> that name; of a labelled ``repeat``, the name its count is
+    #: written as under ``repeat``. The code generator tells two parameters of one value apart so.
+    named: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.parent is not None:

@@ -134,6 +134,14 @@ def explain_count(values: list, candidates: dict[str, list]):
     return None
 
 
+def _descendants(scope) -> list:
+    """A scope and every scope below it."""
+    out = [scope]
+    for s in scope.children:
+        out += _descendants(s)
+    return out
+
+
 def _strided(ds: list, ins: list | None, params: dict[str, list]) -> str:
     """``(H - 1) // stride + 1`` when that gives each instance's size from its input's ``H``
     and its value of a parameter, else ``?``."""
@@ -310,6 +318,8 @@ class Sharing:
         self.nodes = plan.nodes
         #: id of a unit -> the call of its class, from the last :meth:`classes`
         self.calls: dict[int, Instance] = {}
+        #: a class's number -> the parameters its calls pass by position
+        self.positional: dict[int, list[str]] = {}
 
     def classes(self, order: list[Unit]) -> list[Class]:
         """The classes of the units in ``order`` (children before parents): instances of one
@@ -340,6 +350,7 @@ class Sharing:
                 for c in self.share(units):
                     c.index = len(classes)
                     classes.append(c)
+                    self.positional[c.index] = [p for p, _ in c.params if p not in c.defaults]
                     for k, u in enumerate(c.units):
                         args = tuple(values[k] for p, values in c.params if p not in c.defaults)
                         kwargs = tuple((p, Defaulted(values[k], c.defaults[p])) for p, values in c.params
@@ -787,12 +798,15 @@ class Sharing:
             return Class(units)
         args, inputs = self.candidates(units)
         found = numbers(u.body.modules)
+        written = self.written(u)
         exprs: dict[int, object] = {}
         for j, value in enumerate(found):
             if value in (0, 1) or not isinstance(value, int):
                 continue
             # the instances' bodies are equal: the parameter must have this value in each
             matches = [name for name, vs in {**args, **inputs}.items() if all(v == value for v in vs)]
+            if len(matches) > 1 and written.get(j) in matches:  # the spec names which it is
+                matches = [written[j]]
             if len(matches) == 1 and matches[0] in args:  # a size two could have is either's
                 exprs[j] = Param(matches[0])
         if not exprs:
@@ -802,6 +816,53 @@ class Sharing:
         defaults = self.defaults(units, [name for name, _ in params])
         params.sort(key=lambda p: p[0] in defaults)
         return Class(units, params, exprs, defaults=defaults)
+
+    def written(self, u: Unit) -> dict[int, str]:
+        """The numbers of a unit's modules (by index, as :func:`numbers` counts them) that the
+        spec writes as one of the block's parameters by name, each with that parameter's
+        constructor name: an argument of a nested instance (``EncoderLayer(dim, heads)``), and
+        the count of a labelled ``repeat layers`` whose modules are one run written once."""
+        scope = u.scope
+        scopes = {s.path: s for s in _descendants(scope)}
+        prefix = scope.path + "." if scope.path else ""
+        out: dict[int, str] = {}
+        at = 0
+
+        def mark(name: str | None):
+            if name in scope.args:
+                out[at] = self.param_name(name, scope)
+
+        def call(value, slot):
+            nonlocal at
+            child = slot.unit.scope if slot is not None and slot.unit is not None else None
+            if not isinstance(value, Instance) or child is None:
+                at += len(numbers(value))
+                return
+            spec = {self.param_name(p, child): p for p in child.args}
+            passed = [*zip(self.positional.get(value.cls, ()), value.args),
+                      *((k, v.value if isinstance(v, Defaulted) else v) for k, v in value.kwargs)]
+            for name, v in passed:
+                if isinstance(v, int) and not isinstance(v, bool):
+                    mark(child.named.get(spec.get(name)))
+                at += len(numbers(v))
+
+        def walk(modules, slot, path):
+            nonlocal at
+            for m in modules:
+                child = slot.children.get(m.key) if slot is not None else None
+                if isinstance(m.value, Container):
+                    walk(m.value.items, child, [*path, m.key])
+                elif isinstance(m.value, Repeat):
+                    call(m.value.value, child)
+                    repeat = scopes.get(prefix + ".".join(path))
+                    if len(modules) == 1 and repeat is not None and repeat.kind == "repeat":
+                        mark(repeat.named.get("repeat"))
+                    at += len(numbers(m.value.count))
+                else:
+                    call(m.value, child)
+
+        walk(u.body.modules, u.top, [])
+        return out if at == len(numbers(u.body.modules)) else {}
 
     def distinct(self, units: list[Unit]) -> list[Class]:
         """The classes of instances that cannot all share one: those that show the same

@@ -69,17 +69,17 @@ class EncoderLayer(nn.Module):
 
 
 class Encoder(nn.Module):
-    """Block `Encoder(seq=197, dim, layers=12, heads=12, mlp, dropout=0.0)` on [197, 768].
+    """Block `Encoder(seq=197, dim, layers, heads, mlp, dropout=0.0)` on [197, 768].
 
     Instances: `encoder`.
     """
 
-    def __init__(self, dim, mlp):
+    def __init__(self, dim, layers, heads, mlp):
         super().__init__()
         self.identity = nn.Identity()
         self.pos_embedding = Learned(197, dim, std=0.02)
         self.dropout = nn.Dropout(0.0)
-        self.layers = nn.Sequential(*[EncoderLayer(dim, 12, mlp) for _ in range(12)])  # [197, dim]
+        self.layers = nn.Sequential(*[EncoderLayer(dim, heads, mlp) for _ in range(layers)])  # [197, dim]
         self.ln = nn.LayerNorm(dim, eps=1e-06)
 
     def forward(self, x):
@@ -102,7 +102,7 @@ class ViT_B_16(nn.Module):
         super().__init__()
         self.class_token = Learned(1, 768)
         self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
-        self.encoder = Encoder(768, 3072)
+        self.encoder = Encoder(768, 12, 12, 3072)
         self.heads = nn.Linear(768, classes)
 
     def forward(self, image):

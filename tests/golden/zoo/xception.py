@@ -73,19 +73,19 @@ class Down(nn.Module):
 
 
 class Middle(nn.Module):
-    """Block `Middle(width=728)`.
+    """Block `Middle(width)` on [728, 19, 19].
 
     Instances: `middle.0`, `middle.1`, `middle.2`, `middle.3`, `middle.4`, `middle.5` and 2 more.
     """
 
-    def __init__(self):
+    def __init__(self, width):
         super().__init__()
         self.relu = nn.ReLU()
-        self.sepconv1 = SepConvBN(728, 728)
+        self.sepconv1 = SepConvBN(728, width)
         self.relu_2 = nn.ReLU()
-        self.sepconv2 = SepConvBN(728, 728)
+        self.sepconv2 = SepConvBN(728, width)
         self.relu_3 = nn.ReLU()
-        self.sepconv3 = SepConvBN(728, 728)
+        self.sepconv3 = SepConvBN(728, width)
 
     def forward(self, x):
         x1 = self.relu(x)  # [728, 19, 19]
@@ -113,7 +113,7 @@ class Xception(nn.Module):
         self.block2 = Down(64, 128, 128)
         self.block3 = Down(128, 256, 256, pad=0)
         self.block4 = Down(256, 728, 728)
-        self.middle = nn.Sequential(*[Middle() for _ in range(8)])  # [728, 19, 19]
+        self.middle = nn.Sequential(*[Middle(728) for _ in range(8)])  # [728, 19, 19]
         self.block13 = Down(728, 728, 1024)
         self.block14_sepconv1 = SepConvBN(1024, 1536)
         self.relu_3 = nn.ReLU()
