@@ -296,6 +296,26 @@ def holes(value):
 _HOLE = Name("#")
 
 
+def rewrite(value, leaf) -> Any:
+    """``value`` with each part that ``leaf`` answers for replaced by its answer, top down:
+    ``leaf(part)`` is a replacement, or None to look inside the part (its tuples, lists and
+    fields that are not structure).
+
+    >>> render(rewrite(BinOp(Name("x"), "+", 1), lambda v: Name("y") if v == Name("x") else None))
+    'y + 1'
+    """
+    new = leaf(value)
+    if new is not None:
+        return new
+    if isinstance(value, (tuple, list)):
+        return type(value)(rewrite(v, leaf) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: rewrite(getattr(value, f.name), leaf) for f in fields(value)
+                   if not f.metadata.get("structure")}
+        return replace(value, **changes) if changes else value
+    return value
+
+
 def substitute(value, exprs: dict[int, Any], start: int = 0) -> Any:
     """``value`` with its numbers at the given indices replaced by expressions."""
     return map_numbers(value, lambda i, n: exprs.get(i, n), start)[0]

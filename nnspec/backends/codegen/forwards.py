@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from .body import ABSENT, Assign, If, Return
-from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes
+from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes, rewrite
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,7 @@ class Value(Code):
 def _renamed(value, rename):
     """A value with its variables (:class:`Name`) replaced by ``rename(name)`` where that is
     not None."""
-    if isinstance(value, Name):
-        new = rename(value.text)
-        return value if new is None else new
-    if isinstance(value, tuple):
-        return tuple(_renamed(v, rename) for v in value)
-    if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _renamed(getattr(value, f.name), rename) for f in fields(value)
-                   if not f.metadata.get("structure")}
-        return replace(value, **changes) if changes else value
-    return value
+    return rewrite(value, lambda v: (rename(v.text) or v) if isinstance(v, Name) else None)
 
 
 def _values(value) -> list:
@@ -224,12 +215,4 @@ def _shown(line: Assign) -> tuple:
 
 def _named(expr, names: dict):
     """An expression over :class:`Value` with each value's variable in its place."""
-    if isinstance(expr, Value):
-        return Name(names[expr.key])
-    if isinstance(expr, tuple):
-        return tuple(_named(v, names) for v in expr)
-    if is_dataclass(expr) and not isinstance(expr, type):
-        changes = {f.name: _named(getattr(expr, f.name), names) for f in fields(expr)
-                   if not f.metadata.get("structure")}
-        return replace(expr, **changes) if changes else expr
-    return expr
+    return rewrite(expr, lambda v: Name(names[v.key]) if isinstance(v, Value) else None)

@@ -5,10 +5,8 @@ sizes; one class ``Bottleneck(in_channels, width)`` serves them all when every n
 they differ is a parameter of the block, a multiple of one (``4 * width``), or the input's
 channels. Bodies are values (:mod:`.body`), so the numbers compared are the numbers of the code,
 never of a name, a string or a comment.
-
->>> from .code import render
->>> render(explain([256, 512], {"width": [64, 128], "stride": [1, 1]}))
-'4 * width'
+Which expression explains a number is :mod:`.explain`; the shape comments of a shared class
+are :mod:`.comments`.
 """
 
 from __future__ import annotations
@@ -16,10 +14,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
-from ...core.dims import Sym
-from ...core.dims import equal as dims_equal
 from ...core.names import TORCH_RESERVED
-from .body import ABSENT, Absent, Assign, Body, Built, Container, If, Module, shaped
+from .body import ABSENT, Absent, Assign, Body, Built, Container, If, Module
 from .code import (
     Attr,
     BinOp,
@@ -33,10 +29,12 @@ from .code import (
     counts,
     holes,
     numbers,
-    render,
+    rewrite,
     substitute,
 )
+from .comments import ShapeComments
 from .conditions import condition, decisions, origin, params_of, presence
+from .explain import evaluated, explain, explain_count, params_in
 from .forwards import as_list, line_up, written
 from .naming import identifier
 from .plan import Plan, Unit
@@ -62,139 +60,12 @@ class Class:
     attrs: list = field(default_factory=list)
 
 
-def explain(values: list, candidates: dict[str, list], strict: bool = False, products: bool = False):
-    """An expression over the candidates (name -> one value per instance) that gives
-    ``values`` (one per instance) in every instance: a candidate itself, a whole multiple of
-    one (``4 * width``), an exact fraction (``width // 2``), a sum of several (the channels
-    of a concat, ``c1 + c3``) or, where ``products`` asks (after all else failed: two sizes
-    multiply by chance more often), a product of two (``in_channels * expand``); None when
-    there is none. ``strict``: a candidate or a multiple only, for numbers seen in too few
-    instances to tell a fraction or a sum from chance.
-
-    >>> render(explain([96, 160], {"c1": [64, 128], "c3": [32, 32], "c5": [16, 16]}))
-    'c1 + c3'
-    """
-    for name, vs in candidates.items():
-        if list(vs) == list(values):
-            return Param(name)
-    for name, vs in candidates.items():
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (*vs, *values)) or 0 in vs:
-            continue
-        if all(x % v == 0 for x, v in zip(values, vs)):
-            ks = {x // v for x, v in zip(values, vs)}
-            if len(ks) == 1 and (k := ks.pop()) > 1:
-                return BinOp(k, "*", Param(name))
-        if not strict and 0 not in values and all(v % x == 0 for x, v in zip(values, vs)):
-            ks = {v // x for x, v in zip(values, vs)}
-            if len(ks) == 1 and (k := ks.pop()) > 1:
-                return BinOp(Param(name), "//", k)
-    if strict:
-        return None
-    if len(set(values)) > 1:  # a rounded fraction, seen at several values (`k // 2`, a padding)
-        for name, vs in candidates.items():
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in (*vs, *values)):
-                k = next((k for k in range(2, 9) if all(v // k == x for x, v in zip(values, vs))), None)
-                if k is not None:
-                    return BinOp(Param(name), "//", k)
-    ints = {n: vs for n, vs in candidates.items() if all(isinstance(v, int) and not isinstance(v, bool) for v in vs)}
-    for size in range(2, len(ints) + 1 if len(ints) <= 10 else 2):  # sums of up to 10: 1,013 tries at most
-        for names in itertools.combinations(ints, size):
-            if all(sum(ints[n][i] for n in names) == x for i, x in enumerate(values)):
-                out = Param(names[0])
-                for n in names[1:]:
-                    out = BinOp(out, "+", Param(n))
-                return out
-    if products and len(set(values)) > 1:  # a product of two, that differs (`in_channels * expand`)
-        for a, b in itertools.combinations(sorted(ints, key=lambda n: not n.startswith("in_")), 2):
-            if all(x * y == v for x, y, v in zip(ints[a], ints[b], values)):
-                return BinOp(Param(a), "*", Param(b))
-    return None
-
-
-def _evaluated(expr, env: dict[str, list], k: int):
-    """An expression of :func:`explain` in the ``k``-th instance; None when it cannot say."""
-    if isinstance(expr, Param):
-        return env[expr.name][k] if expr.name in env else None
-    if isinstance(expr, BinOp):
-        a, b = _evaluated(expr.left, env, k), _evaluated(expr.right, env, k)
-        if a is None or b is None:
-            return None
-        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "//": lambda: a // b if b else None}
-        return ops[expr.op]() if expr.op in ops else None
-    return expr if isinstance(expr, (int, float)) and not isinstance(expr, bool) else None
-
-
-def explain_count(values: list, candidates: dict[str, list]):
-    """A repeat count as a parameter and an offset (``blocks - 1``), or None."""
-    for name, vs in candidates.items():
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in vs):
-            offsets = {x - v for x, v in zip(values, vs)}
-            if len(offsets) == 1 and (k := offsets.pop()) in (-2, -1, 1, 2):
-                return BinOp(Param(name), "-" if k < 0 else "+", abs(k))
-    return None
-
-
 def _descendants(scope) -> list:
     """A scope and every scope below it."""
     out = [scope]
     for s in scope.children:
         out += _descendants(s)
     return out
-
-
-def _strided(ds: list, ins: list | None, params: dict[str, list]) -> str:
-    """``(H - 1) // stride + 1`` when that gives each instance's size from its input's ``H``
-    and its value of a parameter, else ``?``."""
-    if ins is None or not all(isinstance(x, Sym) and x.is_atom() for x in ins) or len({str(x) for x in ins}) != 1:
-        return "?"
-    for name, vs in params.items():
-        if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in vs) and \
-                all(dims_equal((x - 1) // v + 1, d) for x, v, d in zip(ins, vs, ds)):
-            return f"({ins[0]} - 1) // {name} + 1"
-    return "?"
-
-
-def params_in(expr) -> list[str]:
-    """The constructor parameters an expression reads, in order."""
-    if isinstance(expr, Param):
-        return [expr.name]
-    if isinstance(expr, BinOp):
-        return params_in(expr.left) + params_in(expr.right)
-    if isinstance(expr, IfElse):
-        return params_in(expr.then) + params_of(expr.cond) + params_in(expr.other)
-    return []
-
-
-def _related(extra: list[tuple], main: list[tuple], symbols: tuple, keep: int) -> list[tuple] | None:
-    """The shape of another value a block reads, in each instance, with each size that
-    varies between instances written over the symbols of the block's input (``symbols``, the
-    input's shape with symbols where ``main``, its shape in each instance, varies): a symbol
-    times a whole number or divided by one, in every instance alike; None when a size follows
-    none of them. Its channels (dimension ``keep``) stay numbers, as the input's do."""
-    if len({len(s) for s in extra}) != 1:
-        return None
-    dims = []
-    for j in range(len(extra[0])):
-        ds = [s[j] for s in extra]
-        if j == keep or len({str(d) for d in ds}) == 1:
-            dims.append(None)
-            continue
-        found = None
-        # the input's size of the same dimension first: a square input has its H and W alike
-        for m in sorted(range(len(symbols)), key=lambda m: m != j):
-            sym, xs = symbols[m], [s[m] for s in main]
-            if not isinstance(sym, Sym) or not all(type(v) is int and v > 0 for v in (*ds, *xs)):
-                continue
-            if all(d % x == 0 for d, x in zip(ds, xs)) and len({d // x for d, x in zip(ds, xs)}) == 1:
-                found = sym * (ds[0] // xs[0])
-            elif all(x % d == 0 for d, x in zip(ds, xs)) and len({x // d for d, x in zip(ds, xs)}) == 1:
-                found = sym // (xs[0] // ds[0])
-            if found is not None:
-                break
-        if found is None:
-            return None
-        dims.append(found)
-    return [tuple(d if f is None else f for d, f in zip(s, dims)) for s in extra]
 
 
 _OPTIONAL = Name("optional module")
@@ -216,14 +87,12 @@ def _without_shapes(value):
 
 def _shown(value):
     """A value with each keyword left at its default marked as left out: what its text shows."""
-    if isinstance(value, Defaulted):
-        return _LEFT_OUT if value.omitted else _shown(value.value)
-    if isinstance(value, (tuple, list)):
-        return tuple(_shown(v) for v in value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return replace(value, **{f.name: _shown(getattr(value, f.name)) for f in fields(value)
-                                 if not f.metadata.get("structure")})
-    return value
+    def leaf(v):
+        if isinstance(v, Defaulted):
+            return _LEFT_OUT if v.omitted else _shown(v.value)
+        return tuple(_shown(x) for x in v) if isinstance(v, list) else None
+
+    return rewrite(value, leaf)
 
 
 _LEFT_OUT = Name("left out")
@@ -263,16 +132,13 @@ def _assignments(stmts) -> list:
 def _kinds_blind(value):
     """A value with the module classes it passes to generated classes (``nn.ReLU`` of
     ``ConvBNAct(16, 16, 3, nn.ReLU)``) marked alike."""
-    if isinstance(value, Instance):
-        mark = lambda v: _KIND if isinstance(v, Name) else _kinds_blind(v)
-        return replace(value, args=tuple(mark(a) for a in value.args),
-                       kwargs=tuple((k, mark(v)) for k, v in value.kwargs))
-    if isinstance(value, tuple):
-        return tuple(_kinds_blind(v) for v in value)
-    if is_dataclass(value) and not isinstance(value, type) and not isinstance(value, Name):
-        changes = {f.name: _kinds_blind(getattr(value, f.name)) for f in fields(value) if not f.metadata.get("structure")}
-        return replace(value, **changes) if changes else value
-    return value
+    def leaf(v):
+        if isinstance(v, Instance):
+            mark = lambda a: _KIND if isinstance(a, Name) else _kinds_blind(a)
+            return replace(v, args=tuple(mark(a) for a in v.args), kwargs=tuple((k, mark(x)) for k, x in v.kwargs))
+        return v if isinstance(v, Name) else None
+
+    return rewrite(value, leaf)
 
 
 def _interleaved(orders: list[list]) -> list | None:
@@ -310,7 +176,7 @@ class Merged:
     attrs: list = field(default_factory=list)
 
 
-class Sharing:
+class Sharing(ShapeComments):
     """Decides the classes of a plan's units, children before parents."""
 
     def __init__(self, plan: Plan):
@@ -640,7 +506,7 @@ class Sharing:
             strict = j in partial and constant
             env = {**args, **inputs}
             reuse = next((e for e in exprs.values() if j in partial and
-                          all(_evaluated(e, env, k) == found[k][j] for k in have)), None)
+                          all(evaluated(e, env, k) == found[k][j] for k in have)), None)
             if reuse is not None:
                 exprs[j] = reuse
                 continue
@@ -942,105 +808,4 @@ class Sharing:
         forward = substitute(body.forward, {j: attribute(e) for j, e in c.exprs.items() if j >= in_init}, in_init)
         return replace(body, modules=modules, forward=forward), list(attrs.items())
 
-    def symbolic_shapes(self, c: Class) -> list[dict[int, tuple]] | None:
-        """For each instance of a class, the shape of every value of its code with the input's
-        varying sizes as symbols (``H``, ``W``), its channels as they are; None when a layer
-        cannot say. The sizes of the other values it reads (``Up(skip)``) are those symbols
-        times or divided by a whole number (``2 * H``)."""
-        ins = [self.nodes[u.inputs[0]].out for u in c.units]
-        if len({len(t.shape) for t in ins}) != 1:
-            return None
-        rank, masked = len(ins[0].shape), ins[0].masked
-        letters = {1: "F", 2: "TF" if masked else "CL", 3: "CHW", 4: "TCHW" if masked else "CDHW"}.get(rank)
-        if letters is None:
-            return None
-        keep = rank - 1 if masked else 0  # channels (features of a sequence) stay numbers
-        used = set().union(*(d.symbols() for t in ins for d in t.shape if isinstance(d, Sym)))
-        out = []
-        for u, t in zip(c.units, ins):
-            shape = tuple(
-                d if j == keep or len({str(x.shape[j]) for x in ins}) == 1 else
-                Sym.symbol(letters[j] if letters[j] not in used else letters[j].lower())
-                for j, d in enumerate(t.shape))
-            types = {u.inputs[0]: replace(t, shape=shape)}
-            for k, i in enumerate(u.inputs[1:], 1):
-                other = _related([self.nodes[v.inputs[k]].out.shape for v in c.units], [x.shape for x in ins], shape, keep)
-                if other is None:
-                    return None
-                types[i] = replace(self.nodes[i].out, shape=other[c.units.index(u)])
-            try:
-                for nid in self.plan.below(u):
-                    n = self.nodes[nid]
-                    xs = [types[i] for i in n.inputs]
-                    types[nid] = n.layer.infer_many(xs) if n.layer.merges else n.layer.infer(xs[0])
-            except Exception:  # noqa: BLE001 -- any layer that needs a number here: no symbols
-                return None
-            out.append({i: tt.shape for i, tt in types.items()})
-        return out
 
-    @staticmethod
-    def shape_text(shapes: list[tuple], c: Class, inputs: list[tuple] | None = None, known: tuple = ()) -> str:
-        """One shape comment for all instances of a class: a size the instances share, else a
-        parameter expression, else ``?``. A size a stride divides (``(H - 1) // stride + 1``,
-        a convolution's that keeps the size at stride 1) is found from the input's sizes.
-        ``known``: of a value some instances only have, the class's expressions, its
-        parameters' values and those instances, an expression of which is tried first."""
-        if len({len(s) for s in shapes}) != 1:
-            return "?"
-        params = dict(c.params)
-        dims = []
-        for j in range(len(shapes[0])):
-            ds = [s[j] for s in shapes]
-            exprs, env, have = known or ((), {}, ())
-            ints = all(isinstance(d, int) for d in ds)
-            # only the channels (an image's first size, a sequence's last) follow the code's
-            # sizes: a spatial size that equals one does so by chance
-            channels = j == (0 if len(shapes[0]) >= 3 else len(shapes[0]) - 1)
-            e = next((e for e in exprs if ints and channels and
-                      all(_evaluated(e, env, n) == d for n, d in zip(have, ds))), None)
-            if e is not None:
-                dims.append(render(e))
-            elif all(dims_equal(ds[0], d) for d in ds[1:]):
-                dims.append(str(ds[0]))
-            elif ints:
-                e = explain(ds, params) or explain(ds, params, products=True)
-                dims.append(render(e) if e is not None else "?")
-            else:
-                dims.append(_strided(ds, [s[j] for s in inputs] if inputs and j < len(inputs[0]) else None, params))
-        return "[" + ", ".join(dims) + "]"
-
-    def shapes(self, c: Class) -> tuple[dict[int, str], str]:
-        """The shape comment of each value of a class's body (keyed by its first instance's
-        value ids), and the shape of its input."""
-        from ...core.dims import shape_str
-
-        if (not c.params and not c.flags) or c.units[0] is self.plan.root:  # the network's at its defaults
-            u = c.units[0]
-            return {i: shape_str(self.nodes[i].out.shape) for i in shaped(c.body or u.body) if i != ABSENT}, ""
-        sym = self.symbolic_shapes(c)
-
-        def shapes_of(ids: list[int]) -> list[tuple]:
-            return [(sym[k][i] if sym else self.nodes[i].out.shape) for k, i in enumerate(ids) if i != ABSENT]
-
-        def where(ids: list[int]) -> list[int]:
-            return [i for i in ids if i != ABSENT]
-
-        per_unit = [shaped(u.body) for u in c.units]
-        keys = shaped(c.body or c.units[0].body)
-        out = {}
-        ins = shapes_of([u.inputs[0] for u in c.units])
-        if any(len(x) != len(ins[0]) for x in ins):
-            ins = None
-        if any(len(ids) != len(keys) for ids in per_unit):
-            return dict.fromkeys(where(keys), "?"), self.shape_text(ins, c) if ins is not None else "?"
-        for k, i in enumerate(keys):
-            ids = [ids[k] for ids in per_unit]
-            have = [n for n, x in enumerate(ids) if x != ABSENT]
-            sub_ins = [ins[n] for n in have] if ins is not None else None
-            shown = replace(c, units=[c.units[n] for n in have], params=[(p, [vs[n] for n in have]) for p, vs in c.params])
-            texts = [sym[n][ids[n]] if sym else self.nodes[ids[n]].out.shape for n in have]
-            if i != ABSENT and have:
-                # a value some instances lack, or of a class used once: the class's expressions
-                known = (tuple(c.exprs.values()), dict(c.params), have) if len(have) < len(ids) or len(ids) == 1 else ()
-                out[i] = self.shape_text(texts, shown, sub_ins, known)
-        return out, self.shape_text(ins, c) if ins is not None else "?"

@@ -20,9 +20,10 @@ from ...frontend.ast import value_text
 from .body import Body
 from .code import holes, literal, numbers, render, substitute
 from .emit import Writer, doc
+from .explain import explain
 from .naming import class_name, identifier, runtime, taken, top_level_names
 from .plan import Plan, call_text
-from .share import Class, Sharing, explain
+from .share import Class, Sharing
 
 __all__ = ["class_name", "module_paths", "to_source"]
 
