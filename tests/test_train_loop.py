@@ -232,3 +232,20 @@ def test_evaluate_command(tmp_path):
     assert (other.exit_code, other.stderr) == (1, f"error: {tmp_path}/best.pt holds network `XO`, but {fashion} has no "
                                                   "network `XO`; it has FashionMNIST\n"
                                                   "hint: give the spec the checkpoint was trained from\n")
+
+
+@pytest.mark.parametrize("schedule, first, more", [("cosine", 4, 8), ("step", 3, 9), ("cosine", 6, 7)])
+def test_a_resume_with_more_epochs_spans_the_schedule_over_the_new_total(tmp_path, capsys, schedule, first, more):
+    # a resumed run's rate from its next epoch on is a fresh run's over the new total (the
+    # restored schedule would keep the old span: cosine would hit 0 at epoch `first`, then climb)
+    fresh = run(tmp_path / "fresh", data="xo?n=100", epochs=more, schedule=schedule)
+    run(tmp_path / "cut", data="xo?n=100", epochs=first, schedule=schedule)
+    capsys.readouterr()
+    resumed = fit(nnspec.load(XO), None, {}, {"epochs": more}, str(tmp_path / "cut"), resume=True, live=False)
+    lrs = [row["lr"] for row in resumed["history"]]
+    assert lrs[first:] == [row["lr"] for row in fresh["history"]][first:]
+    assert lrs[:first] == [row["lr"] for row in run(tmp_path / "short", data="xo?n=100", epochs=first,
+                                                       schedule=schedule)["history"]]
+    next_lr = fresh["history"][first]["lr"]
+    assert (f"; resuming after epoch {first}; the {schedule} schedule now spans {more} epochs (was {first}): "
+            f"lr {next_lr:.4g} for epoch {first + 1}\n") in capsys.readouterr().out

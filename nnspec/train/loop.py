@@ -95,6 +95,24 @@ def make_scheduler(optimizer, s: Settings):
     return None
 
 
+def respan(optimizer, settings: Settings, done: int):
+    """The schedule of a resumed run whose ``epochs`` changed: a fresh one over the new total,
+    stepped through the ``done`` epochs, so that every epoch from here on gets the rate a fresh
+    run of that many epochs would (as in Keras and PyTorch, a schedule spans the whole run; a
+    restored one would keep the old span: a cosine would reach 0 early, then climb again)."""
+    import warnings
+
+    for group in optimizer.param_groups:
+        group["lr"] = group["initial_lr"]
+    scheduler = make_scheduler(optimizer, settings)
+    with warnings.catch_warnings():
+        # stepping without an optimizer step is the point here, not the mistake torch warns of
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+        for _ in range(done):
+            scheduler.step()
+    return scheduler
+
+
 class Batcher:
     """Gathers batches from in-memory data on the device, channels-last when asked."""
 
@@ -299,11 +317,16 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     optimizer = make_optimizer([p for p in core.parameters() if p.requires_grad], settings)
     scheduler = make_scheduler(optimizer, settings)
     scaler = torch.amp.GradScaler(device.type) if settings.amp == "fp16" else None
-    history, best, start = [], None, 0
+    history, best, start, respanned = [], None, 0, ""
     if state is not None:
         checkpoint.restore(os.path.join(out, "last.pt"), state, core, optimizer, scheduler, scaler,
                            f"`{network}` of {spec.path}")
         history, best, start = list(state["metrics"]), state["best"], state["epoch"]
+        spanned = state["settings"]["epochs"]
+        if scheduler is not None and spanned != settings.epochs:
+            scheduler = respan(optimizer, settings, start)
+            respanned = (f"; the {settings.schedule} schedule now spans {settings.epochs} epochs (was {spanned}): "
+                         f"lr {optimizer.param_groups[0]['lr']:.4g} for epoch {start + 1}")
     model = core
     if ctx.active:
         from torch.nn.parallel import DistributedDataParallel
@@ -333,7 +356,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         + f"; {trainable + frozen:,} parameters"
         + (f" ({trainable:,} trainable, {frozen:,} frozen)" if frozen else "") + f" on {device}"
         + (f" x {ctx.world} processes" if ctx.active else "")
-        + (f"; resuming after epoch {start}" if start else "")
+        + (f"; resuming after epoch {start}" if start else "") + respanned
     )
     batcher = Batcher(train_data, device, channels_last, settings.augment)
     plotted = time.perf_counter()

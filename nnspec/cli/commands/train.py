@@ -38,7 +38,8 @@ The task follows the output and the labels (--loss overrides it):
 Settings: a flag wins over the network's `train { key = value }` section, which wins
 over the defaults. Section keys: {keys}.
 A resumed run keeps its settings; only --epochs, --device, --compile and --patience
-may change (any other setting given is ignored, with a warning naming it).
+may change (any other setting given is ignored, with a warning naming it); a --schedule
+then spans the new --epochs from the epoch it resumes at, as a fresh run of that many would.
 
 OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png.
 
