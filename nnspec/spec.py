@@ -25,6 +25,9 @@ class Spec:
     def __init__(self, program: Program):
         self.program = program
         self._graphs: dict = {}
+        # the --set values as the user typed them (``{"classes": "1e3"}``), for messages only:
+        # the parameters themselves are the values read from them
+        self.typed: dict[str, str] = {}
 
     @property
     def path(self) -> str:
@@ -70,10 +73,10 @@ class Spec:
         name = self.network_name(network)
         # typed, so that 1, 1.0 and true are different graphs; lists (from --set or a
         # checkpoint) are keyed by their repr, and other values are never remembered
-        key = (name, repr(sorted((k, type(v).__name__, v) for k, v in params.items())))
+        key = (name, repr(sorted((k, type(v).__name__, v) for k, v in params.items())), repr(sorted(self.typed.items())))
         if key not in self._graphs or not all(type(v) in (int, float, bool, str, list) for v in params.values()):
             defn = self.program.definitions[name]
-            graph = self._graphs[key] = Elaborator(self.program).network(defn, params)
+            graph = self._graphs[key] = Elaborator(self.program, self.typed).network(defn, params)
             graph.variant = lambda **changed: self.graph(name, **{**params, **changed})
         return self._graphs[key]
 

@@ -145,6 +145,19 @@ def test_set_overrides_a_parameter_and_a_wrong_kind_is_an_error():
     assert "hint: did you mean `classes`?" in r.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "summary", "diagram", "compile", "train"])
+@pytest.mark.parametrize("typed", ["1e3", "2.50", " 1E+3"])
+def test_a_wrong_kind_of_set_value_is_echoed_as_typed(command, typed, tmp_path):
+    # the value read is 1000.0 or 2.5; the message shows the text the user wrote
+    extra = ["--out", str(tmp_path / "run")] if command == "train" else ["-o", str(tmp_path / "d.svg")] if command == "diagram" else []
+    r = run(command, "--set", f"classes={typed}", XO, *extra)
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[0] == (
+        f"specs/xo.nn:2:12: error: `--set classes={typed.strip()}`: `classes` of `XO` is an integer "
+        "(its default is 2), got a number")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "d.svg").exists()
+
+
 def test_warnings_do_not_fail_the_check(tmp_path):
     p = tmp_path / "w.nn"
     p.write_text("network N {\n  input x: [4]\n  let h = x -> dense(8)\n  x -> dense(2)\n}\n")

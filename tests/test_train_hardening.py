@@ -181,9 +181,9 @@ def test_resume_names_each_ignored_flag_and_keeps_the_run_settings(tmp_path):
     out = tmp_path / "run"
     first_run(out, "--lr", "0.01")
     code, _, err = train(XO, "--out", out, "--resume", "--epochs", "2", "--lr", "0.5", "--batch-size", "8",
-                         "--seed", "0", "--set", "classes=3")
+                         "--seed", "0", "--set", "classes=3e0")
     assert code == 0
-    assert err == ("warning: a resumed run keeps its settings: ignoring --set classes=3 (the run's is 2), "
+    assert err == ("warning: a resumed run keeps its settings: ignoring --set classes=3e0 (the run's is 2), "
                    "--batch-size 8 (the run's is 64), --lr 0.5 (the run's is 0.01)\n"
                    "hint: only --epochs, --device, --compile, --patience change on --resume; start a new run (--overwrite or "
                    "another --out) to change the others\n")

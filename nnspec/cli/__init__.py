@@ -83,10 +83,14 @@ def parse_literal(text: str):
     return value
 
 
-def load_spec(path: str):
+def load_spec(path: str, sets: tuple[str, ...] = ()):
+    """The spec at ``path``; ``sets`` (the raw ``--set`` items) let its messages echo each value
+    as typed."""
     from ..spec import load
 
-    return load(path)
+    spec = load(path)
+    spec.typed = {name.strip(): text.strip() for name, _, text in (item.partition("=") for item in sets)}
+    return spec
 
 
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a network parameter.")

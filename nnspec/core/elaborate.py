@@ -36,8 +36,9 @@ from .structures import Structures
 class Elaborator(Structures, Calls):
     """Builds the :class:`Graph` of one network of a :class:`Program`."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, typed: dict[str, str] | None = None):
         self.program = program
+        self.typed = typed or {}  # --set values as typed, which messages echo
         self.kinds = user_kinds()
         self.blocks = program.blocks
         self.block_signatures: dict[str, Signature] = {}
@@ -136,7 +137,8 @@ class Elaborator(Structures, Calls):
         ok = kind(given) == kind(default) or (isinstance(default, float) and isinstance(given, int)
                                                and not isinstance(given, bool))
         if default is not None and not ok:
-            typed = given if isinstance(given, str) and given.isprintable() and len(given) <= 40 else shown(given)
+            typed = self.typed.get(p.name, given)  # `1e3` as the user wrote it, not the 1000.0 read from it
+            typed = typed if isinstance(typed, str) and typed.isprintable() and len(typed) <= 40 else shown(given)
             self.error(f"`--set {p.name}={typed}`: `{p.name}` of `{defn.name}` is {kind(default)} "
                        f"(its default is {shown(default)}), got {kind(given)}", p.span)
             return False

@@ -223,7 +223,7 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
         kept = {k: flags.get(k) for k in RESUME_FLAGS}
         settings = Settings(**state["settings"]).merged(kept)
         ignored = _ignored_on_resume(flags, given_network, given_params, settings, state,
-                                     spec.checked_graph(network, **params).params)
+                                     spec.checked_graph(network, **params).params, spec.typed)
         if state["epoch"] >= settings.epochs:
             raise DataError(f"{last_path} has already trained {state['epoch']} of {settings.epochs} epochs",
                             hint=f"raise --epochs above {state['epoch']} to train further")
@@ -254,16 +254,17 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
 
 
 def _ignored_on_resume(flags: dict, network, params: dict, settings: Settings, state: dict,
-                       run_params: dict) -> list[str]:
+                       run_params: dict, typed: dict[str, str] | None = None) -> list[str]:
     """The flags a resumed run does not follow, each with the value the run keeps:
     ``["--lr 0.5 (the run's is 0.001)", ...]``; a flag equal to the run's value is not listed.
-    ``run_params`` are the run's network parameters, defaults included."""
+    ``run_params`` are the run's network parameters, defaults included; ``typed`` the
+    ``--set`` values as the user wrote them, which the list echoes."""
     out = []
     if network is not None and network != state["network"]:
         out.append(f"--network {network} (the run's is {state['network']})")
     for name, value in params.items():
         if run_params.get(name) != value:
-            out.append(f"--set {name}={value} (the run's is {run_params.get(name, 'unset')})")
+            out.append(f"--set {name}={(typed or {}).get(name, value)} (the run's is {run_params.get(name, 'unset')})")
     for name, value in flags.items():
         if name not in RESUME_FLAGS and value is not None and value != getattr(settings, name):
             out.append(f"--{name.replace('_', '-')} {_shown(value)} (the run's is {_shown(getattr(settings, name))})")

@@ -35,7 +35,7 @@ def command(files, sets, as_json):
     failed = False
     try:
         for k, path in enumerate(files):
-            ok = check_file(path, overrides, as_json)
+            ok = check_file(path, overrides, as_json, sets)
             failed = failed or not ok
             if k + 1 < len(files):
                 gc.collect()
@@ -45,14 +45,14 @@ def command(files, sets, as_json):
     sys.exit(1 if failed else 0)
 
 
-def check_file(path: str, overrides: dict, as_json: bool) -> bool:
+def check_file(path: str, overrides: dict, as_json: bool, sets: tuple[str, ...] = ()) -> bool:
     """Check one file, print its diagnostics and verdict; whether it is free of errors."""
     import json
 
     from ...counts import human
 
     try:
-        spec = load_spec(path)
+        spec = load_spec(path, sets)
     except SpecError as e:
         if as_json:
             click.echo(json.dumps({"file": path, "ok": False, "networks": [], "diagnostics": _json(e.diagnostics)}))

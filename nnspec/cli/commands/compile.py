@@ -19,7 +19,7 @@ from .. import load_spec, network_option, parse_sets, reported, set_option
 def command(file, network, sets, output):
     """Compile FILE to one standalone PyTorch module (needs only torch to run)."""
     with reported():
-        source = load_spec(file).to_source(network, **parse_sets(sets))
+        source = load_spec(file, sets).to_source(network, **parse_sets(sets))
     if output is None:
         click.echo(source, nl=False)
         return

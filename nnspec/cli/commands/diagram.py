@@ -45,7 +45,7 @@ def command(file, network, output, expand, direction, no_shapes, compact, depth,
     except RenderError as e:
         raise click.BadParameter(e.message, param_hint="-o") from None
     with reported():
-        graph = load_spec(file).checked_graph(network, **parse_sets(sets))
+        graph = load_spec(file, sets).checked_graph(network, **parse_sets(sets))
         text = to_dot(graph, expand=names or None, direction=direction.upper(), shapes=not no_shapes,
                       compact=compact, depth=depth)
     try:

@@ -22,7 +22,7 @@ def command(file, network, sets, depth, freeze, as_json):
     """The layer table: names, output shapes, parameters and MACs, with block roll-ups; the
     totals count trainable and frozen parameters."""
     with reported():
-        s = load_spec(file).summary(network, depth=depth, freeze=list(freeze) or None, **parse_sets(sets))
+        s = load_spec(file, sets).summary(network, depth=depth, freeze=list(freeze) or None, **parse_sets(sets))
     from ...freeze import first_unmatched, graph_paths
 
     missing = first_unmatched(s.freeze, graph_paths(s.graph))

@@ -114,7 +114,7 @@ def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
     try:
         with reported(DataError):
-            fit(load_spec(file), network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
+            fit(load_spec(file, sets), network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
                 download=download, live=False if plain else None)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; continue with: nnspec train {file} --out {out} --resume", err=True)
