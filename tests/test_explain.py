@@ -83,3 +83,32 @@ def test_explain_errors_name_what_is_wrong(shapes_run, sentiment_run, tmp_path):
     usage = runner.invoke(main, ["explain", shapes_run["spec"], "-w", shapes_run["weights"], "-o", "x.png"])
     assert usage.exit_code == 2 and "--method gradcam needs --input IMAGE" in usage.stderr
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
+
+
+@pytest.fixture(scope="module")
+def xo_weights(tmp_path_factory):
+    from nnspec.train.loop import fit
+
+    out = tmp_path_factory.mktemp("xo")
+    fit(nnspec.load("specs/xo.nn"), None, {}, {"data": "xo?n=100", "epochs": 1}, str(out), live=False)
+    return str(out / "best.pt")
+
+
+@pytest.mark.parametrize("method, size", [
+    ("filters", (250, 250)),  # 4 filters: 2 × 2 cells of 100 pixels, widened to "0: 4 filters 3×3 (input channel 0)"
+    ("features", (200, 250)),  # "0: 4 feature maps 9×9" fits over the 2 columns
+])
+def test_the_title_of_a_small_grid_fits_in_the_picture(xo_weights, tmp_path, method, size):
+    image = tmp_path / "x.png"
+    Image.fromarray((np.eye(9) * 255).astype(np.uint8)).save(image)
+    out = tmp_path / "grid.png"
+    result = CliRunner().invoke(main, ["explain", "specs/xo.nn", "-w", xo_weights, "-m", method, "-o", str(out),
+                                       "-i", str(image)])
+    assert result.exit_code == 0, result.output
+    assert size_of(out) == size
+    with Image.open(out) as im:
+        band = np.asarray(im.convert("L"))[:50]  # the title band
+    ink = np.nonzero((band < 128).any(axis=0))[0]
+    assert len(ink) > 100  # the title is drawn...
+    assert ink.min() >= 4 and ink.max() <= size[0] - 5  # ...whole: clear of both sides
+    assert abs((ink.min() + ink.max()) / 2 - size[0] / 2) <= 3  # centred

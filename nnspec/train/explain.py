@@ -26,6 +26,7 @@ from ..backends.codegen import module_paths
 METHODS = ("gradcam", "saliency", "features", "filters")
 OVERLAY_SIZE = (800, 440)  # pixels of a gradcam or saliency picture
 CELL, TITLE = 100, 50  # pixels of a grid cell, and of the title band above the grid
+TITLE_MARGIN = 6  # pixels at least between the title and either side of the picture
 MAX_CELLS = 64
 
 
@@ -120,11 +121,21 @@ def draw_grid(path: str, cells: list[np.ndarray], title: str) -> tuple[int, int]
 
     columns = math.ceil(math.sqrt(len(cells)))
     rows = math.ceil(len(cells) / columns)
-    size = (columns * CELL, rows * CELL + TITLE)
-    fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    grid = columns * CELL
+    fig = Figure(figsize=(grid / 100, (rows * CELL + TITLE) / 100), dpi=100)
+    heading = fig.suptitle(title, fontsize=10, y=1 - 0.15 * TITLE / (rows * CELL + TITLE), va="top")
+    # a small grid (xo's 4 filters: 200 pixels) is narrower than its title: the picture widens
+    # to the title (in steps of 10 pixels), the grid centred under it, its cells as they were
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    needed = heading.get_window_extent(FigureCanvasAgg(fig).get_renderer()).width + 2 * TITLE_MARGIN
+    size = (max(grid, 10 * math.ceil(needed / 10)), rows * CELL + TITLE)
+    fig.set_size_inches(size[0] / 100, size[1] / 100)
     top = 1 - TITLE / size[1]
-    axes = fig.subplots(rows, columns, squeeze=False, gridspec_kw={"top": top, "bottom": 0.01, "left": 0.01,
-                                                                  "right": 0.99, "wspace": 0.06, "hspace": 0.06})
+    side = (size[0] - grid) / 2 + 0.01 * grid  # pixels left (and right) of the cells
+    axes = fig.subplots(rows, columns, squeeze=False, gridspec_kw={"top": top, "bottom": 0.01, "left": side / size[0],
+                                                                  "right": 1 - side / size[0], "wspace": 0.06,
+                                                                  "hspace": 0.06})
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(cells):
@@ -132,7 +143,7 @@ def draw_grid(path: str, cells: list[np.ndarray], title: str) -> tuple[int, int]
             low, high = float(cell.min()), float(cell.max())
             cell = (cell - low) / (high - low) if high > low else cell * 0
             ax.imshow(cell, cmap="viridis" if cell.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
-    fig.suptitle(title, fontsize=10, y=1 - 0.15 * TITLE / size[1], va="top")
+    heading.set_y(1 - 0.15 * TITLE / size[1])
     atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
     return size
 
