@@ -43,3 +43,39 @@ def test_two_process_ddp_matches_one_process_with_twice_the_batch(tmp_path):
     for key in a["model"]:
         torch.testing.assert_close(a["model"][key], b["model"][key], rtol=1e-5, atol=1e-6)
     assert a["metrics"][-1]["val_accuracy"] == b["metrics"][-1]["val_accuracy"]
+
+
+FAILING_RANK0 = """
+import errno, os, sys
+
+real_replace = os.replace
+
+def failing_replace(src, dst):  # rank 0's disk is full when it writes last.pt
+    if os.environ["RANK"] == "0" and os.path.basename(dst) == "last.pt":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    real_replace(src, dst)
+
+os.replace = failing_replace
+from nnspec.cli import main
+sys.exit(main())
+"""
+
+
+def test_a_failed_write_on_rank_0_stops_every_process_with_one_message(tmp_path):
+    # before: rank 1 waited at the barrier after the writes, and died of the lost connection
+    # with a traceback once rank 0 had gone
+    script = tmp_path / "failing.py"
+    script.write_text(FAILING_RANK0)
+    out = tmp_path / "ddp"
+    done = subprocess.run(
+        [os.path.join(BIN, "torchrun"), "--standalone", "--nproc-per-node", "2", str(script),
+         "train", XO, "--out", str(out), "--data", "xo?n=200", "--epochs", "2", "--plain"],
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ROOT}, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    message = f"error: disk full while writing {out}/last.pt; it was not created\nhint: free some disk space\n"
+    assert done.stderr.count(message) == 1
+    assert "[rank1]" not in done.stderr and "[rank0]" not in done.stderr  # no process's traceback
+    assert "epoch 2/2" not in done.stdout and done.stdout.count("epoch 1/2") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["best.pt", "metrics.jsonl"]

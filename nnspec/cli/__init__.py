@@ -44,7 +44,8 @@ def reported(*errors: type[Exception]):
     except SpecError as e:
         fail(e)
     except errors as e:
-        report([Diagnostic("error", e.message, hint=e.hint)], {})
+        if not getattr(e, "quiet", False):  # quiet: another process (rank 0 of a DDP run) said it
+            report([Diagnostic("error", e.message, hint=e.hint)], {})
         sys.exit(1)
 
 

@@ -44,6 +44,45 @@ class Context:
         if self.active:
             dist.barrier()
 
+    def settle(self, failure=None) -> None:
+        """End a step that rank 0 does alone (writing the run's files) on every process
+        together: when it failed (``failure``, a :class:`~nnspec.train.errors.DataError` of
+        rank 0), every process raises it, rank 0 having said it once, instead of
+        waiting at a barrier for a process that has stopped."""
+        if not self.active:
+            if failure is not None:
+                raise failure
+            return
+        from .errors import DataError
+
+        text = b"" if failure is None or not self.main else \
+            "\0".join([failure.message, failure.hint or ""]).encode()
+        length = torch.tensor([len(text)], dtype=torch.int64, device=self._wire)
+        dist.broadcast(length, src=0)  # every process waits here, as at a barrier
+        if int(length) == 0:
+            return
+        data = torch.tensor(list(text), dtype=torch.uint8, device=self._wire) if self.main else \
+            torch.empty(int(length), dtype=torch.uint8, device=self._wire)
+        dist.broadcast(data, src=0)
+        if self.main:
+            # said now, before any process exits: a launcher (torchrun) stops the others as
+            # soon as one has, and rank 0 could be stopped before the command prints it
+            import sys
+
+            print(failure.diagnostic().render({}), file=sys.stderr, flush=True)
+            failure.quiet = True
+        dist.barrier()
+        if self.main:
+            raise failure
+        message, hint = bytes(data.tolist()).decode().split("\0")
+        error = DataError(message, hint or None)
+        error.quiet = True  # rank 0 has printed it
+        raise error
+
+    @property
+    def _wire(self) -> torch.device:
+        return self.device if dist.get_backend() == "nccl" else torch.device("cpu")
+
     def close(self) -> None:
         if self.active and dist.is_initialized():
             dist.destroy_process_group()

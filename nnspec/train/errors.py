@@ -14,6 +14,7 @@ class DataError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.quiet = False  # said already, by rank 0 of a data-parallel run: this process only stops
 
     def diagnostic(self):
         """The error as a :class:`~nnspec.diagnostics.Diagnostic` (no span: it is about data, not the spec)."""

@@ -36,7 +36,7 @@ from .data import (
     sequence_fix,
 )
 from .distributed import Context, setup
-from .errors import DataError, reported_write
+from .errors import DataError, WriteError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
 from .progress import Reporter
 from .screening import screen_classes
@@ -338,15 +338,19 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     eval_model = core if ctx.active else model
 
     train_data, val_data = prepared.train.to(device), prepared.val.to(device) if prepared.val else None
+    failure = None
     if ctx.main:
-        with reported_write(out):
-            os.makedirs(out, exist_ok=True)
-        if state is not None:
+        try:
+            with reported_write(out):
+                os.makedirs(out, exist_ok=True)
+        except WriteError as e:
+            failure = e
+        if state is not None and failure is None:
             left = remove_temporaries(out)
             if left:
                 report.say(f"removed {len(left)} unfinished write{'s' if len(left) > 1 else ''} "
                            f"of the interrupted run: {', '.join(left)}")
-    ctx.barrier()
+    ctx.settle(failure)
     if init_report is not None:
         report.say(f"init from {settings.init}: " + "\n  ".join(init_report.lines()))
     trainable, frozen = counts(core)
@@ -413,29 +417,33 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         report.end_epoch(row, settings.epochs, task)
         improved = best is None or _score(row, task) > best
         best = max(best or _score(row, task), _score(row, task))
+        failure = None
         if ctx.main:
-            snapshot = {
-                "format": checkpoint.FORMAT, "model": core.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "scaler": scaler.state_dict() if scaler is not None else None,
-                "rng": checkpoint.rng_state(), "epoch": epoch, "spec": dict(spec.sources),
-                "network": network, "params": dict(params), "vocab": prepared.vocab, "classes": prepared.classes,
-                "settings": settings.to_dict(), "metrics": history, "best": best,
-            }
-            resumable = len(history) > 1  # last.pt holds the epoch before this one
-            stopping = stale(history, task) >= settings.patience > 0
-            with reported_write(os.path.join(out, "metrics.jsonl"), resumable):
-                metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history, task)
-            if epoch == settings.epochs or stopping or time.perf_counter() - plotted > PLOT_EVERY:
-                with reported_write(os.path.join(out, "curves.png"), resumable):
-                    metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}", task)
-                plotted = time.perf_counter()
-            if improved:
-                with reported_write(best_path, resumable):
-                    checkpoint.save(snapshot, best_path)
-            with reported_write(last_path, resumable):
-                checkpoint.save(snapshot, last_path)
-        ctx.barrier()
+            try:
+                snapshot = {
+                    "format": checkpoint.FORMAT, "model": core.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                    "scaler": scaler.state_dict() if scaler is not None else None,
+                    "rng": checkpoint.rng_state(), "epoch": epoch, "spec": dict(spec.sources),
+                    "network": network, "params": dict(params), "vocab": prepared.vocab, "classes": prepared.classes,
+                    "settings": settings.to_dict(), "metrics": history, "best": best,
+                }
+                resumable = len(history) > 1  # last.pt holds the epoch before this one
+                stopping = stale(history, task) >= settings.patience > 0
+                with reported_write(os.path.join(out, "metrics.jsonl"), resumable):
+                    metrics.write_jsonl(os.path.join(out, "metrics.jsonl"), history, task)
+                if epoch == settings.epochs or stopping or time.perf_counter() - plotted > PLOT_EVERY:
+                    with reported_write(os.path.join(out, "curves.png"), resumable):
+                        metrics.plot(os.path.join(out, "curves.png"), history, f"{network} on {source}", task)
+                    plotted = time.perf_counter()
+                if improved:
+                    with reported_write(best_path, resumable):
+                        checkpoint.save(snapshot, best_path)
+                with reported_write(last_path, resumable):
+                    checkpoint.save(snapshot, last_path)
+            except WriteError as e:
+                failure = e
+        ctx.settle(failure)  # a write that failed on rank 0 stops every process, not only rank 0
         if stale(history, task) >= settings.patience > 0:
             report.say(f"stopping early: no better validation score for {settings.patience} epochs")
             break
