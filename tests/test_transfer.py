@@ -230,3 +230,17 @@ def test_a_network_without_parameters_is_a_clear_error_and_writes_nothing(tmp_pa
         fit(spec, None, {}, {"epochs": 1}, str(tmp_path / "run"), live=False, raw=images(6, (3, 16, 16)))
     assert e.value.message == "`Still` has no parameters: nothing would train"
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("spec, pattern, hint", [
+    ("xo.nn", "conv*", "the top-level modules are 0, 4"),
+    ("resnet18.nn", "layer5", "did you mean `layer4`?"),
+])
+def test_a_freeze_pattern_that_matches_nothing_stops_train_before_the_data(tmp_path, spec, pattern, hint):
+    # the spec's module paths are checked first: a missing data folder (or a long load) comes after
+    out = tmp_path / "run"
+    r = CliRunner().invoke(main, ["train", os.path.join(ROOT, "specs", spec), "--freeze", "0" if spec == "xo.nn" else "conv1",
+                                  "--freeze", pattern, "--data", f"mnist:{tmp_path / 'missing'}", "--out", str(out)])
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == f"error: `freeze` pattern `{pattern}` matches no module with parameters\nhint: {hint}\n"
+    assert not out.exists()

@@ -41,7 +41,7 @@ from .finite import NonFiniteLoss, check_epoch, overflow
 from .progress import Reporter
 from .screening import screen_classes
 from .tasks import Classify, Task, metric_label
-from .transfer import counts, freeze, initialise, train_mode
+from .transfer import check_patterns, counts, freeze, initialise, train_mode
 
 # The settings that a resumed run takes from the command line; it keeps all the others.
 RESUME_FLAGS = ("epochs", "device", "compile", "patience")
@@ -280,6 +280,9 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     last_path, best_path = os.path.join(out, "last.pt"), os.path.join(out, "best.pt")
     graph = spec.checked_graph(network, **params)
     network = graph.network
+    from ..freeze import graph_paths
+
+    check_patterns(settings.freeze, graph_paths(graph))  # before the data, which may take long to load
     infos = input_infos(graph)
     output = output_shape(graph)
     source = raw.source if raw is not None else settings.data or default_source(infos)

@@ -66,10 +66,8 @@ def freeze(model: torch.nn.Module, patterns) -> list[torch.nn.Module]:
     freezing every parameter (nothing would train)."""
     if not patterns:
         return []
-    paths = [name for name, m in model.named_modules() if name and any(True for _ in m.parameters(recurse=False))]
-    missing = first_unmatched(patterns, paths)
-    if missing:
-        raise DataError(f"`freeze` pattern `{missing[0]}` matches no module with parameters", hint=missing[1])
+    check_patterns(patterns, [name for name, m in model.named_modules()
+                              if name and any(True for _ in m.parameters(recurse=False))])
     norms = []
     for name, module in model.named_modules():
         if name and is_frozen(name, patterns):
@@ -81,6 +79,15 @@ def freeze(model: torch.nn.Module, patterns) -> list[torch.nn.Module]:
         raise DataError(f"`--freeze {' '.join(patterns)}` freezes every parameter: nothing would train",
                         hint="freeze the backbone only, e.g. everything but the head")
     return norms
+
+
+def check_patterns(patterns, paths: list[str]) -> None:
+    """:class:`DataError` for the first ``freeze`` pattern that matches none of the module
+    ``paths`` (those with parameters), with the closest module as the hint; ``nnspec train``
+    checks the spec's paths (:func:`nnspec.freeze.graph_paths`) before it loads any data."""
+    missing = first_unmatched(patterns or [], paths)
+    if missing:
+        raise DataError(f"`freeze` pattern `{missing[0]}` matches no module with parameters", hint=missing[1])
 
 
 def train_mode(model: torch.nn.Module, frozen_norms: list[torch.nn.Module]) -> None:
