@@ -244,3 +244,19 @@ def test_a_freeze_pattern_that_matches_nothing_stops_train_before_the_data(tmp_p
     assert (r.exit_code, r.stdout) == (1, "")
     assert r.stderr == f"error: `freeze` pattern `{pattern}` matches no module with parameters\nhint: {hint}\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ['["0", "conv*"]', '"conv*"'])
+def test_a_section_freeze_that_matches_nothing_is_a_located_error_of_check(tmp_path, value):
+    spec = tmp_path / "fz.nn"
+    spec.write_text("network N {\n  input x: [1, 9, 9]\n  conv(4, 3) -> flatten -> dense(2)\n"
+                    f"  train {{\n    freeze = {value}\n  }}\n}}\n")
+    width = len(value)
+    expected = (f"{spec}:5:14: error: `freeze` pattern `conv*` matches no module with parameters\n"
+                f"      freeze = {value}\n" + " " * 15 + "^" + "~" * (width - 1) + "\n"
+                "hint: the top-level modules are 0, 2\n")
+    for command in (["check", str(spec)], ["train", str(spec), "--out", str(tmp_path / "run")]):
+        r = CliRunner().invoke(main, command)
+        assert r.exit_code == 1
+        assert r.stderr.startswith(expected)
+    assert not (tmp_path / "run").exists()

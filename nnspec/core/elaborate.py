@@ -82,6 +82,7 @@ class Elaborator(Structures, Calls):
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
         graph = Graph(defn.name, self.nodes, self.input_ids, self.outputs, root, params, self.diags)
         graph.train = self.train_settings(defn, params)
+        self.check_freeze(defn, graph)
         graph.values = dict(ctx.values)
         return graph
 
@@ -143,6 +144,20 @@ class Elaborator(Structures, Calls):
                        f"(its default is {shown(default)}), got {kind(given)}", p.span)
             return False
         return True
+
+    def check_freeze(self, defn: ast.Definition, graph: Graph) -> None:
+        """The section's ``freeze`` patterns must each match a module with parameters, as
+        ``nnspec train`` will require: said by ``check``, at the value, before any run."""
+        patterns = graph.train.get("freeze")
+        if not patterns or any(d.severity == "error" for d in self.diags):
+            return
+        from ..freeze import first_unmatched, graph_paths
+
+        missing = first_unmatched([patterns] if isinstance(patterns, str) else patterns, graph_paths(graph))
+        if missing:
+            setting = next(x for x in defn.train.settings if x.name == "freeze")
+            self.error(f"`freeze` pattern `{missing[0]}` matches no module with parameters",
+                       getattr(setting.value, "span", None) or setting.span, missing[1])
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         """The ``train { }`` section's values, each checked as ``nnspec train`` will read it."""
