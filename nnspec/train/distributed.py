@@ -58,7 +58,9 @@ class Context:
         text = b"" if failure is None or not self.main else \
             "\0".join([failure.message, failure.hint or ""]).encode()
         length = torch.tensor([len(text)], dtype=torch.int64, device=self._wire)
-        dist.broadcast(length, src=0)  # every process waits here, as at a barrier
+        # a sum, not a broadcast: no process returns before all have come (a broadcast's sender
+        # may, and destroy the group under the others at the end of a run), as at a barrier
+        dist.all_reduce(length)
         if int(length) == 0:
             return
         data = torch.tensor(list(text), dtype=torch.uint8, device=self._wire) if self.main else \
