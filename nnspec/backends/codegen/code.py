@@ -296,6 +296,27 @@ def holes(value):
 _HOLE = Name("#")
 
 
+def parts_of(value, kind: type) -> list:
+    """The parts of ``value`` of type ``kind``, in order (outermost first; a part's own parts
+    are not searched).
+
+    >>> [p.name for p in parts_of(BinOp(Param("a"), "*", Param("b")), Param)]
+    ['a', 'b']
+    """
+    if isinstance(value, kind):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [p for v in value for p in parts_of(v, kind)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [p for f in fields(value) if not f.metadata.get("structure") for p in parts_of(getattr(value, f.name), kind)]
+    return []
+
+
+def params_in(value) -> list[str]:
+    """The constructor parameters a value reads, in order."""
+    return [p.name for p in parts_of(value, Param)]
+
+
 def rewrite(value, leaf) -> Any:
     """``value`` with each part that ``leaf`` answers for replaced by its answer, top down:
     ``leaf(part)`` is a replacement, or None to look inside the part (its tuples, lists and

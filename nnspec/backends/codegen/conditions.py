@@ -106,14 +106,3 @@ def presence(guards: tuple, decided: list[dict], has: list[bool], names: dict[st
             return None
         parts.append(code if g.taken else negated(code))
     return conjunction(parts)
-
-
-def params_of(code) -> list[str]:
-    """The constructor parameters a condition reads."""
-    if isinstance(code, Param):
-        return [code.name]
-    if isinstance(code, BinOp):
-        return params_of(code.left) + params_of(code.right)
-    if isinstance(code, Not):
-        return params_of(code.value)
-    return []

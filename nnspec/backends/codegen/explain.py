@@ -13,10 +13,8 @@ import itertools
 
 from .code import (
     BinOp,
-    IfElse,
     Param,
 )
-from .conditions import params_of
 
 
 def explain(values: list, candidates: dict[str, list], strict: bool = False, products: bool = False):
@@ -90,14 +88,3 @@ def explain_count(values: list, candidates: dict[str, list]):
             if len(offsets) == 1 and (k := offsets.pop()) in (-2, -1, 1, 2):
                 return BinOp(Param(name), "-" if k < 0 else "+", abs(k))
     return None
-
-
-def params_in(expr) -> list[str]:
-    """The constructor parameters an expression reads, in order."""
-    if isinstance(expr, Param):
-        return [expr.name]
-    if isinstance(expr, BinOp):
-        return params_in(expr.left) + params_in(expr.right)
-    if isinstance(expr, IfElse):
-        return params_in(expr.then) + params_of(expr.cond) + params_in(expr.other)
-    return []

@@ -20,10 +20,10 @@ else there is no shared forward, and the instances keep classes of their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .body import ABSENT, Assign, If, Return
-from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes, rewrite
+from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes, parts_of, rewrite
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,7 @@ def _renamed(value, rename):
 
 def _values(value) -> list:
     """The :class:`Value` keys an expression reads, in order."""
-    if isinstance(value, Value):
-        return [value.key]
-    if isinstance(value, tuple):
-        return [k for v in value for k in _values(v)]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [k for f in fields(value) if not f.metadata.get("structure") for k in _values(getattr(value, f.name))]
-    return []
+    return [v.key for v in parts_of(value, Value)]
 
 
 def as_list(modules: tuple) -> tuple | None:

@@ -29,12 +29,13 @@ from .code import (
     counts,
     holes,
     numbers,
+    params_in,
     rewrite,
     substitute,
 )
 from .comments import ShapeComments
-from .conditions import condition, decisions, origin, params_of, presence
-from .explain import evaluated, explain, explain_count, params_in
+from .conditions import condition, decisions, origin, presence
+from .explain import evaluated, explain, explain_count
 from .forwards import as_list, line_up, written
 from .naming import identifier
 from .plan import Plan, Unit
@@ -527,7 +528,7 @@ class Sharing(ShapeComments):
         conds = [c for c in merged.conds if (c is not None and not isinstance(c, Param)) or
                  (isinstance(c, Param) and c.name not in dict(flags))]
         used = {name for e in exprs.values() for name in params_in(e)} | {name for name, _ in kinds}
-        used |= {name for c in [*conds, *(c for _, c in merged.attrs)] for name in params_of(c)}
+        used |= {name for c in [*conds, *(c for _, c in merged.attrs)] for name in params_in(c)}
         scope = units[0].scope
         read = {self.param_name(p, scope): [u.scope.args.get(p) for u in units] for p in scope.args}
         values_of = {**inputs, **args, **dict(kinds)}
