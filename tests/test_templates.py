@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import nnspec
 from nnspec.backends.codegen.body import Assign, Body, Comment, Module
-from nnspec.backends.codegen.code import BinOp, Name, Param, Ref, call, holes, numbers, render, substitute
 from nnspec.backends.codegen.explain import explain
+from nnspec.core.code import BinOp, Name, Param, Ref, call, holes, numbers, render, substitute
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

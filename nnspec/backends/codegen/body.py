@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .code import STRUCTURE, Code
+from ...core.code import STRUCTURE, Code
 
 #: the value id of a module or line an instance lacks, which its class builds or runs for others
 #: (no shape of this instance to show)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ...core.code import render
 from ...core.dims import Sym
 from ...core.dims import equal as dims_equal
 from .body import ABSENT, shaped
-from .code import render
 from .explain import evaluated, explain
 
 if TYPE_CHECKING:

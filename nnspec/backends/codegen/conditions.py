@@ -12,7 +12,7 @@ apart there is no condition, and the instances keep classes of their own.
 >>> span = None
 >>> e = ast.BinOp("and", ast.BinOp("==", ast.Ref("stride", span), ast.Num(1, span), span),
 ...               ast.BinOp("==", ast.Ref("inp", span), ast.Ref("out", span), span), span)
->>> from .code import render
+>>> from nnspec.core.code import render
 >>> render(condition(e, {"stride": "stride", "inp": "in_channels", "out": "out"}))
 'stride == 1 and in_channels == out'
 >>> render(negated(condition(e.left, {"stride": "stride"})))
@@ -21,9 +21,9 @@ apart there is no condition, and the instances keep classes of their own.
 
 from __future__ import annotations
 
+from ...core.code import BinOp, Code, Not, Param
 from ...core.ir import Guard, Scope
 from ...frontend import ast
-from .code import BinOp, Code, Not, Param
 
 _OPS = {"+", "-", "*", "//", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"}
 _INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import replace
 
+from ...core.code import Attr, Call, Instance, Name, Not, Repeat, render, render_wrapped
 from .body import Absent, Assign, Body, Built, Comment, Container, If, Module, Return
-from .code import Attr, Call, Instance, Name, Not, Repeat, render, render_wrapped
 from .conditions import negated
 from .naming import is_attribute
 

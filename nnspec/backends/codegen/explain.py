@@ -2,7 +2,7 @@
 input's channels) gives a number in every instance that has it (``4 * width``, ``c1 + c3``,
 ``blocks - 1``).
 
->>> from .code import render
+>>> from nnspec.core.code import render
 >>> render(explain([256, 512], {"width": [64, 128], "stride": [1, 1]}))
 '4 * width'
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from .code import (
+from ...core.code import (
     BinOp,
     Param,
 )
@@ -26,7 +26,7 @@ def explain(values: list, candidates: dict[str, list], strict: bool = False, pro
     there is none. ``strict``: a candidate or a multiple only, for numbers seen in too few
     instances to tell a fraction or a sum from chance.
 
-    >>> from .code import render
+    >>> from nnspec.core.code import render
     >>> render(explain([96, 160], {"c1": [64, 128], "c3": [32, 32], "c5": [16, 16]}))
     'c1 + c3'
     """

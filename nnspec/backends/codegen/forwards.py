@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ...core.code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes, parts_of, rewrite
 from .body import ABSENT, Assign, If, Return
-from .code import STRUCTURE, Attr, Call, Code, Name, Not, Ref, holes, parts_of, rewrite
 
 
 @dataclass(frozen=True)

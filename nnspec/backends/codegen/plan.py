@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...core.code import BinOp, Call, Name, Ref, Repeat, method
 from ...core.ir import Graph, Node, Scope
 from ...core.names import label_problem
 from ...frontend.ast import value_text
 from .body import Absent, Assign, Body, Comment, Container, If, Module, Return
-from .code import BinOp, Call, Name, Ref, Repeat, method
 from .naming import fail, free, identifier, is_attribute, module_key
 
 

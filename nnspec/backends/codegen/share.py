@@ -14,9 +14,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
-from ...core.names import TORCH_RESERVED
-from .body import ABSENT, Absent, Assign, Body, Built, Container, If, Module
-from .code import (
+from ...core.code import (
     Attr,
     BinOp,
     Call,
@@ -33,6 +31,8 @@ from .code import (
     rewrite,
     substitute,
 )
+from ...core.names import TORCH_RESERVED
+from .body import ABSENT, Absent, Assign, Body, Built, Container, If, Module
 from .comments import ShapeComments
 from .conditions import condition, decisions, origin, presence
 from .explain import evaluated, explain, explain_count

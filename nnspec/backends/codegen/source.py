@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 
+from ...core.code import holes, literal, numbers, render, substitute
 from ...core.dims import shape_str
 from ...core.ir import Graph, Scope
 from ...frontend.ast import value_text
 from .body import Body
-from .code import holes, literal, numbers, render, substitute
 from .emit import Writer, doc
 from .explain import explain
 from .naming import class_name, identifier, runtime, taken, top_level_names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backends.codegen.code import Code, call
+from ..code import Code, call
 from ..shapes import ShapeError
 from .base import Layer, TensorType, need_concrete
 from .schema import ArgsModel, Bool, Field, Int, Number

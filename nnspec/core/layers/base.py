@@ -11,10 +11,10 @@ from __future__ import annotations
 import typing
 from typing import ClassVar, Literal
 
-from ...backends.codegen.code import Call, Code, Defaulted, Name, render
 from ...diagnostics import did_you_mean
 from ...frontend.ast import value_text
 from ..binding import ArgError, Signature
+from ..code import Call, Code, Defaulted, Name, render
 from ..dims import Dim, shape_str
 from ..ir import TensorType
 from ..shapes import ShapeError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...backends.codegen.code import Code, call
+from ..code import Code, call
 from ..shapes import ShapeError, expand, product, transposed_out, window_out
 from .base import ArgError, Layer, TensorType, need_concrete, need_rank, times
 from .schema import ArgsModel, Bool, Field, Int, IntOrList

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backends.codegen.code import Code, call
+from ..code import Code, call
 from .base import Layer, TensorType
 from .schema import ArgsModel, Field, Number
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from ...backends.codegen.code import Attr, Index, TupleOf, method
+from ..code import Attr, Index, TupleOf, method
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import Layer, TensorType

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backends.codegen.code import BinOp, Index, ListOf, Slice, call
+from ..code import BinOp, Index, ListOf, Slice, call
 from ..shapes import broadcast, concat, normalise_dim
 from .base import Layer, TensorType
 from .schema import ArgsModel, Int

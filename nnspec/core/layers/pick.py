@@ -7,8 +7,8 @@ split is ``concat { | chunk(2, 0) | chunk(2, 1) -> ... }`` and ViT's class token
 
 from __future__ import annotations
 
-from ...backends.codegen.code import Index, ListOf, method
-from ...backends.codegen.code import Slice as Range
+from ..code import Index, ListOf, method
+from ..code import Slice as Range
 from ..dims import shape_str
 from ..shapes import ShapeError, normalise_dim, piece_sizes, slice_length
 from .base import ArgError, Layer, TensorType, need_concrete

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...backends.codegen.code import Code, TupleOf, call, method
+from ..code import Code, TupleOf, call, method
 from ..dims import shape_str
 from ..shapes import ShapeError, adaptive_reads, expand, product, window_out
 from .base import Layer, TensorType, need_rank, times

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ...backends.codegen.code import Attr, Code, IfElse, Index, Not, call
+from ..code import Attr, Code, IfElse, Index, Not, call
 from ..dims import shape_str
 from ..shapes import ShapeError
 from .base import ArgError, Layer, TensorType, need_concrete

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...backends.codegen.code import Index, Slice, call, method
+from ..code import Index, Slice, call, method
 from ..dims import shape_str
 from ..shapes import ShapeError, drop_dim, normalise_dim, product
 from .base import Layer, TensorType

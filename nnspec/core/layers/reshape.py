@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backends.codegen.code import Attr, Code, Index, call, method
+from ..code import Attr, Code, Index, call, method
 from ..dims import Sym, shape_str
 from ..shapes import ShapeError, product, reshape
 from .base import ArgError, Layer, TensorType, need_concrete, need_divisor, need_rank

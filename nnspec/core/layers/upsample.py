@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...backends.codegen.code import Code, call
+from ..code import Code, call
 from ..dims import shape_str
 from ..shapes import ShapeError, expand, product, scaled
 from .base import ArgError, Layer, TensorType, need_rank
