@@ -114,6 +114,8 @@ class LazyGroup(click.Group):
         "explain": "explain",
         "fmt": "fmt",
         "layers": "layers",
+        "lsp": "lsp",
+        "view": "view",
     }
 
     def list_commands(self, ctx):

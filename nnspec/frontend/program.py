@@ -38,8 +38,11 @@ class Program:
         self.diagnostics.append(Diagnostic("error", message, span, hint))
 
 
-def load_program(source: str, path: str | None = None) -> Program:
-    """Parse ``source`` (the text of ``path``) and everything it imports, then check statically."""
+def load_program(source: str, path: str | None = None, store: bool = True) -> Program:
+    """Parse ``source`` (the text of ``path``) and everything it imports, then check statically.
+
+    ``store=False`` keeps the main file out of the disk cache (an editor's unsaved text
+    changes with every key); its imports are stored as usual."""
     path = path or "<string>"
     prog = Program(path)
     _load(prog, source, path, set())
@@ -48,7 +51,8 @@ def load_program(source: str, path: str | None = None) -> Program:
         from . import astcache
 
         for f in prog.parsed:
-            astcache.store(f)
+            if store or f is not prog.main:
+                astcache.store(f)
     return prog
 
 
