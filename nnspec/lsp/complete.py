@@ -28,6 +28,7 @@ class Context:
     positional: int = 0  # arguments before the current one
     train: bool = False
     prefix: str = ""  # the word being typed
+    quiet: bool = False  # in a comment or a string: nothing to offer
 
 
 _WORD_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
@@ -42,7 +43,7 @@ def context(text: str, offset: int) -> Context:
         if ch == "#":
             end = text.find("\n", i)
             if end < 0 or end >= offset:
-                return Context()  # in a comment: nothing to offer
+                return Context(quiet=True)  # in a comment
             i = end
             continue
         if ch == '"':
@@ -50,7 +51,7 @@ def context(text: str, offset: int) -> Context:
             while i < offset and text[i] not in '"\n':
                 i += 2 if text[i] == "\\" else 1
             if i >= offset:
-                return Context()  # in a string
+                return Context(quiet=True)  # in a string
         elif ch in "([{":
             opens.append((ch, i))
         elif ch in ")]}" and opens:
@@ -108,6 +109,8 @@ def completions(text: str, offset: int, a: Analysis | None, line: int) -> list[I
     """What may be written at ``offset`` (on line ``line``, for the enclosing definition)."""
     ctx = context(text, offset)
     d = _definition(a, line)
+    if ctx.quiet:
+        return []
     if ctx.train:
         from ..train.config import Settings  # pure Python, as check uses it
 
@@ -189,7 +192,7 @@ def arguments_of(name: str, a: Analysis | None) -> list[tuple[str, str | None, s
 
 
 def _keywords(ctx: Context, a: Analysis | None) -> list[Item]:
-    args = arguments_of(ctx.call, a) or []
+    args = (arguments_of(ctx.call, a) or [])[ctx.positional:]  # those given by position are bound
     return [Item(f"{n}=", "Field", (t + ", " if t else "") + ("required" if default is None else f"default {default}"),
                  insert=f"{n}=") for n, default, t in args if n not in ctx.given]
 

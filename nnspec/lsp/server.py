@@ -245,7 +245,7 @@ async def signature_help(ls: NnspecServer, params: lsp.SignatureHelpParams) -> l
     if sig is None:
         return None
     return lsp.SignatureHelp(
-        signatures=[lsp.SignatureInformation(label=sig.label, parameters=[
+        signatures=[lsp.SignatureInformation(label=sig.label, active_parameter=sig.active, parameters=[
             lsp.ParameterInformation(label=p) for p in sig.parameters])],
         active_signature=0, active_parameter=sig.active)
 
