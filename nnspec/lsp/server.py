@@ -53,6 +53,7 @@ class NnspecServer(LanguageServer):
         super().__init__("nnspec", own, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.documents: dict[str, Document] = {}
         self.analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnspec-analysis")
+        self.warm = False
 
     # -- documents and analyses ------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:
@@ -75,6 +76,11 @@ class NnspecServer(LanguageServer):
             doc.good = a
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[self.diagnostic(a, d) for d in a.diagnostics]))
+        if not self.warm:  # the catalogue (hover's and completion's) is made once, here rather than on a hover
+            from ..core.catalogue import entries
+
+            self.warm = True
+            asyncio.get_running_loop().run_in_executor(self.analyser, entries)
 
     async def current(self, uri: str) -> Document | None:
         """The document with the analysis of its current text (waiting for it if need be)."""
