@@ -113,7 +113,7 @@ def _items(spec, graph, expand: list[str]) -> dict:
         for item in group.items:
             if isinstance(item, Run):
                 first, last = item.scopes[0], item.scopes[-1]
-                out[item.id] = {"kind": f"{first.name} ×{len(item.scopes)}", "module": f"{first.path} … {last.path}",
+                out[item.id] = {"kind": f"{first.name}{_args(first)} ×{len(item.scopes)}", "module": f"{first.path} … {last.path}",
                                 "shape": str(item.nodes[-1].out or ""), "params": f"{item.params:,}",
                                 "macs": human(sum_macs(item.nodes)), "line": _line(spec, first.span),
                                 "expand": first.path}
