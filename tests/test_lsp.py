@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lsp_client import ROOT, Client, ServerError
+from lsp_client import ROOT, Client, ServerError, wait_until
 
 BLOCKS = """\
 block Pair(width, stride = 1) {
@@ -118,6 +118,30 @@ def test_imports_resolve_beside_the_file_and_their_errors_show_on_the_import(cli
     assert d["relatedInformation"] == [{
         "location": {"uri": (project / "blocks" / "b.nn").as_uri(), "range": whole(2, 17, 2, 23)},
         "message": problem}]
+
+
+def test_saving_an_import_checks_its_importers_again(client, project):
+    uri = client.open(project / "main.nn")
+    assert client.diagnostics(uri) == []
+    seen = len(client.published(uri))
+    blocks = project / "blocks" / "b.nn"
+    blocks.write_text(BLOCKS.replace("-> relu", "-> rleu"))
+    client.notify("textDocument/didSave", {"textDocument": {"uri": blocks.as_uri()}})
+    assert wait_until(lambda: len(client.published(uri)) > seen)
+    [d] = client.published(uri)[-1]["diagnostics"]
+    assert (d["range"], d["message"]) == (
+        whole(0, 0, 0, 20), "blocks/b.nn:2:47: unknown layer or block `rleu`\nhint: did you mean `relu`?")
+
+
+def test_a_document_that_is_no_file(client):
+    uri = "untitled:Untitled-1"
+    client.versions[uri] = 1
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "nnspec", "version": 1, "text": "network N {\n  input x: [4]\n  let h = dense(8)\n  h -> dense(2)\n}\n"}})
+    assert client.diagnostics(uri) == []
+    assert hints(client, uri) == [(2, 18, "[8]"), (3, 15, "[2]")]
+    assert client.request("textDocument/definition", client.at(uri, 3, 2)) == [
+        {"uri": uri, "range": whole(2, 6, 2, 7)}]
 
 
 def test_inlay_hints_give_each_chain_lines_shape(client):

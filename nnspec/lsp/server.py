@@ -54,6 +54,7 @@ class NnspecServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.analyser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnspec-analysis")
         self.warm = False
+        self.uris: dict[str, str] = {}  # the path each open document's analysis is made as -> its URI
 
     # -- documents and analyses ------------------------------------------------------
     def schedule(self, uri: str, delay: float) -> None:
@@ -67,7 +68,17 @@ class NnspecServer(LanguageServer):
     async def _analyse(self, uri: str, version: int | None, delay: float) -> None:
         await asyncio.sleep(delay)
         text = self.workspace.get_text_document(uri).source
-        a = await asyncio.get_running_loop().run_in_executor(self.analyser, analyse, text, path_of(uri))
+        self.uris[path_of(uri)] = uri
+        try:
+            a = await asyncio.get_running_loop().run_in_executor(self.analyser, analyse, text, path_of(uri))
+        except Exception as e:  # a fault of nnspec's own: said in the editor, then raised to the requests
+            if self.workspace.get_text_document(uri).version == version:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[
+                    lsp.Diagnostic(range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                                   end=lsp.Position(line=0, character=0)),
+                                   message=f"nnspec could not analyse this text ({type(e).__name__}: {e}); "
+                                           "please report it", severity=lsp.DiagnosticSeverity.Error, source="nnspec")]))
+            raise
         doc = self.documents.get(uri)
         if doc is None or self.workspace.get_text_document(uri).version != version:
             return  # closed or edited meanwhile: the newer text's analysis publishes
@@ -115,7 +126,12 @@ class NnspecServer(LanguageServer):
             end=codec.position_to_client_units(lines, ServerTextPosition(span.end_line - 1, span.end_col - 1)))
 
     def to_location(self, a: Analysis, span: Span) -> lsp.Location:
-        return lsp.Location(uri=from_fs_path(span.path), range=self.to_range(a, span))
+        return lsp.Location(uri=self.uri_of(span.path), range=self.to_range(a, span))
+
+    def uri_of(self, path: str) -> str:
+        """The document a file is: an open one's own URI (an unsaved document has no file),
+        else the file's."""
+        return self.uris.get(path) or from_fs_path(path)
 
     def from_position(self, text: str, position: lsp.Position) -> tuple[int, int]:
         """The editor's position as the parser's (line, column), both from 1."""
@@ -140,8 +156,10 @@ class NnspecServer(LanguageServer):
 
 
 def path_of(uri: str) -> str:
-    """The file a document is (its unsaved text stands for it; its imports are read beside it)."""
-    return os.path.normpath(to_fs_path(uri) or uri)
+    """The file a document is (its unsaved text stands for it; its imports are read beside
+    it); a document that is no file (``untitled:``) is named by its URI."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return os.path.normpath(path) if path else uri
 
 
 def _import_leading_to(a: Analysis, path: str) -> Span | None:
@@ -170,11 +188,19 @@ def did_change(ls: NnspecServer, params: lsp.DidChangeTextDocumentParams) -> Non
     ls.schedule(params.text_document.uri, DEBOUNCE_S)
 
 
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: NnspecServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    """A saved file may be another's import: every open document is analysed again."""
+    for uri in list(ls.documents):
+        ls.schedule(uri, DEBOUNCE_S)
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: NnspecServer, params: lsp.DidCloseTextDocumentParams) -> None:
     doc = ls.documents.pop(params.text_document.uri, None)
     if doc is not None and doc.task is not None:
         doc.task.cancel()
+    ls.uris.pop(path_of(params.text_document.uri), None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
@@ -333,7 +359,7 @@ async def rename(ls: NnspecServer, params: lsp.RenameParams) -> lsp.WorkspaceEdi
         raise JsonRpcInvalidParams(f"`{new}` is not a name a spec can use" + (" (a keyword)" if new in KEYWORDS else ""))
     changes: dict[str, list[lsp.TextEdit]] = {}
     for o in symbols.of(ls.occurrences(doc), occ.key):
-        changes.setdefault(from_fs_path(o.span.path), []).append(
+        changes.setdefault(ls.uri_of(o.span.path), []).append(
             lsp.TextEdit(range=ls.to_range(doc.analysis, o.span), new_text=new))
     return lsp.WorkspaceEdit(changes=changes)
 
