@@ -6,6 +6,7 @@ language configuration and the manifest."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -175,6 +176,23 @@ def test_the_manifest_ties_the_pieces():
     assert "vscode-languageclient" in manifest["dependencies"]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to parse the extension's JavaScript")
-def test_the_extension_is_valid_javascript():
-    subprocess.run(["node", "--check", str(VSCODE / "extension.js")], check=True)
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the extension's JavaScript")
+def test_the_extension_starts_the_server_and_draws_the_diagram_on_save(tmp_path):
+    """extension.js under node, with stand-ins for VS Code's API (tests/vscode_harness.js)."""
+    import sys
+
+    spec = tmp_path / "xo.nn"
+    spec.write_text((ROOT / "specs" / "xo.nn").read_text())
+    broken = spec.read_text().replace("dense(classes)", "dence(classes)")
+    run = subprocess.run(["node", str(ROOT / "tests" / "vscode_harness.js"), str(spec), sys.executable, "-m", "nnspec"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "NEW_TEXT": broken})
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["client", "start", "panel", "html", "html"], run.stderr
+    assert events[0]["server"] == {"command": sys.executable, "args": ["-m", "nnspec", "lsp"], "transport": 0}
+    assert events[0]["selector"][0] == {"scheme": "file", "language": "nnspec"}
+    assert (events[2]["title"], events[2]["column"]) == ("Diagram: xo.nn", -2)  # beside the editor
+    assert events[3]["svg"] and not events[3]["error"] and "XO" in events[3]["text"]
+    # saved with an error: the diagram gives way to check's message
+    assert events[4]["error"] and not events[4]["svg"]
+    assert "xo.nn:7:3: error: unknown layer or block `dence`" in events[4]["text"]
+    assert "hint: did you mean `dense`?" in events[4]["text"]
