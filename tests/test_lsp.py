@@ -246,6 +246,11 @@ def test_completion(client, project):
     items = client.request("textDocument/completion", client.at(uri, 8, 6))["items"]
     assert labels({"items": items})[:4] == ["data", "epochs", "batch_size", "lr"]
     assert next(i for i in items if i["label"] == "epochs")["detail"] == "default 10"
+    # in a shape, and as a keyword's value: the names in scope, no layers
+    client.change(uri, text.replace("  \n", "  reshape([\n"))
+    assert labels(client.request("textDocument/completion", client.at(uri, 7, 11))) == ["classes", "image", "stem"]
+    client.change(uri, text.replace("  \n", "  dropout(p=\n"))
+    assert labels(client.request("textDocument/completion", client.at(uri, 7, 12))) == ["classes", "image", "stem"]
     # nothing in a comment
     client.change(uri, text.replace("  \n", "  # conv\n"))
     assert client.request("textDocument/completion", client.at(uri, 7, 8))["items"] == []

@@ -27,7 +27,7 @@ class Context:
     given: list[str] = field(default_factory=list)  # keywords given before the cursor
     positional: int = 0  # arguments before the current one
     train: bool = False
-    prefix: str = ""  # the word being typed
+    dims: bool = False  # in square brackets (a shape, a list): values only, no layers
     quiet: bool = False  # in a comment or a string: nothing to offer
 
 
@@ -57,9 +57,7 @@ def context(text: str, offset: int) -> Context:
         elif ch in ")]}" and opens:
             opens.pop()
         i += 1
-    before = text[:offset]
-    word = _WORD_BEFORE.search(before)
-    ctx = Context(prefix=word.group(0) if word else "")
+    ctx = Context()
     paren = next((k for k in range(len(opens) - 1, -1, -1) if opens[k][0] == "("), None)
     brace = next((k for k in range(len(opens) - 1, -1, -1) if opens[k][0] == "{"), None)
     if paren is not None and (brace is None or paren > brace):
@@ -75,7 +73,8 @@ def context(text: str, offset: int) -> Context:
                 ctx.positional += 1
         m = re.match(r"\s*([A-Za-z_]\w*)\s*=(?!=)", args[-1])
         ctx.keyword = m.group(1) if m else None
-    elif brace is not None:
+    ctx.dims = bool(opens) and opens[-1][0] == "["
+    if brace is not None and (paren is None or brace > paren):
         ctx.train = re.search(r"\btrain\s*$", text[:opens[brace][1]]) is not None
     return ctx
 
@@ -118,10 +117,10 @@ def completions(text: str, offset: int, a: Analysis | None, line: int) -> list[I
         if "=" in text[line_start:offset]:
             return []
         return [Item(f.name, "Property", _default_of(f), insert=f"{f.name} = ") for f in fields(Settings)]
-    if ctx.call is not None and ctx.keyword is None:
-        return _keywords(ctx, a) + _names(d)
-    if ctx.call is not None:
+    if ctx.dims or ctx.keyword is not None:  # a size, or a keyword's value
         return _names(d)
+    if ctx.call is not None:
+        return _keywords(ctx, a) + _names(d)
     return _kinds() + _blocks(a) + _names(d)
 
 
