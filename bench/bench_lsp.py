@@ -72,12 +72,23 @@ def main() -> None:
     finally:
         client.close()
 
+    # the analysis alone, in this process: what an edit costs without the wire and the debounce
+    from nnspec.lsp.analysis import analyse
+
+    analyse(text, str(path))
+    cpu = []
+    for _ in range(args.runs):
+        start = time.process_time()
+        analyse(text, str(path))
+        cpu.append(time.process_time() - start)
+
     def ms(xs):
         return f"median {statistics.median(xs) * 1000:6.1f} ms, worst {max(xs) * 1000:6.1f} ms"
 
     print(f"{os.path.relpath(path, ROOT)}: {lines} lines, {args.runs} runs")
     print(f"  server start (initialize)          {started * 1000:6.1f} ms")
     print(f"  first diagnostics after didOpen     {opened * 1000:6.1f} ms")
+    print(f"  analysis alone (CPU, in process)    {ms(cpu)}")
     print(f"  diagnostics after an edit           {ms(edits)}   (goal 300 ms)")
     print(f"  hover                               {ms(hovers)}   (goal 100 ms)")
     print(f"  inlay hints, whole file             {ms(hints)}   (goal 100 ms)")
