@@ -101,6 +101,15 @@ def test_diagnostics_are_checks_on_unsaved_text(client, tmp_path):
     ]
 
 
+def test_ranges_count_utf16_units_as_editors_do(client, tmp_path):
+    text = 'network N {\n  input x: [3, 8, 8]\n  conv(8, 3, padding="\U0001F600")\n}\n'
+    uri = client.open(tmp_path / "emoji.nn", text)
+    [d] = client.diagnostics(uri)
+    # `padding="😀"`: 11 characters, 12 UTF-16 units (the emoji is two)
+    assert d["range"] == whole(2, 13, 2, 25)
+    assert d["message"].startswith("`padding` of `conv` must be an integer")
+
+
 def test_imports_resolve_beside_the_file_and_their_errors_show_on_the_import(client, project):
     uri = client.open(project / "main.nn")
     assert client.diagnostics(uri) == []
