@@ -27,6 +27,8 @@ from .analysis import Analysis, analyse
 
 #: seconds between an edit and its analysis: keys typed closer than this are analysed once
 DEBOUNCE_S = 0.04
+#: the start of a file, where what has no place of its own is shown
+_START = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0))
 
 
 @dataclass
@@ -74,8 +76,7 @@ class NnspecServer(LanguageServer):
         except Exception as e:  # a fault of nnspec's own: said in the editor, then raised to the requests
             if self.workspace.get_text_document(uri).version == version:
                 self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[
-                    lsp.Diagnostic(range=lsp.Range(start=lsp.Position(line=0, character=0),
-                                                   end=lsp.Position(line=0, character=0)),
+                    lsp.Diagnostic(range=_START,
                                    message=f"nnspec could not analyse this text ({type(e).__name__}: {e}); "
                                            "please report it", severity=lsp.DiagnosticSeverity.Error, source="nnspec")]))
             raise
@@ -118,7 +119,7 @@ class NnspecServer(LanguageServer):
     def to_range(self, a: Analysis, span: Span | None) -> lsp.Range:
         """A span (1-based, in characters) as the editor's range (0-based, in its units)."""
         if span is None:
-            return lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=0, character=0))
+            return _START
         lines = a.spec.sources.get(span.path, a.text).split("\n")
         codec = self.workspace.position_codec
         return lsp.Range(
@@ -308,8 +309,7 @@ async def definition(ls: NnspecServer, params: lsp.DefinitionParams) -> list[lsp
         for imp in a.file.imports:
             if imp.span.line <= line <= imp.span.end_line and imp.span.col <= col <= imp.span.end_col:
                 target = os.path.normpath(os.path.join(os.path.dirname(a.path), imp.path))
-                start = lsp.Position(line=0, character=0)
-                return [lsp.Location(uri=from_fs_path(target), range=lsp.Range(start=start, end=start))]
+                return [lsp.Location(uri=ls.uri_of(target), range=_START)]
     occ = symbols.at(ls.occurrences(doc), a.path, line, col)
     if occ is None:
         return None
