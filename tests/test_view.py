@@ -147,6 +147,11 @@ def test_a_browser_draws_the_page(served, tmp_path):
     assert '<svg width="' in dom and "<title>stem</title>" in dom
     assert "ok · 2,596 parameters" in dom
     assert "<td>head</td><td>dense 4</td><td>[4]</td>" in dom
+    # the address's fragment keeps the view: here, the run of two blocks drawn in full
+    expanded = subprocess.run([*flags, "--dump-dom", url + "#expand=body"], capture_output=True, text=True,
+                              timeout=120).stdout
+    assert "<title>cluster_body</title>" in expanded and "<title>run:body..more</title>" not in expanded
+    assert "<title>run:body..more</title>" in dom
     shot = tmp_path / "view.png"
     subprocess.run([*flags, f"--screenshot={shot}", url], capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
