@@ -5,16 +5,15 @@ installed, the page itself drawn by a headless browser."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, Browser
 
 import nnspec
 
@@ -133,25 +132,43 @@ def test_it_listens_on_loopback_only_and_never_imports_torch(served):
         assert "libtorch" not in maps.read_text()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
-def test_a_browser_draws_the_page(served, tmp_path):
-    _, url, _ = served
-    profile = tempfile.mkdtemp(dir=tmp_path)
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--no-first-run", f"--user-data-dir={profile}", "--window-size=1400,900", "--virtual-time-budget=8000"]
-    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    # the script ran: the diagram, the status and the summary table are in the page
-    assert '<svg width="' in dom and "<title>stem</title>" in dom
-    assert "ok · 2,596 parameters" in dom
-    assert "<td>head</td><td>dense 4</td><td>[4]</td>" in dom
-    # the address's fragment keeps the view: here, the run of two blocks drawn in full
-    expanded = subprocess.run([*flags, "--dump-dom", url + "#expand=body"], capture_output=True, text=True,
-                              timeout=120).stdout
-    assert "<title>cluster_body</title>" in expanded and "<title>run:body..more</title>" not in expanded
-    assert "<title>run:body..more</title>" in dom
-    shot = tmp_path / "view.png"
-    subprocess.run([*flags, f"--screenshot={shot}", url], capture_output=True, timeout=120)
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+def test_a_browser_draws_the_page_and_follows_clicks_and_saves(served, tmp_path):
+    spec, url, _ = served
+    browser = Browser()
+    try:
+        browser.go(url)
+        browser.wait('document.querySelector("#diagram svg") !== null')
+        titles = 'Array.from(document.querySelectorAll("#diagram g > title"), t => t.textContent)'
+        assert "run:body..more" in browser.js(titles)
+        assert browser.js('document.getElementById("status").textContent').startswith("ok · 2,596 parameters")
+        assert browser.js('Array.from(document.querySelectorAll("#summary tbody tr"), r => r.innerText)')[-1] == \
+            "head\tdense 4\t[4]\t36\t32"
+        # pointing at a box shows what it is
+        node = '(id => Array.from(document.querySelectorAll("#diagram g.node")).find(g => g.querySelector("title").textContent === id))'
+        browser.js(f'{node}("stem").dispatchEvent(new MouseEvent("mouseenter"))')
+        assert browser.js('document.getElementById("info").innerText').split("\n") == [
+            "module", "stem", "layer", "conv 8 3×3", "shape", "[8, 16, 16]", "params", "224", "MACs", "55.3K",
+            "line", "tiny.nn:8", "spec", "stem: conv(8, 3, padding=1)"]
+        # a click on the run of two blocks draws them in full; a click on a frame folds them again
+        browser.js(f'{node}("run:body..more").dispatchEvent(new MouseEvent("click", {{bubbles: true}}))')
+        browser.wait(f'{titles}.includes("cluster_body")')
+        assert "run:body..more" not in browser.js(titles)
+        assert browser.js("location.hash") == "#expand=body"
+        browser.screenshot(tmp_path / "expanded.png")
+        frame = '(Array.from(document.querySelectorAll("#diagram g.cluster")).find(g => g.querySelector("title").textContent === "cluster_body"))'
+        browser.js(f'{frame}.dispatchEvent(new MouseEvent("click", {{bubbles: true}}))')
+        browser.wait(f'{titles}.includes("run:body..more")')
+        # a save with an error: the page says so and keeps the last diagram, faded
+        spec.write_text(SPEC.replace("head: dense(classes)", "head: dence(classes)"))
+        browser.wait('document.getElementById("status").textContent === "1 error"')
+        assert "unknown layer or block `dence`" in browser.js('document.getElementById("errors").innerText')
+        assert browser.js('document.getElementById("diagram").className') == "stale"
+        spec.write_text(SPEC.replace("dense(classes)", "dense(2 * classes)"))
+        browser.wait('document.getElementById("status").textContent.startsWith("ok · 2,632 parameters")')
+        browser.screenshot(tmp_path / "view.png")
+    finally:
+        browser.close()
+    for shot in ("expanded.png", "view.png"):
+        data = (tmp_path / shot).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
