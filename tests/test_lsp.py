@@ -275,6 +275,12 @@ def test_signature_help(client, project):
         "activeSignature": 0, "activeParameter": 1}
     assert client.request("textDocument/signatureHelp", client.at(uri, 7, 20))["activeParameter"] == 5
     assert client.request("textDocument/signatureHelp", client.at(uri, 6, 5)) is None  # not in a call
+    # a block's parameters, from its import (as the text was when it last parsed)
+    client.change(uri, MAIN)
+    client.diagnostics(uri)
+    client.change(uri, MAIN.replace("  globalavgpool\n", "  Pair(8, \n  globalavgpool\n"))
+    answer = client.request("textDocument/signatureHelp", client.at(uri, 7, 10))
+    assert (answer["signatures"][0]["label"], answer["activeParameter"]) == ("Pair(width, stride=1)", 1)
 
 
 def locations(answer):

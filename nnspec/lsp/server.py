@@ -110,6 +110,14 @@ class NnspecServer(LanguageServer):
                 continue  # replaced by a newer edit's analysis
         return self.documents.get(uri)
 
+    async def names(self, uri: str) -> Analysis | None:
+        """The latest analysis whose text parsed, for the names completion offers (text being
+        typed seldom parses); the current text's when none parsed yet."""
+        doc = self.documents.get(uri)
+        if doc is None or doc.good is None:
+            doc = await self.current(uri)
+        return doc.good if doc is not None else None
+
     def occurrences(self, doc: Document) -> list[symbols.Occurrence]:
         if doc.occurrences is None:
             doc.occurrences = symbols.occurrences(doc.analysis.spec.program)
@@ -257,9 +265,8 @@ _ITEM_KINDS = {"Function": lsp.CompletionItemKind.Function, "Class": lsp.Complet
 async def completion(ls: NnspecServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     uri = params.text_document.uri
     text = ls.workspace.get_text_document(uri).source
-    doc = ls.documents.get(uri)
     line, col = ls.from_position(text, params.position)
-    items = complete.completions(text, _offset(text, line, col), doc.good if doc else None, line)
+    items = complete.completions(text, _offset(text, line, col), await ls.names(uri), line)
     return lsp.CompletionList(is_incomplete=False, items=[
         lsp.CompletionItem(
             label=i.label, kind=_ITEM_KINDS[i.kind], detail=i.detail or None,
@@ -272,9 +279,8 @@ async def completion(ls: NnspecServer, params: lsp.CompletionParams) -> lsp.Comp
 async def signature_help(ls: NnspecServer, params: lsp.SignatureHelpParams) -> lsp.SignatureHelp | None:
     uri = params.text_document.uri
     text = ls.workspace.get_text_document(uri).source
-    doc = ls.documents.get(uri)
     line, col = ls.from_position(text, params.position)
-    sig = complete.signature_help(text, _offset(text, line, col), doc.good if doc else None)
+    sig = complete.signature_help(text, _offset(text, line, col), await ls.names(uri))
     if sig is None:
         return None
     return lsp.SignatureHelp(
