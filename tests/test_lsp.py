@@ -203,6 +203,9 @@ def test_hover(client, project):
     assert hover(client, uri, 3, 8) == "input `image`: [3, 32, 32]"
     assert hover(client, uri, 5, 3) == "value `stem`: [16, 32, 32]"
     assert hover(client, uri, 1, 0) is None  # nothing there
+    version = client.change(uri, MAIN.replace("  dense(classes)\n", "  dense(classes)\n  train {\n    optimizer = sgd\n  }\n"))
+    client.diagnostics(uri, version)
+    assert hover(client, uri, 10, 6) == "training setting `optimizer`, default adam; one of adam, adamw, sgd"
 
 
 def test_hover_on_a_block_lists_its_instances_and_parameter_values(client, project):

@@ -61,6 +61,8 @@ def hover(a: Analysis, line: int, col: int) -> tuple[str, object] | None:
         return _param(a, d, node.name), node.span
     if isinstance(node, (ast.Input, ast.Let, ast.Output)) and contains(node.name_span, line, col):
         return _value(a, d, node.name), node.name_span
+    if isinstance(node, ast.Setting) and contains(name_span(node.span, node.name), line, col):
+        return _setting(node.name), name_span(node.span, node.name)
     item = next((n for n in reversed(path) if isinstance(n, ast.Item)), None)
     if item is not None and item.label_span is not None and contains(item.label_span, line, col):
         return _item(a, item.atom, item.label), item.label_span
@@ -72,6 +74,22 @@ def hover(a: Analysis, line: int, col: int) -> tuple[str, object] | None:
             return _value(a, d, call.name), call.name_span
         return _item(a, call, item.label if item is not None and item.atom is call else None), call.name_span
     return None
+
+
+def _setting(name: str) -> str | None:
+    """A ``train { }`` key: its default and, for a choice, the values it takes."""
+    from dataclasses import MISSING, fields
+
+    from ..train.config import CHOICES, Settings  # pure Python, as check uses it
+
+    f = next((f for f in fields(Settings) if f.name == name), None)
+    if f is None:
+        return None
+    default = f.default if f.default is not MISSING else f.default_factory()
+    text = f"training setting `{name}`, default {'none' if default is None else value_text(default)}"
+    if name in CHOICES:
+        text += f"; one of {', '.join(CHOICES[name])}"
+    return text
 
 
 def _values(d: ast.Definition) -> dict[str, ast.Node]:
