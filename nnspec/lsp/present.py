@@ -56,9 +56,11 @@ def hover(a: Analysis, line: int, col: int) -> tuple[str, object] | None:
             return _param(a, d, p.name), name_span(p.span, p.name)
     path = path_to(d, line, col)
     node = path[-1]
-    params = {p.name for p in d.params}
+    params = {p.name for p in d.params} | {e.name for e in d.on or [] if isinstance(e, ast.Ref)}
     if isinstance(node, ast.Ref) and node.name in params:
         return _param(a, d, node.name), node.span
+    if isinstance(node, ast.Ref) and node.name in _values(d):  # `concat(e1)`, `Up(skip=e1)`
+        return _value(a, d, node.name), node.span
     if isinstance(node, (ast.Input, ast.Let, ast.Output)) and contains(node.name_span, line, col):
         return _value(a, d, node.name), node.name_span
     if isinstance(node, ast.Setting) and contains(name_span(node.span, node.name), line, col):
