@@ -220,6 +220,32 @@ def test_hover_on_a_block_lists_its_instances_and_parameter_values(client, proje
         "- `b.0`: [16, 32, 32] → [32, 16, 16]; 4,640 parameters, 1.18M MACs"]
 
 
+def test_hover_on_sizes_and_named_values(client, tmp_path):
+    text = textwrap.dedent("""\
+        block SE(r = 4) on [C, _, _] {
+          mul {
+            | identity
+            | globalavgpool -> dense(C // r) -> relu -> dense(C) -> sigmoid -> reshape([C, 1, 1])
+          }
+        }
+
+        network N {
+          input x: [16, 8, 8]
+          let e = conv(16, 3, padding=1)
+          SE -> add(e)
+          SE(2)
+        }
+        """)
+    uri = client.open(tmp_path / "se.nn", text)
+    assert client.diagnostics(uri) == []
+    assert hover(client, uri, 0, 20) == "parameter `C` of `SE` = 16"  # a size its `on [...]` names
+    assert hover(client, uri, 3, 30) == "parameter `C` of `SE` = 16"
+    assert hover(client, uri, 0, 9) == "parameter `r` of `SE` = 4, 2"
+    assert hover(client, uri, 10, 12) == "value `e`: [16, 8, 8]"  # named as an argument
+    assert hover(client, uri, 3, 49).splitlines()[1:3] == [
+        "- `1.4`: [4] → [16]; 80 parameters, 64 MACs", "- `2.4`: [8] → [16]; 144 parameters, 128 MACs"]
+
+
 def labels(answer):
     return [i["label"] for i in answer["items"]]
 
