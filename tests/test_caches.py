@@ -183,7 +183,7 @@ def test_an_entry_answers_only_for_the_text_it_was_parsed_from(cache):
     """An entry planted under another file's key (its name computed from the installed files)
     is a miss: the entry holds a digest of its own text."""
     path = str(cache / "n.nn")
-    says_three, says_two = ("network N {\n  input x: [4]\n  dense(%d)\n}\n" % n for n in (3, 2))
+    says_three, says_two = (f"network N {{\n  input x: [4]\n  dense({n})\n}}\n" for n in (3, 2))
     parse_file(says_three, path)
     (entry,) = cache.iterdir()
     planted = astcache._entry(says_two, path)
@@ -243,6 +243,6 @@ def test_an_ast_too_deep_for_the_encoder_is_not_cached(cache):
     path = cache / "nots.nn"
     path.write_text("network N {\n  input x: [4]\n  if " + "not " * 10000 + "false { dense(2) }\n}\n")
     result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert (result.exit_code == 1 and result.exception is None) or isinstance(result.exception, SystemExit)
     assert result.stderr.splitlines()[0] == f"{path}:1:9: error: nesting is too deep to elaborate"
     assert [p.name for p in cache.iterdir()] == ["nots.nn"]
