@@ -59,7 +59,7 @@ def make_mnist(directory, n=12, n_test=6, compress=False, seed=0):
 def test_parse_splits_kind_path_and_options():
     assert sources.parse("text:data/r.csv?text=review&label=stars") == (
         "text", "data/r.csv", {"text": "review", "label": "stars"})
-    assert sources.parse("xo?n=50") == ("xo", None, {"n": "50"})
+    assert sources.parse("xo?n=50") == ("xo", None, {"n": 50, "noise": 0.15})
 
 
 def test_unknown_source_suggests_the_closest():
@@ -249,7 +249,7 @@ def test_csv_errors(tmp_path):
     path.write_text("review,stars\nnice,1\n")
     with pytest.raises(DataError) as e:
         sources.load(f"text:{path}", infos(TEXT))
-    assert e.value.message == f"{path} has no column `text`; its columns are review, stars"
+    assert e.value.message == f"{path} has no column `text` (its header, line 1, has 2 columns)"
     assert e.value.hint == f"name the text column: text:{path}?text=COLUMN"
     with pytest.raises(DataError, match="has no column `label`"):
         sources.load(f"text:{path}?text=review", infos(TEXT))

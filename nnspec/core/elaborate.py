@@ -440,7 +440,7 @@ class Elaborator(Structures, Calls):
             steps = self.nodes[x].out.shape[0] if self.nodes[x].out is not None and self.nodes[x].out.shape else None
             folded = self.add(REGISTRY["each_in"].bind([], {}), [x], None, inner, atom.span, role="each_in")
             y = self.body(atom.body, folded, inner)
-            if y is None:
+            if y is None or not self._per_step(folded, y, atom, inner):
                 return None
             if steps is not None:
                 # the body runs once per step: a sample costs `steps` times its MACs
@@ -450,6 +450,24 @@ class Elaborator(Structures, Calls):
             self.nodes[out].pair = folded
             return out
         return self.call(item, atom, x, ctx)
+
+    def _per_step(self, folded: int, y: int, atom: ast.Each, ctx: Ctx) -> bool:
+        """Whether the body of an ``each`` (its nodes after ``folded``, ending in ``y``) reads
+        only the position it is given; a value from outside the ``each`` holds every position
+        of every sequence (a batch of another size), so it is reported where it is read, and
+        not folded into a wrong computation."""
+        readers = [(n.span, i) for n in self.nodes[folded + 1:] for i in n.inputs if i < folded]
+        if y < folded:
+            readers.append((atom.span, y))
+        if not readers:
+            return True
+        span, outer = readers[0]
+        name = next((n for n, v in ctx.values.items() if v == outer), None)
+        self.error(f"`each` runs its body on one position at a time, but this reads "
+                   f"{f'`{name}`, ' if name else ''}a value from outside the `each`", span or atom.span,
+                   "a body starts from the `each`'s own input; to apply it to another value, write `value -> each { ... }`")
+        return False
+
 
 def _check_size(shape) -> None:
     """A value no computer holds is an error here, not at build time: at most
