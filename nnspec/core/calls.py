@@ -220,7 +220,15 @@ class Calls:
             if p.name in values:  # a named value given for a parameter: a value inside the block
                 inner.values[p.name] = values[p.name]
                 inner.value_spans[p.name] = p.span
+        start = len(self.nodes)
         y = self.body(defn.body, x, inner)
+        if y is not None and y != x and defn.name not in self.unread_blocks \
+                and not any(x in n.inputs for n in self.nodes[start:]):
+            self.unread_blocks.add(defn.name)  # said once, at the definition: each instance is alike
+            self.diags.append(Diagnostic(
+                "warning", f"block `{defn.name}` never reads its input", defn.name_span,
+                "a chain in a block starts from the block's input unless it starts from a name "
+                "(`let t = e -> ...` starts from `e`)"))
         for name, nid in inner.values.items():
             if name not in inner.used and nid != y:
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", inner.value_spans[name]))

@@ -48,6 +48,7 @@ class Elaborator(Structures, Calls):
         self.nodes: list[Node] = []
         self.diags: list[Diagnostic] = []
         self.pending: dict[str, Span] = {}
+        self.unread_blocks: set[str] = set()  # blocks whose body ignores its input (warned)
         root = Scope("", "network", defn.name, span=defn.span)
         params = self.bind_network_params(defn, overrides or {})
         ctx = Ctx(params, Naming(root))
@@ -77,6 +78,11 @@ class Elaborator(Structures, Calls):
             self.error(f"network `{defn.name}` computes nothing", defn.name_span,
                        "end its body with a chain, or name its results with `output name = ...`")
         result_ids = {i for _, i in self.outputs}
+        for i in self.input_ids:
+            node = self.nodes[i]
+            if not node.consumers and i not in result_ids and self.error_count() == 0:
+                self.diags.append(Diagnostic("warning", f"input `{node.label}` is never read", node.span,
+                                             f"start a chain from it (`{node.label} -> ...`), or remove it"))
         for name, nid in ctx.values.items():
             if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in self.input_names():
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
@@ -246,7 +252,8 @@ class Elaborator(Structures, Calls):
             if inputs and not layer.merges and "got" not in message and str(types[0].shape) not in message \
                     and shape_str(types[0].shape) not in message:
                 message += f"; the input is {types[0]}"
-            self.error(message, where, e.hint)
+            hint = (did_you_mean(e.unknown, ctx.params) or e.hint) if e.unknown else e.hint
+            self.error(message, where, hint)
         return node.id
 
     def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):

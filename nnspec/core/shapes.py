@@ -17,9 +17,12 @@ from .dims import Dim, Sym, ceildiv, differ_at, equal, evaluate, shape_str
 class ShapeError(Exception):
     """A shape rule failed. ``arg`` names the argument at fault, so the caret can point at it."""
 
-    def __init__(self, message: str, hint: str | None = None, arg: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, arg: str | None = None, unknown: str | None = None):
         super().__init__(message)
         self.message, self.hint, self.arg = message, hint, arg
+        #: a name the rule could not place (a misspelt parameter): the caller, who knows the
+        #: names in scope, turns the hint into a did-you-mean
+        self.unknown = unknown
 
 
 def expand(value, n: int, name: str) -> tuple:

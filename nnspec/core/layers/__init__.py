@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (importing registers the kinds)
     activation,
+    arithmetic,
     attention,
     conv,
     dense,
@@ -13,6 +14,7 @@ from . import (  # noqa: F401  (importing registers the kinds)
     param,
     pick,
     pool,
+    positions,
     recurrent,
     reduce,
     reshape,
