@@ -69,6 +69,22 @@ def test_unknown_source_suggests_the_closest():
     assert e.value.hint == "did you mean `fashion_mnist`?"
 
 
+def test_a_bare_data_path_suggests_its_source(tmp_path, monkeypatch):
+    """``--data ../digits8.npz``: the file exists, and the hint names the source it would be
+    read as; a path that does not exist gets the list of sources."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "digits8.npz").write_bytes(b"")
+    (tmp_path / "reviews.csv").write_text("text,label\n")
+    for given, hint in [("digits8.npz", "did you mean `tensors:digits8.npz`?"),
+                        ("../" + tmp_path.name + "/digits8.npz", f"did you mean `tensors:../{tmp_path.name}/digits8.npz`?"),
+                        ("reviews.csv", "did you mean `text:reviews.csv`?"), ("d", "did you mean `images:d`?"),
+                        ("missing.npz", "the sources are xo, sentiment_toy, mnist, fashion_mnist, text, tensors, images")]:
+        with pytest.raises(DataError) as e:
+            sources.parse(given)
+        assert (e.value.message, e.value.hint) == (f"unknown data source `{given}`", hint)
+
+
 def test_source_without_its_path_and_unknown_option():
     with pytest.raises(DataError, match=r"the `mnist` source needs a path: mnist:PATH"):
         sources.parse("mnist")

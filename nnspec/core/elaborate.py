@@ -29,7 +29,7 @@ from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
 from .layers.base import Layer
 from .names import label_problem, name_problem
-from .shapes import ShapeError
+from .shapes import ShapeError, WindowError
 from .structures import Structures
 
 
@@ -252,8 +252,30 @@ class Elaborator(Structures, Calls):
             if inputs and not layer.merges and "got" not in message and str(types[0].shape) not in message \
                     and shape_str(types[0].shape) not in message:
                 message += f"; the input is {types[0]}"
-            hint = (did_you_mean(e.unknown, ctx.params) or e.hint) if e.unknown else e.hint
+            if e.unknown:
+                hint = did_you_mean(e.unknown, ctx.params) or e.hint
+            else:
+                hint = e.hint or (self.channels_last_hint() if isinstance(e, WindowError) else None)
             self.error(message, where, hint)
+        return node.id
+
+    def channels_last_hint(self) -> str | None:
+        """For a window too large for its input: the hint that an input looks channels-last
+        (``[28, 28, 1]``, Keras's order), where nnspec puts the channels first."""
+        for i in self.input_ids:
+            s = self.nodes[i].out.shape
+            if len(s) >= 3 and s[-1] in (1, 3) and isinstance(s[0], int) and s[0] > 3:
+                return (f"the input `{self.nodes[i].label}: {shape_str(s)}` looks channels-last; nnspec puts "
+                        f"the channels first: `{shape_str((s[-1], *s[:-1]))}`")
+        return None
+
+    def unknown(self, x: int, ctx: Ctx, span: Span | None) -> int:
+        """A node for a call whose kind or arguments failed (reported): its value is unknown
+        and the chain goes on through it, so that the items after it are still checked (their
+        names and arguments), but, fed by a failure, not their shapes: nothing cascades."""
+        node = Node(len(self.nodes), "unknown", None, [x], None, ctx.naming.scope, span)
+        self.nodes[x].consumers.append(node.id)
+        self.nodes.append(node)
         return node.id
 
     def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):

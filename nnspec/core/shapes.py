@@ -25,6 +25,10 @@ class ShapeError(Exception):
         self.unknown = unknown
 
 
+class WindowError(ShapeError):
+    """A sliding window larger than its padded input."""
+
+
 def expand(value, n: int, name: str) -> tuple:
     """An int applies to every spatial dimension; a list must have one entry per dimension."""
     if isinstance(value, (list, tuple)):
@@ -47,7 +51,7 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int 
         if ceil and (out - 1) * stride >= size + padding:
             out -= 1
         if out < 1:
-            raise ShapeError(
+            raise WindowError(
                 f"the window ({kernel} with dilation {dilation}) is larger than the padded input ({size + 2 * padding})",
                 arg="kernel",
             )

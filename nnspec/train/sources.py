@@ -119,7 +119,12 @@ def parse(source: str) -> tuple[str, str | None, dict]:
     if kind not in KINDS:
         from ..diagnostics import did_you_mean
 
-        raise DataError(f"unknown data source `{kind}`", did_you_mean(kind, KINDS) or f"the sources are {', '.join(KINDS)}")
+        # a bare path: the source its file would be read as
+        named = "images" if os.path.isdir(body) else {".npz": "tensors", ".pt": "tensors", ".csv": "text",
+                                                      ".tsv": "text"}.get(os.path.splitext(body)[1].lower())
+        raise DataError(f"unknown data source `{kind}`",
+                        f"did you mean `{named}:{source}`?" if named and not sep and os.path.exists(body)
+                        else did_you_mean(kind, KINDS) or f"the sources are {', '.join(KINDS)}")
     needs_arg = kind not in ("xo", "sentiment_toy")
     if needs_arg and not arg:
         raise DataError(f"the `{kind}` source needs a path: {kind}:PATH")
