@@ -1,14 +1,39 @@
-"""Atomic writes: a reader (or a run killed mid-write) sees the old file or the new, never half."""
+"""Files on disk: atomic writes (a reader, or a run killed mid-write, sees the old file or the
+new, never half), and the check every file read for data passes first."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 
 TEMPORARY_PREFIX = ".tmp-"  # what a write in progress is named; a killed one may leave it behind
 
 _REASONS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EACCES: "permission denied",
             errno.EPERM: "permission denied", errno.EROFS: "read-only file system", errno.ENOENT: "no such folder"}
+
+
+def unreadable(path: str) -> str | None:
+    """Why ``path`` is not a file nnspec reads data from, in words, or None when it is a regular
+    file. Every data file (images, masks, texts, tensors, weights, checkpoints, inputs to
+    predict) is checked first: a FIFO would block its reader for ever and a device
+    (``/dev/zero``) never end, and neither is what the user meant.
+
+    >>> unreadable("/dev/null")
+    'not a regular file (a device, a FIFO or a socket)'
+    """
+    try:
+        mode = os.stat(path).st_mode  # follows links, as opening would; never blocks
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        return reason[:1].lower() + reason[1:]
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, a FIFO or a socket)"
+    return None
 
 
 def write_failure(path: str, error: OSError, existed: bool) -> str:

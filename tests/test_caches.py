@@ -177,3 +177,72 @@ def test_a_span_beyond_the_packed_range_leaves_the_file_uncached(cache):
     f.definitions[0].span = Span(f.path, 1, 1, 1, 1 << 24)
     astcache.store(f)
     assert list(cache.iterdir()) == []
+
+
+def test_an_entry_answers_only_for_the_text_it_was_parsed_from(cache):
+    """An entry planted under another file's key (its name computed from the installed files)
+    is a miss: the entry holds a digest of its own text."""
+    path = str(cache / "n.nn")
+    says_three, says_two = (f"network N {{\n  input x: [4]\n  dense({n})\n}}\n" for n in (3, 2))
+    parse_file(says_three, path)
+    (entry,) = cache.iterdir()
+    planted = astcache._entry(says_two, path)
+    os.replace(entry, planted)
+    assert astcache.load(says_two, path) is None
+    f, parsed = parse_file(says_two, path)
+    assert parsed and f.definitions[0].body.stmts[1].items[0].atom.args[0].value.value == 2
+
+
+def test_a_cache_folder_others_may_write_is_not_used(cache):
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    path = str(cache / "n.nn")
+    parse_file(text, path)
+    (entry,) = cache.iterdir()
+    cache.chmod(0o777)  # anyone could plant an entry here now
+    try:
+        assert astcache.load(text, path) is None
+        entry.unlink()
+        assert parse_file(text, path)[1]  # parsed, and not stored
+        assert list(cache.iterdir()) == []
+    finally:
+        cache.chmod(0o700)
+
+
+def test_a_cache_folder_of_another_user_is_not_used(cache, monkeypatch):
+    text = "network N {\n  input x: [4]\n  dense(2)\n}\n"
+    path = str(cache / "n.nn")
+    parse_file(text, path)
+    assert astcache.load(text, path) is not None
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(cache).st_uid + 1)
+    assert astcache.load(text, path) is None
+    assert not cachedir.write(str(cache / "other.json"), {})
+
+
+def test_a_new_cache_folder_is_made_private(tmp_path, monkeypatch):
+    where = tmp_path / "caches" / "nnspec"
+    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(where))
+    parse_file("network N {\n  input x: [4]\n  dense(2)\n}\n", str(tmp_path / "n.nn"))
+    assert where.stat().st_mode & 0o777 == 0o700 and len(list(where.iterdir())) == 1
+
+
+def test_a_link_for_the_cache_folder_is_not_followed(tmp_path, monkeypatch):
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("NNSPEC_CACHE_DIR", str(tmp_path / "link"))
+    parse_file("network N {\n  input x: [4]\n  dense(2)\n}\n", str(tmp_path / "n.nn"))
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_an_ast_too_deep_for_the_encoder_is_not_cached(cache):
+    """10,000 `not`s: the parse nests them; the cache's encoder would meet Python's recursion
+    limit (a traceback from `check` before), so the file is not cached and check says why."""
+    from click.testing import CliRunner
+
+    from nnspec.cli import main
+
+    path = cache / "nots.nn"
+    path.write_text("network N {\n  input x: [4]\n  if " + "not " * 10000 + "false { dense(2) }\n}\n")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert (result.exit_code == 1 and result.exception is None) or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[0] == f"{path}:1:9: error: nesting is too deep to elaborate"
+    assert [p.name for p in cache.iterdir()] == ["nots.nn"]

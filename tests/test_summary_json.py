@@ -84,3 +84,17 @@ def test_jupyter_shows_a_summary_as_a_table_and_a_broken_spec_as_its_diagnostics
         "hint: did you mean `dense`?</pre>")
     assert repr(nnspec.load(os.path.join(ROOT, "specs", "xo.nn"))).endswith("specs/xo.nn: XO>")
     assert nnspec.load(os.path.join(ROOT, "specs", "xo.nn"))._repr_html_() is None  # shown as its diagram
+
+
+#: the plain table (what a pipe gets), golden as ``tests/golden/summary/<case>.txt``
+TEXT_CASES = {
+    "xo": ["specs/xo.nn"],  # sizes under 1 KiB in bytes, not `0.00 MiB`
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEXT_CASES))
+def test_golden_summary_text(case, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["summary", *TEXT_CASES[case]])
+    assert result.exit_code == 0, result.output
+    assert_golden(os.path.join(ROOT, "tests", "golden", "summary", f"{case}.txt"), result.stdout)

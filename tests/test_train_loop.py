@@ -167,7 +167,7 @@ BAD = {
     "wrong label range": ("labels", "`tensors:{path}` has labels from 0 to 6, but the network's output has 2 classes"),
     "empty file": ("csv-empty", "{path} is empty"),
     "corrupt IDX header": ("idx", "{path}/train-images-idx3-ubyte: not an IDX file: it starts with 08 03 00 00"),
-    "missing CSV column": ("csv", "{path} has no column `review`; its columns are text, label"),
+    "missing CSV column": ("csv", "{path} has no column `review` (its header, line 1, has 2 columns)"),
 }
 
 

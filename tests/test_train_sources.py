@@ -59,7 +59,7 @@ def make_mnist(directory, n=12, n_test=6, compress=False, seed=0):
 def test_parse_splits_kind_path_and_options():
     assert sources.parse("text:data/r.csv?text=review&label=stars") == (
         "text", "data/r.csv", {"text": "review", "label": "stars"})
-    assert sources.parse("xo?n=50") == ("xo", None, {"n": "50"})
+    assert sources.parse("xo?n=50") == ("xo", None, {"n": 50, "noise": 0.15})
 
 
 def test_unknown_source_suggests_the_closest():
@@ -67,6 +67,22 @@ def test_unknown_source_suggests_the_closest():
         sources.parse("fashion_mnst:data")
     assert e.value.message == "unknown data source `fashion_mnst`"
     assert e.value.hint == "did you mean `fashion_mnist`?"
+
+
+def test_a_bare_data_path_suggests_its_source(tmp_path, monkeypatch):
+    """``--data ../digits8.npz``: the file exists, and the hint names the source it would be
+    read as; a path that does not exist gets the list of sources."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "digits8.npz").write_bytes(b"")
+    (tmp_path / "reviews.csv").write_text("text,label\n")
+    for given, hint in [("digits8.npz", "did you mean `tensors:digits8.npz`?"),
+                        ("../" + tmp_path.name + "/digits8.npz", f"did you mean `tensors:../{tmp_path.name}/digits8.npz`?"),
+                        ("reviews.csv", "did you mean `text:reviews.csv`?"), ("d", "did you mean `images:d`?"),
+                        ("missing.npz", "the sources are xo, sentiment_toy, mnist, fashion_mnist, text, tensors, images")]:
+        with pytest.raises(DataError) as e:
+            sources.parse(given)
+        assert (e.value.message, e.value.hint) == (f"unknown data source `{given}`", hint)
 
 
 def test_source_without_its_path_and_unknown_option():
@@ -249,7 +265,7 @@ def test_csv_errors(tmp_path):
     path.write_text("review,stars\nnice,1\n")
     with pytest.raises(DataError) as e:
         sources.load(f"text:{path}", infos(TEXT))
-    assert e.value.message == f"{path} has no column `text`; its columns are review, stars"
+    assert e.value.message == f"{path} has no column `text` (its header, line 1, has 2 columns)"
     assert e.value.hint == f"name the text column: text:{path}?text=COLUMN"
     with pytest.raises(DataError, match="has no column `label`"):
         sources.load(f"text:{path}?text=review", infos(TEXT))

@@ -15,7 +15,7 @@ from math import prod
 
 from ..core.dims import Dim, shape_str, to_json
 from ..core.ir import Graph, Scope
-from ..counts import human
+from ..counts import human, human_bytes
 
 SCHEMA = "nnspec.summary/1"  # bumped when a field changes meaning or goes away
 
@@ -210,9 +210,9 @@ class Summary:
             f"Frozen params: {self.frozen_params:,}" + (f" ({', '.join(self.freeze)})" if self.freeze else ""),
             f"Buffers: {g.total_buffers:,} (batch-norm statistics and counters)",
             f"MACs per sample: {human(g.total_macs)}",
-            f"Parameter memory (float32): {g.total_params * 4 / 2**20:,.2f} MiB",
-            f"Input size per sample: {_mib(self.input_bytes)}",
-            f"Activations per sample (forward pass): {_mib(self.activation_bytes)}",
+            f"Parameter memory (float32): {human_bytes(g.total_params * 4)}",
+            f"Input size per sample: {human_bytes(self.input_bytes)}",
+            f"Activations per sample (forward pass): {human_bytes(self.activation_bytes)}",
         ]
         return "\n".join(lines)
 
@@ -238,8 +238,3 @@ class Summary:
         out = [self.graph.network, rule, fmt(headers), rule] + [fmt(b) for b in body] + [rule, self.totals_text()]
         return "\n".join(out)
 
-
-
-def _mib(n: Dim) -> str:
-    """``1.23 MiB``, or the byte count's expression when it is symbolic."""
-    return f"{n / 2**20:,.2f} MiB" if isinstance(n, int) else f"{n} bytes"

@@ -107,6 +107,7 @@ class Calls:
             else:
                 self.error(f"unknown layer or block `{name}`", call.name_span,
                            suggest(name, list(self.kinds) + list(self.blocks)))
+                return self.unknown(x, ctx, call.span)
             return None
         if cls.merges:
             return self.merge(item, cls, call, x, ctx)
@@ -117,7 +118,7 @@ class Calls:
         layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
         node_name = self.next_name(item, ctx)
         if layer is None:
-            return None
+            return self.unknown(x, ctx, call.span)
         if len(value_args) > cls.values:
             extra = list(value_args.values())[cls.values]
             self.error(f"`{name}` takes at most {cls.values} named value{'s' if cls.values != 1 else ''}",
@@ -200,7 +201,7 @@ class Calls:
         bound = self.bind_block_args(defn, call, ctx)
         path = self.next_name(item, ctx)
         if bound is None:
-            return None
+            return self.unknown(x, ctx, call.span)
         params, values, spans = bound
         sizes = self.input_sizes(defn, call, x, params) if defn.on is not None else {}
         if sizes is None:
@@ -220,7 +221,15 @@ class Calls:
             if p.name in values:  # a named value given for a parameter: a value inside the block
                 inner.values[p.name] = values[p.name]
                 inner.value_spans[p.name] = p.span
+        start = len(self.nodes)
         y = self.body(defn.body, x, inner)
+        if y is not None and y != x and defn.name not in self.unread_blocks \
+                and not any(x in n.inputs for n in self.nodes[start:]):
+            self.unread_blocks.add(defn.name)  # said once, at the definition: each instance is alike
+            self.diags.append(Diagnostic(
+                "warning", f"block `{defn.name}` never reads its input", defn.name_span,
+                "a chain in a block starts from the block's input unless it starts from a name "
+                "(`let t = e -> ...` starts from `e`)"))
         for name, nid in inner.values.items():
             if name not in inner.used and nid != y:
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", inner.value_spans[name]))

@@ -29,7 +29,7 @@ from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
 from .layers.base import Layer
 from .names import label_problem, name_problem
-from .shapes import ShapeError
+from .shapes import ShapeError, WindowError
 from .structures import Structures
 
 
@@ -48,6 +48,7 @@ class Elaborator(Structures, Calls):
         self.nodes: list[Node] = []
         self.diags: list[Diagnostic] = []
         self.pending: dict[str, Span] = {}
+        self.unread_blocks: set[str] = set()  # blocks whose body ignores its input (warned)
         root = Scope("", "network", defn.name, span=defn.span)
         params = self.bind_network_params(defn, overrides or {})
         ctx = Ctx(params, Naming(root))
@@ -77,6 +78,11 @@ class Elaborator(Structures, Calls):
             self.error(f"network `{defn.name}` computes nothing", defn.name_span,
                        "end its body with a chain, or name its results with `output name = ...`")
         result_ids = {i for _, i in self.outputs}
+        for i in self.input_ids:
+            node = self.nodes[i]
+            if not node.consumers and i not in result_ids and self.error_count() == 0:
+                self.diags.append(Diagnostic("warning", f"input `{node.label}` is never read", node.span,
+                                             f"start a chain from it (`{node.label} -> ...`), or remove it"))
         for name, nid in ctx.values.items():
             if name not in ctx.used and nid not in result_ids and name in ctx.value_spans and name not in self.input_names():
                 self.diags.append(Diagnostic("warning", f"`{name}` is bound but never used", ctx.value_spans[name]))
@@ -246,7 +252,30 @@ class Elaborator(Structures, Calls):
             if inputs and not layer.merges and "got" not in message and str(types[0].shape) not in message \
                     and shape_str(types[0].shape) not in message:
                 message += f"; the input is {types[0]}"
-            self.error(message, where, e.hint)
+            if e.unknown:
+                hint = did_you_mean(e.unknown, ctx.params) or e.hint
+            else:
+                hint = e.hint or (self.channels_last_hint() if isinstance(e, WindowError) else None)
+            self.error(message, where, hint)
+        return node.id
+
+    def channels_last_hint(self) -> str | None:
+        """For a window too large for its input: the hint that an input looks channels-last
+        (``[28, 28, 1]``, Keras's order), where nnspec puts the channels first."""
+        for i in self.input_ids:
+            s = self.nodes[i].out.shape
+            if len(s) >= 3 and s[-1] in (1, 3) and isinstance(s[0], int) and s[0] > 3:
+                return (f"the input `{self.nodes[i].label}: {shape_str(s)}` looks channels-last; nnspec puts "
+                        f"the channels first: `{shape_str((s[-1], *s[:-1]))}`")
+        return None
+
+    def unknown(self, x: int, ctx: Ctx, span: Span | None) -> int:
+        """A node for a call whose kind or arguments failed (reported): its value is unknown
+        and the chain goes on through it, so that the items after it are still checked (their
+        names and arguments), but, fed by a failure, not their shapes: nothing cascades."""
+        node = Node(len(self.nodes), "unknown", None, [x], None, ctx.naming.scope, span)
+        self.nodes[x].consumers.append(node.id)
+        self.nodes.append(node)
         return node.id
 
     def body(self, body: ast.Body, x: int | None, ctx: Ctx, top: bool = False, single_input: bool = False):
@@ -440,7 +469,7 @@ class Elaborator(Structures, Calls):
             steps = self.nodes[x].out.shape[0] if self.nodes[x].out is not None and self.nodes[x].out.shape else None
             folded = self.add(REGISTRY["each_in"].bind([], {}), [x], None, inner, atom.span, role="each_in")
             y = self.body(atom.body, folded, inner)
-            if y is None:
+            if y is None or not self._per_step(folded, y, atom, inner):
                 return None
             if steps is not None:
                 # the body runs once per step: a sample costs `steps` times its MACs
@@ -450,6 +479,24 @@ class Elaborator(Structures, Calls):
             self.nodes[out].pair = folded
             return out
         return self.call(item, atom, x, ctx)
+
+    def _per_step(self, folded: int, y: int, atom: ast.Each, ctx: Ctx) -> bool:
+        """Whether the body of an ``each`` (its nodes after ``folded``, ending in ``y``) reads
+        only the position it is given; a value from outside the ``each`` holds every position
+        of every sequence (a batch of another size), so it is reported where it is read, and
+        not folded into a wrong computation."""
+        readers = [(n.span, i) for n in self.nodes[folded + 1:] for i in n.inputs if i < folded]
+        if y < folded:
+            readers.append((atom.span, y))
+        if not readers:
+            return True
+        span, outer = readers[0]
+        name = next((n for n, v in ctx.values.items() if v == outer), None)
+        self.error(f"`each` runs its body on one position at a time, but this reads "
+                   f"{f'`{name}`, ' if name else ''}a value from outside the `each`", span or atom.span,
+                   "a body starts from the `each`'s own input; to apply it to another value, write `value -> each { ... }`")
+        return False
+
 
 def _check_size(shape) -> None:
     """A value no computer holds is an error here, not at build time: at most

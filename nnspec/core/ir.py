@@ -56,6 +56,12 @@ class TensorType:
         masked = self.masked and keep_mask
         return TensorType(shape, dtype, masked, self.pad if masked and dtype == "int" else None, channels_last)
 
+    def stays_channels_last(self, shape) -> bool:
+        """Whether this value's channels are still last once its elements take ``shape``
+        (a ``reshape`` of the positions, Swin's windows): it was channels-last, is still an
+        image (3 dimensions or more), and its last dimension is still the channels."""
+        return self.channels_last and len(shape) >= 3 and shape[-1] == self.shape[-1]
+
     def __str__(self) -> str:
         return shape_str(self.shape) + (" int" if self.dtype == "int" else "")
 

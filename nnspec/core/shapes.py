@@ -17,9 +17,16 @@ from .dims import Dim, Sym, ceildiv, differ_at, equal, evaluate, shape_str
 class ShapeError(Exception):
     """A shape rule failed. ``arg`` names the argument at fault, so the caret can point at it."""
 
-    def __init__(self, message: str, hint: str | None = None, arg: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, arg: str | None = None, unknown: str | None = None):
         super().__init__(message)
         self.message, self.hint, self.arg = message, hint, arg
+        #: a name the rule could not place (a misspelt parameter): the caller, who knows the
+        #: names in scope, turns the hint into a did-you-mean
+        self.unknown = unknown
+
+
+class WindowError(ShapeError):
+    """A sliding window larger than its padded input."""
 
 
 def expand(value, n: int, name: str) -> tuple:
@@ -44,7 +51,7 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int, dilation: int 
         if ceil and (out - 1) * stride >= size + padding:
             out -= 1
         if out < 1:
-            raise ShapeError(
+            raise WindowError(
                 f"the window ({kernel} with dilation {dilation}) is larger than the padded input ({size + 2 * padding})",
                 arg="kernel",
             )

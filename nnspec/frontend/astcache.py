@@ -7,7 +7,10 @@ version; any change to one of them misses. Entries are JSON (:mod:`nnspec.cached
 node a list of its class name and its fields, each span its four numbers packed in one
 integer (a field named ``span`` or ``*_span`` holds one), so an entry is a few times the size
 of the AST, not of Python's pickles. Only files whose program loaded
-without an error are stored (see :func:`nnspec.frontend.program.load_program`).
+without an error are stored (see :func:`nnspec.frontend.program.load_program`), and only ASTs
+that Python's recursion limit lets the encoder walk. An entry also holds a digest of the text
+it was parsed from, and answers only for that text: an entry moved or planted under another
+key is a miss. The folder is the user's own (:func:`nnspec.cachedir.private`).
 
 >>> from nnspec.frontend.parser import parse
 >>> nodes = parse("network N { input x: [4]\\n dense(2) }", "n.nn")
@@ -50,6 +53,11 @@ def _entry(text: str, path: str) -> str | None:
     key = hashlib.sha256(_stamp() + path.encode("utf-8", "surrogatepass") + b"\0" +
                          text.encode("utf-8", "surrogatepass")).hexdigest()
     return os.path.join(where, key[:40] + ".json")
+
+
+def _source(text: str) -> str:
+    """The digest of a file's text that its entry holds."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 #: a span's four numbers (line, column, end line, end column) are packed in one integer, each
@@ -115,6 +123,8 @@ def load(text: str, path: str) -> ast.File | None:
     entry = _entry(text, path)
     data = cachedir.read(entry) if entry is not None else None
     try:
+        if data["source"] != _source(text):
+            return None
         imports, definitions = _decode(data["imports"], path), _decode(data["definitions"], path)
     except Exception:  # noqa: BLE001 -- an entry of another shape, planted or broken: a miss
         return None
@@ -127,8 +137,9 @@ def store(f: ast.File) -> None:
     """Remember ``f`` (a file without errors)."""
     entry = _entry(f.text, f.path)
     try:
-        data = {"imports": _encode(f.imports), "definitions": _encode(f.definitions)} if entry is not None else None
-    except TypeError:  # a value without a JSON form: this file is not cached
+        data = {"source": _source(f.text), "imports": _encode(f.imports),
+                "definitions": _encode(f.definitions)} if entry is not None else None
+    except (TypeError, RecursionError):  # a value without a JSON form, or nested too deep: not cached
         return
     if data is not None and cachedir.write(entry, data):
         with contextlib.suppress(OSError):

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Located, Span, did_you_mean
+from ..files import unreadable
 from . import ast
 from .parser import KEYWORDS, parse_file
 
@@ -114,14 +115,11 @@ def read_source(path: str) -> str:
 
     Raises :class:`SourceError`.
     """
-    import stat
-
+    problem = unreadable(path)
+    if problem is not None:
+        raise SourceError(problem)
     try:
         info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise SourceError("is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError("not a regular file (a device, a FIFO or a socket)")
         if info.st_size > MAX_SOURCE_BYTES:
             raise SourceError(f"the file has {info.st_size:,} bytes; a spec has at most {MAX_SOURCE_BYTES:,}")
         with open(path, "rb") as fh:

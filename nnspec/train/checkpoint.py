@@ -25,7 +25,6 @@ that fails is a :class:`DataError` naming the file and the first thing wrong.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import typing
 from typing import Any, Literal
@@ -36,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..files import atomic_write
 from .config import Settings
-from .errors import DataError
+from .errors import DataError, check_file
 
 FORMAT = "nnspec-checkpoint/1"
 DAMAGED_HINT = "it was changed or damaged after `nnspec train` wrote it; use the run's other checkpoint, or train again"
@@ -154,6 +153,14 @@ def load(path: str) -> dict:
         settings.validate()
     except ValueError as e:
         raise DataError(f"{path}: a damaged checkpoint: settings: {e}", hint=DAMAGED_HINT) from None
+    from .sources import parse
+
+    for name in ("data", "val_data"):  # checked as the flags are: evaluate reads the stored one
+        try:
+            if getattr(settings, name):
+                parse(getattr(settings, name))
+        except DataError as e:
+            raise DataError(f"{path}: a damaged checkpoint: settings: `{name}`: {e.message}", hint=DAMAGED_HINT) from None
     return {**obj, "settings": settings.to_dict()}
 
 
@@ -172,7 +179,8 @@ def _invariants(s: Stored) -> str | None:
     if rng.python.version != 3 or len(rng.python.internal) != 625:
         return "`rng.python` is not Python's generator state (version 3, 625 numbers)"
     epochs = [row.get("epoch") for row in s.metrics]
-    if epochs != list(range(1, s.epoch + 1)):
+    # the count first: a list of `epoch` numbers to compare with would be as long as it claims
+    if len(epochs) != s.epoch or epochs != list(range(1, s.epoch + 1)):
         return f"`metrics` holds epochs {epochs[:5]}{'...' if len(epochs) > 5 else ''} for a run at epoch {s.epoch}"
     return None
 
@@ -180,8 +188,7 @@ def _invariants(s: Stored) -> str | None:
 def read(path: str, what: str = "checkpoint"):
     """Whatever a ``.pt`` file holds, loaded with ``weights_only=True`` onto the CPU (only
     tensors, numbers, strings and containers: no pickled code runs), or :class:`DataError`."""
-    if not os.path.isfile(path):
-        raise DataError(f"{path}: no such {what}")
+    check_file(path, what=what)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 -- a truncated zip, a pickle with code, ...: all mean "not ours"

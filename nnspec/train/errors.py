@@ -26,12 +26,28 @@ class DataError(Exception):
 def check_path(kind: str, path: str, directory: bool, hint: str | None = None) -> None:
     """:class:`DataError` unless ``path`` (of source ``kind``) is a directory, or with
     ``directory=False`` a regular file (not a folder, a FIFO or a device)."""
-    wanted = "directory" if directory else "file"
-    if os.path.isdir(path) if directory else os.path.isfile(path):
+    if directory:
+        if os.path.isdir(path):
+            return
+        if not os.path.exists(path):
+            raise DataError(f"{kind}:{path}: no such directory", hint=hint)
+        raise DataError(f"{kind}:{path}: not a directory", hint=hint)
+    check_file(path, f"{kind}:{path}", hint)
+
+
+def check_file(path: str, name: str | None = None, hint: str | None = None, what: str = "file") -> None:
+    """:class:`DataError` unless ``path`` is a regular file to read data from
+    (:func:`nnspec.files.unreadable`); ``name`` is how the message names it (default the path),
+    ``what`` what a missing one would have been (``no such weights file``)."""
+    from ..files import unreadable
+
+    problem = unreadable(path)
+    if problem is None:
         return
-    if not os.path.exists(path):
-        raise DataError(f"{kind}:{path}: no such {wanted}", hint=hint)
-    raise DataError(f"{kind}:{path}: not a {wanted}", hint=hint if directory else "give the path of a regular file")
+    if problem == "no such file":
+        raise DataError(f"{name or path}: no such {what}", hint=hint)
+    raise DataError(f"{name or path}: {'not a file' if problem == 'is a directory' else problem}",
+                    hint=hint or "give the path of a regular file")
 
 
 class WriteError(DataError):

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..backends.codegen import module_paths
+from ..printable import listed, printable
 
 METHODS = ("gradcam", "saliency", "features", "filters")
 OVERLAY_SIZE = (800, 440)  # pixels of a gradcam or saliency picture
@@ -180,7 +181,7 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
     wanted = None
     if cls is not None:
         if cls not in names:
-            raise ExplainError(f"no class `{cls}`; the classes are {', '.join(names)}")
+            raise ExplainError(f"no class `{printable(cls)}`; the classes are {listed(names)}")
         wanted = names.index(cls)
     layers = image_layers(graph, model)
     if method in ("gradcam", "features"):
@@ -210,7 +211,7 @@ def explain(spec, weights: str, input_path: str, method: str, path: str, layer: 
         p = float(logits.softmax(-1)[0, k])
         return {"method": method, "layer": layer, "class": names[k], "probability": p, "size": size}
     p = float(logits.softmax(-1)[0, k])
-    draw_overlay(path, image, heat, f"{names[k]} ({p:.2f})" + (f" at {layer}" if method == "gradcam" else ""), method)
+    draw_overlay(path, image, heat, f"{printable(names[k])} ({p:.2f})" + (f" at {layer}" if method == "gradcam" else ""), method)
     return {"method": method, "layer": layer, "class": names[k], "probability": p, "size": OVERLAY_SIZE, "heat": heat}
 
 

@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 
 from ..files import atomic_write
-from .errors import DataError, check_path
+from .errors import DataError, check_file, check_path
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -48,6 +48,7 @@ def read_idx(path: str, ndim: int) -> np.ndarray:
     >>> read_idx("train-labels-idx1-ubyte.gz", 1).shape   # doctest: +SKIP
     (60000,)
     """
+    check_file(path)
     try:
         with open(path, "rb") as fh:
             raw = fh.read()

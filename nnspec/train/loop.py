@@ -38,6 +38,7 @@ from .data import (
 from .distributed import Context, setup
 from .errors import DataError, WriteError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
+from .lock import OutLock, signature
 from .progress import Reporter
 from .screening import screen_classes
 from .tasks import Classify, Task, metric_label
@@ -211,6 +212,7 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
     """
     last_path = os.path.join(out, "last.pt")
     state, ignored = None, []
+    seen = signature(last_path)  # what this run decides on; another run changing it is refused
     if resume:
         if not os.path.isfile(last_path):
             raise DataError(f"{out} holds no run to resume (no last.pt)", hint="start one without --resume")
@@ -243,7 +245,8 @@ def fit(spec, network: str | None, params: dict, flags: dict, out: str, *, resum
                                hint=f"only {', '.join('--' + k for k in RESUME_FLAGS)} change on --resume; "
                                     "start a new run (--overwrite or another --out) to change the others"))
     try:
-        return _fit(ctx, spec, network, params, settings, state, out, download, raw, report)
+        with OutLock(seen) as lock:
+            return _fit(ctx, spec, network, params, settings, state, out, download, raw, report, lock)
     except RuntimeError as e:
         diverged = overflow(e, settings.lr)
         if diverged is None:
@@ -276,7 +279,7 @@ def _shown(value) -> str:
     return (", ".join(map(str, value)) or "none") if isinstance(value, list) else str(value)
 
 
-def _fit(ctx, spec, network, params, settings, state, out, download, raw, report) -> dict:
+def _fit(ctx, spec, network, params, settings, state, out, download, raw, report, lock) -> dict:
     last_path, best_path = os.path.join(out, "last.pt"), os.path.join(out, "best.pt")
     graph = spec.checked_graph(network, **params)
     network = graph.network
@@ -346,7 +349,8 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
         try:
             with reported_write(out):
                 os.makedirs(out, exist_ok=True)
-        except WriteError as e:
+                lock.take(out)  # held to the end of the run: a second run into `out` is refused
+        except DataError as e:
             failure = e
         if state is not None and failure is None:
             left = remove_temporaries(out)

@@ -16,7 +16,7 @@ from . import sources
 from .assess import class_names, restore
 from .data import eval_batches, input_infos, output_shape, prepare
 from .distributed import pick_device
-from .errors import DataError
+from .errors import DataError, check_file
 from .text import tokenize
 
 
@@ -78,7 +78,8 @@ def _gather(inputs: list[str], infos) -> tuple[list[str], sources.Raw]:
                 arrays[i].append(np.asarray(x))
             names += [f"{item}[{row}]" for row in range(len(raw))]
         elif text:
-            if os.path.isfile(item):
+            if os.path.exists(item):
+                check_file(item)  # a file of texts, not a FIFO or a device read for ever
                 with open(item, encoding="utf-8", errors="replace") as fh:
                     lines = [(n, line.rstrip("\n")) for n, line in enumerate(fh, start=1) if line.strip()]
                 if not lines:

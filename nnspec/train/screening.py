@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..printable import printable
 from .errors import DataError
 from .sources import ImageFiles, InputInfo, Raw
 from .text import tokenize
@@ -97,5 +98,6 @@ def screen_classes(raw: Raw) -> None:
     seen = np.unique(np.concatenate(labels))
     if len(seen) == 1:
         name = raw.classes[seen[0]] if raw.classes and 0 <= seen[0] < len(raw.classes) else str(seen[0])
-        raise DataError(f"`{raw.source}` holds examples of one class only (`{name}`); a classifier needs at least two",
+        raise DataError(f"`{raw.source}` holds examples of one class only (`{printable(name)}`); "
+                        "a classifier needs at least two",
                         hint="check the labels (or the class folders) of the data")

@@ -30,14 +30,16 @@ Generated sources draw from the run's seed, so a run is reproducible.
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..core.dims import shape_str
+from ..printable import listed, printable
 from . import idx
-from .errors import DataError, check_path
+from .errors import DataError, check_file, check_path
 from .text import read_table
 
 KINDS = ("xo", "sentiment_toy", "mnist", "fashion_mnist", "text", "tensors", "images")
@@ -87,9 +89,8 @@ class Raw:
         unknown = [c for c in self.classes if c not in known]
         if unknown:
             raise DataError(
-                f"`{self.source}` has the class{'es' if len(unknown) > 1 else ''} "
-                f"{', '.join(f'`{c}`' for c in unknown)}, which the model was not trained on; "
-                f"it knows {', '.join(known)}",
+                f"`{printable(self.source)}` has the class{'es' if len(unknown) > 1 else ''} "
+                f"{listed(unknown, quote='`')}, which the model was not trained on; it knows {listed(known)}",
                 hint="evaluate on data of the classes the checkpoint was trained with",
             )
         lookup = np.array([known.index(c) for c in self.classes], dtype=np.int64)
@@ -97,14 +98,33 @@ class Raw:
                        test=self.test.relabelled(known) if self.test is not None else None)
 
 
-def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
-    """``"text:a.csv?label=y"`` -> ``("text", "a.csv", {"label": "y"})``."""
+#: the most examples a generated source makes: far more than it needs to be learnt, and few
+#: enough to fit in memory (an `n` from a flag or a checkpoint is held to it)
+MAX_GENERATED = 1_000_000
+
+#: each source's options and their defaults (their type follows the default's)
+OPTIONS = {"xo": {"n": 1200, "noise": 0.15}, "sentiment_toy": {"n": 2000}, "text": {"text": "text", "label": "label"}}
+
+
+def parse(source: str) -> tuple[str, str | None, dict]:
+    """``"text:a.csv?label=y"`` -> ``("text", "a.csv", {"text": "text", "label": "y"})``: the
+    source's kind, path and options (defaults filled in), each checked, reading nothing; a
+    source from a flag or a checkpoint passes here first.
+
+    >>> parse("xo?n=60")
+    ('xo', None, {'n': 60, 'noise': 0.15})
+    """
     body, _, query = source.partition("?")
     kind, sep, arg = body.partition(":")
     if kind not in KINDS:
         from ..diagnostics import did_you_mean
 
-        raise DataError(f"unknown data source `{kind}`", did_you_mean(kind, KINDS) or f"the sources are {', '.join(KINDS)}")
+        # a bare path: the source its file would be read as
+        named = "images" if os.path.isdir(body) else {".npz": "tensors", ".pt": "tensors", ".csv": "text",
+                                                      ".tsv": "text"}.get(os.path.splitext(body)[1].lower())
+        raise DataError(f"unknown data source `{kind}`",
+                        f"did you mean `{named}:{source}`?" if named and not sep and os.path.exists(body)
+                        else did_you_mean(kind, KINDS) or f"the sources are {', '.join(KINDS)}")
     needs_arg = kind not in ("xo", "sentiment_toy")
     if needs_arg and not arg:
         raise DataError(f"the `{kind}` source needs a path: {kind}:PATH")
@@ -116,7 +136,16 @@ def parse(source: str) -> tuple[str, str | None, dict[str, str]]:
         if not eq:
             raise DataError(f"bad option `{item}` in `{source}`", hint="options are NAME=VALUE joined by &")
         options[name] = value
-    return kind, arg or None, options
+    allowed = OPTIONS.get(kind, {})
+    for name in options:
+        if name not in allowed:
+            raise DataError(
+                f"the `{kind}` source has no option `{name}`",
+                hint=f"its options are {', '.join(sorted(allowed))}" if allowed else f"`{kind}` takes no options",
+            )
+    typed = {"n": _int, "noise": _float}
+    return kind, arg or None, {name: typed[name](options, name) if name in options and name in typed
+                               else options.get(name, default) for name, default in allowed.items()}
 
 
 def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = False, resize: bool = False) -> Raw:
@@ -124,17 +153,10 @@ def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = F
     ``resize`` fits the images of ``mnist:``/``fashion_mnist:`` to an image input of another
     size or channel count."""
     kind, arg, options = parse(source)
-    allowed = {"xo": {"n", "noise"}, "sentiment_toy": {"n"}, "text": {"text", "label"}}.get(kind, set())
-    for name in options:
-        if name not in allowed:
-            raise DataError(
-                f"the `{kind}` source has no option `{name}`",
-                hint=f"its options are {', '.join(sorted(allowed))}" if allowed else f"`{kind}` takes no options",
-            )
     if kind == "xo":
-        return xo(_int(options, "n", 1200), _float(options, "noise", 0.15), seed)
+        return xo(options["n"], options["noise"], seed)
     if kind == "sentiment_toy":
-        return sentiment_toy(_int(options, "n", 2000), seed)
+        return sentiment_toy(options["n"], seed)
     if kind in ("mnist", "fashion_mnist"):
         x, y, tx, ty = idx.load(kind, arg, download)
         classes = idx.CLASSES[kind]
@@ -142,7 +164,7 @@ def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = F
         test = Raw(source, ty, [fit(tx)], classes=classes, fixed_size=True) if tx is not None else None
         return Raw(source, y, [fit(x)], classes=classes, test=test, fixed_size=True)
     if kind == "text":
-        texts, labels = read_table(arg, options.get("text", "text"), options.get("label", "label"))
+        texts, labels = read_table(arg, options["text"], options["label"])
         y, classes = _label_ids(labels)
         return Raw(source, y, texts=texts, classes=classes)
     if kind == "tensors":
@@ -150,21 +172,30 @@ def load(source: str, inputs: list[InputInfo], seed: int = 0, download: bool = F
     return images(arg, inputs)
 
 
-def _int(options, name, default) -> int:
-    try:
-        value = int(options.get(name, default))
-    except ValueError:
-        raise DataError(f"option `{name}` takes an integer, got {options[name]!r}") from None
-    if value < 1:
-        raise DataError(f"option `{name}` must be at least 1, got {value}")
+def _int(options, name) -> int:
+    text = options[name]
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise DataError(f"option `{name}` takes a whole number of 1 to {MAX_GENERATED:,}, got {_brief(text)}")
+    value = int(text)
+    if not 1 <= value <= MAX_GENERATED:
+        raise DataError(f"option `{name}` must be from 1 to {MAX_GENERATED:,}, got {value:,}",
+                        hint="a generated source makes at most this many examples" if value else None)
     return value
 
 
-def _float(options, name, default) -> float:
+def _float(options, name) -> float:
     try:
-        return float(options.get(name, default))
+        value = float(options[name])
     except ValueError:
-        raise DataError(f"option `{name}` takes a number, got {options[name]!r}") from None
+        raise DataError(f"option `{name}` takes a number, got {_brief(options[name])}") from None
+    if not 0 <= value <= 1:
+        raise DataError(f"option `{name}` must be from 0 to 1, got {options[name]}")
+    return value
+
+
+def _brief(text: str) -> str:
+    """A value from a source string, quoted, escaped and cut: it may come from a checkpoint."""
+    return f"`{printable(text, 40)}`"
 
 
 def unit_scale(images: np.ndarray) -> np.ndarray:
@@ -354,23 +385,45 @@ def _pillow():
     return Image
 
 
-def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
-    """One image file as uint8 ``[C, H, W]``: grey (C = 1) or RGB (C = 3), resized bilinearly
-    to ``H × W`` -- what training and ``nnspec predict`` both see."""
+#: what Pillow raises for a damaged or hostile file, besides its own errors: broken PNG chunks
+#: are a SyntaxError, a cut header an EOFError or struct.error, odd tables an IndexError,
+#: KeyError, TypeError or ZeroDivisionError (OSError covers UnidentifiedImageError)
+_PIL_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, KeyError, TypeError,
+               ZeroDivisionError)
+
+
+def decode(path: str, read):
+    """``read(image)`` of the image file at ``path``, opened with Pillow: the one place image
+    files are opened, so that each is checked to be a regular file first (a FIFO would block),
+    refused when it holds more pixels than Pillow's guard allows, and every error the file can
+    cause in Pillow becomes a :class:`DataError` naming it."""
     Image = _pillow()
-    channels, height, width = shape
+    check_file(path)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its pixel limit and twice it, then decodes anyway
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-                array = np.array(im, dtype=np.uint8)  # a copy: asarray of a Pillow image is read-only
+                return read(im)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise DataError(f"{path}: refused, too many pixels to decode safely ({e})",
                         hint=f"one image may hold at most {Image.MAX_IMAGE_PIXELS:,} pixels; shrink it first") from None
-    except (OSError, ValueError) as e:
-        raise DataError(f"{path}: not a readable image ({e})") from None
+    except _PIL_ERRORS as e:
+        raise DataError(f"{path}: not a readable image ({type(e).__name__}: {e})" if isinstance(e, SyntaxError | TypeError)
+                        else f"{path}: not a readable image ({e})") from None
+
+
+def read_image(path: str, shape: tuple[int, int, int]) -> np.ndarray:
+    """One image file as uint8 ``[C, H, W]``: grey (C = 1) or RGB (C = 3), resized bilinearly
+    to ``H × W`` -- what training and ``nnspec predict`` both see."""
+    Image = _pillow()
+    channels, height, width = shape
+
+    def read(im):
+        im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        return np.array(im, dtype=np.uint8)  # a copy: asarray of a Pillow image is read-only
+
+    array = decode(path, read)
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
 
@@ -379,14 +432,14 @@ def read_mask(path: str, shape: tuple[int, int, int]) -> np.ndarray:
     values), resized with the nearest pixel so that no id is blended into another."""
     Image = _pillow()
     _, height, width = shape
-    try:
-        with Image.open(path) as im:
-            if im.mode not in ("L", "P", "1", "I", "I;16"):
-                raise DataError(f"{path}: a mask holds one class id per pixel, but this image is {im.mode}",
-                                hint="save masks as greyscale or palette images")
-            return np.array(im.resize((width, height), Image.NEAREST), dtype=np.int64)  # writable, as read_image
-    except (OSError, ValueError) as e:
-        raise DataError(f"{path}: not a readable image ({e})") from None
+
+    def read(im):
+        if im.mode not in ("L", "P", "1", "I", "I;16"):
+            raise DataError(f"{path}: a mask holds one class id per pixel, but this image is {im.mode}",
+                            hint="save masks as greyscale or palette images")
+        return np.array(im.resize((width, height), Image.NEAREST), dtype=np.int64)  # writable, as read_image
+
+    return decode(path, read)
 
 
 def _image_files(folder: str) -> list[str]:
@@ -446,7 +499,7 @@ def _image_folder(directory: str, shape, source: str) -> Raw:
         folder = os.path.join(directory, name)
         found = _image_files(folder)
         if not found:
-            raise DataError(f"images:{directory}: the class folder `{name}` holds no images",
+            raise DataError(f"images:{directory}: the class folder `{printable(name)}` holds no images",
                             hint=f"add images ending in {', '.join(IMAGE_EXTENSIONS)}, or remove the folder "
                                  "(every folder is a class)")
         files += [os.path.join(folder, f) for f in found]

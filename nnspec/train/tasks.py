@@ -38,6 +38,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ..printable import listed
 from .errors import DataError
 
 IGNORE = -100  # a label that counts nowhere (PyTorch's default ignore_index)
@@ -266,7 +267,7 @@ def metric_label(key: str) -> str:
 
 def class_names(names: list[str]) -> str:
     """``2 classes: X, O`` (the first six names)."""
-    return f"{len(names)} classes: {', '.join(names[:6])}{', ...' if len(names) > 6 else ''}"
+    return f"{len(names):,} classes: {listed(names, 6)}"
 
 
 def _is_int(y: np.ndarray) -> bool:

@@ -14,6 +14,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..printable import printable
 from .errors import DataError, check_path
 
 PAD, UNK = "<pad>", "<unk>"
@@ -57,17 +58,26 @@ def encode(texts, vocab: list[str], length: int, pad: int) -> np.ndarray:
 
 
 def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
-    """The text and label columns of a CSV (or, for ``.tsv``/``.tab``, tab-separated) file with a header."""
+    """The text and label columns of a CSV (or, for ``.tsv``/``.tab``, tab-separated) file with a header.
+
+    Errors name a row by the line of the file it starts on (a quoted field may span lines), and
+    never quote the file's content: the source may come from a checkpoint, not the user, and
+    name any file (``text:/etc/passwd``)."""
     check_path("text", path, directory=False)
     delimiter = "\t" if path.lower().endswith((".tsv", ".tab")) else ","
+    rows = []
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a leading byte-order mark is not text
-            rows = list(csv.reader(fh, delimiter=delimiter))
+            reader = csv.reader(fh, delimiter=delimiter)
+            line = 1
+            for row in reader:
+                rows.append((line, row))
+                line = reader.line_num + 1  # where the next row starts
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except csv.Error as e:
         raise DataError(f"{path}: not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({e})") from None
-    numbered = [(line, r) for line, r in enumerate(rows, start=1) if any(cell.strip() for cell in r)]
+    numbered = [(line, r) for line, r in rows if any(cell.strip() for cell in r)]
     if not numbered:
         raise DataError(f"{path} is empty", hint="the first line names the columns, e.g. text,label")
     header = [h.strip() for h in numbered[0][1]]
@@ -75,7 +85,8 @@ def read_table(path: str, text_column: str, label_column: str) -> tuple[list[str
     for option, name in (("text", text_column), ("label", label_column)):
         if name not in header:
             raise DataError(
-                f"{path} has no column `{name}`; its columns are {', '.join(header)}",
+                f"{path} has no column `{printable(name, 40)}` (its header, line {numbered[0][0]}, "
+                f"has {len(header):,} column{'s' if len(header) != 1 else ''})",
                 hint=f"name the {option} column: text:{path}?{option}=COLUMN",
             )
         columns.append(header.index(name))

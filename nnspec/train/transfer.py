@@ -16,7 +16,7 @@ import torch
 from ..backends.weights import InitReport, load_matching
 from ..freeze import first_unmatched, is_frozen
 from . import checkpoint
-from .errors import DataError
+from .errors import DataError, check_file
 
 
 def read_weights(path: str) -> dict[str, torch.Tensor]:
@@ -29,10 +29,7 @@ def read_weights(path: str) -> dict[str, torch.Tensor]:
         except ImportError:
             raise DataError(f"{path}: reading .safetensors needs the safetensors package",
                             hint="pip install safetensors (or nnspec[safetensors])") from None
-        import os
-
-        if not os.path.isfile(path):
-            raise DataError(f"{path}: no such weights file")
+        check_file(path, what="weights file")
         try:
             return load_file(path, device="cpu")
         except (SafetensorError, OSError, ValueError) as e:

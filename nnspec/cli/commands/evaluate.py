@@ -56,24 +56,26 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
 
 def render(result: dict) -> str:
     """The human report: the totals, then for a classifier a per-class table and the confusion matrix."""
+    from ...printable import printable
     from ...train.tasks import metric_label
 
+    classes = [printable(c) for c in result.get("classes", [])]  # data: control characters escaped
     figures = "  ".join(f"{metric_label(k)} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
-    lines = [f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
+    lines = [f"{result['network']} (epoch {result['epoch']}) on {printable(result['data'], 200)}: "
              f"{figures}  ({result['examples']:,} examples)"]
     if "confusion" not in result:
         return lines[0]
     lines.append("")
-    width = max(5, *(len(c) for c in result["classes"]))
+    width = max(5, *(len(c) for c in classes))
     show = lambda v: "-" if v is None else f"{v:.4f}"
     lines.append(f"{'class':<{width}}  precision  recall  examples")
-    for row in result["per_class"]:
-        lines.append(f"{row['class']:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  {row['examples']:>8,}")
+    for name, row in zip(classes, result["per_class"]):
+        lines.append(f"{name:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  {row['examples']:>8,}")
     cell = max(len(str(n)) for row in result["confusion"] for n in row)
-    cell = max(cell, *(len(c) for c in result["classes"])) if len(result["classes"]) <= 12 else cell
-    heads = result["classes"] if len(result["classes"]) <= 12 else [str(i) for i in range(len(result["classes"]))]
+    cell = max(cell, *(len(c) for c in classes)) if len(classes) <= 12 else cell
+    heads = classes if len(classes) <= 12 else [str(i) for i in range(len(classes))]
     lines += ["", "confusion (rows: true class, columns: predicted)",
               f"{'':<{width}}  " + " ".join(f"{h:>{cell}}" for h in heads)]
-    for name, row in zip(result["classes"], result["confusion"]):
+    for name, row in zip(classes, result["confusion"]):
         lines.append(f"{name:<{width}}  " + " ".join(f"{n:>{cell}}" for n in row))
     return "\n".join(lines)

@@ -37,6 +37,9 @@ def command(file, inputs, weights, top_k, batch_size, device, as_json):
         for answer in answers:
             click.echo(json.dumps(answer))
         return
-    for answer in answers:
-        others = ", ".join(f"{t['class']} {t['probability']:.4f}" for t in answer["top"][1:])
-        click.echo(f"{answer['input']}: {answer['class']} {answer['probability']:.4f}" + (f"  ({others})" if others else ""))
+    from ...printable import printable
+
+    for answer in answers:  # class names and texts are data: shown with their control characters escaped
+        others = ", ".join(f"{printable(t['class'])} {t['probability']:.4f}" for t in answer["top"][1:])
+        click.echo(f"{printable(answer['input'], 200)}: {printable(answer['class'])} {answer['probability']:.4f}"
+                   + (f"  ({others})" if others else ""))

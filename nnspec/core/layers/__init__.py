@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (importing registers the kinds)
     activation,
+    arithmetic,
     attention,
     conv,
     dense,
@@ -13,6 +14,7 @@ from . import (  # noqa: F401  (importing registers the kinds)
     param,
     pick,
     pool,
+    positions,
     recurrent,
     reduce,
     reshape,
@@ -41,10 +43,15 @@ def synonym(name: str) -> str | None:
 
 
 def suggest(name: str, choices) -> str | None:
-    """The hint for an unknown layer ``name``: the kind another tool's name stands for, else
+    """The hint for an unknown layer ``name``: a kind or block written in another case
+    (``Relu``), the kind another tool's name stands for (``Conv2D``, ``MaxPooling2D``), else
     the closest of ``choices``."""
     from ...diagnostics import did_you_mean
 
+    same = [c for c in choices if c.lower() == name.lower()]
+    if same:
+        return f"did you mean `{same[0]}`? (names are case-sensitive" + ("; the layer kinds are lowercase)"
+                                                                        if same[0].islower() else ")")
     kind = synonym(name)
     if kind is not None:
         return f"did you mean `{kind}`? (nnspec's name for `{name}`)"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..code import Code, call
+from typing import Literal
+
+from ..code import BinOp, Code, call
 from ..shapes import ShapeError
 from .base import Layer, TensorType, need_concrete
 from .schema import ArgsModel, Bool, Field, Int, Number
@@ -48,11 +50,23 @@ class ELU(Activation):
     example = ("[3, 8, 8]", "elu")
 
 
-class GELU(Activation):
-    """Gaussian error linear unit; ``[...] -> [...]``."""
+class GELUArgs(ArgsModel):
+    approximate: Literal["none", "tanh"] = "none"
 
-    kind, torch_name = "gelu", "GELU"
-    example = ("[3, 8, 8]", "gelu")
+
+class GELU(Activation):
+    """Gaussian error linear unit; ``[...] -> [...]``. ``approximate=tanh`` computes it with
+    the tanh formula (GPT-2's, BERT's), PyTorch's ``GELU(approximate="tanh")``.
+    """
+
+    kind, torch_name, Args = "gelu", "GELU", GELUArgs
+    example = ("[3, 8, 8]", "gelu(approximate=tanh)")
+
+    def torch_kwargs(self):
+        return {"approximate": self.changed("approximate")}
+
+    def describe(self) -> str:
+        return "gelu" + (" tanh" if self.args.approximate == "tanh" else "")
 
 
 class SiLU(Activation):
@@ -70,11 +84,37 @@ class Sigmoid(Activation):
     example = ("[3, 8, 8]", "sigmoid")
 
 
-class Tanh(Activation):
-    """Hyperbolic tangent; ``[...] -> [...]``."""
+class TanhArgs(ArgsModel):
+    amplitude: Number = 1
+    slope: Number = 1
 
-    kind, torch_name = "tanh", "Tanh"
-    example = ("[3, 8, 8]", "tanh")
+
+class Tanh(Activation):
+    """Hyperbolic tangent, ``amplitude * tanh(slope * x)``; ``[...] -> [...]``.
+
+    At the defaults it is PyTorch's ``Tanh``; LeNet-5's squashing function is
+    ``tanh(amplitude=1.7159, slope=2 / 3)``, computed in ``forward`` with no module.
+    """
+
+    kind, torch_name, Args = "tanh", "Tanh", TanhArgs
+    example = ("[3, 8, 8]", "tanh(amplitude=1.7159, slope=2 / 3)")
+
+    def plain(self) -> bool:
+        return self.args.amplitude == 1 and self.args.slope == 1
+
+    def module_code(self, x: TensorType) -> Code | None:
+        return super().module_code(x) if self.plain() else None
+
+    def forward_code(self, module, xs, types, lengths=None) -> Code:
+        if self.plain():
+            return super().forward_code(module, xs, types, lengths)
+        a = self.args
+        inner = xs[0] if a.slope == 1 else BinOp(a.slope, "*", xs[0])
+        outer = call("torch.tanh", inner)
+        return outer if a.amplitude == 1 else BinOp(a.amplitude, "*", outer)
+
+    def describe(self) -> str:
+        return "tanh" if self.plain() else f"tanh ×{self.args.amplitude:g}, slope {self.args.slope:.4g}"
 
 
 class Identity(Activation):

@@ -96,7 +96,7 @@ class Layer:
     def _bind_afresh(cls, args: list[tuple[str | None, object]]) -> Layer:
         values, problems = cls.signature().bind(args)
         if problems:
-            raise problems[0]
+            raise _foreign_argument(cls, problems[0], args)
         if cls.internal:  # made by the elaborator, never written by a user
             args = cls.Args.construct(**values)
         else:
@@ -222,6 +222,45 @@ def need_concrete(d: Dim, what: str) -> int:
     return d
 
 
+# -- what people coming from Keras and PyTorch write --------------------------------
+#: argument names of Keras and PyTorch, and the names nnspec's kinds give them: the first of
+#: those a kind has is the hint for a call that uses the foreign name
+FOREIGN_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "filters": ("out",), "out_channels": ("out",), "kernel_size": ("kernel",), "pool_size": ("kernel",),
+    "strides": ("stride",), "dilation_rate": ("dilation",), "use_bias": ("bias",),
+    "units": ("units", "hidden"), "out_features": ("units",), "hidden_size": ("hidden",),
+    "num_layers": ("layers",), "rate": ("p", "dropout"), "epsilon": ("eps",), "num_heads": ("heads",),
+    "negative_slope": ("slope",), "alpha": ("slope",), "scale_factor": ("scale",), "size": ("scale",),
+    "num_embeddings": ("vocab",), "input_dim": ("vocab",), "output_dim": ("dim",), "embedding_dim": ("dim",),
+    "axis": ("dim",), "num_groups": ("groups",),
+}
+#: arguments Keras and PyTorch need and nnspec infers from the input's shape
+INFERRED_ARGUMENTS = ("in_channels", "in_features", "input_size", "input_shape", "input_dim", "num_features",
+                      "normalized_shape", "embed_dim", "num_channels")
+
+
+def _foreign_argument(cls: type[Layer], e: ArgError, args: list[tuple[str | None, object]]) -> ArgError:
+    """``e`` with a hint where an unknown keyword is what Keras or PyTorch call an argument:
+    ``filters=`` is ``out``, ``activation=relu`` is a layer of its own in the chain, and
+    ``in_channels=`` is inferred."""
+    if not e.keyword or not isinstance(e.arg, int):
+        return e
+    name, value = args[e.arg]
+    hint = None
+    if name == "activation":
+        act = value if isinstance(value, str) else "relu"
+        hint = (f"an activation is a layer of its own: chain it, `{cls.kind}(...) -> {act}`"
+                if act not in ("softmax", "logsoftmax") else
+                "leave the softmax out: `nnspec train`'s loss applies it to the scores (chain `-> softmax` "
+                "only where the network itself must output probabilities)")
+    elif name in FOREIGN_ARGUMENTS:
+        ours = next((n for n in FOREIGN_ARGUMENTS[name] if n in cls.signature().names), None)
+        hint = f"nnspec's name for `{name}` is `{ours}`" if ours is not None else None
+    if hint is None and name in INFERRED_ARGUMENTS:
+        hint = f"leave `{name}` out: nnspec infers it from the input's shape"
+    return ArgError(e.message, e.arg, hint, keyword=True) if hint is not None else e
+
+
 # -- turning pydantic's errors into the user's terms ----------------------------------
 def describe_type(ann) -> str:
     """An argument type in the user's words: ``an integer or a list of integers``."""
@@ -298,7 +337,8 @@ def _translate(cls: type[Layer], e: ValueError, values: dict) -> ArgError:
     expects = describe_type(field) if field else "something else"
     hint = did_you_mean(got, _choices(field)) if isinstance(got, str) and field else None
     if isinstance(got, float) and "integer" in expects:
-        hint = hint or "use `//` for whole-number division"
+        low = int(got // 1)
+        hint = hint or f"sizes are whole numbers, e.g. {low} or {low + 1} (where a division made it, `//` divides to one)"
     return ArgError(f"`{name}` of `{cls.kind}` must be {expects}, got {value_text(got)}", arg=name, hint=hint)
 
 

@@ -28,7 +28,9 @@ class Concat(Layer):
 
     def infer_many(self, xs: list[TensorType]) -> TensorType:
         shape = concat([x.shape for x in xs], self.args.dim)
-        return xs[0].with_shape(shape, keep_mask=normalise_dim(self.args.dim, len(shape)) != 0)
+        # joining channels-last images (along the channels or a position) keeps them so
+        return xs[0].with_shape(shape, keep_mask=normalise_dim(self.args.dim, len(shape)) != 0,
+                                channels_last=any(x.channels_last for x in xs))
 
     def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1
@@ -52,7 +54,9 @@ class Add(Layer):
         shape = xs[0].shape
         for x in xs[1:]:
             shape = broadcast(shape, x.shape)
-        return xs[0].with_shape(shape)
+        # a sum with a channels-last image (a residual around a ConvNeXt or Swin body) is one
+        last = any(x.channels_last and len(x.shape) == len(shape) for x in xs)
+        return xs[0].with_shape(shape, channels_last=last)
 
     def forward_code(self, module, xs, types, lengths=None):
         # Broadcasting aligns trailing dimensions; a lower-rank input gets singleton dimensions

@@ -82,7 +82,8 @@ class Select(Pick):
                 arg="index",
                 hint="only 0 (the first) and -1 (the last) exist at every size",
             )
-        return x.with_shape(x.shape[:d] + x.shape[d + 1 :], keep_mask=d != 0)
+        shape = x.shape[:d] + x.shape[d + 1 :]
+        return x.with_shape(shape, keep_mask=d != 0, channels_last=d != len(shape) and x.stays_channels_last(shape))
 
     def forward_code(self, module, xs, types, lengths=None):
         return self.index_expr(xs[0], normalise_dim(self.args.dim, len(types[0].shape)), self.args.index)
@@ -118,7 +119,7 @@ class Slice(Pick):
         d = self.axis(x)
         a = self.args
         n = slice_length(x.shape[d], a.start, a.end, a.step)
-        return x.with_shape(x.shape[:d] + (n,) + x.shape[d + 1 :])
+        return x.with_shape(x.shape[:d] + (n,) + x.shape[d + 1 :], channels_last=x.channels_last)
 
     def forward_code(self, module, xs, types, lengths=None):
         a = self.args
@@ -151,7 +152,8 @@ class Chunk(Pick):
         d = self.axis(x)
         size = need_concrete(x.shape[d], "the dimension `chunk` divides")
         each = -(-size // self.args.chunks)
-        return x.with_shape(x.shape[:d] + (self.piece(piece_sizes(size, each)),) + x.shape[d + 1 :])
+        return x.with_shape(x.shape[:d] + (self.piece(piece_sizes(size, each)),) + x.shape[d + 1 :],
+                            channels_last=x.channels_last)
 
     def piece(self, sizes: list[int]) -> int:
         i = self.args.index
@@ -208,7 +210,7 @@ class Split(Chunk):
                     f"{shape_str(x.shape)} has {size} entries",
                     arg="sizes",
                 )
-        return x.with_shape(x.shape[:d] + (self.piece(sizes),) + x.shape[d + 1 :])
+        return x.with_shape(x.shape[:d] + (self.piece(sizes),) + x.shape[d + 1 :], channels_last=x.channels_last)
 
     def forward_code(self, module, xs, types, lengths=None):
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1

@@ -55,7 +55,17 @@ class Reshape(Layer):
             raise ArgError(f"reshape sizes must be positive or -1, got {bad[0]}", arg="dims")
 
     def infer(self, x: TensorType) -> TensorType:
-        y = x.with_shape(reshape(x.shape, self.target()))
+        known = set().union(*(d.symbols() for d in x.shape if isinstance(d, Sym)))
+        for d in self.args.dims:
+            if isinstance(d, str) and d not in known:
+                raise ShapeError(
+                    f"`{d}` in `reshape` is no parameter and no size of the input {shape_str(x.shape)}",
+                    arg="dims", unknown=d,
+                    hint=f"a name there is a parameter, or a size that varies ({', '.join(sorted(known))})" if known
+                    else "a name there is a parameter, or a size of the input that varies between batches",
+                )
+        shape = reshape(x.shape, self.target())
+        y = x.with_shape(shape, channels_last=x.stays_channels_last(shape))
         if len(_runtime_unknowns(x.shape, y.shape)) > 1:
             raise ShapeError(
                 f"reshaping {shape_str(x.shape)} to {shape_str(y.shape)} leaves more than one size that is "
