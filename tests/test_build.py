@@ -178,7 +178,7 @@ def test_multiple_inputs_and_outputs():
     spec = nnspec.load(
         "network Two {\n  input a: [4]\n  input b: [6]\n"
         "  let ha = a -> dense(8)\n  let hb = b -> dense(8)\n"
-        "  output sum = ha -> add(hb)\n  output cat = ha -> concat(hb) -> dense(2)\n}\n"
+        "  output total = ha -> add(hb)\n  output cat = ha -> concat(hb) -> dense(2)\n}\n"
     )
     graph = spec.checked_graph()
     model = spec.build()

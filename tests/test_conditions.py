@@ -58,6 +58,7 @@ KEYS = {
     "efficientnet_b0": "459d0f5657f1cc9c",
     "fashion_mnist": "44ba2b05f7f6b9a0",
     "googlenet": "f66489fa14bd9d5a",
+    "lenet5": "058cceab27be7aaf",
     "mobilenet_v3_large": "e6974f96c1885816",
     "resnet152": "47c7efd314b5f031",
     "resnet18": "84fb10d9c6905a1c",

@@ -54,6 +54,9 @@ OWN = {
     # embedding 20000·256, positions 256·256, 4 × (2 layer norms 1,024, attention 3·256·257 +
     # 256·257, MLP 256·1024 + 1024 + 1024·256 + 256), the final layer norm 512, the head 514
     "transformer_classifier": 8_345_602,
+    # LeNet-5 as published: C1 156, S2 12, C3 1,516 (Table I: 60 maps read, 16 biases), S4 32,
+    # C5 48,120, F6 10,164, the RBF centres 840 (tests/test_language_v3.py: equal to its twin)
+    "lenet5": 60_840,
 }
 
 # What each spec takes and returns: (input shapes, output shapes), as `summary --json` prints them.
@@ -76,6 +79,7 @@ INTERFACES = {
     "shufflenet_v2_x1_0": ([[3, 224, 224]], [[1000]]),
     "unet": ([[3, 256, 256]], [[2, 256, 256]]),
     "transformer_classifier": ([[256]], [[2]]),
+    "lenet5": ([[1, 32, 32]], [[10]]),
 }
 
 # Where our module names differ from the reference's: the language names a `shortcut auto`
