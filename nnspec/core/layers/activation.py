@@ -31,6 +31,7 @@ class ReLU(Activation):
     """``max(x, 0)``; ``[...] -> [...]``. Example: ``conv(64, 3) -> relu``."""
 
     kind, torch_name = "relu", "ReLU"
+    keeps = ("output",)  # its gradient is 0 or 1, read from the result
     example = ("[3, 8, 8]", "relu")
 
 
@@ -67,6 +68,7 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; ``[...] -> [...]``."""
 
     kind, torch_name = "sigmoid", "Sigmoid"
+    keeps = ("output",)  # s' = s (1 - s)
     example = ("[3, 8, 8]", "sigmoid")
 
 
@@ -74,6 +76,7 @@ class Tanh(Activation):
     """Hyperbolic tangent; ``[...] -> [...]``."""
 
     kind, torch_name = "tanh", "Tanh"
+    keeps = ("output",)  # tanh' = 1 - tanh²
     example = ("[3, 8, 8]", "tanh")
 
 
@@ -81,6 +84,7 @@ class Identity(Activation):
     """Passes its input through; useful as a branch of ``add`` or ``concat``. ``[...] -> [...]``."""
 
     kind, torch_name = "identity", "Identity"
+    keeps, view = (), True
     example = ("[3, 8, 8]", "identity")
     takes_int = True
 
@@ -179,6 +183,7 @@ class Softmax(Activation):
     """Normalises ``dim`` (default the last) to probabilities; ``[...] -> [...]``."""
 
     kind, torch_name, Args = "softmax", "Softmax", SoftmaxArgs
+    keeps = ("output",)  # the Jacobian is a function of the probabilities
     example = ("[3, 8, 8]", "softmax(dim=0)")
 
     def infer(self, x):
