@@ -18,6 +18,7 @@ CASES = {
     "xo": ["specs/xo.nn"],
     "sentiment_lstm": ["specs/sentiment_lstm.nn"],  # a symbolic length: MACs and sizes as expressions
     "resnet50_depth1": ["specs/resnet50.nn", "--depth", "1", "--freeze", "conv1", "--freeze", "bn1"],
+    "xo_training": ["specs/xo.nn", "--batch-size", "32", "--optimizer", "sgd"],
 }
 
 
@@ -89,6 +90,7 @@ def test_jupyter_shows_a_summary_as_a_table_and_a_broken_spec_as_its_diagnostics
 #: the plain table (what a pipe gets), golden as ``tests/golden/summary/<case>.txt``
 TEXT_CASES = {
     "xo": ["specs/xo.nn"],  # sizes under 1 KiB in bytes, not `0.00 MiB`
+    "resnet50_training": ["specs/resnet50.nn", "--depth", "1", "--batch-size", "32", "--optimizer", "adamw"],
 }
 
 

@@ -46,6 +46,7 @@ class Row:
     macs: Dim
     depth: int  # nesting level (0: directly in the network)
     block: bool = False  # a roll-up row for a block instance or a labelled group
+    kept: Dim | None = None  # bytes per sample training keeps for the backward pass (with a batch size)
 
     def to_json(self) -> dict:
         return {
@@ -57,6 +58,7 @@ class Row:
             "shape": [to_json(d) for d in self.shape] if self.shape is not None else None,
             "params": self.params,
             **count_json("macs", self.macs),
+            **(count_json("kept_bytes", self.kept) if self.kept is not None else {}),
         }
 
 
@@ -64,13 +66,20 @@ class Summary:
     """Rows of a network's summary. ``depth`` hides rows nested deeper than it (their
     figures stay in the roll-up of their enclosing block). ``freeze`` are module-path globs
     (:mod:`nnspec.freeze`) whose parameters count as frozen; by default those of the network's
-    ``train { freeze = [...] }``."""
+    ``train { freeze = [...] }``. With ``batch``, it also gives the memory of a training step
+    (:mod:`.memory`) on batches of that size with ``optimizer`` and, with ``amp``, autocast."""
 
-    def __init__(self, graph: Graph, depth: int | None = None, freeze: list[str] | None = None):
+    def __init__(self, graph: Graph, depth: int | None = None, freeze: list[str] | None = None,
+                 batch: int | None = None, optimizer: str | None = None, amp: bool = False):
         self.graph = graph
         self.depth = depth
         default = graph.train.get("freeze") or []
         self.freeze = list(freeze) if freeze is not None else [default] if isinstance(default, str) else list(default)
+        self.memory = None
+        if batch is not None:
+            from .memory import training_memory
+
+            self.memory = training_memory(graph, batch, optimizer, amp, self.freeze)
         self.rows = self._rows()
 
     @property
@@ -89,12 +98,14 @@ class Summary:
 
     def _rows(self) -> list[Row]:
         g = self.graph
-        totals: dict[int, list] = {}  # id(scope) -> [params, macs]
+        kept = self.memory.kept if self.memory is not None else None
+        totals: dict[int, list] = {}  # id(scope) -> [params, macs, kept]
         for n in g.nodes:
             for s in n.scope.ancestors():
-                t = totals.setdefault(id(s), [0, 0])
+                t = totals.setdefault(id(s), [0, 0, 0])
                 t[0] += n.params
                 t[1] = t[1] + n.macs
+                t[2] = t[2] + (kept[n.id] if kept is not None else 0)
         last_out: dict[int, tuple] = {}
         for n in g.nodes:
             for s in n.scope.ancestors():
@@ -112,15 +123,17 @@ class Summary:
             open_scopes = open_scopes[:keep]
             for s in chain[keep:]:
                 open_scopes.append(s)
-                p, m = totals[id(s)]
+                p, m, k = totals[id(s)]
                 label = s.name if s.kind == "block" else ""
-                rows.append(Row(s.path, s.kind, label, last_out.get(id(s)), p, m, s.depth - 1, block=True))
+                rows.append(Row(s.path, s.kind, label, last_out.get(id(s)), p, m, s.depth - 1, block=True,
+                                kept=k if kept is not None else None))
             depth = len(chain)
+            mine = kept[n.id] if kept is not None else None
             if n.op == "input":
-                rows.append(Row(n.label, "input", "input", n.out.shape, 0, 0, 0))
+                rows.append(Row(n.label, "input", "input", n.out.shape, 0, 0, 0, kept=mine))
             else:
                 rows.append(Row(n.name or "", n.op, n.layer.describe(), n.out.shape if n.out else None, n.params,
-                                n.macs, depth))
+                                n.macs, depth, kept=mine))
         if self.depth is not None:
             rows = [r for r in rows if r.depth <= self.depth]
         return rows
@@ -161,6 +174,7 @@ class Summary:
             **count_json("input_bytes", self.input_bytes),
             **count_json("activation_bytes", self.activation_bytes),
             "depth": self.depth,
+            **({"training": self.memory.to_json()} if self.memory is not None else {}),
             "layers": [r.to_json() for r in self.rows],
         }
 
@@ -175,12 +189,15 @@ class Summary:
         t.add_column("Output shape")
         t.add_column("Params", justify="right")
         t.add_column("MACs", justify="right")
+        if self.memory is not None:
+            t.add_column("Kept/sample", justify="right")
         for r in self.rows:
             name = "  " * r.depth + (r.name or "·")
             shape = shape_str(r.shape) if r.shape is not None else "-"
             style = "bold cyan" if r.block else None
+            kept = [_kept(r.kept)] if self.memory is not None else []
             t.add_row(name, r.label, shape, f"{r.params:,}" if r.params else "", human(r.macs) if r.macs else "",
-                      style=style)
+                      *kept, style=style)
         return t
 
     def _repr_html_(self) -> str:
@@ -214,11 +231,24 @@ class Summary:
             f"Input size per sample: {human_bytes(self.input_bytes)}",
             f"Activations per sample (forward pass): {human_bytes(self.activation_bytes)}",
         ]
+        m = self.memory
+        if m is not None:
+            state = {"adam": "Adam's 2 moments", "adamw": "AdamW's 2 moments", "sgd": "SGD's momentum"}[m.optimizer]
+            lines += [
+                f"Training memory (batch {m.batch}, {m.optimizer}{', autocast' if m.amp else ''}):",
+                f"  Parameters and buffers: {human_bytes(m.params)}",
+                f"  Gradients: {human_bytes(m.grads)}",
+                f"  Optimizer state: {human_bytes(m.optimizer_state)} ({state if m.optimizer_state else 'none'})",
+                f"  Kept for the backward pass: {human_bytes(m.kept_per_sample)} per sample, "
+                f"{human_bytes(m.kept_batch)} for the batch" + (f" (with {human_bytes(m.autocast_weights)} of 16-bit "
+                                                               "weight copies)" if m.amp else ""),
+                f"  Total: {human_bytes(m.total)}",
+            ]
         return "\n".join(lines)
 
     def plain(self) -> str:
         """The table as plain text, for pipes and files."""
-        headers = ["Module", "Layer", "Output shape", "Params", "MACs"]
+        headers = ["Module", "Layer", "Output shape", "Params", "MACs"] + (["Kept/sample"] if self.memory else [])
         body = []
         for r in self.rows:
             body.append([
@@ -227,9 +257,9 @@ class Summary:
                 shape_str(r.shape) if r.shape is not None else "-",
                 f"{r.params:,}" if r.params else "",
                 human(r.macs) if r.macs else "",
-            ])
+            ] + ([_kept(r.kept)] if self.memory else []))
         widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(headers)]
-        right = {3, 4}
+        right = {3, 4, 5}
 
         def fmt(cells):
             return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -238,3 +268,7 @@ class Summary:
         out = [self.graph.network, rule, fmt(headers), rule] + [fmt(b) for b in body] + [rule, self.totals_text()]
         return "\n".join(out)
 
+
+def _kept(n: Dim | None) -> str:
+    """A row's bytes kept for the backward pass; blank when it keeps nothing."""
+    return human_bytes(n) if n else ""

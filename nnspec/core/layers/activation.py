@@ -33,6 +33,7 @@ class ReLU(Activation):
     """``max(x, 0)``; ``[...] -> [...]``. Example: ``conv(64, 3) -> relu``."""
 
     kind, torch_name = "relu", "ReLU"
+    keeps = ("output",)  # its gradient is 0 or 1, read from the result
     example = ("[3, 8, 8]", "relu")
 
 
@@ -81,6 +82,7 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; ``[...] -> [...]``."""
 
     kind, torch_name = "sigmoid", "Sigmoid"
+    keeps = ("output",)  # s' = s (1 - s)
     example = ("[3, 8, 8]", "sigmoid")
 
 
@@ -97,6 +99,7 @@ class Tanh(Activation):
     """
 
     kind, torch_name, Args = "tanh", "Tanh", TanhArgs
+    keeps = ("output",)  # tanh' = 1 - tanh²
     example = ("[3, 8, 8]", "tanh(amplitude=1.7159, slope=2 / 3)")
 
     def plain(self) -> bool:
@@ -121,6 +124,7 @@ class Identity(Activation):
     """Passes its input through; useful as a branch of ``add`` or ``concat``. ``[...] -> [...]``."""
 
     kind, torch_name = "identity", "Identity"
+    keeps, view = (), True
     example = ("[3, 8, 8]", "identity")
     takes_int = True
 
@@ -219,6 +223,7 @@ class Softmax(Activation):
     """Normalises ``dim`` (default the last) to probabilities; ``[...] -> [...]``."""
 
     kind, torch_name, Args = "softmax", "Softmax", SoftmaxArgs
+    keeps = ("output",)  # the Jacobian is a function of the probabilities
     example = ("[3, 8, 8]", "softmax(dim=0)")
 
     def infer(self, x):

@@ -78,6 +78,18 @@ class Attention(Layer):
         d = x.shape[1]
         return 4 * d * d + (4 * d if self.args.bias else 0)
 
+    def kept_extra(self, xs, y):
+        """Besides its inputs: the projected queries, keys and values, the attention's output
+        (read by the output projection) and a log-sum-exp per query and head (PyTorch's fused
+        kernel); with dropout, the unfused path's weights, mask and dropped weights too. A
+        causal mask is one per batch."""
+        (t, d), s = xs[0].shape, xs[-1].shape[0]
+        kept = 4 * ((2 * t + 2 * s) * d + t * self.args.heads)
+        if self.args.dropout:
+            kept = kept + 4 * (3 * t * s * self.args.heads + 2 * t * d)
+        mask = t * s * 4 if self.args.causal and isinstance(t * s, int) else 0
+        return kept, mask
+
     def macs(self, x: TensorType, y: TensorType):
         t, d = x.shape
         s = getattr(self, "keys", t)

@@ -52,6 +52,13 @@ class Layer:
     #: the font size of its box in diagrams, when it is smaller than the others'
     font_size: ClassVar[int | None] = None
     registry: ClassVar[dict[str, type[Layer]]] = {}
+    #: the values of this kind that training keeps for the backward pass: its ``inputs`` (a
+    #: layer with weights needs them for their gradients: the default), its ``output`` (relu,
+    #: sigmoid, tanh, softmax: their derivative is a function of the result), both, or none
+    #: (reshapes, sums, concatenation); :meth:`kept_extra` adds what else it keeps
+    keeps: ClassVar[tuple[str, ...]] = ("inputs",)
+    #: its output is a view of its input, the same memory (flatten, reshape, permute, slices)
+    view: ClassVar[bool] = False
     #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
     #: labels draw a kernel as ``3×3`` or ``3×3×3``
     spatial_dims: int = 2
@@ -130,6 +137,12 @@ class Layer:
     def macs(self, x: TensorType, y: TensorType) -> Dim:
         """Multiply-accumulates for one sample."""
         return 0
+
+    def kept_extra(self, xs: list[TensorType], y: TensorType) -> tuple[Dim, int]:
+        """Bytes training keeps for the backward pass besides the values of :attr:`keeps`:
+        per sample (a pool's argmax indices, dropout's mask, a norm's statistics per sample,
+        a recurrent layer's gates) and per batch (batch norm's statistics per channel)."""
+        return 0, 0
 
     # -- PyTorch ----------------------------------------------------------------------
     def module_code(self, x: TensorType) -> Code | None:

@@ -169,6 +169,9 @@ class SepConv(Conv):
         cin, out = x.shape[0], self.args.out
         return cin * self.kernel_size(x) + cin * out + (out if self.args.bias else 0)
 
+    def kept_extra(self, xs, y):
+        return 4 * xs[0].shape[0] * product(y.shape[1:]), 0  # the depthwise output, the pointwise conv's input
+
     def macs(self, x: TensorType, y: TensorType):
         positions = product(y.shape[1:])
         return positions * x.shape[0] * self.kernel_size(x) + positions * x.shape[0] * self.args.out

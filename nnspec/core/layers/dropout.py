@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..code import Code, call
+from ..shapes import product
 from .base import Layer, TensorType
 from .schema import ArgsModel, Field, Number
 
@@ -21,6 +22,12 @@ class Dropout(Layer):
     example = ("[3, 8]", "dropout(0.25)")
     family = "regularize"
     Args = DropoutArgs
+    keeps = ()
+
+    def kept_extra(self, xs, y):
+        """Its mask, scaled: a float32 per value on the CPU (CUDA's fused kernel keeps a byte);
+        none with ``p=0``, the identity."""
+        return (4 * product(y.shape) if self.args.p else 0), 0
 
     def infer(self, x: TensorType) -> TensorType:
         return x
@@ -76,6 +83,9 @@ class DropPath(Layer):
     family = "regularize"
     Args = DropPathArgs
     runtime = DROP_PATH_RUNTIME
+
+    def kept_extra(self, xs, y):
+        return 4, 0  # each sample's draw, float32; the input is kept too
 
     def infer(self, x: TensorType) -> TensorType:
         return x

@@ -24,6 +24,7 @@ class Input(Layer):
     kind = "input"
     family = "io"
     internal = True
+    keeps = ()
     takes_int = True
     Args = InputArgs
 
@@ -38,6 +39,7 @@ class EachIn(Layer):
     kind = "each_in"
     family = "reshape"
     internal = True
+    keeps, view = (), True
     takes_int = True
 
     def infer(self, x: TensorType) -> TensorType:
@@ -61,6 +63,7 @@ class EachOut(Layer):
     kind = "each_out"
     family = "reshape"
     internal = True
+    keeps, view = (), True
     takes_int = True
     Args = EachArgs
 

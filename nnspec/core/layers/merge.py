@@ -19,6 +19,7 @@ class Concat(Layer):
     """
 
     kind = "concat"
+    keeps = ()  # its gradient is the incoming one, split
     example = ("[3, 8, 8]", "concat(dim=1) { | conv(3, 1) | identity }")
     synonyms = ("concatenate", "cat")
     family = "merge"
@@ -44,6 +45,7 @@ class Add(Layer):
     """Element-wise sum of its inputs, with broadcasting. Example: a residual ``body(x) + x``."""
 
     kind = "add"
+    keeps = ()
     example = ("[3, 8, 8]", "add { | conv(3, 1) | identity }")
     family = "merge"
     merges = True
@@ -77,6 +79,7 @@ class Mul(Add):
     """Element-wise product with broadcasting: ``[C, H, W] * [C, 1, 1]`` for a channel gate."""
 
     kind = "mul"
+    keeps = ("inputs",)  # each factor's gradient is the other factor
     example = ("[3, 8, 8]", "mul { | identity | globalavgpool -> reshape([3, 1, 1]) }")
     synonyms = ("multiply",)
     symbol = "*"

@@ -42,6 +42,9 @@ class BatchNorm(Layer):
     def buffer_count(self, x: TensorType) -> int:
         return 2 * x.shape[0] + 1  # running mean, running variance, batches seen
 
+    def kept_extra(self, xs, y):
+        return 0, 8 * xs[0].shape[0]  # the batch's mean and inverse deviation per channel
+
     def macs(self, x, y):
         return product(x.shape)
 
@@ -81,6 +84,9 @@ class LayerNorm(Layer):
     def param_count(self, x: TensorType) -> int:
         return 2 * x.shape[-1]
 
+    def kept_extra(self, xs, y):
+        return 8 * product(xs[0].shape[:-1]), 0  # the mean and inverse deviation of each position
+
     def macs(self, x, y):
         return product(x.shape)
 
@@ -115,6 +121,9 @@ class GroupNorm(Layer):
 
     def param_count(self, x: TensorType) -> int:
         return 2 * x.shape[0]
+
+    def kept_extra(self, xs, y):
+        return 8 * self.args.groups, 0  # the mean and inverse deviation of each group
 
     def macs(self, x, y):
         return product(x.shape)
@@ -154,6 +163,12 @@ class LRN(Layer):
 
     def macs(self, x, y):
         return product(x.shape) * self.args.size
+
+    def kept_extra(self, xs, y):
+        """PyTorch's ``local_response_norm`` keeps the squares, padded by ``size - 1``
+        channels, the scaled sums and their power: ``2 + (C + size - 1) / C`` inputs."""
+        x = xs[0]
+        return 4 * product(x.shape) * 2 + 4 * product(x.shape[1:]) * (x.shape[0] + self.args.size - 1), 0
 
     def module_code(self, x: TensorType) -> Code:
         a = self.args

@@ -58,6 +58,7 @@ class Param(Layer):
     takes_int = True
     Args = ParamArgs
     runtime = LEARNED_RUNTIME
+    keeps = ()  # it ignores the value it is given
 
     def check_args(self):
         if not self.args.shape or any(d <= 0 for d in self.args.shape):

@@ -19,6 +19,7 @@ class Pick(Layer):
     """What every piece-taking kind shares: the dimension it acts on, and the padding rule."""
 
     family = "reshape"
+    keeps, view = (), True  # a part of the input, viewed in place
     takes_int = True
 
     def axis(self, x: TensorType) -> int:

@@ -34,6 +34,10 @@ class MaxPool(Layer):
     Args = PoolArgs
     torch_name = "MaxPool"
 
+    def kept_extra(self, xs, y):
+        """The argmax of each window: an int64 index per output value (not for ``avgpool``)."""
+        return (8 * product(y.shape) if self.torch_name == "MaxPool" else 0), 0
+
     def check_args(self):
         positive(self, "kernel", *(["stride"] if self.args.stride is not None else []))
         non_negative(self, "padding")
@@ -142,6 +146,9 @@ class AdaptiveMaxPool(AdaptiveAvgPool):
     """
 
     kind = "adaptivemaxpool"
+
+    def kept_extra(self, xs, y):
+        return 8 * product(y.shape), 0  # the argmax of each window, int64
     example = ("[3, 9]", "adaptivemaxpool(4)")
     synonyms = ("adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d")
     torch_name = "AdaptiveMaxPool"
@@ -158,6 +165,7 @@ class GlobalAvgPool(Layer):
     example = ("[3, 8, 8]", "globalavgpool")
     synonyms = ("globalaveragepooling1d", "globalaveragepooling2d", "globalaveragepooling3d", "gap")
     family = "pool"
+    keeps = ()  # a mean's gradient is the incoming one spread evenly
     reduction = "mean"
     torch_name = "AdaptiveAvgPool"
 
@@ -185,5 +193,6 @@ class GlobalMaxPool(GlobalAvgPool):
     example = ("[3, 8]", "globalmaxpool")
     synonyms = ("globalmaxpooling1d", "globalmaxpooling2d", "globalmaxpooling3d")
     reduction = "amax"
+    keeps = ("inputs", "output")  # where the maximum was
     torch_name = "AdaptiveMaxPool"
 

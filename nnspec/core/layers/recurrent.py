@@ -137,6 +137,12 @@ class LSTM(Layer):
     gates: ClassVar[int] = 4
     #: its state is a pair (h, c), where a GRU's or an RNN's is h alone
     state_pair: ClassVar[bool] = True
+    #: what PyTorch's CPU kernels keep for the backward pass, in values of ``hidden`` per layer
+    #: and direction: per step, per sequence, and the input of each stacked layer after the
+    #: first (oneDNN's LSTM workspace holds that one; the GRU keeps its three gates, the new
+    #: state and its products, 7 per step; the RNN each step's state). Measured, as
+    #: tests/test_training_memory.py does again.
+    kept_values: ClassVar[tuple[int, int, int]] = (16, 16, 0)
     runtime = RECURRENT_RUNTIME
     values = 1  # an initial state: `lstm(128, enc)`
     padding_of = 0
@@ -200,6 +206,14 @@ class LSTM(Layer):
     def macs(self, x: TensorType, y: TensorType):
         h, g = self.args.hidden, self.gates
         return x.shape[0] * self.directions * sum(g * h * (f + h) for f in self.layer_inputs(x))
+
+    def kept_extra(self, xs, y):
+        a, (step, sequence, stacked) = self.args, self.kept_values
+        steps, hd = xs[0].shape[0], self.args.hidden * self.directions
+        values = a.layers * hd * (step * steps + sequence) + (a.layers - 1) * hd * steps * stacked
+        if a.dropout:  # between stacked layers: the mask and the scaled values
+            values = values + 2 * (a.layers - 1) * hd * steps
+        return 4 * values, 0
 
     def torch_keywords(self) -> dict:
         return {}
@@ -274,6 +288,7 @@ class GRU(LSTM):
     torch_name = "GRU"
     gates = 3
     state_pair = False
+    kept_values = (7, 0, 1)
 
 
 class RNNArgs(RecurrentArgs):
@@ -293,6 +308,7 @@ class RNN(LSTM):
     torch_name = "RNN"
     gates = 1
     state_pair = False
+    kept_values = (1, 1, 1)
     Args = RNNArgs
 
     def torch_keywords(self) -> dict:

@@ -57,6 +57,7 @@ class Last(Layer):
     """
 
     kind = "last"
+    keeps = ()
     example = ("[T] int pad=0", "embedding(9, 4) -> last")
     family = "reshape"
     takes_int = True
@@ -86,6 +87,7 @@ class Mean(Layer):
     """
 
     kind = "mean"
+    keeps = ()  # its gradient is the incoming one spread evenly
     example = ("[3, 8, 8]", "mean(1)")
     family = "pool"
     Args = ReduceArgs
@@ -135,6 +137,7 @@ class Max(Mean):
     """
 
     kind = "max"
+    keeps = ("inputs", "output")  # where the maximum was
     example = ("[3, 8, 8]", "max(-1)")
     torch_name = "amax"
     masked_name = "masked_max"

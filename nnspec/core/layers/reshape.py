@@ -16,6 +16,7 @@ class Flatten(Layer):
     """
 
     kind = "flatten"
+    keeps, view = (), True
     example = ("[3, 8, 8]", "flatten")
     family = "reshape"
     takes_int = True
@@ -40,6 +41,7 @@ class Reshape(Layer):
     """
 
     kind = "reshape"
+    keeps, view = (), True
     example = ("[3, 8, 8]", "reshape([6, -1])")
     synonyms = ("view",)
     family = "reshape"
@@ -120,6 +122,7 @@ class Permute(Layer):
     """Reorders the non-batch dimensions. Example: ``permute([1, 0])`` on ``[T, F]`` gives ``[F, T]``."""
 
     kind = "permute"
+    keeps, view = (), True
     example = ("[3, 8, 4]", "permute([2, 0, 1])")
     synonyms = ("transpose",)
     family = "reshape"
@@ -169,6 +172,7 @@ class ChannelShuffle(Layer):
     """
 
     kind = "channelshuffle"
+    keeps = ()
     example = ("[6, 4, 4]", "channelshuffle(3)")
     family = "reshape"
     Args = ChannelShuffleArgs

@@ -38,6 +38,7 @@ class Upsample(Layer):
     synonyms = ("upsampling1d", "upsampling2d", "upsampling3d", "interpolate")
     family = "resize"
     Args = UpsampleArgs
+    keeps = ()  # its backward needs only the sizes
 
     def check_args(self):
         scales = self.args.scale if isinstance(self.args.scale, list) else [self.args.scale]
