@@ -224,6 +224,10 @@ class Elaborator(Structures, Calls):
             return node.id  # a failure already reported
         try:
             if layer.merges:
+                if len({t.dtype for t in types}) > 1:  # torch would make floats of the ids, silently
+                    ints = [shape_str(t.shape) for t in types if t.dtype == "int"]
+                    raise ShapeError(f"`{layer.kind}` would mix integer ids ({', '.join(ints)}) with float values",
+                                     hint="token ids go through `embedding` first; merge them with ids only")
                 node.out = layer.infer_many(types)
             elif not inputs:
                 node.out = layer.infer(None)
