@@ -221,6 +221,18 @@ def evaluate(d: Dim, env: dict[str, int]) -> int:
     return d if isinstance(d, int) else d.value(env)
 
 
+def least(d: Dim) -> int:
+    """The size of ``d`` with every symbol at 1, the least a size can be, and at least 1: what
+    a bound on sizes holds a symbolic dimension to (``2**70 * T`` is too large for any ``T``).
+
+    >>> least(Sym.symbol("T") * 8 + 2), least((Sym.symbol("L") - 3) // 2), least(5)
+    (10, 1, 5)
+    """
+    if isinstance(d, int):
+        return d
+    return max(d.value(dict.fromkeys(d.symbols(), 1)), 1)
+
+
 def equal(a: Dim, b: Dim) -> bool:
     """Whether two dimensions are equal for every size of their symbols.
 

@@ -14,6 +14,7 @@ body sees as it is elaborated is :mod:`.context`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..diagnostics import Diagnostic, Located, Span, did_you_mean
@@ -23,7 +24,7 @@ from ..frontend.program import Program
 from .binding import Signature
 from .calls import Calls
 from .context import MAX_NODES, MAX_VALUES, NOTHING, Ctx, Naming, shown
-from .dims import shape_str
+from .dims import dim_str, least, shape_str
 from .expressions import Bare, evaluate, plain
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
@@ -229,6 +230,10 @@ class Elaborator(Structures, Calls):
             return node.id  # a failure already reported
         try:
             if layer.merges:
+                if len({t.dtype for t in types}) > 1:  # torch would make floats of the ids, silently
+                    ints = [shape_str(t.shape) for t in types if t.dtype == "int"]
+                    raise ShapeError(f"`{layer.kind}` would mix integer ids ({', '.join(ints)}) with float values",
+                                     hint="token ids go through `embedding` first; merge them with ids only")
                 node.out = layer.infer_many(types)
             elif not inputs:
                 node.out = layer.infer(None)
@@ -500,14 +505,16 @@ class Elaborator(Structures, Calls):
 
 def _check_size(shape) -> None:
     """A value no computer holds is an error here, not at build time: at most
-    :data:`MAX_VALUES` numbers per example (2^31, 8 GiB of float32)."""
+    :data:`MAX_VALUES` numbers per example (2^31, 8 GiB of float32), with each symbol at its
+    least (1), so that ``upsample(1e308)`` or doubling concats on ``[T, T]`` are refused too."""
     total = 1
     for d in shape:
-        if isinstance(d, int):
-            total *= d
+        total *= least(d)
     if total > MAX_VALUES:
-        shown = [d if not isinstance(d, int) or d < 10**12 else f"{str(d)[0]}e{len(str(d)) - 1}" for d in shape]
-        raise ShapeError(f"the output {shape_str(shown)} would hold more than {MAX_VALUES:,} values per example")
+        # numbers of more than 12 digits as 1e308: a size's digits would fill the screen
+        shown = [re.sub(r"\d{13,}", lambda m: f"{m[0][0]}e{len(m[0]) - 1}", dim_str(d)) for d in shape]
+        raise ShapeError(f"the output [{', '.join(shown)}] would hold more than {MAX_VALUES:,} values per example"
+                         + (" for any size of its symbols" if not all(isinstance(d, int) for d in shape) else ""))
 
 
 def _is_literal(v, depth: int = 0) -> bool:

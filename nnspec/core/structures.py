@@ -166,7 +166,7 @@ class Structures:
     def projection(self, x: int, xt: TensorType, bt: TensorType, atom: ast.Residual, ctx: Ctx):
         """`shortcut auto`: a strided 1×1 conv to the body's channels, then batchnorm."""
         stride = spatial_reduction(xt.shape[1:], bt.shape[1:]) if len(xt.shape) == len(bt.shape) >= 2 else None
-        if stride is None:
+        if stride is None or not isinstance(bt.shape[0], int):  # a conv's channels are a number, not a symbol
             self.error(
                 f"`shortcut auto` cannot project {shape_str(xt.shape)} to {shape_str(bt.shape)} with a strided 1×1 conv",
                 atom.span,

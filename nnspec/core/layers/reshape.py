@@ -22,8 +22,11 @@ class Flatten(Layer):
     takes_int = True
 
     def infer(self, x: TensorType) -> TensorType:
+        if not x.shape:  # nn.Flatten needs a dimension after the batch's
+            raise ShapeError("`flatten` needs at least one dimension; the input is [], one number per example",
+                             hint="remove the flatten: the value is already as flat as it can be")
         # flattening a [T] sequence changes nothing, so its padding mask stays
-        return x.with_shape((product(x.shape),), keep_mask=len(x.shape) == 1) if x.shape else x
+        return x.with_shape((product(x.shape),), keep_mask=len(x.shape) == 1)
 
     def module_code(self, x: TensorType) -> Code:
         return call("nn.Flatten")
