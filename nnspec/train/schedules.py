@@ -1,15 +1,15 @@
 """Learning-rate schedules: how the rate moves over a run (the ``schedule`` setting).
 
-=========  ===================================================================  ==========
-schedule   the rate                                                             stepped
-=========  ===================================================================  ==========
-none       ``lr`` throughout                                                    --
-cosine     anneals from ``lr`` to 0 over the run                                per epoch
-step       divided by 10 after each third of the run                            per epoch
-warmup     rises linearly from 0 over the first epoch, then anneals to 0        per step
-onecycle   rises to ``lr`` over the first 30 %, then falls far below it         per step
-plateau    divided by 10 after 3 epochs without a lower validation loss        per epoch
-=========  ===================================================================  ==========
+=========  ========================================================================  =========
+schedule   the rate                                                                  stepped
+=========  ========================================================================  =========
+none       ``lr`` throughout                                                         --
+cosine     anneals from ``lr`` to 0 over the run                                     per epoch
+step       divided by 10 after each third of the run                                 per epoch
+warmup     rises linearly from 0 over the first epoch, then anneals to 0             per step
+onecycle   rises to ``lr`` over the first 30 %, then falls far below it              per step
+plateau    divided by 10 at the 3rd epoch in a row without a lower validation loss   per epoch
+=========  ========================================================================  =========
 
 Every schedule is a torch scheduler whose state the checkpoint keeps, so a resumed run
 continues it exactly.
@@ -43,7 +43,8 @@ def make(optimizer, schedule: str, epochs: int, steps: int):
         peaks = [group["lr"] for group in optimizer.param_groups]
         return lr.OneCycleLR(optimizer, max_lr=peaks, total_steps=max(2, epochs * steps))
     if schedule == "plateau":
-        return lr.ReduceLROnPlateau(optimizer, mode="min", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE)
+        # torch's patience is the stale epochs it lets pass: the next one lowers the rate
+        return lr.ReduceLROnPlateau(optimizer, mode="min", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE - 1)
     return None
 
 

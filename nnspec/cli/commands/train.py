@@ -87,7 +87,7 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--augment", is_flag=False, flag_value=DEFAULT_AUGMENT, default=None, metavar="[KIND,...]",
               help=f"Random changes of the training images, on the device: some of {', '.join(AUGMENTS)} "
                    f"(comma-joined), or none; the flag alone is {DEFAULT_AUGMENT}.")
-@click.option("--no-augment", "augment", flag_value="none", hidden=True)
+@click.option("--no-augment", "no_augment", is_flag=True, hidden=True)  # --augment none, as it was spelt
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
 @click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
               help="Default auto: the GPU when there is one.")
@@ -114,14 +114,15 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
             val_data, normalize, augment, max_len, device, amp, compile_, loss, patience, resize, seed, tensorboard, init,
-            freeze, out, resume, overwrite, download, plain):
+            freeze, out, resume, overwrite, download, plain, no_augment):
     from ...train.config import Overrides, TrainSettings
     from ...train.errors import DataError
     from ...train.loop import train
 
     given = Overrides(
         data=data, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
-        schedule=schedule, clip=clip, val_split=val_split, val_data=val_data, normalize=normalize, augment=augment,
+        schedule=schedule, clip=clip, val_split=val_split, val_data=val_data, normalize=normalize,
+        augment="none" if no_augment else augment,
         max_len=max_len, device=device, amp=amp, compile=compile_, seed=seed, init=init, freeze=list(freeze) or None,
         loss=loss, patience=patience, resize=resize, tensorboard=tensorboard)
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
