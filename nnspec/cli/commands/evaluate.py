@@ -6,13 +6,13 @@ import json
 
 import click
 
-from .. import load_spec, reported
+from .. import reported, spec_and_weights, weights_option
 from .train import device_choice
 
 
 @click.command("evaluate")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--weights", "-w", required=True, type=click.Path(dir_okay=False), help="A checkpoint (best.pt or last.pt).")
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@weights_option
 @click.option("--data", "-d", metavar="SOURCE", help="A data source (default: the one the checkpoint trained on).")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
@@ -23,7 +23,7 @@ from .train import device_choice
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, confusion, ...")
 def command(file, weights, data, batch_size, device, seed, download, output, as_json):
-    """Loss and metrics of a checkpoint of FILE's network on a data source: those of the
+    """Loss and metrics of a checkpoint of FILE's network (or of a checkpoint alone) on a data source: those of the
     task it trained for (accuracy; pixel accuracy and mean IoU; mae and rmse ...), and for a
     classifier per-class precision and recall and the confusion matrix.
 
@@ -35,7 +35,8 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
     from ...train.errors import DataError
 
     with reported(DataError):
-        result = assess(load_spec(file), weights, data, batch_size=batch_size, device=device, seed=seed,
+        spec, weights = spec_and_weights(file, weights)
+        result = assess(spec, weights, data, batch_size=batch_size, device=device, seed=seed,
                         download=download)
     if output and "confusion" not in result:
         raise click.UsageError(f"--output draws a confusion matrix, and {result['task']} has none")
