@@ -21,11 +21,12 @@ from .train import device_choice
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the confusion matrix as a PNG.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, confusion, ...")
+              help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, f1_macro, "
+                   "confusion, ...")
 def command(file, weights, data, batch_size, device, seed, download, output, as_json):
     """Loss and metrics of a checkpoint of FILE's network (or of a checkpoint alone) on a data source: those of the
     task it trained for (accuracy; pixel accuracy and mean IoU; mae and rmse ...), and for a
-    classifier per-class precision and recall and the confusion matrix.
+    classifier per-class precision, recall and F1, the macro F1 and the confusion matrix.
 
     Labels are matched to the checkpoint's class names, so data holding only some of the
     classes is scored right; a class the model was not trained on is an error. A source with
@@ -60,6 +61,8 @@ def render(result: dict) -> str:
     from ...train.tasks import metric_label
 
     figures = "  ".join(f"{metric_label(k)} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
+    if "f1_macro" in result:
+        figures += f"  macro F1 {result['f1_macro']:.4f}"
     lines = [f"{result['network']} (epoch {result['epoch']}) on {result['data']}: "
              f"{figures}  ({result['examples']:,} examples)"]
     if "confusion" not in result:
@@ -67,9 +70,10 @@ def render(result: dict) -> str:
     lines.append("")
     width = max(5, *(len(c) for c in result["classes"]))
     show = lambda v: "-" if v is None else f"{v:.4f}"
-    lines.append(f"{'class':<{width}}  precision  recall  examples")
+    lines.append(f"{'class':<{width}}  precision  recall      f1  examples")
     for row in result["per_class"]:
-        lines.append(f"{row['class']:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  {row['examples']:>8,}")
+        lines.append(f"{row['class']:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  "
+                     f"{show(row['f1']):>6}  {row['examples']:>8,}")
     cell = max(len(str(n)) for row in result["confusion"] for n in row)
     cell = max(cell, *(len(c) for c in result["classes"])) if len(result["classes"]) <= 12 else cell
     heads = result["classes"] if len(result["classes"]) <= 12 else [str(i) for i in range(len(result["classes"]))]
