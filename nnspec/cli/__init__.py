@@ -12,18 +12,8 @@ from typing import ClassVar
 
 import click
 
-from ..diagnostics import Diagnostic, NetworkChoiceError, SpecError
-
-
-def _color(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in __import__("os").environ
-
-
-def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
-    """Print diagnostics to stderr, coloured on a terminal."""
-    color = _color(sys.stderr)
-    for d in diags:
-        click.echo(d.render(sources, color=color), err=True)
+from ..diagnostics import Diagnostic, NetworkChoiceError, SpecError, report
+from ..diagnostics import colour as _color  # noqa: F401 -- the commands import it from here
 
 
 def fail(e: SpecError) -> None:

@@ -25,8 +25,9 @@ def command(file, weights, fmt, output, length):
     dynamic; padded sequences are masked rather than packed, with the same results. The
     written file is loaded back and run against the module before the command succeeds.
     """
-    from ...backends.export import ExportError, export
+    from ...backends.export import ExportError
     from ...train.errors import DataError
+    from ...train.exporting import export
 
     with reported(DataError, ExportError):
         spec, weights = spec_and_weights(file, weights)
