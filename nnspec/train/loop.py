@@ -195,7 +195,9 @@ def train(spec, request: TrainSettings, raw: sources.Raw | None = None) -> dict:
         for epoch in range(run.start + 1, run.settings.epochs + 1):
             if _end_epoch(run, *_train_epoch(run, epoch)):
                 break
-        return _finish(run)
+        result = _finish(run)
+        ctx.barrier()  # no process tears the group down while another still uses it
+        return result
     except RuntimeError as e:
         diverged = overflow(e, settings.lr)
         if diverged is None:
