@@ -22,7 +22,7 @@ def build(source, network: str | None = None, **params):
 def __getattr__(name: str):
     # torch-dependent helpers load on first use, so that `import nnspec` never imports torch
     if name == "load_weights":
-        from .backends.weights import load_weights
+        from .spec import load_weights
 
         return load_weights
     raise AttributeError(f"module 'nnspec' has no attribute {name!r}")

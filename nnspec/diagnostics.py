@@ -128,3 +128,22 @@ def did_you_mean(word: str, choices, what: str = "") -> str | None:
         if word.lower() in low:
             close = [low[word.lower()]]
     return f"did you mean `{close[0]}`?" if close else None
+
+
+def colour(stream) -> bool:
+    """Whether to colour what goes to ``stream``: a terminal, unless ``NO_COLOR`` is set."""
+    import os
+
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
+    """Print diagnostics to stderr, coloured on a terminal (the command line's and a training
+    run's warnings alike)."""
+    import sys
+
+    import click
+
+    color = colour(sys.stderr)
+    for d in diags:
+        click.echo(d.render(sources, color=color), err=True)

@@ -178,11 +178,126 @@ class Spec:
         graph = self.checked_graph(network, **params)
         return self._located(lambda: build(graph, self.path))
 
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike) -> Spec:
+        """The spec a checkpoint of ``nnspec train`` was trained from, read from the copy of
+        its text (and its imports') that the checkpoint holds: nothing else is read.
+
+        >>> Spec.from_checkpoint("runs/xo/best.pt").networks     # doctest: +SKIP
+        ['XO']
+        """
+        from .train import checkpoint
+
+        stored = checkpoint.load(os.fspath(path))["spec"]
+        main = next(iter(stored))
+        return cls(load_program(stored[main], main, stored))
+
+    def fit(self, data=None, *, network: str | None = None, params: dict | None = None, out: str | None = None,
+            resume: bool = False, overwrite: bool = False, download: bool = False, progress: bool = False,
+            **settings) -> dict:
+        """Train a network as ``nnspec train`` does, on the same code path; returns
+        ``{"history": [one row per epoch], "best": the best row, "out": the run's folder,
+        "task", "loss", "warnings"}``. The folder holds best.pt, last.pt, metrics.jsonl and
+        curves.png, as the command writes them.
+
+        ``data`` is a data source as ``--data`` takes it (``"xo?n=600"``,
+        ``"tensors:digits.npz"``, ...), or arrays in memory: ``(x, y)``, or ``([x1, x2], y)``
+        for a network of several inputs. ``settings`` are the command's (``epochs``, ``lr``,
+        ``batch_size``, ``schedule``, ``augment``, ... any key of
+        :class:`nnspec.train.config.Settings`); they win over the spec's ``train`` section.
+        ``params`` set network parameters (``--set``); ``out`` defaults to ``runs/SPEC``.
+
+        >>> run = load("specs/xo.nn").fit("xo?n=600", epochs=3, lr=0.02)      # doctest: +SKIP
+        >>> run["best"]["val_accuracy"], run["out"]                           # doctest: +SKIP
+        (1.0, 'runs/xo')
+        """
+        from .train.config import TrainSettings, overrides
+        from .train.loop import train
+
+        raw = None
+        if data is not None and not isinstance(data, str):
+            raw, data = _arrays(data), None
+        try:
+            given = overrides({**settings, "data": data})
+        except ValueError as e:
+            raise TypeError(f"fit() got {e}") from None
+        name = "spec" if self.path.startswith("<") else os.path.splitext(os.path.basename(self.path))[0]
+        folder = out or os.path.join("runs", name)
+        request = TrainSettings(folder, network, dict(params or {}), given, resume=resume, overwrite=overwrite,
+                                download=download, live=progress)
+        return train(self, request, raw)
+
+    def evaluate(self, weights: str | os.PathLike, data: str | None = None, *, batch_size: int = 256,
+                 device: str = "auto", seed: int | None = None, download: bool = False) -> dict:
+        """The loss and metrics of a checkpoint on a data source, as ``nnspec evaluate
+        --json`` prints them (the checkpoint's own source by default). ``weights`` is a
+        checkpoint, or a run's folder (its best.pt).
+
+        >>> load("specs/xo.nn").evaluate("runs/xo")["accuracy"]      # doctest: +SKIP
+        1.0
+        """
+        from .train.assess import assess
+
+        return assess(self, _checkpoint_path(weights), data, batch_size=batch_size, device=device, seed=seed,
+                      download=download)
+
+    def predict(self, weights: str | os.PathLike, inputs, *, top_k: int = 3, batch_size: int = 256,
+                device: str = "auto") -> list[dict]:
+        """A classifier's answers for ``inputs`` (image files or folders, texts, .npz files;
+        one or a list), as ``nnspec predict --json`` prints them: ``{"input", "class",
+        "probability", "top"}`` each. ``weights`` is a checkpoint, or a run's folder.
+
+        >>> load("specs/xo.nn").predict("runs/xo", "x.png")[0]["class"]      # doctest: +SKIP
+        'X'
+        """
+        from .train.predict import predict
+
+        inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else inputs
+        return predict(self, _checkpoint_path(weights), [os.fspath(i) for i in inputs], top_k=top_k,
+                       batch_size=batch_size, device=device)
+
     def _located(self, fn):
         try:
             return fn()
         except SpecError as e:
             raise SpecError(e.diagnostics, self.sources) from None
+
+
+def _checkpoint_path(weights: str | os.PathLike) -> str:
+    """A checkpoint's path: ``weights`` itself, or a run folder's best.pt."""
+    path = os.fspath(weights)
+    return os.path.join(path, "best.pt") if os.path.isdir(path) else path
+
+
+def _arrays(data):
+    """``(x, y)`` or ``([x1, x2, ...], y)`` in memory as a source's examples."""
+    import numpy as np
+
+    from .train.sources import Raw
+
+    if not (isinstance(data, tuple) and len(data) == 2):
+        raise TypeError("fit() takes data as a source (a string such as 'tensors:d.npz') or arrays (x, y)")
+    x, y = data
+    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+    return Raw("arrays", np.asarray(y), [np.asarray(i) for i in inputs])
+
+
+def load_weights(module, weights):
+    """Load ``weights`` into a built module (``nnspec.build``): a path (an nnspec checkpoint,
+    a ``state_dict`` saved as .pt/.pth, a .safetensors file), a loaded checkpoint
+    (``torch.load("best.pt")``) or a state dict. Tensors load by name when the names match,
+    else by order and shape (see :func:`nnspec.backends.weights.load_weights`); returns how.
+
+    >>> model = nnspec.build("specs/xo.nn")                   # doctest: +SKIP
+    >>> nnspec.load_weights(model, "runs/xo/best.pt")          # doctest: +SKIP
+    LoadReport(by='name', ...)
+    """
+    from .backends.weights import load_weights as load
+    from .train.transfer import read_weights, tensors_of
+
+    if isinstance(weights, (str, os.PathLike)):
+        return load(module, read_weights(os.fspath(weights)))
+    return load(module, tensors_of(weights))
 
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:

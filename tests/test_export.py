@@ -4,6 +4,8 @@ nn.Sequential), the padded sentiment LSTM and the CNN–LSTM."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 
 import numpy as np
@@ -12,10 +14,11 @@ import torch
 from click.testing import CliRunner
 
 import nnspec
-from nnspec.backends.export import ExportError, example_inputs, export
+from nnspec.backends.export import ExportError, example_inputs
 from nnspec.cli import main
 from nnspec.train.assess import restore
 from nnspec.train.data import input_infos, output_shape
+from nnspec.train.exporting import export
 from nnspec.train.loop import fit
 from nnspec.train.sources import Raw
 
@@ -155,3 +158,29 @@ def test_an_exporter_failure_names_its_real_cause(shapes_run, tmp_path, monkeypa
         export(nnspec.load(shapes_run["spec"]), shapes_run["weights"], "onnx", str(tmp_path / "x.onnx"))
     assert str(e.value) == "torch.onnx could not export the network: Constraints violated (batch)!"
     assert not os.path.exists(tmp_path / "x.onnx")
+
+
+def test_an_export_carries_the_spec_s_names_and_metadata(shapes_run, tmp_path):
+    pytest.importorskip("onnxruntime")
+    import onnxruntime
+
+    from nnspec.backends.export import read_metadata
+
+    path = str(tmp_path / "shapes.onnx")
+    export(nnspec.load(shapes_run["spec"]), shapes_run["weights"], "onnx", path)
+    state = torch.load(shapes_run["weights"], weights_only=True)
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["image"] and [o.name for o in session.get_outputs()] == ["output"]
+    meta = read_metadata(path)
+    assert session.get_modelmeta().custom_metadata_map == meta
+    assert json.loads(meta["nnspec.classes"]) == state["classes"] == ["cross", "ring", "square"]
+    assert json.loads(meta["nnspec.spec"]) == state["spec"] and meta["nnspec.network"] == state["network"]
+    assert meta["nnspec.normalize"] == state["settings"]["normalize"] and meta["nnspec.loss"] == "ce"
+    assert json.loads(meta["nnspec.inputs"]) == [{"name": "image", "shape": [3, 32, 32], "dtype": "float", "pad": None}]
+    assert meta["nnspec.version"] == importlib.metadata.version("nnspec")
+
+    script = str(tmp_path / "shapes.pt")
+    export(nnspec.load(shapes_run["spec"]), shapes_run["weights"], "torchscript", script)
+    extra = {key: "" for key in meta}
+    torch.jit.load(script, _extra_files=extra)
+    assert {k: v.decode() for k, v in extra.items()} == meta  # TorchScript gives the bytes back

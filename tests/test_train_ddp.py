@@ -1,10 +1,12 @@
-"""Data-parallel training under torchrun: two CPU processes with the gloo backend."""
+"""Data-parallel training under torchrun: two CPU processes with the gloo backend, on one
+node (--standalone) and as two nodes over 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -18,15 +20,35 @@ XO = os.path.join(ROOT, "specs", "xo.nn")
 BIN = os.path.dirname(sys.executable)
 
 
-def test_two_process_ddp_matches_one_process_with_twice_the_batch(tmp_path):
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_nodes_of_one_process_match_one_process_with_twice_the_batch(tmp_path):
+    # the README's multi-node command, both "machines" on 127.0.0.1: one torchrun per node, rank 0's
+    # hosting the rendezvous (the single-node --standalone launch is tested below)
     flags = ["--data", "xo?n=400", "--epochs", "2", "--lr", "0.02", "--seed", "4", "--plain"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     nnspec_bin = shutil.which("nnspec", path=BIN) or "nnspec"
-    done = subprocess.run(
-        [os.path.join(BIN, "torchrun"), "--standalone", "--nproc-per-node", "2", "--no-python", nnspec_bin,
+    port = str(free_port())
+    nodes = [subprocess.Popen(
+        [os.path.join(BIN, "torchrun"), "--nnodes", "2", "--node-rank", str(rank), "--nproc-per-node", "1",
+         "--master-addr", "127.0.0.1", "--master-port", port, "--no-python", nnspec_bin,
          "train", XO, "--out", str(tmp_path / "ddp"), "--batch-size", "32", *flags],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+    try:
+        # generous: on a loaded machine four Python processes import torch before the first step
+        outputs = [node.communicate(timeout=600) for node in nodes]
+    finally:
+        for node in nodes:
+            if node.poll() is None:
+                node.kill()
+                node.wait()
+    done = subprocess.CompletedProcess([], nodes[0].returncode, *outputs[0])
+    assert nodes[1].returncode == 0, outputs[1][1][-3000:]
+    assert "training XO" not in outputs[1][0]  # the second node's process is rank 1: it says nothing
     assert done.returncode == 0, done.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["best.pt", "curves.png", "last.pt", "metrics.jsonl"]
     assert done.stdout.count("training XO on xo?n=400") == 1  # only rank 0 speaks
@@ -70,7 +92,7 @@ def test_a_failed_write_on_rank_0_stops_every_process_with_one_message(tmp_path)
     done = subprocess.run(
         [os.path.join(BIN, "torchrun"), "--standalone", "--nproc-per-node", "2", str(script),
          "train", XO, "--out", str(out), "--data", "xo?n=200", "--epochs", "2", "--plain"],
-        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ROOT}, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ROOT}, capture_output=True, text=True, timeout=600,
         check=False,
     )
     assert done.returncode == 1

@@ -87,33 +87,28 @@ def _quiet(fn):
     return run
 
 
-def export(spec, weights: str, fmt: str, path: str, length: int | None = None) -> Exported:
-    """Write the checkpoint ``weights`` of ``spec`` to ``path`` as ``fmt`` (one of
-    :data:`FORMATS`), with a dynamic batch and dynamic symbolic dimensions (a sequence length
-    ``T``), then check the file against the module on inputs it has not seen.
+def export_module(model, infos, fmt: str, path: str, length: int, outputs: list[str] | None = None,
+                  metadata: dict[str, str] | None = None) -> Exported:
+    """Write ``model`` (its inputs described by ``infos``: name, shape, dtype, padding and
+    vocabulary, as :func:`nnspec.train.data.input_infos` gives them) to ``path`` as ``fmt``
+    (one of :data:`FORMATS`), with a dynamic batch and dynamic symbolic dimensions (a sequence
+    length ``T``), then check the file against the module on inputs it has not seen.
 
     ``torch.export`` unrolls a recurrent layer over time, so for ``exported`` such a network's
-    symbolic dimensions are fixed, to ``length`` (default: the run's ``max_len``; pad shorter
-    sequences: padding is masked, so the answers do not change).
-
-    >>> export(load("specs/xo.nn"), "runs/xo/best.pt", "onnx", "xo.onnx")   # doctest: +SKIP
-    Exported(path='xo.onnx', format='onnx', how='torch.onnx', dynamic=['batch'], difference=2.4e-07)
+    symbolic dimensions are fixed, to ``length``. The file's inputs are named as the spec's
+    inputs, its outputs ``outputs``; ``metadata`` (text by key) travels in the file: ONNX's
+    ``metadata_props``, a TorchScript archive's ``extra/`` files, a ``.pt2``'s extra files.
     """
-    from ..train.assess import restore
-    from ..train.data import input_infos
-
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format `{fmt}`", hint=f"the formats are {', '.join(FORMATS)}")
-    state, graph, model = restore(spec, weights)
-    infos = input_infos(graph)
     symbols = sorted({d for info in infos for d in info.shape if not isinstance(d, int)})
     if fmt == "onnx":
         _need_onnx()
-    return _write(model, fmt, path, infos, symbols, length or state["settings"]["max_len"])
+    return _write(model.eval(), fmt, path, infos, symbols, length, outputs or ["output"], dict(metadata or {}))
 
 
 @_quiet
-def _write(model, fmt, path, infos, symbols, length) -> Exported:
+def _write(model, fmt, path, infos, symbols, length, outputs, metadata) -> Exported:
     import torch
 
     from ..files import atomic_write
@@ -122,20 +117,21 @@ def _write(model, fmt, path, infos, symbols, length) -> Exported:
     check = example_inputs(infos, batch=3, length=9, seed=1)
     dynamic = ["batch"] + symbols
     if fmt == "onnx":
-        program = _onnx(model, example, infos, symbols)
+        program = _onnx(model, example, infos, symbols, outputs)
         fixed = _onnx_fixed(program, infos, symbols)
         how = "torch.onnx"
         if fixed:  # the exporter specialised them: export again at the length asked for
             example = example_inputs(infos, batch=2, length=length)
             check = example_inputs(infos, batch=3, length=length, seed=1)
             dynamic = [d for d in dynamic if d not in fixed]
-            program = _onnx(model, example, infos, [s for s in symbols if s not in fixed])
+            program = _onnx(model, example, infos, [s for s in symbols if s not in fixed], outputs)
             how += f"; {', '.join(fixed)} fixed at {length}"
+        program = _with_metadata(program, metadata)
         atomic_write(path, lambda fh: fh.write(program))
         return Exported(path, fmt, how, dynamic, _run_onnx(path, check, model(*check)))
     if fmt == "torchscript":
         compiled, how = _torchscript(model, example)
-        atomic_write(path, lambda fh: torch.jit.save(compiled, fh))
+        atomic_write(path, lambda fh: torch.jit.save(compiled, fh, _extra_files=metadata))
         return Exported(path, fmt, how, dynamic, _difference(torch.jit.load(path)(*check), model(*check)))
     try:
         program = torch.export.export(model, tuple(example), dynamic_shapes=_dynamic_shapes(infos, symbols))
@@ -149,7 +145,7 @@ def _write(model, fmt, path, infos, symbols, length) -> Exported:
             program = torch.export.export(model, tuple(example), dynamic_shapes=_dynamic_shapes(infos, []))
         except Exception as e:  # noqa: BLE001
             raise ExportError(f"torch.export could not export the network: {_first_line(e)}") from None
-    atomic_write(path, lambda fh: torch.export.save(program, fh))
+    atomic_write(path, lambda fh: torch.export.save(program, fh, extra_files=metadata))
     fixed = "" if dynamic != ["batch"] or not symbols else f"; {', '.join(symbols)} fixed at {length}"
     return Exported(path, fmt, "torch.export" + fixed, dynamic,
                     _difference(torch.export.load(path).module()(*check), model(*check)))
@@ -174,18 +170,35 @@ def _dynamic_shapes(infos, symbols: list[str]) -> tuple:
                  for info in infos)
 
 
-def _onnx(model, example, infos, symbols) -> bytes:
+def _onnx(model, example, infos, symbols, outputs: list[str]) -> bytes:
     import torch
 
     try:
         program = torch.onnx.export(model, tuple(example), dynamo=True, verbose=False,
-                                    input_names=[i.name for i in infos],
+                                    input_names=[i.name for i in infos], output_names=outputs,
                                     dynamic_shapes=_dynamic_shapes(infos, symbols))
     except Exception as e:  # noqa: BLE001 -- the exporter raises many kinds; the first line says what failed
         raise ExportError(f"torch.onnx could not export the network: {_first_line(e)}") from None
     buffer = io.BytesIO()
     program.save(buffer)
     return buffer.getvalue()
+
+
+def _with_metadata(program: bytes, metadata: dict[str, str]) -> bytes:
+    """The ONNX model with ``metadata`` in its ``metadata_props`` (what onnxruntime's
+    ``get_modelmeta().custom_metadata_map`` reads back)."""
+    import onnx
+
+    model = onnx.load_model_from_string(program)
+    onnx.helper.set_model_props(model, metadata)
+    return model.SerializeToString()
+
+
+def read_metadata(path: str) -> dict[str, str]:
+    """The metadata an exported ONNX file carries (:func:`export_module`'s ``metadata``)."""
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(path, load_external_data=False).metadata_props}
 
 
 def _onnx_fixed(program: bytes, infos, symbols: list[str]) -> list[str]:

@@ -178,6 +178,10 @@ class Summary:
             "layers": [r.to_json() for r in self.rows],
         }
 
+    def __str__(self) -> str:
+        """The table and totals as ``nnspec summary`` prints them off a terminal: ``print(spec.summary())``."""
+        return self.plain()
+
     def table(self):
         """A :class:`rich.table.Table` of the rows and totals."""
         from rich.table import Table

@@ -12,18 +12,8 @@ from typing import ClassVar
 
 import click
 
-from ..diagnostics import Diagnostic, NetworkChoiceError, SpecError
-
-
-def _color(stream) -> bool:
-    return stream.isatty() and "NO_COLOR" not in __import__("os").environ
-
-
-def report(diags: list[Diagnostic], sources: dict[str, str]) -> None:
-    """Print diagnostics to stderr, coloured on a terminal."""
-    color = _color(sys.stderr)
-    for d in diags:
-        click.echo(d.render(sources, color=color), err=True)
+from ..diagnostics import Diagnostic, NetworkChoiceError, SpecError, report
+from ..diagnostics import colour as _color  # noqa: F401 -- the commands import it from here
 
 
 def fail(e: SpecError) -> None:
@@ -92,6 +82,28 @@ def load_spec(path: str, sets: tuple[str, ...] = ()):
     spec = load(path)
     spec.typed = {name.strip(): text.strip() for name, _, text in (item.partition("=") for item in sets)}
     return spec
+
+
+def spec_and_weights(file: str | None, weights: str | None):
+    """The spec and the checkpoint a command reads: FILE with ``--weights``, or a checkpoint
+    alone (as FILE, or as ``--weights`` without FILE), whose stored copy of the spec is used.
+    A :class:`~nnspec.train.errors.DataError` for a checkpoint that cannot be read."""
+    if weights is None and (file is None or file.endswith(".nn")):
+        raise click.UsageError("give a checkpoint (e.g. runs/xo/best.pt), or the spec FILE and --weights CHECKPOINT")
+    if weights is None:
+        file, weights = None, file
+    if file is None:
+        from ..spec import Spec
+
+        return Spec.from_checkpoint(weights), weights
+    return load_spec(file), weights
+
+
+def weights_option(fn):
+    """``--weights``: a checkpoint; not needed when FILE is the checkpoint."""
+    return click.option("--weights", "-w", type=click.Path(dir_okay=False),
+                        help="A checkpoint (best.pt or last.pt); FILE may be the checkpoint itself, "
+                             "whose stored spec is used.")(fn)
 
 
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a network parameter.")

@@ -39,14 +39,17 @@ class Program:
         self.diagnostics.append(Diagnostic("error", message, span, hint))
 
 
-def load_program(source: str, path: str | None = None, store: bool = True) -> Program:
+def load_program(source: str, path: str | None = None, store: bool = True,
+                 stored: dict[str, str] | None = None) -> Program:
     """Parse ``source`` (the text of ``path``) and everything it imports, then check statically.
 
     ``store=False`` keeps the main file out of the disk cache (an editor's unsaved text
-    changes with every key); its imports are stored as usual."""
+    changes with every key); its imports are stored as usual. ``stored`` gives the imports'
+    texts by path instead of the disk (a checkpoint's copy of the spec and its imports:
+    nothing is read)."""
     path = path or "<string>"
     prog = Program(path)
-    _load(prog, source, path, set())
+    _load(prog, source, path, set(), stored)
     _check_cycles(prog)
     if not any(d.severity == "error" for d in prog.diagnostics):  # a file that failed is never cached
         from . import astcache
@@ -57,7 +60,7 @@ def load_program(source: str, path: str | None = None, store: bool = True) -> Pr
     return prog
 
 
-def _load(prog: Program, text: str, path: str, seen: set) -> None:
+def _load(prog: Program, text: str, path: str, seen: set, stored: dict[str, str] | None = None) -> None:
     key = os.path.abspath(path) if not path.startswith("<") else path
     if key in seen:
         return
@@ -88,11 +91,17 @@ def _load(prog: Program, text: str, path: str, seen: set) -> None:
     for imp in f.imports:
         target = os.path.normpath(os.path.join(base, imp.path))
         try:
-            text = read_source(target)
+            text = read_source(target) if stored is None else _stored(stored, target)
         except SourceError as e:
             prog.error(f"cannot import `{imp.path}`: {e.reason} ({e.where or target})", imp.span)
             continue
-        _load(prog, text, target, seen)
+        _load(prog, text, target, seen, stored)
+
+
+def _stored(stored: dict[str, str], path: str) -> str:
+    if path not in stored:
+        raise SourceError("not among the files stored with the spec")
+    return stored[path]
 
 
 #: the largest spec file read: a thousand times a large spec, and a bound on memory and time

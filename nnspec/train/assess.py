@@ -8,7 +8,7 @@ from .data import input_infos, output_shape, prepare, sequence_fix
 from .distributed import setup
 from .errors import DataError
 from .loop import evaluate
-from .metrics import per_class
+from .metrics import macro_f1, per_class
 
 
 def restore(spec, weights: str):
@@ -43,7 +43,7 @@ def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 2
            seed: int | None = None, download: bool = False) -> dict:
     """The loss and metrics of the task the checkpoint ``weights`` of ``spec`` trained for
     (:mod:`nnspec.train.tasks`) on ``source``; for a classifier (whole inputs, or per position)
-    also per-class precision and recall and the confusion matrix.
+    also per-class precision, recall and F1, the macro F1 and the confusion matrix.
 
     The network, its parameters, the vocabulary, the class names and (without ``source``) the
     data source come from the checkpoint. The source's labels are mapped through the
@@ -75,6 +75,7 @@ def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 2
     extra = {}
     if "confusion" in result:
         names = class_names(state, task.classes)
-        extra = {"classes": names, "per_class": per_class(result["confusion"], names)}
+        rows = per_class(result["confusion"], names)
+        extra = {"classes": names, "per_class": rows, "f1_macro": macro_f1(rows)}
     return {**result, **extra, "task": task.name, "metrics": list(task.metrics), "data": source,
             "network": graph.network, "epoch": state["epoch"], "weights": weights}

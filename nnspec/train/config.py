@@ -20,13 +20,16 @@ defaults below. An unknown key or a value of the wrong kind is a spec error at i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, make_dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, SpecError, did_you_mean
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("none", "cosine", "step")
+SCHEDULES = ("none", "cosine", "step", "warmup", "onecycle", "plateau")  # see nnspec.train.schedules
+# Random changes of training images (nnspec.train.pixels); `augment = true` (the flag alone) is crop,flip.
+AUGMENTS = ("crop", "flip", "rotate", "noise")
+DEFAULT_AUGMENT = "crop,flip"
 DEVICES = ("auto", "cpu", "cuda")  # and cuda:N, one GPU by its index
 AMPS = ("none", "bf16", "fp16")
 LOSSES = ("auto", "ce", "bce", "mse", "l1")  # see nnspec.train.tasks
@@ -60,20 +63,27 @@ class Settings:
     seed: int = 0
     val_data: str | None = None  # a separate validation source (else: the source's own, or val_split)
     normalize: str = "none"  # image inputs: none, imagenet or MEAN,STD (see nnspec.train.pixels)
-    augment: bool = False  # random resized crops and horizontal flips of training images
+    augment: str | bool = "none"  # image changes, AUGMENTS comma-joined; true (an older run's): crop,flip
     init: str | None = None  # weights to start from (nnspec checkpoint, state_dict, .safetensors)
     freeze: list[str] = field(default_factory=list)  # module-path globs whose parameters stay fixed
     loss: str = "auto"  # auto: chosen from the output and the labels (see nnspec.train.tasks)
     patience: int = 0  # stop after this many epochs without a better validation score; 0: never
     resize: bool = False  # resize images of a fixed-size source (mnist) to the spec's input
+    tensorboard: bool = False  # also log each epoch's figures for TensorBoard (the tensorboard package)
+
+    def __post_init__(self):
+        if isinstance(self.augment, bool):  # the switch of older runs and of `augment = true`
+            self.augment = DEFAULT_AUGMENT if self.augment else "none"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def merged(self, overrides: dict) -> Settings:
-        """A copy with ``overrides`` (None values ignored) applied and checked."""
+    def merged(self, overrides) -> Settings:
+        """A copy with ``overrides`` (a dict, or :class:`Overrides`; None values ignored)
+        applied and checked."""
         values = self.to_dict()
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        given = overrides.given() if isinstance(overrides, Overrides) else overrides
+        values.update({k: v for k, v in given.items() if v is not None})
         out = Settings(**values)
         out.validate()
         return out
@@ -92,6 +102,12 @@ class Settings:
                 parse(self.normalize, 1)  # its form; the channels are checked against the input later
             except ValueError as e:
                 yield "normalize", str(e)
+        if self.augment != "none":
+            for kind in str(self.augment).split(","):
+                if kind not in AUGMENTS:
+                    yield "augment", (f"`augment` takes none or some of {', '.join(AUGMENTS)} comma-joined, "
+                                      f"got {kind!r}")
+                    break
         for name, choices in CHOICES.items():
             if getattr(self, name) not in choices and not (name == "device" and is_gpu_index(self.device)):
                 shown = ", ".join(choices) + (", cuda:N" if name == "device" else "")
@@ -113,6 +129,15 @@ class Settings:
                 yield name, f"`{name}` must not be negative, got {getattr(self, name)}"
 
 
+def augments(setting: str) -> tuple[str, ...]:
+    """The image changes an ``augment`` setting names (none: ``()``).
+
+    >>> augments("crop,flip"), augments("none")
+    (('crop', 'flip'), ())
+    """
+    return () if setting == "none" else tuple(setting.split(","))
+
+
 def is_gpu_index(device: str) -> bool:
     """``cuda:0``, ``cuda:1``, ...: one GPU by its index."""
     kind, sep, index = device.partition(":")
@@ -122,9 +147,58 @@ def is_gpu_index(device: str) -> bool:
 _TYPES = {f.name: f.type for f in fields(Settings)}
 
 
+def _given(self) -> dict[str, Any]:
+    """The settings given (those not None), by name."""
+    return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+# Settings as given on a command line or to :meth:`nnspec.Spec.fit`: every field of
+# :class:`Settings`, each None unless given. A dataclass rather than a dict, so that a name
+# that is no setting fails where it is written.
+Overrides = make_dataclass(
+    "Overrides", [(f.name, f"{f.type} | None", field(default=None)) for f in fields(Settings)],
+    frozen=True, namespace={"given": _given, "__module__": __name__,
+                            "__doc__": "Settings given to one run (None: not given); they win over the "
+                                       "spec's train section."},
+)
+
+
+def overrides(values: dict[str, Any]) -> Overrides:
+    """:class:`Overrides` from keyword values, or ValueError naming a key that is no setting
+    (with the nearest setting, or the other tools' name for one)."""
+    unknown = [k for k in values if k not in _TYPES]
+    if unknown:
+        raise ValueError(f"unknown training setting `{unknown[0]}`; "
+                         + (_suggest(unknown[0], _TYPES) or f"the settings are {', '.join(_TYPES)}"))
+    return Overrides(**values)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """One training run as asked for: what ``nnspec train`` and :meth:`nnspec.Spec.fit` hand
+    :func:`nnspec.train.loop.train`.
+
+    ``network`` and ``params`` choose the network (None: the file's only one); ``overrides``
+    win over its ``train { }`` section; ``out`` is the run's folder. ``resume`` continues the
+    run there, ``overwrite`` replaces it; ``download`` fetches missing dataset files; ``live``
+    draws a progress bar (None: when stdout is a terminal).
+    """
+
+    out: str
+    network: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    overrides: Overrides = field(default_factory=Overrides)
+    resume: bool = False
+    overwrite: bool = False
+    download: bool = False
+    live: bool | None = None
+
+
 def _coerce(name: str, value: Any) -> Any:
     """A section value (int, float, bool, string or bare word) as the setting's type."""
     kind = _TYPES[name]
+    if name == "augment" and isinstance(value, (bool, str)):
+        return value  # true/false (crop,flip or none) or the changes by name
     if "list" in kind:
         values = [value] if isinstance(value, str) else value
         if isinstance(values, list) and all(isinstance(v, str) for v in values):

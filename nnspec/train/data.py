@@ -192,7 +192,10 @@ def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: fl
     if raw.texts is None and len(raw.inputs) != len(infos):
         raise DataError(f"`{raw.source}` gives {len(raw.inputs)} inputs but the spec declares {len(infos)}")
     screen(raw, infos)
+    raw, notes = _class_ids(raw, output, loss)
+    warnings += notes
     if validation is not None:
+        validation, _ = _class_ids(validation, output, loss)
         train, val = raw, validation
     elif raw.test is not None and val_split > 0:
         train, val = raw, raw.test
@@ -222,6 +225,22 @@ def prepare(raw: Raw, infos: list[InputInfo], output: tuple | int, val_split: fl
             for x, part in zip(inputs, parts)]
     warnings += _unused_classes(task, raw, [d.labels for d in data])
     return Prepared(data[0], data[1] if len(data) > 1 else None, vocab, raw.classes, task, warnings)
+
+
+def _class_ids(raw: Raw, output: tuple, loss: str) -> tuple[Raw, list[Diagnostic]]:
+    """``raw`` (and its test set) with one-hot or probability label rows of a classifier
+    replaced by their class ids (:func:`nnspec.train.tasks.class_rows`), and a note saying so."""
+    found = tasks.class_rows(output, np.asarray(raw.labels), loss)
+    test = _class_ids(raw.test, output, loss)[0] if raw.test is not None else None
+    if found is None:
+        return (raw if test is raw.test else replace(raw, test=test)), []
+    ids, kind = found
+    what = "one-hot label rows" if kind == "one-hot" else "label rows of class probabilities"
+    note = Diagnostic("note", f"`{raw.source}` gives {what} [N, {np.shape(raw.labels)[1]}]: "
+                              "training the classifier on their class ids (the largest entry of each row)",
+                      hint="give class ids [N] (y.argmax(1)) to say so yourself; for several labels per example "
+                           "use --loss bce" + (", for soft targets --loss mse" if kind == "probability" else ""))
+    return replace(raw, labels=ids, test=test), [note]
 
 
 def image_stats(infos: list[InputInfo], normalize: str) -> list:

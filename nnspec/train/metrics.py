@@ -58,20 +58,35 @@ def plot(path: str, history: list[dict], title: str, task) -> None:
 
 
 def per_class(confusion: list[list[int]], classes: list[str]) -> list[dict]:
-    """Precision, recall and example count of each class from a confusion matrix (rows: true
-    labels, columns: predictions). A class never predicted has precision None; one absent
-    from the data, recall None.
+    """Precision, recall, F1 and example count of each class from a confusion matrix (rows:
+    true labels, columns: predictions). A class never predicted has precision None; one absent
+    from the data, recall None; F1 (their harmonic mean) is None when both are, and 0 when
+    either is None or both are 0.
 
     >>> per_class([[3, 1], [0, 0]], ["a", "b"])
-    [{'class': 'a', 'precision': 1.0, 'recall': 0.75, 'examples': 4}, {'class': 'b', 'precision': 0.0, 'recall': None, 'examples': 0}]
+    [{'class': 'a', 'precision': 1.0, 'recall': 0.75, 'f1': 0.8571428571428571, 'examples': 4}, {'class': 'b', 'precision': 0.0, 'recall': None, 'f1': 0.0, 'examples': 0}]
     """
     rows = []
     for i, name in enumerate(classes):
         predicted = sum(row[i] for row in confusion)
         actual = sum(confusion[i])
-        rows.append({"class": name, "precision": confusion[i][i] / predicted if predicted else None,
-                     "recall": confusion[i][i] / actual if actual else None, "examples": actual})
+        precision = confusion[i][i] / predicted if predicted else None
+        recall = confusion[i][i] / actual if actual else None
+        f1 = None if precision is None and recall is None else \
+            2 * precision * recall / (precision + recall) if precision and recall else 0.0
+        rows.append({"class": name, "precision": precision, "recall": recall, "f1": f1, "examples": actual})
     return rows
+
+
+def macro_f1(rows: list[dict]) -> float:
+    """The mean F1 of the classes that are in the labels or the predictions (those with an F1),
+    as scikit-learn's ``f1_score(average="macro")`` counts them.
+
+    >>> macro_f1(per_class([[3, 1, 0], [0, 2, 0], [0, 0, 0]], ["a", "b", "c"]))
+    0.8285714285714285
+    """
+    scores = [r["f1"] for r in rows if r["f1"] is not None]
+    return sum(scores) / len(scores) if scores else 0.0
 
 
 def plot_confusion(path: str, confusion: list[list[int]], classes: list[str], title: str) -> None:

@@ -52,25 +52,48 @@ def prepare_batch(x, stats):
     return (x - mean) / std
 
 
-def augment(x, generator=None):
-    """Random resized crops (8–100 % of the area, aspect 3:4 to 4:3) and horizontal flips of a
-    float image batch ``[B, C, H, W]``, resampled back to ``H × W`` in one ``grid_sample`` on
-    the batch's device (no per-sample Python work); ``generator`` draws the crops (default:
-    torch's global one, which the run seeds)."""
+# The largest rotation of ``rotate`` (degrees, either way) and the noise of ``noise`` (a share
+# of the batch's standard deviation).
+MAX_DEGREES = 15.0
+NOISE = 0.05
+
+
+def augment(x, generator=None, kinds=("crop", "flip")):
+    """Random changes of a float image batch ``[B, C, H, W]``, each image its own, on the
+    batch's device (no per-sample Python work); ``kinds`` are some of
+
+    - ``crop``: a random resized crop (8–100 % of the area, aspect 3:4 to 4:3),
+    - ``flip``: a horizontal flip, half of the time (wrong for digits and text),
+    - ``rotate``: a rotation of up to ``MAX_DEGREES`` either way,
+
+    resampled back to ``H × W`` in one ``grid_sample``, and ``noise``: Gaussian noise of
+    ``NOISE`` times the batch's standard deviation. ``generator`` draws them (default: torch's
+    global one, which the run seeds).
+    """
     import torch
     import torch.nn.functional as F
 
     b = x.shape[0]
     rand = lambda: torch.rand(b, generator=generator, device="cpu")
-    area = 0.08 + 0.92 * rand()
-    ratio = torch.exp(math.log(3 / 4) + (math.log(4 / 3) - math.log(3 / 4)) * rand())
-    sx = torch.sqrt(area * ratio).clamp(max=1.0)
-    sy = torch.sqrt(area / ratio).clamp(max=1.0)
-    tx = (2 * rand() - 1) * (1 - sx)
-    ty = (2 * rand() - 1) * (1 - sy)
-    flip = torch.where(rand() < 0.5, -1.0, 1.0)
-    theta = torch.zeros(b, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 2] = sx * flip, tx
-    theta[:, 1, 1], theta[:, 1, 2] = sy, ty
-    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    sx, sy, tx, ty = torch.ones(b), torch.ones(b), torch.zeros(b), torch.zeros(b)
+    if "crop" in kinds:
+        area = 0.08 + 0.92 * rand()
+        ratio = torch.exp(math.log(3 / 4) + (math.log(4 / 3) - math.log(3 / 4)) * rand())
+        sx = torch.sqrt(area * ratio).clamp(max=1.0)
+        sy = torch.sqrt(area / ratio).clamp(max=1.0)
+        tx = (2 * rand() - 1) * (1 - sx)
+        ty = (2 * rand() - 1) * (1 - sy)
+    flip = torch.where(rand() < 0.5, -1.0, 1.0) if "flip" in kinds else torch.ones(b)
+    if {"crop", "flip", "rotate"} & set(kinds):
+        angle = (2 * rand() - 1) * math.radians(MAX_DEGREES) if "rotate" in kinds else torch.zeros(b)
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        theta = torch.zeros(b, 2, 3)
+        # the rotation times the crop's scale (and the flip's sign) then the crop's shift
+        theta[:, 0, 0], theta[:, 0, 1], theta[:, 0, 2] = cos * sx * flip, -sin * sy, tx
+        theta[:, 1, 0], theta[:, 1, 1], theta[:, 1, 2] = sin * sx * flip, cos * sy, ty
+        grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
+        x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    if "noise" in kinds:
+        noise = torch.randn(x.shape, generator=generator, device="cpu" if generator is not None else x.device)
+        x = x + NOISE * x.std() * noise.to(x.device, x.dtype)
+    return x

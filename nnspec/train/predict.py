@@ -35,6 +35,12 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     infos = input_infos(graph)
     n_classes = classifier_classes(graph, state)
     names, raw = _gather(inputs, infos)
+    if raw.texts is not None and state["vocab"] is None:
+        # a vocabulary built from the query would give its words ids the network never learnt
+        raise DataError(f"{weights} was trained on token ids without a vocabulary (from `{state['settings']['data']}`), "
+                        "so it cannot read text",
+                        hint="give the token ids as a .npz file (an array per input, as tensors:FILE), "
+                             "or train from text (text:FILE, sentiment_toy) to keep a vocabulary")
     # before prepare, whose own check of empty sequences knows rows by number, not by file
     _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
     data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"], loss="ce",

@@ -58,7 +58,7 @@ class Reporter:
         """A warning (a :class:`~nnspec.diagnostics.Diagnostic`) on stderr, rendered as the
         command line prints the spec's diagnostics (``sources``: to quote its line)."""
         if self.enabled:
-            from ..cli import report
+            from ..diagnostics import report
 
             report([diagnostic], sources or {})
 

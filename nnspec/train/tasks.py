@@ -321,6 +321,33 @@ def choose(output: tuple, labels: np.ndarray, loss: str, source: str, declared: 
     )
 
 
+def class_rows(output: tuple, labels: np.ndarray, loss: str) -> tuple[np.ndarray, str] | None:
+    """For a classifier's output ``[C]`` (``--loss`` auto or ce), label rows ``[N, C]`` that
+    are one-hot (Keras's ``to_categorical``: 0/1 integers, booleans or floats, one 1 a row)
+    or probabilities (floats from 0 to 1 summing to 1 a row): their class ids, the argmax of
+    each row, and ``"one-hot"`` or ``"probability"``; None for any other labels. Without
+    it, float rows would train a regression and 0/1 rows a multi-label task, whose accuracy
+    an all-zero answer nearly reaches.
+
+    >>> class_rows((3,), np.array([[0, 1, 0], [1, 0, 0]]), "auto")
+    (array([1, 0]), 'one-hot')
+    >>> class_rows((3,), np.array([[1, 1, 0], [1, 0, 0]]), "auto") is None  # two labels: multi-label
+    True
+    """
+    if loss not in ("auto", "ce") or len(output) != 1 or not isinstance(output[0], int) or output[0] < 2:
+        return None
+    if labels.ndim != 2 or labels.shape[1] != output[0] or not len(labels):
+        return None
+    rows = labels.astype(np.float64)
+    if not _is_int(labels) and not np.issubdtype(labels.dtype, np.floating):
+        return None
+    if ((rows == 0) | (rows == 1)).all() and (rows.sum(axis=1) == 1).all():
+        return labels.argmax(axis=1), "one-hot"
+    if _is_int(labels) or rows.min() < 0 or rows.max() > 1 or not np.allclose(rows.sum(axis=1), 1, atol=1e-3):
+        return None
+    return labels.argmax(axis=1), "probability"
+
+
 def expected(output: tuple) -> str:
     """What labels would fit ``output``, in the user's terms."""
     n = _shape

@@ -34,15 +34,20 @@ def read_weights(path: str) -> dict[str, torch.Tensor]:
             return load_file(path, device="cpu")
         except (SafetensorError, OSError, ValueError) as e:
             raise DataError(f"{path}: not a readable .safetensors file ({e})") from None
-    obj = checkpoint.read(path, "weights file")
+    return tensors_of(checkpoint.read(path, "weights file"), path)
+
+
+def tensors_of(obj, what: str = "the weights") -> dict[str, torch.Tensor]:
+    """The tensors by name of a loaded file (``what`` names it): an nnspec checkpoint's model,
+    a ``state_dict``, or one nested under ``state_dict``, ``model`` or ``model_state_dict``."""
     if isinstance(obj, dict) and obj.get("format") == checkpoint.FORMAT:
         obj = obj["model"]
     elif isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
         obj = next((obj[k] for k in ("state_dict", "model", "model_state_dict") if isinstance(obj.get(k), dict)), obj)
     tensors = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)} if isinstance(obj, dict) else {}
     if not tensors:
-        raise DataError(f"{path} holds no tensors by name",
-                        hint="--init takes an nnspec checkpoint, a state_dict (.pt, .pth) or a .safetensors file")
+        raise DataError(f"{what} holds no tensors by name",
+                        hint="give an nnspec checkpoint, a state_dict (.pt, .pth) or a .safetensors file")
     return tensors
 
 

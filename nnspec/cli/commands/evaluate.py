@@ -6,13 +6,13 @@ import json
 
 import click
 
-from .. import load_spec, reported
+from .. import reported, spec_and_weights, weights_option
 from .train import device_choice
 
 
 @click.command("evaluate")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--weights", "-w", required=True, type=click.Path(dir_okay=False), help="A checkpoint (best.pt or last.pt).")
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@weights_option
 @click.option("--data", "-d", metavar="SOURCE", help="A data source (default: the one the checkpoint trained on).")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
@@ -21,11 +21,12 @@ from .train import device_choice
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the confusion matrix as a PNG.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, confusion, ...")
+              help="Print one JSON object: loss, the task's metrics, examples, classes, per_class, f1_macro, "
+                   "confusion, ...")
 def command(file, weights, data, batch_size, device, seed, download, output, as_json):
-    """Loss and metrics of a checkpoint of FILE's network on a data source: those of the
+    """Loss and metrics of a checkpoint of FILE's network (or of a checkpoint alone) on a data source: those of the
     task it trained for (accuracy; pixel accuracy and mean IoU; mae and rmse ...), and for a
-    classifier per-class precision and recall and the confusion matrix.
+    classifier per-class precision, recall and F1, the macro F1 and the confusion matrix.
 
     Labels are matched to the checkpoint's class names, so data holding only some of the
     classes is scored right; a class the model was not trained on is an error. A source with
@@ -35,7 +36,8 @@ def command(file, weights, data, batch_size, device, seed, download, output, as_
     from ...train.errors import DataError
 
     with reported(DataError):
-        result = assess(load_spec(file), weights, data, batch_size=batch_size, device=device, seed=seed,
+        spec, weights = spec_and_weights(file, weights)
+        result = assess(spec, weights, data, batch_size=batch_size, device=device, seed=seed,
                         download=download)
     if output and "confusion" not in result:
         raise click.UsageError(f"--output draws a confusion matrix, and {result['task']} has none")
@@ -61,6 +63,8 @@ def render(result: dict) -> str:
 
     classes = [printable(c) for c in result.get("classes", [])]  # data: control characters escaped
     figures = "  ".join(f"{metric_label(k)} {result[k]:.4f}" for k in ("loss", *result["metrics"]))
+    if "f1_macro" in result:
+        figures += f"  macro F1 {result['f1_macro']:.4f}"
     lines = [f"{result['network']} (epoch {result['epoch']}) on {printable(result['data'], 200)}: "
              f"{figures}  ({result['examples']:,} examples)"]
     if "confusion" not in result:
@@ -68,9 +72,10 @@ def render(result: dict) -> str:
     lines.append("")
     width = max(5, *(len(c) for c in classes))
     show = lambda v: "-" if v is None else f"{v:.4f}"
-    lines.append(f"{'class':<{width}}  precision  recall  examples")
+    lines.append(f"{'class':<{width}}  precision  recall      f1  examples")
     for name, row in zip(classes, result["per_class"]):
-        lines.append(f"{name:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  {row['examples']:>8,}")
+        lines.append(f"{name:<{width}}  {show(row['precision']):>9}  {show(row['recall']):>6}  "
+                     f"{show(row['f1']):>6}  {row['examples']:>8,}")
     cell = max(len(str(n)) for row in result["confusion"] for n in row)
     cell = max(cell, *(len(c) for c in classes)) if len(classes) <= 12 else cell
     heads = classes if len(classes) <= 12 else [str(i) for i in range(len(classes))]

@@ -7,20 +7,21 @@ import json
 import click
 
 from ...train.config import DEVICES
-from .. import load_spec, reported
+from .. import reported, spec_and_weights, weights_option
 
 
 @click.command("predict")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--weights", "-w", required=True, type=click.Path(dir_okay=False), help="A checkpoint (best.pt or last.pt).")
+@click.argument("items", nargs=-1, required=True, metavar="[FILE] INPUT...")
+@weights_option
 @click.option("--top-k", "-k", type=click.IntRange(min=1), default=3, show_default=True, help="Classes shown per input.")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per line and input: input, class, probability, top.")
-def command(file, inputs, weights, top_k, batch_size, device, as_json):
+def command(items, weights, top_k, batch_size, device, as_json):
     """The classes a checkpoint of FILE's network gives INPUT..., with their probabilities.
+    FILE is the spec (a .nn file) with --weights, or the checkpoint itself; with --weights
+    and no .nn file, the checkpoint's stored spec is used.
 
     \b
     INPUT is, for an image network, an image file or a folder of them; for a text network,
@@ -31,8 +32,12 @@ def command(file, inputs, weights, top_k, batch_size, device, as_json):
     from ...train.errors import DataError
     from ...train.predict import predict
 
+    file, inputs = (items[0], items[1:]) if weights is None or items[0].endswith(".nn") else (None, items)
+    if not inputs:
+        raise click.UsageError("give at least one INPUT after the " + ("spec" if weights else "checkpoint"))
     with reported(DataError):
-        answers = predict(load_spec(file), weights, list(inputs), top_k=top_k, batch_size=batch_size, device=device)
+        spec, weights = spec_and_weights(file, weights)
+        answers = predict(spec, weights, list(inputs), top_k=top_k, batch_size=batch_size, device=device)
     if as_json:
         for answer in answers:
             click.echo(json.dumps(answer))

@@ -8,7 +8,7 @@ from dataclasses import fields
 
 import click
 
-from ...train.config import AMPS, LOSSES, OPTIMIZERS, SCHEDULES, Settings, is_gpu_index
+from ...train.config import AMPS, AUGMENTS, DEFAULT_AUGMENT, LOSSES, OPTIMIZERS, SCHEDULES, Settings, is_gpu_index
 from .. import load_spec, network_option, parse_sets, reported, set_option
 
 HELP = """Train FILE's network on a data source: progress, validation, checkpoints, metrics.
@@ -41,11 +41,15 @@ A resumed run keeps its settings; only --epochs, --device, --compile and --patie
 may change (any other setting given is ignored, with a warning naming it); a --schedule
 then spans the new --epochs from the epoch it resumes at, as a fresh run of that many would.
 
-OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png.
+OUT (default runs/SPEC) receives best.pt, last.pt, metrics.jsonl and curves.png
+(and tensorboard/ with --tensorboard).
 
 \b
-Data-parallel on N GPUs (DDP), one process each:
+Data-parallel on N GPUs (DDP), one process each; on several machines, the same on each
+with its --node-rank (0 on the machine at ADDR):
   torchrun --nproc-per-node N -m nnspec train FILE ...
+  torchrun --nnodes M --node-rank R --master-addr ADDR --master-port 29500 \\
+           --nproc-per-node N -m nnspec train FILE ...
 """.replace("{keys}", ", ".join(f.name for f in fields(Settings)))
 
 
@@ -68,7 +72,10 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (default 1e-3).")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="Default adam.")
 @click.option("--weight-decay", type=click.FloatRange(min=0), help="Default 0.")
-@click.option("--schedule", type=click.Choice(SCHEDULES), help="Learning-rate schedule per epoch (default none).")
+@click.option("--schedule", type=click.Choice(SCHEDULES),
+              help="Learning-rate schedule (default none): cosine and step per epoch; warmup (a linear first "
+                   "epoch, then cosine) and onecycle per step; plateau: /10 after 3 epochs without a lower "
+                   "validation loss.")
 @click.option("--clip", type=click.FloatRange(min=0), help="Clip the gradient norm to this (default 0: off).")
 @click.option("--val-split", type=click.FloatRange(0, 1, max_open=True),
               help="Share held out for validation when the source has no test set (default 0.1).")
@@ -77,8 +84,10 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--normalize", metavar="none|imagenet|MEAN,STD",
               help="Normalise image inputs per batch after scaling pixels to [0, 1] (default none; "
                    "imagenet for torchvision's pretrained weights).")
-@click.option("--augment/--no-augment", default=None,
-              help="Random resized crops and horizontal flips of the training images, on the device.")
+@click.option("--augment", is_flag=False, flag_value=DEFAULT_AUGMENT, default=None, metavar="[KIND,...]",
+              help=f"Random changes of the training images, on the device: some of {', '.join(AUGMENTS)} "
+                   f"(comma-joined), or none; the flag alone is {DEFAULT_AUGMENT}.")
+@click.option("--no-augment", "no_augment", is_flag=True, hidden=True)  # --augment none, as it was spelt
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
 @click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
               help="Default auto: the GPU when there is one.")
@@ -90,6 +99,8 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--resize/--no-resize", default=None,
               help="Resize mnist / fashion_mnist images to the spec's image input (e.g. [1, 32, 32]).")
 @click.option("--seed", type=int, help="Seeds data splits, initialisation and shuffling (default 0).")
+@click.option("--tensorboard/--no-tensorboard", default=None,
+              help="Also log each epoch for TensorBoard in OUT/tensorboard (needs the tensorboard package).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder (default runs/SPEC).")
 @click.option("--init", "init", metavar="WEIGHTS",
               help="Start from these weights: an nnspec checkpoint, a state_dict (.pt, .pth) or .safetensors; "
@@ -102,20 +113,24 @@ def device_choice(value: str | None) -> str | None:
 @click.option("--download", is_flag=True, help="Fetch mnist / fashion_mnist files that are missing.")
 @click.option("--plain", is_flag=True, help="One line per epoch, no live progress bar.")
 def command(file, network, sets, data, epochs, batch_size, lr, optimizer, weight_decay, schedule, clip, val_split,
-            val_data, normalize, augment, max_len, device, amp, compile_, loss, patience, resize, seed, init, freeze, out, resume,
-            overwrite, download, plain):
+            val_data, normalize, augment, max_len, device, amp, compile_, loss, patience, resize, seed, tensorboard, init,
+            freeze, out, resume, overwrite, download, plain, no_augment):
+    from ...train.config import Overrides, TrainSettings
     from ...train.errors import DataError
-    from ...train.loop import fit
+    from ...train.loop import train
 
-    flags = {"data": data, "epochs": epochs, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-             "weight_decay": weight_decay, "schedule": schedule, "clip": clip, "val_split": val_split, "val_data": val_data, "normalize": normalize, "augment": augment,
-             "max_len": max_len, "device": device, "amp": amp, "compile": compile_, "seed": seed,
-             "init": init, "freeze": list(freeze) or None, "loss": loss, "patience": patience, "resize": resize}
+    given = Overrides(
+        data=data, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
+        schedule=schedule, clip=clip, val_split=val_split, val_data=val_data, normalize=normalize,
+        augment="none" if no_augment else augment,
+        max_len=max_len, device=device, amp=amp, compile=compile_, seed=seed, init=init, freeze=list(freeze) or None,
+        loss=loss, patience=patience, resize=resize, tensorboard=tensorboard)
     out = out or os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
+    request = TrainSettings(out, network, parse_sets(sets), given, resume=resume, overwrite=overwrite,
+                            download=download, live=False if plain else None)
     try:
         with reported(DataError):
-            fit(load_spec(file, sets), network, parse_sets(sets), flags, out, resume=resume, overwrite=overwrite,
-                download=download, live=False if plain else None)
+            train(load_spec(file, sets), request)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted; continue with: nnspec train {file} --out {out} --resume", err=True)
         sys.exit(130)
