@@ -190,7 +190,7 @@ class Spec:
 
         stored = checkpoint.load(os.fspath(path))["spec"]
         main = next(iter(stored))
-        return cls(load_program(stored[main], main, stored))
+        return cls(load_program(stored[main], main, stored=stored))
 
     def fit(self, data=None, *, network: str | None = None, params: dict | None = None, out: str | None = None,
             resume: bool = False, overwrite: bool = False, download: bool = False, progress: bool = False,

@@ -39,7 +39,7 @@ class Program:
         self.diagnostics.append(Diagnostic("error", message, span, hint))
 
 
-def load_program(source: str, path: str | None = None, store: bool = True,
+def load_program(source: str, path: str | None = None, *, store: bool = True,
                  stored: dict[str, str] | None = None) -> Program:
     """Parse ``source`` (the text of ``path``) and everything it imports, then check statically.
 
