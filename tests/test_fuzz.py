@@ -187,6 +187,8 @@ def _exprs():
         st.integers(0, 2**62).map(lambda v: ast.Num(v, _AT)),
         st.floats(0, 1e300, allow_nan=False, allow_infinity=False).map(lambda v: ast.Num(v, _AT)),
         _names.map(lambda n: ast.Ref(n, _AT)),
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x00"), max_size=3).map(
+            lambda v: ast.Str(v, _AT)),  # a condition compares strings
     )
     return st.recursive(leaves, lambda inner: st.one_of(
         st.tuples(st.sampled_from(["+", "-", "*", "/", "//", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or"]),
@@ -276,7 +278,9 @@ _PARAM_VALUES = ['"q"', "K", '"q\\rimport os"', "[1, 2]", "[K]", "1.5", "true", 
 _INPUTS = ["[D, 4]", "[3, D, D]", "[T, D]", "[D]", "[3, 8, 8]", "[T, 8]", "[D * 2, 4]", "[D // 2, 4]"]
 _USES = ["dense(D)", "conv(D, 3)", "maxpool(D)", "upsample(D)", "adaptiveavgpool(D)", "reshape([D, -1])",
          "embedding(D, 4)", "repeat D { relu }", "expect [D, 4]", "lstm(D)", "conv(8, 3, padding=D)",
-         "concat { | relu | conv(D, 1) }", "conv(4, 3, stride=D)", ""]
+         "concat { | relu | conv(D, 1) }", "conv(4, 3, stride=D)", "sinusoid(D)", "sum(D)", "mean([0, D])",
+         "scale(D) -> shift(D) -> pow(D)", "normalize(dim=D)", "tanh(amplitude=D, slope=D)",
+         "add { | identity | positions -> embedding(D, 4) }", ""]
 
 
 @pytest.mark.parametrize("value", _PARAM_VALUES)

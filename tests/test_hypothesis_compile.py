@@ -28,7 +28,9 @@ def vector_items(draw, width: int, depth: int) -> tuple[list[str], int]:
         n = draw(SIZES)
         return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))})"], n
     if choice == "act":
-        return [draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu", "leakyrelu(0.1)", "identity"]))], width
+        return [draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu", "leakyrelu(0.1)", "identity",
+                                      "gelu(approximate=tanh)", "tanh(amplitude=1.7159, slope=2 / 3)", "scale(0.5)",
+                                      "shift(-1)", "pow(2) -> sqrt", "normalize", "sigmoid -> log -> exp"]))], width
     if choice == "norm":
         return [draw(st.sampled_from(["layernorm", "batchnorm", "dropout(0.3)"]))], width
     if choice == "add":
@@ -59,7 +61,7 @@ def vector_chain(draw, width: int, depth: int, end: int | None = None) -> tuple[
 
 @st.composite
 def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
-    choice = draw(st.sampled_from(["conv", "bn", "pool", "residual", "auto", "concat"]))
+    choice = draw(st.sampled_from(["conv", "bn", "pool", "residual", "auto", "concat", "last"]))
     if choice == "conv":
         n, k = draw(SIZES), draw(st.sampled_from([1, 3]))
         return [f"conv({n}, {k}, padding={k // 2})"], n, hw
@@ -72,6 +74,14 @@ def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
     if choice == "auto" and hw >= 4:
         n = draw(SIZES)
         return [f"residual {{ conv({n}, 3, stride=2, padding=1) -> batchnorm }} shortcut auto"], n, (hw + 1) // 2
+    if choice == "last":  # channels moved last: dense acts on them through residuals, merges and slices
+        n = draw(SIZES)
+        inner = draw(st.sampled_from([f"residual {{ layernorm -> dense({c}) }}", f"add {{ | identity | dense({c}) }}",
+                                      f"concat(dim=-1) {{ | identity | dense({n}) }}", f"slice(0, {hw // 2}) -> slice(0, {hw // 2}, dim=1) -> dense({n})",
+                                      f"reshape([2, {hw // 2}, {hw}, {c}]) -> dense({n}) -> reshape([{hw}, {hw}, {n}])"]))
+        widths = {"concat": c + n, "slice": n, "reshape": n}
+        out = next((w for k, w in widths.items() if inner.startswith(k)), c)
+        return [f"permute([1, 2, 0]) -> {inner} -> permute([2, 0, 1])"], out, hw // 2 if inner.startswith("slice") else hw
     a, b = draw(SIZES), draw(SIZES)
     return [f"concat {{ | conv({a}, 1) | conv({b}, 3, padding=1) }}"], a + b, hw
 
@@ -96,15 +106,19 @@ def network(draw) -> str:
         for _ in range(draw(st.integers(1, 4))):
             item, c, hw = draw(image_items(c, hw))
             lines += item
-        lines.append(draw(st.sampled_from(["flatten", "globalavgpool", "globalmaxpool"])))
+        lines.append(draw(st.sampled_from(["flatten", "globalavgpool", "globalmaxpool", "mean([1, 2])", "sum([1, 2])",
+                                           "max([-1, -2])"])))
     else:
         width = draw(SIZES)
         decl = f"[T, {width}]" if kind == "sequence" else "[T] int pad=0"
         if kind == "tokens":
             lines.append(f"embedding(13, {width})")
         for _ in range(draw(st.integers(1, 3))):
-            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense"]))
-            if layer == "each":
+            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense", "positions"]))
+            if layer == "positions":  # a fixed or a learned position table, cut to the length
+                table = draw(st.sampled_from(["sinusoid(4)", "embedding(9, 4)"]))
+                lines.append(f"add {{ | identity | positions -> {table} -> dense({width}) }}")
+            elif layer == "each":
                 width = draw(SIZES)
                 lines.append(f"each {{ dense({width}) -> relu }}")
             elif layer == "dense":
@@ -114,7 +128,7 @@ def network(draw) -> str:
                 h, bi = draw(SIZES), draw(st.booleans())
                 lines.append(f"{layer}({h}, bidirectional={'true' if bi else 'false'})")
                 width = h * (2 if bi else 1)
-        lines.append(draw(st.sampled_from(["last", f"lstm({draw(SIZES)}, output=final)", "mean(0)"])))
+        lines.append(draw(st.sampled_from(["last", f"lstm({draw(SIZES)}, output=final)", "mean(0)", "sum(0)"])))
     lines.append(f"out: dense({draw(SIZES)})")
     text = "\n\n".join(blocks + ["network Random {\n  input x: " + decl + "\n  " + "\n  ".join(lines) + "\n}"])
     return text + "\n"

@@ -333,3 +333,35 @@ def test_lenet5_as_published_equals_its_twin():
         assert torch.allclose(y, twin(x), atol=1e-4)
     text = (ROOT / "specs" / "lenet5.nn").read_text()
     assert format_source(text) == text
+
+
+# -- the new kinds export -------------------------------------------------------------------------
+EXPORTED = """\
+network Mix {
+  input x: [T, 6]
+  add { | identity | positions -> sinusoid(6) }
+  scale(0.5) -> shift(1) -> pow(2) -> sqrt -> exp -> log -> normalize
+  tanh(amplitude=1.7159, slope=2 / 3) -> gelu(approximate=tanh) -> sum(0) -> dense(2)
+}
+"""
+
+
+@pytest.mark.usefixtures("one_thread")
+@pytest.mark.parametrize("name", ["mix", "lenet5"])
+@pytest.mark.parametrize("fmt", ["onnx", "exported"])
+def test_the_new_kinds_export_to_onnx_and_torch_export(name, fmt, tmp_path):
+    import numpy as np
+
+    from nnspec.backends.export import export
+    from nnspec.train.loop import fit
+    from nnspec.train.sources import Raw
+
+    if name == "mix":
+        spec, data = nnspec.load(EXPORTED), np.random.default_rng(0).random((4, 5, 6), dtype=np.float32)
+    else:
+        spec, data = nnspec.load(ROOT / "specs" / "lenet5.nn"), np.random.default_rng(0).random((4, 1, 32, 32), dtype=np.float32)
+    fit(spec, None, {}, {"epochs": 1, "batch_size": 2, "val_split": 0.0}, str(tmp_path), live=False,
+        raw=Raw("x", np.array([0, 1, 0, 1]), [data]))
+    result = export(spec, str(tmp_path / "last.pt"), fmt, str(tmp_path / f"model.{fmt}"), length=5)
+    assert result.dynamic == (["batch", "T"] if name == "mix" else ["batch"])
+    assert result.difference is not None and result.difference < 1e-4
