@@ -70,14 +70,25 @@ def small_resnet18(tmp_path):
 CASES = [  # spec, batch, sequence length, optimizer, network parameters
     ("xo.nn", 8, 0, "adam", {}),
     ("fashion_mnist.nn", 8, 0, "sgd", {}),
-    ("resnet18", 4, 0, "adamw", {"classes": 10}),
+    ("resnet18", 2, 0, "adamw", {"classes": 10}),
     ("sentiment_lstm.nn", 8, 32, "adam", {"vocab": 500}),
     ("transformer_classifier.nn", 4, 0, "adamw", {"vocab": 500, "length": 48, "dim": 64, "layers": 2}),
+    ("video_lstm.nn", 2, 4, "adam", {"hidden": 64}),  # a CNN-LSTM: `each` runs its body per frame
+    ("mobilenet_v3_large.nn", 1, 0, "sgd", {}),  # hardswish, squeeze-and-excitation products
 ]
 
 
 # PyTorch's CPU LSTM does not run under bfloat16 autocast (oneDNN has no such primitive)
 AMP_CASES = [c for c in CASES if c[0] in ("xo.nn", "fashion_mnist.nn", "resnet18")]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small steps run fastest on one thread, and many fight the other tests' for the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("amp", [False, True], ids=["float32", "bf16"])
