@@ -114,6 +114,9 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
     for i in values:
         # under autocast the layers' results are 16-bit; the data stays float32
         kept[i] = kept[i] + value_bytes(nodes[i].out, half=amp and nodes[i].op != "input")
+    for start, end in graph.each_regions():  # an `each` body runs once per step of a sample
+        for i in range(start.id + 1, end.id):
+            kept[i] = kept[i] * end.layer.args.steps
     # float32, but batch norm's count of batches seen is an int64
     params = 4 * (graph.total_params + graph.total_buffers) + 4 * sum(n.op == "batchnorm" for n in nodes)
     return TrainingMemory(batch, optimizer, amp, params, 4 * trainable, 4 * state * trainable, kept, fixed,

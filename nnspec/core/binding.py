@@ -28,12 +28,14 @@ FAILED = object()
 class ArgError(Exception):
     """Arguments do not fit; ``arg`` is the position in the call of the argument at fault,
     or the name it binds to, or None for the whole call; ``keyword`` says that the fault is
-    the argument's keyword (a misspelt name) rather than its value."""
+    the argument's keyword (a misspelt name) rather than its value. ``others`` are the
+    problems of the same call found beside it, reported with it."""
 
     def __init__(self, message: str, arg: str | int | None = None, hint: str | None = None,
                  keyword: bool = False):
         super().__init__(message)
         self.message, self.arg, self.hint, self.keyword = message, arg, hint, keyword
+        self.others: list[ArgError] = []
 
 
 @dataclass(frozen=True)

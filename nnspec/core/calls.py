@@ -55,7 +55,8 @@ class Calls:
         try:
             return cls.bind_pairs(given), spans
         except ArgError as e:
-            self.report_binding(e, args, names, call, ctx)
+            for problem in (e, *e.others):
+                self.report_binding(problem, args, names, call, ctx)
             return None, spans
 
     # -- bodies and chains -------------------------------------------------------------------------

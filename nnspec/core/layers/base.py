@@ -102,8 +102,10 @@ class Layer:
     @classmethod
     def _bind_afresh(cls, args: list[tuple[str | None, object]]) -> Layer:
         values, problems = cls.signature().bind(args)
-        if problems:
-            raise _foreign_argument(cls, problems[0], args)
+        if problems:  # every one of them: `conv(8, kernel_size=3, strides=2)` has two
+            first = _foreign_argument(cls, problems[0], args)
+            first.others = [_foreign_argument(cls, p, args) for p in problems[1:]]
+            raise first
         if cls.internal:  # made by the elaborator, never written by a user
             args = cls.Args.construct(**values)
         else:

@@ -83,9 +83,10 @@ class DropPath(Layer):
     family = "regularize"
     Args = DropPathArgs
     runtime = DROP_PATH_RUNTIME
+    keeps = ()  # x * draw: the draw is kept, which needs no gradient
 
     def kept_extra(self, xs, y):
-        return 4, 0  # each sample's draw, float32; the input is kept too
+        return 4, 0  # each sample's draw, float32
 
     def infer(self, x: TensorType) -> TensorType:
         return x
