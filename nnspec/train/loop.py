@@ -39,6 +39,7 @@ from .distributed import Context, setup
 from .errors import DataError, WriteError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
 from .lock import OutLock, signature
+from .memory import weigh
 from .progress import Reporter
 from .screening import screen_classes
 from .tasks import Classify, Task, metric_label
@@ -347,6 +348,7 @@ def _fit(ctx, spec, network, params, settings, state, out, download, raw, report
     failure = None
     if ctx.main:
         try:
+            weigh(graph, train_data.inputs, settings.batch_size, device, settings.amp)  # before anything is written
             with reported_write(out):
                 os.makedirs(out, exist_ok=True)
                 lock.take(out)  # held to the end of the run: a second run into `out` is refused
