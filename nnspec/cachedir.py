@@ -74,13 +74,15 @@ def read(path: str):
         return None
 
 
-def write(path: str, obj) -> bool:
+def write(path: str, obj, limit: int | None = None) -> bool:
     """Write ``obj`` as JSON to ``path`` atomically; whether it was written (a read-only or
-    full disk only means no caching)."""
+    full disk only means no caching, and so does JSON longer than ``limit`` characters)."""
     from .files import atomic_write
 
     try:
         text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
+        if limit is not None and len(text) > limit:
+            return False
         if not private(os.path.dirname(path)):
             return False
         atomic_write(path, lambda fh: fh.write(text.encode("utf-8")), durable=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -37,10 +38,20 @@ class Spec:
     def sources(self) -> dict[str, str]:
         return self.program.sources
 
-    @property
+    @functools.cached_property
     def networks(self) -> list[str]:
-        """Names of the networks of the main file, in source order."""
+        """Names of the networks of the main file, in source order (found once: a file of
+        50,000 networks asks for each by name)."""
         return [d.name for d in self.program.networks()]
+
+    @functools.cached_property
+    def _network_names(self) -> frozenset[str]:
+        return frozenset(self.networks)
+
+    @functools.cached_property
+    def _declared(self) -> frozenset[str]:
+        """The parameters some network of the file declares."""
+        return frozenset(p.name for d in self.program.networks() for p in d.params)
 
     def network_name(self, network: str | None = None) -> str:
         """The network ``network`` names (by default the file's only one); :class:`SpecError`
@@ -57,7 +68,7 @@ class Spec:
                     self.sources,
                 )
             return names[0]
-        if network not in names:
+        if network not in self._network_names:
             from .diagnostics import did_you_mean
 
             hint = did_you_mean(network, names)
@@ -97,9 +108,10 @@ class Spec:
 
     def params_of(self, network: str, params: dict) -> dict:
         """The ``params`` meant for ``network``: those it declares, and those no network declares."""
-        declared = {p.name for d in self.program.networks() for p in d.params}
+        if not params:
+            return {}
         own = {p.name for p in self.program.definitions[network].params}
-        return {k: v for k, v in params.items() if k not in declared or k in own}
+        return {k: v for k, v in params.items() if k not in self._declared or k in own}
 
     def checked_graph(self, network: str | None = None, **params) -> Graph:
         """The graph, or :class:`SpecError` with every error if the spec has any."""

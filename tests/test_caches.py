@@ -246,3 +246,12 @@ def test_an_ast_too_deep_for_the_encoder_is_not_cached(cache):
     assert (result.exit_code == 1 and result.exception is None) or isinstance(result.exception, SystemExit)
     assert result.stderr.splitlines()[0] == f"{path}:1:9: error: nesting is too deep to elaborate"
     assert [p.name for p in cache.iterdir()] == ["nots.nn"]
+
+
+def test_a_huge_entry_is_not_written(cache, monkeypatch):
+    monkeypatch.setattr(astcache, "MAX_ENTRY", 1000)
+    path = str(cache / "n.nn")
+    parse_file("network N {\n  input x: [4]\n" + "  relu\n" * 10 + "}\n", path)  # 1,904 characters
+    assert [p.name for p in cache.iterdir() if p.suffix == ".json"] == []
+    parse_file("network N {\n  input x: [4]\n  relu\n}\n", path)
+    assert len([p for p in cache.iterdir() if p.suffix == ".json"]) == 1

@@ -166,3 +166,46 @@ def test_every_error_pillow_raises_on_a_file_is_named(tmp_path, monkeypatch, err
 
 def test_a_good_mask_still_reads(tmp_path):
     assert np.array_equal(sources.read_mask(str(png(tmp_path / "m.png", 1)), MASK_SHAPE), np.ones((9, 9), np.int64))
+
+
+# -- writes on a full or read-only disk ------------------------------------------------------------
+
+@pytest.mark.parametrize("error, reason", [(28, "disk full"), (30, "read-only file system")])
+@pytest.mark.parametrize("command", ["torchscript", "exported", "explain"])
+def test_export_and_explain_on_a_disk_that_refuses_the_write(tmp_path, monkeypatch, xo_run, command, error, reason):
+    """The file is serialised in memory first (torch's writers abort the process, exit 134, when
+    the disk fills under them), then written atomically: a failure is a message, nothing is left."""
+    def refused(src, dst):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr("nnspec.files.os.replace", refused)
+    out = tmp_path / "out.bin"
+    args = ["explain", XO, "-w", xo_run, "-m", "filters", "-o", out] if command == "explain" else \
+        ["export", XO, "-w", xo_run, "-f", command, "-o", out]
+    result = invoke(*args)
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (1, f"error: {reason} while writing {out}; "
+                                                                    "it was not created")
+    assert os.listdir(tmp_path) == []
+
+
+# -- weights that cannot start a run -----------------------------------------------------------------
+
+@pytest.mark.parametrize("case, message, hint", [
+    ("sparse", "tensor `0.weight` is sparse_coo, not dense", "save the weights with t.to_dense()"),
+    ("complex", "tensor `0.weight` holds complex numbers; a network's weights are real",
+     "save the real weights the network was trained with"),
+    ("nan", "tensor `0.weight` holds NaN or infinite values",
+     "these weights come from a run that diverged: start from another checkpoint, or without --init"),
+])
+def test_init_weights_that_cannot_start_a_run(tmp_path, xo_run, case, message, hint):
+    import torch
+
+    state = torch.load(xo_run, weights_only=True)["model"]
+    weight = state["0.weight"]
+    state["0.weight"] = {"sparse": weight.to_sparse(), "complex": weight.to(torch.complex64),
+                         "nan": weight.clone().fill_(float("nan"))}[case]
+    path = tmp_path / "w.pt"
+    torch.save(state, path)
+    result = invoke("train", XO, "--data", "xo?n=20", "--init", path, "--out", tmp_path / "run", "--plain")
+    assert (result.exit_code, result.stderr) == (1, f"error: {path}: {message}\nhint: {hint}\n")
+    assert not (tmp_path / "run").exists()

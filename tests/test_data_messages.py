@@ -72,7 +72,7 @@ def test_a_checkpoint_source_is_checked_as_a_flag(xo_run, tmp_path):
     path = altered(xo_run, tmp_path, lambda s: s["settings"].update(data="xo?n=1000000000"))
     result = invoke("evaluate", XO, "-w", path)
     assert (result.exit_code, result.stderr.splitlines()[0]) == (
-        1, f"error: {path}: a damaged checkpoint: settings: `data`: option `n` must be from 1 to 1,000,000, "
+        1, f"error: {path}: the run's data source `xo?n=1000000000`: option `n` must be from 1 to 1,000,000, "
            "got 1,000,000,000")
 
 

@@ -9,6 +9,7 @@ compared with the module's. ONNX needs the optional packages ``onnx`` and ``onnx
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass
 
@@ -111,8 +112,6 @@ def export_module(model, infos, fmt: str, path: str, length: int, outputs: list[
 def _write(model, fmt, path, infos, symbols, length, outputs, metadata) -> Exported:
     import torch
 
-    from ..files import atomic_write
-
     example = example_inputs(infos, batch=2, length=6)
     check = example_inputs(infos, batch=3, length=9, seed=1)
     dynamic = ["batch"] + symbols
@@ -126,12 +125,11 @@ def _write(model, fmt, path, infos, symbols, length, outputs, metadata) -> Expor
             dynamic = [d for d in dynamic if d not in fixed]
             program = _onnx(model, example, infos, [s for s in symbols if s not in fixed], outputs)
             how += f"; {', '.join(fixed)} fixed at {length}"
-        program = _with_metadata(program, metadata)
-        atomic_write(path, lambda fh: fh.write(program))
+        _save(path, _with_metadata(program, metadata))
         return Exported(path, fmt, how, dynamic, _run_onnx(path, check, model(*check)))
     if fmt == "torchscript":
         compiled, how = _torchscript(model, example)
-        atomic_write(path, lambda fh: torch.jit.save(compiled, fh, _extra_files=metadata))
+        _save(path, _serialised(lambda fh: torch.jit.save(compiled, fh, _extra_files=metadata)))
         return Exported(path, fmt, how, dynamic, _difference(torch.jit.load(path)(*check), model(*check)))
     try:
         program = torch.export.export(model, tuple(example), dynamic_shapes=_dynamic_shapes(infos, symbols))
@@ -145,10 +143,30 @@ def _write(model, fmt, path, infos, symbols, length, outputs, metadata) -> Expor
             program = torch.export.export(model, tuple(example), dynamic_shapes=_dynamic_shapes(infos, []))
         except Exception as e:  # noqa: BLE001
             raise ExportError(f"torch.export could not export the network: {_first_line(e)}") from None
-    atomic_write(path, lambda fh: torch.export.save(program, fh, extra_files=metadata))
+    _save(path, _serialised(lambda fh: torch.export.save(program, fh, extra_files=metadata)))
     fixed = "" if dynamic != ["batch"] or not symbols else f"; {', '.join(symbols)} fixed at {length}"
     return Exported(path, fmt, "torch.export" + fixed, dynamic,
                     _difference(torch.export.load(path).module()(*check), model(*check)))
+
+
+def _serialised(save) -> bytes:
+    """What ``save(file)`` writes, in memory: torch's own writers abort the process (exit 134)
+    when the disk fills under them, where a write of bytes raises an error to report."""
+    buffer = io.BytesIO()
+    save(buffer)
+    return buffer.getvalue()
+
+
+def _save(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; a full or read-only disk is an :class:`ExportError`
+    saying so (what was at ``path`` is intact)."""
+    from ..files import atomic_write, write_failure
+
+    existed = os.path.exists(path)
+    try:
+        atomic_write(path, lambda fh: fh.write(data))
+    except OSError as e:
+        raise ExportError(write_failure(path, e, existed), hint="free some disk space, or write elsewhere") from None
 
 
 def _need_onnx() -> None:

@@ -32,6 +32,9 @@ from . import ast
 
 #: entries kept; beyond this the oldest half is removed when a new entry is written
 MAX_ENTRIES = 2000
+#: the largest entry written (characters of JSON): a file of 500,000 one-word lines would
+#: otherwise leave 86 MB, and parsing anew costs less than reading that back
+MAX_ENTRY = 8 * 1024 * 1024
 
 _NODES = {c.__name__: c for c in vars(ast).values()
           if isinstance(c, type) and issubclass(c, ast.Node) and c not in (ast.Node, ast.File)}
@@ -141,7 +144,7 @@ def store(f: ast.File) -> None:
                 "definitions": _encode(f.definitions)} if entry is not None else None
     except (TypeError, RecursionError):  # a value without a JSON form, or nested too deep: not cached
         return
-    if data is not None and cachedir.write(entry, data):
+    if data is not None and cachedir.write(entry, data, MAX_ENTRY):
         with contextlib.suppress(OSError):
             _prune(os.path.dirname(entry))
 

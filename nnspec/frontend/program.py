@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Located, Span, did_you_mean
@@ -21,6 +22,7 @@ class Program:
     definitions: dict[str, ast.Definition] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     parsed: list[ast.File] = field(default_factory=list)  # files parsed now, not read from the cache
+    _blocks: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def main(self) -> ast.File | None:
@@ -33,7 +35,11 @@ class Program:
 
     @property
     def blocks(self) -> dict[str, ast.Definition]:
-        return {n: d for n, d in self.definitions.items() if d.kind == "block"}
+        # kept while the definitions are (each network elaborated asks: 50,000 networks would
+        # make this quadratic); definitions are only ever added
+        if self._blocks is None or self._blocks[0] != len(self.definitions):
+            self._blocks = (len(self.definitions), {n: d for n, d in self.definitions.items() if d.kind == "block"})
+        return self._blocks[1]
 
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic("error", message, span, hint))
@@ -77,10 +83,11 @@ def _load(prog: Program, text: str, path: str, seen: set, stored: dict[str, str]
     for d in f.definitions:
         if d.name in KEYWORDS:
             prog.error(f"`{d.name}` is a keyword and cannot name a {d.kind}", d.name_span)
+        declared = Counter(q.name for q in d.params)  # counted once: a list's count per parameter was quadratic
         for p in d.params:
             if p.name in KEYWORDS:
                 prog.error(f"`{p.name}` is a keyword and cannot name a parameter", p.span)
-            elif [q.name for q in d.params].count(p.name) > 1 and d.kind == "block":
+            elif declared[p.name] > 1 and d.kind == "block":
                 prog.error(f"parameter `{p.name}` is declared twice", p.span)
         if d.name in prog.definitions:
             first = prog.definitions[d.name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import NetworkChoiceError
+from ..printable import printable
 from . import checkpoint, sources
 from .data import input_infos, output_shape, prepare, sequence_fix
 from .distributed import setup
@@ -58,7 +59,13 @@ def assess(spec, weights: str, source: str | None = None, *, batch_size: int = 2
     state, graph, model = restore(spec, weights)
     infos = input_infos(graph)
     settings = state["settings"]
-    source = source or settings["data"]
+    if source is None:  # the run's own, checked as a flag is before anything is read or made
+        source = settings["data"]
+        try:
+            sources.parse(source)
+        except DataError as e:
+            raise DataError(f"{weights}: the run's data source `{printable(source, 200)}`: {e.message}",
+                            hint="give the data to evaluate on with --data") from None
     seed = settings["seed"] + 1 if seed is None else seed
     raw = sources.load(source, infos, seed, download, resize=settings.get("resize", False))
     raw = raw.relabelled(state.get("classes"))

@@ -153,14 +153,6 @@ def load(path: str) -> dict:
         settings.validate()
     except ValueError as e:
         raise DataError(f"{path}: a damaged checkpoint: settings: {e}", hint=DAMAGED_HINT) from None
-    from .sources import parse
-
-    for name in ("data", "val_data"):  # checked as the flags are: evaluate reads the stored one
-        try:
-            if getattr(settings, name):
-                parse(getattr(settings, name))
-        except DataError as e:
-            raise DataError(f"{path}: a damaged checkpoint: settings: `{name}`: {e.message}", hint=DAMAGED_HINT) from None
     return {**obj, "settings": settings.to_dict()}
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..backends.codegen import module_paths
 from ..printable import listed, printable
+from .errors import reported_write
 
 METHODS = ("gradcam", "saliency", "features", "filters")
 OVERLAY_SIZE = (800, 440)  # pixels of a gradcam or saliency picture
@@ -110,7 +111,8 @@ def draw_overlay(path: str, image: np.ndarray, heat: np.ndarray, title: str, met
     for ax in (left, right):
         ax.axis("off")
     fig.suptitle("Grad-CAM" if method == "gradcam" else "saliency")
-    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
+    with reported_write(path):
+        atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
 
 
 def draw_grid(path: str, cells: list[np.ndarray], title: str) -> tuple[int, int]:
@@ -145,7 +147,8 @@ def draw_grid(path: str, cells: list[np.ndarray], title: str) -> tuple[int, int]
             cell = (cell - low) / (high - low) if high > low else cell * 0
             ax.imshow(cell, cmap="viridis" if cell.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
     heading.set_y(1 - 0.15 * TITLE / size[1])
-    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
+    with reported_write(path):
+        atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
     return size
 
 

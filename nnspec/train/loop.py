@@ -41,6 +41,7 @@ from .distributed import Context, setup
 from .errors import DataError, WriteError, reported_write
 from .finite import NonFiniteLoss, check_epoch, overflow
 from .lock import OutLock, signature
+from .memory import weigh
 from .progress import Reporter
 from .screening import screen_classes
 from .tasks import Classify, Task, metric_label
@@ -432,6 +433,7 @@ def _open_folder(run: Run, resumed: bool) -> None:
     failure = None
     if run.ctx.main:
         try:
+            weigh(run.graph, run.train_data.inputs, run.settings.batch_size, run.ctx.device, run.settings.amp)
             with reported_write(run.out):
                 os.makedirs(run.out, exist_ok=True)
                 run.lock.take(run.out)  # held to the end of the run: a second run into `out` is refused

@@ -15,6 +15,7 @@ import torch
 
 from ..backends.weights import InitReport, load_matching
 from ..freeze import first_unmatched, is_frozen
+from ..printable import printable
 from . import checkpoint
 from .errors import DataError, check_file
 
@@ -31,7 +32,7 @@ def read_weights(path: str) -> dict[str, torch.Tensor]:
                             hint="pip install safetensors (or nnspec[safetensors])") from None
         check_file(path, what="weights file")
         try:
-            return load_file(path, device="cpu")
+            return _usable(path, load_file(path, device="cpu"))
         except (SafetensorError, OSError, ValueError) as e:
             raise DataError(f"{path}: not a readable .safetensors file ({e})") from None
     return tensors_of(checkpoint.read(path, "weights file"), path)
@@ -48,6 +49,24 @@ def tensors_of(obj, what: str = "the weights") -> dict[str, torch.Tensor]:
     if not tensors:
         raise DataError(f"{what} holds no tensors by name",
                         hint="give an nnspec checkpoint, a state_dict (.pt, .pth) or a .safetensors file")
+    return _usable(what, tensors)
+
+
+def _usable(path: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``tensors``, unless one cannot start a run: a sparse one (copying it into a parameter
+    raised a RuntimeError), a complex one (torch keeps only the real part, with a warning) or
+    one holding NaN or infinities (the run's first step would fail, and blame the learning rate)."""
+    for name, t in tensors.items():
+        shown = f"{path}: tensor `{printable(name)}`"
+        if t.layout != torch.strided:
+            raise DataError(f"{shown} is {str(t.layout).removeprefix('torch.')}, not dense",
+                            hint="save the weights with t.to_dense()")
+        if t.is_complex():
+            raise DataError(f"{shown} holds complex numbers; a network's weights are real",
+                            hint="save the real weights the network was trained with")
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise DataError(f"{shown} holds NaN or infinite values", hint="these weights come from a run that "
+                            "diverged: start from another checkpoint, or without --init")
     return tensors
 
 
