@@ -130,6 +130,10 @@ def test_augment_setting_and_flag(tmp_path):
         result = runner.invoke(main, ["train", XO, "--data", "xo?n=40", "--epochs", "1", "--out", str(out), *flag])
         assert result.exit_code == 0, result.output
         assert torch.load(out / "last.pt", weights_only=True)["settings"]["augment"] == stored
+    misread = runner.invoke(main, ["train", "--augment", XO, "--out", str(tmp_path / "x")])  # FILE read as the value
+    assert misread.exit_code == 2 and not (tmp_path / "x").exists()
+    assert (f"Invalid value for '--augment': expected none or some of crop, flip, rotate, noise comma-joined, "
+            f"got '{XO}' (a path? write FILE before --augment, or --augment=crop,flip)") in misread.output
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is None, reason="the tensorboard package is not installed")
