@@ -184,3 +184,31 @@ def test_an_export_carries_the_spec_s_names_and_metadata(shapes_run, tmp_path):
     extra = {key: "" for key in meta}
     torch.jit.load(script, _extra_files=extra)
     assert {k: v.decode() for k, v in extra.items()} == meta  # TorchScript gives the bytes back
+
+
+@pytest.mark.parametrize("run", ["shapes_run", "sentiment_run"])
+def test_predict_reads_an_onnx_file_as_the_checkpoint(request, run, tmp_path):
+    pytest.importorskip("onnxruntime")
+    network = request.getfixturevalue(run)
+    path = str(tmp_path / "model.onnx")
+    export(nnspec.load(network["spec"]), network["weights"], "onnx", path)
+    inputs = ([str(p) for p, _ in network["files"]["ring"][:2] + network["files"]["cross"][:2]] if run == "shapes_run"
+              else ["a wonderful moving film", "dull and boring, a waste"])
+    runner = CliRunner()
+    from_onnx = runner.invoke(main, ["predict", path, *inputs, "--json", "-k", "2"])
+    assert from_onnx.exit_code == 0, from_onnx.output
+    from_checkpoint = runner.invoke(main, ["predict", network["weights"], *inputs, "--json", "-k", "2"])
+    a, b = ([json.loads(line) for line in r.stdout.splitlines()] for r in (from_onnx, from_checkpoint))
+    assert [x["class"] for x in a] == [x["class"] for x in b] and len(a) == 4 - 2 * (run == "sentiment_run")
+    assert [t["class"] for x in a for t in x["top"]] == [t["class"] for x in b for t in x["top"]]
+    assert [x["probability"] for x in a] == pytest.approx([x["probability"] for x in b], abs=1e-5)
+    if run == "shapes_run":  # a file without nnspec's metadata: refused, saying how to get one
+        import onnx
+
+        bare = onnx.load(path)
+        del bare.metadata_props[:]
+        onnx.save(bare, str(tmp_path / "bare.onnx"))
+        refused = runner.invoke(main, ["predict", str(tmp_path / "bare.onnx"), *inputs])
+        assert refused.exit_code == 1
+        assert refused.stderr == (f"error: {tmp_path / 'bare.onnx'} carries no nnspec metadata (its inputs, classes, "
+                                  "normalisation)\nhint: export the checkpoint with `nnspec export --format onnx`\n")

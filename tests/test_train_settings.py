@@ -130,6 +130,10 @@ def test_augment_setting_and_flag(tmp_path):
         result = runner.invoke(main, ["train", XO, "--data", "xo?n=40", "--epochs", "1", "--out", str(out), *flag])
         assert result.exit_code == 0, result.output
         assert torch.load(out / "last.pt", weights_only=True)["settings"]["augment"] == stored
+    misread = runner.invoke(main, ["train", "--augment", XO, "--out", str(tmp_path / "x")])  # FILE read as the value
+    assert misread.exit_code == 2 and not (tmp_path / "x").exists()
+    assert (f"Invalid value for '--augment': expected none or some of crop, flip, rotate, noise comma-joined, "
+            f"got '{XO}' (a path? write FILE before --augment, or --augment=crop,flip)") in misread.output
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is None, reason="the tensorboard package is not installed")
@@ -156,3 +160,15 @@ def test_tensorboard_missing_is_a_clear_error_before_anything_is_written(tmp_pat
     assert result.stderr == ("error: --tensorboard needs the tensorboard package, which is not installed\n"
                              "hint: pip install tensorboard (or nnspec[tensorboard]); metrics.jsonl has the same figures\n")
     assert not (tmp_path / "o").exists()
+
+
+def test_the_train_section_takes_augment_by_name_and_the_new_schedules(tmp_path):
+    text = open(XO).read().replace("input image", 'train {\n    augment = "crop,zoom"\n    schedule = onecycle\n  }\n'
+                                                  "  input image")
+    (tmp_path / "a.nn").write_text(text)
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "a.nn")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{tmp_path / 'a.nn'}:4:15: error: `augment` takes none or some of crop, flip, "
+                                    "rotate, noise comma-joined, got 'zoom'\n")
+    (tmp_path / "a.nn").write_text(text.replace("zoom", "rotate"))
+    assert CliRunner().invoke(main, ["check", str(tmp_path / "a.nn")]).exit_code == 0

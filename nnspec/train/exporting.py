@@ -1,6 +1,7 @@
 """Exporting a checkpoint (``nnspec export``): the module it holds, written by
 :func:`nnspec.backends.export.export_module` with the spec's input and output names and what
-a user of the file needs to feed it and read its answers, as metadata:
+a user of the file needs to feed it and read its answers, as metadata (``nnspec predict``
+reads an ONNX file's: :func:`nnspec.train.predict.predict_onnx`):
 
 ==================  ===========================================================
 key                 value
@@ -11,6 +12,7 @@ nnspec.spec         the spec's text and its imports' (JSON: path to text)
 nnspec.inputs       each input's name, shape (symbols by name), dtype, padding id (JSON)
 nnspec.normalize    the images' normalisation: none, imagenet or MEAN,STD
 nnspec.loss         the loss trained with (ce: the outputs are class scores)
+nnspec.max_len      the longest token sequence kept; nnspec.data: the data trained on
 nnspec.classes      the class names (JSON), for a classifier
 nnspec.vocab        the token list (JSON), for a network trained on text
 ==================  ===========================================================
@@ -42,6 +44,8 @@ def metadata(state: dict, infos) -> dict[str, str]:
                                      for i in infos]),
         "nnspec.normalize": settings["normalize"],
         "nnspec.loss": settings["loss"],
+        "nnspec.max_len": str(settings["max_len"]),
+        "nnspec.data": str(settings["data"]),
     }
     if state.get("classes"):
         out["nnspec.classes"] = json.dumps(state["classes"])

@@ -347,13 +347,7 @@ def _set_up(ctx, spec, network, params, settings: Settings, state, request: Trai
         checkpoint.restore(os.path.join(request.out, "last.pt"), state, core, optimizer, scheduler, scaler,
                            f"`{network}` of {spec.path}")
         history, best, start = list(state["metrics"]), state["best"], state["epoch"]
-        spanned = state["settings"]["epochs"]
-        respanned_scheduler = None if spanned == settings.epochs else \
-            schedules.respan(optimizer, settings.schedule, settings.epochs, steps, start)
-        if respanned_scheduler is not None:
-            scheduler = respanned_scheduler
-            respanned = (f"; the {settings.schedule} schedule now spans {settings.epochs} epochs (was {spanned}): "
-                         f"lr {optimizer.param_groups[0]['lr']:.4g} for epoch {start + 1}")
+        scheduler, respanned = _respanned(optimizer, scheduler, settings, state["settings"]["epochs"], steps, start)
     model = core
     if ctx.active:
         from torch.nn.parallel import DistributedDataParallel
@@ -384,6 +378,18 @@ def _set_up(ctx, spec, network, params, settings: Settings, state, request: Trai
     )
     run.plotted = time.perf_counter()
     return run
+
+
+def _respanned(optimizer, scheduler, settings: Settings, spanned: int, steps: int, done: int):
+    """A resumed run's scheduler, spanning its ``epochs`` when they are not the ``spanned``
+    ones it started with (:func:`nnspec.train.schedules.respan`), and the words that say so."""
+    if spanned == settings.epochs:
+        return scheduler, ""
+    fresh = schedules.respan(optimizer, settings.schedule, settings.epochs, steps, done)
+    if fresh is None:
+        return scheduler, ""
+    return fresh, (f"; the {settings.schedule} schedule now spans {settings.epochs} epochs (was {spanned}): "
+                   f"lr {optimizer.param_groups[0]['lr']:.4g} for epoch {done + 1}")
 
 
 def _data(graph, settings: Settings, state, download: bool, raw):

@@ -7,6 +7,7 @@ is tokenised and encoded with the run's vocabulary, a ``.npz`` file gives one in
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -32,8 +33,59 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     [{'input': 'x.png', 'class': 'X', 'probability': 0.998, 'top': [...]}]
     """
     state, graph, model = restore(spec, weights)
-    infos = input_infos(graph)
-    n_classes = classifier_classes(graph, state)
+    where = pick_device(device)
+    model.to(where)
+
+    @torch.inference_mode()
+    def scores(xs: list[torch.Tensor]) -> torch.Tensor:
+        return model(*(x.to(where) for x in xs)).float().cpu()
+
+    return _answers(weights, state, input_infos(graph), classifier_classes(graph, state), inputs, scores,
+                    top_k, batch_size)
+
+
+def predict_onnx(path: str, inputs: list[str], *, top_k: int = 3, batch_size: int = 256) -> list[dict]:
+    """:func:`predict`'s answers from an ONNX file written by ``nnspec export`` (run by
+    onnxruntime): the inputs are read, the images normalised and the texts encoded as its
+    metadata says, and its outputs named by its class names."""
+    from ..backends.export import ONNX_HINT, read_metadata
+
+    try:
+        import onnxruntime
+    except ImportError:
+        raise DataError("predicting from an ONNX file needs onnxruntime, which is not installed",
+                        hint=ONNX_HINT) from None
+    if not os.path.isfile(path):
+        raise DataError(f"{path}: no such file")
+    meta = read_metadata(path)
+    if "nnspec.inputs" not in meta:
+        raise DataError(f"{path} carries no nnspec metadata (its inputs, classes, normalisation)",
+                        hint="export the checkpoint with `nnspec export --format onnx`")
+    infos = [sources.InputInfo(i["name"], tuple(i["shape"]), i["dtype"], i["pad"])
+             for i in json.loads(meta["nnspec.inputs"])]
+    state = {"settings": {"max_len": int(meta.get("nnspec.max_len", 200)), "normalize": meta["nnspec.normalize"],
+                          "loss": meta["nnspec.loss"], "data": meta.get("nnspec.data", "?")},
+             "vocab": json.loads(meta["nnspec.vocab"]) if "nnspec.vocab" in meta else None,
+             "classes": json.loads(meta["nnspec.classes"]) if "nnspec.classes" in meta else None}
+    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    shape = session.get_outputs()[0].shape[1:]
+    if len(shape) != 1 or not isinstance(shape[0], int) or shape[0] < 2 or state["settings"]["loss"] not in ("auto", "ce"):
+        raise DataError(f"predict names classes, so it needs a classifier trained with cross-entropy; {path} "
+                        f"outputs {list(shape)} and was trained with {state['settings']['loss']}",
+                        hint="run the file with onnxruntime for other tasks")
+    names = [i.name for i in session.get_inputs()]
+
+    def scores(xs: list[torch.Tensor]) -> torch.Tensor:
+        outputs = session.run(None, {name: x.numpy() for name, x in zip(names, xs)})
+        return torch.from_numpy(outputs[0]).float()
+
+    return _answers(path, state, infos, shape[0], inputs, scores, top_k, batch_size)
+
+
+def _answers(weights: str, state: dict, infos, n_classes: int, inputs: list[str], scores, top_k: int,
+             batch_size: int) -> list[dict]:
+    """The answers for ``inputs``, read as the run ``state`` read its data, from ``scores``
+    (a batch's inputs to the class scores)."""
     names, raw = _gather(inputs, infos)
     if raw.texts is not None and state["vocab"] is None:
         # a vocabulary built from the query would give its words ids the network never learnt
@@ -45,14 +97,7 @@ def predict(spec, weights: str, inputs: list[str], *, top_k: int = 3, batch_size
     _check_lengths([torch.as_tensor(x) for x in raw.inputs], infos, names)
     data = prepare(raw, infos, n_classes, max_len=state["settings"]["max_len"], vocab=state["vocab"], loss="ce",
                    normalize=state["settings"].get("normalize", "none")).train
-    where = pick_device(device)
-    model.to(where)
-    probabilities = []
-    with torch.inference_mode():
-        for index in eval_batches(len(data), batch_size):
-            xs, _ = data.batch(index)
-            probabilities.append(model(*(x.to(where) for x in xs)).float().softmax(-1).cpu())
-    probs = torch.cat(probabilities)
+    probs = torch.cat([scores(data.batch(index)[0]).softmax(-1) for index in eval_batches(len(data), batch_size)])
     labels = class_names(state, n_classes)
     k = min(top_k, n_classes)
     values, ids = probs.topk(k, dim=-1)

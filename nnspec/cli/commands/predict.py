@@ -21,7 +21,8 @@ from .. import reported, spec_and_weights, weights_option
 def command(items, weights, top_k, batch_size, device, as_json):
     """The classes a checkpoint of FILE's network gives INPUT..., with their probabilities.
     FILE is the spec (a .nn file) with --weights, or the checkpoint itself; with --weights
-    and no .nn file, the checkpoint's stored spec is used.
+    and no .nn file, the checkpoint's stored spec is used. FILE may also be an ONNX file
+    written by `nnspec export` (run by onnxruntime; its metadata says how to read INPUT).
 
     \b
     INPUT is, for an image network, an image file or a folder of them; for a text network,
@@ -30,14 +31,17 @@ def command(items, weights, top_k, batch_size, device, as_json):
     the checkpoint holds the vocabulary and the class names, the spec the image size.
     """
     from ...train.errors import DataError
-    from ...train.predict import predict
+    from ...train.predict import predict, predict_onnx
 
     file, inputs = (items[0], items[1:]) if weights is None or items[0].endswith(".nn") else (None, items)
     if not inputs:
         raise click.UsageError("give at least one INPUT after the " + ("spec" if weights else "checkpoint"))
     with reported(DataError):
-        spec, weights = spec_and_weights(file, weights)
-        answers = predict(spec, weights, list(inputs), top_k=top_k, batch_size=batch_size, device=device)
+        if weights is None and file.endswith(".onnx"):
+            answers = predict_onnx(file, list(inputs), top_k=top_k, batch_size=batch_size)
+        else:
+            spec, weights = spec_and_weights(file, weights)
+            answers = predict(spec, weights, list(inputs), top_k=top_k, batch_size=batch_size, device=device)
     if as_json:
         for answer in answers:
             click.echo(json.dumps(answer))

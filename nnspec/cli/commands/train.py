@@ -60,6 +60,15 @@ def device_choice(value: str | None) -> str | None:
     raise click.BadParameter(f"expected auto, cpu, cuda or cuda:N, got {value!r}")
 
 
+def augment_choice(ctx, param, value: str | None) -> str | None:
+    """``--augment``: none, or kinds of :data:`AUGMENTS` comma-joined. The flag alone takes no
+    value, so a FILE written after it would be read as its value: say so."""
+    if value is None or value == "none" or all(kind in AUGMENTS for kind in value.split(",")):
+        return value
+    misread = " (a path? write FILE before --augment, or --augment=crop,flip)" if "/" in value or "." in value else ""
+    raise click.BadParameter(f"expected none or some of {', '.join(AUGMENTS)} comma-joined, got {value!r}{misread}")
+
+
 @click.command("train", help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False))
 @network_option
@@ -85,8 +94,9 @@ def device_choice(value: str | None) -> str | None:
               help="Normalise image inputs per batch after scaling pixels to [0, 1] (default none; "
                    "imagenet for torchvision's pretrained weights).")
 @click.option("--augment", is_flag=False, flag_value=DEFAULT_AUGMENT, default=None, metavar="[KIND,...]",
+              callback=augment_choice,
               help=f"Random changes of the training images, on the device: some of {', '.join(AUGMENTS)} "
-                   f"(comma-joined), or none; the flag alone is {DEFAULT_AUGMENT}.")
+                   f"(comma-joined), or none; the flag alone is {DEFAULT_AUGMENT}. ")
 @click.option("--no-augment", "no_augment", is_flag=True, hidden=True)  # --augment none, as it was spelt
 @click.option("--max-len", type=click.IntRange(min=1), help="Longest token sequence kept for text (default 200).")
 @click.option("--device", callback=lambda ctx, param, value: device_choice(value), metavar="auto|cpu|cuda|cuda:N",
