@@ -9,10 +9,8 @@ and ``check``'s verdicts.
 
 from __future__ import annotations
 
-from .core.dims import Dim
 
-
-def human(n: Dim) -> str:
+def human(n) -> str:  # n: an int or a symbolic count (core.dims.Dim)
     """``4.09G``, ``21.7M``, ``2.9K``; a symbolic count prints as its expression."""
     if not isinstance(n, int):
         return str(n)
@@ -22,7 +20,7 @@ def human(n: Dim) -> str:
     return str(n)
 
 
-def human_bytes(n: Dim) -> str:
+def human_bytes(n) -> str:
     """``1.33 KiB``, ``97.49 MiB``: the largest binary unit that leaves at least 1 (bytes under
     1 KiB as they are); a symbolic count prints as its expression, in bytes."""
     if not isinstance(n, int):

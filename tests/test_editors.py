@@ -17,7 +17,7 @@ from pygments import lex
 from pygments.token import Comment, Keyword, Name, Number, String
 
 from nnspec.core.catalogue import kinds
-from nnspec.frontend.highlight import NnspecLexer
+from nnspec.lsp.highlight import NnspecLexer
 from nnspec.frontend.parser import KEYWORDS
 
 ROOT = Path(__file__).resolve().parent.parent

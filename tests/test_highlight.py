@@ -11,7 +11,7 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Error
 
 from nnspec.core.catalogue import kinds
-from nnspec.frontend.highlight import NnspecLexer
+from nnspec.lsp.highlight import NnspecLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOO = sorted((ROOT / "specs").rglob("*.nn"))

@@ -17,7 +17,7 @@ from typing import ClassVar
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
-from .parser import KEYWORDS
+from ..frontend.parser import KEYWORDS
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 #: keywords with a class of their own; the rest are plain keywords
