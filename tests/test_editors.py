@@ -17,8 +17,8 @@ from pygments import lex
 from pygments.token import Comment, Keyword, Name, Number, String
 
 from nnspec.core.catalogue import kinds
-from nnspec.lsp.highlight import NnspecLexer
 from nnspec.frontend.parser import KEYWORDS
+from nnspec.lsp.highlight import NnspecLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 VSCODE = ROOT / "editors" / "vscode"
