@@ -100,7 +100,8 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
     fixed = 0
     for n in nodes:
         own = bool(n.params) and not is_frozen(n.name or "", freeze)
-        grad[n.id] = own or any(grad[i] for i in n.inputs)
+        # integer values (token ids, positions) carry no gradient
+        grad[n.id] = (own or any(grad[i] for i in n.inputs)) and (n.out is None or n.out.dtype != "int")
         root[n.id] = root[n.inputs[0]] if n.layer.view and n.inputs else n.id
         if not grad[n.id]:
             continue
@@ -113,7 +114,11 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
         fixed += per_batch
     for i in values:
         # under autocast the layers' results are 16-bit; the data stays float32
-        kept[i] = kept[i] + value_bytes(nodes[i].out, half=amp and nodes[i].op != "input")
+        size = value_bytes(nodes[i].out, half=amp and nodes[i].op != "input")
+        if nodes[i].layer.batchless:
+            fixed += size
+        else:
+            kept[i] = kept[i] + size
     for start, end in graph.each_regions():  # an `each` body runs once per step of a sample
         for i in range(start.id + 1, end.id):
             kept[i] = kept[i] * end.layer.args.steps

@@ -438,8 +438,9 @@ def _open_folder(run: Run, resumed: bool) -> None:
     unfinished writes of an interrupted run; open the TensorBoard log when asked."""
     failure = None
     if run.ctx.main:
+        s = run.settings
         try:
-            weigh(run.graph, run.train_data.inputs, run.settings.batch_size, run.ctx.device, run.settings.amp)
+            weigh(run.graph, run.train_data.inputs, s.batch_size, run.ctx.device, s.amp, s.optimizer, s.freeze)
             with reported_write(run.out):
                 os.makedirs(run.out, exist_ok=True)
                 run.lock.take(run.out)  # held to the end of the run: a second run into `out` is refused

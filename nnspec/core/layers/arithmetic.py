@@ -8,7 +8,10 @@ and whether the value is a padded sequence or a channels-last image, pass throug
 
 from __future__ import annotations
 
+from math import prod
+
 from ..code import BinOp, Code, call
+from ..dims import Dim
 from ..shapes import normalise_dim
 from .base import Layer, TensorType
 from .schema import ArgsModel, Field, Int, Number
@@ -37,6 +40,7 @@ class Scale(Elementwise):
     kind = "scale"
     example = ("[3, 8, 8]", "scale(0.5)")
     Args = ScaleArgs
+    keeps = ()  # the gradient is the factor
 
     def forward_code(self, module, xs, types, lengths=None) -> Code:
         return BinOp(xs[0], "*", self.args.factor)
@@ -55,6 +59,7 @@ class Shift(Elementwise):
     kind = "shift"
     example = ("[3, 8, 8]", "shift(-1)")
     Args = ShiftArgs
+    keeps = ()
 
     def forward_code(self, module, xs, types, lengths=None) -> Code:
         return BinOp(xs[0], "+", self.args.amount)
@@ -88,6 +93,7 @@ class Exp(Elementwise):
     kind = "exp"
     example = ("[3, 8, 8]", "exp")
     function = "torch.exp"
+    keeps = ("output",)  # exp' = exp
 
     def forward_code(self, module, xs, types, lengths=None) -> Code:
         return call(self.function, xs[0])
@@ -99,6 +105,7 @@ class Log(Exp):
     kind = "log"
     example = ("[3, 8, 8]", "exp -> log")
     function = "torch.log"
+    keeps = ("inputs",)  # log' = 1 / x
 
 
 class Sqrt(Exp):
@@ -133,6 +140,11 @@ class Normalize(Elementwise):
     def forward_code(self, module, xs, types, lengths=None) -> Code:
         d = normalise_dim(self.args.dim, len(types[0].shape)) + 1  # + 1: the batch comes first
         return call("F.normalize", xs[0], dim=d, eps=self.changed("eps", float))
+
+    def kept_extra(self, xs: list[TensorType], y: TensorType) -> tuple[Dim, int]:
+        # besides the input: the norms and their clamp to eps, one float per vector each
+        vectors = prod(xs[0].shape, start=1) // xs[0].shape[normalise_dim(self.args.dim, len(xs[0].shape))]
+        return 2 * 4 * vectors, 0
 
     def describe(self) -> str:
         return f"normalize dim {self.args.dim}"

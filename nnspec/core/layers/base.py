@@ -59,6 +59,8 @@ class Layer:
     keeps: ClassVar[tuple[str, ...]] = ("inputs",)
     #: its output is a view of its input, the same memory (flatten, reshape, permute, slices)
     view: ClassVar[bool] = False
+    #: its output is one value for the whole batch, expanded over it (positions' step numbers)
+    batchless: ClassVar[bool] = False
     #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
     #: labels draw a kernel as ``3×3`` or ``3×3×3``
     spatial_dims: int = 2

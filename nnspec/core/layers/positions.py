@@ -29,6 +29,8 @@ class Positions(Layer):
     example = ("[T, 6]", "positions -> embedding(16, 4)")
     family = "embedding"
     takes_int = True
+    keeps = ()
+    batchless = True  # one arange, expanded over the batch
 
     def infer(self, x: TensorType) -> TensorType:
         if not x.shape:
