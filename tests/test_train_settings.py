@@ -172,3 +172,13 @@ def test_the_train_section_takes_augment_by_name_and_the_new_schedules(tmp_path)
                                     "rotate, noise comma-joined, got 'zoom'\n")
     (tmp_path / "a.nn").write_text(text.replace("zoom", "rotate"))
     assert CliRunner().invoke(main, ["check", str(tmp_path / "a.nn")]).exit_code == 0
+
+
+@pytest.mark.parametrize("schedule", ["warmup", "onecycle"])
+def test_a_resume_with_more_epochs_spans_a_per_step_schedule_over_the_new_total(tmp_path, schedule):
+    flags = {"data": "xo?n=100", "schedule": schedule}
+    fresh = loop.fit(nnspec.load(XO), None, {}, {**flags, "epochs": 5}, str(tmp_path / "fresh"), live=False)
+    loop.fit(nnspec.load(XO), None, {}, {**flags, "epochs": 2}, str(tmp_path / "cut"), live=False)
+    resumed = loop.fit(nnspec.load(XO), None, {}, {"epochs": 5}, str(tmp_path / "cut"), resume=True, live=False)
+    lrs = lambda result: [row["lr"] for row in result["history"]]
+    assert lrs(resumed)[2:] == pytest.approx(lrs(fresh)[2:], rel=1e-12)

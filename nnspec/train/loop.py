@@ -1,7 +1,9 @@
 """The training loop over in-memory data, for any task of :mod:`nnspec.train.tasks`.
 
-:func:`fit` is what ``nnspec train`` runs. Its order of work is what keeps a user's files
-safe: the spec, the settings and the data are all checked before the output folder is
+:func:`train` is what ``nnspec train`` and :meth:`nnspec.Spec.fit` run, handed a
+:class:`~nnspec.train.config.TrainSettings`: setting up (:func:`_set_up`), then per epoch
+:func:`_train_epoch` and :func:`_end_epoch`, then :func:`_finish`. Its order of work is what
+keeps a user's files safe: the spec, the settings and the data are all checked before the output folder is
 touched, and each epoch ends by writing ``metrics.jsonl``, ``best.pt`` (when the validation
 score improved: the task's primary metric, or its loss) and ``last.pt``, each atomically; ``curves.png`` is redrawn after the last
 epoch and at most once a minute before it. A run killed at any
