@@ -94,5 +94,5 @@ def test_the_mutations_start_from_specs_that_run():
     """Most shrunk zoo specs are small enough to run (the mutations of the others are checked
     only); two of them are run here as the fuzzed texts are."""
     assert sum(runnable(s) is not None for s in SMALL_SEEDS) >= 8
-    assert runs_if_accepted(SMALL_SEEDS[[i for i, s in enumerate(SEEDS) if "network XO" in s][0]])
-    assert runs_if_accepted(SMALL_SEEDS[[i for i, s in enumerate(SEEDS) if "lstm" in s][0]])
+    assert runs_if_accepted(next(small for small, s in zip(SMALL_SEEDS, SEEDS) if "network XO" in s))
+    assert runs_if_accepted(next(small for small, s in zip(SMALL_SEEDS, SEEDS) if "lstm" in s))
