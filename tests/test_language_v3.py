@@ -341,13 +341,19 @@ network Mix {
   input x: [T, 6]
   add { | identity | positions -> sinusoid(6) }
   scale(0.5) -> shift(1) -> pow(2) -> sqrt -> exp -> log -> normalize
-  tanh(amplitude=1.7159, slope=2 / 3) -> gelu(approximate=tanh) -> sum(0) -> dense(2)
+  tanh(amplitude=1.7159, slope=2 / 3) -> gelu(approximate=tanh)
+  permute([1, 0]) -> zeropad(2) -> conv(6, 3) -> permute([1, 0]) -> sum(0) -> dense(2)
+}
+
+network Resized {
+  input image: [3, 13, 13]
+  conv(4, 3, stride=2) -> resize(image, mode=bilinear) -> globalavgpool -> dense(2)
 }
 """
 
 
 @pytest.mark.usefixtures("one_thread")
-@pytest.mark.parametrize("name", ["mix", "lenet5"])
+@pytest.mark.parametrize("name", ["Mix", "Resized", "lenet5"])
 @pytest.mark.parametrize("fmt", ["onnx", "exported"])
 def test_the_new_kinds_export_to_onnx_and_torch_export(name, fmt, tmp_path):
     import numpy as np
@@ -356,12 +362,80 @@ def test_the_new_kinds_export_to_onnx_and_torch_export(name, fmt, tmp_path):
     from nnspec.train.loop import fit
     from nnspec.train.sources import Raw
 
-    if name == "mix":
-        spec, data = nnspec.load(EXPORTED), np.random.default_rng(0).random((4, 5, 6), dtype=np.float32)
-    else:
-        spec, data = nnspec.load(ROOT / "specs" / "lenet5.nn"), np.random.default_rng(0).random((4, 1, 32, 32), dtype=np.float32)
-    fit(spec, None, {}, {"epochs": 1, "batch_size": 2, "val_split": 0.0}, str(tmp_path), live=False,
+    spec = nnspec.load(ROOT / "specs" / "lenet5.nn") if name == "lenet5" else nnspec.load(EXPORTED)
+    shape = {"Mix": (5, 6), "Resized": (3, 13, 13), "lenet5": (1, 32, 32)}[name]
+    data = np.random.default_rng(0).random((4, *shape), dtype=np.float32)
+    network = None if name == "lenet5" else name
+    fit(spec, network, {}, {"epochs": 1, "batch_size": 2, "val_split": 0.0}, str(tmp_path), live=False,
         raw=Raw("x", np.array([0, 1, 0, 1]), [data]))
     result = export(spec, str(tmp_path / "last.pt"), fmt, str(tmp_path / f"model.{fmt}"), length=5)
-    assert result.dynamic == (["batch", "T"] if name == "mix" else ["batch"])
+    assert result.dynamic == (["batch", "T"] if name == "Mix" else ["batch"])
     assert result.difference is not None and result.difference < 1e-4
+
+
+# -- resizing to another value's size, causal padding ---------------------------------------------
+class SegmentationTwin(torch.nn.Module):
+    """A DeepLabV3-style head over a stride-8 stem, upsampled to the input's size (torchvision's
+    ``F.interpolate(x, size=input_shape, mode="bilinear", align_corners=False)``)."""
+
+    def __init__(self, classes: int = 3):
+        super().__init__()
+        self.stem = torch.nn.Sequential(*[torch.nn.Conv2d(c, 8, 3, stride=2, padding=1) for c in (3, 8, 8)])
+        self.aspp1 = torch.nn.Conv2d(8, 4, 1)
+        self.aspp2 = torch.nn.Conv2d(8, 4, 3, padding=2, dilation=2)
+        self.head = torch.nn.Conv2d(8, classes, 1)
+
+    def forward(self, image):
+        x = self.stem(image)
+        x = self.head(torch.cat([self.aspp1(x), self.aspp2(x)], dim=1))
+        return F.interpolate(x, size=image.shape[-2:], mode="bilinear", align_corners=False)
+
+
+SEGMENTATION = """\
+network Segment(classes = 3) {
+  input image: [3, H, W]
+  let features = image -> repeat 3 { conv(8, 3, stride=2, padding=1) }
+  features -> concat {
+    | conv(4, 1)
+    | conv(4, 3, padding=2, dilation=2)
+  } -> conv(classes, 1) -> resize(image, mode=bilinear)
+}
+"""
+
+
+@pytest.mark.parametrize("size", [(37, 45), (64, 64), (9, 17)])
+def test_a_segmentation_head_resized_to_the_input_equals_its_twin_at_any_size(size):
+    spec = load(SEGMENTATION)
+    graph = spec.checked_graph()
+    assert str(graph.output_types()[0]) == "[3, H, W]"
+    twin, model = SegmentationTwin(), spec.build()
+    same_weights(model, twin)
+    image = torch.randn(2, 3, *size)
+    with torch.no_grad():
+        y = model(image)
+        assert y.shape == (2, 3, *size)
+        assert torch.allclose(y, twin(image), atol=1e-6)
+    assert_source_and_module_agree(spec)
+    assert problems("network N {\n  input x: [3, 8]\n  input z: [2, 4, 4]\n  x -> resize(z)\n}\n") == [(
+        "error", "`resize` of [3, 8] takes the size of a value of 2 dimensions (channels, then 1 spatial), "
+        "got [2, 4, 4]", None, 4, 8)]
+
+
+def test_a_causal_convolution_pads_the_past_at_any_length():
+    spec = load("network TCN {\n  input x: [4, L]\n  zeropad(4) -> conv(6, 3, dilation=2) -> relu\n"
+                "  zeropad(2) -> conv(6, 3)\n}\n")
+    assert str(spec.checked_graph().output_types()[0]) == "[6, L]"
+    model = spec.build()
+    p = model.state_dict()
+    for length in (1, 9):
+        x = torch.randn(2, 4, length)
+        y = F.conv1d(F.pad(x, [4, 0]), p["1.weight"], p["1.bias"], dilation=2).relu()
+        y = F.conv1d(F.pad(y, [2, 0]), p["4.weight"], p["4.bias"])
+        with torch.no_grad():
+            assert torch.allclose(model(x), y, atol=1e-6)
+        # causal: a change at the last step changes only the last output
+        x2 = x.clone()
+        x2[..., -1] += 1
+        with torch.no_grad():
+            assert torch.equal(model(x2)[..., :-1], model(x)[..., :-1])
+    assert_source_and_module_agree(spec)

@@ -24,6 +24,7 @@ class Case:
     shape: tuple = (3, 8, 8)  # strings are symbols
     dtype: str = "float"
     pad: int | None = None
+    values: int = 0  # named values the call passes, here the input again (`resize(x)`)
     sizes: dict = field(default_factory=lambda: {"T": 7, "L": 11, "H": 9, "W": 10})
 
     def __str__(self):
@@ -130,6 +131,11 @@ CASES = [
     Case("positions", (), {}, ("T",), "int", pad=0),
     Case("sinusoid", (6,), {}, ("T",), "int"),
     Case("sinusoid", (8,), {"base": 100}, ()),
+    Case("resize", (), {"mode": "linear", "corners": True}, (3, "H", "W"), values=1),
+    Case("resize", (), {}, (3, "L"), values=1),
+    Case("zeropad", (2,), {}, (3, "L")),
+    Case("zeropad", (1, 2), {"dim": 0}, ("T", 4)),
+    Case("zeropad", (0, 3), {"dim": 1}),
     Case("select", (0,), {}, ("T", 5)),
     Case("select", (0,), {}, ("T", 5), pad=0),
     Case("select", (-1,), {"dim": -1}),
@@ -201,8 +207,8 @@ def test_layer_matches_pytorch(case: Case):
     torch.manual_seed(0)
     layer = REGISTRY[case.kind].bind(list(case.args), dict(case.kw))
     x = case.input_type()
-    n_inputs = 2 if layer.merges else 1
-    y = layer.infer_many([x] * n_inputs) if layer.merges else layer.infer(x)
+    n_inputs = 2 if layer.merges else 1 + case.values
+    y = layer.infer_many([x] * n_inputs) if n_inputs > 1 else layer.infer(x)
     ns = namespace(layer)
     source = layer.torch_module(x)
     module = eval(source, ns) if source else None

@@ -225,7 +225,7 @@ class Calls:
         start = len(self.nodes)
         y = self.body(defn.body, x, inner)
         if y is not None and y != x and defn.name not in self.unread_blocks \
-                and not any(x in n.inputs for n in self.nodes[start:]):
+                and not any(c >= start for c in self.nodes[x].consumers):
             self.unread_blocks.add(defn.name)  # said once, at the definition: each instance is alike
             self.diags.append(Diagnostic(
                 "warning", f"block `{defn.name}` never reads its input", defn.name_span,

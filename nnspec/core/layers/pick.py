@@ -1,5 +1,5 @@
 """Layers that take a part of a value along one dimension: ``select``, ``slice``, ``chunk`` and
-``split``. Each gives one piece, so a piece is used where it is needed: ShuffleNet's channel
+``split``, and ``zeropad``, which adds to one. Each gives one piece, so a piece is used where it is needed: ShuffleNet's channel
 split is ``concat { | chunk(2, 0) | chunk(2, 1) -> ... }`` and ViT's class token ``select(0)``.
 
 ``dim`` counts the non-batch dimensions from 0 (``-1`` is the last), as everywhere.
@@ -7,7 +7,7 @@ split is ``concat { | chunk(2, 0) | chunk(2, 1) -> ... }`` and ViT's class token
 
 from __future__ import annotations
 
-from ..code import Index, ListOf, method
+from ..code import Index, ListOf, call, method
 from ..code import Slice as Range
 from ..dims import shape_str
 from ..shapes import ShapeError, normalise_dim, piece_sizes, slice_length
@@ -220,3 +220,38 @@ class Split(Chunk):
 
     def describe(self) -> str:
         return f"split {self.args.index} of {self.args.sizes}"
+
+
+class ZeroPadArgs(ArgsModel):
+    before: Int = Field(ge=0)
+    after: Int = Field(0, ge=0)
+    dim: Int = -1
+
+
+class ZeroPad(Layer):
+    """Zeros added before and after the entries of ``dim`` (default the last): ``[C, T] ->
+    [C, before + T + after]``, at any length ``T``.
+
+    Example: a causal convolution (WaveNet's, a TCN's) pads only the past:
+    ``zeropad(2 * d) -> conv(c, 3, dilation=d)`` on ``[C, T]`` gives ``[c, T]``, each step
+    seeing itself and the steps before it.
+    """
+
+    kind = "zeropad"
+    example = ("[3, L]", "zeropad(2) -> conv(4, 3)")
+    synonyms = ("zeropadding1d", "constantpad1d", "pad", "causalpad")
+    family = "reshape"
+    Args = ZeroPadArgs
+
+    def infer(self, x: TensorType) -> TensorType:
+        d = normalise_dim(self.args.dim, len(x.shape))
+        size = x.shape[d] + self.args.before + self.args.after
+        return x.with_shape(x.shape[:d] + (size,) + x.shape[d + 1 :], channels_last=x.channels_last)
+
+    def forward_code(self, module, xs, types, lengths=None):
+        rank = len(types[0].shape)
+        after = rank - 1 - normalise_dim(self.args.dim, rank)  # F.pad lists the last dimension first
+        return call("F.pad", xs[0], ListOf((0, 0) * after + (self.args.before, self.args.after)))
+
+    def describe(self) -> str:
+        return f"zeropad {self.args.before}, {self.args.after}" + (f" dim {self.args.dim}" if self.args.dim != -1 else "")

@@ -1,14 +1,17 @@
-"""Resizing: ``upsample`` (PyTorch ``Upsample`` with a scale factor)."""
+"""Resizing: ``upsample`` (PyTorch ``Upsample`` with a scale factor) and ``resize`` (to the size of
+another value, PyTorch's ``F.interpolate`` with ``size``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from ..code import Code, call
+from ..code import Attr, Code, Index, Slice, call
 from ..dims import shape_str
 from ..shapes import ShapeError, expand, product, scaled
 from .base import ArgError, Layer, TensorType, need_rank
-from .schema import ArgsModel, Number
+from .schema import ArgsModel, Bool, Number
+
+Mode = Literal["nearest", "linear", "bilinear", "bicubic", "trilinear"]
 
 #: the interpolating modes, by the number of spatial dimensions they work on
 _LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
@@ -19,7 +22,7 @@ _TAPS = {"nearest": 0, "linear": 2, "bilinear": 4, "trilinear": 8, "bicubic": 16
 
 class UpsampleArgs(ArgsModel):
     scale: Number | list[Number]
-    mode: Literal["nearest", "linear", "bilinear", "bicubic", "trilinear"] = "nearest"
+    mode: Mode = "nearest"
 
 
 class Upsample(Layer):
@@ -51,8 +54,9 @@ class Upsample(Layer):
         mode = self.args.mode
         return _LINEAR[n] if mode == "linear" else mode
 
-    def infer(self, x: TensorType) -> TensorType:
-        need_rank(x, {2, 3, 4}, "`upsample`", hint="upsampling needs channels first: [C, L], [C, H, W] or [C, D, H, W]")
+    def spatial_rank(self, x: TensorType) -> int:
+        """The input's number of spatial dimensions, which the mode must fit."""
+        need_rank(x, {2, 3, 4}, f"`{self.kind}`", hint="resizing needs channels first: [C, L], [C, H, W] or [C, D, H, W]")
         n = len(x.shape) - 1
         needs = _RANKED.get(self.args.mode)
         if needs is not None and needs != n:
@@ -61,6 +65,10 @@ class Upsample(Layer):
                 arg="mode",
                 hint="`mode=linear` picks linear, bilinear or trilinear by the input's rank",
             )
+        return n
+
+    def infer(self, x: TensorType) -> TensorType:
+        n = self.spatial_rank(x)
         out = [scaled(d, s) for d, s in zip(x.shape[1:], expand(self.args.scale, n, "scale"))]
         return x.with_shape((x.shape[0], *out), keep_mask=False)
 
@@ -77,3 +85,52 @@ class Upsample(Layer):
         scale = self.args.scale
         text = f"upsample ×{scale:g}" if not isinstance(scale, list) else "upsample ×" + "×".join(f"{s:g}" for s in scale)
         return text + (f" {self.args.mode}" if self.args.mode != "nearest" else "")
+
+
+class ResizeArgs(ArgsModel):
+    mode: Mode = "nearest"
+    corners: Bool = False
+
+
+class Resize(Upsample):
+    """Resizes to the spatial size of a named value: ``resize(image, mode=linear)`` on
+    ``[C, h, w]``, with ``image`` ``[3, H, W]``, gives ``[C, H, W]`` at any ``H`` and ``W``.
+
+    The modes are ``upsample``'s; ``corners=true`` aligns the corner pixels (PyTorch's
+    ``align_corners``; for the interpolating modes). DeepLabV3's head ends so:
+    ``resize(image, mode=bilinear)``, exact at an input size that no stride divides.
+    """
+
+    kind = "resize"
+    example = ("[3, H, W]", "let small = avgpool(2) -> conv(4, 1)\n  small -> resize(x, mode=linear, corners=true)")
+    synonyms = ("interpolatelike", "resizelike")
+    Args = ResizeArgs
+    values = 1
+
+    def check_args(self):
+        if self.args.corners and self.args.mode == "nearest":
+            raise ArgError("`corners=true` needs an interpolating mode", arg="corners",
+                           hint="`mode=linear` (linear, bilinear or trilinear by the input's rank)")
+
+    def infer(self, x: TensorType) -> TensorType:
+        raise ShapeError("`resize` takes the size of a named value: `resize(image)`")
+
+    def infer_many(self, xs: list[TensorType]) -> TensorType:
+        x, target = xs
+        n = self.spatial_rank(x)
+        if len(target.shape) != n + 1:
+            raise ShapeError(f"`resize` of {shape_str(x.shape)} takes the size of a value of {n + 1} dimensions "
+                             f"(channels, then {n} spatial), got {shape_str(target.shape)}")
+        return x.with_shape((x.shape[0], *target.shape[1:]), keep_mask=False)
+
+    def module_code(self, x: TensorType) -> None:
+        return None
+
+    def forward_code(self, module, xs, types, lengths=None) -> Code:
+        mode = self.spatial_mode(len(types[0].shape) - 1)
+        size = Index(Attr(xs[1], "shape"), (Slice(2, None),))
+        corners = self.args.corners if mode != "nearest" else None
+        return call("F.interpolate", xs[0], size=size, mode=mode, align_corners=corners)
+
+    def describe(self) -> str:
+        return "resize" + (f" {self.args.mode}" if self.args.mode != "nearest" else "") + (" corners" if self.args.corners else "")
