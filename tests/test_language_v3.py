@@ -358,7 +358,7 @@ network Resized {
 def test_the_new_kinds_export_to_onnx_and_torch_export(name, fmt, tmp_path):
     import numpy as np
 
-    from nnspec.backends.export import export
+    from nnspec.train.exporting import export
     from nnspec.train.loop import fit
     from nnspec.train.sources import Raw
 
