@@ -439,3 +439,48 @@ def test_a_causal_convolution_pads_the_past_at_any_length():
         with torch.no_grad():
             assert torch.equal(model(x2)[..., :-1], model(x)[..., :-1])
     assert_source_and_module_agree(spec)
+
+
+# -- sampling while training ----------------------------------------------------------------------
+class VAETwin(torch.nn.Module):
+    def __init__(self, dim: int = 8, latent: int = 2):
+        super().__init__()
+        self.enc = torch.nn.Linear(dim, 16)
+        self.mu = torch.nn.Linear(16, latent)
+        self.logvar = torch.nn.Linear(16, latent)
+        self.dec = torch.nn.Linear(latent, dim)
+
+    def forward(self, x):
+        h = torch.relu(self.enc(x))
+        mu, logvar = self.mu(h), self.logvar(h)
+        z = mu + torch.randn_like(mu) * torch.exp(logvar / 2) if self.training else mu
+        return torch.sigmoid(self.dec(z))
+
+
+VAE = """\
+network VAE(dim = 8, latent = 2) {
+  input x: [dim]
+  let h = x -> dense(16) -> relu
+  let mu = h -> dense(latent)
+  h -> dense(latent) -> scale(0.5) -> exp -> mul { | identity | noise } -> add(mu)
+  dense(dim) -> sigmoid
+}
+"""
+
+
+def test_a_vae_samples_while_training_seeded_and_gives_its_mean_in_evaluation():
+    spec = load(VAE)
+    twin, model = VAETwin(), spec.build()
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in twin.parameters())
+    same_weights(model, twin)
+    x = torch.randn(4, 8)
+    model.eval(), twin.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(x), twin(x), atol=1e-6)
+        model.train(), twin.train()
+        torch.manual_seed(3)
+        a = model(x)
+        torch.manual_seed(3)
+        assert torch.allclose(a, twin(x), atol=1e-6)
+        assert not torch.allclose(a, model(x))  # another draw
+    assert_source_and_module_agree(spec)

@@ -1,4 +1,5 @@
-"""Regularisation: ``dropout`` (per element) and ``droppath`` (per sample: stochastic depth)."""
+"""Randomness while training: ``dropout`` (per element), ``droppath`` (per sample: stochastic
+depth) and ``noise`` (normal samples, a VAE's reparameterisation)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,55 @@ class DropPath(Layer):
 
     def describe(self) -> str:
         return f"droppath {self.args.p:g}"
+
+
+# Emitted once at the top of generated code; the generated file imports only torch.
+NOISE_RUNTIME = '''\
+class Noise(nn.Module):
+    """Samples of a normal distribution of mean 0 and deviation std, shaped as x, while
+    training (from torch's generator: torch.manual_seed repeats them); zeros, the mean, in
+    evaluation. x [B, ...] -> [B, ...]; x itself only gives the shape."""
+
+    def __init__(self, std=1.0):
+        super().__init__()
+        self.std = std
+
+    def forward(self, x):
+        if not self.training:
+            return torch.zeros_like(x)
+        return torch.randn_like(x) * self.std
+
+    def extra_repr(self):
+        return f"std={self.std}"
+'''
+
+
+class NoiseArgs(ArgsModel):
+    std: Number = Field(1, gt=0)
+
+
+class Noise(Layer):
+    """Normal samples of deviation ``std`` (mean 0), shaped as the input, while training; zeros
+    (their mean) in evaluation. ``[...] -> [...]``, no parameters; the input gives only the shape.
+
+    A VAE's sample ``mu + eps * exp(logvar / 2)`` is ``sigma -> mul { | identity | noise } ->
+    add(mu)`` with ``let sigma = logvar -> scale(0.5) -> exp``: random while training, its mean
+    ``mu`` in evaluation. The samples come from torch's generator, so ``--seed`` (or
+    ``torch.manual_seed``) repeats them.
+    """
+
+    kind = "noise"
+    example = ("[3, 8]", "mul { | identity | noise(0.1) }")
+    synonyms = ("gaussiannoise", "randn", "sample")
+    family = "regularize"
+    Args = NoiseArgs
+    runtime = NOISE_RUNTIME
+
+    def infer(self, x: TensorType) -> TensorType:
+        return x
+
+    def module_code(self, x: TensorType) -> Code:
+        return call("Noise", std=self.changed("std", float))
+
+    def describe(self) -> str:
+        return "noise" + (f" std {self.args.std:g}" if self.args.std != 1 else "")

@@ -238,7 +238,7 @@ class ZeroPad(Layer):
     """
 
     kind = "zeropad"
-    example = ("[3, L]", "zeropad(2) -> conv(4, 3)")
+    example = ("[3, T]", "zeropad(2) -> conv(4, 3)")
     synonyms = ("zeropadding1d", "constantpad1d", "pad", "causalpad")
     family = "reshape"
     Args = ZeroPadArgs

@@ -102,7 +102,7 @@ class Resize(Upsample):
     """
 
     kind = "resize"
-    example = ("[3, H, W]", "let small = avgpool(2) -> conv(4, 1)\n  small -> resize(x, mode=linear, corners=true)")
+    example = ("[3, T, 8]", "let small = avgpool(2) -> conv(4, 1)\n  small -> resize(x, mode=linear, corners=true)")
     synonyms = ("interpolatelike", "resizelike")
     Args = ResizeArgs
     values = 1
