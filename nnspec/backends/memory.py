@@ -101,12 +101,16 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
     for n in nodes:
         own = bool(n.params) and not is_frozen(n.name or "", freeze)
         # integer values (token ids, positions) carry no gradient
-        grad[n.id] = (own or any(grad[i] for i in n.inputs)) and (n.out is None or n.out.dtype != "int")
+        passed = n.layer.passes_gradient and any(grad[i] for i in n.inputs)
+        grad[n.id] = (own or passed) and (n.out is None or n.out.dtype != "int")
         root[n.id] = root[n.inputs[0]] if n.layer.view and n.inputs else n.id
         if not grad[n.id]:
             continue
         if "inputs" in n.layer.keeps:
             values.update(root[i] for i in n.inputs)
+        if "others" in n.layer.keeps:  # a factor is kept for the gradient of the other factors
+            values.update(root[i] for k, i in enumerate(n.inputs)
+                          if any(grad[j] for m, j in enumerate(n.inputs) if m != k))
         if "output" in n.layer.keeps:
             values.add(root[n.id])
         per_sample, per_batch = n.layer.kept_extra([nodes[i].out for i in n.inputs], n.out)

@@ -54,9 +54,13 @@ class Layer:
     registry: ClassVar[dict[str, type[Layer]]] = {}
     #: the values of this kind that training keeps for the backward pass: its ``inputs`` (a
     #: layer with weights needs them for their gradients: the default), its ``output`` (relu,
-    #: sigmoid, tanh, softmax: their derivative is a function of the result), both, or none
-    #: (reshapes, sums, concatenation); :meth:`kept_extra` adds what else it keeps
+    #: sigmoid, tanh, softmax: their derivative is a function of the result), both, the
+    #: ``others`` of an input that needs a gradient (a product), or none (reshapes, sums,
+    #: concatenation); :meth:`kept_extra` adds what else it keeps
     keeps: ClassVar[tuple[str, ...]] = ("inputs",)
+    #: its output depends on its input's values, so a gradient flows back through it (not
+    #: for noise samples, which take only the input's shape)
+    passes_gradient: ClassVar[bool] = True
     #: its output is a view of its input, the same memory (flatten, reshape, permute, slices)
     view: ClassVar[bool] = False
     #: its output is one value for the whole batch, expanded over it (positions' step numbers)

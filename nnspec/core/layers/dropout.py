@@ -136,6 +136,7 @@ class Noise(Layer):
 
     kind = "noise"
     example = ("[3, 8]", "mul { | identity | noise(0.1) }")
+    keeps, passes_gradient = (), False  # samples of the input's shape, not of its values
     synonyms = ("gaussiannoise", "randn", "sample")
     family = "regularize"
     Args = NoiseArgs

@@ -79,7 +79,7 @@ class Mul(Add):
     """Element-wise product with broadcasting: ``[C, H, W] * [C, 1, 1]`` for a channel gate."""
 
     kind = "mul"
-    keeps = ("inputs",)  # each factor's gradient is the other factor
+    keeps = ("others",)  # each factor's gradient is the other factor
     example = ("[3, 8, 8]", "mul { | identity | globalavgpool -> reshape([3, 1, 1]) }")
     synonyms = ("multiply",)
     symbol = "*"

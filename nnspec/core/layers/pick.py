@@ -239,6 +239,7 @@ class ZeroPad(Layer):
 
     kind = "zeropad"
     example = ("[3, T]", "zeropad(2) -> conv(4, 3)")
+    keeps = ()  # its gradient is the incoming one, cut
     synonyms = ("zeropadding1d", "constantpad1d", "pad", "causalpad")
     family = "reshape"
     Args = ZeroPadArgs
