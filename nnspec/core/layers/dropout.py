@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..code import Code, call
+from ..code import Code, as_float, call
 from .base import Layer, TensorType
 from .schema import ArgsModel, Field, Number
 
@@ -26,7 +26,7 @@ class Dropout(Layer):
         return x
 
     def module_code(self, x: TensorType) -> Code:
-        return call("nn.Dropout", float(self.args.p)) if self.args.p != 0.5 else call("nn.Dropout")
+        return call("nn.Dropout", as_float(self.args.p)) if self.args.p != 0.5 else call("nn.Dropout")
 
     def describe(self) -> str:
         return f"dropout {self.args.p:g}"
@@ -81,7 +81,7 @@ class DropPath(Layer):
         return x
 
     def module_code(self, x: TensorType) -> Code:
-        return call("DropPath", float(self.args.p))
+        return call("DropPath", as_float(self.args.p))
 
     def describe(self) -> str:
         return f"droppath {self.args.p:g}"
