@@ -150,7 +150,10 @@ class Chunk(Pick):
     def infer(self, x: TensorType) -> TensorType:
         d = self.axis(x)
         size = need_concrete(x.shape[d], "the dimension `chunk` divides")
-        each = -(-size // self.args.chunks)
+        each = (size + self.args.chunks - 1) // self.args.chunks
+        if not isinstance(size, int):  # a block's size: pieces of `each`, the last one the rest
+            last = self.args.index in (-1, self.args.chunks - 1)
+            return x.with_shape(x.shape[:d] + (size - (self.args.chunks - 1) * each if last else each,) + x.shape[d + 1 :])
         return x.with_shape(x.shape[:d] + (self.piece(piece_sizes(size, each)),) + x.shape[d + 1 :])
 
     def piece(self, sizes: list[int]) -> int:
