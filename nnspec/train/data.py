@@ -62,14 +62,21 @@ def sequence_fix(graph) -> str | None:
             f"or put `last` after it")
 
 
+def symbol_sizes(infos: list[InputInfo], inputs) -> dict[str, int]:
+    """Each input symbol's size in this data (arrays or tensors ``[N, ...]``), from the first
+    input that has it."""
+    env = {}
+    for info, x in zip(infos, inputs):
+        for d, size in zip(info.shape, tuple(np.shape(x))[1:]):
+            if isinstance(d, str):
+                env.setdefault(d, int(size))
+    return env
+
+
 def _bind(infos: list[InputInfo], inputs: list[np.ndarray], output: tuple) -> tuple:
     """The output's size for this data: each symbol takes its size from the inputs (None where
     none gives it)."""
-    env = {}
-    for info, x in zip(infos, inputs):
-        for d, size in zip(info.shape, np.shape(x)[1:]):
-            if isinstance(d, str):
-                env.setdefault(d, int(size))
+    env = symbol_sizes(infos, inputs)
     out = []
     for d in output:
         try:

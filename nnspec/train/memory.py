@@ -30,13 +30,9 @@ def step_memory(graph, inputs: list[torch.Tensor], batch_size: int, amp: str = "
     state, batch statistics), its symbols sized as in ``inputs`` (the data's tensors
     ``[N, ...]``; a symbol no input sizes counts as 1)."""
     from ..backends.memory import training_memory
-    from .data import input_infos
+    from .data import input_infos, symbol_sizes
 
-    env = {}
-    for info, x in zip(input_infos(graph), inputs):
-        for d, size in zip(info.shape, tuple(x.shape)[1:]):
-            if isinstance(d, str):
-                env.setdefault(d, int(size))
+    env = symbol_sizes(input_infos(graph), inputs)
 
     def sized(d) -> int:
         try:
