@@ -180,6 +180,12 @@ def _arg(value):
     return value
 
 
+def as_float(value):
+    """A number as a float literal (``nn.Dropout(1.0)``, not ``1``); a symbol the code generator
+    walks a definition with (a block's ``p``) stays itself."""
+    return float(value) if isinstance(value, (int, float)) else value
+
+
 def method(obj, name: str, *args, **kwargs) -> Call:
     """``obj.name(*args, **kwargs)``."""
     return call(Attr(obj, name), *args, **kwargs)

@@ -24,9 +24,10 @@ class _FloorDiv:
 
     __slots__ = ("_key", "ceil", "den", "num")
 
-    def __init__(self, num: Sym, den: int, ceil: bool = False):
+    def __init__(self, num: Sym, den: int | Sym, ceil: bool = False):
+        # a symbolic divisor (a block's `stride`) only in the code generator's walk of a definition
         self.num, self.den, self.ceil = num, den, ceil
-        self._key = ("ceildiv" if ceil else "floordiv", num._key(), den)
+        self._key = ("ceildiv" if ceil else "floordiv", num._key(), den._key() if isinstance(den, Sym) else den)
 
     def __eq__(self, other):
         return isinstance(other, _FloorDiv) and self._key == other._key
@@ -41,11 +42,12 @@ class _FloorDiv:
         inner = self.num._str()
         if not self.num.is_atom():
             inner = f"({inner})"
-        return f"ceil({inner} / {self.den})" if self.ceil else f"{inner} // {self.den}"
+        den = self.den if isinstance(self.den, int) or self.den.is_atom() else f"({self.den})"
+        return f"ceil({inner} / {den})" if self.ceil else f"{inner} // {den}"
 
     def value(self, env: dict[str, int]) -> int:
-        num = self.num.value(env)
-        return -(-num // self.den) if self.ceil else num // self.den
+        num, den = self.num.value(env), evaluate(self.den, env)
+        return -(-num // den) if self.ceil else num // den
 
 
 def _atom_key(atom) -> tuple:
@@ -84,7 +86,8 @@ class Sym:
         out: set[str] = set()
         for mono in self.terms:
             for atom in mono:
-                out |= {atom} if isinstance(atom, str) else atom.num.symbols()
+                out |= {atom} if isinstance(atom, str) else atom.num.symbols() | (
+                    atom.den.symbols() if isinstance(atom.den, Sym) else set())
         return out
 
     def is_atom(self) -> bool:
@@ -119,7 +122,9 @@ class Sym:
 
     __rmul__ = __mul__
 
-    def _div(self, den: int, ceil: bool) -> Dim:
+    def _div(self, den: int | Sym, ceil: bool) -> Dim:
+        if isinstance(den, Sym):
+            return Sym({(_FloorDiv(self, den, ceil),): 1})
         if not isinstance(den, int) or isinstance(den, bool) or den <= 0:
             raise TypeError("symbolic dimensions divide only by a positive integer")
         if den == 1:
@@ -138,6 +143,9 @@ class Sym:
 
     def __floordiv__(self, den: int) -> Dim:
         return self._div(den, ceil=False)
+
+    def __rfloordiv__(self, num: int) -> Dim:
+        return Sym._lift(num)._div(self, ceil=False)
 
     def ceildiv(self, den: int) -> Dim:
         return self._div(den, ceil=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..code import BinOp, Code, call
+from ..code import BinOp, Code, as_float, call
 from ..shapes import ShapeError
 from .base import Layer, TensorType, need_concrete
 from .schema import ArgsModel, Bool, Field, Int, Number
@@ -212,7 +212,7 @@ class LeakyReLU(Activation):
     synonyms = ("lrelu",)
 
     def torch_kwargs(self):
-        return {"negative_slope": float(self.args.slope)} if self.args.slope != 0.01 else {}
+        return {"negative_slope": as_float(self.args.slope)} if self.args.slope != 0.01 else {}
 
 
 class SoftmaxArgs(ArgsModel):

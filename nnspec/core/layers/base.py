@@ -9,6 +9,7 @@ compiles to. Subclassing registers it; nothing else needs to change to add a lay
 from __future__ import annotations
 
 import typing
+from contextvars import ContextVar
 from typing import ClassVar, Literal
 
 from ...diagnostics import did_you_mean
@@ -228,6 +229,8 @@ def need_rank(x: TensorType, ranks, what: str, hint: str | None = None) -> None:
 def need_divisor(size: int, arg: str, value: int, what: str, x: TensorType) -> None:
     """Raise a :class:`ShapeError` unless the argument ``arg=value`` divides ``size``, the
     input's ``what`` (``channels``), listing the divisors in the hint."""
+    if not (isinstance(size, int) and isinstance(value, int)) and SIZES_ARE_PARAMETERS.get():
+        return  # sizes of a definition's walk: each instance is checked with its numbers
     if size % value:
         raise ShapeError(
             f"`{arg}={value}` must divide the {size} {what} of the input {shape_str(x.shape)}",
@@ -237,8 +240,14 @@ def need_divisor(size: int, arg: str, value: int, what: str, x: TensorType) -> N
         )
 
 
+#: while the code generator walks a block's definition, its parameters and its input's sizes
+#: are symbols that stand for sizes known when the module is built: they pass as concrete
+#: (:func:`need_concrete`), and checks that need numbers are left to the elaborated instances
+SIZES_ARE_PARAMETERS = ContextVar("sizes_are_parameters", default=False)
+
+
 def need_concrete(d: Dim, what: str) -> int:
-    if not isinstance(d, int):
+    if not isinstance(d, int) and not SIZES_ARE_PARAMETERS.get():
         raise ShapeError(f"{what} must be a known size, but it is `{d}`, which varies between batches")
     return d
 

@@ -90,7 +90,7 @@ class Conv(Layer):
         a = self.args
         self.spatial(x)
         cin = self.in_channels(x)
-        if cin % a.groups or a.out % a.groups:
+        if all(isinstance(v, int) for v in (cin, a.out, a.groups)) and (cin % a.groups or a.out % a.groups):
             raise ShapeError(
                 f"`groups={a.groups}` must divide both the input channels ({cin}) and `out` ({a.out})", arg="groups"
             )

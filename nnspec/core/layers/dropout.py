@@ -3,7 +3,7 @@ depth) and ``noise`` (normal samples, a VAE's reparameterisation)."""
 
 from __future__ import annotations
 
-from ..code import Code, call
+from ..code import Code, as_float, call
 from ..shapes import product
 from .base import Layer, TensorType
 from .schema import ArgsModel, Field, Number
@@ -34,7 +34,7 @@ class Dropout(Layer):
         return x
 
     def module_code(self, x: TensorType) -> Code:
-        return call("nn.Dropout", float(self.args.p)) if self.args.p != 0.5 else call("nn.Dropout")
+        return call("nn.Dropout", as_float(self.args.p)) if self.args.p != 0.5 else call("nn.Dropout")
 
     def describe(self) -> str:
         return f"dropout {self.args.p:g}"
@@ -93,7 +93,7 @@ class DropPath(Layer):
         return x
 
     def module_code(self, x: TensorType) -> Code:
-        return call("DropPath", float(self.args.p))
+        return call("DropPath", as_float(self.args.p))
 
     def describe(self) -> str:
         return f"droppath {self.args.p:g}"

@@ -1,0 +1,1020 @@
+"""Classes generated from the spec's definitions: one class per block definition and one for
+the network, each written from the definition the user wrote, never from its instances.
+
+A definition is walked once with symbols: its parameters are :class:`~nnspec.core.dims.Sym`
+symbols (``width``), and so are the sizes of its input (``in_channels``, ``H``, ``W``, or the
+names of its ``on [...]``). Each layer kind's own ``infer`` and ``module_code`` run on them
+(:data:`~nnspec.core.layers.base.SIZES_ARE_PARAMETERS`), so that every argument is the spec's
+expression (``nn.Conv2d(width, 2 * width, 3, padding=1)``) and every size the spec leaves
+implicit is an expression of the parameters and the input's sizes; an input size the class's
+modules need is a constructor parameter its caller passes. ``if`` is a Python ``if`` (its flag a
+TorchScript constant), ``repeat`` a loop, ``shortcut auto`` a condition on the class's own sizes
+(``stride != 1 or in_channels != 4 * width``), a parameter that names a value an argument of
+``forward``. The elaborated graph only says what a definition cannot: the rank of a block's
+input, and which parameters hold layer kinds or values.
+
+A construct this walk does not cover raises :class:`Unsupported`; :func:`definition_source`
+then returns None.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import operator
+from dataclasses import dataclass, field
+
+from ...core.code import Repeat, Attr, BinOp, Call, Code, Name, Not, Param, Ref, TupleOf, literal, render, render_wrapped, rewrite
+from ...core.dims import Sym, equal, shape_str
+from ...core.expressions import Bare
+from ...core.ir import Graph, TensorType
+from ...core.layers import REGISTRY
+from ...core.layers.base import SIZES_ARE_PARAMETERS
+from ...frontend import ast
+from .emit import WIDTH, comment, doc, docstring
+from .naming import is_attribute, runtime, top_level_names
+
+__all__ = ["Unsupported", "definition_source"]
+import os
+_DEBUG = os.environ.get("NNSPEC_DEBUG")
+
+
+class Unsupported(Exception):
+    """A construct the definition walk does not cover (yet)."""
+
+
+# -- symbols as code ---------------------------------------------------------------------------
+def sym_code(d):
+    """A size as a code value: an int stays one, a :class:`Sym` becomes an expression over
+    :class:`Param` names (``(H - 1) // stride + 1``)."""
+    if not isinstance(d, Sym):
+        return d
+    return _py(pyast.parse(str(d), mode="eval").body)
+
+
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
+          "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+          ">=": operator.ge}
+_OPS = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.FloorDiv: "//", pyast.Div: "/"}
+
+
+def _py(node):
+    if isinstance(node, pyast.Constant):
+        return node.value
+    if isinstance(node, pyast.Name):
+        return Param(node.id)
+    if isinstance(node, pyast.UnaryOp) and isinstance(node.op, pyast.USub):
+        inner = _py(node.operand)
+        return -inner if isinstance(inner, int) else BinOp(0, "-", inner)
+    if isinstance(node, pyast.BinOp):
+        return BinOp(_py(node.left), _OPS[type(node.op)], _py(node.right))
+    if isinstance(node, pyast.Call):  # ceil(a / b): -(-a // b)
+        num, den = _py(node.args[0].left), _py(node.args[0].right)
+        return BinOp(0, "-", BinOp(BinOp(0, "-", num), "//", den))
+    raise Unsupported(f"size {pyast.dump(node)}")
+
+
+def as_code(value):
+    """Any value of a walk (a size, a list, a code value) as a code value."""
+    return rewrite(value, lambda v: sym_code(v) if isinstance(v, Sym) else None)
+
+
+def subst(d, env: dict):
+    """A size with its symbols replaced by sizes (``env``: symbol -> int or Sym)."""
+    if not isinstance(d, Sym):
+        return d
+    total = 0
+    for mono, c in d.terms.items():
+        term = c
+        for atom in mono:
+            if isinstance(atom, str):
+                term = term * env.get(atom, Sym.symbol(atom))
+            else:
+                num, den = subst(atom.num, env), subst(atom.den, env)
+                term = term * (-(-num // den) if atom.ceil else num // den)
+        total = total + term
+    return total
+
+
+def is_size(v) -> bool:
+    return isinstance(v, Sym) or (type(v) is int)
+
+
+# -- what the walk makes -----------------------------------------------------------------------
+@dataclass
+class Value:
+    """A tensor in ``forward``: the variable (or expression) holding it, its type over the
+    class's symbols, and its spatial reduction since the class's input (None: unknown)."""
+
+    code: Code
+    t: TensorType
+    red: object = 1
+
+
+@dataclass
+class Stmt:
+    """A line of ``__init__`` or ``forward``: ``kind`` is ``set`` (a module under a key),
+    ``add`` (an entry of an ``nn.Sequential``), ``extend`` (a run of entries), ``flag``,
+    ``assign``, ``if`` or ``return``."""
+
+    kind: str
+    key: str | None = None
+    code: object = None
+    note: str | None = None
+    then: list = field(default_factory=list)
+    orelse: list = field(default_factory=list)
+    count: object = None
+
+
+@dataclass
+class ClassInfo:
+    """A generated class, as its callers see it."""
+
+    name: str
+    params: list  # (name, default code or None); the input's sizes it needs come first
+    sizes: list  # (constructor parameter, (value index, dimension)) for the input sizes it takes
+    values: list  # the parameters that are values, forward's arguments after x
+    kinds: set  # the parameters that hold layer kinds
+    kinds_of: dict = field(default_factory=dict)  # kind parameter -> a kind an instance gives it
+    default_values: dict = field(default_factory=dict)
+    size_symbols: dict = field(default_factory=dict)  # symbol -> (value index, dimension)
+    rank: tuple = ()
+    out: TensorType | None = None
+    red: object = 1
+    text: str = ""
+
+
+def _dim_names(rank: int) -> list[str]:
+    return {1: ["in_features"], 2: ["L", "in_features"], 3: ["in_channels", "H", "W"],
+            4: ["in_channels", "D", "H", "W"]}.get(rank, [f"d{k}" for k in range(rank)])
+
+
+# -- the walk of one definition ----------------------------------------------------------------
+class Walk:
+    """Generates the class of one definition."""
+
+    def __init__(self, gen: Generator, defn: ast.Definition, info: ClassInfo, env: dict, sequential: bool):
+        self.gen, self.defn, self.info, self.env = gen, defn, info, env
+        self.sequential = sequential
+        self.counter = 0
+        self.labels: set[str] = set()
+        self.values: dict[str, Value] = {}
+        self.vars: set[str] = set()
+        self.flags: list[tuple[str, object]] = []
+        self.kind_keys: set[str] = set()
+
+    # -- expressions
+    def eval(self, v):
+        """An expression of the spec over symbols: a size, a number, text, a name, or (for a
+        comparison of symbols) a code value."""
+        if isinstance(v, (ast.Num, ast.Str, ast.Bool)):
+            return v.value
+        if isinstance(v, ast.Ref):
+            return self.env[v.name] if v.name in self.env else Bare(v.name)
+        if isinstance(v, ast.ListV):
+            return [self.eval(i) for i in v.items]
+        if isinstance(v, ast.Neg):
+            x = self.eval(v.operand)
+            return -x if not isinstance(x, Code) else BinOp(0, "-", x)
+        if isinstance(v, ast.Not):
+            x = self.eval(v.operand)
+            return (not x) if isinstance(x, bool) else Not(as_code(x))
+        if isinstance(v, ast.BinOp):
+            a, b = self.eval(v.left), self.eval(v.right)
+            return self.binop(v.op, a, b)
+        raise Unsupported(type(v).__name__)
+
+    def binop(self, op: str, a, b):
+        concrete = not any(isinstance(x, (Sym, Code)) for x in (a, b))
+        if op in ("and", "or"):
+            if isinstance(a, bool) and isinstance(b, bool):
+                return (a and b) if op == "and" else (a or b)
+            if isinstance(a, bool):
+                return (b if a else False) if op == "and" else (True if a else b)
+            if isinstance(b, bool):
+                return (a if b else False) if op == "and" else (True if b else a)
+            return BinOp(as_code(a), op, as_code(b))
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            if concrete:
+                return _ARITH[op](a, b)
+            if is_size(a) and is_size(b) and op in ("==", "!=") and equal(a, b):
+                return op == "=="
+            return BinOp(as_code(a), op, as_code(b))
+        if concrete:
+            if op == "/":
+                q = a / b
+                return int(q) if isinstance(a, int) and isinstance(b, int) and a % b == 0 else q
+            return _ARITH[op](a, b)
+        if is_size(a) and is_size(b) and op in ("+", "-", "*", "//"):
+            if op == "//" and isinstance(b, int) and b <= 0:
+                raise Unsupported("division by a non-positive number")
+            return _ARITH[op](a, b)
+        return BinOp(as_code(a), op, as_code(b))
+
+    # -- names
+    def next_key(self, item: ast.Item) -> str:
+        if item.label is not None:
+            if self.sequential:
+                raise Unsupported("a label in a sequential class")
+            self.labels.add(item.label)
+            return item.label
+        key = str(self.counter)
+        self.counter += 1
+        return key
+
+    def kind_key(self, layer, t: TensorType, key: str) -> str:
+        """An unlabelled module without weights is named after its kind (``relu``, ``relu_2``):
+        its number names nothing a state dict holds."""
+        token = SIZES_ARE_PARAMETERS.set(True)
+        try:
+            count = layer.param_count(t)
+            buffers = getattr(layer, "buffer_count", None)
+            count = count + (buffers(t) if buffers is not None else 0)
+        except Exception:  # noqa: BLE001 -- a count that needs numbers: keep the number
+            return key
+        finally:
+            SIZES_ARE_PARAMETERS.reset(token)
+        if count != 0:
+            return key
+        base = layer.kind
+        name, k = base, 2
+        while name in self.labels or name in self.kind_keys:
+            name, k = f"{base}_{k}", k + 1
+        self.kind_keys.add(name)
+        return name
+
+    def ref(self, key: str):
+        if self.sequential:
+            raise Unsupported("a forward in a sequential class")
+        return Ref(((key, "." if is_attribute(key) else "getattr"),))
+
+    def fresh(self, base: str = "x") -> str:
+        name, k = base, 1
+        while name in self.vars or name in self.env:
+            name, k = f"{base}{k}", k + 1
+        self.vars.add(name)
+        return name
+
+    # -- bodies
+    def body(self, body: ast.Body, x: Value, target: str, out: list) -> Value:
+        for stmt in body.stmts:
+            if isinstance(stmt, ast.Let):
+                if self.sequential:
+                    raise Unsupported("let in a sequential class")
+                name = stmt.name if stmt.name.isidentifier() else self.fresh("v")
+                self.vars.add(name)
+                x = self.chain(stmt.chain, x, name, out)
+                self.values[stmt.name] = x
+            elif isinstance(stmt, ast.Output):
+                raise Unsupported("output")
+            elif isinstance(stmt, (ast.Input, ast.TrainSection)):
+                continue
+            else:
+                x = self.chain(stmt, x, target, out)
+        return x
+
+    def chain(self, chain: ast.Chain, x: Value, target: str, out: list) -> Value:
+        items = chain.items
+        first = items[0].atom
+        if isinstance(first, ast.Call) and first.args is None and first.branches is None and first.name in self.values:
+            x = self.values[first.name]
+            items = items[1:]
+        for item in items:
+            x = self.item(item, x, target, out)
+        return x
+
+    def item(self, item: ast.Item, x: Value, target: str, out: list) -> Value:
+        atom = item.atom
+        if isinstance(atom, ast.Expect):
+            return x
+        if isinstance(atom, ast.Call):
+            name = atom.name
+            if name in self.info.kinds:
+                return self.layer(item, atom, x, target, out, kind_param=name)
+            if name in self.gen.blocks:
+                return self.block(item, atom, x, target, out)
+            cls = REGISTRY.get(name)
+            if cls is None or cls.internal:
+                raise Unsupported(f"call of {name}")
+            if cls.merges:
+                return self.merge(item, atom, cls, x, target, out)
+            return self.layer(item, atom, x, target, out)
+        if item.label is not None:
+            if isinstance(atom, ast.Repeat):
+                return self.labelled_repeat(item, atom, x, target, out)
+            raise Unsupported("a labelled structure")
+        if isinstance(atom, ast.Repeat):
+            return self.repeat(atom, x, target, out)
+        if isinstance(atom, ast.If):
+            return self.choose(atom, x, target, out)
+        if isinstance(atom, ast.Residual):
+            return self.residual(atom, x, target, out)
+        raise Unsupported(type(atom).__name__)
+
+    # -- layers
+    def bind(self, cls, pairs: list):
+        symbolic = any(isinstance(v, (Sym, Code)) or (isinstance(v, list) and any(isinstance(i, (Sym, Code)) for i in v))
+                       for _, v in pairs)
+        if not symbolic:
+            try:
+                return cls.bind_pairs(pairs)
+            except Exception as e:  # noqa: BLE001 -- a call only some arguments make valid
+                raise Unsupported(f"{cls.kind}: {e}") from None
+        values, problems = cls.signature().bind(pairs)
+        if problems:
+            raise Unsupported(str(problems[0]))
+        return cls(cls.Args.construct(**values))
+
+    def infer(self, layer, types: list):
+        token = SIZES_ARE_PARAMETERS.set(True)
+        try:
+            return layer.infer_many(types) if layer.merges or len(types) > 1 else layer.infer(types[0])
+        except Exception as e:  # noqa: BLE001 -- a rule that needs numbers: not covered
+            raise Unsupported(f"{layer.kind} on {types[0]}: {e}") from None
+        finally:
+            SIZES_ARE_PARAMETERS.reset(token)
+
+    def layer(self, item, call: ast.Call, x: Value, target: str, out: list, kind_param: str | None = None) -> Value:
+        if kind_param is not None:
+            kind = self.info.kinds_of[kind_param]
+            if call.args or kind in self.gen.blocks:
+                raise Unsupported("a kind parameter with arguments")
+            cls = REGISTRY[kind]
+        else:
+            cls = REGISTRY[call.name]
+        args = call.args or []
+        value_args = [a for a in args if cls.values and a.name is None and isinstance(a.value, ast.Ref)
+                      and a.value.name in self.values]
+        pairs = [(a.name, self.eval(a.value)) for a in args if a not in value_args]
+        layer = self.bind(cls, pairs)
+        key = self.next_key(item)
+        xs = [x] + [self.values[a.value.name] for a in value_args]
+        if item.label is None and not self.sequential:
+            key = self.kind_key(layer, x.t, key)
+        if any(v.t.masked for v in xs):
+            raise Unsupported("padded sequences")
+        t = self.infer(layer, [v.t for v in xs])
+        token = SIZES_ARE_PARAMETERS.set(True)
+        try:
+            module = layer.module_code(x.t)
+            if module is None and item.label is not None:
+                module = layer.labelled_module_code(x.t)
+        finally:
+            SIZES_ARE_PARAMETERS.reset(token)
+        if module is not None:
+            module = as_code(module)
+            if kind_param is not None:
+                module = Call(Param(kind_param), ())
+        red = self.reduction(layer, x, t)
+        if self.sequential:
+            if module is None:
+                raise Unsupported(f"{cls.kind} has no module")
+            out.append(Stmt("add", key, module, shape_str_code(t.shape)))
+            return Value(Name(target), t, red)
+        ref = None
+        if module is not None:
+            out.append(Stmt("set", key, module))
+            ref = self.ref(key)
+        expr = as_code(layer.forward_code(ref, [v.code for v in xs], [v.t for v in xs], None))
+        out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
+        return Value(Name(target), t, red)
+
+    @staticmethod
+    def reduction(layer, x: Value, t: TensorType):
+        if x.red is None or len(t.shape) != len(x.t.shape) or len(t.shape) < 2:
+            return None
+        if all(equal(a, b) for a, b in zip(t.shape[1:], x.t.shape[1:])):
+            return x.red
+        stride = getattr(layer.args, "stride", None)
+        if stride is None or isinstance(stride, list) or not is_size(stride):
+            return None
+        return x.red * stride
+
+    # -- blocks
+    def block(self, item, call: ast.Call, x: Value, target: str, out: list) -> Value:
+        defn = self.gen.blocks[call.name]
+        names = [p.name for p in defn.params]
+        given: dict = {}
+        for k, a in enumerate(call.args or []):
+            pname = a.name or (names[k] if k < len(names) else None)
+            if pname is None or pname in given:
+                raise Unsupported("a call's arguments")
+            if isinstance(a.value, ast.Ref) and a.value.name in self.values:
+                given[pname] = self.values[a.value.name]
+            else:
+                given[pname] = self.eval(a.value)
+        value_types = [given[p].t for p in self.gen.value_params(call.name) if isinstance(given.get(p), Value)]
+        info = self.gen.class_for(call.name, x.t, value_types)
+        key = self.next_key(item)
+        env: dict = {}
+        # the callee's symbols as the caller's sizes: its input's sizes and its parameters
+        inputs = [x.t] + value_types
+        for sym, (i, d) in info.size_symbols.items():
+            env[sym] = inputs[i].shape[d]
+        args, kwargs = [], []
+        for pname, default in info.params:
+            if pname in info.values:
+                continue
+            if pname in given:
+                v = given[pname]
+            elif default is not None:
+                v = info.default_values[pname]
+            else:
+                raise Unsupported(f"missing argument {pname}")
+            if is_size(v):
+                env[pname] = v
+            code = self.gen.kind_code(v) if pname in info.kinds else as_code(v)
+            if isinstance(v, Bare) and pname not in info.kinds:
+                code = str(v)
+            if default is None:
+                args.append(code)
+            elif pname in given:
+                kwargs.append((pname, code))
+        sizes = [as_code(env[sym]) for sym, _ in info.sizes]
+        ctor = Call(Name(info.name), tuple(sizes + args), tuple(kwargs))
+        t = info.out.with_shape(tuple(subst(d, env) for d in info.out.shape))
+        red = None if x.red is None or info.red is None else x.red * subst(info.red, env)
+        if self.sequential:
+            if info.values:
+                raise Unsupported("values in a sequential class")
+            out.append(Stmt("add", key, ctor, shape_str_code(t.shape)))
+            return Value(Name(target), t, red)
+        out.append(Stmt("set", key, ctor))
+        extra = tuple(given[p].code for p in info.values)
+        out.append(Stmt("assign", target, Call(self.ref(key), (x.code, *extra)), shape_str_code(t.shape)))
+        return Value(Name(target), t, red)
+
+    # -- structures
+    def repeat(self, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
+        if not self.sequential:
+            raise Unsupported("an unlabelled repeat in a module class")
+        n = self.eval(atom.count)
+        first: list = []
+        counter = self.counter
+        y = self.body(atom.body, x, target, first)
+        again: list = []
+        z = self.body(atom.body, y, target, again)
+        self.counter = counter
+        if _texts(first) != _texts(again) or not _same_type(y.t, z.t):
+            if _DEBUG:
+                print(_texts(first), _texts(again), y.t, z.t)
+            raise Unsupported("a repeat whose copies differ")
+        if isinstance(n, int) and n == 0:
+            return x
+        if len(first) == 1:
+            out.append(Stmt("extend", None, first[0].code, first[0].note, count=as_code(n)))
+        else:
+            raise Unsupported("a repeat of several modules")
+        if _same_type(x.t, y.t):
+            return x if x.red == y.red else Value(x.code, x.t, None)
+        if isinstance(n, int):
+            return y
+        raise Unsupported("a repeat that changes the shape")
+
+    def labelled_repeat(self, item, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
+        if self.sequential:
+            raise Unsupported("a labelled repeat in a sequential class")
+        inner = Walk(self.gen, self.defn, self.info, self.env, sequential=True)
+        entries: list = []
+        y = inner.repeat(atom, x, target, entries)
+        key = self.next_key(item)
+        out.append(Stmt("set", key, Call(Name("nn.Sequential"), tuple(_starred(entries)))))
+        out.append(Stmt("assign", target, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape)))
+        return Value(Name(target), y.t, y.red)
+
+    def choose(self, atom: ast.If, x: Value, target: str, out: list) -> Value:
+        cond = self.eval(atom.cond)
+        orelse = atom.orelse
+        if isinstance(cond, bool):
+            if cond:
+                return self.body(atom.then, x, target, out)
+            if orelse is None:
+                return x
+            if isinstance(orelse, ast.If):
+                return self.item(ast.Item(None, orelse, orelse.span), x, target, out)
+            return self.body(orelse, x, target, out)
+        counter, labels = self.counter, set(self.labels)
+        then: list = []
+        y = self.body(atom.then, x, target, then)
+        after_then, self.counter, self.labels = self.counter, counter, labels
+        other: list = []
+        if orelse is None:
+            z = x
+        elif isinstance(orelse, ast.If):
+            z = self.item(ast.Item(None, orelse, orelse.span), x, target, other)
+        else:
+            z = self.body(orelse, x, target, other)
+        if self.counter != after_then or not _same_type(y.t, z.t):
+            raise Unsupported("branches of an if that differ in shape or numbering")
+        red = y.red if y.red is not None and z.red is not None and equal(y.red, z.red) else None
+        cond_code = as_code(cond)
+        if self.sequential:
+            out.append(Stmt("if", code=cond_code, then=then, orelse=other))
+            return Value(Name(target), y.t, red)
+        for branch, v in ((then, y), (other, z)):
+            if v.code != Name(target):
+                branch.append(Stmt("assign", target, v.code, shape_str_code(v.t.shape)))
+        flag = self.flag(cond_code)
+        inits = [s for s in then if s.kind == "set"], [s for s in other if s.kind == "set"]
+        out.append(Stmt("if", code=cond_code, then=inits[0], orelse=inits[1]))
+        out.append(Stmt("if", code=Attr(Name("self"), flag), then=[s for s in then if s.kind != "set"],
+                        orelse=[s for s in other if s.kind != "set"]))
+        return Value(Name(target), y.t, red)
+
+    def flag(self, cond) -> str:
+        for name, c in self.flags:
+            if c == cond:
+                return name
+        name = "use_branch" if not self.flags else f"use_branch_{len(self.flags) + 1}"
+        self.flags.append((name, cond))
+        return name
+
+    def residual(self, atom: ast.Residual, x: Value, target: str, out: list) -> Value:
+        if self.sequential:
+            raise Unsupported("a residual in a sequential class")
+        if atom.shortcut_first:
+            raise Unsupported("a shortcut written first")
+        inner = self.fresh()
+        y = self.body(atom.body, x, inner, out)
+        if isinstance(atom.shortcut, ast.Body):
+            short = self.body(atom.shortcut, x, self.fresh("shortcut"), out)
+        elif atom.shortcut == "auto" and not _same_type(x.t, y.t):
+            short = self.projection(x, y, out)
+        else:
+            short = x
+        if not _same_type(short.t, y.t):
+            raise Unsupported("a residual whose shapes need numbers to compare")
+        out.append(Stmt("assign", target, BinOp(y.code, "+", short.code), shape_str_code(y.t.shape)))
+        return Value(Name(target), y.t, y.red)
+
+    def projection(self, x: Value, y: Value, out: list) -> Value:
+        """``shortcut auto``: the class projects where its own sizes say the shape changes."""
+        if y.red is None or x.red is None or len(x.t.shape) < 2 or len(x.t.shape) != len(y.t.shape):
+            raise Unsupported("shortcut auto over an unknown reduction")
+        stride = y.red // x.red if isinstance(x.red, int) and x.red == 1 else None
+        if stride is None:
+            raise Unsupported("shortcut auto after a reduction")
+        terms = []
+        if not (isinstance(stride, int) and stride == 1):
+            terms.append(self.binop("!=", stride, 1))
+        terms.append(self.binop("!=", x.t.shape[0], y.t.shape[0]))
+        cond = False
+        for term in terms:
+            cond = self.binop("or", cond, term)
+        key = "shortcut"
+        k = 1
+        while key in self.labels:
+            key, k = f"shortcut_{k}", k + 1
+        self.labels.add(key)
+        conv = self.bind(REGISTRY["conv"], [(None, y.t.shape[0]), (None, 1), ("stride", stride), ("bias", False)])
+        norm = REGISTRY["batchnorm"].bind([], {})
+        token = SIZES_ARE_PARAMETERS.set(True)
+        try:
+            mid = conv.infer(x.t)
+            modules = (as_code(conv.module_code(x.t)), as_code(norm.module_code(mid)))
+        finally:
+            SIZES_ARE_PARAMETERS.reset(token)
+        name = self.fresh("shortcut")
+        project = Stmt("assign", name, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape))
+        if cond is False:
+            return x
+        module = Call(Name("nn.Sequential"), modules)
+        if cond is True:
+            out.append(Stmt("set", key, module))
+            out.append(project)
+            return Value(Name(name), y.t, y.red)
+        out.append(Stmt("set", key, None))
+        out.append(Stmt("if", code=as_code(cond), then=[Stmt("set", key, module)]))
+        out.append(Stmt("assign", name, x.code))
+        out.append(Stmt("if", code=BinOp(Attr(Name("self"), key), "is not", None), then=[project]))
+        return Value(Name(name), y.t, y.red)
+
+    def merge(self, item, call: ast.Call, cls, x: Value, target: str, out: list) -> Value:
+        if self.sequential:
+            raise Unsupported("a merge in a sequential class")
+        args = call.args or []
+        value_args = [a for a in args if a.name is None and isinstance(a.value, ast.Ref) and a.value.name in self.values]
+        layer = self.bind(cls, [(a.name, self.eval(a.value)) for a in args if a not in value_args])
+        if item.label is not None:
+            raise Unsupported("a labelled merge")
+        if call.branches is not None:
+            xs = []
+            for branch in call.branches:
+                xs.append(self.body(branch, x, self.fresh(), out) if branch.stmts else x)
+        else:
+            xs = [x] + [self.values[a.value.name] for a in value_args]
+        t = self.infer(layer, [v.t for v in xs])
+        expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], None))
+        out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
+        reds = [v.red for v in xs]
+        red = reds[0] if all(r is not None and reds[0] is not None and equal(r, reds[0]) for r in reds) else None
+        return Value(Name(target), t, red)
+
+
+def _starred(entries: list) -> list:
+    out = []
+    for s in entries:
+        if s.kind == "extend":
+            out.append(Repeat(s.code, s.count))
+        elif s.kind == "add":
+            out.append(s.code)
+        else:
+            raise Unsupported("a condition in a labelled repeat")
+    return out
+
+
+def _texts(stmts: list) -> list:
+    return [(s.kind, s.key if not s.key or not s.key.isdigit() else None, render(s.code) if s.code is not None else None, _texts(s.then), _texts(s.orelse))
+            for s in stmts]
+
+
+def _same_type(a: TensorType, b: TensorType) -> bool:
+    return (len(a.shape) == len(b.shape) and a.dtype == b.dtype
+            and all(equal(x, y) for x, y in zip(a.shape, b.shape)))
+
+
+def shape_str_code(shape) -> str:
+    return "[" + ", ".join(render(sym_code(d)) for d in shape) + "]"
+
+
+# -- the module ----------------------------------------------------------------------------------
+class Generator:
+    """The classes of one graph's network and the blocks it uses, from their definitions."""
+
+    def __init__(self, graph: Graph, program):
+        self.g = graph
+        self.program = program
+        self.blocks = program.blocks
+        self.infos: dict[str, ClassInfo] = {}
+        self.order: list[ClassInfo] = []
+        self.instances = {}
+        stack = [graph.root]
+        while stack:
+            s = stack.pop()
+            if s.kind == "block":
+                self.instances.setdefault(s.name, s)
+            stack.extend(reversed(s.children))
+
+    def value_params(self, name: str) -> list[str]:
+        scope = self.instances.get(name)
+        if scope is None:
+            raise Unsupported(f"block {name} without an instance")
+        return [p.name for p in self.blocks[name].params if p.name not in scope.args]
+
+    @staticmethod
+    def kind_code(v):
+        if not isinstance(v, str) or v not in REGISTRY:
+            raise Unsupported(f"kind {v!r}")
+        module = REGISTRY[v].bind([], {}).module_code(TensorType((1, 1, 1)))
+        if not isinstance(module, Call) or module.args or module.kwargs:
+            raise Unsupported(f"kind {v}")
+        return module.func
+
+    def class_for(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
+        rank = (len(t.shape), t.dtype, *((len(v.shape), v.dtype) for v in value_types))
+        info = self.infos.get(name)
+        if info is not None:
+            if info.rank != rank:
+                raise Unsupported(f"block {name} on inputs of different ranks")
+            return info
+        defn = self.blocks[name]
+        scope = self.instances[name]
+        values = self.value_params(name)
+        kinds = {c.name for c in _calls(defn.body) if c.name in {p.name for p in defn.params}}
+        info = ClassInfo(name, [], [], values, kinds, rank=rank)
+        info.kinds_of = {k: scope.args.get(k) for k in kinds}
+        env: dict = {}
+        for p in defn.params:
+            if p.name in values or p.name in kinds:
+                continue
+            env[p.name] = Sym.symbol(p.name)
+        taken = {p.name for p in defn.params} | {"x", "self"}
+        names = _dim_names(len(t.shape))
+        if defn.on is not None:
+            if len(defn.on) != len(t.shape):
+                raise Unsupported("on [...] of another rank")
+            names = [d.name if isinstance(d, ast.Ref) and d.name != "_" else n for d, n in zip(defn.on, names)]
+            for d in defn.on:
+                if not isinstance(d, ast.Ref):
+                    raise Unsupported("a number in on [...]")
+        dims = []
+        for k, n in enumerate(names):
+            n = n if n not in taken else f"in_{n}"
+            taken.add(n)
+            dims.append(Sym.symbol(n))
+            info.size_symbols[n] = (0, k)
+            if defn.on is not None and isinstance(defn.on[k], ast.Ref) and defn.on[k].name != "_":
+                env[defn.on[k].name] = dims[-1]
+        x = Value(Name("x"), TensorType(tuple(dims), t.dtype), 1)
+        value_vals = {}
+        for i, (v, vt) in enumerate(zip(values, value_types), start=1):
+            vd = []
+            for k, n in enumerate(_dim_names(len(vt.shape))):
+                n = f"{v}_{n.replace('in_', '')}"
+                info.size_symbols[n] = (i, k)
+                vd.append(Sym.symbol(n))
+            value_vals[v] = Value(Name(v), TensorType(tuple(vd), vt.dtype), None)
+        self.infos[name] = info
+        try:
+            self.generate(info, defn, env, x, value_vals)
+        except Unsupported:
+            del self.infos[name]
+            raise
+        self.order.append(info)
+        return info
+
+    def generate(self, info: ClassInfo, defn, env: dict, x: Value, value_vals: dict) -> None:
+        for sequential in (True, False):
+            walk = Walk(self, defn, info, env, sequential)
+            walk.values = dict(value_vals)
+            walk.vars = {"x", *value_vals}
+            out: list = []
+            try:
+                y = walk.body(defn.body, x, "x", out)
+            except Unsupported as e:
+                if sequential:
+                    if _DEBUG:
+                        print("sequential", defn.name, e)
+                    continue
+                raise
+            break
+        info.out, info.red = y.t, y.red
+        if y.code != Name("x") and not sequential:
+            out.append(Stmt("assign", "x", y.code))
+        used = set()
+        for s in _all(out):
+            if s.kind in ("set", "add", "extend", "if") or (s.kind == "if"):
+                used |= _params(s.code) | _params(s.count)
+        used |= {n for _, c in walk.flags for n in _params(c)}
+        forward_params = set()
+        for s in _all(out):
+            if s.kind == "assign":
+                forward_params |= _params(s.code)
+        if forward_params:
+            raise Unsupported(f"sizes in forward: {forward_params}")
+        info.sizes = [(n, pos) for n, pos in info.size_symbols.items() if n in used]
+        params = []
+        for p in defn.params:
+            if p.name in info.values:
+                continue
+            if p.default is None:
+                params.append((p.name, None))
+        for p in defn.params:
+            if p.name in info.values or p.default is None:
+                continue
+            v = Walk(self, defn, info, {}, False).eval(p.default)
+            if isinstance(v, (Sym, Code)):
+                raise Unsupported("a default over other parameters")
+            info.default_values[p.name] = v
+            params.append((p.name, self.kind_code(v) if p.name in info.kinds else v))
+        info.params = params
+        signature = [n for n, _ in info.sizes] + [
+            n if d is None else f"{n}={render(d) if isinstance(d, Code) else literal(d)}" for n, d in params]
+        args = ", ".join(f"{p.name}={_shown(v)}" if False else p.name for p in defn.params)
+        on = shape_str_code(x.t.shape)
+        lines = (f"Block `{defn.name}({args})` on {on}.", f"Block `{defn.name}({args})` on {on}.", "")
+        info.text = write_class(info.name, out, walk, sequential, signature, ["x", *info.values], lines)
+
+    def network(self) -> str:
+        g = self.g
+        defn = self.program.definitions[g.network]
+        env = {}
+        params = []
+        for p in defn.params:
+            value = g.params[p.name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                env[p.name] = value
+                continue
+            env[p.name] = Sym.symbol(p.name) if isinstance(value, int) else value
+            if isinstance(value, int):
+                params.append(f"{p.name}={literal(value)}")
+        inputs = [self.g.nodes[i] for i in g.inputs]
+        if len(inputs) != 1 or len(g.outputs) != 1 or g.outputs[0][0] is not None:
+            raise Unsupported("several inputs or outputs")
+        node = inputs[0]
+        if node.out.masked or not node.label.isidentifier():
+            raise Unsupported("a padded or oddly named input")
+        info = ClassInfo(g.network, [], [], [], set())
+        for sequential in (True, False):
+            walk = Walk(self, defn, info, env, sequential)
+            walk.vars = {node.label}
+            x = Value(Name(node.label), node.out, 1)
+            out: list = []
+            try:
+                y = walk.body(defn.body, x, "x", out)
+            except Unsupported:
+                if sequential:
+                    continue
+                raise
+            break
+        if not sequential:
+            out.append(Stmt("return", code=y.code))
+        forward_params = {n for s in _all(out) if s.kind == "assign" for n in _params(s.code)}
+        if forward_params:
+            raise Unsupported(f"sizes in forward: {forward_params}")
+        ins = f"{node.label} {node.out}"
+        outs = str(g.nodes[g.outputs[0][1]].out)
+        summary = f"Network `{g.network}`: {ins} -> {outs}"
+        lines = (f"{summary} (shapes without the batch dimension).", f"{summary}.",
+                 "Shapes are without the batch dimension.")
+        return write_class(g.network, out, walk, sequential, params, [node.label], lines)
+
+    def source(self, origin: str) -> str:
+        network = self.network()
+        texts = [i.text for i in self.order] + [network]
+        helpers = _helpers(runtime(self.g), texts)
+        code = "\n\n\n".join(helpers + texts)
+        used = {n.id for n in pyast.walk(pyast.parse(code)) if isinstance(n, pyast.Name)}
+        imports = ["import torch"] if "torch" in used else []
+        imports.append("from torch import nn")
+        if "F" in used:
+            imports.append("import torch.nn.functional as F")
+        g = self.g
+        ins = ", ".join(f"{n} {g.nodes[i].out}" for n, i in zip(g.input_names, g.inputs))
+        outs = ", ".join(str(g.nodes[i].out) for _, i in g.outputs)
+        head = [f"{doc(g.network)}, compiled by nnspec from {doc(origin)}.", "",
+                f"Inputs: {doc(ins)}; outputs: {doc(outs)} (shapes without the batch dimension).",
+                f"Parameters: {g.total_params:,}. Generated code: edit the spec and compile it again."]
+        return '"""' + "\n".join(head) + '\n"""\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
+
+
+def _shown(v) -> str:
+    return str(v)
+
+
+def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
+    """The runtime helpers the classes call, and those the called ones call."""
+    def names(src):
+        return {n.id for n in pyast.walk(pyast.parse(src)) if isinstance(n, pyast.Name)}
+
+    used = names("\n\n\n".join(texts))
+    keep: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, h in enumerate(helpers):
+            if k not in keep and top_level_names(h) & used:
+                keep.add(k)
+                used |= names(h)
+                changed = True
+    return [h for k, h in enumerate(helpers) if k in keep]
+
+
+def _calls(body: ast.Body):
+    """Every call in a body, nested bodies included."""
+    for stmt in body.stmts:
+        chain = stmt.chain if isinstance(stmt, (ast.Let, ast.Output)) else stmt
+        if not isinstance(chain, ast.Chain):
+            continue
+        for item in chain.items:
+            yield from _atom_calls(item.atom)
+
+
+def _atom_calls(atom):
+    if isinstance(atom, ast.Call):
+        yield atom
+        for b in atom.branches or []:
+            yield from _calls(b)
+    elif isinstance(atom, (ast.Repeat, ast.Each)):
+        yield from _calls(atom.body)
+    elif isinstance(atom, ast.Residual):
+        yield from _calls(atom.body)
+        if isinstance(atom.shortcut, ast.Body):
+            yield from _calls(atom.shortcut)
+    elif isinstance(atom, ast.If):
+        yield from _calls(atom.then)
+        if isinstance(atom.orelse, ast.If):
+            yield from _atom_calls(atom.orelse)
+        elif atom.orelse is not None:
+            yield from _calls(atom.orelse)
+
+
+def _all(stmts):
+    for s in stmts:
+        yield s
+        yield from _all(s.then)
+        yield from _all(s.orelse)
+
+
+def _params(code) -> set:
+    out: set = set()
+
+    def leaf(v):
+        if isinstance(v, Param):
+            out.add(v.name)
+            return v
+        return None
+
+    if code is not None:
+        rewrite(code, leaf)
+    return out
+
+
+# -- text ----------------------------------------------------------------------------------------
+def _fit(prefix: str, value, indent: int, suffix: str = "") -> list[str]:
+    """``prefix``, a value and ``suffix`` (a comment is not counted) on one line, or with an
+    argument a line where that passes the width."""
+    text = render(value)
+    closing = suffix.split("  #")[0]
+    if isinstance(value, Call) and value.args and indent + len(prefix) + len(text) + len(closing) > WIDTH:
+        return (prefix + render_wrapped(value, 0) + suffix).split("\n")
+    return [prefix + text + suffix]
+
+
+def _note(s: Stmt) -> str:
+    return f"  # {comment(s.note)}" if s.note else ""
+
+
+def _init_lines(stmts: list, sequential: bool, name: str) -> list[str]:
+    lines = []
+    for s in stmts:
+        if s.kind == "set":
+            if s.code is None:
+                lines.append(f"self.{s.key} = None" if is_attribute(s.key) else f'self.add_module("{s.key}", None)')
+            elif is_attribute(s.key):
+                lines += _fit(f"self.{s.key} = ", s.code, 8)
+            else:
+                lines += _fit(f'self.add_module("{s.key}", ', s.code, 8, ")")
+        elif s.kind == "add":
+            lines += [ln for ln in _fit(f"{name}.append(", s.code, 8, ")")]
+            lines[-1] += _note(s)
+        elif s.kind == "extend":
+            lines.append(f"{name}.extend({render(s.code)} for _ in range({render(s.count)}))" + _note(s))
+        elif s.kind == "if":
+            lines.append(f"if {render(s.code)}:")
+            lines += ["    " + ln for ln in _init_lines(s.then, sequential, name) or ["pass"]]
+            if s.orelse:
+                lines.append("else:")
+                lines += ["    " + ln for ln in _init_lines(s.orelse, sequential, name)]
+    return lines
+
+
+def _forward_lines(stmts: list) -> list[str]:
+    lines = []
+    for s in stmts:
+        if s.kind == "assign":
+            if s.code == Name(s.key):
+                continue
+            lines += _fit(f"{s.key} = ", s.code, 8, _note(s))
+        elif s.kind == "if":
+            then = _forward_lines(s.then)
+            other = _forward_lines(s.orelse)
+            if not then and not other:
+                continue
+            lines.append(f"if {render(s.code)}:")
+            lines += ["    " + ln for ln in then or ["pass"]]
+            if other:
+                lines += ["else:"] + ["    " + ln for ln in other]
+        elif s.kind == "return":
+            lines.append(f"return {render(s.code)}")
+    return lines
+
+
+def write_class(name: str, out: list, walk: Walk, sequential: bool, signature: list, args: list,
+                doc_lines: tuple) -> str:
+    params = "".join(f", {p}" for p in signature)
+    base = "nn.Sequential" if sequential else "nn.Module"
+    lines = [f"class {name}({base}):", docstring(*doc_lines), ""]
+    if walk.flags:
+        lines += [f"    __constants__ = [{', '.join(repr(n) for n, _ in walk.flags)}]", ""]
+    lines.append(f"    def __init__(self{params}):")
+    if sequential:
+        if all(s.kind == "add" for s in out):
+            body = ["super().__init__("]
+            for s in out:
+                body += ["    " + ln for ln in _fit("", s.code, 12, ",")]
+                body[-1] += _note(s)
+            body.append(")")
+        elif all(s.kind in ("add", "extend") for s in out):
+            body = ["super().__init__("]
+            for s in out:
+                value = s.code if s.kind == "add" else Repeat(s.code, s.count)
+                body += ["    " + ln for ln in _fit("", value, 12, ",")]
+                body[-1] += _note(s)
+            body.append(")")
+        else:
+            body = ["layers = []", *_init_lines(out, True, "layers"), "super().__init__(*layers)"]
+    else:
+        body = ["super().__init__()"]
+        body += [f"self.{n} = {render(c)}" for n, c in walk.flags]
+        body += _init_lines([s for s in out if s.kind in ("set",) or (s.kind == "if" and _is_init(s))], False, "")
+    lines += ["        " + ln for ln in body]
+    if not sequential:
+        fwd = _forward_lines([s for s in out if not (s.kind == "set" or (s.kind == "if" and _is_init(s)))])
+        if not any(ln.startswith("return") for ln in fwd):
+            fwd.append("return x")
+        lines += ["", f"    def forward(self, {', '.join(args)}):"] + ["        " + ln for ln in fwd]
+    return "\n".join(lines)
+
+
+def _is_init(s: Stmt) -> bool:
+    return all(t.kind == "set" for t in _all(s.then)) and all(t.kind == "set" for t in _all(s.orelse)) \
+        and any(t.kind == "set" for t in [*s.then, *s.orelse])
+
+
+def definition_source(graph: Graph, program, origin: str = "<string>") -> str | None:
+    """The module generated from the definitions of the graph's network and its blocks, or
+    None where one of them uses a construct the walk does not cover."""
+    try:
+        return Generator(graph, program).source(origin)
+    except Unsupported:
+        return None
