@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import ast as pyast
 import operator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from ...core.code import Repeat, Attr, BinOp, Call, Code, Name, Not, Param, Ref, TupleOf, literal, render, render_wrapped, rewrite
+from ...core.code import Repeat, Attr, BinOp, Call, Code, IfElse, Name, Not, Param, Ref, TupleOf, literal, render, render_wrapped, rewrite
 from ...core.dims import Sym, equal, shape_str
 from ...core.expressions import Bare
 from ...core.ir import Graph, TensorType
@@ -36,6 +37,20 @@ from .naming import is_attribute, runtime, top_level_names
 __all__ = ["Unsupported", "definition_source"]
 import os
 _DEBUG = os.environ.get("NNSPEC_DEBUG")
+
+
+_UNKNOWN = None
+#: a size no expression of the class's parameters gives (the result of a loop that halves it)
+_UNKNOWN_SIZE = Sym.symbol("_unknown")
+
+
+class _Same(Exception):
+    """An identity residual or an ``add`` says that a size of the class's input is a size its
+    body computes (``in_channels`` is ``width``): the class is generated again with that."""
+
+    def __init__(self, name: str, value):
+        super().__init__(name)
+        self.name, self.value = name, value
 
 
 class Unsupported(Exception):
@@ -57,20 +72,80 @@ _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operato
 _OPS = {pyast.Add: "+", pyast.Sub: "-", pyast.Mult: "*", pyast.FloorDiv: "//", pyast.Div: "/"}
 
 
+#: the sizes an ``if`` makes differ by branch, while a module's source is generated: symbol ->
+#: (condition, size where it holds, size where not), written ``a if cond else b``
+_CHOSEN: ContextVar[dict] = ContextVar("chosen")
+
+
+def chosen(cond, a, b) -> Sym:
+    """A size that is ``a`` where ``cond`` holds and ``b`` elsewhere, as one symbol."""
+    known = _constant(cond)
+    if known is not None:
+        return a if known else b
+    if equal(a, b):
+        return a
+    table = _CHOSEN.get()
+    for name, entry in table.items():
+        if entry[0] == cond and equal(entry[1], a) and equal(entry[2], b):
+            return Sym.symbol(name)
+    name = f"_chosen{len(table) + 1}"
+    table[name] = (cond, a, b)
+    return Sym.symbol(name)
+
+
+def _constant(code):
+    """The value of a condition without names (``2 == 1``), or None."""
+    if isinstance(code, (bool, int, float)):
+        return code
+    if isinstance(code, Not):
+        v = _constant(code.value)
+        return None if v is None else not v
+    if isinstance(code, BinOp) and (code.op in _ARITH or code.op in ("and", "or")):
+        a, b = _constant(code.left), _constant(code.right)
+        if a is None or b is None:
+            return None
+        if code.op in ("and", "or"):
+            return (a and b) if code.op == "and" else (a or b)
+        try:
+            return _ARITH[code.op](a, b)
+        except ArithmeticError:
+            return None
+    return None
+
+
 def _py(node):
     if isinstance(node, pyast.Constant):
         return node.value
     if isinstance(node, pyast.Name):
+        entry = _CHOSEN.get().get(node.id)
+        if entry is not None:
+            return IfElse(sym_code(entry[1]), entry[0], sym_code(entry[2]))
         return Param(node.id)
     if isinstance(node, pyast.UnaryOp) and isinstance(node.op, pyast.USub):
         inner = _py(node.operand)
         return -inner if isinstance(inner, int) else BinOp(0, "-", inner)
     if isinstance(node, pyast.BinOp):
-        return BinOp(_py(node.left), _OPS[type(node.op)], _py(node.right))
+        return _folded(_py(node.left), _OPS[type(node.op)], _py(node.right))
     if isinstance(node, pyast.Call):  # ceil(a / b): -(-a // b)
         num, den = _py(node.args[0].left), _py(node.args[0].right)
         return BinOp(0, "-", BinOp(BinOp(0, "-", num), "//", den))
     raise Unsupported(f"size {pyast.dump(node)}")
+
+
+def _folded(left, op: str, right):
+    """``left op right``, with a constant added to a floor division by a number folded into
+    it: ``(H - 2) // 2 + 1`` is ``H // 2``."""
+    if op in ("+", "-") and type(right) is int and isinstance(left, BinOp) and left.op == "//" \
+            and type(left.right) is int and left.right > 0:
+        shift = (right if op == "+" else -right) * left.right
+        inner = left.left
+        if isinstance(inner, BinOp) and inner.op in ("+", "-") and type(inner.right) is int:
+            shift += inner.right if inner.op == "+" else -inner.right
+            inner = inner.left
+        if shift:
+            inner = BinOp(inner, "+" if shift > 0 else "-", abs(shift))
+        return BinOp(inner, "//", left.right)
+    return BinOp(left, op, right)
 
 
 def as_code(value):
@@ -86,13 +161,21 @@ def subst(d, env: dict):
     for mono, c in d.terms.items():
         term = c
         for atom in mono:
-            if isinstance(atom, str):
+            if isinstance(atom, str) and atom in _CHOSEN.get():
+                cond, a, b = _CHOSEN.get()[atom]
+                term = term * chosen(rewrite(cond, lambda v: as_code(env[v.name]) if isinstance(v, Param) and v.name in env
+                                             else None), subst(a, env), subst(b, env))
+            elif isinstance(atom, str):
                 term = term * env.get(atom, Sym.symbol(atom))
             else:
                 num, den = subst(atom.num, env), subst(atom.den, env)
                 term = term * (-(-num // den) if atom.ceil else num // den)
         total = total + term
     return total
+
+
+def _symbols(d) -> set:
+    return d.symbols() if isinstance(d, Sym) else set()
 
 
 def is_size(v) -> bool:
@@ -161,6 +244,7 @@ class Walk:
         self.vars: set[str] = set()
         self.flags: list[tuple[str, object]] = []
         self.kind_keys: set[str] = set()
+        self.conditional = 0  # the depth of ifs decided by the arguments
 
     # -- expressions
     def eval(self, v):
@@ -217,8 +301,10 @@ class Walk:
                 raise Unsupported("a label in a sequential class")
             self.labels.add(item.label)
             return item.label
+        if self.counter is _UNKNOWN and not self.sequential:
+            return "?"  # a number that depends on the branch an if took: only a kind's name will do
         key = str(self.counter)
-        self.counter += 1
+        self.counter = self.counter + 1 if self.counter is not _UNKNOWN else _UNKNOWN
         return key
 
     def kind_key(self, layer, t: TensorType, key: str) -> str:
@@ -350,6 +436,8 @@ class Walk:
         xs = [x] + [self.values[a.value.name] for a in value_args]
         if item.label is None and not self.sequential:
             key = self.kind_key(layer, x.t, key)
+        if key == "?":
+            raise Unsupported("an unlabelled item after an if whose branches number differently")
         if any(v.t.masked for v in xs):
             raise Unsupported("padded sequences")
         t = self.infer(layer, [v.t for v in xs])
@@ -405,6 +493,8 @@ class Walk:
         value_types = [given[p].t for p in self.gen.value_params(call.name) if isinstance(given.get(p), Value)]
         info = self.gen.class_for(call.name, x.t, value_types)
         key = self.next_key(item)
+        if key == "?":
+            raise Unsupported("an unlabelled item after an if whose branches number differently")
         env: dict = {}
         # the callee's symbols as the caller's sizes: its input's sizes and its parameters
         inputs = [x.t] + value_types
@@ -422,7 +512,10 @@ class Walk:
                 raise Unsupported(f"missing argument {pname}")
             if is_size(v):
                 env[pname] = v
-            code = self.gen.kind_code(v) if pname in info.kinds else as_code(v)
+            if pname in info.kinds:
+                code = Param(v) if isinstance(v, Bare) and v in self.info.kinds else self.gen.kind_code(v)
+            else:
+                code = as_code(v)
             if isinstance(v, Bare) and pname not in info.kinds:
                 code = str(v)
             if default is None:
@@ -445,30 +538,55 @@ class Walk:
 
     # -- structures
     def repeat(self, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
+        """``repeat n``: a loop. A size the body changes is a variable of ``__init__`` the loop
+        carries (``channels = in_channels``, then ``channels = 64`` in the loop)."""
         if not self.sequential:
             raise Unsupported("an unlabelled repeat in a module class")
         n = self.eval(atom.count)
-        first: list = []
-        counter = self.counter
-        y = self.body(atom.body, x, target, first)
-        again: list = []
-        z = self.body(atom.body, y, target, again)
-        self.counter = counter
-        if _texts(first) != _texts(again) or not _same_type(y.t, z.t):
-            if _DEBUG:
-                print(_texts(first), _texts(again), y.t, z.t)
-            raise Unsupported("a repeat whose copies differ")
         if isinstance(n, int) and n == 0:
             return x
-        if len(first) == 1:
-            out.append(Stmt("extend", None, first[0].code, first[0].note, count=as_code(n)))
+        counter = self.counter
+        y = self.body(atom.body, x, target, [])
+        self.counter = counter
+        rank = len(x.t.shape)
+        if len(y.t.shape) != rank or y.t.dtype != x.t.dtype:
+            raise Unsupported("a repeat that changes the rank")
+        changing = [d for d in range(rank) if not equal(x.t.shape[d], y.t.shape[d])]
+        carried = {d: self.loop_variable(d, rank) for d in changing}
+        start = x.t.with_shape(tuple(Sym.symbol(carried[d]) if d in carried else x.t.shape[d] for d in range(rank)))
+        body: list = []
+        y = self.body(atom.body, Value(x.code, start, x.red), target, body)
+        self.counter = counter if isinstance(n, int) is False else counter  # numbering is positional here
+        if len(y.t.shape) != rank:
+            raise Unsupported("a repeat that changes the rank")
+        if not carried and len(body) == 1 and body[0].kind == "add":
+            out.append(Stmt("extend", None, body[0].code, body[0].note, count=as_code(n)))
         else:
-            raise Unsupported("a repeat of several modules")
-        if _same_type(x.t, y.t):
-            return x if x.red == y.red else Value(x.code, x.t, None)
-        if isinstance(n, int):
-            return y
-        raise Unsupported("a repeat that changes the shape")
+            out += [Stmt("local", carried[d], as_code(x.t.shape[d])) for d in changing]
+            body += [Stmt("local", carried[d], as_code(y.t.shape[d])) for d in changing]
+            out.append(Stmt("for", count=as_code(n), then=body))
+        red = x.red if not changing or all(d == 0 for d in changing) else None
+        after = []
+        for d in range(rank):
+            if d not in carried:
+                after.append(x.t.shape[d])
+            elif carried[d] in _symbols(y.t.shape[d]):
+                after.append(Sym.symbol(carried[d]))  # a size only the loop computes
+            elif isinstance(n, int):
+                after.append(y.t.shape[d])
+            else:
+                after.append(chosen(BinOp(as_code(n), ">", 0), y.t.shape[d], x.t.shape[d]))
+        return Value(Name(target), x.t.with_shape(tuple(after)), red)
+
+    def loop_variable(self, d: int, rank: int) -> str:
+        base = {1: ["features"], 2: ["steps", "features"], 3: ["channels", "height", "width"]}.get(
+            rank, ["channels", *(f"size{k}" for k in range(1, rank))])[d]
+        name, k = base, 2
+        while name in self.env or name in self.vars or name in self.info.size_symbols \
+                or name in {p.name for p in self.defn.params}:
+            name, k = f"{base}_{k}", k + 1
+        self.vars.add(name)
+        return name
 
     def labelled_repeat(self, item, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
         if self.sequential:
@@ -477,7 +595,10 @@ class Walk:
         entries: list = []
         y = inner.repeat(atom, x, target, entries)
         key = self.next_key(item)
-        out.append(Stmt("set", key, Call(Name("nn.Sequential"), tuple(_starred(entries)))))
+        if all(e.kind in ("add", "extend") for e in entries):
+            out.append(Stmt("set", key, Call(Name("nn.Sequential"), tuple(_starred(entries)))))
+        else:
+            out.append(Stmt("sequence", key, then=entries))
         out.append(Stmt("assign", target, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape)))
         return Value(Name(target), y.t, y.red)
 
@@ -494,6 +615,7 @@ class Walk:
             return self.body(orelse, x, target, out)
         counter, labels = self.counter, set(self.labels)
         then: list = []
+        self.conditional += 1
         y = self.body(atom.then, x, target, then)
         after_then, self.counter, self.labels = self.counter, counter, labels
         other: list = []
@@ -503,13 +625,17 @@ class Walk:
             z = self.item(ast.Item(None, orelse, orelse.span), x, target, other)
         else:
             z = self.body(orelse, x, target, other)
-        if self.counter != after_then or not _same_type(y.t, z.t):
-            raise Unsupported("branches of an if that differ in shape or numbering")
-        red = y.red if y.red is not None and z.red is not None and equal(y.red, z.red) else None
+        self.conditional -= 1
+        if self.counter != after_then:
+            self.counter = _UNKNOWN  # no unlabelled item may follow: its number depends on the branch
         cond_code = as_code(cond)
+        if len(y.t.shape) != len(z.t.shape) or y.t.dtype != z.t.dtype:
+            raise Unsupported(f"branches of an if that differ in shape: {y.t} and {z.t}")
+        t = y.t.with_shape(tuple(a if equal(a, b) else chosen(cond_code, a, b) for a, b in zip(y.t.shape, z.t.shape)))
+        red = y.red if y.red is not None and z.red is not None and equal(y.red, z.red) else None
         if self.sequential:
             out.append(Stmt("if", code=cond_code, then=then, orelse=other))
-            return Value(Name(target), y.t, red)
+            return Value(Name(target), t, red)
         for branch, v in ((then, y), (other, z)):
             if v.code != Name(target):
                 branch.append(Stmt("assign", target, v.code, shape_str_code(v.t.shape)))
@@ -518,7 +644,21 @@ class Walk:
         out.append(Stmt("if", code=cond_code, then=inits[0], orelse=inits[1]))
         out.append(Stmt("if", code=Attr(Name("self"), flag), then=[s for s in then if s.kind != "set"],
                         orelse=[s for s in other if s.kind != "set"]))
-        return Value(Name(target), y.t, red)
+        return Value(Name(target), t, red)
+
+    def same(self, a: TensorType, b: TensorType) -> None:
+        """Two shapes the spec says are equal: a size of the class's input that differs from
+        the other side is that side (raises :class:`_Same`)."""
+        if len(a.shape) != len(b.shape) or self.conditional:
+            return  # under an if, the sizes are equal only where its condition holds
+        inputs = {n for n, (i, _) in self.info.size_symbols.items() if i == 0}
+        for p, q in zip(a.shape, b.shape):
+            if equal(p, q) or p == 1 or q == 1:
+                continue
+            for u, v in ((p, q), (q, p)):
+                if isinstance(u, Sym) and u.is_atom() and str(u) in inputs and str(u) not in _symbols(v) \
+                        and "_unknown" not in _symbols(v) and not (_symbols(v) & self.vars):
+                    raise _Same(str(u), v)
 
     def flag(self, cond) -> str:
         for name, c in self.flags:
@@ -541,8 +681,7 @@ class Walk:
             short = self.projection(x, y, out)
         else:
             short = x
-        if not _same_type(short.t, y.t):
-            raise Unsupported("a residual whose shapes need numbers to compare")
+        self.same(short.t, y.t)
         out.append(Stmt("assign", target, BinOp(y.code, "+", short.code), shape_str_code(y.t.shape)))
         return Value(Name(target), y.t, y.red)
 
@@ -602,7 +741,19 @@ class Walk:
                 xs.append(self.body(branch, x, self.fresh(), out) if branch.stmts else x)
         else:
             xs = [x] + [self.values[a.value.name] for a in value_args]
-        t = self.infer(layer, [v.t for v in xs])
+        try:
+            t = self.infer(layer, [v.t for v in xs])
+        except Unsupported:
+            if cls.kind in ("add", "mul"):
+                for v in xs[1:]:
+                    self.same(xs[0].t, v.t)
+                t = max((v.t for v in xs), key=lambda t: len(t.shape))  # equal in every instance
+            elif cls.kind == "concat" and all(len(v.t.shape) == len(x.t.shape) for v in xs):
+                d = layer.args.dim % len(x.t.shape)
+                t = x.t.with_shape(tuple(sum(v.t.shape[d] for v in xs) if k == d else x.t.shape[k]
+                                         for k in range(len(x.t.shape))))
+            else:
+                raise
         expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], None))
         out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
         reds = [v.red for v in xs]
@@ -633,7 +784,7 @@ def _same_type(a: TensorType, b: TensorType) -> bool:
 
 
 def shape_str_code(shape) -> str:
-    return "[" + ", ".join(render(sym_code(d)) for d in shape) + "]"
+    return "[" + ", ".join("?" if "_unknown" in _symbols(d) else render(sym_code(d)) for d in shape) + "]"
 
 
 # -- the module ----------------------------------------------------------------------------------
@@ -679,7 +830,9 @@ class Generator:
         defn = self.blocks[name]
         scope = self.instances[name]
         values = self.value_params(name)
-        kinds = {c.name for c in _calls(defn.body) if c.name in {p.name for p in defn.params}}
+        called = {c.name for c in _calls(defn.body) if c.name not in REGISTRY and c.name not in self.blocks}
+        kinds = {p.name for p in defn.params if p.name in called or (
+            isinstance(scope.args.get(p.name), str) and scope.args[p.name] in REGISTRY)}
         info = ClassInfo(name, [], [], values, kinds, rank=rank)
         info.kinds_of = {k: scope.args.get(k) for k in kinds}
         env: dict = {}
@@ -715,7 +868,17 @@ class Generator:
             value_vals[v] = Value(Name(v), TensorType(tuple(vd), vt.dtype), None)
         self.infos[name] = info
         try:
-            self.generate(info, defn, env, x, value_vals)
+            same: dict = {}
+            while True:
+                try:
+                    self.generate(info, defn, {k: subst(v, same) for k, v in env.items()},
+                                  Value(x.code, x.t.with_shape(tuple(subst(d, same) for d in x.t.shape)), 1), value_vals)
+                    break
+                except _Same as e:
+                    if e.name in same or len(same) > 8:
+                        raise Unsupported("sizes the spec says are equal") from None
+                    same = {k: subst(v, {e.name: e.value}) for k, v in same.items()}
+                    same[e.name] = e.value
         except Unsupported:
             del self.infos[name]
             raise
@@ -737,14 +900,14 @@ class Generator:
                     continue
                 raise
             break
-        info.out, info.red = y.t, y.red
+        inner = walk.vars - {"x"}
+        info.out = y.t.with_shape(tuple(_UNKNOWN_SIZE if _symbols(d) & inner else d for d in y.t.shape))
+        info.red = y.red if not _symbols(y.red) & inner else None
         if y.code != Name("x") and not sequential:
             out.append(Stmt("assign", "x", y.code))
-        used = set()
-        for s in _all(out):
-            if s.kind in ("set", "add", "extend", "if") or (s.kind == "if"):
-                used |= _params(s.code) | _params(s.count)
-        used |= {n for _, c in walk.flags for n in _params(c)}
+        used = _used(out) | {n for _, c in walk.flags for n in _params(c)}
+        if "_unknown" in used:
+            raise Unsupported("a size only an instance knows")
         forward_params = set()
         for s in _all(out):
             if s.kind == "assign":
@@ -798,6 +961,7 @@ class Generator:
             walk = Walk(self, defn, info, env, sequential)
             walk.vars = {node.label}
             x = Value(Name(node.label), node.out, 1)
+            walk.values = {node.label: x}
             out: list = []
             try:
                 y = walk.body(defn.body, x, "x", out)
@@ -819,6 +983,13 @@ class Generator:
         return write_class(g.network, out, walk, sequential, params, [node.label], lines)
 
     def source(self, origin: str) -> str:
+        token = _CHOSEN.set({})
+        try:
+            return self._source(origin)
+        finally:
+            _CHOSEN.reset(token)
+
+    def _source(self, origin: str) -> str:
         network = self.network()
         texts = [i.text for i in self.order] + [network]
         helpers = _helpers(runtime(self.g), texts)
@@ -924,7 +1095,8 @@ def _note(s: Stmt) -> str:
     return f"  # {comment(s.note)}" if s.note else ""
 
 
-def _init_lines(stmts: list, sequential: bool, name: str) -> list[str]:
+def _init_lines(stmts: list, sequential: bool, name: str, used: set) -> list[str]:
+    """The lines of ``__init__``; ``used``: the names its modules read (a loop's variables)."""
     lines = []
     for s in stmts:
         if s.kind == "set":
@@ -939,12 +1111,22 @@ def _init_lines(stmts: list, sequential: bool, name: str) -> list[str]:
             lines[-1] += _note(s)
         elif s.kind == "extend":
             lines.append(f"{name}.extend({render(s.code)} for _ in range({render(s.count)}))" + _note(s))
+        elif s.kind == "local":
+            if s.key in used:
+                lines.append(f"{s.key} = {render(s.code)}")
+        elif s.kind == "for":
+            lines.append(f"for _ in range({render(s.count)}):")
+            lines += ["    " + ln for ln in _init_lines(s.then, sequential, name, used)]
+        elif s.kind == "sequence":
+            lines += ["layers = []", *_init_lines(s.then, True, "layers", used)]
+            lines.append(f"self.{s.key} = nn.Sequential(*layers)" if is_attribute(s.key)
+                         else f'self.add_module("{s.key}", nn.Sequential(*layers))')
         elif s.kind == "if":
             lines.append(f"if {render(s.code)}:")
-            lines += ["    " + ln for ln in _init_lines(s.then, sequential, name) or ["pass"]]
+            lines += ["    " + ln for ln in _init_lines(s.then, sequential, name, used) or ["pass"]]
             if s.orelse:
                 lines.append("else:")
-                lines += ["    " + ln for ln in _init_lines(s.orelse, sequential, name)]
+                lines += ["    " + ln for ln in _init_lines(s.orelse, sequential, name, used)]
     return lines
 
 
@@ -992,23 +1174,39 @@ def write_class(name: str, out: list, walk: Walk, sequential: bool, signature: l
                 body[-1] += _note(s)
             body.append(")")
         else:
-            body = ["layers = []", *_init_lines(out, True, "layers"), "super().__init__(*layers)"]
+            body = ["layers = []", *_init_lines(out, True, "layers", _used(out)), "super().__init__(*layers)"]
     else:
         body = ["super().__init__()"]
         body += [f"self.{n} = {render(c)}" for n, c in walk.flags]
-        body += _init_lines([s for s in out if s.kind in ("set",) or (s.kind == "if" and _is_init(s))], False, "")
+        body += _init_lines([s for s in out if _is_init(s)], False, "", _used(out))
     lines += ["        " + ln for ln in body]
     if not sequential:
-        fwd = _forward_lines([s for s in out if not (s.kind == "set" or (s.kind == "if" and _is_init(s)))])
+        fwd = _forward_lines([s for s in out if not _is_init(s)])
         if not any(ln.startswith("return") for ln in fwd):
             fwd.append("return x")
         lines += ["", f"    def forward(self, {', '.join(args)}):"] + ["        " + ln for ln in fwd]
     return "\n".join(lines)
 
 
+_INIT = ("set", "add", "extend", "local", "for", "sequence")
+
+
 def _is_init(s: Stmt) -> bool:
-    return all(t.kind == "set" for t in _all(s.then)) and all(t.kind == "set" for t in _all(s.orelse)) \
-        and any(t.kind == "set" for t in [*s.then, *s.orelse])
+    if s.kind != "if":
+        return s.kind in _INIT
+    inner = list(_all(s.then)) + list(_all(s.orelse))
+    return bool(inner) and all(t.kind in _INIT or t.kind == "if" for t in inner)
+
+
+def _used(stmts: list) -> set:
+    """The names the modules of ``__init__`` read."""
+    out: set = set()
+    for s in _all(stmts):
+        if s.kind in ("set", "add", "extend", "if", "for"):
+            out |= _params(s.code) | _params(s.count)
+        if s.kind == "local":
+            out |= _params(s.code) - {s.key}
+    return out
 
 
 def definition_source(graph: Graph, program, origin: str = "<string>") -> str | None:

@@ -152,9 +152,13 @@ class Chunk(Pick):
     def infer(self, x: TensorType) -> TensorType:
         d = self.axis(x)
         size = need_concrete(x.shape[d], "the dimension `chunk` divides")
-        each = -(-size // self.args.chunks)
-        return x.with_shape(x.shape[:d] + (self.piece(piece_sizes(size, each)),) + x.shape[d + 1 :],
-                            channels_last=x.channels_last)
+        each = (size + self.args.chunks - 1) // self.args.chunks
+        if not isinstance(size, int):  # a block's size: pieces of `each`, the last one the rest
+            last = self.args.index in (-1, self.args.chunks - 1)
+            piece = size - (self.args.chunks - 1) * each if last else each
+        else:
+            piece = self.piece(piece_sizes(size, each))
+        return x.with_shape(x.shape[:d] + (piece,) + x.shape[d + 1 :], channels_last=x.channels_last)
 
     def piece(self, sizes: list[int]) -> int:
         i = self.args.index
