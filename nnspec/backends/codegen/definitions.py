@@ -24,7 +24,7 @@ import operator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from ...core.code import Repeat, Attr, BinOp, Call, Code, IfElse, Name, Not, Param, Ref, TupleOf, literal, render, render_wrapped, rewrite
+from ...core.code import Repeat, Attr, BinOp, Call, Code, IfElse, ListOf, Name, Not, Param, Ref, TupleOf, literal, render, render_wrapped, rewrite
 from ...core.dims import Sym, equal, shape_str
 from ...core.expressions import Bare
 from ...core.ir import Graph, TensorType
@@ -191,6 +191,7 @@ class Value:
     code: Code
     t: TensorType
     red: object = 1
+    lengths: Code | None = None  # each sequence's true length, where the value is padded
 
 
 @dataclass
@@ -221,6 +222,7 @@ class ClassInfo:
     default_values: dict = field(default_factory=dict)
     size_symbols: dict = field(default_factory=dict)  # symbol -> (value index, dimension)
     rank: tuple = ()
+    lengths: list = field(default_factory=list)  # the inputs whose lengths forward takes, by index
     out: TensorType | None = None
     red: object = 1
     text: str = ""
@@ -245,6 +247,8 @@ class Walk:
         self.flags: list[tuple[str, object]] = []
         self.kind_keys: set[str] = set()
         self.conditional = 0  # the depth of ifs decided by the arguments
+        self.outputs: list[Value] = []
+        self.extra: list | None = None  # in a labelled repeat, what its loop passes besides x
 
     # -- expressions
     def eval(self, v):
@@ -351,7 +355,10 @@ class Walk:
                 x = self.chain(stmt.chain, x, name, out)
                 self.values[stmt.name] = x
             elif isinstance(stmt, ast.Output):
-                raise Unsupported("output")
+                name = self.fresh(stmt.name if stmt.name.isidentifier() and stmt.name not in ("self", "x") else "out")
+                x = self.chain(stmt.chain, x, name, out)
+                self.values[stmt.name] = x
+                self.outputs.append(x)
             elif isinstance(stmt, (ast.Input, ast.TrainSection)):
                 continue
             else:
@@ -394,7 +401,27 @@ class Walk:
             return self.choose(atom, x, target, out)
         if isinstance(atom, ast.Residual):
             return self.residual(atom, x, target, out)
+        if isinstance(atom, ast.Each):
+            return self.each(atom, x, target, out)
         raise Unsupported(type(atom).__name__)
+
+    def each(self, atom: ast.Each, x: Value, target: str, out: list) -> Value:
+        """``each``: the body runs on the steps folded into the batch, unfolded after it."""
+        if self.sequential or x.t.masked:
+            raise Unsupported("each in a sequential class, or on padded sequences")
+        fold = REGISTRY["each_in"](REGISTRY["each_in"].Args.construct())
+        t = self.infer(fold, [x.t])
+        inner = self.fresh()
+        out.append(Stmt("assign", inner, as_code(fold.forward_code(None, [x.code], [x.t])), shape_str_code(t.shape)))
+        y = self.body(atom.body, Value(Name(inner), t, None), inner, out)
+        unfold = REGISTRY["each_out"](REGISTRY["each_out"].Args.construct(steps=x.t.shape[0]))
+        t = self.infer(unfold, [y.t])
+        steps = x.t.shape[0]
+        expr = unfold.forward_code(None, [y.code, x.code], [y.t, x.t])
+        if isinstance(steps, Sym) and not (_symbols(steps) & {n for n, (i, _) in self.info.size_symbols.items()}):
+            pass  # a symbol of the network's input: the folded value's batch says it
+        out.append(Stmt("assign", target, as_code(expr), shape_str_code(t.shape)))
+        return Value(Name(target), t, None)
 
     # -- layers
     def bind(self, cls, pairs: list):
@@ -438,9 +465,13 @@ class Walk:
             key = self.kind_key(layer, x.t, key)
         if key == "?":
             raise Unsupported("an unlabelled item after an if whose branches number differently")
-        if any(v.t.masked for v in xs):
-            raise Unsupported("padded sequences")
-        t = self.infer(layer, [v.t for v in xs])
+        try:
+            t = self.infer_or_probe(layer, pairs, [v.t for v in xs])
+        except Unsupported:
+            for v in xs[1:]:  # attention's memory has the features of the chain's value
+                if v.t.shape and x.t.shape:
+                    self.same(x.t.with_shape(x.t.shape[-1:]), v.t.with_shape(v.t.shape[-1:]), values=True)
+            raise
         token = SIZES_ARE_PARAMETERS.set(True)
         try:
             module = layer.module_code(x.t)
@@ -462,9 +493,53 @@ class Walk:
         if module is not None:
             out.append(Stmt("set", key, module))
             ref = self.ref(key)
-        expr = as_code(layer.forward_code(ref, [v.code for v in xs], [v.t for v in xs], None))
+        lengths = xs[cls.padding_of].lengths if xs[cls.padding_of].t.masked else None
+        expr = as_code(layer.forward_code(ref, [v.code for v in xs], [v.t for v in xs], lengths))
         out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
-        return Value(Name(target), t, red)
+        return Value(Name(target), t, red, x.lengths if t.masked else None)
+
+    def infer_or_probe(self, layer, pairs: list, types: list) -> TensorType:
+        """The layer's output type over symbols; where its rule needs numbers (a ceil-mode pool
+        over a block's size), the type of probe numbers: a size the output shares with the input
+        is the input's, any other no expression (``?``)."""
+        try:
+            return self.infer(layer, types)
+        except Unsupported as e:
+            if _DEBUG:
+                print(e)
+            if len(types) != 1 or not types[0].shape:
+                raise
+        x = types[0]
+        names = sorted(set().union(*(_symbols(d) for d in x.shape)) | set().union(
+            *(_symbols(v) for _, v in pairs if isinstance(v, Sym))))
+        small = iter([3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47])
+        probe = {n: next(small, 1) for n in names}
+        primes = iter([1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049, 1051, 1061])
+        for d in x.shape:
+            if isinstance(d, Sym) and d.is_atom():
+                probe[str(d)] = next(primes, 1063)
+        by_value = {v: Sym.symbol(n) for n, v in probe.items() if v < 1000}
+        px = x.with_shape(tuple(subst(d, probe) for d in x.shape), keep_mask=True)
+        try:
+            t = self.bind(type(layer), [(k, subst(v, probe)) for k, v in pairs]).infer(px)
+        except Exception:  # noqa: BLE001 -- probe numbers the layer refuses: every parameter 1
+            probe = {n: v if v >= 1000 else 1 for n, v in probe.items()}
+            by_value = {}
+            try:
+                t = self.bind(type(layer), [(k, subst(v, probe)) for k, v in pairs]).infer(px)
+            except Exception as e:  # noqa: BLE001
+                raise Unsupported(f"{layer.kind}: {e}") from None
+        shape = []
+        for k, d in enumerate(t.shape):
+            same = [j for j, e in enumerate(px.shape) if e == d and isinstance(x.shape[j], Sym)]
+            if same and (k == same[0] or k == 0):
+                shape.append(x.shape[same[0]])
+            else:
+                # a number from the probe sizes (at least 1009, divided) is no size of the block
+                shape.append(by_value.get(d, d if isinstance(d, int) and d < 256 else _UNKNOWN_SIZE))
+        if _DEBUG:
+            print("probed", layer.kind, x, "->", shape)
+        return t.with_shape(tuple(shape), keep_mask=t.masked)
 
     @staticmethod
     def reduction(layer, x: Value, t: TensorType):
@@ -524,17 +599,25 @@ class Walk:
                 kwargs.append((pname, code))
         sizes = [as_code(env[sym]) for sym, _ in info.sizes]
         ctor = Call(Name(info.name), tuple(sizes + args), tuple(kwargs))
-        t = info.out.with_shape(tuple(subst(d, env) for d in info.out.shape))
+        t = info.out.with_shape(tuple(subst(d, env) for d in info.out.shape), keep_mask=info.out.masked)
         red = None if x.red is None or info.red is None else x.red * subst(info.red, env)
         if self.sequential:
-            if info.values:
-                raise Unsupported("values in a sequential class")
+            if info.values or info.lengths:
+                # a run of instances that read more than x: a loop in forward calls each
+                inputs = [x, *(given[p] for p in info.values)]
+                extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
+                if self.extra is None or (self.extra and self.extra != extra) or None in extra:
+                    raise Unsupported("values in a sequential class")
+                self.extra = extra
             out.append(Stmt("add", key, ctor, shape_str_code(t.shape)))
-            return Value(Name(target), t, red)
+            return Value(Name(target), t, red, x.lengths if t.masked else None)
         out.append(Stmt("set", key, ctor))
-        extra = tuple(given[p].code for p in info.values)
+        inputs = [x, *(given[p] for p in info.values)]
+        extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
+        if any(e is None for e in extra):
+            raise Unsupported("lengths of a value that has none")
         out.append(Stmt("assign", target, Call(self.ref(key), (x.code, *extra)), shape_str_code(t.shape)))
-        return Value(Name(target), t, red)
+        return Value(Name(target), t, red, x.lengths if t.masked else None)
 
     # -- structures
     def repeat(self, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
@@ -553,9 +636,10 @@ class Walk:
             raise Unsupported("a repeat that changes the rank")
         changing = [d for d in range(rank) if not equal(x.t.shape[d], y.t.shape[d])]
         carried = {d: self.loop_variable(d, rank) for d in changing}
-        start = x.t.with_shape(tuple(Sym.symbol(carried[d]) if d in carried else x.t.shape[d] for d in range(rank)))
+        start = x.t.with_shape(tuple(Sym.symbol(carried[d]) if d in carried else x.t.shape[d] for d in range(rank)),
+                               keep_mask=x.t.masked)
         body: list = []
-        y = self.body(atom.body, Value(x.code, start, x.red), target, body)
+        y = self.body(atom.body, Value(x.code, start, x.red, x.lengths), target, body)
         self.counter = counter if isinstance(n, int) is False else counter  # numbering is positional here
         if len(y.t.shape) != rank:
             raise Unsupported("a repeat that changes the rank")
@@ -576,7 +660,8 @@ class Walk:
                 after.append(y.t.shape[d])
             else:
                 after.append(chosen(BinOp(as_code(n), ">", 0), y.t.shape[d], x.t.shape[d]))
-        return Value(Name(target), x.t.with_shape(tuple(after)), red)
+        return Value(Name(target), x.t.with_shape(tuple(after), keep_mask=x.t.masked), red,
+                     x.lengths if x.t.masked else None)
 
     def loop_variable(self, d: int, rank: int) -> str:
         base = {1: ["features"], 2: ["steps", "features"], 3: ["channels", "height", "width"]}.get(
@@ -592,15 +677,27 @@ class Walk:
         if self.sequential:
             raise Unsupported("a labelled repeat in a sequential class")
         inner = Walk(self.gen, self.defn, self.info, self.env, sequential=True)
+        inner.values, inner.vars, inner.extra = self.values, self.vars, []
         entries: list = []
         y = inner.repeat(atom, x, target, entries)
         key = self.next_key(item)
         if all(e.kind in ("add", "extend") for e in entries):
-            out.append(Stmt("set", key, Call(Name("nn.Sequential"), tuple(_starred(entries)))))
+            # an nn.Sequential's forward passes x alone: a loop that passes more needs a list
+            kind = Call(Name("nn.ModuleList"), (ListOf(tuple(_starred(entries))),)) if inner.extra else \
+                Call(Name("nn.Sequential"), tuple(_starred(entries)))
+            out.append(Stmt("set", key, kind))
         else:
-            out.append(Stmt("sequence", key, then=entries))
-        out.append(Stmt("assign", target, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape)))
-        return Value(Name(target), y.t, y.red)
+            out.append(Stmt("sequence", key, then=entries, code="nn.ModuleList" if inner.extra else "nn.Sequential"))
+        if inner.extra:
+            if sum(1 for e in _all(entries) if e.kind in ("add", "extend")) != 1:
+                raise Unsupported("a loop over modules that take different arguments")
+            if x.code != Name(target):
+                out.append(Stmt("assign", target, x.code))
+            out.append(Stmt("loop", target, Call(Name("layer"), (Name(target), *inner.extra)), shape_str_code(y.t.shape),
+                            count=self.ref(key)))
+        else:
+            out.append(Stmt("assign", target, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape)))
+        return Value(Name(target), y.t, y.red, x.lengths if y.t.masked else None)
 
     def choose(self, atom: ast.If, x: Value, target: str, out: list) -> Value:
         cond = self.eval(atom.cond)
@@ -646,12 +743,12 @@ class Walk:
                         orelse=[s for s in other if s.kind != "set"]))
         return Value(Name(target), t, red)
 
-    def same(self, a: TensorType, b: TensorType) -> None:
+    def same(self, a: TensorType, b: TensorType, values: bool = False) -> None:
         """Two shapes the spec says are equal: a size of the class's input that differs from
         the other side is that side (raises :class:`_Same`)."""
         if len(a.shape) != len(b.shape) or self.conditional:
             return  # under an if, the sizes are equal only where its condition holds
-        inputs = {n for n, (i, _) in self.info.size_symbols.items() if i == 0}
+        inputs = {n for n, (i, _) in self.info.size_symbols.items() if i == 0 or values}
         for p, q in zip(a.shape, b.shape):
             if equal(p, q) or p == 1 or q == 1:
                 continue
@@ -754,11 +851,14 @@ class Walk:
                                          for k in range(len(x.t.shape))))
             else:
                 raise
-        expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], None))
+        lengths = next((v.lengths for v in xs if v.lengths is not None), None)
+        expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], lengths))
         out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
+        if t.masked:
+            x = Value(x.code, x.t, x.red, lengths)
         reds = [v.red for v in xs]
         red = reds[0] if all(r is not None and reds[0] is not None and equal(r, reds[0]) for r in reds) else None
-        return Value(Name(target), t, red)
+        return Value(Name(target), t, red, x.lengths if t.masked else None)
 
 
 def _starred(entries: list) -> list:
@@ -821,7 +921,7 @@ class Generator:
         return module.func
 
     def class_for(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
-        rank = (len(t.shape), t.dtype, *((len(v.shape), v.dtype) for v in value_types))
+        rank = (len(t.shape), t.dtype, t.masked, *((len(v.shape), v.dtype, v.masked) for v in value_types))
         info = self.infos.get(name)
         if info is not None:
             if info.rank != rank:
@@ -857,7 +957,8 @@ class Generator:
             info.size_symbols[n] = (0, k)
             if defn.on is not None and isinstance(defn.on[k], ast.Ref) and defn.on[k].name != "_":
                 env[defn.on[k].name] = dims[-1]
-        x = Value(Name("x"), TensorType(tuple(dims), t.dtype), 1)
+        x = Value(Name("x"), TensorType(tuple(dims), t.dtype, t.masked, t.pad), 1,
+                  Name("lengths") if t.masked else None)
         value_vals = {}
         for i, (v, vt) in enumerate(zip(values, value_types), start=1):
             vd = []
@@ -865,14 +966,16 @@ class Generator:
                 n = f"{v}_{n.replace('in_', '')}"
                 info.size_symbols[n] = (i, k)
                 vd.append(Sym.symbol(n))
-            value_vals[v] = Value(Name(v), TensorType(tuple(vd), vt.dtype), None)
+            value_vals[v] = Value(Name(v), TensorType(tuple(vd), vt.dtype, vt.masked, vt.pad), None,
+                                  Name(f"{v}_lengths") if vt.masked else None)
         self.infos[name] = info
         try:
             same: dict = {}
             while True:
                 try:
                     self.generate(info, defn, {k: subst(v, same) for k, v in env.items()},
-                                  Value(x.code, x.t.with_shape(tuple(subst(d, same) for d in x.t.shape)), 1), value_vals)
+                                  Value(x.code, x.t.with_shape(tuple(subst(d, same) for d in x.t.shape),
+                                                               keep_mask=x.t.masked), 1, x.lengths), value_vals)
                     break
                 except _Same as e:
                     if e.name in same or len(same) > 8:
@@ -908,6 +1011,9 @@ class Generator:
         used = _used(out) | {n for _, c in walk.flags for n in _params(c)}
         if "_unknown" in used:
             raise Unsupported("a size only an instance knows")
+        read = {n.text for s in _all(out) if s.kind == "assign" for n in _names(s.code)}
+        inputs = [x, *value_vals.values()]
+        info.lengths = [i for i, v in enumerate(inputs) if v.lengths is not None and v.lengths.text in read]
         forward_params = set()
         for s in _all(out):
             if s.kind == "assign":
@@ -935,7 +1041,8 @@ class Generator:
         args = ", ".join(f"{p.name}={_shown(v)}" if False else p.name for p in defn.params)
         on = shape_str_code(x.t.shape)
         lines = (f"Block `{defn.name}({args})` on {on}.", f"Block `{defn.name}({args})` on {on}.", "")
-        info.text = write_class(info.name, out, walk, sequential, signature, ["x", *info.values], lines)
+        args = ["x", *info.values, *(inputs[i].lengths.text for i in info.lengths)]
+        info.text = write_class(info.name, out, walk, sequential, signature, args, lines)
 
     def network(self) -> str:
         g = self.g
@@ -951,36 +1058,54 @@ class Generator:
             if isinstance(value, int):
                 params.append(f"{p.name}={literal(value)}")
         inputs = [self.g.nodes[i] for i in g.inputs]
-        if len(inputs) != 1 or len(g.outputs) != 1 or g.outputs[0][0] is not None:
-            raise Unsupported("several inputs or outputs")
-        node = inputs[0]
-        if node.out.masked or not node.label.isidentifier():
-            raise Unsupported("a padded or oddly named input")
+        names = [n.label for n in inputs]
+        if any(not n.isidentifier() or n == "self" for n in names):
+            raise Unsupported("an input name that is no identifier")
         info = ClassInfo(g.network, [], [], [], set())
-        for sequential in (True, False):
+        for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked else (False,):
             walk = Walk(self, defn, info, env, sequential)
-            walk.vars = {node.label}
-            x = Value(Name(node.label), node.out, 1)
-            walk.values = {node.label: x}
+            walk.vars = set(names)
+            target = walk.fresh()
             out: list = []
+            for n in inputs:
+                lengths = None
+                if n.out.masked:
+                    lengths = Name(walk.fresh(f"{n.label}_lengths" if len(inputs) > 1 else "lengths"))
+                    out.append(Stmt("assign", lengths.text, _lengths_code(n.label, n.out),
+                                    "each sequence's true length: its tokens that are not padding"))
+                t = n.out.with_shape(self.input_dims(defn, n, walk), keep_mask=n.out.masked)
+                walk.values[n.label] = Value(Name(n.label), t, 1, lengths)
+            x = walk.values[names[0]] if len(inputs) == 1 else None
             try:
-                y = walk.body(defn.body, x, "x", out)
+                y = walk.body(defn.body, x, target, out)
             except Unsupported:
                 if sequential:
                     continue
                 raise
             break
+        results = walk.outputs or [y]
         if not sequential:
-            out.append(Stmt("return", code=y.code))
+            out.append(Stmt("return", code=results[0].code if len(results) == 1
+                            else TupleOf(tuple(r.code for r in results))))
         forward_params = {n for s in _all(out) if s.kind == "assign" for n in _params(s.code)}
-        if forward_params:
-            raise Unsupported(f"sizes in forward: {forward_params}")
-        ins = f"{node.label} {node.out}"
-        outs = str(g.nodes[g.outputs[0][1]].out)
-        summary = f"Network `{g.network}`: {ins} -> {outs}"
+        if forward_params or "_unknown" in _used(out):
+            raise Unsupported(f"sizes in forward, or sizes no expression gives: {forward_params}")
+        ins = ", ".join(f"{n.label} {n.out}" for n in inputs)
+        outs = ", ".join(str(g.nodes[i].out) for _, i in g.outputs)
+        summary = f"Network `{call_text(g.network, g.params)}`: {ins} -> {outs}"
         lines = (f"{summary} (shapes without the batch dimension).", f"{summary}.",
                  "Shapes are without the batch dimension.")
-        return write_class(g.network, out, walk, sequential, params, [node.label], lines)
+        return write_class(g.network, out, walk, sequential, params, names, lines, _forward_doc(g))
+
+    @staticmethod
+    def input_dims(defn, node, walk: Walk) -> tuple:
+        """An input's sizes as the spec writes them, over the network's parameters."""
+        stmt = next(s for s in defn.body.stmts if isinstance(s, ast.Input) and s.name == node.label)
+        dims = []
+        for d, known in zip(stmt.dims, node.out.shape):
+            v = walk.eval(d)
+            dims.append(Sym.symbol(v) if isinstance(v, Bare) else v if is_size(v) else known)
+        return tuple(dims)
 
     def source(self, origin: str) -> str:
         token = _CHOSEN.set({})
@@ -1008,8 +1133,27 @@ class Generator:
         return '"""' + "\n".join(head) + '\n"""\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
 
 
-def _shown(v) -> str:
-    return str(v)
+def _lengths_code(name: str, t: TensorType):
+    real = BinOp(Name(name), "!=", t.pad if t.pad is not None else 0)
+    if len(t.shape) > 1:
+        real = Call(Attr(Call(Attr(real, "flatten"), (2,)), "any"), (2,))
+    return Call(Attr(real, "sum"), (1,))
+
+
+def call_text(name: str, args: dict) -> str:
+    """``Name(a=1, b=2)``, or ``Name`` without arguments."""
+    from ...frontend.ast import value_text
+
+    return f"{name}({', '.join(f'{k}={value_text(v)}' for k, v in args.items())})" if args else name
+
+
+def _forward_doc(g: Graph) -> str:
+    def batched(t) -> str:
+        return shape_str(("batch", *t.shape)) + (" int" if t.dtype == "int" else "")
+
+    ins = ", ".join(f"{n} {batched(g.nodes[i].out)}" for n, i in zip(g.input_names, g.inputs))
+    outs = ", ".join(batched(g.nodes[i].out) for _, i in g.outputs)
+    return f"{ins} -> {outs}" if len(g.outputs) == 1 else f"{ins} -> ({outs})"
 
 
 def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
@@ -1066,6 +1210,20 @@ def _all(stmts):
         yield from _all(s.orelse)
 
 
+def _names(code) -> list:
+    out: list = []
+
+    def leaf(v):
+        if isinstance(v, Name):
+            out.append(v)
+            return v
+        return None
+
+    if code is not None:
+        rewrite(code, leaf)
+    return out
+
+
 def _params(code) -> set:
     out: set = set()
 
@@ -1119,8 +1277,9 @@ def _init_lines(stmts: list, sequential: bool, name: str, used: set) -> list[str
             lines += ["    " + ln for ln in _init_lines(s.then, sequential, name, used)]
         elif s.kind == "sequence":
             lines += ["layers = []", *_init_lines(s.then, True, "layers", used)]
-            lines.append(f"self.{s.key} = nn.Sequential(*layers)" if is_attribute(s.key)
-                         else f'self.add_module("{s.key}", nn.Sequential(*layers))')
+            container = f"{s.code}(layers)" if s.code == "nn.ModuleList" else f"{s.code}(*layers)"
+            lines.append(f"self.{s.key} = {container}" if is_attribute(s.key)
+                         else f'self.add_module("{s.key}", {container})')
         elif s.kind == "if":
             lines.append(f"if {render(s.code)}:")
             lines += ["    " + ln for ln in _init_lines(s.then, sequential, name, used) or ["pass"]]
@@ -1148,11 +1307,14 @@ def _forward_lines(stmts: list) -> list[str]:
                 lines += ["else:"] + ["    " + ln for ln in other]
         elif s.kind == "return":
             lines.append(f"return {render(s.code)}")
+        elif s.kind == "loop":
+            lines.append(f"for layer in {render(s.count)}:")
+            lines += ["    " + ln for ln in _fit(f"{s.key} = ", s.code, 12, _note(s))]
     return lines
 
 
 def write_class(name: str, out: list, walk: Walk, sequential: bool, signature: list, args: list,
-                doc_lines: tuple) -> str:
+                doc_lines: tuple, forward_doc: str | None = None) -> str:
     params = "".join(f", {p}" for p in signature)
     base = "nn.Sequential" if sequential else "nn.Module"
     lines = [f"class {name}({base}):", docstring(*doc_lines), ""]
@@ -1184,7 +1346,10 @@ def write_class(name: str, out: list, walk: Walk, sequential: bool, signature: l
         fwd = _forward_lines([s for s in out if not _is_init(s)])
         if not any(ln.startswith("return") for ln in fwd):
             fwd.append("return x")
-        lines += ["", f"    def forward(self, {', '.join(args)}):"] + ["        " + ln for ln in fwd]
+        lines += ["", f"    def forward(self, {', '.join(args)}):"]
+        if forward_doc is not None:
+            lines.append(f'        """{doc(forward_doc)}"""')
+        lines += ["        " + ln for ln in fwd]
     return "\n".join(lines)
 
 

@@ -36,7 +36,7 @@ class Embedding(Layer):
                 f"`embedding` looks up token ids, but its input {shape_str(x.shape)} holds float values",
                 hint="declare the input as token ids: `input tokens: [T] int`",
             )
-        if x.pad is not None and not 0 <= x.pad < self.args.vocab:
+        if x.pad is not None and isinstance(self.args.vocab, int) and not 0 <= x.pad < self.args.vocab:
             raise ShapeError(
                 f"the input's padding id {x.pad} is not a token of a vocabulary of {self.args.vocab}",
                 arg="vocab",
