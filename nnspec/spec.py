@@ -88,7 +88,6 @@ class Spec:
         if key not in self._graphs or not all(type(v) in (int, float, bool, str, list) for v in params.values()):
             defn = self.program.definitions[name]
             graph = self._graphs[key] = Elaborator(self.program, self.typed).network(defn, params)
-            graph.variant = lambda **changed: self.graph(name, **{**params, **changed})
         return self._graphs[key]
 
     def check(self, network: str | None = None, **params) -> list[Diagnostic]:

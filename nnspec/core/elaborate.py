@@ -91,6 +91,7 @@ class Elaborator(Structures, Calls):
         graph.train = self.train_settings(defn, params)
         self.check_freeze(defn, graph)
         graph.values = dict(ctx.values)
+        graph.definitions = self.program.definitions
         return graph
 
     def bind_network_params(self, defn: ast.Definition, overrides: dict) -> dict:

@@ -8,7 +8,6 @@ collapse it and the summary can roll it up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -176,9 +175,9 @@ class Graph:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     train: dict = field(default_factory=dict)  # the `train { }` section's settings
     values: dict = field(default_factory=dict)  # the network's `let` names and inputs -> node id
-    #: the graph of the same network with some parameters changed (``variant(classes=10)``),
-    #: when the graph was made from a spec: the code generator asks which numbers follow a parameter
-    variant: Callable[..., Graph] | None = field(default=None, repr=False, compare=False)
+    #: the definitions the network and its blocks were elaborated from (name -> the AST's
+    #: ``Definition``): the code generator writes each class from its definition
+    definitions: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

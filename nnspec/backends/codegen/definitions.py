@@ -222,6 +222,7 @@ class ClassInfo:
     default_values: dict = field(default_factory=dict)
     size_symbols: dict = field(default_factory=dict)  # symbol -> (value index, dimension)
     rank: tuple = ()
+    renamed: dict = field(default_factory=dict)
     lengths: list = field(default_factory=list)  # the inputs whose lengths forward takes, by index
     out: TensorType | None = None
     red: object = 1
@@ -245,7 +246,8 @@ class Walk:
         self.values: dict[str, Value] = {}
         self.vars: set[str] = set()
         self.flags: list[tuple[str, object]] = []
-        self.kind_keys: set[str] = set()
+        self.kind_keys: set[str] = set(_labels(defn.body))  # a kind's name takes no label's
+        self.renamed: dict[str, str] = {}  # the spec's number -> the kind's name it is written as
         self.conditional = 0  # the depth of ifs decided by the arguments
         self.outputs: list[Value] = []
         self.extra: list | None = None  # in a labelled repeat, what its loop passes besides x
@@ -330,6 +332,7 @@ class Walk:
         while name in self.labels or name in self.kind_keys:
             name, k = f"{base}_{k}", k + 1
         self.kind_keys.add(name)
+        self.renamed[key] = name
         return name
 
     def ref(self, key: str):
@@ -891,10 +894,10 @@ def shape_str_code(shape) -> str:
 class Generator:
     """The classes of one graph's network and the blocks it uses, from their definitions."""
 
-    def __init__(self, graph: Graph, program):
+    def __init__(self, graph: Graph):
         self.g = graph
-        self.program = program
-        self.blocks = program.blocks
+        self.definitions = graph.definitions
+        self.blocks = {n: d for n, d in graph.definitions.items() if d.kind == "block"}
         self.infos: dict[str, ClassInfo] = {}
         self.order: list[ClassInfo] = []
         self.instances = {}
@@ -1042,11 +1045,12 @@ class Generator:
         on = shape_str_code(x.t.shape)
         lines = (f"Block `{defn.name}({args})` on {on}.", f"Block `{defn.name}({args})` on {on}.", "")
         args = ["x", *info.values, *(inputs[i].lengths.text for i in info.lengths)]
+        info.renamed = walk.renamed
         info.text = write_class(info.name, out, walk, sequential, signature, args, lines)
 
     def network(self) -> str:
         g = self.g
-        defn = self.program.definitions[g.network]
+        defn = self.definitions[g.network]
         env = {}
         params = []
         for p in defn.params:
@@ -1068,6 +1072,9 @@ class Generator:
             target = walk.fresh()
             out: list = []
             for n in inputs:
+                sizes = [d if isinstance(d, int) else -1 for d in n.out.shape]
+                if any(d >= 0 for d in sizes):
+                    out.append(Stmt("check", code=Call(Name("check_input"), (Name(n.label), n.label, ListOf(tuple(sizes))))))
                 lengths = None
                 if n.out.masked:
                     lengths = Name(walk.fresh(f"{n.label}_lengths" if len(inputs) > 1 else "lengths"))
@@ -1095,6 +1102,7 @@ class Generator:
         summary = f"Network `{call_text(g.network, g.params)}`: {ins} -> {outs}"
         lines = (f"{summary} (shapes without the batch dimension).", f"{summary}.",
                  "Shapes are without the batch dimension.")
+        self.network_renamed = walk.renamed
         return write_class(g.network, out, walk, sequential, params, names, lines, _forward_doc(g))
 
     @staticmethod
@@ -1117,7 +1125,7 @@ class Generator:
     def _source(self, origin: str) -> str:
         network = self.network()
         texts = [i.text for i in self.order] + [network]
-        helpers = _helpers(runtime(self.g), texts)
+        helpers = _helpers([*runtime(self.g), CHECK_INPUT], texts)
         code = "\n\n\n".join(helpers + texts)
         used = {n.id for n in pyast.walk(pyast.parse(code)) if isinstance(n, pyast.Name)}
         imports = ["import torch"] if "torch" in used else []
@@ -1131,6 +1139,21 @@ class Generator:
                 f"Inputs: {doc(ins)}; outputs: {doc(outs)} (shapes without the batch dimension).",
                 f"Parameters: {g.total_params:,}. Generated code: edit the spec and compile it again."]
         return '"""' + "\n".join(head) + '\n"""\n\n' + "\n".join(imports) + "\n\n\n" + code + "\n"
+
+
+#: the check of a network's input on entry: a batch of another size fails with a message that
+#: names the input, the axis and both sizes, not deep inside with a raw shape error
+CHECK_INPUT = '''\
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+'''
 
 
 def _lengths_code(name: str, t: TensorType):
@@ -1156,11 +1179,26 @@ def _forward_doc(g: Graph) -> str:
     return f"{ins} -> {outs}" if len(g.outputs) == 1 else f"{ins} -> ({outs})"
 
 
+def _pieces(helpers: list[str]) -> list[str]:
+    """Each helper source cut into its top-level definitions (a layer kind's runtime holds
+    several functions; a network calls some)."""
+    out = []
+    for text in helpers:
+        tree = pyast.parse(text)
+        lines = text.split("\n")
+        for node in tree.body:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+            out.append("\n".join(lines[start:node.end_lineno]))
+    return out
+
+
 def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
-    """The runtime helpers the classes call, and those the called ones call."""
+    """The runtime helpers the classes call, and those the called ones call, each function
+    alone."""
     def names(src):
         return {n.id for n in pyast.walk(pyast.parse(src)) if isinstance(n, pyast.Name)}
 
+    helpers = _pieces(helpers)
     used = names("\n\n\n".join(texts))
     keep: set[int] = set()
     changed = True
@@ -1182,6 +1220,25 @@ def _calls(body: ast.Body):
             continue
         for item in chain.items:
             yield from _atom_calls(item.atom)
+
+
+def _labels(body: ast.Body):
+    """Every label in a body, nested bodies included."""
+    for stmt in body.stmts:
+        chain = stmt.chain if isinstance(stmt, (ast.Let, ast.Output)) else stmt
+        if not isinstance(chain, ast.Chain):
+            continue
+        for item in chain.items:
+            if item.label is not None:
+                yield item.label
+            atom = item.atom
+            bodies = [b for b in (getattr(atom, "body", None), getattr(atom, "then", None),
+                                  getattr(atom, "shortcut", None), getattr(atom, "orelse", None)) if isinstance(b, ast.Body)]
+            bodies += list(getattr(atom, "branches", None) or [])
+            if isinstance(getattr(atom, "orelse", None), ast.If):
+                bodies.append(ast.Body([ast.Chain([ast.Item(None, atom.orelse, atom.span)], atom.span)], atom.span))
+            for b in bodies:
+                yield from _labels(b)
 
 
 def _atom_calls(atom):
@@ -1307,6 +1364,8 @@ def _forward_lines(stmts: list) -> list[str]:
                 lines += ["else:"] + ["    " + ln for ln in other]
         elif s.kind == "return":
             lines.append(f"return {render(s.code)}")
+        elif s.kind == "check":
+            lines.append(render(s.code))
         elif s.kind == "loop":
             lines.append(f"for layer in {render(s.count)}:")
             lines += ["    " + ln for ln in _fit(f"{s.key} = ", s.code, 12, _note(s))]
@@ -1374,10 +1433,6 @@ def _used(stmts: list) -> set:
     return out
 
 
-def definition_source(graph: Graph, program, origin: str = "<string>") -> str | None:
-    """The module generated from the definitions of the graph's network and its blocks, or
-    None where one of them uses a construct the walk does not cover."""
-    try:
-        return Generator(graph, program).source(origin)
-    except Unsupported:
-        return None
+def definition_source(graph: Graph, origin: str = "<string>") -> str:
+    """The module generated from the definitions of the graph's network and its blocks."""
+    return Generator(graph).source(origin)
