@@ -488,8 +488,9 @@ class Walk:
                 module = Call(Param(kind_param), ())
         red = self.reduction(layer, x, t)
         if self.sequential:
-            if module is None:
-                raise Unsupported(f"{cls.kind} has no module")
+            plain = Call(Name("m"), (Name("x"),))
+            if module is None or layer.forward_code(Name("m"), [Name("x")], [x.t], None) != plain:
+                raise Unsupported(f"{cls.kind} is not called as its module")
             out.append(Stmt("add", key, module, shape_str_code(t.shape)))
             return Value(Name(target), t, red)
         ref = None
@@ -1066,7 +1067,8 @@ class Generator:
         if any(not n.isidentifier() or n == "self" for n in names):
             raise Unsupported("an input name that is no identifier")
         info = ClassInfo(g.network, [], [], [], set())
-        for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked else (False,):
+        checked = any(isinstance(d, int) for n in inputs for d in n.out.shape)  # forward checks the input
+        for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked and not checked else (False,):
             walk = Walk(self, defn, info, env, sequential)
             walk.vars = set(names)
             target = walk.fresh()
