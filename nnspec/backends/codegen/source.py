@@ -13,8 +13,9 @@ class N(nn.Module):
 from __future__ import annotations
 
 from ...core.ir import Graph
-from .definitions import Generator, Unsupported
+from .module import module_source
 from .naming import class_name, fail
+from .sizes import Unsupported
 
 __all__ = ["class_name", "module_paths", "to_source"]
 
@@ -29,7 +30,7 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
     or where the network uses what the generator cannot write.
     """
     try:
-        source = Generator(graph).source(origin)
+        source, _ = module_source(graph, origin)
     except Unsupported as e:
         fail(f"nnspec cannot compile this network to PyTorch source: {e}", graph.root)
     # Defence in depth: spec text reaches the source only escaped (comments, docstrings) or as
@@ -42,9 +43,8 @@ def to_source(graph: Graph, origin: str = "<string>") -> str:
 def module_paths(graph: Graph) -> dict[str, str]:
     """The path in the generated module of each spec module name that a module runs
     (``5`` -> ``relu_2``): an unlabelled module without weights is named after its kind."""
-    gen = Generator(graph)
     try:
-        gen.source("<string>")
+        _, gen = module_source(graph, "<string>")
     except Unsupported:
         return {}
     renames = {name: info.renamed for name, info in gen.infos.items()}
