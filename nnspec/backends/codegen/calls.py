@@ -68,7 +68,7 @@ class Calls:
         except Unsupported:
             for v in xs[1:]:  # attention's memory has the features of the chain's value
                 if v.t.shape and x.t.shape:
-                    self.same(x.t.with_shape(x.t.shape[-1:]), v.t.with_shape(v.t.shape[-1:]), values=True)
+                    self.same(x.t.with_shape(x.t.shape[-1:]), v.t.with_shape(v.t.shape[-1:]))
             raise
         token = SIZES_ARE_PARAMETERS.set(True)
         try:
@@ -161,7 +161,7 @@ class Calls:
             else:
                 given[pname] = self.eval(a.value)
         value_types = [given[p].t for p in self.gen.value_params(call.name) if isinstance(given.get(p), Value)]
-        info = self.gen.class_for(call.name, x.t, value_types)
+        info = self.gen.class_for(call.name, x.t, value_types, given)
         key = self.next_key(item)
         if key == "?":
             raise Unsupported("an unlabelled item after an if whose branches number differently")

@@ -9,9 +9,11 @@ from ...core.code import (
     Code,
     ListOf,
     Name,
+    Param,
     TupleOf,
     literal,
     render,
+    rewrite,
 )
 from ...core.dims import Sym, shape_str
 from ...core.expressions import Bare
@@ -34,6 +36,8 @@ class Generator:
         self.definitions = graph.definitions
         self.blocks = {n: d for n, d in graph.definitions.items() if d.kind == "block"}
         self.infos: dict[str, ClassInfo] = {}
+        self.failed: dict[str, str] = {}  # blocks whose definition needs numbers: why
+        self.instance_infos: dict[tuple, ClassInfo] = {}
         self.order: list[ClassInfo] = []
         self.instances = {}
         stack = [graph.root]
@@ -58,8 +62,23 @@ class Generator:
             raise Unsupported(f"kind {v}")
         return module.func
 
-    def class_for(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
+    def class_for(self, name: str, t: TensorType, value_types: list, given: dict) -> ClassInfo:
+        """The class of block ``name`` called with ``given`` on an input of type ``t``: the
+        class of its definition, or where that needs numbers only an instance has (and the
+        call gives numbers), the class of this call's arguments."""
+        try:
+            return self.definition_class(name, t, value_types)
+        except Unsupported:
+            concrete = [v for v in given.values() if not isinstance(v, Value)]
+            if any(isinstance(v, (Sym, Code)) or (isinstance(v, list) and any(isinstance(i, (Sym, Code)) for i in v))
+                   for v in concrete):
+                raise
+            return self.instance_class(name, t, value_types, given)
+
+    def definition_class(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
         rank = (len(t.shape), t.dtype, t.masked, *((len(v.shape), v.dtype, v.masked) for v in value_types))
+        if name in self.failed:
+            raise Unsupported(self.failed[name])
         info = self.infos.get(name)
         if info is not None:
             if info.rank != rank:
@@ -111,20 +130,56 @@ class Generator:
             same: dict = {}
             while True:
                 try:
-                    self.generate(info, defn, {k: subst(v, same) for k, v in env.items()},
-                                  Value(x.code, x.t.with_shape(tuple(subst(d, same) for d in x.t.shape),
-                                                               keep_mask=x.t.masked), 1, x.lengths), value_vals)
+                    self.generate(info, defn, {k: subst(v, same) for k, v in env.items()}, _known(x, same, 1),
+                                  {k: _known(v, same, None) for k, v in value_vals.items()})
                     break
                 except SameSize as e:
                     if e.name in same or len(same) > 8:
                         raise Unsupported("sizes the spec says are equal") from None
                     same = {k: subst(v, {e.name: e.value}) for k, v in same.items()}
                     same[e.name] = e.value
-        except Unsupported:
+        except Unsupported as e:
             del self.infos[name]
+            self.failed[name] = str(e)
             raise
         self.order.append(info)
         return info
+
+    def instance_class(self, name: str, t: TensorType, value_types: list, given: dict) -> ClassInfo:
+        """The class of one call's arguments: the definition walked with their numbers and the
+        input's sizes, so that nothing is left to a parameter."""
+        defn = self.blocks[name]
+        values = self.value_params(name)
+        numbers = tuple((k, repr(v)) for k, v in given.items() if k not in values)
+        key = (name, numbers, t, tuple(value_types))
+        info = self.instance_infos.get(key)
+        if info is not None:
+            return info
+        class_name = self.fresh_class_name(name)
+        info = ClassInfo(class_name, [], [], values, set(), concrete=True)
+        env: dict = {}
+        walk = Walk(self, defn, info, env, False)
+        for p in defn.params:
+            if p.name in values:
+                continue
+            env[p.name] = given[p.name] if p.name in given else walk.eval(p.default)
+        info.kinds = {p.name for p in defn.params if isinstance(env.get(p.name), str)
+                      and (env[p.name] in REGISTRY or env[p.name] in self.blocks)}
+        info.kinds_of = {k: env.pop(k) for k in info.kinds}
+        x = Value(Name("x"), t, 1, Name("lengths") if t.masked else None)
+        value_vals = {v: Value(Name(v), vt, None, Name(f"{v}_lengths") if vt.masked else None)
+                      for v, vt in zip(values, value_types)}
+        self.generate(info, defn, env, x, value_vals)
+        self.instance_infos[key] = info
+        self.order.append(info)
+        return info
+
+    def fresh_class_name(self, name: str) -> str:
+        taken = set(self.definitions) | {i.name for i in self.order} | set(self.infos)
+        k = 2
+        while f"{name}_{k}" in taken:
+            k += 1
+        return f"{name}_{k}"
 
     def generate(self, info: ClassInfo, defn, env: dict, x: Value, value_vals: dict) -> None:
         for sequential in (True, False):
@@ -150,12 +205,10 @@ class Generator:
         read = {n.text for s in all_stmts(out) if s.kind == "assign" for n in names_in(s.code)}
         inputs = [x, *value_vals.values()]
         info.lengths = [i for i, v in enumerate(inputs) if v.lengths is not None and v.lengths.text in read]
-        forward_params = set()
-        for s in all_stmts(out):
-            if s.kind == "assign":
-                forward_params |= params_in(s.code)
-        if forward_params:
-            raise Unsupported(f"sizes in forward: {forward_params}")
+        if info.concrete and (used or any(params_in(s.code) for s in all_stmts(out) if s.kind == "assign")):
+            # the input's sizes are the caller's symbols: sizes of a module or of forward it cannot take
+            raise Unsupported(f"block {defn.name} needs its input's sizes as numbers")
+        used |= keep_for_forward(out, walk)
         info.sizes = [(n, pos) for n, pos in info.size_symbols.items() if n in used]
         params = []
         for p in defn.params:
@@ -164,17 +217,22 @@ class Generator:
             if p.default is None:
                 params.append((p.name, None))
         for p in defn.params:
-            if p.name in info.values or p.default is None:
+            if p.name in info.values or p.default is None or info.concrete:
                 continue
             v = Walk(self, defn, info, {}, False).eval(p.default)
             if isinstance(v, (Sym, Code)):
                 raise Unsupported("a default over other parameters")
             info.default_values[p.name] = v
             params.append((p.name, self.kind_code(v) if p.name in info.kinds else v))
-        info.params = params
+        info.params = params = [] if info.concrete else params
         signature = [n for n, _ in info.sizes] + [
             n if d is None else f"{n}={render(d) if isinstance(d, Code) else literal(d)}" for n, d in params]
-        args = ", ".join(p.name for p in defn.params)
+        if info.concrete:
+            args = ", ".join(p.name if p.name in info.values else
+                             f"{p.name}={literal(env[p.name]) if p.name in env else info.kinds_of[p.name]}"
+                             for p in defn.params)
+        else:
+            args = ", ".join(p.name for p in defn.params)
         on = shape_str_code(x.t.shape)
         lines = (f"Block `{defn.name}({args})` on {on}.", f"Block `{defn.name}({args})` on {on}.", "")
         args = ["x", *info.values, *(inputs[i].lengths.text for i in info.lengths)]
@@ -228,6 +286,8 @@ class Generator:
         if not sequential:
             out.append(Stmt("return", code=results[0].code if len(results) == 1
                             else TupleOf(tuple(r.code for r in results))))
+        read = {n.text for s in all_stmts(out) if s.kind in ("assign", "return") for n in names_in(s.code)}
+        out = [s for s in out if not (s.kind == "assign" and s.key.endswith("lengths") and s.key not in read)]
         forward_params = {n for s in all_stmts(out) if s.kind == "assign" for n in params_in(s.code)}
         if forward_params or "_unknown" in used_by_init(out):
             raise Unsupported(f"sizes in forward, or sizes no expression gives: {forward_params}")
@@ -249,6 +309,11 @@ class Generator:
             dims.append(Sym.symbol(v) if isinstance(v, Bare) else v if is_size(v) else known)
         return tuple(dims)
 
+
+
+def _known(v: Value, same: dict, red) -> Value:
+    """A value with the sizes found equal (``same``: symbol -> size) replaced."""
+    return Value(v.code, v.t.with_shape(tuple(subst(d, same) for d in v.t.shape), keep_mask=v.t.masked), red, v.lengths)
 
 
 def lengths_code(name: str, t: TensorType):
@@ -273,3 +338,24 @@ def forward_doc_text(g: Graph) -> str:
     outs = ", ".join(batched(g.nodes[i].out) for _, i in g.outputs)
     return f"{ins} -> {outs}" if len(g.outputs) == 1 else f"{ins} -> ({outs})"
 
+
+def keep_for_forward(out: list, walk: Walk) -> set:
+    """The parameters and input sizes ``forward`` reads (a ``reshape([c, H * W])``), kept on
+    the instance as ``self.c``: forward's code reads them there."""
+    kept = set()
+    for s in all_stmts(out):
+        if s.kind == "assign":
+            kept |= params_in(s.code)
+    if not kept:
+        return kept
+    if kept & (walk.labels | walk.kind_keys):
+        raise Unsupported(f"a size forward reads named like a module: {sorted(kept)}")
+
+    def attribute(v):
+        return Attr(Name("self"), v.name) if isinstance(v, Param) and v.name in kept else None
+
+    for s in all_stmts(out):
+        if s.kind == "assign":
+            s.code = rewrite(s.code, attribute)
+    out[:0] = [Stmt("set", n, Param(n)) for n in sorted(kept)]
+    return kept

@@ -61,6 +61,10 @@ class ClassInfo:
     out: TensorType | None = None
     red: object = 1
     text: str = ""
+    #: the class of one instance's arguments (the definition walked with their numbers): where
+    #: the definition over symbols uses what only numbers decide, the class has no parameters
+    #: rather than parameters that would not mean the block's for every value
+    concrete: bool = False
 
 
 def dim_names(rank: int) -> list[str]:

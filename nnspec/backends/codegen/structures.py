@@ -16,7 +16,7 @@ from ...core.layers import REGISTRY
 from ...core.layers.base import SIZES_ARE_PARAMETERS
 from ...frontend import ast
 from .sizes import UNKNOWN, SameSize, Unsupported, as_code, chosen, same_type, shape_str_code, symbols_of
-from .statements import Stmt, Value, all_stmts, starred
+from .statements import Stmt, Value, all_stmts, is_init, starred
 
 
 class Structures:
@@ -25,9 +25,13 @@ class Structures:
     def repeat(self, atom: ast.Repeat, x: Value, target: str, out: list) -> Value:
         """``repeat n``: a loop. A size the body changes is a variable of ``__init__`` the loop
         carries (``channels = in_channels``, then ``channels = 64`` in the loop)."""
-        if not self.sequential:
-            raise Unsupported("an unlabelled repeat in a module class")
         n = self.eval(atom.count)
+        if not self.sequential:
+            if not isinstance(n, int):
+                raise Unsupported("an unlabelled repeat of a parameter's count in a module class")
+            for _ in range(n):  # its modules are numbered among the class's own: written out
+                x = self.body(atom.body, x, target, out)
+            return x
         if isinstance(n, int) and n == 0:
             return x
         counter = self.counter
@@ -139,23 +143,26 @@ class Structures:
             if v.code != Name(target):
                 branch.append(Stmt("assign", target, v.code, shape_str_code(v.t.shape)))
         flag = self.flag(cond_code)
-        inits = [s for s in then if s.kind == "set"], [s for s in other if s.kind == "set"]
-        out.append(Stmt("if", code=cond_code, then=inits[0], orelse=inits[1]))
-        out.append(Stmt("if", code=Attr(Name("self"), flag), then=[s for s in then if s.kind != "set"],
-                        orelse=[s for s in other if s.kind != "set"]))
+        # __init__ builds a branch's modules (nested ifs' included), forward runs its lines
+        out.append(Stmt("if", code=cond_code, then=[s for s in then if is_init(s)],
+                        orelse=[s for s in other if is_init(s)]))
+        out.append(Stmt("if", code=Attr(Name("self"), flag), then=[s for s in then if not is_init(s)],
+                        orelse=[s for s in other if not is_init(s)]))
         return Value(Name(target), t, red)
 
-    def same(self, a: TensorType, b: TensorType, values: bool = False) -> None:
-        """Two shapes the spec says are equal: a size of the class's input that differs from
-        the other side is that side (raises :class:`SameSize`)."""
+    def same(self, a: TensorType, b: TensorType) -> None:
+        """Two shapes the spec says are equal: a size of the class's inputs that differs from
+        the other side is that side (raises :class:`SameSize`); a value's size is named after
+        the input's (``memory`` has ``in_features``)."""
         if len(a.shape) != len(b.shape) or self.conditional:
             return  # under an if, the sizes are equal only where its condition holds
-        inputs = {n for n, (i, _) in self.info.size_symbols.items() if i == 0 or values}
+        order = {n: i != 0 for n, (i, _) in self.info.size_symbols.items()}
         for p, q in zip(a.shape, b.shape):
             if equal(p, q) or p == 1 or q == 1:
                 continue
-            for u, v in ((p, q), (q, p)):
-                if isinstance(u, Sym) and u.is_atom() and str(u) in inputs and str(u) not in symbols_of(v) \
+            pairs = sorted(((p, q), (q, p)), key=lambda uv: not order.get(str(uv[0]), False))
+            for u, v in pairs:
+                if isinstance(u, Sym) and u.is_atom() and str(u) in order and str(u) not in symbols_of(v) \
                         and "_unknown" not in symbols_of(v) and not (symbols_of(v) & self.vars):
                     raise SameSize(str(u), v)
 
@@ -170,15 +177,20 @@ class Structures:
     def residual(self, atom: ast.Residual, x: Value, target: str, out: list) -> Value:
         if self.sequential:
             raise Unsupported("a residual in a sequential class")
-        if atom.shortcut_first:
-            raise Unsupported("a shortcut written first")
         inner = self.fresh()
+        written = isinstance(atom.shortcut, ast.Body)
+        if written and atom.shortcut_first:  # its modules are created, and numbered, first
+            short = self.body(atom.shortcut, x, self.fresh("shortcut"), out)
+        start = len(out)
         y = self.body(atom.body, x, inner, out)
-        if isinstance(atom.shortcut, ast.Body):
+        if written and not atom.shortcut_first:
             short = self.body(atom.shortcut, x, self.fresh("shortcut"), out)
         elif atom.shortcut == "auto" and not same_type(x.t, y.t):
-            short = self.projection(x, y, out)
-        else:
+            projecting: list = []
+            short = self.projection(x, y, projecting)
+            at = start if atom.shortcut_first else len(out)  # written first: created and run first
+            out[at:at] = projecting
+        elif not written:
             short = x
         self.same(short.t, y.t)
         out.append(Stmt("assign", target, BinOp(y.code, "+", short.code), shape_str_code(y.t.shape)))

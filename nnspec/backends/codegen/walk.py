@@ -178,7 +178,10 @@ class Walk(Calls, Structures):
             return x
         if isinstance(atom, ast.Call):
             name = atom.name
-            if name in self.info.kinds:
+            if name in self.info.kinds and self.info.concrete:
+                atom = ast.Call(self.info.kinds_of[name], atom.args, atom.branches, atom.span, atom.name_span)  # its kind
+                name = atom.name
+            elif name in self.info.kinds:
                 return self.layer(item, atom, x, target, out, kind_param=name)
             if name in self.gen.blocks:
                 return self.block(item, atom, x, target, out)
