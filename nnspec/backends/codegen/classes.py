@@ -21,7 +21,7 @@ from ...core.ir import Graph, TensorType
 from ...core.layers import REGISTRY
 from ...frontend import ast
 from .scan import calls_in
-from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, symbols_of
+from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, sym_code, symbols_of
 from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
 from .text import write_class
 from .walk import Walk
@@ -240,13 +240,22 @@ class Generator:
         info.text = write_class(info.name, out, walk, sequential, signature, args, lines)
 
     def network(self) -> str:
+        """The network's class: its int parameters are its constructor's, or where the
+        definition needs their numbers (a block whose class needs numbers, called with them),
+        the class of these numbers."""
+        try:
+            return self.network_class(concrete=False)
+        except Unsupported:
+            return self.network_class(concrete=True)
+
+    def network_class(self, concrete: bool) -> str:
         g = self.g
         defn = self.definitions[g.network]
         env = {}
         params = []
         for p in defn.params:
             value = g.params[p.name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if concrete or isinstance(value, bool) or not isinstance(value, (int, float)):
                 env[p.name] = value
                 continue
             env[p.name] = Sym.symbol(p.name) if isinstance(value, int) else value
@@ -264,15 +273,16 @@ class Generator:
             target = walk.fresh()
             out: list = []
             for n in inputs:
-                sizes = [d if isinstance(d, int) else -1 for d in n.out.shape]
-                if any(d >= 0 for d in sizes):
+                t = n.out.with_shape(self.input_dims(defn, n, walk), keep_mask=n.out.masked)
+                # sizes of the network's parameters are checked too; named sizes (T) may vary
+                sizes = [sym_code(d) if is_size(d) and symbols_of(d) <= set(env) else -1 for d in t.shape]
+                if any(d != -1 for d in sizes):
                     out.append(Stmt("check", code=Call(Name("check_input"), (Name(n.label), n.label, ListOf(tuple(sizes))))))
                 lengths = None
                 if n.out.masked:
                     lengths = Name(walk.fresh(f"{n.label}_lengths" if len(inputs) > 1 else "lengths"))
                     out.append(Stmt("assign", lengths.text, lengths_code(n.label, n.out),
                                     "each sequence's true length: its tokens that are not padding"))
-                t = n.out.with_shape(self.input_dims(defn, n, walk), keep_mask=n.out.masked)
                 walk.values[n.label] = Value(Name(n.label), t, 1, lengths)
             x = walk.values[names[0]] if len(inputs) == 1 else None
             try:
@@ -288,9 +298,9 @@ class Generator:
                             else TupleOf(tuple(r.code for r in results))))
         read = {n.text for s in all_stmts(out) if s.kind in ("assign", "return") for n in names_in(s.code)}
         out = [s for s in out if not (s.kind == "assign" and s.key.endswith("lengths") and s.key not in read)]
-        forward_params = {n for s in all_stmts(out) if s.kind == "assign" for n in params_in(s.code)}
-        if forward_params or "_unknown" in used_by_init(out):
-            raise Unsupported(f"sizes in forward, or sizes no expression gives: {forward_params}")
+        if "_unknown" in used_by_init(out):
+            raise Unsupported("sizes no expression gives")
+        keep_for_forward(out, walk)
         ins = ", ".join(f"{n.label} {n.out}" for n in inputs)
         outs = ", ".join(str(g.nodes[i].out) for _, i in g.outputs)
         summary = f"Network `{call_text(g.network, g.params)}`: {ins} -> {outs}"
@@ -344,7 +354,7 @@ def keep_for_forward(out: list, walk: Walk) -> set:
     the instance as ``self.c``: forward's code reads them there."""
     kept = set()
     for s in all_stmts(out):
-        if s.kind == "assign":
+        if s.kind in ("assign", "check"):
             kept |= params_in(s.code)
     if not kept:
         return kept
@@ -355,7 +365,7 @@ def keep_for_forward(out: list, walk: Walk) -> set:
         return Attr(Name("self"), v.name) if isinstance(v, Param) and v.name in kept else None
 
     for s in all_stmts(out):
-        if s.kind == "assign":
+        if s.kind in ("assign", "check"):
             s.code = rewrite(s.code, attribute)
     out[:0] = [Stmt("set", n, Param(n)) for n in sorted(kept)]
     return kept

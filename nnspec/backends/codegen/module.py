@@ -21,7 +21,7 @@ def module_source(graph: Graph, origin: str) -> tuple[str, Generator]:
         network = gen.network()
     finally:
         CHOSEN.reset(token)
-    texts = [i.text for i in gen.order] + [network]
+    texts = _called([i.text for i in gen.order], [i.name for i in gen.order], network)
     helpers = _helpers([*runtime(graph), CHECK_INPUT], texts)
     code = "\n\n\n".join(helpers + texts)
     used = {n.id for n in pyast.walk(pyast.parse(code)) if isinstance(n, pyast.Name)}
@@ -69,11 +69,8 @@ def _pieces(helpers: list[str]) -> list[str]:
 def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
     """The runtime helpers the classes call, and those the called ones call, each function
     alone."""
-    def names(src):
-        return {n.id for n in pyast.walk(pyast.parse(src)) if isinstance(n, pyast.Name)}
-
     helpers = _pieces(helpers)
-    used = names("\n\n\n".join(texts))
+    used = names_used("\n\n\n".join(texts))
     keep: set[int] = set()
     changed = True
     while changed:
@@ -81,7 +78,23 @@ def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
         for k, h in enumerate(helpers):
             if k not in keep and top_level_names(h) & used:
                 keep.add(k)
-                used |= names(h)
+                used |= names_used(h)
                 changed = True
     return [h for k, h in enumerate(helpers) if k in keep]
 
+
+def _called(texts: list[str], names: list[str], network: str) -> list[str]:
+    """The block classes the network's class calls, and those they call, in order, then the
+    network's (a class written for a try that failed is left out)."""
+    keep, todo = set(), [network]
+    while todo:
+        used = names_used(todo.pop())
+        for k, name in enumerate(names):
+            if k not in keep and name in used:
+                keep.add(k)
+                todo.append(texts[k])
+    return [t for k, t in enumerate(texts) if k in keep] + [network]
+
+
+def names_used(src: str) -> set:
+    return {n.id for n in pyast.walk(pyast.parse(src)) if isinstance(n, pyast.Name)}
