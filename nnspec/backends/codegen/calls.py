@@ -80,7 +80,7 @@ class Calls:
         if module is not None:
             module = as_code(module)
             if kind_param is not None:
-                module = Call(Param(kind_param), ())
+                module = Call(Param(self.gen.py(kind_param)), ())
         red = self.reduction(layer, x, t)
         if self.sequential:
             plain = Call(Name("m"), (Name("x"),))
@@ -181,9 +181,9 @@ class Calls:
             else:
                 raise Unsupported(f"missing argument {pname}")
             if is_size(v):
-                env[pname] = v
+                env[self.gen.py(pname)] = v
             if pname in info.kinds:
-                code = Param(v) if isinstance(v, Bare) and v in self.info.kinds else self.gen.kind_code(v)
+                code = Param(self.gen.py(v)) if isinstance(v, Bare) and v in self.info.kinds else self.gen.kind_code(v)
             else:
                 code = as_code(v)
             if isinstance(v, Bare) and pname not in info.kinds:
@@ -191,7 +191,7 @@ class Calls:
             if default is None:
                 args.append(code)
             elif pname in given:
-                kwargs.append((pname, code))
+                kwargs.append((self.gen.py(pname), code))
         sizes = [as_code(env[sym]) for sym, _ in info.sizes]
         ctor = Call(Name(info.name), tuple(sizes + args), tuple(kwargs))
         t = info.out.with_shape(tuple(subst(d, env) for d in info.out.shape), keep_mask=info.out.masked)
@@ -221,12 +221,21 @@ class Calls:
         args = call.args or []
         value_args = [a for a in args if a.name is None and isinstance(a.value, ast.Ref) and a.value.name in self.values]
         layer = self.bind(cls, [(a.name, self.eval(a.value)) for a in args if a not in value_args])
-        if item.label is not None:
-            raise Unsupported("a labelled merge")
+        owner, lines = self, out
+        if item.label is not None:  # its branches' modules are a dict of its own (``self.head.a``)
+            if call.branches is None:
+                raise Unsupported("a labelled merge of values")
+            owner, lines = type(self)(self.gen, self.defn, self.info, self.env, sequential=False), []
+            owner.values, owner.vars, owner.container = self.values, self.vars, self.next_key(item)
         if call.branches is not None:
             xs = []
             for branch in call.branches:
-                xs.append(self.body(branch, x, self.fresh(), out) if branch.stmts else x)
+                xs.append(owner.body(branch, x, self.fresh(), lines) if branch.stmts else x)
+        if owner is not self:
+            if any(s.kind not in ("set", "assign") for s in lines):
+                raise Unsupported("a structure in a labelled merge")
+            out.append(Stmt("dict", owner.container, then=[s for s in lines if s.kind == "set"]))
+            out += [s for s in lines if s.kind == "assign"]
         else:
             xs = [x] + [self.values[a.value.name] for a in value_args]
         try:

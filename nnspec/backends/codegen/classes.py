@@ -19,7 +19,9 @@ from ...core.dims import Sym, shape_str
 from ...core.expressions import Bare
 from ...core.ir import Graph, TensorType
 from ...core.layers import REGISTRY
+from ...core.names import python_name
 from ...frontend import ast
+from .naming import class_name, taken
 from .scan import calls_in
 from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, sym_code, symbols_of
 from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
@@ -38,6 +40,9 @@ class Generator:
         self.infos: dict[str, ClassInfo] = {}
         self.failed: dict[str, str] = {}  # blocks whose definition needs numbers: why
         self.instance_infos: dict[tuple, ClassInfo] = {}
+        # spec names as Python names: a keyword, a builtin or a name of the module gets a ``_``
+        self.taken = taken(graph)
+        self.class_names = {n: python_name(n, self.taken) for n in self.blocks}
         self.order: list[ClassInfo] = []
         self.instances = {}
         stack = [graph.root]
@@ -46,6 +51,10 @@ class Generator:
             if s.kind == "block":
                 self.instances.setdefault(s.name, s)
             stack.extend(reversed(s.children))
+
+    def py(self, name: str) -> str:
+        """A spec name (a parameter, an input) as the generated code's."""
+        return python_name(name, self.taken)
 
     def value_params(self, name: str) -> list[str]:
         scope = self.instances.get(name)
@@ -90,14 +99,14 @@ class Generator:
         called = {c.name for c in calls_in(defn.body) if c.name not in REGISTRY and c.name not in self.blocks}
         kinds = {p.name for p in defn.params if p.name in called or (
             isinstance(scope.args.get(p.name), str) and scope.args[p.name] in REGISTRY)}
-        info = ClassInfo(name, [], [], values, kinds, rank=rank)
+        info = ClassInfo(self.class_names[name], [], [], values, kinds, rank=rank)
         info.kinds_of = {k: scope.args.get(k) for k in kinds}
         env: dict = {}
         for p in defn.params:
             if p.name in values or p.name in kinds:
                 continue
-            env[p.name] = Sym.symbol(p.name)
-        taken = {p.name for p in defn.params} | {"x", "self"}
+            env[p.name] = Sym.symbol(self.py(p.name))
+        taken = {self.py(p.name) for p in defn.params} | {"x", "self"}
         names = dim_names(len(t.shape))
         if defn.on is not None:
             if len(defn.on) != len(t.shape):
@@ -123,8 +132,8 @@ class Generator:
                 n = f"{v}_{n.replace('in_', '')}"
                 info.size_symbols[n] = (i, k)
                 vd.append(Sym.symbol(n))
-            value_vals[v] = Value(Name(v), TensorType(tuple(vd), vt.dtype, vt.masked, vt.pad), None,
-                                  Name(f"{v}_lengths") if vt.masked else None)
+            value_vals[v] = Value(Name(self.py(v)), TensorType(tuple(vd), vt.dtype, vt.masked, vt.pad), None,
+                                  Name(f"{self.py(v)}_lengths") if vt.masked else None)
         self.infos[name] = info
         try:
             same: dict = {}
@@ -155,8 +164,7 @@ class Generator:
         info = self.instance_infos.get(key)
         if info is not None:
             return info
-        class_name = self.fresh_class_name(name)
-        info = ClassInfo(class_name, [], [], values, set(), concrete=True)
+        info = ClassInfo(self.fresh_class_name(self.class_names[name]), [], [], values, set(), concrete=True)
         env: dict = {}
         walk = Walk(self, defn, info, env, False)
         for p in defn.params:
@@ -167,7 +175,7 @@ class Generator:
                       and (env[p.name] in REGISTRY or env[p.name] in self.blocks)}
         info.kinds_of = {k: env.pop(k) for k in info.kinds}
         x = Value(Name("x"), t, 1, Name("lengths") if t.masked else None)
-        value_vals = {v: Value(Name(v), vt, None, Name(f"{v}_lengths") if vt.masked else None)
+        value_vals = {v: Value(Name(self.py(v)), vt, None, Name(f"{self.py(v)}_lengths") if vt.masked else None)
                       for v, vt in zip(values, value_types)}
         self.generate(info, defn, env, x, value_vals)
         self.instance_infos[key] = info
@@ -175,7 +183,7 @@ class Generator:
         return info
 
     def fresh_class_name(self, name: str) -> str:
-        taken = set(self.definitions) | {i.name for i in self.order} | set(self.infos)
+        taken = set(self.definitions) | set(self.class_names.values()) | {i.name for i in self.order} | self.taken
         k = 2
         while f"{name}_{k}" in taken:
             k += 1
@@ -226,7 +234,8 @@ class Generator:
             params.append((p.name, self.kind_code(v) if p.name in info.kinds else v))
         info.params = params = [] if info.concrete else params
         signature = [n for n, _ in info.sizes] + [
-            n if d is None else f"{n}={render(d) if isinstance(d, Code) else literal(d)}" for n, d in params]
+            self.py(n) if d is None else f"{self.py(n)}={render(d) if isinstance(d, Code) else literal(d)}"
+            for n, d in params]
         if info.concrete:
             args = ", ".join(p.name if p.name in info.values else
                              f"{p.name}={literal(env[p.name]) if p.name in env else info.kinds_of[p.name]}"
@@ -235,7 +244,7 @@ class Generator:
             args = ", ".join(p.name for p in defn.params)
         on = shape_str_code(x.t.shape)
         lines = (f"Block `{defn.name}({args})` on {on}.", f"Block `{defn.name}({args})` on {on}.", "")
-        args = ["x", *info.values, *(inputs[i].lengths.text for i in info.lengths)]
+        args = ["x", *(self.py(v) for v in info.values), *(inputs[i].lengths.text for i in info.lengths)]
         info.renamed = walk.renamed
         info.text = write_class(info.name, out, walk, sequential, signature, args, lines)
 
@@ -258,14 +267,12 @@ class Generator:
             if concrete or isinstance(value, bool) or not isinstance(value, (int, float)):
                 env[p.name] = value
                 continue
-            env[p.name] = Sym.symbol(p.name) if isinstance(value, int) else value
+            env[p.name] = Sym.symbol(self.py(p.name)) if isinstance(value, int) else value
             if isinstance(value, int):
-                params.append(f"{p.name}={literal(value)}")
+                params.append(f"{self.py(p.name)}={literal(value)}")
         inputs = [self.g.nodes[i] for i in g.inputs]
-        names = [n.label for n in inputs]
-        if any(not n.isidentifier() or n == "self" for n in names):
-            raise Unsupported("an input name that is no identifier")
-        info = ClassInfo(g.network, [], [], [], set())
+        names = [self.py(n.label) for n in inputs]
+        info = ClassInfo(class_name(g), [], [], [], set())
         checked = any(isinstance(d, int) for n in inputs for d in n.out.shape)  # forward checks the input
         for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked and not checked else (False,):
             walk = Walk(self, defn, info, env, sequential)
@@ -277,14 +284,14 @@ class Generator:
                 # sizes of the network's parameters are checked too; named sizes (T) may vary
                 sizes = [sym_code(d) if is_size(d) and symbols_of(d) <= set(env) else -1 for d in t.shape]
                 if any(d != -1 for d in sizes):
-                    out.append(Stmt("check", code=Call(Name("check_input"), (Name(n.label), n.label, ListOf(tuple(sizes))))))
+                    out.append(Stmt("check", code=Call(Name("check_input"), (Name(self.py(n.label)), n.label, ListOf(tuple(sizes))))))
                 lengths = None
                 if n.out.masked:
                     lengths = Name(walk.fresh(f"{n.label}_lengths" if len(inputs) > 1 else "lengths"))
-                    out.append(Stmt("assign", lengths.text, lengths_code(n.label, n.out),
+                    out.append(Stmt("assign", lengths.text, lengths_code(self.py(n.label), n.out),
                                     "each sequence's true length: its tokens that are not padding"))
-                walk.values[n.label] = Value(Name(n.label), t, 1, lengths)
-            x = walk.values[names[0]] if len(inputs) == 1 else None
+                walk.values[n.label] = Value(Name(self.py(n.label)), t, 1, lengths)
+            x = walk.values[inputs[0].label] if len(inputs) == 1 else None
             try:
                 y = walk.body(defn.body, x, target, out)
             except Unsupported:
@@ -307,7 +314,7 @@ class Generator:
         lines = (f"{summary} (shapes without the batch dimension).", f"{summary}.",
                  "Shapes are without the batch dimension.")
         self.network_renamed = walk.renamed
-        return write_class(g.network, out, walk, sequential, params, names, lines, forward_doc_text(g))
+        return write_class(info.name, out, walk, sequential, params, names, lines, forward_doc_text(g))
 
     @staticmethod
     def input_dims(defn, node, walk: Walk) -> tuple:

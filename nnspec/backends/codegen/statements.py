@@ -119,7 +119,7 @@ def params_in(code) -> set:
     return out
 
 
-_INIT = ("set", "add", "extend", "local", "for", "sequence")
+_INIT = ("set", "add", "extend", "local", "for", "sequence", "dict")
 
 
 def is_init(s: Stmt) -> bool:

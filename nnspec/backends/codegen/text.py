@@ -56,6 +56,13 @@ def _init_lines(stmts: list, sequential: bool, name: str, used: set) -> list[str
         elif s.kind == "for":
             lines.append(f"for _ in range({render(s.count)}):")
             lines += ["    " + ln for ln in _init_lines(s.then, sequential, name, used)]
+        elif s.kind == "dict":
+            entries = []
+            for e in s.then:
+                entries += [f"    {ln}" for ln in _fit(f'"{e.key}": ', e.code, 12, ",")]
+            container = "\n".join(["nn.ModuleDict({", *entries, "})"])
+            lines += (f"self.{s.key} = {container}" if is_attribute(s.key)
+                      else f'self.add_module("{s.key}", {container})').split("\n")
         elif s.kind == "sequence":
             lines += ["layers = []", *_init_lines(s.then, True, "layers", used)]
             container = f"{s.code}(layers)" if s.code == "nn.ModuleList" else f"{s.code}(*layers)"

@@ -18,7 +18,7 @@ from ...core.layers import REGISTRY
 from ...core.layers.base import SIZES_ARE_PARAMETERS
 from ...frontend import ast
 from .calls import Calls
-from .naming import is_attribute
+from .naming import free, is_attribute
 from .scan import labels_in
 from .sizes import ARITH, UNKNOWN, Unsupported, as_code, is_size, shape_str_code, symbols_of
 from .statements import ClassInfo, Stmt, Value
@@ -44,6 +44,7 @@ class Walk(Calls, Structures):
         self.renamed: dict[str, str] = {}  # the spec's number -> the kind's name it is written as
         self.conditional = 0  # the depth of ifs decided by the arguments
         self.outputs: list[Value] = []
+        self.container: str | None = None  # the label of the labelled merge whose branches these are
         self.extra: list | None = None  # in a labelled repeat, what its loop passes besides x
 
     # -- expressions
@@ -132,6 +133,9 @@ class Walk(Calls, Structures):
     def ref(self, key: str):
         if self.sequential:
             raise Unsupported("a forward in a sequential class")
+        if self.container is not None:  # a module of a labelled merge's dict
+            return Ref(((self.container, "." if is_attribute(self.container) else "getattr"),
+                        (key, "." if is_attribute(key) else "item")))
         return Ref(((key, "." if is_attribute(key) else "getattr"),))
 
     def fresh(self, base: str = "x") -> str:
@@ -147,12 +151,12 @@ class Walk(Calls, Structures):
             if isinstance(stmt, ast.Let):
                 if self.sequential:
                     raise Unsupported("let in a sequential class")
-                name = stmt.name if stmt.name.isidentifier() else self.fresh("v")
+                name = stmt.name if free(stmt.name, self.gen.taken | self.vars | set(self.env)) else self.fresh("v")
                 self.vars.add(name)
                 x = self.chain(stmt.chain, x, name, out)
                 self.values[stmt.name] = x
             elif isinstance(stmt, ast.Output):
-                name = self.fresh(stmt.name if stmt.name.isidentifier() and stmt.name not in ("self", "x") else "out")
+                name = self.fresh(stmt.name if free(stmt.name, self.gen.taken | {"self", "x"}) else "out")
                 x = self.chain(stmt.chain, x, name, out)
                 self.values[stmt.name] = x
                 self.outputs.append(x)
