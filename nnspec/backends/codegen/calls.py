@@ -230,14 +230,14 @@ class Calls:
         if call.branches is not None:
             xs = []
             for branch in call.branches:
-                xs.append(owner.body(branch, x, self.fresh(), lines) if branch.stmts else x)
+                xs.append(owner.body(branch, x, self.fresh(_branch_label(branch)), lines) if branch.stmts else x)
+        else:
+            xs = [x] + [self.values[a.value.name] for a in value_args]
         if owner is not self:
             if any(s.kind not in ("set", "assign") for s in lines):
                 raise Unsupported("a structure in a labelled merge")
             out.append(Stmt("dict", owner.container, then=[s for s in lines if s.kind == "set"]))
             out += [s for s in lines if s.kind == "assign"]
-        else:
-            xs = [x] + [self.values[a.value.name] for a in value_args]
         try:
             t = self.infer(layer, [v.t for v in xs])
         except Unsupported:
@@ -260,3 +260,10 @@ class Calls:
         red = reds[0] if all(r is not None and reds[0] is not None and equal(r, reds[0]) for r in reds) else None
         return Value(Name(target), t, red, x.lengths if t.masked else None)
 
+
+def _branch_label(branch: ast.Body) -> str:
+    """The name of a branch's value in forward: the label its first item has (``left``)."""
+    first = branch.stmts[0] if branch.stmts else None
+    if isinstance(first, ast.Chain) and first.items[0].label is not None and first.items[0].label.isidentifier():
+        return first.items[0].label
+    return "x"

@@ -22,7 +22,7 @@ from ...core.layers import REGISTRY
 from ...core.names import python_name
 from ...frontend import ast
 from .naming import class_name, taken
-from .scan import calls_in
+from .scan import calls_in, structural_names
 from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, sym_code, symbols_of
 from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
 from .text import write_class
@@ -252,19 +252,25 @@ class Generator:
         """The network's class: its int parameters are its constructor's, or where the
         definition needs their numbers (a block whose class needs numbers, called with them),
         the class of these numbers."""
+        defn = self.definitions[self.g.network]
         try:
-            return self.network_class(concrete=False)
+            return self.network_class(set())
         except Unsupported:
-            return self.network_class(concrete=True)
+            pass
+        try:  # the parameters that decide the structure (repeat counts, conditions) as numbers
+            return self.network_class(structural_names(defn.body))
+        except Unsupported:
+            return self.network_class({p.name for p in defn.params})
 
-    def network_class(self, concrete: bool) -> str:
+    def network_class(self, fixed: set) -> str:
+        """The network's class with the parameters ``fixed`` names at their numbers."""
         g = self.g
         defn = self.definitions[g.network]
         env = {}
         params = []
         for p in defn.params:
             value = g.params[p.name]
-            if concrete or isinstance(value, bool) or not isinstance(value, (int, float)):
+            if p.name in fixed or isinstance(value, bool) or not isinstance(value, (int, float)):
                 env[p.name] = value
                 continue
             env[p.name] = Sym.symbol(self.py(p.name)) if isinstance(value, int) else value

@@ -1,4 +1,5 @@
-"""Scans of a definition's body in the spec's syntax tree: the calls and labels it holds."""
+"""Scans of a definition's body in the spec's syntax tree: the calls and labels it holds, and the
+names that decide its structure."""
 
 from __future__ import annotations
 
@@ -52,3 +53,23 @@ def _atom_calls(atom):
         elif atom.orelse is not None:
             yield from calls_in(atom.orelse)
 
+
+def _nodes(node):
+    """A syntax tree's nodes, the node itself first."""
+    yield node
+    for name in node._fields:
+        value = getattr(node, name, None)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, ast.Node):
+                yield from _nodes(v)
+
+
+def structural_names(body: ast.Body) -> set[str]:
+    """The names a body's ``repeat`` counts and ``if`` conditions read: values that decide which
+    modules there are, not only their sizes."""
+    out: set[str] = set()
+    for node in _nodes(body):
+        expr = node.count if isinstance(node, ast.Repeat) else node.cond if isinstance(node, ast.If) else None
+        if expr is not None:
+            out |= {n.name for n in _nodes(expr) if isinstance(n, ast.Ref)}
+    return out

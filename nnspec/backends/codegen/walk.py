@@ -140,7 +140,7 @@ class Walk(Calls, Structures):
 
     def fresh(self, base: str = "x") -> str:
         name, k = base, 1
-        while name in self.vars or name in self.env:
+        while name in self.vars or name in self.env or not free(name, self.gen.taken):
             name, k = f"{base}{k}", k + 1
         self.vars.add(name)
         return name
