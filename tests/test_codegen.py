@@ -153,8 +153,9 @@ def test_to_source_does_not_import_torch():
 def test_keyword_like_names_are_escaped():
     spec = nnspec.load("network class {\n  input lambda: [4]\n  dense(4) -> add(lambda)\n}\n")
     text = spec.to_source()
-    assert "class class_(nn.ModuleList):" in text
+    assert "class class_(nn.Module):" in text
     assert "def forward(self, lambda_):" in text
+    assert "        check_input(lambda_, 'lambda', [4])\n" in text
     assert "        x = x + lambda_  # [4]\n" in text
     assert spec.build()(torch.randn(1, 4)).shape == (1, 4)
 
@@ -162,7 +163,8 @@ def test_keyword_like_names_are_escaped():
 def test_names_that_shadow_generated_names_are_escaped():
     spec = nnspec.load("network torch {\n  input self: [4]\n  dense(4) -> add(self)\n}\n")
     text = spec.to_source()
-    assert "class torch_(nn.ModuleList):" in text and "def forward(self, self_):" in text
+    assert "class torch_(nn.Module):" in text and "def forward(self, self_):" in text
+    assert spec.build()(torch.randn(1, 4)).shape == (1, 4)
 
 
 def test_docstring_text_is_escaped():
@@ -178,10 +180,13 @@ def test_labelled_groups_become_containers():
         "  head: concat { | a: dense(2) | b: dense(3) -> reshape([3]) }\n}\n"
     )
     text = spec.to_source()
-    assert "self.body = nn.Sequential(\n            nn.Linear(4, 4),  # [4]\n" in text
+    assert ("        layers = []\n        for _ in range(2):\n"
+            "            layers.append(nn.Linear(4, 4))  # [4]\n            layers.append(nn.ReLU())  # [4]\n"
+            "        self.body = nn.Sequential(*layers)\n") in text
     assert "        x = self.body(x)  # [4]\n" in text
-    assert 'self.head = nn.ModuleDict({' in text and '"a": nn.Linear(4, 2),' in text
-    assert "x1 = self.head.a(x)  # [2]" in text
+    assert ('        self.head = nn.ModuleDict({\n            "a": nn.Linear(4, 2),\n'
+            '            "b": nn.Linear(4, 3),\n        })\n') in text
+    assert "        a = self.head.a(x)  # [2]\n        b = self.head.b(x)  # [3]\n" in text
     model = spec.build()
     assert list(model.state_dict()) == ["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias",
                                         "head.a.weight", "head.a.bias", "head.b.weight", "head.b.bias"]
@@ -192,16 +197,17 @@ def test_one_class_serves_a_block_whose_auto_shortcut_projects_in_some_instances
     text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
         "class Basic(nn.Module):", "class TinyResNet(nn.Module):"]
-    assert "Instances: `layer1.0`, `layer1.1`, `layer2`, `2`." in text
-    # the stride is a parameter with the block's default; the projection is built where the
-    # parent asks for it, and forward runs it where it exists
-    assert "    def __init__(self, in_channels, width, stride=1, project=False):\n" in text
-    assert ("        self.shortcut = None\n        if project:\n            self.shortcut = nn.Sequential(\n"
+    # `shortcut auto`: the class projects where its own sizes say the shape changes, as the
+    # spec decides it, for any arguments
+    assert "    def __init__(self, in_channels, width, stride=1):\n" in text
+    assert ("        self.shortcut = None\n        if stride != 1 or in_channels != width:\n"
+            "            self.shortcut = nn.Sequential(\n"
             "                nn.Conv2d(in_channels, width, 1, stride=stride, bias=False),\n") in text
     assert ("        shortcut = x\n        if self.shortcut is not None:\n"
             "            shortcut = self.shortcut(x)  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n"
             "        x = x1 + shortcut  # [width, (H - 1) // stride + 1, (W - 1) // stride + 1]\n") in text
-    assert "Basic(16, 16),  # [16, 32, 32]" in text and "self.layer2 = Basic(16, 32, stride=2, project=True)" in text
+    assert "self.layer1 = nn.Sequential(*[Basic(16, 16) for _ in range(2)])" in text
+    assert "self.layer2 = Basic(16, 32, stride=2)" in text
     model = spec.build()
     assert [k for k in model.state_dict() if k.startswith("layer2.shortcut")] == [
         "layer2.shortcut.0.weight", "layer2.shortcut.1.weight", "layer2.shortcut.1.bias",
@@ -215,44 +221,42 @@ def test_one_class_serves_a_block_whose_auto_shortcut_projects_in_some_instances
 def test_numbered_chains_are_sequential():
     spec = nnspec.load("block Stage(n) { dense(n) -> relu }\nnetwork N {\n  input x: [2]\n  Stage(2) -> Stage(2)\n}\n")
     text = spec.to_source()
-    assert "class N(nn.Sequential):" in text and "def forward" not in text
-    assert "        super().__init__(\n            Stage(),  # [2]\n            Stage(),  # [2]\n        )\n" in text
+    assert ("class Stage(nn.Sequential):\n" in text and
+            "        super().__init__(\n            nn.Linear(in_features, n),  # [n]\n"
+            "            nn.ReLU(),  # [n]\n        )\n") in text
     model = spec.build()
     assert list(model.state_dict()) == ["0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"]
-    assert "class Stage(nn.Sequential):" in text
     x = torch.randn(5, 2)
-    torch.testing.assert_close(model(x), model[1][1](model[1][0](model[0][1](model[0][0](x)))))
+    first, second = model.get_submodule("0"), model.get_submodule("1")
+    torch.testing.assert_close(model(x), second[1](second[0](first[1](first[0](x)))))
 
 
-def test_a_permute_between_numbered_modules_is_a_module_so_the_chain_stays_sequential():
-    """A numbered `permute` between numbered modules would leave a gap in their numbers (no
-    list, no chain: quoted names); it registers a ``Permute`` instead. One after the last
-    module stays a call. The state-dict keys are the spec's names either way."""
+def test_a_permute_between_numbered_modules_keeps_the_spec_numbers():
+    """A numbered `permute` between numbered modules is a call in forward: the modules keep the
+    spec's numbers (a gap where the permute is), and scripting gives the same outputs."""
     spec = nnspec.load(
         "network N {\n  input x: [3, 4, 4]\n"
         "  conv(8, 1) -> permute([1, 2, 0]) -> layernorm -> permute([2, 0, 1]) -> conv(2, 1) -> permute([1, 2, 0])\n}\n")
     text = spec.to_source()
-    assert ("class N(nn.ModuleList):" in text and "getattr(self" not in text and "add_module" not in text)
-    assert ("            nn.Conv2d(3, 8, 1),\n"
-            "            Permute(0, 2, 3, 1),\n"
-            "            nn.LayerNorm(8),\n"
-            "            Permute(0, 3, 1, 2),\n"
-            "            nn.Conv2d(8, 2, 1),\n") in text
-    assert "        x = x.permute(0, 2, 3, 1)  # [4, 4, 2]\n" in text  # the last one: a call
+    assert ('        self.add_module("0", nn.Conv2d(3, 8, 1))\n'
+            '        self.add_module("2", nn.LayerNorm(8))\n'
+            '        self.add_module("4", nn.Conv2d(8, 2, 1))\n') in text
+    assert "        x = x.permute(0, 2, 3, 1)  # [4, 4, 2]\n" in text
     model = spec.build().eval()
     assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
     x = torch.randn(2, 3, 4, 4)
-    expected = model[4](model[2](model[0](x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+    m = model.get_submodule
+    expected = m("4")(m("2")(m("0")(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
     torch.testing.assert_close(model(x), expected)
     torch.testing.assert_close(torch.jit.script(model)(x), expected)
 
 
-def test_instances_alike_in_code_share_a_class_without_a_parameter_one_of_them_lacks():
-    """`dense(c * a)` is 4 wide in Shape(4, 1) and in Shape(2, 2): the class builds 4, not `c`."""
+def test_a_size_the_spec_writes_as_an_expression_is_that_expression():
+    """`dense(c * a)` is `c * a` for any arguments, though both instances build 4 features."""
     spec = nnspec.load("block Shape(c, a) { dense(c * a) -> relu }\n"
                        "network N {\n  input x: [T, 4]\n  Shape(4, 1) -> Shape(2, 2)\n}\n")
     text = spec.to_source()
-    assert "nn.Linear(4, 4)" in text and "nn.Linear(c, c)" not in text
+    assert "    def __init__(self, in_features, c, a):\n" in text and "nn.Linear(in_features, a * c)" in text
     assert "Block `Shape(c, a)`" in text
     model = spec.build()
     assert [tuple(p.shape) for p in model.parameters()] == [(4, 4), (4,)] * 2
@@ -275,7 +279,8 @@ def test_outputs_in_declaration_order():
     spec = nnspec.load("network N {\n  input x: [4]\n  output a = x -> dense(2)\n  output b = x -> dense(3)\n}\n")
     text = spec.to_source()
     assert '        """x [batch, 4] -> ([batch, 2], [batch, 3])"""\n' in text
-    assert "        a = self[0](x)  # [2]\n        b = self[1](x)  # [3]\n        return a, b\n" in text
+    assert ('        a = getattr(self, "0")(x)  # [2]\n        b = getattr(self, "1")(x)  # [3]\n'
+            "        return (a, b)\n") in text
     a, b = spec.build()(torch.randn(5, 4))
     assert a.shape == (5, 2) and b.shape == (5, 3)
 
@@ -321,8 +326,8 @@ def test_names_of_runtime_helpers_are_not_taken():
         "block final_state { lstm(3) }\nnetwork N {\n  input x: [T, 3]\n  final_state -> final_state -> gru(2, output=final)\n}\n"
     )
     text = spec.to_source()
-    assert "def final_state(" in text and "class final_state_(nn.ModuleList):" in text
-    assert "class N(nn.ModuleList):" in text and "            final_state_(),\n            final_state_(),\n" in text
+    assert "def final_state(" in text and "class final_state_(nn.Module):" in text
+    assert ('        self.add_module("0", final_state_(3))\n        self.add_module("1", final_state_(3))\n') in text
     assert spec.build()(torch.randn(2, 5, 3)).shape == (2, 2)
 
 
@@ -343,8 +348,11 @@ def test_the_network_class_takes_the_parameters_that_only_give_numbers():
         {k: v.shape for k, v in spec.build().state_dict().items()}
 
 
-def test_a_parameter_that_cannot_change_by_one_stays_fixed():
-    # heads must divide dim: dim=9 with heads=4 fails, so dim stays 8; heads=5 fails too
+def test_a_parameter_only_some_values_of_which_are_valid_is_still_a_parameter():
+    # heads must divide dim: the class takes both, as the spec does; valid values build
     spec = nnspec.load("network N(dim = 8, heads = 4) {\n  input x: [T, 8]\n  dense(dim) -> attention(heads)\n}\n")
     text = spec.to_source()
-    assert "    def __init__(self):\n" in text and "nn.MultiheadAttention(8, 4, batch_first=True)" in text
+    assert "    def __init__(self, dim=8, heads=4):\n" in text
+    assert "nn.MultiheadAttention(dim, heads, batch_first=True)" in text
+    module = load_source(text, "N")
+    assert module.N(dim=6, heads=3)(torch.randn(2, 5, 8)).shape == (2, 5, 6)

@@ -22,7 +22,7 @@ from ...core.layers import REGISTRY
 from ...core.names import python_name
 from ...frontend import ast
 from .naming import class_name, taken
-from .scan import calls_in, structural_names
+from .scan import calls_in, names_read, structural_names
 from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, sym_code, symbols_of
 from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
 from .text import write_class
@@ -283,7 +283,9 @@ class Generator:
         for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked and not checked else (False,):
             walk = Walk(self, defn, info, env, sequential)
             walk.vars = set(names)
-            target = walk.fresh()
+            # one input no statement names again: forward's running value takes its name
+            alone = len(inputs) == 1 and inputs[0].label not in names_read(defn.body)
+            target = names[0] if alone else walk.fresh()
             out: list = []
             for n in inputs:
                 t = n.out.with_shape(self.input_dims(defn, n, walk), keep_mask=n.out.masked)

@@ -73,3 +73,8 @@ def structural_names(body: ast.Body) -> set[str]:
         if expr is not None:
             out |= {n.name for n in _nodes(expr) if isinstance(n, ast.Ref)}
     return out
+
+
+def names_read(body: ast.Body) -> set[str]:
+    """Every name a body reads: calls (a value's name starts a chain) and references in arguments."""
+    return {n.name for n in _nodes(body) if isinstance(n, (ast.Call, ast.Ref))}
