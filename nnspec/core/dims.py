@@ -134,6 +134,11 @@ class Sym:
             # every symbolic term divides exactly, so only the constant is rounded
             whole = Sym({m: c // den for m, c in self.terms.items() if m})
             return whole + (-(-const // den) if ceil else const // den)
+        if not 0 <= const < den:
+            # (x + c) // d == (x + c - q*d) // d + q for integer x: the constant's whole multiple
+            # of d comes out, so that `(H - 2) // 2 + 1` is `H // 2`
+            q = const // den
+            return (self - q * den)._div(den, ceil) + q
         if self.is_atom():
             (atom,) = next(iter(self.terms))
             if isinstance(atom, _FloorDiv) and atom.ceil == ceil:
