@@ -1,5 +1,5 @@
-"""One class per block whose `if` builds different modules in different instances: the
-conditions elaboration records, the code they become, and the state dicts they keep."""
+"""A block's `if` is a Python `if` of its class, on the class's own parameters and sizes: the
+code it becomes, and the state dicts it keeps."""
 
 from __future__ import annotations
 
@@ -93,18 +93,6 @@ def test_state_dict_keys_and_shapes_are_unchanged(name):
     assert keys_digest(spec) == KEYS[name]
 
 
-def test_elaboration_records_the_if_decisions_of_each_instance_and_node():
-    graph = nnspec.load(SEQUENTIAL).checked_graph()
-    blocks = [s for s in graph.root.children if s.kind == "block"]
-    assert [[(g.site[1], g.taken) for g in b.decisions] for b in blocks] == [
-        [(2, False), (4, False)], [(2, True), (4, True)], [(2, True), (4, False)]]
-    # a node keeps the decisions it lies under within its block instance
-    under = [(n.scope.path, n.op, [(g.site[1], g.taken) for g in n.guards]) for n in graph.nodes if n.op != "input"]
-    assert under[:6] == [
-        ("0", "dense", []), ("0", "dense", []),
-        ("1", "dense", [(2, True)]), ("1", "relu", [(2, True)]), ("1", "dense", []), ("1", "dense", [(4, True)])]
-
-
 def class_text(text: str, name: str) -> str:
     """The text of one class of a generated module."""
     return "class " + text.split(f"\nclass {name}(")[1].split("\n\n\n")[0].join([f"{name}(", ""])
@@ -113,15 +101,16 @@ def class_text(text: str, name: str) -> str:
 def test_a_sequential_block_is_one_class_with_its_ifs_as_conditions():
     text = nnspec.load(SEQUENTIAL).to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
-        "class Body(nn.Sequential):", "class N(nn.Sequential):"]
+        "class Body(nn.Sequential):", "class N(nn.Module):"]
+    # `exp if exp != inp else inp` is `exp`: the second layer reads `exp` features either way
     assert class_text(text, "Body") == textwrap.dedent("""\
         class Body(nn.Sequential):
-            \"\"\"Block `Body(exp, out, squeeze)` on [8]; instances: `0`, `1`, `2`.\"\"\"
+            \"\"\"Block `Body(exp, out, squeeze)` on [inp].\"\"\"
 
-            def __init__(self, in_features, exp, out, squeeze):
+            def __init__(self, inp, exp, out, squeeze):
                 layers = []
-                if exp != in_features:
-                    layers.append(nn.Linear(in_features, exp))  # [exp]
+                if exp != inp:
+                    layers.append(nn.Linear(inp, exp))  # [exp]
                     layers.append(nn.ReLU())  # [exp]
                 layers.append(nn.Linear(exp, exp))  # [exp]
                 if squeeze > 0:
@@ -129,7 +118,7 @@ def test_a_sequential_block_is_one_class_with_its_ifs_as_conditions():
                     layers.append(nn.Linear(squeeze, exp))  # [exp]
                 layers.append(nn.Linear(exp, out))  # [out]
                 super().__init__(*layers)""")
-    assert "            Body(8, 8, 8, 0),  # [8]\n            Body(8, 16, 8, 4),  # [8]\n" in text
+    assert '        self.add_module("0", Body(8, 8, 8, 0))\n        self.add_module("1", Body(8, 16, 8, 4))\n' in text
     assert_source_and_module_agree(nnspec.load(SEQUENTIAL))
 
 
@@ -148,10 +137,10 @@ network N {
 """)
     text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
-        "class Act(nn.Sequential):", "class Pair(nn.Sequential):", "class N(nn.Sequential):"]
-    assert "    def __init__(self, in_features, act, extra):\n" in text
-    assert "        layers.append(Act(act))  # [4]\n" in text
-    assert "            Pair(4, nn.ReLU, 0),  # [4]\n            Pair(4, nn.Tanh, 3),  # [4]\n" in text
+        "class Act(nn.Sequential):", "class Pair(nn.Sequential):", "class N(nn.Module):"]
+    assert "    def __init__(self, inp, act, extra):\n" in text
+    assert "        layers.append(Act(inp, act))  # [4]\n" in text
+    assert '        self.add_module("0", Pair(4, nn.ReLU, 0))\n        self.add_module("1", Pair(4, nn.Tanh, 3))\n' in text
     assert_source_and_module_agree(spec)
 
 
@@ -171,13 +160,12 @@ network N {
 }
 """)
     text = spec.to_source()
-    assert "        layers.append(nn.Linear(extra if extra > 0 else in_features, 4))  # [4]\n" in text
+    assert "        layers.append(nn.Linear(extra if extra > 0 else inp, 4))  # [4]\n" in text
     assert_source_and_module_agree(spec)
 
 
-def test_a_condition_code_cannot_read_keeps_classes_of_their_own():
-    # a layer kind compared by name: no constructor parameter holds `relu`, so each kept
-    # structure is a class of its own, as before
+def test_a_condition_on_a_layer_kind_is_decided_per_call():
+    # a layer kind compared by name: the class of each call's arguments, named after the block
     spec = nnspec.load("""\
 block P(act) on [inp] {
   if act == relu { dense(4) }
@@ -190,41 +178,48 @@ network N {
 """)
     text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
-        "class P(nn.Sequential):", "class P_2(nn.Sequential):", "class N(nn.Sequential):"]
-    assert "if act" not in text and "layers" not in text
+        "class P(nn.Sequential):", "class P_2(nn.Sequential):", "class N(nn.Module):"]
+    assert '    """Block `P(act=relu)` on [4]."""\n\n    def __init__(self):\n' in text
+    assert '    """Block `P(act=tanh)` on [4]."""\n\n    def __init__(self):\n' in text
+    assert "if act" not in text
     assert_source_and_module_agree(spec)
 
 
 def test_a_residual_some_instances_keep_is_a_condition_of_forward():
     text = nnspec.load(RESIDUAL).to_source()
     assert class_text(text, "Unit") == textwrap.dedent("""\
-        class Unit(nn.ModuleList):
-            \"\"\"Block `Unit(out, stride)` on [in_channels, H, W]; instances: `0`, `1`, `2`, `3`.\"\"\"
+        class Unit(nn.Module):
+            \"\"\"Block `Unit(out, stride)` on [inp, H, W].\"\"\"
 
-            __constants__ = ["residual"]
+            __constants__ = ['use_branch']
 
-            def __init__(self, in_channels, out, stride):
-                super().__init__([
-                    nn.Conv2d(in_channels, out, 3, stride=stride, padding=1),
-                    nn.ReLU(),
-                ])
-                self.residual = stride == 1 and in_channels == out
+            def __init__(self, inp, out, stride):
+                super().__init__()
+                self.use_branch = stride == 1 and inp == out
+                if stride == 1 and inp == out:
+                    self.add_module("0", nn.Conv2d(inp, out, 3, padding=1))
+                    self.relu = nn.ReLU()
+                else:
+                    self.add_module("0", nn.Conv2d(inp, out, 3, stride=stride, padding=1))
+                    self.relu_2 = nn.ReLU()
 
             def forward(self, x):
-                x1 = self[0](x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                x1 = self[1](x1)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                if self.residual:
-                    x1 = x1 + x  # [in_channels, H, W]
-                return x1""")
-    assert "            Unit(3, 8, 2),  # [8, 8, 8]\n            Unit(8, 8, 1),  # [8, 8, 8]\n" in text
-    # the instances without the residual are nn.Sequential's keys: the same as a list's
+                if self.use_branch:
+                    x1 = getattr(self, "0")(x)  # [out, H, W]
+                    x1 = self.relu(x1)  # [out, H, W]
+                    x = x1 + x  # [out, H, W]
+                else:
+                    x = getattr(self, "0")(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                    x = self.relu_2(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                return x""")
+    assert '        self.add_module("0", Unit(3, 8, 2))\n        self.add_module("1", Unit(8, 8, 1))\n' in text
     assert_source_and_module_agree(nnspec.load(RESIDUAL))
 
 
 def test_two_branches_that_differ_in_modules_and_lines_are_an_if_and_else():
     # ShuffleNet's unit: at stride 1 half passes through, at stride 2 both halves are filtered;
-    # the module only stride 2 has is None elsewhere, a size the branches give differently is
-    # an expression of both, and the lines that both branches end with are written once after
+    # each branch builds its own modules, and a size the branches give differently is an
+    # expression of both
     spec = nnspec.load("""\
 block Unit(out, stride = 1) on [inp, _, _] {
   if stride == 1 {
@@ -240,37 +235,24 @@ network N {
 }
 """)
     text = spec.to_source()
-    assert class_text(text, "Unit") == textwrap.dedent("""\
-        class Unit(nn.Module):
-            \"\"\"Block `Unit(out, stride)` on [in_channels, H, W]; instances: `0`, `1`, `2`, `3`.\"\"\"
-
-            __constants__ = ["stride_is_1"]
-
-            def __init__(self, in_channels, out, stride=1):
-                super().__init__()
-                self.stride_is_1 = stride == 1
-                self.left = None
-                if not self.stride_is_1:
-                    self.left = nn.Conv2d(in_channels, out // 2, 3, stride=stride, padding=1)
-                self.right = nn.Conv2d(out // 2 if stride == 1 else in_channels, out // 2, 1, stride=stride)
-                self.channelshuffle = nn.ChannelShuffle(2)
-
-            def forward(self, x):
-                if self.stride_is_1:
-                    x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
-                    x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
-                else:
-                    x1 = self.left(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-                x = self.right(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                x = torch.cat([x1, x], dim=1)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                x = self.channelshuffle(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                return x""")
-    assert "            Unit(3, 8, stride=2),  # [8, 4, 4]\n            Unit(8, 8),  # [8, 4, 4]\n" in text
+    assert ("        if stride == 1:\n"
+            "            self.right = nn.Conv2d(inp - (inp + 1) // 2, out // 2, 1)\n"
+            "        else:\n"
+            "            self.left = nn.Conv2d(inp, out // 2, 3, stride=stride, padding=1)\n"
+            "            self.right = nn.Conv2d(inp, out // 2, 1, stride=stride)\n") in text
+    assert ("        if self.use_branch:\n"
+            "            x1 = x.chunk(2, dim=1)[0]  # [(inp + 1) // 2, H, W]\n"
+            "            x2 = x.chunk(2, dim=1)[1]  # [inp - (inp + 1) // 2, H, W]\n"
+            "            x2 = self.right(x2)  # [out // 2, H, W]\n"
+            "            x = torch.cat([x1, x2], dim=1)  # [out // 2 + (inp + 1) // 2, H, W]\n"
+            "        else:\n"
+            "            left = self.left(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]\n") in text
+    assert '        self.add_module("0", Unit(3, 8, stride=2))\n        self.add_module("1", Unit(8, 8))\n' in text
     assert_source_and_module_agree(spec)
     check_scripts_and_exports(spec.checked_graph(), spec.build().eval())
 
 
-def test_a_module_only_the_residual_instances_build_is_appended_on_the_condition():
+def test_a_module_only_the_residual_instances_build_is_built_on_the_condition():
     spec = nnspec.load("""\
 block Unit(out, p) on [inp] {
   if inp == out { residual { dense(out) -> dropout(p) } } else { dense(out) }
@@ -282,9 +264,9 @@ network N {
 }
 """)
     text = spec.to_source()
-    assert ("        self.residual = in_features == out\n        if self.residual:\n"
-            "            self.append(nn.Dropout(p))\n") in text
-    assert "        if self.residual:\n            x1 = self[1](x1)  # [in_features]\n" in text
+    assert ("        self.use_branch = inp == out\n        if inp == out:\n"
+            '            self.add_module("0", nn.Linear(inp, out))\n            self.dropout = nn.Dropout(p)\n'
+            '        else:\n            self.add_module("0", nn.Linear(inp, out))\n') in text
     assert_source_and_module_agree(spec)
 
 
@@ -296,8 +278,6 @@ def test_zoo_blocks_with_ifs_are_one_class_and_script_and_export(name):
                    "shufflenet_v2_x1_0": ("Branch", "ShuffleUnit")}[name]
     assert text.count(f"class {body}(") == 1 and text.count(f"class {block}(") == 1
     assert f"class {block}_2" not in text and f"class {body}_2" not in text
-    flag = "stride_is_1 = stride == 1" if name.startswith("shufflenet") else "residual = stride == 1 and in_channels == out"
-    assert f"        self.{flag}\n" in text
     graph = spec.checked_graph()
     check_scripts_and_exports(graph, spec.build().eval())
 
@@ -314,9 +294,10 @@ network N(classes = 3) {
     text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
         "class Head(nn.Sequential):", "class N(nn.Module):"]
-    assert "    def __init__(self, classes):\n        super().__init__(\n            nn.Dropout(),  # [8]\n" \
-           "            nn.Linear(8, classes),  # [classes]\n" in text
-    assert "        self.head = Head(classes)\n" in text and "        x = self.head(x)  # [3]\n" in text
+    assert ("    def __init__(self, in_features, classes):\n        super().__init__(\n"
+            "            nn.Dropout(),  # [in_features]\n"
+            "            nn.Linear(in_features, classes),  # [classes]\n") in text
+    assert "        self.head = Head(8, classes)\n" in text and "        x = self.head(x)  # [classes]\n" in text
     assert_source_and_module_agree(spec)
 
 

@@ -174,6 +174,9 @@ class Generator:
         info.kinds = {p.name for p in defn.params if isinstance(env.get(p.name), str)
                       and (env[p.name] in REGISTRY or env[p.name] in self.blocks)}
         info.kinds_of = {k: env.pop(k) for k in info.kinds}
+        for d, size in zip(defn.on or (), t.shape):  # the sizes its `on [...]` names
+            if isinstance(d, ast.Ref) and d.name != "_":
+                env[d.name] = size
         x = Value(Name("x"), t, 1, Name("lengths") if t.masked else None)
         value_vals = {v: Value(Name(self.py(v)), vt, None, Name(f"{self.py(v)}_lengths") if vt.masked else None)
                       for v, vt in zip(values, value_types)}
@@ -182,12 +185,15 @@ class Generator:
         self.order.append(info)
         return info
 
-    def fresh_class_name(self, name: str) -> str:
-        taken = set(self.definitions) | set(self.class_names.values()) | {i.name for i in self.order} | self.taken
-        k = 2
-        while f"{name}_{k}" in taken:
-            k += 1
-        return f"{name}_{k}"
+    def fresh_class_name(self, base: str) -> str:
+        """The name of an instance's class: the block's own where no class of its definition
+        took it, else with a number (``P_2``)."""
+        taken = ({class_name(self.g)} | {n for b, n in self.class_names.items() if b not in self.failed}
+                 | {i.name for i in self.order} | {i.name for i in self.infos.values()} | self.taken)
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}_{k}", k + 1
+        return name
 
     def generate(self, info: ClassInfo, defn, env: dict, x: Value, value_vals: dict) -> None:
         for sequential in (True, False):

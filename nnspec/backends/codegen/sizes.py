@@ -63,6 +63,9 @@ def chosen(cond, a, b) -> Sym:
         return a if known else b
     if equal(a, b):
         return a
+    if isinstance(cond, BinOp) and cond.op in ("==", "!=") and \
+            {(sym_code(a), sym_code(b)), (sym_code(b), sym_code(a))} == {(cond.left, cond.right), (cond.right, cond.left)}:
+        return a if cond.op == "!=" else b  # `exp if exp != inp else inp` is `exp`
     table = CHOSEN.get()
     for name, entry in table.items():
         if entry[0] == cond and equal(entry[1], a) and equal(entry[2], b):

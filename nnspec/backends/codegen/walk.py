@@ -54,6 +54,8 @@ class Walk(Calls, Structures):
         if isinstance(v, (ast.Num, ast.Str, ast.Bool)):
             return v.value
         if isinstance(v, ast.Ref):
+            if v.name in self.info.kinds and self.info.concrete:
+                return Bare(self.info.kinds_of[v.name])  # the kind this call gave
             return self.env[v.name] if v.name in self.env else Bare(v.name)
         if isinstance(v, ast.ListV):
             return [self.eval(i) for i in v.items]
@@ -65,6 +67,9 @@ class Walk(Calls, Structures):
             return (not x) if isinstance(x, bool) else Not(as_code(x))
         if isinstance(v, ast.BinOp):
             a, b = self.eval(v.left), self.eval(v.right)
+            if any(isinstance(x, Bare) and (x in self.info.kinds or x not in REGISTRY) for x in (a, b)):
+                # a kind parameter's kind is an instance's; a name no size holds is not text
+                raise Unsupported(f"a comparison of {a} and {b}")
             return self.binop(v.op, a, b)
         raise Unsupported(type(v).__name__)
 
