@@ -264,7 +264,7 @@ def test_refuses_before_allocating(monkeypatch):
 def test_source_is_inspectable_and_tracebacks_show_it():
     model = nnspec.build(os.path.join(ROOT, "tests", "golden", "unet.nn"))
     src = inspect.getsource(type(model).forward)
-    assert "        x = torch.cat([x, e1], dim=1)  # [48, 64, 64]\n" in src
+    assert "        x1 = torch.cat([x1, e1], dim=1)  # [48, 64, 64]\n" in src
     # a batch of another size fails on entry, and the traceback shows the generated line
     with pytest.raises(ValueError) as e:
         model(torch.randn(2, 1, 64, 63))

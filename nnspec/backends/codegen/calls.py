@@ -15,7 +15,7 @@ from ...core.ir import TensorType
 from ...core.layers import REGISTRY
 from ...core.layers.base import SIZES_ARE_PARAMETERS
 from ...frontend import ast
-from .sizes import UNKNOWN_SIZE, Unsupported, as_code, is_size, shape_str_code, subst, symbols_of
+from .sizes import UNKNOWN_SIZE, Unsupported, as_code, is_size, shape_str_code, subst, symbolic, symbols_of
 from .statements import Stmt, Value
 
 
@@ -70,13 +70,10 @@ class Calls:
                 if v.t.shape and x.t.shape:
                     self.same(x.t.with_shape(x.t.shape[-1:]), v.t.with_shape(v.t.shape[-1:]))
             raise
-        token = SIZES_ARE_PARAMETERS.set(True)
-        try:
+        with symbolic(cls.kind):
             module = layer.module_code(x.t)
             if module is None and item.label is not None:
                 module = layer.labelled_module_code(x.t)
-        finally:
-            SIZES_ARE_PARAMETERS.reset(token)
         if module is not None:
             module = as_code(module)
             if kind_param is not None:
@@ -84,7 +81,9 @@ class Calls:
         red = self.reduction(layer, x, t)
         if self.sequential:
             plain = Call(Name("m"), (Name("x"),))
-            if module is None or layer.forward_code(Name("m"), [Name("x")], [x.t], None) != plain:
+            with symbolic(cls.kind):
+                called = module is not None and layer.forward_code(Name("m"), [Name("x")], [x.t], None) == plain
+            if not called:
                 raise Unsupported(f"{cls.kind} is not called as its module")
             out.append(Stmt("add", key, module, shape_str_code(t.shape)))
             return Value(Name(target), t, red)
@@ -93,7 +92,8 @@ class Calls:
             out.append(Stmt("set", key, module))
             ref = self.ref(key)
         lengths = xs[cls.padding_of].lengths if xs[cls.padding_of].t.masked else None
-        expr = as_code(layer.forward_code(ref, [v.code for v in xs], [v.t for v in xs], lengths))
+        with symbolic(cls.kind):
+            expr = as_code(layer.forward_code(ref, [v.code for v in xs], [v.t for v in xs], lengths))
         out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
         return Value(Name(target), t, red, x.lengths if t.masked else None)
 
@@ -252,7 +252,8 @@ class Calls:
             else:
                 raise
         lengths = next((v.lengths for v in xs if v.lengths is not None), None)
-        expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], lengths))
+        with symbolic(cls.kind):
+            expr = as_code(layer.forward_code(None, [v.code for v in xs], [v.t for v in xs], lengths))
         out.append(Stmt("assign", target, expr, shape_str_code(t.shape)))
         if t.masked:
             x = Value(x.code, x.t, x.red, lengths)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast as pyast
 import operator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from ...core.code import (
@@ -17,6 +18,7 @@ from ...core.code import (
 )
 from ...core.dims import Sym, equal
 from ...core.ir import TensorType
+from ...core.layers.base import SIZES_ARE_PARAMETERS
 
 UNKNOWN = None
 #: a size no expression of the class's parameters gives (the result of a loop that halves it)
@@ -172,3 +174,17 @@ def same_type(a: TensorType, b: TensorType) -> bool:
 def shape_str_code(shape) -> str:
     return "[" + ", ".join("?" if "_unknown" in symbols_of(d) else render(sym_code(d)) for d in shape) + "]"
 
+
+@contextmanager
+def symbolic(what: str):
+    """A layer kind's own rules (shapes, code) run on a definition's symbols: a rule written for
+    numbers that fails on them is a construct this walk does not cover (:class:`Unsupported`)."""
+    token = SIZES_ARE_PARAMETERS.set(True)
+    try:
+        yield
+    except Unsupported:
+        raise
+    except Exception as e:  # noqa: BLE001 -- any rule that needs numbers
+        raise Unsupported(f"{what}: {e}") from None
+    finally:
+        SIZES_ARE_PARAMETERS.reset(token)

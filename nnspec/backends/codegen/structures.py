@@ -13,9 +13,9 @@ from ...core.code import (
 from ...core.dims import Sym, equal
 from ...core.ir import TensorType
 from ...core.layers import REGISTRY
-from ...core.layers.base import SIZES_ARE_PARAMETERS
+from ...core.shapes import spatial_reduction
 from ...frontend import ast
-from .sizes import UNKNOWN, SameSize, Unsupported, as_code, chosen, same_type, shape_str_code, symbols_of
+from .sizes import UNKNOWN, SameSize, Unsupported, as_code, chosen, same_type, shape_str_code, symbolic, symbols_of
 from .statements import Stmt, Value, all_stmts, is_init, starred
 
 
@@ -198,11 +198,14 @@ class Structures:
 
     def projection(self, x: Value, y: Value, out: list) -> Value:
         """``shortcut auto``: the class projects where its own sizes say the shape changes."""
-        if y.red is None or x.red is None or len(x.t.shape) < 2 or len(x.t.shape) != len(y.t.shape):
-            raise Unsupported("shortcut auto over an unknown reduction")
-        stride = y.red // x.red if isinstance(x.red, int) and x.red == 1 else None
+        if len(x.t.shape) < 2 or len(x.t.shape) != len(y.t.shape):
+            raise Unsupported("shortcut auto between ranks")
+        if all(isinstance(d, int) for d in (*x.t.shape[1:], *y.t.shape[1:])):
+            stride = spatial_reduction(x.t.shape[1:], y.t.shape[1:])  # as elaboration finds it
+        else:  # the body's stride since the class's input, over its parameters
+            stride = y.red if y.red is not None and isinstance(x.red, int) and x.red == 1 else None
         if stride is None:
-            raise Unsupported("shortcut auto after a reduction")
+            raise Unsupported("shortcut auto over an unknown reduction")
         terms = []
         if not (isinstance(stride, int) and stride == 1):
             terms.append(self.binop("!=", stride, 1))
@@ -217,12 +220,9 @@ class Structures:
         self.labels.add(key)
         conv = self.bind(REGISTRY["conv"], [(None, y.t.shape[0]), (None, 1), ("stride", stride), ("bias", False)])
         norm = REGISTRY["batchnorm"].bind([], {})
-        token = SIZES_ARE_PARAMETERS.set(True)
-        try:
+        with symbolic("shortcut auto"):
             mid = conv.infer(x.t)
             modules = (as_code(conv.module_code(x.t)), as_code(norm.module_code(mid)))
-        finally:
-            SIZES_ARE_PARAMETERS.reset(token)
         name = self.fresh("shortcut")
         project = Stmt("assign", name, Call(self.ref(key), (x.code,)), shape_str_code(y.t.shape))
         if cond is False:

@@ -20,7 +20,7 @@ from ...frontend import ast
 from .calls import Calls
 from .naming import free, is_attribute
 from .scan import labels_in
-from .sizes import ARITH, UNKNOWN, Unsupported, as_code, is_size, shape_str_code, symbols_of
+from .sizes import ARITH, UNKNOWN, Unsupported, as_code, is_size, shape_str_code
 from .statements import ClassInfo, Stmt, Value
 from .structures import Structures
 
@@ -216,8 +216,8 @@ class Walk(Calls, Structures):
 
     def each(self, atom: ast.Each, x: Value, target: str, out: list) -> Value:
         """``each``: the body runs on the steps folded into the batch, unfolded after it."""
-        if self.sequential or x.t.masked:
-            raise Unsupported("each in a sequential class, or on padded sequences")
+        if self.sequential:
+            raise Unsupported("each in a sequential class")
         fold = REGISTRY["each_in"](REGISTRY["each_in"].Args.construct())
         t = self.infer(fold, [x.t])
         inner = self.fresh()
@@ -225,10 +225,7 @@ class Walk(Calls, Structures):
         y = self.body(atom.body, Value(Name(inner), t, None), inner, out)
         unfold = REGISTRY["each_out"](REGISTRY["each_out"].Args.construct(steps=x.t.shape[0]))
         t = self.infer(unfold, [y.t])
-        steps = x.t.shape[0]
         expr = unfold.forward_code(None, [y.code, x.code], [y.t, x.t])
-        if isinstance(steps, Sym) and not (symbols_of(steps) & {n for n, (i, _) in self.info.size_symbols.items()}):
-            pass  # a symbol of the network's input: the folded value's batch says it
         out.append(Stmt("assign", target, as_code(expr), shape_str_code(t.shape)))
-        return Value(Name(target), t, None)
+        return Value(Name(target), t, None, x.lengths if t.masked else None)
 
