@@ -282,7 +282,7 @@ def test_a_recurrent_layer_starts_from_a_named_state_and_gives_its_final_state()
     model = spec.build("Seq2Seq").eval()
     source = torch.tensor([[3, 4, 5, 0], [6, 7, 8, 9]])
     target = torch.tensor([[1, 2, 0], [3, 4, 5]])
-    emb, gru, emb2, gru2, fc = model[0], model[1], model[2], model[3], model[4]
+    emb, gru, emb2, gru2, fc = (model.get_submodule(str(k)) for k in range(5))
     pack = torch.nn.utils.rnn.pack_padded_sequence
     with torch.no_grad():
         _, h = gru(pack(emb(source), torch.tensor([3, 4]), batch_first=True, enforce_sorted=False))
@@ -296,7 +296,7 @@ def test_an_lstm_state_is_h_and_c_of_every_layer_and_direction():
     spec = load(SEQ2SEQ)
     model = spec.build("States").eval()
     source, target = torch.randn(2, 5, 4), torch.randn(2, 3, 4)
-    first, second, third = model[0], model[1], model[2]
+    first, second, third = (model.get_submodule(str(k)) for k in range(3))
     with torch.no_grad():
         _, (h, c) = first(source)
         out, _ = second(target, (h, c))

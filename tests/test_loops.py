@@ -1,6 +1,6 @@
-"""Runs of alike modules in a container are written as a loop, as a person writes them
-(``nn.Sequential(*[Unit() for _ in range(depth)])``), in a block's class and in the network's,
-with the count a parameter where one explains it; the state-dict keys stay those of the
+"""A `repeat` is a loop, as a person writes it (``nn.Sequential(*[Unit(8, 8) for _ in
+range(depth)])``), in a block's class and in the network's, its count the spec's expression; a
+size the loop changes is a variable the loop carries; the state-dict keys stay those of the
 modules written out."""
 
 from __future__ import annotations
@@ -26,14 +26,19 @@ network Net(depth = 3) {
 """
 
 CLASSES = '''class Stack(nn.Module):
-    """Block `Stack(width=8, depth)` on [8]; instances: `stack`."""
+    """Block `Stack(width, depth)` on [in_features]."""
 
-    def __init__(self, depth):
+    def __init__(self, in_features, width, depth):
         super().__init__()
-        self.layers = nn.Sequential(*[Unit() for _ in range(depth)])  # [8]
+        layers = []
+        features = in_features
+        for _ in range(depth):
+            layers.append(Unit(features, width))  # [width]
+            features = width
+        self.layers = nn.Sequential(*layers)
 
     def forward(self, x):
-        x = self.layers(x)  # [8]
+        x = self.layers(x)  # [width if depth > 0 else in_features]
         return x
 
 
@@ -42,12 +47,9 @@ class Net(nn.Module):
 
     def __init__(self, depth=3):
         super().__init__()
-        self.stack = Stack(4)
-        self.pair = nn.Sequential(
-            Unit(),  # [8]
-            Unit(),  # [8]
-        )
-        self.blocks = nn.Sequential(*[Unit() for _ in range(depth)])  # [8]
+        self.stack = Stack(8, 8, 4)
+        self.pair = nn.Sequential(*[Unit(8, 8) for _ in range(2)])
+        self.blocks = nn.Sequential(*[Unit(8, 8) for _ in range(depth)])
         self.head = nn.Linear(8, 2)
 '''
 
@@ -91,13 +93,13 @@ network Net {
 """)
     text = spec.to_source()
     assert ('''class Stack(nn.Module):
-    """Block `Stack(depth, heads)` on [5, 8]; instances: `stack`."""
+    """Block `Stack(depth, heads)` on [L, in_features]."""
 
-    def __init__(self, depth, heads):
+    def __init__(self, in_features, depth, heads):
         super().__init__()
-        self.layers = nn.Sequential(*[Layer(heads) for _ in range(depth)])  # [5, 8]
+        self.layers = nn.Sequential(*[Layer(in_features, heads) for _ in range(depth)])
 ''') in text
-    assert "        self.stack = Stack(4, 4)\n" in text
+    assert "        self.stack = Stack(8, 4, 4)\n" in text
     model = spec.build().eval()
     assert [k for k in model.state_dict()][:2] == ["stack.layers.0.self_attention.in_proj_weight",
                                                   "stack.layers.0.self_attention.in_proj_bias"]

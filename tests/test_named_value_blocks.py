@@ -22,15 +22,17 @@ def test_unet_up_is_one_class_called_with_its_skip():
     spec = spec_at("specs/unet.nn")
     text = spec.to_source(size=64)
     assert "class Up(nn.Module):\n" in text
-    assert '    """Block `Up(skip)` on [in_channels, H, W]; instances: `up1`, `up2`, `up3`, `up4`."""\n' in text
+    # its input's channels and the skip's are sizes of its own: any UNet, not only this one
+    assert '    """Block `Up(skip)` on [C, H, W]."""\n\n    def __init__(self, C, skip_channels):\n' in text
+    assert "        self.conv = DoubleConv(skip_channels + C // 2, C // 2)\n" in text
     assert ("    def forward(self, x, skip):\n"
-            "        x = self.up(x)  # [in_channels // 2, 2*H, 2*W]\n"
-            "        x = torch.cat([x, skip], dim=1)  # [in_channels, 2*H, 2*W]\n"
-            "        x = self.conv(x)  # [in_channels // 2, 2*H, 2*W]\n"
+            "        x = self.up(x)  # [C // 2, 2 * H, 2 * W]\n"
+            "        x = torch.cat([x, skip], dim=1)  # [skip_channels + C // 2, 2 * H, 2 * W]\n"
+            "        x = self.conv(x)  # [C // 2, 2 * H, 2 * W]\n"
             "        return x\n") in text
-    assert "        self.up1 = Up(1024)\n" in text and "        self.up4 = Up(128)\n" in text
-    assert ("        x = self.up1(x, e4)  # [512, 8, 8]\n"
-            "        x = self.up2(x, e3)  # [256, 16, 16]\n") in text
+    assert "        self.up1 = Up(1024, 512)\n" in text and "        self.up4 = Up(128, 64)\n" in text
+    assert ("        x = self.up1(x, e4)  # [512, 2 * (size // 16), 2 * (size // 16)]\n"
+            "        x = self.up2(x, e3)  # [256, 4 * (size // 16), 4 * (size // 16)]\n") in text
     assert "ModuleDict" not in text and ").up(" not in text
     model = spec.build(size=64).eval()
     assert [k for k in model.state_dict() if k.startswith("up1.")] == [
@@ -74,21 +76,22 @@ def test_a_block_reading_two_values_takes_both_in_parameter_order():
         "  x -> Fuse(2, a=p, b=q) -> Fuse(2, b=p, a=q) -> dense(2)\n}\n")
     text = spec.to_source()
     assert [line for line in text.splitlines() if line.startswith("class ")] == [
-        "class Fuse(nn.Module):", "class Two(nn.ModuleList):"]
+        "class Fuse(nn.Module):", "class Two(nn.Module):"]
     assert "    def forward(self, x, a, b):\n" in text
-    assert "        x = torch.cat([x, a, b], dim=1)  # [10]\n" in text
-    assert ("        x = self[2](x, p, q)  # [2]\n"
-            "        x = self[3](x, q, p)  # [2]\n") in text
+    assert "        x = torch.cat([x, a, b], dim=1)  # [a_features + b_features + n]\n" in text
+    assert ('        x1 = getattr(self, "2")(x, p, q)  # [2]\n'
+            '        x1 = getattr(self, "3")(x1, q, p)  # [2]\n') in text
     model = spec.build().eval()
     assert list(model.state_dict()) == [f"{i}.{p}" for i in ("0", "1") for p in ("weight", "bias")] + [
         f"{i}.{k}.{p}" for i in ("2", "3") for k in ("0", "out") for p in ("weight", "bias")] + ["4.weight", "4.bias"]
     x = torch.randn(3, 4)
     with torch.no_grad():
-        p, q = model[0](x), model[1](x)
+        m = model.get_submodule
+        p, q = m("0")(x), m("1")(x)
         y = x
-        for fuse, a, b in ((model[2], p, q), (model[3], q, p)):
+        for fuse, a, b in ((m("2"), p, q), (m("3"), q, p)):
             y = fuse.out(torch.cat([fuse._modules["0"](y), a, b], dim=1))
-        torch.testing.assert_close(model(x), model[4](y))
+        torch.testing.assert_close(model(x), m("4")(y))
     check_scripts_and_exports(spec.checked_graph(), model)
 
 
@@ -124,20 +127,28 @@ def test_each_inside_a_block_that_reads_a_value():
         "network Clip {\n  input frames: [T, 2, 3]\n  input extra: [T, 6]\n"
         "  frames -> Frames(extra) -> Frames(extra) -> dense(2)\n}\n")
     text = spec.to_source()
-    assert ("    def forward(self, x, ctx):\n"
-            "        x1 = x.flatten(0, 1)  # [2, 3]\n"
-            "        x1 = self[0](x1)  # [6]\n"
-            "        x1 = self[1](x1)  # [6]\n"
-            "        x = x1.unflatten(0, (x.shape[0], -1))  # [T, 6]\n"
-            "        x = x + ctx  # [T, 6]\n"
+    # the first call's frames are [2, 3]: its class takes their sizes; the second's are a [6]
+    # vector, which no class of the definition over an image serves: a class of that call
+    assert ("    def __init__(self, H, W):\n"
+            "        super().__init__()\n"
+            "        self.flatten = nn.Flatten()\n"
+            '        self.add_module("1", nn.Linear(H * W, 6))\n\n'
+            "    def forward(self, x, ctx):\n"
+            "        x1 = x.flatten(0, 1)  # [H, W]\n"
+            "        x1 = self.flatten(x1)  # [H * W]\n"
+            '        x1 = getattr(self, "1")(x1)  # [6]\n'
+            "        x = x1.unflatten(0, (x.shape[0], -1))  # [in_channels, 6]\n"
+            "        x = x + ctx  # [in_channels, 6]\n"
             "        return x\n") in text
-    assert "        x = self[0](frames, extra)  # [T, 6]\n        x = self[1](x, extra)  # [T, 6]\n" in text
+    assert ('        x = getattr(self, "0")(frames, extra)  # [T, 6]\n'
+            '        x = getattr(self, "1")(x, extra)  # [T, 6]\n') in text
     model = spec.build().eval()
     frames, extra = torch.randn(2, 5, 2, 3), torch.randn(2, 5, 6)
     with torch.no_grad():
-        y = model[0][1](frames.flatten(2)) + extra
-        y = model[1][1](y) + extra  # flattening a frame [6] keeps it
-        torch.testing.assert_close(model(frames, extra), model[2](y))
+        m = model.get_submodule
+        y = m("0.1")(frames.flatten(2)) + extra
+        y = m("1.1")(y) + extra  # flattening a frame [6] keeps it
+        torch.testing.assert_close(model(frames, extra), m("2")(y))
     check_scripts_and_exports(spec.checked_graph(), model)
 
 
