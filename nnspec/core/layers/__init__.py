@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (importing registers the kinds)
     reduce,
     reshape,
     upsample,
+    windows,
 )
 from .base import Layer, TensorType
 

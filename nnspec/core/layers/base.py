@@ -40,6 +40,9 @@ class Layer:
     #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
     #: follow the chain's value in ``infer_many`` and ``forward_code``
     values: ClassVar[int] = 0
+    #: keyword arguments that name a value (``attention(8, mask=m)``): bound as the value's
+    #: name, and the value follows the chain's value and the positional named values
+    value_keywords: ClassVar[tuple[str, ...]] = ()
     #: of a kind with named values, the input whose padding ``forward_code`` is given: the
     #: last (the sequence ``attention`` attends to), or 0 (the sequence a recurrent layer reads)
     padding_of: ClassVar[int] = -1
