@@ -35,6 +35,7 @@ PUBLISHED = {
     "mobilenet_v3_large": 5_483_032,
     "efficientnet_b0": 5_288_548,
     "shufflenet_v2_x1_0": 2_278_604,
+    "swin_t": 28_288_354,
 }
 
 # The lecture networks' counts, worked out by hand (PyTorch's conventions).
@@ -77,6 +78,7 @@ INTERFACES = {
     "mobilenet_v3_large": ([[3, 224, 224]], [[1000]]),
     "efficientnet_b0": ([[3, 224, 224]], [[1000]]),
     "shufflenet_v2_x1_0": ([[3, 224, 224]], [[1000]]),
+    "swin_t": ([[3, 224, 224]], [[1000]]),
     "unet": ([[3, 256, 256]], [[2, 256, 256]]),
     "transformer_classifier": ([[256]], [[2]]),
     "lenet5": ([[1, 32, 32]], [[10]]),
@@ -163,10 +165,19 @@ def test_keras_batchnorm_settings_in_xception():
     assert settings == {(0.001, 0.01)}
 
 
+# Networks whose names are the reference's, but not quite its order: torchvision's Swin patch
+# merging creates its reduction before the norm it applies first, and a spec creates modules in
+# the order they are applied. Their checkpoints load by name.
+BY_NAME = {"swin_t"}
+
+
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_state_dict_shapes_follow_the_reference(name):
     ours = meta_state_dict(name)
     ref = fixture(name)["tensors"]
+    if name in BY_NAME:
+        assert dict(ours) == dict(ref)
+        return
     if name == "xception":  # Keras keeps no count of batches seen
         ours = [(k, s) for k, s in ours if not k.endswith("num_batches_tracked")]
     assert [s for _, s in ours] == [s for _, s in ref]

@@ -176,6 +176,8 @@ ZOO = {
     "shufflenet_v2_x1_0": Reference("shufflenet_v2_x1_0.nn", "torchvision.models.shufflenet_v2_x1_0()",
                                     torchvision_model("shufflenet_v2_x1_0"), torch_tensors, torch_forward,
                                     torch_randomise_constants, [("stage4", "stage4")]),
+    "swin_t": Reference("swin_t.nn", "torchvision.models.swin_t()", torchvision_model("swin_t"), torch_tensors,
+                        torch_forward, torch_randomise_constants, [("features", "features")]),
     "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
                           keras_tensors, keras_forward, keras_randomise_statistics,
                           # Keras pools with "same" padding: check each pool and the last map
