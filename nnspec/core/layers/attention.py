@@ -107,7 +107,7 @@ class AttentionArgs(ArgsModel):
     value_bias: Bool | None = Field(None, description="defaults to `bias`")
     out_bias: Bool | None = Field(None, description="defaults to `bias`")
     relative: IntOrList = Field(0, description="the window (side, or [height, width]) of a learned relative-position bias")
-    mask: str | None = Field(None, description="a named value [..., T, S] added to the scores")
+    mask: str | None = Field(None, description="the name of a value [..., T, S] added to the scores")
 
 
 class Attention(Layer):
@@ -123,15 +123,15 @@ class Attention(Layer):
     ``bias`` sets the bias of the four projections; ``query_bias``, ``key_bias``,
     ``value_bias`` and ``out_bias`` set one each (Whisper's key has none: ``key_bias=false``).
     ``relative=7`` adds a learned bias per head for each offset between two positions of a
-    7×7 window (``relative=[h, w]``: an ``h×w`` one), so ``T = 49``: a table of ``13·13 ×
-    heads`` parameters read through a fixed index of ``49·49`` (Swin's, MaxViT's).
+    7×7 window (``relative=[h, w]``: an ``h×w`` one), so ``T = 49``: a table of
+    ``13·13 × heads`` parameters read through a fixed index of ``49·49`` (Swin's, MaxViT's).
     ``mask=m`` adds the named value ``m`` (``[..., T, S]``, its leading dimensions
     broadcasting to the input's) to the scores of every head: Swin's shifted-window mask,
     ``-inf`` where a position must not look.
 
     Plain, its parameters are ``nn.MultiheadAttention``'s, in its order: the packed
-    query/key/value projection ``[3·D, D]`` and its bias, then the output projection: ``4·D² +
-    4·D`` (``4·D²`` without ``bias``). Otherwise the module is the generated ``Attention``:
+    query/key/value projection ``[3·D, D]`` and its bias, then the output projection:
+    ``4·D² + 4·D`` (``4·D²`` without ``bias``). Otherwise the module is the generated ``Attention``:
     the relative-position table, its index (a buffer), the packed ``qkv`` projection (or
     ``query``, ``key`` and ``value`` where their biases differ or it attends to a memory),
     then ``proj``. Example: ``attention(12)`` on ``[197, 768]`` has 2,362,368 parameters.
@@ -169,8 +169,14 @@ class Attention(Layer):
 
     def infer_many(self, xs: list[TensorType]) -> TensorType:
         x = xs[0]
-        if len(x.shape) < 2:
-            raise ShapeError(f"`attention` needs a sequence [T, D], got {shape_str(x.shape)}")
+        if len(x.shape) < 2 or (len(x.shape) > 2 and not x.channels_last):
+            # an image [C, H, W] is no group of sequences: its features are not last
+            raise ShapeError(
+                f"`attention` needs a sequence [T, D], or groups of them with the features last (windows "
+                f"[N, 49, C] of a channels-last image), got {shape_str(x.shape)}",
+                hint="turn an image into a sequence of positions first: `reshape([C, -1]) -> permute([1, 0])`"
+                if len(x.shape) > 2 else None,
+            )
         *lead, t, d = x.shape
         d = need_concrete(d, "the feature dimension of `attention`")
         need_divisor(d, "heads", self.args.heads, "features", x)

@@ -92,8 +92,9 @@ class ShiftMaskArgs(ArgsModel):
 
 
 class ShiftMask(Layer):
-    """Swin's mask for attention in windows after a ``roll`` by ``-shift``: ``[H, W, ...] ->
-    [H·W / window², window², window²]``, what ``attention(heads, mask=m)`` adds to its scores.
+    """Swin's mask for attention in windows after a ``roll`` by ``-shift``:
+    ``[H, W, ...] -> [H·W / window², window², window²]``, added to the scores by
+    ``attention(heads, mask=m)``.
 
     Rolling the image brings positions from its far edges into the last windows; the mask is
     ``-100`` between two positions of a window that came from different regions (so softmax
@@ -105,8 +106,8 @@ class ShiftMask(Layer):
     """
 
     kind = "shiftmask"
-    example = ("[4, 6, 3]", "let m = shiftmask(2, 1)\n  x -> reshape([2, 2, 3, 2, 3]) -> permute([0, 2, 1, 3, 4]) "
-                            "-> reshape([6, 4, 3]) -> attention(1, mask=m)")
+    example = ("[3, 4, 6]", "let y = permute([1, 2, 0])\n  let m = y -> shiftmask(2, 1)\n  y -> reshape([2, 2, 3, 2, 3]) "
+                            "-> permute([0, 2, 1, 3, 4]) -> reshape([6, 4, 3]) -> attention(1, mask=m)")
     synonyms = ("attentionmask", "windowmask")
     family = "attention"
     Args = ShiftMaskArgs
