@@ -6,13 +6,19 @@ where they are written."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from compile_support import check_scripts_and_exports
+from twins.whisper_encoder import WhisperEncoder
 
 import nnspec
 from nnspec.backends.export import export_module
+from nnspec.frontend.fmt import format_source
 from nnspec.train.data import input_infos
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(text: str, network: str | None = None):
@@ -163,3 +169,24 @@ def test_mistakes_are_refused_where_they_are_written(chain, message, at):
     assert d.message == message
     line = text.splitlines()[d.span.line - 1]
     assert line[d.span.col - 1:].startswith(at)
+
+
+# -- a Whisper-style audio encoder -----------------------------------------------------------------
+def test_whisper_encoder_equals_its_twin_at_any_length():
+    spec = nnspec.load(ROOT / "specs" / "whisper_encoder.nn")
+    assert spec.checked_graph().total_params == sum(p.numel() for p in WhisperEncoder().parameters()) == 7_632_384
+    small = {"mels": 16, "dim": 64, "heads": 4, "layers": 2}
+    graph = spec.checked_graph(**small)
+    torch.manual_seed(0)
+    model, twin = spec.build(**small).eval(), WhisperEncoder(**small).eval()
+    assert str(nnspec.load_weights(model, twin.state_dict())) == "loaded 36 tensors by name"
+    assert graph.total_buffers == sum(b.numel() for b in model.buffers()) == 32  # sinusoid's frequencies
+    for frames in (9, 40):
+        mel = torch.randn(2, 16, frames)
+        with torch.no_grad():
+            got, want = model(mel), twin(mel)
+        assert got.shape == (2, (frames - 1) // 2 + 1, 64)
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-5)
+    check_scripts_and_exports(graph, model)
+    text = (ROOT / "specs" / "whisper_encoder.nn").read_text()
+    assert format_source(text) == text

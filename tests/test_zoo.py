@@ -58,6 +58,10 @@ OWN = {
     # LeNet-5 as published: C1 156, S2 12, C3 1,516 (Table I: 60 maps read, 16 biases), S4 32,
     # C5 48,120, F6 10,164, the RBF centres 840 (tests/test_language_v3.py: equal to its twin)
     "lenet5": 60_840,
+    # conv 80 -> 384 ×3: 92,544, conv 384 -> 384 ×3: 442,752; 4 blocks of 2 layer norms 1,536,
+    # attention 4·384·384 + 3·384 (no key bias) and MLP 384·1536 + 1536 + 1536·384 + 384; the
+    # final layer norm 768 (tests/test_attention.py: equal to its twin)
+    "whisper_encoder": 7_632_384,
 }
 
 # What each spec takes and returns: (input shapes, output shapes), as `summary --json` prints them.
@@ -82,6 +86,7 @@ INTERFACES = {
     "unet": ([[3, 256, 256]], [[2, 256, 256]]),
     "transformer_classifier": ([[256]], [[2]]),
     "lenet5": ([[1, 32, 32]], [[10]]),
+    "whisper_encoder": ([[80, "T"]], [["(T - 1) // 2 + 1", 384]]),
 }
 
 # Where our module names differ from the reference's: the language names a `shortcut auto`
