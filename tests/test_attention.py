@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 from compile_support import check_scripts_and_exports
+from twins.gpt2 import GPT2
 from twins.whisper_encoder import WhisperEncoder
 
 import nnspec
@@ -190,3 +191,27 @@ def test_whisper_encoder_equals_its_twin_at_any_length():
     check_scripts_and_exports(graph, model)
     text = (ROOT / "specs" / "whisper_encoder.nn").read_text()
     assert format_source(text) == text
+
+
+# -- a GPT-2-style language model -------------------------------------------------------------------
+def test_gpt2_equals_its_twin_and_never_looks_ahead():
+    spec = nnspec.load(ROOT / "specs" / "gpt2.nn")
+    # GPT-2 small ties its output projection to the token embedding: 124,439,808 parameters
+    assert spec.checked_graph().total_params - 50257 * 768 == 124_439_808
+    small = {"vocab": 50, "context": 16, "dim": 32, "heads": 4, "layers": 2}
+    graph = spec.checked_graph(**small)
+    torch.manual_seed(0)
+    model, twin = spec.build(**small).eval(), GPT2(**small).eval()
+    assert graph.total_params == sum(p.numel() for p in twin.parameters())
+    nnspec.load_weights(model, twin.state_dict())
+    for length in (1, 7, 16):  # the position table is cut to the text's length
+        tokens = torch.randint(0, 50, (2, length))
+        with torch.no_grad():
+            got = model(tokens)
+            torch.testing.assert_close(got, twin(tokens), rtol=0, atol=1e-5)
+        assert got.shape == (2, length, 50)
+    changed = tokens.clone()
+    changed[:, -1] = (tokens[:, -1] + 1) % 50
+    with torch.no_grad():
+        torch.testing.assert_close(model(changed)[:, :-1], got[:, :-1])
+    check_scripts_and_exports(graph, model)

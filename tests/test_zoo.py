@@ -62,6 +62,10 @@ OWN = {
     # attention 4·384·384 + 3·384 (no key bias) and MLP 384·1536 + 1536 + 1536·384 + 384; the
     # final layer norm 768 (tests/test_attention.py: equal to its twin)
     "whisper_encoder": 7_632_384,
+    # token embedding 50257·768, positions 1024·768, 12 blocks of 2 layer norms 3,072, attention
+    # 4·768·768 + 4·768 and MLP 768·3072 + 3072 + 3072·768 + 768, the final layer norm 1,536,
+    # the head 768·50257 untied (tests/test_attention.py: equal to its twin)
+    "gpt2": 163_037_184,
 }
 
 # What each spec takes and returns: (input shapes, output shapes), as `summary --json` prints them.
@@ -87,6 +91,7 @@ INTERFACES = {
     "transformer_classifier": ([[256]], [[2]]),
     "lenet5": ([[1, 32, 32]], [[10]]),
     "whisper_encoder": ([[80, "T"]], [["(T - 1) // 2 + 1", 384]]),
+    "gpt2": ([["T"]], [["T", 50257]]),
 }
 
 # Where our module names differ from the reference's: the language names a `shortcut auto`
