@@ -47,7 +47,7 @@ def test_one_kind_in_full():
         ("attention", "attention(heads, dropout=0, bias=true, causal=false, query_bias=auto, key_bias=auto, "
                       "value_bias=auto, out_bias=auto, relative=0, mask=auto)", ("[T, 8]", "[T, 8]"),
          "nn.MultiheadAttention(8, 2, batch_first=True)"),
-        ("shiftmask", "shiftmask(window, shift)", ("[4, 6, 3]", "[6, 4, 4]"), "shifted_window_mask(x, 2, 1)"),
+        ("shiftmask", "shiftmask(window, shift)", ("[4, 4, 4]", "[4, 4, 4]"), "shifted_window_mask(x, 2, 1)"),
         ("maxpool", "maxpool(kernel, stride=auto, padding=0, ceil=false)", ("[3, 9, 9]", "[3, 5, 5]"),
          "nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)"),
         ("select", "select(index, dim=0)", ("[T, 6]", "[6]"), "x[:, -1]"),

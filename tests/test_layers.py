@@ -162,6 +162,7 @@ CASES = [
     Case("attention", (2,), {"bias": False, "out_bias": True, "causal": True}, (3, "T", 6), channels_last=True),
     Case("attention", (2,), {"relative": [2, 3], "dropout": 0.1}, (4, 6, 8), channels_last=True),
     Case("attention", (2,), {"relative": 2, "mask": "m"}, (3, 4, 4), values=1, channels_last=True),
+    Case("attention", (1,), {"out_bias": False}, (3, 5, 4), channels_last=True),
     Case("attention", (2,), {"value_bias": False}, ("T", 6), values=1),
     Case("roll", (3,)),
     Case("roll", ([1, -2], [0, -1]), {}, ("T", 5, 4)),

@@ -229,6 +229,12 @@ class Attention(Layer):
         return (len(set(self.biases)) == 1 and not self.window[0] and self.args.mask is None
                 and getattr(self, "rank", 2) == 2)
 
+    @property
+    def packed(self) -> bool:
+        """Whether the generated module projects queries, keys and values at once (``qkv``):
+        in self-attention, with one bias setting for the three."""
+        return not getattr(self, "memory", False) and len(set(self.biases[:3])) == 1
+
     def param_count(self, x: TensorType) -> int:
         self.rank = len(x.shape)
         d = x.shape[-1]
@@ -240,19 +246,33 @@ class Attention(Layer):
         height, width = self.window
         return (height * width) ** 2
 
+    def kept_inputs(self, inputs: list) -> list:
+        """The mask is only added to the scores: its value is not kept."""
+        return inputs[:-1] if self.args.mask is not None and len(inputs) > 1 else inputs
+
     def kept_extra(self, xs, y):
         """Besides its inputs: the projected queries, keys and values, the attention's output
         (read by the output projection) and a log-sum-exp per query and head (PyTorch's fused
         kernel); with dropout, the unfused path's weights, mask and dropped weights too. A
-        causal mask is one per batch."""
+        causal mask is one per batch. The generated ``Attention`` keeps the scaled queries,
+        the keys and values (copied for the batched product), the weights and the output
+        (read by ``proj``); with dropout, its mask and the dropped weights; a padding mask per
+        sample and a causal one per batch, of bytes."""
         x = xs[0]
-        t, d, s = x.shape[-2], x.shape[-1], xs[1].shape[-2] if getattr(self, "memory", False) else x.shape[-2]
+        (t, d), s, heads = x.shape[-2:], xs[1].shape[-2] if getattr(self, "memory", False) else x.shape[-2], self.args.heads
+        if self.plain:
+            kept = 4 * ((2 * t + 2 * s) * d + t * heads)
+            if self.args.dropout:
+                kept = kept + 4 * (3 * t * s * heads + 2 * t * d)
+            mask = t * s * 4 if self.args.causal and isinstance(t * s, int) else 0
+            return kept, mask
         groups = product(x.shape[:-2])
-        kept = 4 * groups * ((2 * t + 2 * s) * d + t * self.args.heads)
-        if self.args.dropout or not self.plain:  # the unfused path keeps its weights
-            kept = kept + 4 * groups * (3 * t * s * self.args.heads + 2 * t * d)
-        mask = t * s * 4 if self.args.causal and isinstance(t * s, int) else 0
-        return kept, mask
+        kept = 4 * groups * ((2 * t + 2 * s) * d + heads * t * s + (2 * heads * t * s if self.args.dropout else 0))
+        if heads == 1 and self.packed:  # one head: the product reads the packed projection itself
+            kept = kept + 4 * groups * t * d
+        if x.masked and len(x.shape) == 2:
+            kept = kept + s
+        return kept, (t * s if self.args.causal and isinstance(t * s, int) else 0)
 
     def macs(self, x: TensorType, y: TensorType):
         *lead, t, d = x.shape
@@ -279,7 +299,7 @@ class Attention(Layer):
             x.shape[-1],
             a.heads,
             dropout=self.changed("dropout", float),
-            packed=False if getattr(self, "memory", False) or len(set(biases[:3])) > 1 else None,
+            packed=False if not self.packed else None,
             biases=TupleOf(biases) if not all(biases) else None,
             window=TupleOf(self.window) if self.window[0] else None,
             causal=True if a.causal else None,

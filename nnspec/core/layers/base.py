@@ -149,6 +149,11 @@ class Layer:
         """Multiply-accumulates for one sample."""
         return 0
 
+    def kept_inputs(self, inputs: list) -> list:
+        """Of the inputs (node ids), those whose values ``keeps = ("inputs",)`` keeps: all of
+        them, but for a value only added (attention's mask)."""
+        return inputs
+
     def kept_extra(self, xs: list[TensorType], y: TensorType) -> tuple[Dim, int]:
         """Bytes training keeps for the backward pass besides the values of :attr:`keeps`:
         per sample (a pool's argmax indices, dropout's mask, a norm's statistics per sample,

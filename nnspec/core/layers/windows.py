@@ -106,8 +106,8 @@ class ShiftMask(Layer):
     """
 
     kind = "shiftmask"
-    example = ("[3, 4, 6]", "let y = permute([1, 2, 0])\n  let m = y -> shiftmask(2, 1)\n  y -> reshape([2, 2, 3, 2, 3]) "
-                            "-> permute([0, 2, 1, 3, 4]) -> reshape([6, 4, 3]) -> attention(1, mask=m)")
+    example = ("[4, 4, 4]", "let y = permute([1, 2, 0]) -> layernorm\n  let m = y -> shiftmask(2, 1)\n"
+                            "  y -> attention(2, mask=m)")
     synonyms = ("attentionmask", "windowmask")
     family = "attention"
     Args = ShiftMaskArgs
