@@ -78,7 +78,11 @@ def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
         n = draw(SIZES)
         inner = draw(st.sampled_from([f"residual {{ layernorm -> dense({c}) }}", f"add {{ | identity | dense({c}) }}",
                                       f"concat(dim=-1) {{ | identity | dense({n}) }}", f"slice(0, {hw // 2}) -> slice(0, {hw // 2}, dim=1) -> dense({n})",
-                                      f"reshape([2, {hw // 2}, {hw}, {c}]) -> dense({n}) -> reshape([{hw}, {hw}, {n}])"]))
+                                      f"reshape([2, {hw // 2}, {hw}, {c}]) -> dense({n}) -> reshape([{hw}, {hw}, {n}])",
+                                      # windows of 2 rows, attended with a relative-position bias, a roll
+                                      f"roll([1, -1], [0, 1]) -> reshape([{hw // 2}, {2 * hw}, {c}]) -> attention("
+                                      f"{draw(st.sampled_from([1, c]))}, relative=[2, {hw}], key_bias="
+                                      f"{draw(st.sampled_from(['true', 'false']))}) -> reshape([{hw}, {hw}, {c}])"]))
         widths = {"concat": c + n, "slice": n, "reshape": n}
         out = next((w for k, w in widths.items() if inner.startswith(k)), c)
         return [f"permute([1, 2, 0]) -> {inner} -> permute([2, 0, 1])"], out, hw // 2 if inner.startswith("slice") else hw
@@ -114,8 +118,13 @@ def network(draw) -> str:
         if kind == "tokens":
             lines.append(f"embedding(13, {width})")
         for _ in range(draw(st.integers(1, 3))):
-            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense", "positions"]))
-            if layer == "positions":  # a fixed or a learned position table, cut to the length
+            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense", "positions", "attention"]))
+            if layer == "attention":  # biases of their own, causal or not; padding masked out
+                heads = draw(st.sampled_from([1, width]))
+                biases = draw(st.sampled_from(["", ", key_bias=false", ", bias=false, out_bias=true"]))
+                lines.append(f"residual {{ layernorm -> attention({heads}{biases}, "
+                             f"causal={draw(st.sampled_from(['true', 'false']))}) }}")
+            elif layer == "positions":  # a fixed or a learned position table, cut to the length
                 table = draw(st.sampled_from(["sinusoid(4)", "embedding(9, 4)"]))
                 lines.append(f"add {{ | identity | positions -> {table} -> dense({width}) }}")
             elif layer == "each":
