@@ -178,6 +178,7 @@ class Attention(Layer):
                 if len(x.shape) > 2 else None,
             )
         *lead, t, d = x.shape
+        self.rank = len(x.shape)  # groups before [T, D] need the generated module
         d = need_concrete(d, "the feature dimension of `attention`")
         need_divisor(d, "heads", self.args.heads, "features", x)
         if self.args.mask is not None and len(xs) < 2:
@@ -236,7 +237,6 @@ class Attention(Layer):
         return not getattr(self, "memory", False) and len(set(self.biases[:3])) == 1
 
     def param_count(self, x: TensorType) -> int:
-        self.rank = len(x.shape)
         d = x.shape[-1]
         height, width = self.window
         table = (2 * height - 1) * (2 * width - 1) * self.args.heads if height else 0
@@ -283,7 +283,6 @@ class Attention(Layer):
 
     def module_code(self, x: TensorType) -> Code:
         a = self.args
-        self.rank = len(x.shape)
         if self.plain:
             return call(
                 "nn.MultiheadAttention",
