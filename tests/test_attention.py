@@ -155,6 +155,7 @@ def test_shifted_window_attention_exports(fmt, tmp_path):
     ("attention(2, mask=m)", "`mask=m` is added to the scores [5, 5] of each head, so it must be float values of that "
      "shape (leading sizes may be 1 or left out), got [5, 4]", "mask=m"),
     ("attention(2, mask=q)", "unknown value `q`", "q"),
+    ("attention(2, mask=0.5)", "`mask=` takes a named value (a `let` name or an input)", "mask=0.5"),
     ("attention(2, relative=2)", "`relative=2` biases the 4 positions of a 2×2 window, so the sequence must have "
      "4 positions, got [5, 8]", "relative=2"),
     ("attention(2, relative=[2, 0])", "`relative` must be a window side (a positive integer) or [height, width], "

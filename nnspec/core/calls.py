@@ -118,6 +118,10 @@ class Calls:
         value_args = self.value_args(call, ctx) if cls.values else {}
         # a value given by keyword (`mask=m`) is bound as its name too, so the layer knows it
         keyword_values = self.value_args(call, ctx, cls.value_keywords) if cls.value_keywords else {}
+        for a in call.args or []:
+            if a.name in cls.value_keywords and id(a) not in keyword_values:
+                self.error(f"`{a.name}=` takes a named value (a `let` name or an input)", a.span)
+                return self.unknown(x, ctx, call.span)
         layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
         node_name = self.next_name(item, ctx)
         if layer is None:

@@ -165,10 +165,24 @@ class Attention(Layer):
         return tuple(r) if isinstance(r, list) else (r, r)
 
     def infer(self, x: TensorType) -> TensorType:
-        return self.infer_many([x])
+        # self-attention; the code generator also asks with the first input alone, so this
+        # records nothing that its other inputs decide
+        self.rank = len(x.shape)  # groups before [T, D] need the generated module
+        return self.shape(x, None, None)
 
     def infer_many(self, xs: list[TensorType]) -> TensorType:
-        x = xs[0]
+        self.rank = len(xs[0].shape)
+        mask = xs[-1] if self.args.mask is not None else None
+        others = xs[1:-1] if mask is not None else xs[1:]
+        y = self.shape(xs[0], others[0] if others else None, mask)
+        self.memory = bool(others)
+        self.padding_of = 1 if others else 0  # the attended sequence's padding, for forward_code
+        self.keys = (others[0] if others else xs[0]).shape[-2]  # the attended length, for the MAC count
+        return y
+
+    def shape(self, x: TensorType, memory: TensorType | None, mask: TensorType | None) -> TensorType:
+        """The output type from the queries, the memory attended to (None: the queries) and
+        the mask (or None); a :class:`ShapeError` where they do not fit."""
         if len(x.shape) < 2 or (len(x.shape) > 2 and not x.channels_last):
             # an image [C, H, W] is no group of sequences: its features are not last
             raise ShapeError(
@@ -178,17 +192,10 @@ class Attention(Layer):
                 if len(x.shape) > 2 else None,
             )
         *lead, t, d = x.shape
-        self.rank = len(x.shape)  # groups before [T, D] need the generated module
         d = need_concrete(d, "the feature dimension of `attention`")
         need_divisor(d, "heads", self.args.heads, "features", x)
-        if self.args.mask is not None and len(xs) < 2:
-            raise ShapeError(f"`mask={self.args.mask}` must name a value (a `let` name or an input)", arg="mask")
-        mask = xs[-1] if self.args.mask is not None else None
-        others = xs[1:-1] if mask is not None else xs[1:]
-        self.memory = bool(others)
-        self.padding_of = 1 if others else 0  # the attended sequence's padding, for forward_code
-        kv = others[0] if others else x
-        if others and (len(kv.shape) != len(x.shape) or tuple(kv.shape[:-2]) != tuple(lead) or kv.shape[-1] != d):
+        kv = memory if memory is not None else x
+        if memory is not None and (len(kv.shape) != len(x.shape) or tuple(kv.shape[:-2]) != tuple(lead) or kv.shape[-1] != d):
             want = shape_str((*lead, "S", d))
             raise ShapeError(
                 f"`attention` from {shape_str(x.shape)} needs the attended value to be a sequence {want}, "
@@ -196,12 +203,11 @@ class Attention(Layer):
                 hint=f"project it to {d} features with `dense({d})` first" if len(kv.shape) == len(x.shape) else None,
             )
         s = kv.shape[-2]
-        self.keys = s  # the attended sequence's length, for the MAC count
         height, width = self.window
         if height and (t != height * width or s != t):
             raise ShapeError(f"`relative={self.args.relative}` biases the {height * width} positions of a "
                              f"{height}×{width} window, so the sequence must have {height * width} positions, "
-                             f"got {shape_str(x.shape)}" + (f" attending to {shape_str(kv.shape)}" if others else ""),
+                             f"got {shape_str(x.shape)}" + (f" attending to {shape_str(kv.shape)}" if memory is not None else ""),
                              arg="relative", hint="cut the image into windows first: `reshape` and `permute` "
                              f"[H, W, C] to [H / {height} · W / {width}, {height * width}, C]")
         if mask is not None:
