@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core.dims import Dim, evaluate, shape_str
+from ..core.layers.batch import mentions_batch
 from ..diagnostics import Diagnostic
 from . import pixels, tasks
 from .errors import DataError
@@ -46,7 +47,13 @@ def output_shape(graph) -> tuple:
     if len(types) != 1:
         raise DataError(f"training needs a network with one output; `{graph.network}` has {len(types)}",
                         hint="train a network whose outputs are combined into one")
-    return tuple(types[0].shape)
+    shape = tuple(types[0].shape)
+    if mentions_batch(shape):
+        raise DataError(f"the output {shape_str(shape)} of `{graph.network}` ranges over the batch (`batchdot`): "
+                        "its values change with the samples a batch holds, and training and evaluation compare "
+                        "each sample's output with its own label",
+                        hint="train it with a loss of your own on the compiled module (`nnspec compile`)")
+    return shape
 
 
 def sequence_fix(graph) -> str | None:
