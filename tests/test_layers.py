@@ -134,6 +134,7 @@ CASES = [
     Case("resize", (), {"mode": "linear", "corners": True}, (3, "H", "W"), values=1),
     Case("resize", (), {}, (3, "L"), values=1),
     Case("zeropad", (2,), {}, (3, "L")),
+    Case("batchdot", (), {}, (8,), values=1, sizes={"batch": 2}),
     Case("noise"),
     Case("noise", (0.1,), {}, ("T", 4)),
     Case("zeropad", (1, 2), {"dim": 0}, ("T", 4)),
