@@ -8,7 +8,7 @@ from ..code import Code, call
 from ..shapes import ShapeError, expand, product, transposed_out, window_out
 from .base import ArgError, Layer, TensorType, need_concrete, need_rank, times
 from .schema import ArgsModel, Bool, Field, Int, IntOrList
-from .weightnorm import kept_per_batch, length_params, weight_normed
+from .weightnorm import WEIGHT_NORM_RUNTIME, kept_per_batch, length_params, module_name
 
 
 def positive(layer: Layer, *names: str) -> None:
@@ -48,8 +48,8 @@ class Conv(Layer):
     ``[C, L] -> [out, L']``, ``[C, H, W] -> [out, H', W']``, ``[C, D, H, W] -> [out, D', H', W']``
     with PyTorch's output-size formula. Example: ``conv(64, 3, padding=1)`` on ``[3, 32, 32]``
     gives ``[64, 32, 32]`` and 1,792 parameters. ``weight_norm=true`` learns each output
-    channel's kernel as a direction and a length (PyTorch's
-    ``parametrizations.weight_norm``; ``out`` more parameters): a TCN's causal convolution is
+    channel's kernel as a direction and a length, named as PyTorch's
+    ``parametrizations.weight_norm`` names them (``out`` more parameters): a TCN's causal convolution is
     ``zeropad(2 * d) -> conv(c, 3, dilation=d, weight_norm=true)``.
     """
 
@@ -58,6 +58,7 @@ class Conv(Layer):
     synonyms = ("conv1d", "conv2d", "conv3d", "convolution", "convolution2d")
     family = "conv"
     Args = ConvArgs
+    runtime = WEIGHT_NORM_RUNTIME
 
     def check_args(self):
         positive(self, "kernel", "stride", "dilation")
@@ -126,15 +127,15 @@ class Conv(Layer):
 
     def module_code(self, x: TensorType) -> Code:
         a = self.args
-        return weight_normed(call(
-            f"nn.Conv{len(x.shape) - 1}d",
+        return call(
+            module_name(f"nn.Conv{len(x.shape) - 1}d", a.weight_norm),
             x.shape[0],
             a.out,
             a.kernel,
             **self.window_keywords(),
             groups=self.changed("groups"),
             bias=self.changed("bias"),
-        ), a.weight_norm)
+        )
 
     def describe(self) -> str:
         a = self.args

@@ -7,7 +7,7 @@ from ..dims import shape_str
 from ..shapes import ShapeError, product
 from .base import Layer, TensorType, need_concrete
 from .schema import ArgsModel, Bool, Field, Int
-from .weightnorm import kept_per_batch, length_params, weight_normed
+from .weightnorm import WEIGHT_NORM_RUNTIME, kept_per_batch, length_params, module_name
 
 
 class DenseArgs(ArgsModel):
@@ -22,8 +22,8 @@ class Dense(Layer):
     Example: ``dense(10)`` on ``[128]`` gives ``[10]`` and 1,290 parameters. On a sequence
     ``[T, F]`` it applies at every position, like PyTorch's ``Linear``, and so on an image
     whose channels a ``permute`` moved last (``[H, W, C]``, ConvNeXt's MLP).
-    ``weight_norm=true`` learns each unit's weights as a direction and a length (PyTorch's
-    ``parametrizations.weight_norm``; ``units`` more parameters).
+    ``weight_norm=true`` learns each unit's weights as a direction and a length, named as
+    PyTorch's ``parametrizations.weight_norm`` names them (``units`` more parameters).
     """
 
     kind = "dense"
@@ -31,6 +31,7 @@ class Dense(Layer):
     synonyms = ("linear", "fc", "fullyconnected", "innerproduct")
     family = "dense"
     Args = DenseArgs
+    runtime = WEIGHT_NORM_RUNTIME
 
     def infer(self, x: TensorType) -> TensorType:
         if not x.shape:
@@ -56,8 +57,8 @@ class Dense(Layer):
         return product(x.shape) * self.args.units
 
     def module_code(self, x: TensorType) -> Code:
-        return weight_normed(call("nn.Linear", x.shape[-1], self.args.units, bias=None if self.args.bias else False),
-                             self.args.weight_norm)
+        return call(module_name("nn.Linear", self.args.weight_norm), x.shape[-1], self.args.units,
+                    bias=None if self.args.bias else False)
 
     def describe(self) -> str:
         return f"dense {self.args.units}" + (" wn" if self.args.weight_norm else "")
