@@ -36,7 +36,7 @@ def test_one_kind_in_full():
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, weight_norm=false)"
-    assert "  padding   an integer, a list of integers or `same` or `valid`, default 0" in lines
+    assert "  padding      an integer, a list of integers or `same` or `valid`, default 0" in lines
     assert "          [3, 9, 9] -> [6, 5, 5]" in lines
     assert "PyTorch:  nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3)" in lines
 
