@@ -122,9 +122,15 @@ def test_an_input_dimension_cannot_be_named_batch():
 def test_a_train_section_is_refused_at_the_section():
     text = CLIP.replace("  expect [batch]\n", "  expect [batch]\n  train {\n    epochs = 1\n  }\n")
     assert problems(text) == [(
-        "error", "`nnspec train` cannot train `CLIP`: its output [batch] ranges over the batch, and training's "
-        "losses compare each sample's output with that sample's own label", "train it with a loss of your own on "
-        "the compiled module (`nnspec compile`), or remove the `train` section", 13, 3)]
+        "error", "`nnspec train` cannot train `CLIP`: its output depends on the other samples of its batch "
+        "(`batchdot`, line 10), and training's losses compare each sample's output with that sample's own label",
+        "train it with a loss of your own on the compiled module (`nnspec compile`), or remove the `train` section",
+        13, 3)]
+    # reduced to one value per sample, it still depends on the others
+    summed = "network N {\n  input x: [4]\n  batchdot -> sum(0)\n  train {\n    epochs = 1\n  }\n}\n"
+    assert [(m, line) for _, m, _, line, _ in problems(summed)] == [(
+        "`nnspec train` cannot train `N`: its output depends on the other samples of its batch (`batchdot`, line 3), "
+        "and training's losses compare each sample's output with that sample's own label", 4)]
 
 
 def test_training_evaluating_and_predicting_refuse_it():
@@ -133,6 +139,14 @@ def test_training_evaluating_and_predicting_refuse_it():
 
     with pytest.raises(DataError) as e:
         output_shape(nnspec.load(CLIP).checked_graph())
-    assert e.value.message == ("the output [batch] of `CLIP` ranges over the batch (`batchdot`): its values change "
-                               "with the samples a batch holds, and training and evaluation compare each sample's "
-                               "output with its own label")
+    assert e.value.message == ("the output of `CLIP` depends on the other samples of its batch (`batchdot`, line 10): "
+                               "training, evaluation and prediction compare each sample's output with that sample's "
+                               "own label, and cut the data into batches as memory allows")
+
+
+def test_the_train_command_refuses_it_before_reading_data(tmp_path):
+    path = tmp_path / "n.nn"
+    path.write_text("network N {\n  input x: [4]\n  batchdot -> sum(0)\n}\n")
+    result = CliRunner().invoke(main, ["train", str(path), "--data", "xo", "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1, result.output
+    assert "depends on the other samples of its batch (`batchdot`, line 3)" in result.output

@@ -29,7 +29,7 @@ from .expressions import Bare, evaluate, plain
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
 from .layers.base import Layer
-from .layers.batch import BATCH_NAME, mentions_batch
+from .layers.batch import BATCH_NAME, across_batch, across_batch_text
 from .names import label_problem, name_problem
 from .shapes import ShapeError, WindowError
 from .structures import Structures
@@ -170,19 +170,14 @@ class Elaborator(Structures, Calls):
 
     def check_per_sample_outputs(self, defn: ast.Definition, graph: Graph) -> None:
         """A `train` section needs outputs that are each sample's own: training's losses
-        compare a sample's output with that sample's label, which an output ranging over the
-        batch (`batchdot`) is not."""
-        if defn.train is None:
-            return
-        for name, i in graph.outputs:
-            shape = self.nodes[i].out.shape if self.nodes[i].out is not None else ()
-            if mentions_batch(shape):
-                self.error(f"`nnspec train` cannot train `{defn.name}`: its output {f'`{name}` ' if name else ''}"
-                           f"{shape_str(shape)} ranges over the batch, and training's losses compare each "
-                           "sample's output with that sample's own label", defn.train.span,
-                           "train it with a loss of your own on the compiled module (`nnspec compile`), "
-                           "or remove the `train` section")
-                return
+        compare a sample's output with that sample's label, which an output computed across
+        the batch (`batchdot`) is not."""
+        node = across_batch(self.nodes) if defn.train is not None else None
+        if node is not None:
+            self.error(f"`nnspec train` cannot train `{defn.name}`: its output {across_batch_text(node)}, and "
+                       "training's losses compare each sample's output with that sample's own label",
+                       defn.train.span, "train it with a loss of your own on the compiled module "
+                       "(`nnspec compile`), or remove the `train` section")
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         """The ``train { }`` section's values, each checked as ``nnspec train`` will read it."""

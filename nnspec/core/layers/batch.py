@@ -6,7 +6,7 @@ entry per sample of the batch, so its shape names the batch size, :data:`BATCH`,
 size no spec writes: ``[D] -> [batch]``. That symbol lets the rest of the pipeline tell such a
 value apart: ``each`` refuses one in its body (where the batch holds every step of every
 sequence), and training, which compares each sample's output with that sample's own label,
-refuses a network that returns one.
+refuses a network whose output depends on one.
 """
 
 from __future__ import annotations
@@ -24,6 +24,19 @@ BATCH = Sym.symbol(BATCH_NAME)
 def mentions_batch(shape) -> bool:
     """Whether a shape has a size that is (or is computed from) the batch size."""
     return any(isinstance(d, Sym) and BATCH_NAME in d.symbols() for d in shape)
+
+
+def across_batch(nodes) -> object | None:
+    """The first of a graph's nodes whose output depends on the other samples of the batch
+    (a ``batchdot``), or None: whatever follows it does too, even reduced to one value per
+    sample (``batchdot -> sum(0)``)."""
+    return next((n for n in nodes if n.layer is not None and n.layer.across_batch), None)
+
+
+def across_batch_text(node) -> str:
+    """``its output depends on the other samples of its batch (`batchdot`, line 9)``."""
+    where = f", line {node.span.line}" if node.span is not None else ""
+    return f"depends on the other samples of its batch (`{node.op}`{where})"
 
 
 class BatchDot(Layer):
