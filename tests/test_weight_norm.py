@@ -50,8 +50,8 @@ def test_the_counts_and_names_are_pytorchs():
     # block 0: 16·1·3 + 16 + 16 (lengths), 16·16·3 + 16 + 16, the 1×1 shortcut 16 + 16;
     # blocks 1 and 2: 2 × (16·16·3 + 16 + 16) each; the head 16·10 + 10 + 10
     assert graph.total_params == 80 + 800 + 32 + 2 * 1600 + 180 == 4_292
-    assert [n.describe() if hasattr(n, "describe") else n.layer.describe() for n in graph.nodes
-            if n.op in ("conv", "dense")][:3] == ["conv 16 3 wn", "conv 16 3 wn", "conv 16 1"]
+    labels = [n.layer.describe() for n in graph.nodes if n.op in ("conv", "dense")]
+    assert labels[:3] + labels[-1:] == ["conv 16 3 wn", "conv 16 3 wn", "conv 16 1", "dense 10 wn"]
     keys = list(nnspec.load(TCN).build().state_dict())
     assert keys[:3] == ["blocks.0.net.1.bias", "blocks.0.net.1.parametrizations.weight.original0",
                         "blocks.0.net.1.parametrizations.weight.original1"]

@@ -111,8 +111,9 @@ class Conv(Layer):
         return self.weights(x) + (a.out if a.bias else 0) + length_params(a.out, a.weight_norm)
 
     def kept_extra(self, xs, y):
-        # `deconv` and `sepconv` have no weight normalisation
-        return 0, kept_per_batch(self.weights(xs[0]), self.args.out, getattr(self.args, "weight_norm", False))
+        if not getattr(self.args, "weight_norm", False):  # nor have `deconv` and `sepconv` any
+            return 0, 0
+        return 0, kept_per_batch(self.weights(xs[0]), self.args.out)
 
     def macs(self, x: TensorType, y: TensorType):
         return product(y.shape) * (x.shape[0] // self.args.groups) * self.kernel_size(x)

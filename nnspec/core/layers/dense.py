@@ -51,7 +51,7 @@ class Dense(Layer):
         return x.shape[-1] * a.units + (a.units if a.bias else 0) + length_params(a.units, a.weight_norm)
 
     def kept_extra(self, xs, y):
-        return 0, kept_per_batch(xs[0].shape[-1] * self.args.units, self.args.units, self.args.weight_norm)
+        return 0, kept_per_batch(xs[0].shape[-1] * self.args.units, self.args.units) if self.args.weight_norm else 0
 
     def macs(self, x: TensorType, y: TensorType):
         return product(x.shape) * self.args.units

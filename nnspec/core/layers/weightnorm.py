@@ -88,8 +88,8 @@ def length_params(out: int, on: bool) -> int:
     return out if on else 0
 
 
-def kept_per_batch(weights: Dim, out: int, on: bool) -> int:
+def kept_per_batch(weights: Dim, out: int) -> Dim:
     """Bytes training keeps once per batch for the backward pass of the normalisation: the
     weight it computes (read by the layer's own backward) and the norm of each output's ``v``."""
-    return 4 * (weights + out) if on else 0
+    return 4 * (weights + out)
 
