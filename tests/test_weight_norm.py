@@ -99,3 +99,16 @@ def test_weight_norm_is_an_argument_of_conv_and_dense_only():
         "network N {\n  input x: [3, 8, 8]\n  deconv(4, 2, weight_norm=true)\n}\n").check()]
     assert problems == [("`deconv` has no argument `weight_norm`; its arguments are out, kernel, stride, padding, "
                          "output_padding, bias", 3)]
+
+
+def test_a_checkpoint_of_pytorchs_weight_norm_loads_by_name():
+    from torch.nn.utils.parametrizations import weight_norm
+
+    reference = torch.nn.ModuleDict({"c": weight_norm(torch.nn.Conv1d(3, 4, 3)),
+                                     "d": weight_norm(torch.nn.Linear(4, 2))})
+    model = nnspec.load("network N {\n  input x: [3, 8]\n  c: conv(4, 3, weight_norm=true) -> mean(1)\n"
+                        "  d: dense(2, weight_norm=true)\n}\n").build()
+    assert str(nnspec.load_weights(model, reference.state_dict())) == "loaded 6 tensors by name"
+    x = torch.randn(2, 3, 8)
+    with torch.no_grad():
+        assert torch.equal(model(x), reference["d"](reference["c"](x).mean(2)))
