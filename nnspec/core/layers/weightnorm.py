@@ -30,6 +30,7 @@ class WeightNorm(nn.Module):
         self.original1 = nn.Parameter(weight.detach())
 
     def forward(self) -> torch.Tensor:
+        # what PyTorch's parametrization computes, so the values are its own bit for bit
         return torch._weight_norm(self.original1, self.original0, 0)
 
 
