@@ -14,7 +14,8 @@ A fixture lists the reference's ``state_dict`` (parameters and buffers) in order
 (a conv kernel ``[out, in, kh, kw]``, a dense kernel ``[out, in]``); Keras keeps no count of
 batches seen, so its fixture has no ``num_batches_tracked``.
 
-``--verify`` builds each spec with nnspec, loads the reference's weights into it with
+``--verify`` builds each spec with nnspec (with the network parameters its entry gives: DeepLabV3
+at 97×113), loads the reference's weights into it with
 ``nnspec.load_weights`` (by name where the names agree, else by order and shape), after giving
 the batch-norm statistics random values so that they matter, runs both on the same random
 input in eval mode, and prints the largest difference of the logits and of some feature maps
