@@ -35,8 +35,8 @@ def test_one_kind_in_full():
     result = CliRunner().invoke(main, ["layers", "conv"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true)"
-    assert "  padding   an integer, a list of integers or `same` or `valid`, default 0" in lines
+    assert lines[0] == "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, weight_norm=false)"
+    assert "  padding      an integer, a list of integers or `same` or `valid`, default 0" in lines
     assert "          [3, 9, 9] -> [6, 5, 5]" in lines
     assert "PyTorch:  nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3)" in lines
 
@@ -53,6 +53,7 @@ def test_one_kind_in_full():
         ("select", "select(index, dim=0)", ("[T, 6]", "[6]"), "x[:, -1]"),
         ("relu", "relu", ("[3, 8, 8]", "[3, 8, 8]"), "nn.ReLU()"),
         ("droppath", "droppath(p)", ("[3, 8, 8]", "[3, 8, 8]"), "DropPath(0.2)"),
+        ("batchdot", "batchdot", ("[8]", "[batch]"), "torch.mm(x0, x1.t())"),
     ],
 )
 def test_entries(kind, signature, shapes, pytorch):

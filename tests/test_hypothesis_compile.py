@@ -26,7 +26,8 @@ def vector_items(draw, width: int, depth: int) -> tuple[list[str], int]:
     choice = draw(st.sampled_from(["dense", "act", "norm", "add", "concat", "residual", "shortcut"][: 7 if depth < 2 else 3]))
     if choice == "dense":
         n = draw(SIZES)
-        return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))})"], n
+        return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))}, "
+                f"weight_norm={draw(st.sampled_from(['false', 'true']))})"], n
     if choice == "act":
         return [draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu", "leakyrelu(0.1)", "identity",
                                       "gelu(approximate=tanh)", "tanh(amplitude=1.7159, slope=2 / 3)", "scale(0.5)",
@@ -64,7 +65,7 @@ def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
     choice = draw(st.sampled_from(["conv", "bn", "pool", "residual", "auto", "concat", "last"]))
     if choice == "conv":
         n, k = draw(SIZES), draw(st.sampled_from([1, 3]))
-        return [f"conv({n}, {k}, padding={k // 2})"], n, hw
+        return [f"conv({n}, {k}, padding={k // 2}, weight_norm={draw(st.sampled_from(['false', 'true']))})"], n, hw
     if choice == "bn":
         return [draw(st.sampled_from(["batchnorm", "relu", "groupnorm(1)"]))], c, hw
     if choice == "pool" and hw >= 4:
@@ -139,6 +140,8 @@ def network(draw) -> str:
                 width = h * (2 if bi else 1)
         lines.append(draw(st.sampled_from(["last", f"lstm({draw(SIZES)}, output=final)", "mean(0)", "sum(0)"])))
     lines.append(f"out: dense({draw(SIZES)})")
+    if draw(st.sampled_from([False, False, False, True])):  # each sample against every sample of the batch
+        lines.append("normalize -> batchdot")
     text = "\n\n".join(blocks + ["network Random {\n  input x: " + decl + "\n  " + "\n  ".join(lines) + "\n}"])
     return text + "\n"
 

@@ -36,6 +36,8 @@ PUBLISHED = {
     "efficientnet_b0": 5_288_548,
     "shufflenet_v2_x1_0": 2_278_604,
     "swin_t": 28_288_354,
+    # torchvision's deeplabv3_resnet50(num_classes=21, aux_loss=False), counted with torchvision 0.29
+    "deeplabv3_resnet50": 39_638_869,
 }
 
 # The lecture networks' counts, worked out by hand (PyTorch's conventions).
@@ -87,6 +89,7 @@ INTERFACES = {
     "efficientnet_b0": ([[3, 224, 224]], [[1000]]),
     "shufflenet_v2_x1_0": ([[3, 224, 224]], [[1000]]),
     "swin_t": ([[3, 224, 224]], [[1000]]),
+    "deeplabv3_resnet50": ([[3, 500, 500]], [[21, 500, 500]]),
     "unet": ([[3, 256, 256]], [[2, 256, 256]]),
     "transformer_classifier": ([[256]], [[2]]),
     "lenet5": ([[1, 32, 32]], [[10]]),
@@ -99,6 +102,7 @@ INTERFACES = {
 RENAMED = {
     "resnet50": {"downsample": "shortcut"},
     "resnet152": {"downsample": "shortcut"},
+    "deeplabv3_resnet50": {"downsample": "shortcut"},
 }
 
 
@@ -193,7 +197,8 @@ def test_state_dict_shapes_follow_the_reference(name):
     assert [s for _, s in ours] == [s for _, s in ref]
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "shufflenet_v2_x1_0"])
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "googlenet", "resnet18", "resnet50", "resnet152", "shufflenet_v2_x1_0",
+                                  "deeplabv3_resnet50"])
 def test_state_dict_names_follow_torchvision(name):
     ours = [k for k, _ in meta_state_dict(name)]
     renames = RENAMED.get(name, {})

@@ -68,6 +68,9 @@ class Layer:
     view: ClassVar[bool] = False
     #: its output is one value for the whole batch, expanded over it (positions' step numbers)
     batchless: ClassVar[bool] = False
+    #: its output's entries range over the samples of the batch (``batchdot``): it cannot run
+    #: inside ``each``, whose batch holds every step of every sequence
+    across_batch: ClassVar[bool] = False
     #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
     #: labels draw a kernel as ``3×3`` or ``3×3×3``
     spatial_dims: int = 2
