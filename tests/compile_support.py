@@ -71,7 +71,8 @@ def check_module(graph, module, env: dict[str, int] | None = None, batch: int = 
     module.eval()
     with torch.no_grad():
         ys = as_tuple(module(*inputs(graph, env, batch)))
-    expected = [(batch, *concrete(t.shape, env)) for t in graph.output_types()]
+    # a value across the batch (`batchdot`) has the batch's size where its shape says `batch`
+    expected = [(batch, *concrete(t.shape, {**env, "batch": batch})) for t in graph.output_types()]
     assert [tuple(y.shape) for y in ys] == expected
     return ys
 

@@ -67,7 +67,8 @@ def test_kind_builds_with_inferred_shapes_and_counts(kind):
 
 
 # Forward passes of the big ones cost seconds on a CPU: they are only instantiated.
-BIG = {"AlexNet", "VGG16", "ResNet50", "ResNet152", "Xception", "GoogLeNet", "ViT_B_16", "ConvNeXt_Tiny"}
+BIG = {"AlexNet", "VGG16", "ResNet50", "ResNet152", "Xception", "GoogLeNet", "ViT_B_16", "ConvNeXt_Tiny", "Swin_T", "GPT2",
+       "DeepLabV3"}
 
 
 @pytest.mark.parametrize("path,network", clean_networks())
@@ -113,6 +114,22 @@ def test_resnet50_forward_at_64px():
     assert y.shape == (1, 1000)
     keys = list(module.state_dict())
     assert keys[0].endswith("conv1.weight") and "layer1.0.conv1.weight" in keys and keys[-1] == "fc.bias"
+
+
+def test_deeplabv3_scores_every_pixel_at_a_size_no_stride_divides():
+    """The features are 1/8 of the image (5×6 of 33×41), and the head's scores are resized to
+    the image bilinearly (tools/zoo_reference.py compares the whole with torchvision's)."""
+    spec = nnspec.load(os.path.join(ROOT, "specs", "deeplabv3_resnet50.nn"))
+    graph = spec.checked_graph(height=33, width=41)
+    assert [str(t) for t in graph.output_types()] == ["[21, 33, 41]"]
+    assert str(next(n for n in graph.nodes if n.name == "classifier.4").out) == "[21, 5, 6]"
+    module = spec.build(height=33, width=41).eval()
+    seen = []
+    module.get_submodule("classifier").register_forward_hook(lambda m, i, out: seen.append(out))
+    with torch.no_grad():
+        y = module(torch.randn(1, 3, 33, 41))
+    assert seen[0].shape == (1, 21, 5, 6)
+    assert torch.equal(y, torch.nn.functional.interpolate(seen[0], size=(33, 41), mode="bilinear"))
 
 
 # -- names and order ----------------------------------------------------------------------

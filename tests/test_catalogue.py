@@ -35,8 +35,8 @@ def test_one_kind_in_full():
     result = CliRunner().invoke(main, ["layers", "conv"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true)"
-    assert "  padding   an integer, a list of integers or `same` or `valid`, default 0" in lines
+    assert lines[0] == "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, weight_norm=false)"
+    assert "  padding      an integer, a list of integers or `same` or `valid`, default 0" in lines
     assert "          [3, 9, 9] -> [6, 5, 5]" in lines
     assert "PyTorch:  nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3)" in lines
 
@@ -44,13 +44,16 @@ def test_one_kind_in_full():
 @pytest.mark.parametrize(
     "kind, signature, shapes, pytorch",
     [
-        ("attention", "attention(heads, dropout=0, bias=true, causal=false)", ("[T, 8]", "[T, 8]"),
+        ("attention", "attention(heads, dropout=0, bias=true, causal=false, query_bias=auto, key_bias=auto, "
+                      "value_bias=auto, out_bias=auto, relative=0, mask=auto)", ("[T, 8]", "[T, 8]"),
          "nn.MultiheadAttention(8, 2, batch_first=True)"),
+        ("shiftmask", "shiftmask(window, shift)", ("[4, 4, 4]", "[4, 4, 4]"), "shifted_window_mask(x, 2, 1)"),
         ("maxpool", "maxpool(kernel, stride=auto, padding=0, ceil=false)", ("[3, 9, 9]", "[3, 5, 5]"),
          "nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)"),
         ("select", "select(index, dim=0)", ("[T, 6]", "[6]"), "x[:, -1]"),
         ("relu", "relu", ("[3, 8, 8]", "[3, 8, 8]"), "nn.ReLU()"),
         ("droppath", "droppath(p)", ("[3, 8, 8]", "[3, 8, 8]"), "DropPath(0.2)"),
+        ("batchdot", "batchdot", ("[8]", "[batch]"), "torch.mm(x0, x1.t())"),
     ],
 )
 def test_entries(kind, signature, shapes, pytorch):

@@ -55,6 +55,7 @@ network N {
 KEYS = {
     "alexnet": "9c198ebdae1863e4",
     "convnext_tiny": "a5d4759acf85c984",
+    "deeplabv3_resnet50": "e6640e34f4914cee",
     "efficientnet_b0": "459d0f5657f1cc9c",
     "fashion_mnist": "44ba2b05f7f6b9a0",
     "googlenet": "f66489fa14bd9d5a",

@@ -26,7 +26,8 @@ def vector_items(draw, width: int, depth: int) -> tuple[list[str], int]:
     choice = draw(st.sampled_from(["dense", "act", "norm", "add", "concat", "residual", "shortcut"][: 7 if depth < 2 else 3]))
     if choice == "dense":
         n = draw(SIZES)
-        return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))})"], n
+        return [f"dense({n}, bias={draw(st.sampled_from(['true', 'false']))}, "
+                f"weight_norm={draw(st.sampled_from(['false', 'true']))})"], n
     if choice == "act":
         return [draw(st.sampled_from(["relu", "tanh", "sigmoid", "gelu", "leakyrelu(0.1)", "identity",
                                       "gelu(approximate=tanh)", "tanh(amplitude=1.7159, slope=2 / 3)", "scale(0.5)",
@@ -64,7 +65,7 @@ def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
     choice = draw(st.sampled_from(["conv", "bn", "pool", "residual", "auto", "concat", "last"]))
     if choice == "conv":
         n, k = draw(SIZES), draw(st.sampled_from([1, 3]))
-        return [f"conv({n}, {k}, padding={k // 2})"], n, hw
+        return [f"conv({n}, {k}, padding={k // 2}, weight_norm={draw(st.sampled_from(['false', 'true']))})"], n, hw
     if choice == "bn":
         return [draw(st.sampled_from(["batchnorm", "relu", "groupnorm(1)"]))], c, hw
     if choice == "pool" and hw >= 4:
@@ -78,7 +79,11 @@ def image_items(draw, c: int, hw: int) -> tuple[list[str], int, int]:
         n = draw(SIZES)
         inner = draw(st.sampled_from([f"residual {{ layernorm -> dense({c}) }}", f"add {{ | identity | dense({c}) }}",
                                       f"concat(dim=-1) {{ | identity | dense({n}) }}", f"slice(0, {hw // 2}) -> slice(0, {hw // 2}, dim=1) -> dense({n})",
-                                      f"reshape([2, {hw // 2}, {hw}, {c}]) -> dense({n}) -> reshape([{hw}, {hw}, {n}])"]))
+                                      f"reshape([2, {hw // 2}, {hw}, {c}]) -> dense({n}) -> reshape([{hw}, {hw}, {n}])",
+                                      # windows of 2 rows, attended with a relative-position bias, a roll
+                                      f"roll([1, -1], [0, 1]) -> reshape([{hw // 2}, {2 * hw}, {c}]) -> attention("
+                                      f"{draw(st.sampled_from([1, c]))}, relative=[2, {hw}], key_bias="
+                                      f"{draw(st.sampled_from(['true', 'false']))}) -> reshape([{hw}, {hw}, {c}])"]))
         widths = {"concat": c + n, "slice": n, "reshape": n}
         out = next((w for k, w in widths.items() if inner.startswith(k)), c)
         return [f"permute([1, 2, 0]) -> {inner} -> permute([2, 0, 1])"], out, hw // 2 if inner.startswith("slice") else hw
@@ -114,8 +119,13 @@ def network(draw) -> str:
         if kind == "tokens":
             lines.append(f"embedding(13, {width})")
         for _ in range(draw(st.integers(1, 3))):
-            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense", "positions"]))
-            if layer == "positions":  # a fixed or a learned position table, cut to the length
+            layer = draw(st.sampled_from(["lstm", "gru", "rnn", "each", "dense", "positions", "attention"]))
+            if layer == "attention":  # biases of their own, causal or not; padding masked out
+                heads = draw(st.sampled_from([1, width]))
+                biases = draw(st.sampled_from(["", ", key_bias=false", ", bias=false, out_bias=true"]))
+                lines.append(f"residual {{ layernorm -> attention({heads}{biases}, "
+                             f"causal={draw(st.sampled_from(['true', 'false']))}) }}")
+            elif layer == "positions":  # a fixed or a learned position table, cut to the length
                 table = draw(st.sampled_from(["sinusoid(4)", "embedding(9, 4)"]))
                 lines.append(f"add {{ | identity | positions -> {table} -> dense({width}) }}")
             elif layer == "each":
@@ -130,6 +140,8 @@ def network(draw) -> str:
                 width = h * (2 if bi else 1)
         lines.append(draw(st.sampled_from(["last", f"lstm({draw(SIZES)}, output=final)", "mean(0)", "sum(0)"])))
     lines.append(f"out: dense({draw(SIZES)})")
+    if draw(st.sampled_from([False, False, False, True])):  # each sample against every sample of the batch
+        lines.append("normalize -> batchdot")
     text = "\n\n".join(blocks + ["network Random {\n  input x: " + decl + "\n  " + "\n  ".join(lines) + "\n}"])
     return text + "\n"
 

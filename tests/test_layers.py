@@ -26,6 +26,7 @@ class Case:
     pad: int | None = None
     values: int = 0  # named values the call passes, here the input again (`resize(x)`)
     sizes: dict = field(default_factory=lambda: {"T": 7, "L": 11, "H": 9, "W": 10})
+    channels_last: bool = False  # an image whose channels a permute moved last
 
     def __str__(self):
         args = ", ".join([str(a) for a in self.args] + [f"{k}={v}" for k, v in self.kw.items()])
@@ -34,7 +35,7 @@ class Case:
 
     def input_type(self) -> TensorType:
         shape = tuple(Sym.symbol(d) if isinstance(d, str) else d for d in self.shape)
-        return TensorType(shape, self.dtype, masked=self.pad is not None, pad=self.pad)
+        return TensorType(shape, self.dtype, masked=self.pad is not None, pad=self.pad, channels_last=self.channels_last)
 
 
 CASES = [
@@ -134,6 +135,11 @@ CASES = [
     Case("resize", (), {"mode": "linear", "corners": True}, (3, "H", "W"), values=1),
     Case("resize", (), {}, (3, "L"), values=1),
     Case("zeropad", (2,), {}, (3, "L")),
+    Case("batchdot", (), {}, (8,), values=1, sizes={"batch": 2}),
+    Case("conv", (4, 3), {"dilation": 2, "weight_norm": True}, (3, "L")),
+    Case("conv", (6, 3), {"groups": 3, "bias": False, "weight_norm": True}),
+    Case("conv", (2, 3), {"weight_norm": True}, (3, 4, 5, 6)),
+    Case("dense", (5,), {"weight_norm": True}, ("T", 4)),
     Case("noise"),
     Case("noise", (0.1,), {}, ("T", 4)),
     Case("zeropad", (1, 2), {"dim": 0}, ("T", 4)),
@@ -156,6 +162,17 @@ CASES = [
     Case("attention", (2,), {}, ("T", 6)),
     Case("attention", (3,), {"bias": False, "dropout": 0.1, "causal": True}, (5, 6)),
     Case("attention", (2,), {}, ("T", 6), pad=0),
+    Case("attention", (2,), {"key_bias": False}, ("T", 6)),
+    Case("attention", (2,), {"key_bias": False}, ("T", 6), pad=0),
+    Case("attention", (2,), {"bias": False, "out_bias": True, "causal": True}, (3, "T", 6), channels_last=True),
+    Case("attention", (2,), {"relative": [2, 3], "dropout": 0.1}, (4, 6, 8), channels_last=True),
+    Case("attention", (2,), {"relative": 2, "mask": "m"}, (3, 4, 4), values=1, channels_last=True),
+    Case("attention", (1,), {"out_bias": False}, (3, 5, 4), channels_last=True),
+    Case("attention", (2,), {"value_bias": False}, ("T", 6), values=1),
+    Case("roll", (3,)),
+    Case("roll", ([1, -2], [0, -1]), {}, ("T", 5, 4)),
+    Case("shiftmask", (2, 1), {}, (4, 6, 3)),
+    Case("shiftmask", (3, 2), {}, (6, 6)),
     Case("identity", (), {}, ("T",), "int"),
     Case("leakyrelu", (0.2,)),
     Case("softmax", (), {}, ("T", 5)),
@@ -512,7 +529,8 @@ def test_argument_errors(kind, args, kw, message):
         ("last", (), {}, (), "float", None, "`last` needs a sequence [T, ...], got []", None),
         ("attention", (5,), {}, ("T", 64), "float", None, "`heads=5` must divide the 64 features of the input [T, 64]",
          "heads"),
-        ("attention", (2,), {}, (3, 8, 8), "float", None, "`attention` needs a sequence [T, D], got [3, 8, 8]", None),
+        ("attention", (2,), {}, (3, 8, 8), "float", None, "`attention` needs a sequence [T, D], or groups of them with the features last (windows [N, 49, C] "
+         "of a channels-last image), got [3, 8, 8]", None),
         ("select", (3,), {}, (3, 8), "float", None,
          "`select(3)` is out of range for dimension 0 of [3, 8], which has 3 entries", "index"),
         ("select", (1,), {}, ("T", 8), "float", None,

@@ -122,7 +122,8 @@ def test_imports_resolve_beside_the_file_and_their_errors_show_on_the_import(cli
     version = client.change(uri, MAIN)
     [d] = client.diagnostics(uri, version)
     assert d["range"] == whole(0, 0, 0, 20)
-    problem = "`conv` has no argument `paddin`; its arguments are out, kernel, stride, padding, dilation, groups, bias"
+    problem = ("`conv` has no argument `paddin`; its arguments are out, kernel, stride, padding, dilation, groups, bias, "
+               "weight_norm")
     assert d["message"] == f"blocks/b.nn:3:18: {problem}\nhint: did you mean `padding`?"
     assert d["relatedInformation"] == [{
         "location": {"uri": (project / "blocks" / "b.nn").as_uri(), "range": whole(2, 17, 2, 23)},
@@ -257,7 +258,8 @@ def test_completion(client, project):
     items = client.request("textDocument/completion", client.at(uri, 7, 2))["items"]
     by_label = {i["label"]: i for i in items}
     assert by_label["conv"] == {
-        "label": "conv", "kind": 3, "detail": "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true)",
+        "label": "conv", "kind": 3,
+        "detail": "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, weight_norm=false)",
         "documentation": {"kind": "markdown",
                           "value": "Convolution over 1, 2 or 3 spatial dimensions, chosen by the input's rank."},
         "insertText": "conv(${1:out}, ${2:kernel})", "insertTextFormat": 2}
@@ -273,7 +275,7 @@ def test_completion(client, project):
     assert [(i["label"], i["detail"]) for i in items if i["kind"] == 5] == [
         ("padding=", "an integer, a list of integers or `same` or `valid`, default 0"),
         ("dilation=", "an integer or a list of integers, default 1"), ("groups=", "an integer, default 1"),
-        ("bias=", "`true` or `false`, default true")]
+        ("bias=", "`true` or `false`, default true"), ("weight_norm=", "`true` or `false`, default false")]
     # a block's parameters
     client.change(uri, text.replace("  \n", "  Pair(8, \n"))
     items = client.request("textDocument/completion", client.at(uri, 7, 10))["items"]
@@ -298,9 +300,11 @@ def test_signature_help(client, project):
     uri = client.open(project / "main.nn", MAIN.replace("  globalavgpool\n", "  conv(8, 3, groups=\n  globalavgpool\n"))
     answer = client.request("textDocument/signatureHelp", client.at(uri, 7, 9))
     assert answer == {"signatures": [{
-        "label": "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true)", "activeParameter": 1,
+        "label": "conv(out, kernel, stride=1, padding=0, dilation=1, groups=1, bias=true, weight_norm=false)",
+        "activeParameter": 1,
         "parameters": [{"label": [5, 8]}, {"label": [10, 16]}, {"label": [18, 26]}, {"label": [28, 37]},
-                       {"label": [39, 49]}, {"label": [51, 59]}, {"label": [61, 70]}]}],
+                       {"label": [39, 49]}, {"label": [51, 59]}, {"label": [61, 70]},
+                       {"label": [72, 89]}]}],
         "activeSignature": 0, "activeParameter": 1}
     assert client.request("textDocument/signatureHelp", client.at(uri, 7, 20))["activeParameter"] == 5
     assert client.request("textDocument/signatureHelp", client.at(uri, 6, 5)) is None  # not in a call

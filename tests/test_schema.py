@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def test_declared_fields_keep_order_defaults_and_bounds():
     fields = DenseArgs.model_fields
-    assert list(fields) == ["units", "bias"]
+    assert list(fields) == ["units", "bias", "weight_norm"]
     assert fields["units"].is_required() and fields["units"].bounds == {"gt": 0}
     assert not fields["bias"].is_required() and fields["bias"].default is True
     assert list(RNNArgs.model_fields) == [*RecurrentArgs.model_fields, "nonlinearity"]
@@ -41,7 +41,7 @@ def test_validated_arguments_are_read_only_values():
     assert a != DenseArgs.validate({"units": 11})
     with pytest.raises(AttributeError, match="read-only"):
         a.units = 3
-    assert repr(a) == "DenseArgs(units=10, bias=True)"
+    assert repr(a) == "DenseArgs(units=10, bias=True, weight_norm=False)"
 
 
 def test_declaring_a_schema_imports_no_pydantic():
@@ -114,7 +114,7 @@ def test_the_direct_check_takes_what_specs_write_and_leaves_the_rest_to_pydantic
         m.setattr(ConvArgs, "pydantic_model", no_pydantic)
         a = ConvArgs.validate({"out": 64, "kernel": [3, 3], "padding": "same", "bias": False})
         assert vars(a) == {"out": 64, "kernel": [3, 3], "stride": 1, "padding": "same", "dilation": 1, "groups": 1,
-                           "bias": False}
+                           "bias": False, "weight_norm": False}
     for doubtful in ({"out": 0, "kernel": 3}, {"out": True, "kernel": 3}, {"out": 8, "kernel": [3, 3.0]},
                      {"out": 8, "kernel": 3, "padding": "full"}, {"out": 2**63, "kernel": 3}, {"out": 8},
                      {"out": 8, "kernel": 3, "strde": 2}):

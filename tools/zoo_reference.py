@@ -14,7 +14,8 @@ A fixture lists the reference's ``state_dict`` (parameters and buffers) in order
 (a conv kernel ``[out, in, kh, kw]``, a dense kernel ``[out, in]``); Keras keeps no count of
 batches seen, so its fixture has no ``num_batches_tracked``.
 
-``--verify`` builds each spec with nnspec, loads the reference's weights into it with
+``--verify`` builds each spec with nnspec (with the network parameters its entry gives: DeepLabV3
+at 97×113), loads the reference's weights into it with
 ``nnspec.load_weights`` (by name where the names agree, else by order and shape), after giving
 the batch-norm statistics random values so that they matter, runs both on the same random
 input in eval mode, and prints the largest difference of the logits and of some feature maps
@@ -49,13 +50,17 @@ class Reference:
     forward: Callable  # (model, x [N, C, H, W], names of feature modules) -> (feature maps, logits)
     randomise: Callable  # (model, generator): random batch-norm statistics, so that they matter
     features: list[tuple[str, str]]  # feature maps to compare: (our module, the reference's module or layer)
+    params: dict | None = None  # network parameters to build the spec with for --verify (an input size)
 
 
 def torchvision_model(factory: str, **kwargs) -> Callable:
     def build():
         import torchvision
 
-        return getattr(torchvision.models, factory)(**kwargs).eval()
+        build = torchvision.models
+        for name in factory.split("."):  # "segmentation.deeplabv3_resnet50"
+            build = getattr(build, name)
+        return build(**kwargs).eval()
 
     return build
 
@@ -77,6 +82,12 @@ def torch_forward(model, x, features: list[str]):
         for hook in hooks:
             hook.remove()
     return [seen[name] for name in features], logits
+
+
+def torch_segmentation_forward(model, x, features: list[str]):
+    """torchvision's segmentation models return a dict: their scores are its "out"."""
+    maps, result = torch_forward(model, x, features)
+    return maps, result["out"]
 
 
 def torch_randomise_statistics(model, gen) -> None:
@@ -176,6 +187,17 @@ ZOO = {
     "shufflenet_v2_x1_0": Reference("shufflenet_v2_x1_0.nn", "torchvision.models.shufflenet_v2_x1_0()",
                                     torchvision_model("shufflenet_v2_x1_0"), torch_tensors, torch_forward,
                                     torch_randomise_constants, [("stage4", "stage4")]),
+    "swin_t": Reference("swin_t.nn", "torchvision.models.swin_t()", torchvision_model("swin_t"), torch_tensors,
+                        torch_forward, torch_randomise_constants, [("features", "features")]),
+    # At 97×113, which no stride of the network divides: the features are 13×15, and the
+    # scores are resized back to 97×113.
+    "deeplabv3_resnet50": Reference("deeplabv3_resnet50.nn",
+                                    "torchvision.models.segmentation.deeplabv3_resnet50(num_classes=21, aux_loss=False)",
+                                    torchvision_model("segmentation.deeplabv3_resnet50", weights=None,
+                                                      weights_backbone=None, num_classes=21, aux_loss=False),
+                                    torch_tensors, torch_segmentation_forward, torch_randomise_constants,
+                                    [("backbone.layer4", "backbone.layer4"), ("classifier.0", "classifier.0")],
+                                    params={"height": 97, "width": 113}),
     "xception": Reference("xception.nn", "keras.applications.Xception(weights=None)", keras_xception,
                           keras_tensors, keras_forward, keras_randomise_statistics,
                           # Keras pools with "same" padding: check each pool and the last map
@@ -230,8 +252,8 @@ def verify(key: str, seed: int = 0) -> dict:
     model = ref.build()
     ref.randomise(model, gen)
     spec = nnspec.load(ROOT / "specs" / ref.spec)
-    graph = spec.checked_graph()
-    ours = spec.build().eval()
+    graph = spec.checked_graph(**(ref.params or {}))
+    ours = spec.build(**(ref.params or {})).eval()
     report = nnspec.load_weights(ours, dict(ref.tensors(model)))
     x = torch.randn((2, *graph.nodes[graph.inputs[0]].out.shape), generator=gen)
     with torch.no_grad():

@@ -107,7 +107,7 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
         if not grad[n.id]:
             continue
         if "inputs" in n.layer.keeps:
-            values.update(root[i] for i in n.inputs)
+            values.update(root[i] for i in n.layer.kept_inputs(n.inputs))
         if "others" in n.layer.keeps:  # a factor is kept for the gradient of the other factors
             values.update(root[i] for k, i in enumerate(n.inputs)
                           if any(grad[j] for m, j in enumerate(n.inputs) if m != k))

@@ -116,6 +116,12 @@ class Calls:
             self.error(f"`{name}` does not take branches; only `concat`, `add` and `mul` do", call.span)
             return None
         value_args = self.value_args(call, ctx) if cls.values else {}
+        # a value given by keyword (`mask=m`) is bound as its name too, so the layer knows it
+        keyword_values = self.value_args(call, ctx, cls.value_keywords) if cls.value_keywords else {}
+        for a in call.args or []:
+            if a.name in cls.value_keywords and id(a) not in keyword_values:
+                self.error(f"`{a.name}=` takes a named value (a `let` name or an input)", a.span)
+                return self.unknown(x, ctx, call.span)
         layer, spans = self.bind_layer(cls, call, ctx, values=value_args)
         node_name = self.next_name(item, ctx)
         if layer is None:
@@ -125,16 +131,18 @@ class Calls:
             self.error(f"`{name}` takes at most {cls.values} named value{'s' if cls.values != 1 else ''}",
                        extra.value.span)
             return None
-        inputs = self.named_inputs([x], value_args, ctx)
+        inputs = self.named_inputs([x], {**value_args, **keyword_values}, ctx)
         if inputs is None:
             return None
         return self.add(layer, inputs, node_name, ctx, call.span, label=item.label, arg_spans=spans)
 
     @staticmethod
-    def value_args(call: ast.Call, ctx: Ctx) -> dict:
-        """The positional arguments of a call that name values (not parameters), by id."""
+    def value_args(call: ast.Call, ctx: Ctx, keywords: tuple[str, ...] = ()) -> dict:
+        """The positional arguments of a call that name values (not parameters), by id; with
+        ``keywords``, those of its keyword arguments of these names that name values."""
         return {id(a): a for a in call.args or []
-                if a.name is None and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params}
+                if (a.name in keywords if keywords else a.name is None)
+                and isinstance(a.value, ast.Ref) and a.value.name not in ctx.params}
 
     def named_inputs(self, inputs: list[int], value_args: dict, ctx: Ctx) -> list[int] | None:
         """``inputs`` followed by the values the arguments name; None when one cannot be used

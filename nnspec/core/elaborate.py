@@ -24,11 +24,12 @@ from ..frontend.program import Program
 from .binding import Signature
 from .calls import Calls
 from .context import MAX_NODES, MAX_VALUES, NOTHING, Ctx, Naming, shown
-from .dims import dim_str, least, shape_str
+from .dims import Sym, dim_str, least, shape_str
 from .expressions import Bare, evaluate, plain
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
 from .layers.base import Layer
+from .layers.batch import BATCH_NAME, across_batch, across_batch_text
 from .names import label_problem, name_problem
 from .shapes import ShapeError, WindowError
 from .structures import Structures
@@ -90,6 +91,7 @@ class Elaborator(Structures, Calls):
         graph = Graph(defn.name, self.nodes, self.input_ids, self.outputs, root, params, self.diags)
         graph.train = self.train_settings(defn, params)
         self.check_freeze(defn, graph)
+        self.check_per_sample_outputs(defn, graph)
         graph.values = dict(ctx.values)
         graph.definitions = self.program.definitions
         return graph
@@ -166,6 +168,17 @@ class Elaborator(Structures, Calls):
             setting = next(x for x in defn.train.settings if x.name == "freeze")
             self.error(f"`freeze` pattern `{missing[0]}` matches no module with parameters",
                        getattr(setting.value, "span", None) or setting.span, missing[1])
+
+    def check_per_sample_outputs(self, defn: ast.Definition, graph: Graph) -> None:
+        """A `train` section needs outputs that are each sample's own: training's losses
+        compare a sample's output with that sample's label, which an output computed across
+        the batch (`batchdot`) is not."""
+        node = across_batch(self.nodes) if defn.train is not None else None
+        if node is not None:
+            self.error(f"`nnspec train` cannot train `{defn.name}`: its output {across_batch_text(node)}, and "
+                       "training's losses compare each sample's output with that sample's own label",
+                       defn.train.span, "train it with a loss of your own on the compiled module "
+                       "(`nnspec compile`), or remove the `train` section")
 
     def train_settings(self, defn: ast.Definition, params: dict) -> dict:
         """The ``train { }`` section's values, each checked as ``nnspec train`` will read it."""
@@ -337,6 +350,10 @@ class Elaborator(Structures, Calls):
             if isinstance(v, int) and v <= 0:
                 self.error(f"a dimension must be a positive integer or a symbol, got {v}", d.span)
                 return None
+            if isinstance(v, Sym) and BATCH_NAME in v.symbols():
+                self.error(f"`{BATCH_NAME}` is the batch size's name, which no input's shape includes", d.span,
+                           "name this dimension otherwise (`N`)")
+                return None
         pad = None
         if stmt.pad is not None:
             pad = self.guard(lambda: evaluate(stmt.pad, ctx.params))
@@ -491,6 +508,12 @@ class Elaborator(Structures, Calls):
         only the position it is given; a value from outside the ``each`` holds every position
         of every sequence (a batch of another size), so it is reported where it is read, and
         not folded into a wrong computation."""
+        across = next((n for n in self.nodes[folded + 1:] if n.layer is not None and n.layer.across_batch), None)
+        if across is not None:
+            self.error(f"`{across.op}` compares the samples of a batch, but inside `each` the batch holds every "
+                       "position of every sequence", across.span or atom.span,
+                       f"take `{across.op}` out of the `each`, after it has made one vector per sample")
+            return False
         readers = [(n.span, i) for n in self.nodes[folded + 1:] for i in n.inputs if i < folded]
         if y < folded:
             readers.append((atom.span, y))

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core.dims import Dim, evaluate, shape_str
+from ..core.layers.batch import across_batch, across_batch_text
 from ..diagnostics import Diagnostic
 from . import pixels, tasks
 from .errors import DataError
@@ -46,6 +47,12 @@ def output_shape(graph) -> tuple:
     if len(types) != 1:
         raise DataError(f"training needs a network with one output; `{graph.network}` has {len(types)}",
                         hint="train a network whose outputs are combined into one")
+    node = across_batch(graph.nodes)
+    if node is not None:
+        raise DataError(f"the output of `{graph.network}` {across_batch_text(node)}: training, evaluation and "
+                        "prediction compare each sample's output with that sample's own label, and cut the data "
+                        "into batches as memory allows",
+                        hint="train it with a loss of your own on the compiled module (`nnspec compile`)")
     return tuple(types[0].shape)
 
 

@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (importing registers the kinds)
     activation,
     arithmetic,
     attention,
+    batch,
     conv,
     dense,
     dropout,
@@ -19,6 +20,7 @@ from . import (  # noqa: F401  (importing registers the kinds)
     reduce,
     reshape,
     upsample,
+    windows,
 )
 from .base import Layer, TensorType
 

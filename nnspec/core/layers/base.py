@@ -41,6 +41,9 @@ class Layer:
     #: named values a call may pass besides the chain's value (``attention(8, memory)``); they
     #: follow the chain's value in ``infer_many`` and ``forward_code``
     values: ClassVar[int] = 0
+    #: keyword arguments that name a value (``attention(8, mask=m)``): bound as the value's
+    #: name, and the value follows the chain's value and the positional named values
+    value_keywords: ClassVar[tuple[str, ...]] = ()
     #: of a kind with named values, the input whose padding ``forward_code`` is given: the
     #: last (the sequence ``attention`` attends to), or 0 (the sequence a recurrent layer reads)
     padding_of: ClassVar[int] = -1
@@ -66,6 +69,9 @@ class Layer:
     view: ClassVar[bool] = False
     #: its output is one value for the whole batch, expanded over it (positions' step numbers)
     batchless: ClassVar[bool] = False
+    #: its output's entries range over the samples of the batch (``batchdot``): it cannot run
+    #: inside ``each``, whose batch holds every step of every sequence
+    across_batch: ClassVar[bool] = False
     #: spatial dimensions of the input, recorded by windowed kinds' shape rules so that their
     #: labels draw a kernel as ``3×3`` or ``3×3×3``
     spatial_dims: int = 2
@@ -146,6 +152,11 @@ class Layer:
     def macs(self, x: TensorType, y: TensorType) -> Dim:
         """Multiply-accumulates for one sample."""
         return 0
+
+    def kept_inputs(self, inputs: list) -> list:
+        """Of the inputs (node ids), those whose values ``keeps = ("inputs",)`` keeps: all of
+        them, but for a value only added (attention's mask)."""
+        return inputs
 
     def kept_extra(self, xs: list[TensorType], y: TensorType) -> tuple[Dim, int]:
         """Bytes training keeps for the backward pass besides the values of :attr:`keeps`:

@@ -8,6 +8,7 @@ from ..code import Code, call
 from ..shapes import ShapeError, expand, product, transposed_out, window_out
 from .base import ArgError, Layer, TensorType, need_concrete, need_rank, times
 from .schema import ArgsModel, Bool, Field, Int, IntOrList
+from .weightnorm import WEIGHT_NORM_RUNTIME, kept_per_batch, length_params, module_name
 
 
 def positive(layer: Layer, *names: str) -> None:
@@ -38,6 +39,7 @@ class ConvArgs(ArgsModel):
     dilation: IntOrList = 1
     groups: Int = Field(1, gt=0)
     bias: Bool = True
+    weight_norm: Bool = False
 
 
 class Conv(Layer):
@@ -45,7 +47,10 @@ class Conv(Layer):
 
     ``[C, L] -> [out, L']``, ``[C, H, W] -> [out, H', W']``, ``[C, D, H, W] -> [out, D', H', W']``
     with PyTorch's output-size formula. Example: ``conv(64, 3, padding=1)`` on ``[3, 32, 32]``
-    gives ``[64, 32, 32]`` and 1,792 parameters.
+    gives ``[64, 32, 32]`` and 1,792 parameters. ``weight_norm=true`` learns each output
+    channel's kernel as a direction and a length, named as PyTorch's
+    ``parametrizations.weight_norm`` names them (``out`` more parameters): a TCN's causal convolution is
+    ``zeropad(2 * d) -> conv(c, 3, dilation=d, weight_norm=true)``.
     """
 
     kind = "conv"
@@ -53,6 +58,7 @@ class Conv(Layer):
     synonyms = ("conv1d", "conv2d", "conv3d", "convolution", "convolution2d")
     family = "conv"
     Args = ConvArgs
+    runtime = WEIGHT_NORM_RUNTIME
 
     def check_args(self):
         positive(self, "kernel", "stride", "dilation")
@@ -96,9 +102,18 @@ class Conv(Layer):
             )
         return x.with_shape((a.out, *self.sliding(x)), keep_mask=False)
 
+    def weights(self, x: TensorType) -> int:
+        a = self.args
+        return a.out * (x.shape[0] // a.groups) * self.kernel_size(x)
+
     def param_count(self, x: TensorType) -> int:
         a = self.args
-        return a.out * (x.shape[0] // a.groups) * self.kernel_size(x) + (a.out if a.bias else 0)
+        return self.weights(x) + (a.out if a.bias else 0) + length_params(a.out, a.weight_norm)
+
+    def kept_extra(self, xs, y):
+        if not getattr(self.args, "weight_norm", False):  # nor have `deconv` and `sepconv` any
+            return 0, 0
+        return 0, kept_per_batch(self.weights(xs[0]), self.args.out)
 
     def macs(self, x: TensorType, y: TensorType):
         return product(y.shape) * (x.shape[0] // self.args.groups) * self.kernel_size(x)
@@ -114,7 +129,7 @@ class Conv(Layer):
     def module_code(self, x: TensorType) -> Code:
         a = self.args
         return call(
-            f"nn.Conv{len(x.shape) - 1}d",
+            module_name(f"nn.Conv{len(x.shape) - 1}d", a.weight_norm),
             x.shape[0],
             a.out,
             a.kernel,
@@ -133,6 +148,8 @@ class Conv(Layer):
             text += f" d{dilation if isinstance(dilation, int) else times(dilation)}"
         if getattr(a, "groups", 1) != 1:
             text += f" g{a.groups}"
+        if getattr(a, "weight_norm", False):
+            text += " wn"
         return text
 
 
