@@ -87,7 +87,7 @@ class Spec:
         key = (name, repr(sorted((k, type(v).__name__, v) for k, v in params.items())), repr(sorted(self.typed.items())))
         if key not in self._graphs or not all(type(v) in (int, float, bool, str, list) for v in params.values()):
             defn = self.program.definitions[name]
-            graph = self._graphs[key] = Elaborator(self.program, self.typed).network(defn, params)
+            self._graphs[key] = Elaborator(self.program, self.typed).network(defn, params)
         return self._graphs[key]
 
     def check(self, network: str | None = None, **params) -> list[Diagnostic]:
