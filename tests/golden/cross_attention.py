@@ -6,7 +6,6 @@ Parameters: 2,002. Generated code: edit the spec and compile it again.
 
 import torch
 from torch import nn
-import torch.nn.functional as F
 
 
 def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -15,95 +14,19 @@ def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
 
 
-def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
-    """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
-    return torch.ones(q.shape[-2], kv.shape[-2], dtype=torch.bool, device=q.device).triu(1)
-
-
-def relative_position_index(height: int, width: int) -> torch.Tensor:
-    """For each pair (i, j) of the positions of a height x width window, row by row, the row
-    of their offset (dy, dx) in a table of (2 * height - 1) x (2 * width - 1) offsets: [N * N]."""
-    rows, cols = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
-    y, x = rows.flatten(), cols.flatten()
-    dy = y[:, None] - y[None, :] + height - 1
-    dx = x[:, None] - x[None, :] + width - 1
-    return (dy * (2 * width - 1) + dx).flatten()
-
-
-class Attention(nn.Module):
-    """Multi-head scaled dot-product attention from x [B, ..., T, D] to kv [B, ..., S, D]
-    (the dimensions between B and T are groups attended separately, such as windows).
-
-    The projections are one packed qkv (self-attention with one bias setting for q, k and v)
-    or query, key and value of their own, then proj. window = (h, w) adds a learned bias per
-    head for each offset between two positions of an h x w window (T = S = h * w), read from
-    a table through a fixed index; forward adds mask [B, ..., T, S] to the scores, and hides
-    later positions (causal) and the padding of kv (padding [B, S], True at padding)."""
-
-    def __init__(self, dim: int, heads: int, dropout: float = 0.0, packed: bool = True,
-                 biases: tuple = (True, True, True, True), window: tuple = (0, 0), causal: bool = False):
-        super().__init__()
-        self.heads, self.dropout, self.causal = heads, dropout, causal
-        self.scale = (dim // heads) ** -0.5
-        height, width = window
-        if height:
-            self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * height - 1) * (2 * width - 1), heads))
-            nn.init.trunc_normal_(self.relative_position_bias_table, std=0.02)
-            self.register_buffer("relative_position_index", relative_position_index(height, width))
-        else:
-            self.register_parameter("relative_position_bias_table", None)
-            self.register_buffer("relative_position_index", None)
-        if packed:
-            self.qkv = nn.Linear(dim, 3 * dim, bias=biases[0])
-            self.query = self.key = self.value = None
-        else:
-            self.qkv = None
-            self.query = nn.Linear(dim, dim, bias=biases[0])
-            self.key = nn.Linear(dim, dim, bias=biases[1])
-            self.value = nn.Linear(dim, dim, bias=biases[2])
-        self.proj = nn.Linear(dim, dim, bias=biases[3])
-
-    def heads_first(self, x: torch.Tensor) -> torch.Tensor:
-        """[..., T, D] -> [..., heads, T, D / heads]"""
-        return x.reshape(list(x.shape[:-1]) + [self.heads, -1]).transpose(-3, -2)
-
-    def forward(self, x: torch.Tensor, kv: torch.Tensor, mask: torch.Tensor | None = None,
-                padding: torch.Tensor | None = None) -> torch.Tensor:
-        if self.qkv is not None:
-            q, k, v = self.qkv(x).chunk(3, dim=-1)
-        else:
-            assert self.query is not None and self.key is not None and self.value is not None
-            q, k, v = self.query(x), self.key(kv), self.value(kv)
-        q, k, v = self.heads_first(q), self.heads_first(k), self.heads_first(v)
-        scores = (q * self.scale) @ k.transpose(-2, -1)  # [B, ..., heads, T, S]
-        if self.relative_position_bias_table is not None and self.relative_position_index is not None:
-            n = scores.shape[-1]
-            bias = self.relative_position_bias_table[self.relative_position_index]
-            scores = scores + bias.view(n, n, -1).permute(2, 0, 1)
-        if mask is not None:
-            scores = scores + mask.unsqueeze(-3)
-        if self.causal:
-            scores = scores.masked_fill(causal_mask(x, kv), float("-inf"))
-        if padding is not None:
-            scores = scores.masked_fill(padding[:, None, None, :], float("-inf"))
-        weights = F.dropout(scores.softmax(dim=-1), p=self.dropout, training=self.training)
-        out = (weights @ v).transpose(-3, -2)
-        return self.proj(out.reshape(list(out.shape[:-2]) + [-1]))
-
-
 class Cross(nn.Module):
-    """Block `Cross(heads, memory)` on [T, 8]; instances: `layer1`, `layer2`."""
+    """Block `Cross(memory, heads)` on [L, in_features]."""
 
-    def __init__(self, heads=2):
+    def __init__(self, in_features, heads=2):
         super().__init__()
-        self.norm = nn.LayerNorm(8)
-        self.attend = nn.MultiheadAttention(8, heads, batch_first=True)
-        self.mlp = nn.Linear(8, 8)
+        self.norm = nn.LayerNorm(in_features)
+        self.attend = nn.MultiheadAttention(in_features, heads, batch_first=True)
+        self.mlp = nn.Linear(in_features, 8)
 
     def forward(self, x, memory, memory_lengths):
-        x = self.norm(x)  # [T, 8]
-        x = self.attend(x, memory, memory, key_padding_mask=padding_mask(memory, memory_lengths), need_weights=False)[0]  # [T, 8]
-        x = self.mlp(x)  # [T, 8]
+        x = self.norm(x)  # [L, in_features]
+        x = self.attend(x, memory, memory, key_padding_mask=padding_mask(memory, memory_lengths), need_weights=False)[0]  # [L, in_features]
+        x = self.mlp(x)  # [L, 8]
         return x
 
 
@@ -117,8 +40,8 @@ class Decoder(nn.Module):
         super().__init__()
         self.add_module("0", nn.Embedding(vocab, 8, padding_idx=0))
         self.add_module("1", nn.Embedding(vocab, 8, padding_idx=0))
-        self.layer1 = Cross()
-        self.layer2 = Cross()
+        self.layer1 = Cross(8)
+        self.layer2 = Cross(8)
         self.head = nn.Linear(8, vocab)
 
     def forward(self, source, target):
@@ -128,5 +51,5 @@ class Decoder(nn.Module):
         x = getattr(self, "1")(target)  # [T, 8]
         x = self.layer1(x, memory, source_lengths)  # [T, 8]
         x = self.layer2(x, memory, source_lengths)  # [T, 8]
-        x = self.head(x)  # [T, 50]
+        x = self.head(x)  # [T, vocab]
         return x

@@ -8,33 +8,44 @@ import torch
 from torch import nn
 
 
-class Up(nn.Module):
-    """Block `Up(skip)` on [in_channels, H, W]; instances: `up1`, `up2`."""
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    def __init__(self, in_channels):
+
+class Up(nn.Module):
+    """Block `Up(skip)` on [C, H, W]."""
+
+    def __init__(self, C, skip_channels):
         super().__init__()
-        self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, 2, stride=2)
-        self.conv = nn.Conv2d(in_channels, in_channels // 2, 3, padding=1)
+        self.up = nn.ConvTranspose2d(C, C // 2, 2, stride=2)
+        self.conv = nn.Conv2d(skip_channels + C // 2, C // 2, 3, padding=1)
         self.relu = nn.ReLU()
 
     def forward(self, x, skip):
-        x = self.up(x)  # [in_channels // 2, 2*H, 2*W]
-        x = torch.cat([x, skip], dim=1)  # [in_channels, 2*H, 2*W]
-        x = self.conv(x)  # [in_channels // 2, 2*H, 2*W]
-        x = self.relu(x)  # [in_channels // 2, 2*H, 2*W]
+        x = self.up(x)  # [C // 2, 2 * H, 2 * W]
+        x = torch.cat([x, skip], dim=1)  # [skip_channels + C // 2, 2 * H, 2 * W]
+        x = self.conv(x)  # [C // 2, 2 * H, 2 * W]
+        x = self.relu(x)  # [C // 2, 2 * H, 2 * W]
         return x
 
 
 class Join(nn.Module):
-    """Block `Join(a, b)`; instances: `head`."""
+    """Block `Join(a, b)` on [in_channels, H, W]."""
 
-    def __init__(self):
+    def __init__(self, in_channels, a_channels, b_channels):
         super().__init__()
-        self.conv = nn.Conv2d(19, 4, 1)
+        self.conv = nn.Conv2d(a_channels + b_channels + in_channels, 4, 1)
 
     def forward(self, x, a, b):
-        x = torch.cat([x, a, b], dim=1)  # [19, 16, 16]
-        x = self.conv(x)  # [4, 16, 16]
+        x = torch.cat([x, a, b], dim=1)  # [a_channels + b_channels + in_channels, H, W]
+        x = self.conv(x)  # [4, H, W]
         return x
 
 
@@ -48,12 +59,13 @@ class Ladder(nn.Module):
         self.add_module("2", nn.Conv2d(8, 16, 3, padding=1))
         self.maxpool_2 = nn.MaxPool2d(2)
         self.add_module("4", nn.Conv2d(16, 32, 3, padding=1))
-        self.up1 = Up(32)
-        self.up2 = Up(16)
-        self.head = Join()
+        self.up1 = Up(32, 16)
+        self.up2 = Up(16, 8)
+        self.head = Join(8, 8, 3)
 
     def forward(self, image):
         """image [batch, 3, 16, 16] -> [batch, 4, 16, 16]"""
+        check_input(image, 'image', [3, 16, 16])
         e1 = getattr(self, "0")(image)  # [8, 16, 16]
         e2 = self.maxpool(e1)  # [8, 8, 8]
         e2 = getattr(self, "2")(e2)  # [16, 8, 8]

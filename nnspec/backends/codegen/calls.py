@@ -15,7 +15,7 @@ from ...core.ir import TensorType
 from ...core.layers import REGISTRY
 from ...core.layers.base import SIZES_ARE_PARAMETERS
 from ...frontend import ast
-from .sizes import UNKNOWN_SIZE, Unsupported, as_code, is_size, shape_str_code, subst, symbolic, symbols_of
+from .sizes import UNKNOWN_SIZE, Unsupported, as_code, is_size, resized, shape_str_code, subst, symbolic, symbols_of
 from .statements import Stmt, Value
 
 
@@ -116,7 +116,7 @@ class Calls:
             if isinstance(d, Sym) and d.is_atom():
                 probe[str(d)] = next(primes, 1063)
         by_value = {v: Sym.symbol(n) for n, v in probe.items() if v < 1000}
-        px = x.with_shape(tuple(subst(d, probe) for d in x.shape), keep_mask=True)
+        px = resized(x, (subst(d, probe) for d in x.shape))
         try:
             t = self.bind(type(layer), [(k, subst(v, probe)) for k, v in pairs]).infer(px)
         except Exception:  # noqa: BLE001 -- probe numbers the layer refuses: every parameter 1
@@ -134,7 +134,7 @@ class Calls:
             else:
                 # a number from the probe sizes (at least 1009, divided) is no size of the block
                 shape.append(by_value.get(d, d if isinstance(d, int) and d < 256 else UNKNOWN_SIZE))
-        return t.with_shape(tuple(shape), keep_mask=t.masked)
+        return resized(t, shape)
 
     @staticmethod
     def reduction(layer, x: Value, t: TensorType):
@@ -194,7 +194,7 @@ class Calls:
                 kwargs.append((self.gen.py(pname), code))
         sizes = [as_code(env[sym]) for sym, _ in info.sizes]
         ctor = Call(Name(info.name), tuple(sizes + args), tuple(kwargs))
-        t = info.out.with_shape(tuple(subst(d, env) for d in info.out.shape), keep_mask=info.out.masked)
+        t = resized(info.out, (subst(d, env) for d in info.out.shape))
         red = None if x.red is None or info.red is None else x.red * subst(info.red, env)
         if self.sequential:
             if info.values or info.lengths:
@@ -247,7 +247,7 @@ class Calls:
                 t = max((v.t for v in xs), key=lambda t: len(t.shape))  # equal in every instance
             elif cls.kind == "concat" and all(len(v.t.shape) == len(x.t.shape) for v in xs):
                 d = layer.args.dim % len(x.t.shape)
-                t = x.t.with_shape(tuple(sum(v.t.shape[d] for v in xs) if k == d else x.t.shape[k]
+                t = resized(x.t, (sum(v.t.shape[d] for v in xs) if k == d else x.t.shape[k]
                                          for k in range(len(x.t.shape))))
             else:
                 raise

@@ -23,7 +23,7 @@ from ...core.names import python_name
 from ...frontend import ast
 from .naming import class_name, taken
 from .scan import calls_in, names_read, structural_names
-from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, shape_str_code, subst, sym_code, symbols_of
+from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, is_size, resized, shape_str_code, subst, sym_code, symbols_of
 from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
 from .text import write_class
 from .walk import Walk
@@ -85,7 +85,8 @@ class Generator:
             return self.instance_class(name, t, value_types, given)
 
     def definition_class(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
-        rank = (len(t.shape), t.dtype, t.masked, *((len(v.shape), v.dtype, v.masked) for v in value_types))
+        rank = (len(t.shape), t.dtype, t.masked, t.channels_last,
+                *((len(v.shape), v.dtype, v.masked, v.channels_last) for v in value_types))
         if name in self.failed:
             raise Unsupported(self.failed[name])
         info = self.infos.get(name)
@@ -123,7 +124,7 @@ class Generator:
             info.size_symbols[n] = (0, k)
             if defn.on is not None and isinstance(defn.on[k], ast.Ref) and defn.on[k].name != "_":
                 env[defn.on[k].name] = dims[-1]
-        x = Value(Name("x"), TensorType(tuple(dims), t.dtype, t.masked, t.pad), 1,
+        x = Value(Name("x"), TensorType(tuple(dims), t.dtype, t.masked, t.pad, t.channels_last), 1,
                   Name("lengths") if t.masked else None)
         value_vals = {}
         for i, (v, vt) in enumerate(zip(values, value_types), start=1):
@@ -132,7 +133,7 @@ class Generator:
                 n = f"{v}_{n.replace('in_', '')}"
                 info.size_symbols[n] = (i, k)
                 vd.append(Sym.symbol(n))
-            value_vals[v] = Value(Name(self.py(v)), TensorType(tuple(vd), vt.dtype, vt.masked, vt.pad), None,
+            value_vals[v] = Value(Name(self.py(v)), TensorType(tuple(vd), vt.dtype, vt.masked, vt.pad, vt.channels_last), None,
                                   Name(f"{self.py(v)}_lengths") if vt.masked else None)
         self.infos[name] = info
         try:
@@ -209,7 +210,7 @@ class Generator:
                 raise
             break
         inner = walk.vars - {"x"}
-        info.out = y.t.with_shape(tuple(UNKNOWN_SIZE if symbols_of(d) & inner else d for d in y.t.shape))
+        info.out = resized(y.t, (UNKNOWN_SIZE if symbols_of(d) & inner else d for d in y.t.shape))
         info.red = y.red if not symbols_of(y.red) & inner else None
         if y.code != Name("x") and not sequential:
             out.append(Stmt("assign", "x", y.code))
@@ -294,7 +295,7 @@ class Generator:
             target = names[0] if alone else walk.fresh()
             out: list = []
             for n in inputs:
-                t = n.out.with_shape(self.input_dims(defn, n, walk), keep_mask=n.out.masked)
+                t = resized(n.out, self.input_dims(defn, n, walk))
                 # sizes of the network's parameters are checked too; named sizes (T) may vary
                 sizes = [sym_code(d) if is_size(d) and symbols_of(d) <= set(env) else -1 for d in t.shape]
                 if any(d != -1 for d in sizes):
@@ -344,7 +345,7 @@ class Generator:
 
 def _known(v: Value, same: dict, red) -> Value:
     """A value with the sizes found equal (``same``: symbol -> size) replaced."""
-    return Value(v.code, v.t.with_shape(tuple(subst(d, same) for d in v.t.shape), keep_mask=v.t.masked), red, v.lengths)
+    return Value(v.code, resized(v.t, (subst(d, same) for d in v.t.shape)), red, v.lengths)
 
 
 def lengths_code(name: str, t: TensorType):

@@ -188,3 +188,8 @@ def symbolic(what: str):
         raise Unsupported(f"{what}: {e}") from None
     finally:
         SIZES_ARE_PARAMETERS.reset(token)
+
+
+def resized(t: TensorType, shape) -> TensorType:
+    """``t`` with other sizes, and everything else it says (padded, channels last) kept."""
+    return t.with_shape(tuple(shape), keep_mask=t.masked, channels_last=t.channels_last)

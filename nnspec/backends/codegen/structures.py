@@ -15,7 +15,18 @@ from ...core.ir import TensorType
 from ...core.layers import REGISTRY
 from ...core.shapes import spatial_reduction
 from ...frontend import ast
-from .sizes import UNKNOWN, SameSize, Unsupported, as_code, chosen, same_type, shape_str_code, symbolic, symbols_of
+from .sizes import (
+    UNKNOWN,
+    SameSize,
+    Unsupported,
+    as_code,
+    chosen,
+    resized,
+    same_type,
+    shape_str_code,
+    symbolic,
+    symbols_of,
+)
 from .statements import Stmt, Value, all_stmts, is_init, starred
 
 
@@ -42,8 +53,7 @@ class Structures:
             raise Unsupported("a repeat that changes the rank")
         changing = [d for d in range(rank) if not equal(x.t.shape[d], y.t.shape[d])]
         carried = {d: self.loop_variable(d, rank) for d in changing}
-        start = x.t.with_shape(tuple(Sym.symbol(carried[d]) if d in carried else x.t.shape[d] for d in range(rank)),
-                               keep_mask=x.t.masked)
+        start = resized(x.t, (Sym.symbol(carried[d]) if d in carried else x.t.shape[d] for d in range(rank)))
         body: list = []
         y = self.body(atom.body, Value(x.code, start, x.red, x.lengths), target, body)
         self.counter = counter  # numbering is positional here
@@ -66,7 +76,7 @@ class Structures:
                 after.append(y.t.shape[d])
             else:
                 after.append(chosen(BinOp(as_code(n), ">", 0), y.t.shape[d], x.t.shape[d]))
-        return Value(Name(target), x.t.with_shape(tuple(after), keep_mask=x.t.masked), red,
+        return Value(Name(target), resized(x.t, after), red,
                      x.lengths if x.t.masked else None)
 
     def loop_variable(self, d: int, rank: int) -> str:
@@ -134,7 +144,7 @@ class Structures:
         cond_code = as_code(cond)
         if len(y.t.shape) != len(z.t.shape) or y.t.dtype != z.t.dtype:
             raise Unsupported(f"branches of an if that differ in shape: {y.t} and {z.t}")
-        t = y.t.with_shape(tuple(a if equal(a, b) else chosen(cond_code, a, b) for a, b in zip(y.t.shape, z.t.shape)))
+        t = resized(y.t, (a if equal(a, b) else chosen(cond_code, a, b) for a, b in zip(y.t.shape, z.t.shape)))
         red = y.red if y.red is not None and z.red is not None and equal(y.red, z.red) else None
         if self.sequential:
             out.append(Stmt("if", code=cond_code, then=then, orelse=other))

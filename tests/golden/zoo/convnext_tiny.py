@@ -8,20 +8,6 @@ import torch
 from torch import nn
 
 
-class Permute(nn.Module):
-    """Reorders the dimensions of x (the batch's included): forward(x) = x.permute(dims)."""
-
-    def __init__(self, *dims):
-        super().__init__()
-        self.dims = list(dims)
-
-    def forward(self, x):
-        return x.permute(self.dims)
-
-    def extra_repr(self):
-        return f"dims={tuple(self.dims)}"
-
-
 class Learned(nn.Module):
     """A learned tensor of the given shape, the same for every sample: forward(x) -> [B, *shape],
     where x only tells the batch size. Stored as [1, *shape], or as shape with batch=False."""
@@ -61,113 +47,145 @@ class DropPath(nn.Module):
         return f"p={self.p}"
 
 
-class LayerNorm2d(nn.ModuleList):
-    """Block `LayerNorm2d()` on [in_channels, H, W]; instances: `1`, `5.0`, `9.0`, `19.0`, `24`."""
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+
+
+class LayerNorm2d(nn.Module):
+    """Block `LayerNorm2d()` on [in_channels, H, W]."""
 
     def __init__(self, in_channels):
-        super().__init__([
-            Permute(0, 2, 3, 1),
-            nn.LayerNorm(in_channels, eps=1e-06),
-        ])
+        super().__init__()
+        self.add_module("1", nn.LayerNorm(in_channels, eps=1e-06))
 
     def forward(self, x):
-        x = self[0](x)  # [H, W, in_channels]
-        x = self[1](x)  # [H, W, in_channels]
+        x = x.permute(0, 2, 3, 1)  # [H, W, in_channels]
+        x = getattr(self, "1")(x)  # [H, W, in_channels]
         x = x.permute(0, 3, 1, 2)  # [in_channels, H, W]
         return x
 
 
-class CNBody(nn.ModuleList):
-    """Block `CNBody()` on [in_channels, H, W].
+class CNBody(nn.Module):
+    """Block `CNBody()` on [C, H, W]."""
 
-    Instances: `2.body`, `3.body`, `4.body`, `6.body`, `7.body`, `8.body` and 12 more.
-    """
-
-    def __init__(self, in_channels):
-        super().__init__([
-            nn.Conv2d(in_channels, in_channels, 7, padding=3, groups=in_channels),
-            Permute(0, 2, 3, 1),
-            nn.LayerNorm(in_channels, eps=1e-06),
-            nn.Linear(in_channels, 4 * in_channels),
-            nn.GELU(),
-            nn.Linear(4 * in_channels, in_channels),
-        ])
+    def __init__(self, C):
+        super().__init__()
+        self.add_module("0", nn.Conv2d(C, C, 7, padding=3, groups=C))
+        self.add_module("2", nn.LayerNorm(C, eps=1e-06))
+        self.add_module("3", nn.Linear(C, 4 * C))
+        self.gelu = nn.GELU()
+        self.add_module("5", nn.Linear(4 * C, C))
 
     def forward(self, x):
-        x = self[0](x)  # [in_channels, H, W]
-        x = self[1](x)  # [H, W, in_channels]
-        x = self[2](x)  # [H, W, in_channels]
-        x = self[3](x)  # [H, W, 4 * in_channels]
-        x = self[4](x)  # [H, W, 4 * in_channels]
-        x = self[5](x)  # [H, W, in_channels]
-        x = x.permute(0, 3, 1, 2)  # [in_channels, H, W]
+        x = getattr(self, "0")(x)  # [C, H, W]
+        x = x.permute(0, 2, 3, 1)  # [H, W, C]
+        x = getattr(self, "2")(x)  # [H, W, C]
+        x = getattr(self, "3")(x)  # [H, W, 4 * C]
+        x = self.gelu(x)  # [H, W, 4 * C]
+        x = getattr(self, "5")(x)  # [H, W, C]
+        x = x.permute(0, 3, 1, 2)  # [C, H, W]
         return x
 
 
 class CNBlock(nn.Module):
-    """Block `CNBlock(p)` on [in_channels, H, W].
+    """Block `CNBlock(p)` on [C, H, W]."""
 
-    Instances: `2`, `3`, `4`, `6`, `7`, `8` and 12 more.
-    """
-
-    def __init__(self, in_channels, p):
+    def __init__(self, C, p):
         super().__init__()
-        self.layer_scale = Learned(in_channels, 1, 1, init=1e-06, batch=False)
-        self.body = CNBody(in_channels)
+        self.layer_scale = Learned(C, 1, 1, init=1e-06, batch=False)
+        self.body = CNBody(C)
         self.stochastic_depth = DropPath(p)
 
     def forward(self, x):
-        x1 = self.layer_scale(x)  # [in_channels, 1, 1]
-        body = self.body(x)  # [in_channels, H, W]
-        x1 = x1 * body  # [in_channels, H, W]
-        x1 = self.stochastic_depth(x1)  # [in_channels, H, W]
-        x = x1 + x  # [in_channels, H, W]
+        layer_scale = self.layer_scale(x)  # [C, 1, 1]
+        body = self.body(x)  # [C, H, W]
+        x1 = layer_scale * body  # [C, H, W]
+        x1 = self.stochastic_depth(x1)  # [C, H, W]
+        x = x1 + x  # [C, H, W]
         return x
 
 
 class Downsample(nn.Sequential):
-    """Block `Downsample(out)` on [out // 2, H, W]; instances: `5`, `9`, `19`."""
+    """Block `Downsample(out)` on [in_channels, H, W]."""
 
-    def __init__(self, out):
+    def __init__(self, in_channels, out):
         super().__init__(
-            LayerNorm2d(out // 2),  # [out // 2, H, W]
-            nn.Conv2d(out // 2, out, 2, stride=2),  # [out, (H - 2) // 2 + 1, (W - 2) // 2 + 1]
+            LayerNorm2d(in_channels),  # [in_channels, H, W]
+            nn.Conv2d(in_channels, out, 2, stride=2),  # [out, H // 2, W // 2]
         )
 
 
-class ConvNeXt_Tiny(nn.Sequential):
+class ConvNeXt_Tiny(nn.Module):
     """Network `ConvNeXt_Tiny(classes=1000)`: image [3, 224, 224] -> [1000].
 
     Shapes are without the batch dimension.
     """
 
     def __init__(self, classes=1000):
-        super().__init__(
-            nn.Conv2d(3, 96, 4, stride=4),  # [96, 56, 56]
-            LayerNorm2d(96),  # [96, 56, 56]
-            CNBlock(96, 0.0),  # [96, 56, 56]
-            CNBlock(96, 0.0058823529411764705),  # [96, 56, 56]
-            CNBlock(96, 0.011764705882352941),  # [96, 56, 56]
-            Downsample(192),  # [192, 28, 28]
-            CNBlock(192, 0.017647058823529415),  # [192, 28, 28]
-            CNBlock(192, 0.023529411764705882),  # [192, 28, 28]
-            CNBlock(192, 0.029411764705882353),  # [192, 28, 28]
-            Downsample(384),  # [384, 14, 14]
-            CNBlock(384, 0.03529411764705883),  # [384, 14, 14]
-            CNBlock(384, 0.0411764705882353),  # [384, 14, 14]
-            CNBlock(384, 0.047058823529411764),  # [384, 14, 14]
-            CNBlock(384, 0.052941176470588235),  # [384, 14, 14]
-            CNBlock(384, 0.058823529411764705),  # [384, 14, 14]
-            CNBlock(384, 0.06470588235294118),  # [384, 14, 14]
-            CNBlock(384, 0.07058823529411766),  # [384, 14, 14]
-            CNBlock(384, 0.07647058823529412),  # [384, 14, 14]
-            CNBlock(384, 0.0823529411764706),  # [384, 14, 14]
-            Downsample(768),  # [768, 7, 7]
-            CNBlock(768, 0.08823529411764706),  # [768, 7, 7]
-            CNBlock(768, 0.09411764705882353),  # [768, 7, 7]
-            CNBlock(768, 0.1),  # [768, 7, 7]
-            nn.AdaptiveAvgPool2d(1),  # [768, 1, 1]
-            LayerNorm2d(768),  # [768, 1, 1]
-            nn.Flatten(),  # [768]
-            nn.Linear(768, classes),  # [1000]
-        )
+        super().__init__()
+        self.add_module("0", nn.Conv2d(3, 96, 4, stride=4))
+        self.add_module("1", LayerNorm2d(96))
+        self.add_module("2", CNBlock(96, 0.0))
+        self.add_module("3", CNBlock(96, 0.0058823529411764705))
+        self.add_module("4", CNBlock(96, 0.011764705882352941))
+        self.add_module("5", Downsample(96, 192))
+        self.add_module("6", CNBlock(192, 0.017647058823529415))
+        self.add_module("7", CNBlock(192, 0.023529411764705882))
+        self.add_module("8", CNBlock(192, 0.029411764705882353))
+        self.add_module("9", Downsample(192, 384))
+        self.add_module("10", CNBlock(384, 0.03529411764705883))
+        self.add_module("11", CNBlock(384, 0.0411764705882353))
+        self.add_module("12", CNBlock(384, 0.047058823529411764))
+        self.add_module("13", CNBlock(384, 0.052941176470588235))
+        self.add_module("14", CNBlock(384, 0.058823529411764705))
+        self.add_module("15", CNBlock(384, 0.06470588235294118))
+        self.add_module("16", CNBlock(384, 0.07058823529411766))
+        self.add_module("17", CNBlock(384, 0.07647058823529412))
+        self.add_module("18", CNBlock(384, 0.0823529411764706))
+        self.add_module("19", Downsample(384, 768))
+        self.add_module("20", CNBlock(768, 0.08823529411764706))
+        self.add_module("21", CNBlock(768, 0.09411764705882353))
+        self.add_module("22", CNBlock(768, 0.1))
+        self.adaptiveavgpool = nn.AdaptiveAvgPool2d(1)
+        self.add_module("24", LayerNorm2d(768))
+        self.flatten = nn.Flatten()
+        self.add_module("26", nn.Linear(768, classes))
+
+    def forward(self, image):
+        """image [batch, 3, 224, 224] -> [batch, 1000]"""
+        check_input(image, 'image', [3, 224, 224])
+        image = getattr(self, "0")(image)  # [96, 56, 56]
+        image = getattr(self, "1")(image)  # [96, 56, 56]
+        image = getattr(self, "2")(image)  # [96, 56, 56]
+        image = getattr(self, "3")(image)  # [96, 56, 56]
+        image = getattr(self, "4")(image)  # [96, 56, 56]
+        image = getattr(self, "5")(image)  # [192, 28, 28]
+        image = getattr(self, "6")(image)  # [192, 28, 28]
+        image = getattr(self, "7")(image)  # [192, 28, 28]
+        image = getattr(self, "8")(image)  # [192, 28, 28]
+        image = getattr(self, "9")(image)  # [384, 14, 14]
+        image = getattr(self, "10")(image)  # [384, 14, 14]
+        image = getattr(self, "11")(image)  # [384, 14, 14]
+        image = getattr(self, "12")(image)  # [384, 14, 14]
+        image = getattr(self, "13")(image)  # [384, 14, 14]
+        image = getattr(self, "14")(image)  # [384, 14, 14]
+        image = getattr(self, "15")(image)  # [384, 14, 14]
+        image = getattr(self, "16")(image)  # [384, 14, 14]
+        image = getattr(self, "17")(image)  # [384, 14, 14]
+        image = getattr(self, "18")(image)  # [384, 14, 14]
+        image = getattr(self, "19")(image)  # [768, 7, 7]
+        image = getattr(self, "20")(image)  # [768, 7, 7]
+        image = getattr(self, "21")(image)  # [768, 7, 7]
+        image = getattr(self, "22")(image)  # [768, 7, 7]
+        image = self.adaptiveavgpool(image)  # [768, 1, 1]
+        image = getattr(self, "24")(image)  # [768, 1, 1]
+        image = self.flatten(image)  # [768]
+        image = getattr(self, "26")(image)  # [classes]
+        return image

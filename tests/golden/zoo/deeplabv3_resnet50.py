@@ -9,14 +9,21 @@ from torch import nn
 import torch.nn.functional as F
 
 
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+
+
 class Bottleneck(nn.Module):
-    """Block `Bottleneck(width, stride)` on [in_channels, H, W].
+    """Block `Bottleneck(width, stride)` on [in_channels, H, W]."""
 
-    Instances: `backbone.layer1.0`, `backbone.layer1.1`, `backbone.layer1.2`, `backbone.layer2.0`,
-    `backbone.layer2.1`, `backbone.layer2.2` and 1 more.
-    """
-
-    def __init__(self, in_channels, width, stride=1, project=False):
+    def __init__(self, in_channels, width, stride=1):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -27,7 +34,7 @@ class Bottleneck(nn.Module):
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
         self.shortcut = None
-        if project:
+        if stride != 1 or in_channels != 4 * width:
             self.shortcut = nn.Sequential(
                 nn.Conv2d(in_channels, 4 * width, 1, stride=stride, bias=False),
                 nn.BatchNorm2d(4 * width),
@@ -52,192 +59,188 @@ class Bottleneck(nn.Module):
 
 
 class Stage(nn.Sequential):
-    """Block `Stage(width, blocks, stride)` on [in_channels, 125, 125].
-
-    Instances: `backbone.layer1`, `backbone.layer2`.
-    """
+    """Block `Stage(width, blocks, stride)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, width, blocks, stride=1):
         super().__init__(
-            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, ?, ?]
-            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, ?, ?]
+            Bottleneck(in_channels, width, stride=stride),  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
 
 class DilatedBottleneck(nn.Module):
-    """Block `DilatedBottleneck(width, dilation)` on [512 * dilation, 63, 63].
+    """Block `DilatedBottleneck(width, dilation)` on [in_channels, H, W]."""
 
-    Instances: `backbone.layer3.0`, `backbone.layer3.1`, `backbone.layer3.2`, `backbone.layer3.3`,
-    `backbone.layer3.4`, `backbone.layer3.5` and 3 more.
-    """
-
-    def __init__(self, width, dilation, project=False):
+    def __init__(self, in_channels, width, dilation):
         super().__init__()
-        self.conv1 = nn.Conv2d(512 * dilation, width, 1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(width, width, 3, padding=dilation, dilation=dilation, bias=False)
+        self.conv2 = nn.Conv2d(
+            width,
+            width,
+            3,
+            padding=dilation,
+            dilation=dilation,
+            bias=False,
+        )
         self.bn2 = nn.BatchNorm2d(width)
         self.relu_2 = nn.ReLU()
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
         self.shortcut = None
-        if project:
+        if in_channels != 4 * width:
             self.shortcut = nn.Sequential(
-                nn.Conv2d(512 * dilation, 4 * width, 1, bias=False),
+                nn.Conv2d(in_channels, 4 * width, 1, bias=False),
                 nn.BatchNorm2d(4 * width),
             )
         self.relu_3 = nn.ReLU()
 
     def forward(self, x):
-        x1 = self.conv1(x)  # [width, 63, 63]
-        x1 = self.bn1(x1)  # [width, 63, 63]
-        x1 = self.relu(x1)  # [width, 63, 63]
-        x1 = self.conv2(x1)  # [width, 63, 63]
-        x1 = self.bn2(x1)  # [width, 63, 63]
-        x1 = self.relu_2(x1)  # [width, 63, 63]
-        x1 = self.conv3(x1)  # [4 * width, 63, 63]
-        x1 = self.bn3(x1)  # [4 * width, 63, 63]
+        x1 = self.conv1(x)  # [width, H, W]
+        x1 = self.bn1(x1)  # [width, H, W]
+        x1 = self.relu(x1)  # [width, H, W]
+        x1 = self.conv2(x1)  # [width, H, W]
+        x1 = self.bn2(x1)  # [width, H, W]
+        x1 = self.relu_2(x1)  # [width, H, W]
+        x1 = self.conv3(x1)  # [4 * width, H, W]
+        x1 = self.bn3(x1)  # [4 * width, H, W]
         shortcut = x
         if self.shortcut is not None:
-            shortcut = self.shortcut(x)  # [4 * width, 63, 63]
-        x = x1 + shortcut  # [4 * width, 63, 63]
-        x = self.relu_3(x)  # [4 * width, 63, 63]
+            shortcut = self.shortcut(x)  # [4 * width, H, W]
+        x = x1 + shortcut  # [4 * width, H, W]
+        x = self.relu_3(x)  # [4 * width, H, W]
         return x
 
 
 class DilatedStage(nn.Sequential):
-    """Block `DilatedStage(width, blocks, first, dilation)` on [2 * width, 63, 63].
+    """Block `DilatedStage(width, blocks, first, dilation)` on [in_channels, H, W]."""
 
-    Instances: `backbone.layer3`, `backbone.layer4`.
-    """
-
-    def __init__(self, width, blocks, first, dilation):
+    def __init__(self, in_channels, width, blocks, first, dilation):
         super().__init__(
-            DilatedBottleneck(width, first, project=True),  # [4 * width, 63, 63]
-            *[DilatedBottleneck(width, dilation) for _ in range(blocks - 1)],  # [4 * width, 63, 63]
+            DilatedBottleneck(in_channels, width, first),  # [4 * width, H, W]
+            *[DilatedBottleneck(4 * width, width, dilation) for _ in range(blocks - 1)],  # [4 * width, H, W]
         )
 
 
 class Backbone(nn.Module):
-    """Block `Backbone`; instances: `backbone`."""
+    """Block `Backbone()` on [in_channels, H, W]."""
 
-    def __init__(self):
+    def __init__(self, in_channels):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.layer1 = Stage(64, 64, 3)
         self.layer2 = Stage(256, 128, 4, stride=2)
-        self.layer3 = DilatedStage(256, 6, 1, 2)
-        self.layer4 = DilatedStage(512, 3, 2, 4)
+        self.layer3 = DilatedStage(512, 256, 6, 1, 2)
+        self.layer4 = DilatedStage(1024, 512, 3, 2, 4)
 
     def forward(self, x):
-        x = self.conv1(x)  # [64, 250, 250]
-        x = self.bn1(x)  # [64, 250, 250]
-        x = self.relu(x)  # [64, 250, 250]
-        x = self.maxpool(x)  # [64, 125, 125]
-        x = self.layer1(x)  # [256, 125, 125]
-        x = self.layer2(x)  # [512, 63, 63]
-        x = self.layer3(x)  # [1024, 63, 63]
-        x = self.layer4(x)  # [2048, 63, 63]
+        x = self.conv1(x)  # [64, (H + 1) // 2, (W + 1) // 2]
+        x = self.bn1(x)  # [64, (H + 1) // 2, (W + 1) // 2]
+        x = self.relu(x)  # [64, (H + 1) // 2, (W + 1) // 2]
+        x = self.maxpool(x)  # [64, (H + 3) // 2 // 2, (W + 3) // 2 // 2]
+        x = self.layer1(x)  # [256, (H + 3) // 2 // 2, (W + 3) // 2 // 2]
+        x = self.layer2(x)  # [512, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
+        x = self.layer3(x)  # [1024, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
+        x = self.layer4(x)  # [2048, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
         return x
 
 
 class ASPPConv(nn.Sequential):
-    """Block `ASPPConv(k=1, rate=1)`; instances: `classifier.0.convs.0`."""
+    """Block `ASPPConv(k, rate)` on [in_channels, H, W]."""
 
-    def __init__(self):
+    def __init__(self, in_channels, k=1, rate=1):
         super().__init__(
-            nn.Conv2d(2048, 256, 1, bias=False),  # [256, 63, 63]
-            nn.BatchNorm2d(256),  # [256, 63, 63]
-            nn.ReLU(),  # [256, 63, 63]
+            nn.Conv2d(
+                in_channels,
+                256,
+                k,
+                padding=(k * rate - rate) // 2,
+                dilation=rate,
+                bias=False,
+            ),  # [256, H - k * rate + rate + 2 * ((k * rate - rate) // 2), W - k * rate + rate + 2 * ((k * rate - rate) // 2)]
+            nn.BatchNorm2d(256),  # [256, H - k * rate + rate + 2 * ((k * rate - rate) // 2), W - k * rate + rate + 2 * ((k * rate - rate) // 2)]
+            nn.ReLU(),  # [256, H - k * rate + rate + 2 * ((k * rate - rate) // 2), W - k * rate + rate + 2 * ((k * rate - rate) // 2)]
         )
 
 
-class ASPPConv_2(nn.Sequential):
-    """Block `ASPPConv(k=3, rate)` on [2048, 63, 63].
+class ASPPPooling(nn.Module):
+    """Block `ASPPPooling(like)` on [in_channels, H, W]."""
 
-    Instances: `classifier.0.convs.1`, `classifier.0.convs.2`, `classifier.0.convs.3`.
-    """
+    def __init__(self, in_channels):
+        super().__init__()
+        self.adaptiveavgpool = nn.AdaptiveAvgPool2d(1)
+        self.add_module("1", nn.Conv2d(in_channels, 256, 1, bias=False))
+        self.add_module("2", nn.BatchNorm2d(256))
+        self.relu = nn.ReLU()
 
-    def __init__(self, rate):
-        super().__init__(
-            nn.Conv2d(2048, 256, 3, padding=rate, dilation=rate, bias=False),  # [256, 63, 63]
-            nn.BatchNorm2d(256),  # [256, 63, 63]
-            nn.ReLU(),  # [256, 63, 63]
-        )
-
-
-class ASPPPooling(nn.ModuleList):
-    """Block `ASPPPooling(like)`; instances: `classifier.0.convs.4`."""
-
-    def __init__(self):
-        super().__init__([
-            nn.AdaptiveAvgPool2d(1),
-            nn.Conv2d(2048, 256, 1, bias=False),
-            nn.BatchNorm2d(256),
-            nn.ReLU(),
-        ])
-
-    def forward(self, like):
-        x = self[0](like)  # [2048, 1, 1]
-        x = self[1](x)  # [256, 1, 1]
-        x = self[2](x)  # [256, 1, 1]
-        x = self[3](x)  # [256, 1, 1]
-        x = F.interpolate(x, size=like.shape[2:], mode='bilinear', align_corners=False)  # [256, 63, 63]
+    def forward(self, x, like):
+        x = self.adaptiveavgpool(x)  # [in_channels, 1, 1]
+        x = getattr(self, "1")(x)  # [256, 1, 1]
+        x = getattr(self, "2")(x)  # [256, 1, 1]
+        x = self.relu(x)  # [256, 1, 1]
+        x = F.interpolate(x, size=like.shape[2:], mode='bilinear', align_corners=False)  # [256, like_H, like_W]
         return x
 
 
 class ASPPProject(nn.Sequential):
-    """Block `ASPPProject`; instances: `classifier.0.project`."""
+    """Block `ASPPProject()` on [in_channels, H, W]."""
 
-    def __init__(self):
+    def __init__(self, in_channels):
         super().__init__(
-            nn.Conv2d(1280, 256, 1, bias=False),  # [256, 63, 63]
-            nn.BatchNorm2d(256),  # [256, 63, 63]
-            nn.ReLU(),  # [256, 63, 63]
-            nn.Dropout(),  # [256, 63, 63]
+            nn.Conv2d(in_channels, 256, 1, bias=False),  # [256, H, W]
+            nn.BatchNorm2d(256),  # [256, H, W]
+            nn.ReLU(),  # [256, H, W]
+            nn.Dropout(),  # [256, H, W]
         )
 
 
 class ASPP(nn.Module):
-    """Block `ASPP(r1, r2, r3, features)` on [2048, 63, 63]; instances: `classifier.0`."""
+    """Block `ASPP(features, r1, r2, r3)` on [in_channels, H, W]."""
 
-    def __init__(self, r1=12, r2=24, r3=36):
+    def __init__(self, in_channels, r1=12, r2=24, r3=36):
         super().__init__()
-        self.convs = nn.ModuleList([
-            ASPPConv(),
-            ASPPConv_2(r1),
-            ASPPConv_2(r2),
-            ASPPConv_2(r3),
-            ASPPPooling(),
-        ])
-        self.project = ASPPProject()
+        self.convs = nn.ModuleDict({
+            "0": ASPPConv(in_channels),
+            "1": ASPPConv(in_channels, k=3, rate=r1),
+            "2": ASPPConv(in_channels, k=3, rate=r2),
+            "3": ASPPConv(in_channels, k=3, rate=r3),
+            "4": ASPPPooling(in_channels),
+        })
+        self.project = ASPPProject(1280)
 
-    def forward(self, features):
-        x = self.convs[0](features)  # [256, 63, 63]
-        x1 = self.convs[1](features)  # [256, 63, 63]
-        x2 = self.convs[2](features)  # [256, 63, 63]
-        x3 = self.convs[3](features)  # [256, 63, 63]
-        x4 = self.convs[4](features)  # [256, 63, 63]
-        x = torch.cat([x, x1, x2, x3, x4], dim=1)  # [1280, 63, 63]
-        x = self.project(x)  # [256, 63, 63]
+    def forward(self, x, features):
+        x1 = self.convs["0"](x)  # [256, H, W]
+        x2 = self.convs["1"](x)  # [256, H, W]
+        x3 = self.convs["2"](x)  # [256, H, W]
+        x4 = self.convs["3"](x)  # [256, H, W]
+        x5 = self.convs["4"](x, features)  # [256, features_H, features_W]
+        x = torch.cat([x1, x2, x3, x4, x5], dim=1)  # [1280, H, W]
+        x = self.project(x)  # [256, H, W]
         return x
 
 
-class DeepLabHead(nn.Sequential):
-    """Block `DeepLabHead(classes, features)` on [2048, 63, 63]; instances: `classifier`."""
+class DeepLabHead(nn.Module):
+    """Block `DeepLabHead(classes, features)` on [in_channels, H, W]."""
 
-    def __init__(self, classes):
-        super().__init__(
-            ASPP(),  # [256, 63, 63]
-            nn.Conv2d(256, 256, 3, padding=1, bias=False),  # [256, 63, 63]
-            nn.BatchNorm2d(256),  # [256, 63, 63]
-            nn.ReLU(),  # [256, 63, 63]
-            nn.Conv2d(256, classes, 1),  # [classes, 63, 63]
-        )
+    def __init__(self, in_channels, classes):
+        super().__init__()
+        self.add_module("0", ASPP(in_channels))
+        self.add_module("1", nn.Conv2d(256, 256, 3, padding=1, bias=False))
+        self.add_module("2", nn.BatchNorm2d(256))
+        self.relu = nn.ReLU()
+        self.add_module("4", nn.Conv2d(256, classes, 1))
+
+    def forward(self, x, features):
+        x = getattr(self, "0")(x, features)  # [256, H, W]
+        x = getattr(self, "1")(x)  # [256, H, W]
+        x = getattr(self, "2")(x)  # [256, H, W]
+        x = self.relu(x)  # [256, H, W]
+        x = getattr(self, "4")(x)  # [classes, H, W]
+        return x
 
 
 class DeepLabV3(nn.Module):
@@ -247,14 +250,17 @@ class DeepLabV3(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self, classes=21):
+    def __init__(self, classes=21, height=500, width=500):
         super().__init__()
-        self.backbone = Backbone()
-        self.classifier = DeepLabHead(classes)
+        self.height = height
+        self.width = width
+        self.backbone = Backbone(3)
+        self.classifier = DeepLabHead(2048, classes)
 
     def forward(self, image):
         """image [batch, 3, 500, 500] -> [batch, 21, 500, 500]"""
-        features = self.backbone(image)  # [2048, 63, 63]
-        classifier = self.classifier(features)  # [21, 63, 63]
-        x = F.interpolate(classifier, size=image.shape[2:], mode='bilinear', align_corners=False)  # [21, 500, 500]
+        check_input(image, 'image', [3, self.height, self.width])
+        features = self.backbone(image)  # [2048, ((height + 3) // 2 + 2) // 2 // 2, ((width + 3) // 2 + 2) // 2 // 2]
+        x = self.classifier(features, features)  # [classes, ((height + 3) // 2 + 2) // 2 // 2, ((width + 3) // 2 + 2) // 2 // 2]
+        x = F.interpolate(x, size=image.shape[2:], mode='bilinear', align_corners=False)  # [classes, height, width]
         return x

@@ -30,122 +30,157 @@ class DropPath(nn.Module):
         return f"p={self.p}"
 
 
-class ConvBNSiLU(nn.Sequential):
-    """Block `ConvBNSiLU(out, k, stride, groups)` on [in_channels, H, W].
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    Instances: `0`, `1.0.0`, `2.0.0`, `2.0.1`, `3.0.0`, `3.0.1` and 27 more.
-    """
+
+class ConvBNSiLU(nn.Sequential):
+    """Block `ConvBNSiLU(out, k, stride, groups)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out, k, stride=1, groups=1):
         super().__init__(
-            nn.Conv2d(in_channels, out, k, stride=stride, padding=k // 2, groups=groups, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.SiLU(),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.Conv2d(
+                in_channels,
+                out,
+                k,
+                stride=stride,
+                padding=(k - 1) // 2,
+                groups=groups,
+                bias=False,
+            ),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            nn.SiLU(),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
         )
 
 
-class SE(nn.ModuleList):
-    """Block `SE(squeeze)` on [in_channels, H, W].
+class SE(nn.Module):
+    """Block `SE(squeeze)` on [C, H, W]."""
 
-    Instances: `1.0.1`, `2.0.2`, `3.0.2`, `4.0.2`, `5.0.2`, `6.0.2` and 10 more.
-    """
-
-    def __init__(self, in_channels, squeeze):
-        super().__init__([
-            nn.Identity(),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Conv2d(in_channels, squeeze, 1),
-            nn.SiLU(),
-            nn.Conv2d(squeeze, in_channels, 1),
-            nn.Sigmoid(),
-        ])
+    def __init__(self, C, squeeze):
+        super().__init__()
+        self.identity = nn.Identity()
+        self.adaptiveavgpool = nn.AdaptiveAvgPool2d(1)
+        self.add_module("2", nn.Conv2d(C, squeeze, 1))
+        self.silu = nn.SiLU()
+        self.add_module("4", nn.Conv2d(squeeze, C, 1))
+        self.sigmoid = nn.Sigmoid()
 
     def forward(self, x):
-        x1 = self[0](x)  # [in_channels, H, W]
-        x = self[1](x)  # [in_channels, 1, 1]
-        x = self[2](x)  # [squeeze, 1, 1]
-        x = self[3](x)  # [squeeze, 1, 1]
-        x = self[4](x)  # [in_channels, 1, 1]
-        x = self[5](x)  # [in_channels, 1, 1]
-        x = x1 * x  # [in_channels, H, W]
+        x1 = self.identity(x)  # [C, H, W]
+        x2 = self.adaptiveavgpool(x)  # [C, 1, 1]
+        x2 = getattr(self, "2")(x2)  # [squeeze, 1, 1]
+        x2 = self.silu(x2)  # [squeeze, 1, 1]
+        x2 = getattr(self, "4")(x2)  # [C, 1, 1]
+        x2 = self.sigmoid(x2)  # [C, 1, 1]
+        x = x1 * x2  # [C, H, W]
         return x
 
 
 class MBConvBody(nn.Sequential):
-    """Block `MBConvBody(expand, k, stride, out)` on [in_channels, H, W].
+    """Block `MBConvBody(expand, k, stride, out)` on [inp, H, W]."""
 
-    Instances: `1.0`, `2.0`, `3.0`, `4.0`, `5.0`, `6.0` and 10 more.
-    """
-
-    def __init__(self, in_channels, expand, k, stride, out):
+    def __init__(self, inp, expand, k, stride, out):
         layers = []
         if expand != 1:
-            layers.append(ConvBNSiLU(in_channels, in_channels * expand, 1))  # [in_channels * expand, H, W]
+            layers.append(ConvBNSiLU(inp, expand * inp, 1))  # [expand * inp, H, W]
         layers.append(ConvBNSiLU(
-            in_channels * expand,
-            in_channels * expand,
+            expand * inp if expand != 1 else inp,
+            expand * inp,
             k,
             stride=stride,
-            groups=in_channels * expand,
-        ))  # [in_channels * expand, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        layers.append(SE(in_channels * expand, in_channels // 4))  # [in_channels * expand, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        layers.append(nn.Conv2d(in_channels * expand, out, 1, bias=False))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        layers.append(nn.BatchNorm2d(out))  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            groups=expand * inp,
+        ))  # [expand * inp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        layers.append(SE(expand * inp, inp // 4))  # [expand * inp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        layers.append(nn.Conv2d(expand * inp, out, 1, bias=False))  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        layers.append(nn.BatchNorm2d(out))  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
         super().__init__(*layers)
 
 
-class MBConv(nn.ModuleList):
-    """Block `MBConv(expand, k, stride, out, p)` on [in_channels, H, W].
+class MBConv(nn.Module):
+    """Block `MBConv(expand, k, stride, out, p)` on [inp, H, W]."""
 
-    Instances: `1`, `2`, `3`, `4`, `5`, `6` and 10 more.
-    """
+    __constants__ = ['use_branch']
 
-    __constants__ = ["residual"]
-
-    def __init__(self, in_channels, expand, k, stride, out, p):
-        super().__init__([
-            MBConvBody(in_channels, expand, k, stride, out),
-        ])
-        self.residual = stride == 1 and in_channels == out
-        if self.residual:
-            self.append(DropPath(p))
+    def __init__(self, inp, expand, k, stride, out, p):
+        super().__init__()
+        self.use_branch = stride == 1 and inp == out
+        if stride == 1 and inp == out:
+            self.add_module("0", MBConvBody(inp, expand, k, stride, out))
+            self.droppath = DropPath(p)
+        else:
+            self.add_module("0", MBConvBody(inp, expand, k, stride, out))
 
     def forward(self, x):
-        x1 = self[0](x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        if self.residual:
-            x1 = self[1](x1)  # [in_channels, H, W]
-            x1 = x1 + x  # [in_channels, H, W]
-        return x1
+        if self.use_branch:
+            x1 = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x1 = self.droppath(x1)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x = x1 + x  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        else:
+            x = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        return x
 
 
-class EfficientNet_B0(nn.Sequential):
+class EfficientNet_B0(nn.Module):
     """Network `EfficientNet_B0(classes=1000)`: image [3, 224, 224] -> [1000].
 
     Shapes are without the batch dimension.
     """
 
     def __init__(self, classes=1000):
-        super().__init__(
-            ConvBNSiLU(3, 32, 3, stride=2),  # [32, 112, 112]
-            MBConv(32, 1, 3, 1, 16, 0.0),  # [16, 112, 112]
-            MBConv(16, 6, 3, 2, 24, 0.0125),  # [24, 56, 56]
-            MBConv(24, 6, 3, 1, 24, 0.025),  # [24, 56, 56]
-            MBConv(24, 6, 5, 2, 40, 0.037500000000000006),  # [40, 28, 28]
-            MBConv(40, 6, 5, 1, 40, 0.05),  # [40, 28, 28]
-            MBConv(40, 6, 3, 2, 80, 0.0625),  # [80, 14, 14]
-            MBConv(80, 6, 3, 1, 80, 0.07500000000000001),  # [80, 14, 14]
-            MBConv(80, 6, 3, 1, 80, 0.08750000000000001),  # [80, 14, 14]
-            MBConv(80, 6, 5, 1, 112, 0.1),  # [112, 14, 14]
-            MBConv(112, 6, 5, 1, 112, 0.1125),  # [112, 14, 14]
-            MBConv(112, 6, 5, 1, 112, 0.125),  # [112, 14, 14]
-            MBConv(112, 6, 5, 2, 192, 0.1375),  # [192, 7, 7]
-            MBConv(192, 6, 5, 1, 192, 0.15000000000000002),  # [192, 7, 7]
-            MBConv(192, 6, 5, 1, 192, 0.1625),  # [192, 7, 7]
-            MBConv(192, 6, 5, 1, 192, 0.17500000000000002),  # [192, 7, 7]
-            MBConv(192, 6, 3, 1, 320, 0.1875),  # [320, 7, 7]
-            ConvBNSiLU(320, 1280, 1),  # [1280, 7, 7]
-            nn.AdaptiveAvgPool2d(1),  # [1280, 1, 1]
-            nn.Flatten(),  # [1280]
-            nn.Dropout(0.2),  # [1280]
-            nn.Linear(1280, classes),  # [1000]
-        )
+        super().__init__()
+        self.add_module("0", ConvBNSiLU(3, 32, 3, stride=2))
+        self.add_module("1", MBConv(32, 1, 3, 1, 16, 0.0))
+        self.add_module("2", MBConv(16, 6, 3, 2, 24, 0.0125))
+        self.add_module("3", MBConv(24, 6, 3, 1, 24, 0.025))
+        self.add_module("4", MBConv(24, 6, 5, 2, 40, 0.037500000000000006))
+        self.add_module("5", MBConv(40, 6, 5, 1, 40, 0.05))
+        self.add_module("6", MBConv(40, 6, 3, 2, 80, 0.0625))
+        self.add_module("7", MBConv(80, 6, 3, 1, 80, 0.07500000000000001))
+        self.add_module("8", MBConv(80, 6, 3, 1, 80, 0.08750000000000001))
+        self.add_module("9", MBConv(80, 6, 5, 1, 112, 0.1))
+        self.add_module("10", MBConv(112, 6, 5, 1, 112, 0.1125))
+        self.add_module("11", MBConv(112, 6, 5, 1, 112, 0.125))
+        self.add_module("12", MBConv(112, 6, 5, 2, 192, 0.1375))
+        self.add_module("13", MBConv(192, 6, 5, 1, 192, 0.15000000000000002))
+        self.add_module("14", MBConv(192, 6, 5, 1, 192, 0.1625))
+        self.add_module("15", MBConv(192, 6, 5, 1, 192, 0.17500000000000002))
+        self.add_module("16", MBConv(192, 6, 3, 1, 320, 0.1875))
+        self.add_module("17", ConvBNSiLU(320, 1280, 1))
+        self.adaptiveavgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.dropout = nn.Dropout(0.2)
+        self.add_module("21", nn.Linear(1280, classes))
+
+    def forward(self, image):
+        """image [batch, 3, 224, 224] -> [batch, 1000]"""
+        check_input(image, 'image', [3, 224, 224])
+        image = getattr(self, "0")(image)  # [32, 112, 112]
+        image = getattr(self, "1")(image)  # [16, 112, 112]
+        image = getattr(self, "2")(image)  # [24, 56, 56]
+        image = getattr(self, "3")(image)  # [24, 56, 56]
+        image = getattr(self, "4")(image)  # [40, 28, 28]
+        image = getattr(self, "5")(image)  # [40, 28, 28]
+        image = getattr(self, "6")(image)  # [80, 14, 14]
+        image = getattr(self, "7")(image)  # [80, 14, 14]
+        image = getattr(self, "8")(image)  # [80, 14, 14]
+        image = getattr(self, "9")(image)  # [112, 14, 14]
+        image = getattr(self, "10")(image)  # [112, 14, 14]
+        image = getattr(self, "11")(image)  # [112, 14, 14]
+        image = getattr(self, "12")(image)  # [192, 7, 7]
+        image = getattr(self, "13")(image)  # [192, 7, 7]
+        image = getattr(self, "14")(image)  # [192, 7, 7]
+        image = getattr(self, "15")(image)  # [192, 7, 7]
+        image = getattr(self, "16")(image)  # [320, 7, 7]
+        image = getattr(self, "17")(image)  # [1280, 7, 7]
+        image = self.adaptiveavgpool(image)  # [1280, 1, 1]
+        image = self.flatten(image)  # [1280]
+        image = self.dropout(image)  # [1280]
+        image = getattr(self, "21")(image)  # [classes]
+        return image

@@ -8,32 +8,42 @@ import torch
 from torch import nn
 
 
-class BasicConv(nn.Module):
-    """Block `BasicConv(out, kernel, stride, padding)` on [in_channels, H, W].
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    Instances: `conv1`, `conv2`, `conv3`, `inception3a.branch1`, `inception3a.branch2.0`,
-    `inception3a.branch2.1` and 51 more.
-    """
+
+class BasicConv(nn.Module):
+    """Block `BasicConv(out, kernel, stride, padding)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out, kernel, stride=1, padding=0):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out, kernel, stride=stride, padding=padding, bias=False)
+        self.conv = nn.Conv2d(
+            in_channels,
+            out,
+            kernel,
+            stride=stride,
+            padding=padding,
+            bias=False,
+        )
         self.bn = nn.BatchNorm2d(out, eps=0.001)
         self.relu = nn.ReLU()
 
     def forward(self, x):
-        x = self.conv(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        x = self.bn(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        x = self.relu(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.conv(x)  # [out, (H - kernel + 2 * padding) // stride + 1, (W - kernel + 2 * padding) // stride + 1]
+        x = self.bn(x)  # [out, (H - kernel + 2 * padding) // stride + 1, (W - kernel + 2 * padding) // stride + 1]
+        x = self.relu(x)  # [out, (H - kernel + 2 * padding) // stride + 1, (W - kernel + 2 * padding) // stride + 1]
         return x
 
 
 class ReduceConv(nn.Sequential):
-    """Block `ReduceConv(reduce, out)` on [in_channels, H, W].
-
-    Instances: `inception3a.branch2`, `inception3a.branch3`, `inception3b.branch2`,
-    `inception3b.branch3`, `inception4a.branch2`, `inception4a.branch3` and 12 more.
-    """
+    """Block `ReduceConv(reduce, out)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, reduce, out):
         super().__init__(
@@ -43,11 +53,7 @@ class ReduceConv(nn.Sequential):
 
 
 class PoolProj(nn.Sequential):
-    """Block `PoolProj(out)` on [in_channels, H, W].
-
-    Instances: `inception3a.branch4`, `inception3b.branch4`, `inception4a.branch4`,
-    `inception4b.branch4`, `inception4c.branch4`, `inception4d.branch4` and 3 more.
-    """
+    """Block `PoolProj(out)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out):
         super().__init__(
@@ -57,11 +63,7 @@ class PoolProj(nn.Sequential):
 
 
 class Inception(nn.Module):
-    """Block `Inception(c1, c3r, c3, c5r, c5, pool_proj)` on [in_channels, H, W].
-
-    Instances: `inception3a`, `inception3b`, `inception4a`, `inception4b`, `inception4c`,
-    `inception4d` and 3 more.
-    """
+    """Block `Inception(c1, c3r, c3, c5r, c5, pool_proj)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):
         super().__init__()
@@ -109,23 +111,24 @@ class GoogLeNet(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = self.conv1(image)  # [64, 112, 112]
-        x = self.maxpool1(x)  # [64, 56, 56]
-        x = self.conv2(x)  # [64, 56, 56]
-        x = self.conv3(x)  # [192, 56, 56]
-        x = self.maxpool2(x)  # [192, 28, 28]
-        x = self.inception3a(x)  # [256, 28, 28]
-        x = self.inception3b(x)  # [480, 28, 28]
-        x = self.maxpool3(x)  # [480, 14, 14]
-        x = self.inception4a(x)  # [512, 14, 14]
-        x = self.inception4b(x)  # [512, 14, 14]
-        x = self.inception4c(x)  # [512, 14, 14]
-        x = self.inception4d(x)  # [528, 14, 14]
-        x = self.inception4e(x)  # [832, 14, 14]
-        x = self.maxpool4(x)  # [832, 7, 7]
-        x = self.inception5a(x)  # [832, 7, 7]
-        x = self.inception5b(x)  # [1024, 7, 7]
-        x = self.avgpool(x).flatten(1)  # [1024]
-        x = self.dropout(x)  # [1024]
-        x = self.fc(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 224, 224])
+        image = self.conv1(image)  # [64, 112, 112]
+        image = self.maxpool1(image)  # [64, 56, 56]
+        image = self.conv2(image)  # [64, 56, 56]
+        image = self.conv3(image)  # [192, 56, 56]
+        image = self.maxpool2(image)  # [192, 28, 28]
+        image = self.inception3a(image)  # [256, 28, 28]
+        image = self.inception3b(image)  # [480, 28, 28]
+        image = self.maxpool3(image)  # [480, 14, 14]
+        image = self.inception4a(image)  # [512, 14, 14]
+        image = self.inception4b(image)  # [512, 14, 14]
+        image = self.inception4c(image)  # [512, 14, 14]
+        image = self.inception4d(image)  # [528, 14, 14]
+        image = self.inception4e(image)  # [832, 14, 14]
+        image = self.maxpool4(image)  # [832, 7, 7]
+        image = self.inception5a(image)  # [832, 7, 7]
+        image = self.inception5b(image)  # [1024, 7, 7]
+        image = self.avgpool(image).flatten(1)  # [1024]
+        image = self.dropout(image)  # [1024]
+        image = self.fc(image)  # [classes]
+        return image

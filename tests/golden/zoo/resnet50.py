@@ -4,16 +4,25 @@ Inputs: image [3, 224, 224]; outputs: [1000] (shapes without the batch dimension
 Parameters: 25,557,032. Generated code: edit the spec and compile it again.
 """
 
+import torch
 from torch import nn
 
 
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+
+
 class Bottleneck(nn.Module):
-    """Block `Bottleneck(width, stride)` on [in_channels, H, W].
+    """Block `Bottleneck(width, stride)` on [in_channels, H, W]."""
 
-    Instances: `layer1.0`, `layer1.1`, `layer1.2`, `layer2.0`, `layer2.1`, `layer2.2` and 10 more.
-    """
-
-    def __init__(self, in_channels, width, stride=1, project=False):
+    def __init__(self, in_channels, width, stride=1):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, width, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -24,7 +33,7 @@ class Bottleneck(nn.Module):
         self.conv3 = nn.Conv2d(width, 4 * width, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(4 * width)
         self.shortcut = None
-        if project:
+        if stride != 1 or in_channels != 4 * width:
             self.shortcut = nn.Sequential(
                 nn.Conv2d(in_channels, 4 * width, 1, stride=stride, bias=False),
                 nn.BatchNorm2d(4 * width),
@@ -49,14 +58,11 @@ class Bottleneck(nn.Module):
 
 
 class Stage(nn.Sequential):
-    """Block `Stage(width, blocks, stride)` on [in_channels, H, W].
-
-    Instances: `layer1`, `layer2`, `layer3`, `layer4`.
-    """
+    """Block `Stage(width, blocks, stride)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, width, blocks, stride=1):
         super().__init__(
-            Bottleneck(in_channels, width, stride=stride, project=True),  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            Bottleneck(in_channels, width, stride=stride),  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
             *[Bottleneck(4 * width, width) for _ in range(blocks - 1)],  # [4 * width, (H - 1) // stride + 1, (W - 1) // stride + 1]
         )
 
@@ -82,14 +88,15 @@ class ResNet50(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = self.conv1(image)  # [64, 112, 112]
-        x = self.bn1(x)  # [64, 112, 112]
-        x = self.relu(x)  # [64, 112, 112]
-        x = self.maxpool(x)  # [64, 56, 56]
-        x = self.layer1(x)  # [256, 56, 56]
-        x = self.layer2(x)  # [512, 28, 28]
-        x = self.layer3(x)  # [1024, 14, 14]
-        x = self.layer4(x)  # [2048, 7, 7]
-        x = self.avgpool(x).flatten(1)  # [2048]
-        x = self.fc(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 224, 224])
+        image = self.conv1(image)  # [64, 112, 112]
+        image = self.bn1(image)  # [64, 112, 112]
+        image = self.relu(image)  # [64, 112, 112]
+        image = self.maxpool(image)  # [64, 56, 56]
+        image = self.layer1(image)  # [256, 56, 56]
+        image = self.layer2(image)  # [512, 28, 28]
+        image = self.layer3(image)  # [1024, 14, 14]
+        image = self.layer4(image)  # [2048, 7, 7]
+        image = self.avgpool(image).flatten(1)  # [2048]
+        image = self.fc(image)  # [classes]
+        return image

@@ -8,8 +8,6 @@ import torch
 from torch import nn
 
 
-# Functions of tensors only, with fixed signatures (an LSTM's state is a pair, a GRU's or an
-# RNN's one tensor), so that torch.jit.script takes the modules that call them.
 def exporting() -> bool:
     """Whether an exporter (torch.export, ONNX, tracing) is following this call: exporters
     cannot follow packed sequences, so padding is then masked instead of packed."""
@@ -24,62 +22,10 @@ def pack_sequences(x: torch.Tensor, lengths: torch.Tensor) -> torch.nn.utils.rnn
     return torch.nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
 
 
-def unpack_sequences(out: torch.nn.utils.rnn.PackedSequence, steps: int) -> torch.Tensor:
-    """A recurrent module's packed outputs padded back to [B, steps, H*dirs]."""
-    return torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)[0]
-
-
 def final_state(h: torch.Tensor, directions: int) -> torch.Tensor:
     """The last layer's final state [B, H*dirs] (forward then backward) of a recurrent
     module's states h [layers*dirs, B, H]."""
     return h[-directions:].transpose(0, 1).flatten(1)
-
-
-def start_state(hx: torch.Tensor) -> torch.Tensor:
-    """A GRU's or an RNN's initial state, batch first as values are [B, layers*dirs, H], in
-    the layout the module takes: [layers*dirs, B, H]."""
-    return hx.transpose(0, 1).contiguous()
-
-
-def start_state_pair(hx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """An LSTM's initial state, batch first [B, 2, layers*dirs, H] (h, then c), as the pair
-    (h, c) the module takes, each [layers*dirs, B, H]."""
-    hc = hx.permute(1, 2, 0, 3).contiguous()
-    return hc[0], hc[1]
-
-
-def whole_state(h: torch.Tensor) -> torch.Tensor:
-    """A GRU's or an RNN's final state h [layers*dirs, B, H], batch first: [B, layers*dirs, H]."""
-    return h.transpose(0, 1)
-
-
-def whole_state_pair(hc: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    """An LSTM's final state (h, c), batch first with h then c: [B, 2, layers*dirs, H]."""
-    return torch.stack([hc[0], hc[1]]).permute(2, 0, 1, 3)
-
-
-def cannot_export_padded_bidirectional_layers() -> torch.Tensor:
-    raise RuntimeError("a padded bidirectional recurrent layer of several layers cannot be exported")
-
-
-def state_of_final(last: torch.Tensor, directions: int) -> torch.Tensor:
-    """A one-layer GRU's or RNN's whole state [B, dirs, H] from its final state [B, dirs*H]
-    (forward then backward): its state is h alone, the last layer's."""
-    return last.reshape(last.shape[0], directions, -1)
-
-
-def cannot_export_padded_state() -> torch.Tensor:
-    # masking gives the last layer's outputs: an LSTM's c, or the other layers' states, need packing
-    raise RuntimeError("a padded `lstm`, or recurrent layer of several layers, with `output=state` cannot be exported")
-
-
-def to_the_end(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Padded sequences x [B, T, F] moved to end at the last step, so that a recurrent layer
-    going backward starts at each sequence's own last token."""
-    steps = x.shape[1]
-    t = torch.arange(steps, device=x.device)
-    shift = (steps - lengths)[:, None]
-    return torch.gather(x, 1, ((t[None, :] - shift) % steps)[:, :, None].expand(-1, -1, x.shape[2]))
 
 
 def masked_outputs(out: torch.Tensor, lengths: torch.Tensor, final: bool,
@@ -117,8 +63,8 @@ class SentimentLSTM(nn.Module):
 
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, 2]"""
-        lengths = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
-        x = self.embed(tokens)  # [T, 128]
-        x = final_state(self.lstm(pack_sequences(x, lengths))[1][0], 1) if not exporting() else masked_outputs(self.lstm(x)[0], lengths, True)  # [128]
-        x = self.fc(x)  # [2]
-        return x
+        lengths1 = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
+        tokens = self.embed(tokens)  # [T, dim]
+        tokens = final_state(self.lstm(pack_sequences(tokens, lengths1))[1][0], 1) if not exporting() else masked_outputs(self.lstm(tokens)[0], lengths1, True)  # [hidden]
+        tokens = self.fc(tokens)  # [classes]
+        return tokens

@@ -8,50 +8,30 @@ import torch
 from torch import nn
 
 
-class ConvBNReLU(nn.Sequential):
-    """Block `ConvBNReLU(out, k, stride, padding)` on [in_channels, H, W].
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    Instances: `conv1`, `conv5`.
-    """
+
+class ConvBNReLU(nn.Sequential):
+    """Block `ConvBNReLU(out, k, stride, padding)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out, k, stride=1, padding=0):
         super().__init__(
-            nn.Conv2d(in_channels, out, k, stride=stride, padding=padding, bias=False),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.BatchNorm2d(out),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-            nn.ReLU(),  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-        )
-
-
-class Shrink(nn.Sequential):
-    """Block `Shrink(c, stride=2)` on [in_channels, H, W].
-
-    Instances: `stage2.0.branch1`, `stage3.0.branch1`, `stage4.0.branch1`.
-    """
-
-    def __init__(self, in_channels, c):
-        super().__init__(
-            nn.Conv2d(
-                in_channels,
-                in_channels,
-                3,
-                stride=2,
-                padding=1,
-                groups=in_channels,
-                bias=False,
-            ),  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.BatchNorm2d(in_channels),  # [in_channels, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.Conv2d(in_channels, c, 1, bias=False),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.BatchNorm2d(c),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            nn.ReLU(),  # [c, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            nn.Conv2d(in_channels, out, k, stride=stride, padding=padding, bias=False),  # [out, (H - k + 2 * padding) // stride + 1, (W - k + 2 * padding) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - k + 2 * padding) // stride + 1, (W - k + 2 * padding) // stride + 1]
+            nn.ReLU(),  # [out, (H - k + 2 * padding) // stride + 1, (W - k + 2 * padding) // stride + 1]
         )
 
 
 class Branch(nn.Sequential):
-    """Block `Branch(c, stride)` on [in_channels, H, W].
-
-    Instances: `stage2.0.branch2`, `stage2.1.branch2`, `stage2.2.branch2`, `stage2.3.branch2`,
-    `stage3.0.branch2`, `stage3.1.branch2` and 10 more.
-    """
+    """Block `Branch(c, stride)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, c, stride):
         super().__init__(
@@ -66,47 +46,55 @@ class Branch(nn.Sequential):
         )
 
 
+class Shrink(nn.Sequential):
+    """Block `Shrink(c, stride)` on [inp, H, W]."""
+
+    def __init__(self, inp, c, stride):
+        super().__init__(
+            nn.Conv2d(inp, inp, 3, stride=stride, padding=1, groups=inp, bias=False),  # [inp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(inp),  # [inp, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.Conv2d(inp, c, 1, bias=False),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.BatchNorm2d(c),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            nn.ReLU(),  # [c, (H - 1) // stride + 1, (W - 1) // stride + 1]
+        )
+
+
 class ShuffleUnit(nn.Module):
-    """Block `ShuffleUnit(out, stride)` on [in_channels, H, W].
+    """Block `ShuffleUnit(out, stride)` on [inp, H, W]."""
 
-    Instances: `stage2.0`, `stage2.1`, `stage2.2`, `stage2.3`, `stage3.0`, `stage3.1` and 10 more.
-    """
+    __constants__ = ['use_branch']
 
-    __constants__ = ["stride_is_1"]
-
-    def __init__(self, in_channels, out, stride=1):
+    def __init__(self, inp, out, stride=1):
         super().__init__()
-        self.stride_is_1 = stride == 1
-        self.branch1 = None
-        if not self.stride_is_1:
-            self.branch1 = Shrink(in_channels, out // 2)
-        self.branch2 = Branch(out // 2 if stride == 1 else in_channels, out // 2, stride)
+        self.use_branch = stride == 1
+        if stride == 1:
+            self.branch2 = Branch(inp - (inp + 1) // 2, out // 2, 1)
+        else:
+            self.branch1 = Shrink(inp, out // 2, stride)
+            self.branch2 = Branch(inp, out // 2, stride)
         self.channelshuffle = nn.ChannelShuffle(2)
 
     def forward(self, x):
-        if self.stride_is_1:
-            x1 = x.chunk(2, dim=1)[0]  # [out // 2, H, W]
-            x = x.chunk(2, dim=1)[1]  # [out // 2, H, W]
-            x = self.branch2(x)  # [out // 2, H, W]
-            x = torch.cat([x1, x], dim=1)  # [in_channels, H, W]
+        if self.use_branch:
+            x1 = x.chunk(2, dim=1)[0]  # [(inp + 1) // 2, H, W]
+            x2 = x.chunk(2, dim=1)[1]  # [inp - (inp + 1) // 2, H, W]
+            x2 = self.branch2(x2)  # [out // 2, H, W]
+            x = torch.cat([x1, x2], dim=1)  # [out // 2 + (inp + 1) // 2, H, W]
         else:
-            branch1 = self.branch1(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            branch2 = self.branch2(x)  # [out // 2, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            x = torch.cat([branch1, branch2], dim=1)  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-        x = self.channelshuffle(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            branch1 = self.branch1(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            branch2 = self.branch2(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
+            x = torch.cat([branch1, branch2], dim=1)  # [2 * (out // 2), (H - 1) // stride + 1, (W - 1) // stride + 1]
+        x = self.channelshuffle(x)  # [out // 2 + (inp + 1) // 2 if stride == 1 else 2 * (out // 2), H if stride == 1 else (H - 1) // stride + 1, W if stride == 1 else (W - 1) // stride + 1]
         return x
 
 
 class ShuffleStage(nn.Sequential):
-    """Block `ShuffleStage(out, n)` on [in_channels, H, W].
-
-    Instances: `stage2`, `stage3`, `stage4`.
-    """
+    """Block `ShuffleStage(out, n)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out, n):
         super().__init__(
-            ShuffleUnit(in_channels, out, stride=2),  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
-            *[ShuffleUnit(out, out) for _ in range(n - 1)],  # [out, (H - 1) // 2 + 1, (W - 1) // 2 + 1]
+            ShuffleUnit(in_channels, out, stride=2),  # [2 * (out // 2), (H + 1) // 2, (W + 1) // 2]
+            *[ShuffleUnit(2 * (out // 2), out) for _ in range(n - 1)],  # [2 * (out // 2), (H + 1) // 2, (W + 1) // 2]
         )
 
 
@@ -128,12 +116,13 @@ class ShuffleNetV2_x1_0(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = self.conv1(image)  # [24, 112, 112]
-        x = self.maxpool(x)  # [24, 56, 56]
-        x = self.stage2(x)  # [116, 28, 28]
-        x = self.stage3(x)  # [232, 14, 14]
-        x = self.stage4(x)  # [464, 7, 7]
-        x = self.conv5(x)  # [1024, 7, 7]
-        x = x.mean((2, 3))  # [1024]
-        x = self.fc(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 224, 224])
+        image = self.conv1(image)  # [24, 112, 112]
+        image = self.maxpool(image)  # [24, 56, 56]
+        image = self.stage2(image)  # [116, 28, 28]
+        image = self.stage3(image)  # [232, 14, 14]
+        image = self.stage4(image)  # [464, 7, 7]
+        image = self.conv5(image)  # [1024, 7, 7]
+        image = image.mean((2, 3))  # [1024]
+        image = self.fc(image)  # [classes]
+        return image

@@ -9,26 +9,6 @@ from torch import nn
 import torch.nn.functional as F
 
 
-class Permute(nn.Module):
-    """Reorders the dimensions of x (the batch's included): forward(x) = x.permute(dims)."""
-
-    def __init__(self, *dims):
-        super().__init__()
-        self.dims = list(dims)
-
-    def forward(self, x):
-        return x.permute(self.dims)
-
-    def extra_repr(self):
-        return f"dims={tuple(self.dims)}"
-
-
-def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
-    attention never attends to it."""
-    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
-
-
 def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
     """True where position i of q [B, T, D] would see a later position of kv [B, S, D]."""
     return torch.ones(q.shape[-2], kv.shape[-2], dtype=torch.bool, device=q.device).triu(1)
@@ -145,19 +125,34 @@ def shifted_window_mask(x: torch.Tensor, window: int, shift: int) -> torch.Tenso
     return mask.expand([x.shape[0]] + list(mask.shape))
 
 
-class PatchEmbedding(nn.Sequential):
-    """Block `PatchEmbedding`; instances: `features.0`."""
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    def __init__(self):
-        super().__init__(
-            nn.Conv2d(3, 96, 4, stride=4),  # [96, 56, 56]
-            Permute(0, 2, 3, 1),  # [56, 56, 96]
-            nn.LayerNorm(96),  # [56, 56, 96]
-        )
+
+class PatchEmbedding(nn.Module):
+    """Block `PatchEmbedding()` on [in_channels, H, W]."""
+
+    def __init__(self, in_channels):
+        super().__init__()
+        self.add_module("0", nn.Conv2d(in_channels, 96, 4, stride=4))
+        self.add_module("2", nn.LayerNorm(96))
+
+    def forward(self, x):
+        x = getattr(self, "0")(x)  # [96, H // 4, W // 4]
+        x = x.permute(0, 2, 3, 1)  # [H // 4, W // 4, 96]
+        x = getattr(self, "2")(x)  # [H // 4, W // 4, 96]
+        return x
 
 
 class Windows(nn.Module):
-    """Block `Windows(M=7)`; instances: `features.1.0.windows`, `features.1.1.windows`."""
+    """Block `Windows(M=7)` on [56, 56, 96]."""
 
     def __init__(self):
         super().__init__()
@@ -170,7 +165,7 @@ class Windows(nn.Module):
 
 
 class Unwindows(nn.Module):
-    """Block `Unwindows(M=7, H=56, W=56)`; instances: `features.1.0.image`, `features.1.1.image`."""
+    """Block `Unwindows(M=7, H=56, W=56)` on [64, 49, 96]."""
 
     def __init__(self):
         super().__init__()
@@ -183,52 +178,48 @@ class Unwindows(nn.Module):
 
 
 class Mlp(nn.Sequential):
-    """Block `Mlp(hidden)` on [?, ?, hidden // 4].
+    """Block `Mlp(hidden)` on [H, W, C]."""
 
-    Instances: `features.1.0.mlp`, `features.1.1.mlp`, `features.3.0.mlp`, `features.3.1.mlp`,
-    `features.5.0.mlp`, `features.5.1.mlp` and 6 more.
-    """
-
-    def __init__(self, hidden):
+    def __init__(self, C, hidden):
         super().__init__(
-            nn.Linear(hidden // 4, hidden),  # [?, ?, hidden]
-            nn.GELU(),  # [?, ?, hidden]
-            nn.Dropout(0.0),  # [?, ?, hidden]
-            nn.Linear(hidden, hidden // 4),  # [?, ?, hidden // 4]
-            nn.Dropout(0.0),  # [?, ?, hidden // 4]
+            nn.Linear(C, hidden),  # [H, W, hidden]
+            nn.GELU(),  # [H, W, hidden]
+            nn.Dropout(0.0),  # [H, W, hidden]
+            nn.Linear(hidden, C),  # [H, W, C]
+            nn.Dropout(0.0),  # [H, W, C]
         )
 
 
 class SwinBlock(nn.Module):
-    """Block `SwinBlock(heads, shift=0, p=0.0)` on [56, 56, 96]; instances: `features.1.0`."""
+    """Block `SwinBlock(heads=3, shift=0, p=0.0)` on [56, 56, 96]."""
 
-    def __init__(self, heads):
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(96)
         self.windows = Windows()
-        self.attn = Attention(96, heads, window=(7, 7))
+        self.attn = Attention(96, 3, window=(7, 7))
         self.image = Unwindows()
         self.droppath = DropPath(0.0)
         self.norm2 = nn.LayerNorm(96)
-        self.mlp = Mlp(384)
+        self.mlp = Mlp(96, 384)
         self.droppath_2 = DropPath(0.0)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [56, 56, 96]
-        x1 = self.windows(x1)  # [64, 49, 96]
+        y = self.norm1(x)  # [56, 56, 96]
+        x1 = self.windows(y)  # [64, 49, 96]
         x1 = self.attn(x1, x1)  # [64, 49, 96]
         x1 = self.image(x1)  # [56, 56, 96]
         x1 = self.droppath(x1)  # [56, 56, 96]
         x = x1 + x  # [56, 56, 96]
-        x1 = self.norm2(x)  # [56, 56, 96]
-        x1 = self.mlp(x1)  # [56, 56, 96]
-        x1 = self.droppath_2(x1)  # [56, 56, 96]
-        x = x1 + x  # [56, 56, 96]
+        x2 = self.norm2(x)  # [56, 56, 96]
+        x2 = self.mlp(x2)  # [56, 56, 96]
+        x2 = self.droppath_2(x2)  # [56, 56, 96]
+        x = x2 + x  # [56, 56, 96]
         return x
 
 
 class SwinBlock_2(nn.Module):
-    """Block `SwinBlock(heads=3, shift=3, p=0.018181818181818184)`; instances: `features.1.1`."""
+    """Block `SwinBlock(heads=3, shift=3, p=0.018181818181818184)` on [56, 56, 96]."""
 
     def __init__(self):
         super().__init__()
@@ -238,399 +229,479 @@ class SwinBlock_2(nn.Module):
         self.image = Unwindows()
         self.droppath = DropPath(0.018181818181818184)
         self.norm2 = nn.LayerNorm(96)
-        self.mlp = Mlp(384)
+        self.mlp = Mlp(96, 384)
         self.droppath_2 = DropPath(0.018181818181818184)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [56, 56, 96]
-        x2 = shifted_window_mask(x1, 7, 3)  # [64, 49, 49]
-        x1 = torch.roll(x1, (-3, -3), (1, 2))  # [56, 56, 96]
+        y = self.norm1(x)  # [56, 56, 96]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 96]
         x1 = self.windows(x1)  # [64, 49, 96]
-        x1 = self.attn(x1, x1, mask=x2)  # [64, 49, 96]
+        x1 = self.attn(x1, x1)  # [64, 49, 96]
         x1 = self.image(x1)  # [56, 56, 96]
         x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 96]
         x1 = self.droppath(x1)  # [56, 56, 96]
         x = x1 + x  # [56, 56, 96]
-        x1 = self.norm2(x)  # [56, 56, 96]
-        x1 = self.mlp(x1)  # [56, 56, 96]
-        x1 = self.droppath_2(x1)  # [56, 56, 96]
-        x = x1 + x  # [56, 56, 96]
+        x2 = self.norm2(x)  # [56, 56, 96]
+        x2 = self.mlp(x2)  # [56, 56, 96]
+        x2 = self.droppath_2(x2)  # [56, 56, 96]
+        x = x2 + x  # [56, 56, 96]
         return x
 
 
 class Stage(nn.Sequential):
-    """Block `Stage(heads, first=0, depth=2)` on [56, 56, 96]; instances: `features.1`."""
+    """Block `Stage(heads=3, first=0, depth=2)` on [56, 56, 96]."""
 
-    def __init__(self, heads):
+    def __init__(self):
         super().__init__(
-            SwinBlock(heads),  # [56, 56, 96]
+            SwinBlock(),  # [56, 56, 96]
             SwinBlock_2(),  # [56, 56, 96]
         )
 
 
 class PatchMerging(nn.Module):
-    """Block `PatchMerging`; instances: `features.2`."""
+    """Block `PatchMerging()` on [H, W, C]."""
 
-    def __init__(self):
+    def __init__(self, C):
         super().__init__()
-        self.norm = nn.LayerNorm(384)
-        self.reduction = nn.Linear(384, 192, bias=False)
+        self.norm = nn.LayerNorm(4 * C)
+        self.reduction = nn.Linear(4 * C, 2 * C, bias=False)
 
     def forward(self, x):
-        x1 = x[:, ::2]  # [28, 56, 96]
-        x1 = x1[:, :, ::2]  # [28, 28, 96]
-        x2 = x[:, 1::2]  # [28, 56, 96]
-        x2 = x2[:, :, ::2]  # [28, 28, 96]
-        x3 = x[:, ::2]  # [28, 56, 96]
-        x3 = x3[:, :, 1::2]  # [28, 28, 96]
-        x = x[:, 1::2]  # [28, 56, 96]
-        x = x[:, :, 1::2]  # [28, 28, 96]
-        x = torch.cat([x1, x2, x3, x], dim=3)  # [28, 28, 384]
-        x = self.norm(x)  # [28, 28, 384]
-        x = self.reduction(x)  # [28, 28, 192]
+        x1 = x[:, ::2]  # [0 - (0 - H) // 2, W, C]
+        x1 = x1[:, :, ::2]  # [0 - (0 - H) // 2, 0 - (0 - W) // 2, C]
+        x2 = x[:, 1::2]  # [0 - (0 - (H + 1)) // 2 - 1, W, C]
+        x2 = x2[:, :, ::2]  # [0 - (0 - (H + 1)) // 2 - 1, 0 - (0 - W) // 2, C]
+        x3 = x[:, ::2]  # [0 - (0 - H) // 2, W, C]
+        x3 = x3[:, :, 1::2]  # [0 - (0 - H) // 2, 0 - (0 - (W + 1)) // 2 - 1, C]
+        x4 = x[:, 1::2]  # [0 - (0 - (H + 1)) // 2 - 1, W, C]
+        x4 = x4[:, :, 1::2]  # [0 - (0 - (H + 1)) // 2 - 1, 0 - (0 - (W + 1)) // 2 - 1, C]
+        x = torch.cat([x1, x2, x3, x4], dim=3)  # [H, W, 4 * C]
+        x = self.norm(x)  # [H, W, 4 * C]
+        x = self.reduction(x)  # [H, W, 2 * C]
         return x
 
 
 class Windows_2(nn.Module):
-    """Block `Windows(M=7)`; instances: `features.3.0.windows`, `features.3.1.windows`."""
+    """Block `Windows(M=7)` on [56, 56, 192]."""
 
     def __init__(self):
         super().__init__()
 
     def forward(self, x):
-        x = x.reshape(x.shape[0], 4, 7, 4, 7, 192)  # [4, 7, 4, 7, 192]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [4, 4, 7, 7, 192]
-        x = x.reshape(x.shape[0], 16, 49, 192)  # [16, 49, 192]
+        x = x.reshape(x.shape[0], 8, 7, 8, 7, 192)  # [8, 7, 8, 7, 192]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 8, 7, 7, 192]
+        x = x.reshape(x.shape[0], 64, 49, 192)  # [64, 49, 192]
         return x
 
 
 class Unwindows_2(nn.Module):
-    """Block `Unwindows(M=7, H=28, W=28)`; instances: `features.3.0.image`, `features.3.1.image`."""
+    """Block `Unwindows(M=7, H=56, W=56)` on [64, 49, 192]."""
 
     def __init__(self):
         super().__init__()
 
     def forward(self, x):
-        x = x.reshape(x.shape[0], 4, 4, 7, 7, 192)  # [4, 4, 7, 7, 192]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [4, 7, 4, 7, 192]
-        x = x.reshape(x.shape[0], 28, 28, 192)  # [28, 28, 192]
+        x = x.reshape(x.shape[0], 8, 8, 7, 7, 192)  # [8, 8, 7, 7, 192]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 7, 8, 7, 192]
+        x = x.reshape(x.shape[0], 56, 56, 192)  # [56, 56, 192]
         return x
 
 
 class SwinBlock_3(nn.Module):
-    """Block `SwinBlock(heads, shift=0, p=0.03636363636363637)` on [28, 28, 192].
+    """Block `SwinBlock(heads=6, shift=0, p=0.03636363636363637)` on [56, 56, 192]."""
 
-    Instances: `features.3.0`.
-    """
-
-    def __init__(self, heads):
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(192)
         self.windows = Windows_2()
-        self.attn = Attention(192, heads, window=(7, 7))
+        self.attn = Attention(192, 6, window=(7, 7))
         self.image = Unwindows_2()
         self.droppath = DropPath(0.03636363636363637)
         self.norm2 = nn.LayerNorm(192)
-        self.mlp = Mlp(768)
+        self.mlp = Mlp(192, 768)
         self.droppath_2 = DropPath(0.03636363636363637)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [28, 28, 192]
-        x1 = self.windows(x1)  # [16, 49, 192]
-        x1 = self.attn(x1, x1)  # [16, 49, 192]
-        x1 = self.image(x1)  # [28, 28, 192]
-        x1 = self.droppath(x1)  # [28, 28, 192]
-        x = x1 + x  # [28, 28, 192]
-        x1 = self.norm2(x)  # [28, 28, 192]
-        x1 = self.mlp(x1)  # [28, 28, 192]
-        x1 = self.droppath_2(x1)  # [28, 28, 192]
-        x = x1 + x  # [28, 28, 192]
+        y = self.norm1(x)  # [56, 56, 192]
+        x1 = self.windows(y)  # [64, 49, 192]
+        x1 = self.attn(x1, x1)  # [64, 49, 192]
+        x1 = self.image(x1)  # [56, 56, 192]
+        x1 = self.droppath(x1)  # [56, 56, 192]
+        x = x1 + x  # [56, 56, 192]
+        x2 = self.norm2(x)  # [56, 56, 192]
+        x2 = self.mlp(x2)  # [56, 56, 192]
+        x2 = self.droppath_2(x2)  # [56, 56, 192]
+        x = x2 + x  # [56, 56, 192]
         return x
 
 
 class SwinBlock_4(nn.Module):
-    """Block `SwinBlock(heads, shift=3, p=0.05454545454545456)` on [28, 28, 192].
+    """Block `SwinBlock(heads=6, shift=3, p=0.05454545454545456)` on [56, 56, 192]."""
 
-    Instances: `features.3.1`.
-    """
-
-    def __init__(self, heads):
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(192)
         self.windows = Windows_2()
-        self.attn = Attention(192, heads, window=(7, 7))
+        self.attn = Attention(192, 6, window=(7, 7))
         self.image = Unwindows_2()
         self.droppath = DropPath(0.05454545454545456)
         self.norm2 = nn.LayerNorm(192)
-        self.mlp = Mlp(768)
+        self.mlp = Mlp(192, 768)
         self.droppath_2 = DropPath(0.05454545454545456)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [28, 28, 192]
-        x2 = shifted_window_mask(x1, 7, 3)  # [16, 49, 49]
-        x1 = torch.roll(x1, (-3, -3), (1, 2))  # [28, 28, 192]
-        x1 = self.windows(x1)  # [16, 49, 192]
-        x1 = self.attn(x1, x1, mask=x2)  # [16, 49, 192]
-        x1 = self.image(x1)  # [28, 28, 192]
-        x1 = torch.roll(x1, (3, 3), (1, 2))  # [28, 28, 192]
-        x1 = self.droppath(x1)  # [28, 28, 192]
-        x = x1 + x  # [28, 28, 192]
-        x1 = self.norm2(x)  # [28, 28, 192]
-        x1 = self.mlp(x1)  # [28, 28, 192]
-        x1 = self.droppath_2(x1)  # [28, 28, 192]
-        x = x1 + x  # [28, 28, 192]
+        y = self.norm1(x)  # [56, 56, 192]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 192]
+        x1 = self.windows(x1)  # [64, 49, 192]
+        x1 = self.attn(x1, x1)  # [64, 49, 192]
+        x1 = self.image(x1)  # [56, 56, 192]
+        x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 192]
+        x1 = self.droppath(x1)  # [56, 56, 192]
+        x = x1 + x  # [56, 56, 192]
+        x2 = self.norm2(x)  # [56, 56, 192]
+        x2 = self.mlp(x2)  # [56, 56, 192]
+        x2 = self.droppath_2(x2)  # [56, 56, 192]
+        x = x2 + x  # [56, 56, 192]
         return x
 
 
 class Stage_2(nn.Sequential):
-    """Block `Stage(heads, first=2, depth=2)` on [28, 28, 192]; instances: `features.3`."""
+    """Block `Stage(heads=6, first=2, depth=2)` on [56, 56, 192]."""
 
-    def __init__(self, heads):
+    def __init__(self):
         super().__init__(
-            SwinBlock_3(heads),  # [28, 28, 192]
-            SwinBlock_4(heads),  # [28, 28, 192]
+            SwinBlock_3(),  # [56, 56, 192]
+            SwinBlock_4(),  # [56, 56, 192]
         )
 
 
-class PatchMerging_2(nn.Module):
-    """Block `PatchMerging`; instances: `features.4`."""
-
-    def __init__(self):
-        super().__init__()
-        self.norm = nn.LayerNorm(768)
-        self.reduction = nn.Linear(768, 384, bias=False)
-
-    def forward(self, x):
-        x1 = x[:, ::2]  # [14, 28, 192]
-        x1 = x1[:, :, ::2]  # [14, 14, 192]
-        x2 = x[:, 1::2]  # [14, 28, 192]
-        x2 = x2[:, :, ::2]  # [14, 14, 192]
-        x3 = x[:, ::2]  # [14, 28, 192]
-        x3 = x3[:, :, 1::2]  # [14, 14, 192]
-        x = x[:, 1::2]  # [14, 28, 192]
-        x = x[:, :, 1::2]  # [14, 14, 192]
-        x = torch.cat([x1, x2, x3, x], dim=3)  # [14, 14, 768]
-        x = self.norm(x)  # [14, 14, 768]
-        x = self.reduction(x)  # [14, 14, 384]
-        return x
-
-
 class Windows_3(nn.Module):
-    """Block `Windows(M=7)`.
-
-    Instances: `features.5.0.windows`, `features.5.1.windows`, `features.5.2.windows`,
-    `features.5.3.windows`, `features.5.4.windows`, `features.5.5.windows`.
-    """
+    """Block `Windows(M=7)` on [56, 56, 384]."""
 
     def __init__(self):
         super().__init__()
 
     def forward(self, x):
-        x = x.reshape(x.shape[0], 2, 7, 2, 7, 384)  # [2, 7, 2, 7, 384]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [2, 2, 7, 7, 384]
-        x = x.reshape(x.shape[0], 4, 49, 384)  # [4, 49, 384]
+        x = x.reshape(x.shape[0], 8, 7, 8, 7, 384)  # [8, 7, 8, 7, 384]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 8, 7, 7, 384]
+        x = x.reshape(x.shape[0], 64, 49, 384)  # [64, 49, 384]
         return x
 
 
 class Unwindows_3(nn.Module):
-    """Block `Unwindows(M=7, H=14, W=14)`.
-
-    Instances: `features.5.0.image`, `features.5.1.image`, `features.5.2.image`,
-    `features.5.3.image`, `features.5.4.image`, `features.5.5.image`.
-    """
+    """Block `Unwindows(M=7, H=56, W=56)` on [64, 49, 384]."""
 
     def __init__(self):
         super().__init__()
 
     def forward(self, x):
-        x = x.reshape(x.shape[0], 2, 2, 7, 7, 384)  # [2, 2, 7, 7, 384]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [2, 7, 2, 7, 384]
-        x = x.reshape(x.shape[0], 14, 14, 384)  # [14, 14, 384]
+        x = x.reshape(x.shape[0], 8, 8, 7, 7, 384)  # [8, 8, 7, 7, 384]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 7, 8, 7, 384]
+        x = x.reshape(x.shape[0], 56, 56, 384)  # [56, 56, 384]
         return x
 
 
 class SwinBlock_5(nn.Module):
-    """Block `SwinBlock(heads=12, shift=0, p)` on [14, 14, 384].
+    """Block `SwinBlock(heads=12, shift=0, p=0.07272727272727274)` on [56, 56, 384]."""
 
-    Instances: `features.5.0`, `features.5.2`, `features.5.4`.
-    """
-
-    def __init__(self, p):
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(384)
         self.windows = Windows_3()
         self.attn = Attention(384, 12, window=(7, 7))
         self.image = Unwindows_3()
-        self.droppath = DropPath(p)
+        self.droppath = DropPath(0.07272727272727274)
         self.norm2 = nn.LayerNorm(384)
-        self.mlp = Mlp(1536)
-        self.droppath_2 = DropPath(p)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.07272727272727274)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [14, 14, 384]
-        x1 = self.windows(x1)  # [4, 49, 384]
-        x1 = self.attn(x1, x1)  # [4, 49, 384]
-        x1 = self.image(x1)  # [14, 14, 384]
-        x1 = self.droppath(x1)  # [14, 14, 384]
-        x = x1 + x  # [14, 14, 384]
-        x1 = self.norm2(x)  # [14, 14, 384]
-        x1 = self.mlp(x1)  # [14, 14, 384]
-        x1 = self.droppath_2(x1)  # [14, 14, 384]
-        x = x1 + x  # [14, 14, 384]
+        y = self.norm1(x)  # [56, 56, 384]
+        x1 = self.windows(y)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
         return x
 
 
 class SwinBlock_6(nn.Module):
-    """Block `SwinBlock(heads=12, shift=3, p)` on [14, 14, 384].
+    """Block `SwinBlock(heads=12, shift=3, p=0.09090909090909091)` on [56, 56, 384]."""
 
-    Instances: `features.5.1`, `features.5.3`, `features.5.5`.
-    """
-
-    def __init__(self, p):
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(384)
         self.windows = Windows_3()
         self.attn = Attention(384, 12, window=(7, 7))
         self.image = Unwindows_3()
-        self.droppath = DropPath(p)
+        self.droppath = DropPath(0.09090909090909091)
         self.norm2 = nn.LayerNorm(384)
-        self.mlp = Mlp(1536)
-        self.droppath_2 = DropPath(p)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.09090909090909091)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [14, 14, 384]
-        x2 = shifted_window_mask(x1, 7, 3)  # [4, 49, 49]
-        x1 = torch.roll(x1, (-3, -3), (1, 2))  # [14, 14, 384]
-        x1 = self.windows(x1)  # [4, 49, 384]
-        x1 = self.attn(x1, x1, mask=x2)  # [4, 49, 384]
-        x1 = self.image(x1)  # [14, 14, 384]
-        x1 = torch.roll(x1, (3, 3), (1, 2))  # [14, 14, 384]
-        x1 = self.droppath(x1)  # [14, 14, 384]
-        x = x1 + x  # [14, 14, 384]
-        x1 = self.norm2(x)  # [14, 14, 384]
-        x1 = self.mlp(x1)  # [14, 14, 384]
-        x1 = self.droppath_2(x1)  # [14, 14, 384]
-        x = x1 + x  # [14, 14, 384]
-        return x
-
-
-class Stage_3(nn.Sequential):
-    """Block `Stage(heads=12, first=4, depth=6)`; instances: `features.5`."""
-
-    def __init__(self):
-        super().__init__(
-            SwinBlock_5(0.07272727272727274),  # [14, 14, 384]
-            SwinBlock_6(0.09090909090909091),  # [14, 14, 384]
-            SwinBlock_5(0.10909090909090911),  # [14, 14, 384]
-            SwinBlock_6(0.1272727272727273),  # [14, 14, 384]
-            SwinBlock_5(0.14545454545454548),  # [14, 14, 384]
-            SwinBlock_6(0.16363636363636364),  # [14, 14, 384]
-        )
-
-
-class PatchMerging_3(nn.Module):
-    """Block `PatchMerging`; instances: `features.6`."""
-
-    def __init__(self):
-        super().__init__()
-        self.norm = nn.LayerNorm(1536)
-        self.reduction = nn.Linear(1536, 768, bias=False)
-
-    def forward(self, x):
-        x1 = x[:, ::2]  # [7, 14, 384]
-        x1 = x1[:, :, ::2]  # [7, 7, 384]
-        x2 = x[:, 1::2]  # [7, 14, 384]
-        x2 = x2[:, :, ::2]  # [7, 7, 384]
-        x3 = x[:, ::2]  # [7, 14, 384]
-        x3 = x3[:, :, 1::2]  # [7, 7, 384]
-        x = x[:, 1::2]  # [7, 14, 384]
-        x = x[:, :, 1::2]  # [7, 7, 384]
-        x = torch.cat([x1, x2, x3, x], dim=3)  # [7, 7, 1536]
-        x = self.norm(x)  # [7, 7, 1536]
-        x = self.reduction(x)  # [7, 7, 768]
-        return x
-
-
-class Windows_4(nn.Module):
-    """Block `Windows(M=7)`; instances: `features.7.0.windows`, `features.7.1.windows`."""
-
-    def __init__(self):
-        super().__init__()
-
-    def forward(self, x):
-        x = x.reshape(x.shape[0], 1, 7, 1, 7, 768)  # [1, 7, 1, 7, 768]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [1, 1, 7, 7, 768]
-        x = x.reshape(x.shape[0], 1, 49, 768)  # [1, 49, 768]
-        return x
-
-
-class Unwindows_4(nn.Module):
-    """Block `Unwindows(M=7, H=7, W=7)`; instances: `features.7.0.image`, `features.7.1.image`."""
-
-    def __init__(self):
-        super().__init__()
-
-    def forward(self, x):
-        x = x.reshape(x.shape[0], 1, 1, 7, 7, 768)  # [1, 1, 7, 7, 768]
-        x = x.permute(0, 1, 3, 2, 4, 5)  # [1, 7, 1, 7, 768]
-        x = x.reshape(x.shape[0], 7, 7, 768)  # [7, 7, 768]
+        y = self.norm1(x)  # [56, 56, 384]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 384]
+        x1 = self.windows(x1)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
         return x
 
 
 class SwinBlock_7(nn.Module):
-    """Block `SwinBlock(heads=24, shift=0, p)` on [7, 7, 768].
+    """Block `SwinBlock(heads=12, shift=0, p=0.10909090909090911)` on [56, 56, 384]."""
 
-    Instances: `features.7.0`, `features.7.1`.
-    """
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(384)
+        self.windows = Windows_3()
+        self.attn = Attention(384, 12, window=(7, 7))
+        self.image = Unwindows_3()
+        self.droppath = DropPath(0.10909090909090911)
+        self.norm2 = nn.LayerNorm(384)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.10909090909090911)
 
-    def __init__(self, p):
+    def forward(self, x):
+        y = self.norm1(x)  # [56, 56, 384]
+        x1 = self.windows(y)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
+        return x
+
+
+class SwinBlock_8(nn.Module):
+    """Block `SwinBlock(heads=12, shift=3, p=0.1272727272727273)` on [56, 56, 384]."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(384)
+        self.windows = Windows_3()
+        self.attn = Attention(384, 12, window=(7, 7))
+        self.image = Unwindows_3()
+        self.droppath = DropPath(0.1272727272727273)
+        self.norm2 = nn.LayerNorm(384)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.1272727272727273)
+
+    def forward(self, x):
+        y = self.norm1(x)  # [56, 56, 384]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 384]
+        x1 = self.windows(x1)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
+        return x
+
+
+class SwinBlock_9(nn.Module):
+    """Block `SwinBlock(heads=12, shift=0, p=0.14545454545454548)` on [56, 56, 384]."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(384)
+        self.windows = Windows_3()
+        self.attn = Attention(384, 12, window=(7, 7))
+        self.image = Unwindows_3()
+        self.droppath = DropPath(0.14545454545454548)
+        self.norm2 = nn.LayerNorm(384)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.14545454545454548)
+
+    def forward(self, x):
+        y = self.norm1(x)  # [56, 56, 384]
+        x1 = self.windows(y)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
+        return x
+
+
+class SwinBlock_10(nn.Module):
+    """Block `SwinBlock(heads=12, shift=3, p=0.16363636363636364)` on [56, 56, 384]."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(384)
+        self.windows = Windows_3()
+        self.attn = Attention(384, 12, window=(7, 7))
+        self.image = Unwindows_3()
+        self.droppath = DropPath(0.16363636363636364)
+        self.norm2 = nn.LayerNorm(384)
+        self.mlp = Mlp(384, 1536)
+        self.droppath_2 = DropPath(0.16363636363636364)
+
+    def forward(self, x):
+        y = self.norm1(x)  # [56, 56, 384]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 384]
+        x1 = self.windows(x1)  # [64, 49, 384]
+        x1 = self.attn(x1, x1)  # [64, 49, 384]
+        x1 = self.image(x1)  # [56, 56, 384]
+        x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 384]
+        x1 = self.droppath(x1)  # [56, 56, 384]
+        x = x1 + x  # [56, 56, 384]
+        x2 = self.norm2(x)  # [56, 56, 384]
+        x2 = self.mlp(x2)  # [56, 56, 384]
+        x2 = self.droppath_2(x2)  # [56, 56, 384]
+        x = x2 + x  # [56, 56, 384]
+        return x
+
+
+class Stage_3(nn.Sequential):
+    """Block `Stage(heads=12, first=4, depth=6)` on [56, 56, 384]."""
+
+    def __init__(self):
+        super().__init__(
+            SwinBlock_5(),  # [56, 56, 384]
+            SwinBlock_6(),  # [56, 56, 384]
+            SwinBlock_7(),  # [56, 56, 384]
+            SwinBlock_8(),  # [56, 56, 384]
+            SwinBlock_9(),  # [56, 56, 384]
+            SwinBlock_10(),  # [56, 56, 384]
+        )
+
+
+class Windows_4(nn.Module):
+    """Block `Windows(M=7)` on [56, 56, 768]."""
+
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], 8, 7, 8, 7, 768)  # [8, 7, 8, 7, 768]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 8, 7, 7, 768]
+        x = x.reshape(x.shape[0], 64, 49, 768)  # [64, 49, 768]
+        return x
+
+
+class Unwindows_4(nn.Module):
+    """Block `Unwindows(M=7, H=56, W=56)` on [64, 49, 768]."""
+
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], 8, 8, 7, 7, 768)  # [8, 8, 7, 7, 768]
+        x = x.permute(0, 1, 3, 2, 4, 5)  # [8, 7, 8, 7, 768]
+        x = x.reshape(x.shape[0], 56, 56, 768)  # [56, 56, 768]
+        return x
+
+
+class SwinBlock_11(nn.Module):
+    """Block `SwinBlock(heads=24, shift=0, p=0.18181818181818182)` on [56, 56, 768]."""
+
+    def __init__(self):
         super().__init__()
         self.norm1 = nn.LayerNorm(768)
         self.windows = Windows_4()
         self.attn = Attention(768, 24, window=(7, 7))
         self.image = Unwindows_4()
-        self.droppath = DropPath(p)
+        self.droppath = DropPath(0.18181818181818182)
         self.norm2 = nn.LayerNorm(768)
-        self.mlp = Mlp(3072)
-        self.droppath_2 = DropPath(p)
+        self.mlp = Mlp(768, 3072)
+        self.droppath_2 = DropPath(0.18181818181818182)
 
     def forward(self, x):
-        x1 = self.norm1(x)  # [7, 7, 768]
-        x1 = self.windows(x1)  # [1, 49, 768]
-        x1 = self.attn(x1, x1)  # [1, 49, 768]
-        x1 = self.image(x1)  # [7, 7, 768]
-        x1 = self.droppath(x1)  # [7, 7, 768]
-        x = x1 + x  # [7, 7, 768]
-        x1 = self.norm2(x)  # [7, 7, 768]
-        x1 = self.mlp(x1)  # [7, 7, 768]
-        x1 = self.droppath_2(x1)  # [7, 7, 768]
-        x = x1 + x  # [7, 7, 768]
+        y = self.norm1(x)  # [56, 56, 768]
+        x1 = self.windows(y)  # [64, 49, 768]
+        x1 = self.attn(x1, x1)  # [64, 49, 768]
+        x1 = self.image(x1)  # [56, 56, 768]
+        x1 = self.droppath(x1)  # [56, 56, 768]
+        x = x1 + x  # [56, 56, 768]
+        x2 = self.norm2(x)  # [56, 56, 768]
+        x2 = self.mlp(x2)  # [56, 56, 768]
+        x2 = self.droppath_2(x2)  # [56, 56, 768]
+        x = x2 + x  # [56, 56, 768]
+        return x
+
+
+class SwinBlock_12(nn.Module):
+    """Block `SwinBlock(heads=24, shift=3, p=0.2)` on [56, 56, 768]."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(768)
+        self.windows = Windows_4()
+        self.attn = Attention(768, 24, window=(7, 7))
+        self.image = Unwindows_4()
+        self.droppath = DropPath(0.2)
+        self.norm2 = nn.LayerNorm(768)
+        self.mlp = Mlp(768, 3072)
+        self.droppath_2 = DropPath(0.2)
+
+    def forward(self, x):
+        y = self.norm1(x)  # [56, 56, 768]
+        mask = shifted_window_mask(y, 7, 3)  # [64, 49, 49]
+        x1 = torch.roll(y, (-3, -3), (1, 2))  # [56, 56, 768]
+        x1 = self.windows(x1)  # [64, 49, 768]
+        x1 = self.attn(x1, x1)  # [64, 49, 768]
+        x1 = self.image(x1)  # [56, 56, 768]
+        x1 = torch.roll(x1, (3, 3), (1, 2))  # [56, 56, 768]
+        x1 = self.droppath(x1)  # [56, 56, 768]
+        x = x1 + x  # [56, 56, 768]
+        x2 = self.norm2(x)  # [56, 56, 768]
+        x2 = self.mlp(x2)  # [56, 56, 768]
+        x2 = self.droppath_2(x2)  # [56, 56, 768]
+        x = x2 + x  # [56, 56, 768]
         return x
 
 
 class Stage_4(nn.Sequential):
-    """Block `Stage(heads=24, first=10, depth=2)`; instances: `features.7`."""
+    """Block `Stage(heads=24, first=10, depth=2)` on [56, 56, 768]."""
 
     def __init__(self):
         super().__init__(
-            SwinBlock_7(0.18181818181818182),  # [7, 7, 768]
-            SwinBlock_7(0.2),  # [7, 7, 768]
+            SwinBlock_11(),  # [56, 56, 768]
+            SwinBlock_12(),  # [56, 56, 768]
         )
 
 
 class Features(nn.Sequential):
-    """Block `Features`; instances: `features`."""
+    """Block `Features()` on [3, 224, 224]."""
 
     def __init__(self):
         super().__init__(
-            PatchEmbedding(),  # [56, 56, 96]
-            Stage(3),  # [56, 56, 96]
-            PatchMerging(),  # [28, 28, 192]
-            Stage_2(6),  # [28, 28, 192]
-            PatchMerging_2(),  # [14, 14, 384]
-            Stage_3(),  # [14, 14, 384]
-            PatchMerging_3(),  # [7, 7, 768]
-            Stage_4(),  # [7, 7, 768]
+            PatchEmbedding(3),  # [56, 56, 96]
+            Stage(),  # [56, 56, 96]
+            PatchMerging(96),  # [56, 56, 192]
+            Stage_2(),  # [56, 56, 192]
+            PatchMerging(192),  # [56, 56, 384]
+            Stage_3(),  # [56, 56, 384]
+            PatchMerging(384),  # [56, 56, 768]
+            Stage_4(),  # [56, 56, 768]
         )
 
 
@@ -649,9 +720,10 @@ class Swin_T(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = self.features(image)  # [7, 7, 768]
-        x = self.norm(x)  # [7, 7, 768]
-        x = x.permute(0, 3, 1, 2)  # [768, 7, 7]
-        x = self.avgpool(x).flatten(1)  # [768]
-        x = self.head(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 224, 224])
+        image = self.features(image)  # [56, 56, 768]
+        image = self.norm(image)  # [56, 56, 768]
+        image = image.permute(0, 3, 1, 2)  # [768, 56, 56]
+        image = self.avgpool(image).flatten(1)  # [768]
+        image = self.head(image)  # [classes]
+        return image

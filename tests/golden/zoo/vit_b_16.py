@@ -25,70 +25,72 @@ class Learned(nn.Module):
         return self.weight.expand(x.shape[0], *self.shape)
 
 
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+
+
 class MLP(nn.Sequential):
-    """Block `MLP(dim, hidden, dropout=0.0)` on [197, 768].
+    """Block `MLP(dim, hidden, dropout)` on [L, in_features]."""
 
-    Instances: `encoder.layers.0.mlp`, `encoder.layers.1.mlp`, `encoder.layers.2.mlp`,
-    `encoder.layers.3.mlp`, `encoder.layers.4.mlp`, `encoder.layers.5.mlp` and 6 more.
-    """
-
-    def __init__(self, dim, hidden):
+    def __init__(self, in_features, dim, hidden, dropout=0.0):
         super().__init__(
-            nn.Linear(dim, hidden),  # [197, 3072]
-            nn.GELU(),  # [197, 3072]
-            nn.Dropout(0.0),  # [197, 3072]
-            nn.Linear(hidden, dim),  # [197, 768]
-            nn.Dropout(0.0),  # [197, 768]
+            nn.Linear(in_features, hidden),  # [L, hidden]
+            nn.GELU(),  # [L, hidden]
+            nn.Dropout(dropout),  # [L, hidden]
+            nn.Linear(hidden, dim),  # [L, dim]
+            nn.Dropout(dropout),  # [L, dim]
         )
 
 
 class EncoderLayer(nn.Module):
-    """Block `EncoderLayer(dim, heads, mlp, dropout=0.0)` on [197, 768].
+    """Block `EncoderLayer(dim, heads, mlp, dropout)` on [L, dim]."""
 
-    Instances: `encoder.layers.0`, `encoder.layers.1`, `encoder.layers.2`, `encoder.layers.3`,
-    `encoder.layers.4`, `encoder.layers.5` and 6 more.
-    """
-
-    def __init__(self, dim, heads, mlp):
+    def __init__(self, dim, heads, mlp, dropout=0.0):
         super().__init__()
         self.ln_1 = nn.LayerNorm(dim, eps=1e-06)
         self.self_attention = nn.MultiheadAttention(dim, heads, batch_first=True)
-        self.dropout = nn.Dropout(0.0)
+        self.dropout = nn.Dropout(dropout)
         self.ln_2 = nn.LayerNorm(dim, eps=1e-06)
-        self.mlp = MLP(dim, mlp)
+        self.mlp = MLP(dim, dim, mlp, dropout=dropout)
 
     def forward(self, x):
-        x1 = self.ln_1(x)  # [197, 768]
-        x1 = self.self_attention(x1, x1, x1, need_weights=False)[0]  # [197, 768]
-        x1 = self.dropout(x1)  # [197, 768]
-        x = x1 + x  # [197, 768]
-        x1 = self.ln_2(x)  # [197, 768]
-        x1 = self.mlp(x1)  # [197, 768]
-        x = x1 + x  # [197, 768]
+        x1 = self.ln_1(x)  # [L, dim]
+        x1 = self.self_attention(x1, x1, x1, need_weights=False)[0]  # [L, dim]
+        x1 = self.dropout(x1)  # [L, dim]
+        x = x1 + x  # [L, dim]
+        x2 = self.ln_2(x)  # [L, dim]
+        x2 = self.mlp(x2)  # [L, dim]
+        x = x2 + x  # [L, dim]
         return x
 
 
 class Encoder(nn.Module):
-    """Block `Encoder(seq=197, dim, layers, heads, mlp, dropout=0.0)` on [197, 768].
+    """Block `Encoder(seq, dim, layers, heads, mlp, dropout)` on [seq, dim]."""
 
-    Instances: `encoder`.
-    """
-
-    def __init__(self, dim, layers, heads, mlp):
+    def __init__(self, seq, dim, layers, heads, mlp, dropout=0.0):
         super().__init__()
         self.identity = nn.Identity()
-        self.pos_embedding = Learned(197, dim, std=0.02)
-        self.dropout = nn.Dropout(0.0)
-        self.layers = nn.Sequential(*[EncoderLayer(dim, heads, mlp) for _ in range(layers)])  # [197, dim]
+        self.pos_embedding = Learned(seq, dim, std=0.02)
+        self.dropout = nn.Dropout(dropout)
+        self.layers = nn.Sequential(
+            *[EncoderLayer(dim, heads, mlp, dropout=dropout) for _ in range(layers)],
+        )
         self.ln = nn.LayerNorm(dim, eps=1e-06)
 
     def forward(self, x):
-        x1 = self.identity(x)  # [197, dim]
-        x = self.pos_embedding(x)  # [197, dim]
-        x = x1 + x  # [197, dim]
-        x = self.dropout(x)  # [197, dim]
-        x = self.layers(x)  # [197, dim]
-        x = self.ln(x)  # [197, dim]
+        x1 = self.identity(x)  # [seq, dim]
+        pos_embedding = self.pos_embedding(x)  # [seq, dim]
+        x = x1 + pos_embedding  # [seq, dim]
+        x = self.dropout(x)  # [seq, dim]
+        x = self.layers(x)  # [seq, dim]
+        x = self.ln(x)  # [seq, dim]
         return x
 
 
@@ -102,17 +104,18 @@ class ViT_B_16(nn.Module):
         super().__init__()
         self.class_token = Learned(1, 768)
         self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)
-        self.encoder = Encoder(768, 12, 12, 3072)
+        self.encoder = Encoder(197, 768, 12, 12, 3072)
         self.heads = nn.Linear(768, classes)
 
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
-        x = self.class_token(image)  # [1, 768]
-        x1 = self.conv_proj(image)  # [768, 14, 14]
-        x1 = x1.reshape(x1.shape[0], 768, 196)  # [768, 196]
-        x1 = x1.permute(0, 2, 1)  # [196, 768]
-        x = torch.cat([x, x1], dim=1)  # [197, 768]
-        x = self.encoder(x)  # [197, 768]
-        x = x[:, 0]  # [768]
-        x = self.heads(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 224, 224])
+        class_token = self.class_token(image)  # [1, 768]
+        conv_proj = self.conv_proj(image)  # [768, 14, 14]
+        conv_proj = conv_proj.reshape(conv_proj.shape[0], 768, 196)  # [768, 196]
+        conv_proj = conv_proj.permute(0, 2, 1)  # [196, 768]
+        image = torch.cat([class_token, conv_proj], dim=1)  # [197, 768]
+        image = self.encoder(image)  # [197, 768]
+        image = image[:, 0]  # [768]
+        image = self.heads(image)  # [classes]
+        return image

@@ -1,6 +1,6 @@
 """WhisperEncoder, compiled by nnspec from specs/whisper_encoder.nn.
 
-Inputs: mel [80, T]; outputs: [(T - 1) // 2 + 1, 384] (shapes without the batch dimension).
+Inputs: mel [80, T]; outputs: [(T + 1) // 2, 384] (shapes without the batch dimension).
 Parameters: 7,632,384. Generated code: edit the spec and compile it again.
 """
 
@@ -23,12 +23,6 @@ class Sinusoid(nn.Module):
     def forward(self, x):
         angles = x.to(self.freqs.dtype)[..., None] * self.freqs
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
-
-
-def padding_mask(kv: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """True at the padding of the sequences kv [B, S, D], whose true lengths are given:
-    attention never attends to it."""
-    return torch.arange(kv.shape[1], device=kv.device) >= lengths.to(kv.device)[:, None]
 
 
 def causal_mask(q: torch.Tensor, kv: torch.Tensor) -> torch.Tensor:
@@ -107,72 +101,79 @@ class Attention(nn.Module):
         return self.proj(out.reshape(list(out.shape[:-2]) + [-1]))
 
 
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
+
+
 class Mlp(nn.Sequential):
-    """Block `Mlp(hidden)` on [(T - 1) // 2 + 1, 384].
+    """Block `Mlp(hidden)` on [T, D]."""
 
-    Instances: `blocks.0.mlp`, `blocks.1.mlp`, `blocks.2.mlp`, `blocks.3.mlp`.
-    """
-
-    def __init__(self, hidden):
+    def __init__(self, D, hidden):
         super().__init__(
-            nn.Linear(384, hidden),  # [(T - 1) // 2 + 1, 1536]
-            nn.GELU(),  # [(T - 1) // 2 + 1, 1536]
-            nn.Linear(hidden, 384),  # [(T - 1) // 2 + 1, 384]
+            nn.Linear(D, hidden),  # [T, hidden]
+            nn.GELU(),  # [T, hidden]
+            nn.Linear(hidden, D),  # [T, D]
         )
 
 
 class AttentionBlock(nn.Module):
-    """Block `AttentionBlock(heads)` on [(T - 1) // 2 + 1, 384].
+    """Block `AttentionBlock(heads)` on [T, D]."""
 
-    Instances: `blocks.0`, `blocks.1`, `blocks.2`, `blocks.3`.
-    """
-
-    def __init__(self, heads):
+    def __init__(self, D, heads):
         super().__init__()
-        self.attn_ln = nn.LayerNorm(384)
-        self.attn = Attention(384, heads, packed=False, biases=(True, False, True, True))
-        self.mlp_ln = nn.LayerNorm(384)
-        self.mlp = Mlp(1536)
+        self.attn_ln = nn.LayerNorm(D)
+        self.attn = Attention(D, heads, packed=False, biases=(True, False, True, True))
+        self.mlp_ln = nn.LayerNorm(D)
+        self.mlp = Mlp(D, 4 * D)
 
     def forward(self, x):
-        x1 = self.attn_ln(x)  # [(T - 1) // 2 + 1, 384]
-        x1 = self.attn(x1, x1)  # [(T - 1) // 2 + 1, 384]
-        x = x1 + x  # [(T - 1) // 2 + 1, 384]
-        x1 = self.mlp_ln(x)  # [(T - 1) // 2 + 1, 384]
-        x1 = self.mlp(x1)  # [(T - 1) // 2 + 1, 384]
-        x = x1 + x  # [(T - 1) // 2 + 1, 384]
+        x1 = self.attn_ln(x)  # [T, D]
+        x1 = self.attn(x1, x1)  # [T, D]
+        x = x1 + x  # [T, D]
+        x2 = self.mlp_ln(x)  # [T, D]
+        x2 = self.mlp(x2)  # [T, D]
+        x = x2 + x  # [T, D]
         return x
 
 
 class WhisperEncoder(nn.Module):
-    """Network `WhisperEncoder(mels=80, dim=384, heads=6, layers=4)`: mel [80, T] -> [(T - 1) // 2 +
-    1, 384].
+    """Network `WhisperEncoder(mels=80, dim=384, heads=6, layers=4)`: mel [80, T] -> [(T + 1) // 2,
+    384].
 
     Shapes are without the batch dimension.
     """
 
-    def __init__(self, mels=80, layers=4):
+    def __init__(self, mels=80, dim=384, heads=6, layers=4):
         super().__init__()
-        self.conv1 = nn.Conv1d(mels, 384, 3, padding=1)
+        self.mels = mels
+        self.conv1 = nn.Conv1d(mels, dim, 3, padding=1)
         self.gelu = nn.GELU()
-        self.conv2 = nn.Conv1d(384, 384, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv1d(dim, dim, 3, stride=2, padding=1)
         self.gelu_2 = nn.GELU()
         self.identity = nn.Identity()
-        self.add_module("5", Sinusoid(384))
-        self.blocks = nn.Sequential(*[AttentionBlock(6) for _ in range(layers)])  # [(T - 1) // 2 + 1, 384]
-        self.ln_post = nn.LayerNorm(384)
+        self.add_module("5", Sinusoid(dim))
+        self.blocks = nn.Sequential(*[AttentionBlock(dim, heads) for _ in range(layers)])
+        self.ln_post = nn.LayerNorm(dim)
 
     def forward(self, mel):
-        """mel [batch, 80, T] -> [batch, (T - 1) // 2 + 1, 384]"""
-        x = self.conv1(mel)  # [384, T]
-        x = self.gelu(x)  # [384, T]
-        x = self.conv2(x)  # [384, (T - 1) // 2 + 1]
-        x = self.gelu_2(x)  # [384, (T - 1) // 2 + 1]
-        x = x.permute(0, 2, 1)  # [(T - 1) // 2 + 1, 384]
-        x1 = self.identity(x)  # [(T - 1) // 2 + 1, 384]
-        x = torch.arange(x.shape[1], device=x.device).expand(x.shape[0], -1)  # [(T - 1) // 2 + 1]
-        x = getattr(self, "5")(x)  # [(T - 1) // 2 + 1, 384]
-        x = x1 + x  # [(T - 1) // 2 + 1, 384]
-        x = self.blocks(x)  # [(T - 1) // 2 + 1, 384]
-        x = self.ln_post(x)  # [(T - 1) // 2 + 1, 384]
-        return x
+        """mel [batch, 80, T] -> [batch, (T + 1) // 2, 384]"""
+        check_input(mel, 'mel', [self.mels, -1])
+        mel = self.conv1(mel)  # [dim, T]
+        mel = self.gelu(mel)  # [dim, T]
+        mel = self.conv2(mel)  # [dim, (T + 1) // 2]
+        mel = self.gelu_2(mel)  # [dim, (T + 1) // 2]
+        mel = mel.permute(0, 2, 1)  # [(T + 1) // 2, dim]
+        x = self.identity(mel)  # [(T + 1) // 2, dim]
+        x1 = torch.arange(mel.shape[1], device=mel.device).expand(mel.shape[0], -1)  # [(T + 1) // 2]
+        x1 = getattr(self, "5")(x1)  # [(T + 1) // 2, dim]
+        mel = x + x1  # [(T + 1) // 2, dim]
+        mel = self.blocks(mel)  # [(T + 1) // 2, dim]
+        mel = self.ln_post(mel)  # [(T + 1) // 2, dim]
+        return mel

@@ -4,15 +4,23 @@ Inputs: image [3, 299, 299]; outputs: [1000] (shapes without the batch dimension
 Parameters: 22,855,952. Generated code: edit the spec and compile it again.
 """
 
+import torch
 from torch import nn
 
 
-class ConvBN(nn.Module):
-    """Block `ConvBN(out, kernel, stride)` on [in_channels, H, W].
+def check_input(x: torch.Tensor, name: str, sizes: list[int]) -> None:
+    """Raise a ValueError unless x is a batch of values of the given sizes (-1: any size)."""
+    if x.dim() != len(sizes) + 1:
+        raise ValueError("input {} needs {} dimensions (the batch first), got {}: {}".format(
+            name, len(sizes) + 1, x.dim(), list(x.shape)))
+    for axis, size in enumerate(sizes):
+        if size >= 0 and x.shape[axis + 1] != size:
+            raise ValueError("input {}: axis {} has size {}, expected {} (the input is {})".format(
+                name, axis + 1, x.shape[axis + 1], size, list(x.shape)))
 
-    Instances: `block1_conv1`, `block1_conv2`, `block2.proj`, `block3.proj`, `block4.proj`,
-    `block13.proj`.
-    """
+
+class ConvBN(nn.Module):
+    """Block `ConvBN(out, kernel, stride)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out, kernel, stride=1):
         super().__init__()
@@ -20,17 +28,13 @@ class ConvBN(nn.Module):
         self.bn = nn.BatchNorm2d(out, eps=0.001, momentum=0.01)
 
     def forward(self, x):
-        x = self.conv(x)  # [out, ?, ?]
-        x = self.bn(x)  # [out, ?, ?]
+        x = self.conv(x)  # [out, (H - kernel) // stride + 1, (W - kernel) // stride + 1]
+        x = self.bn(x)  # [out, (H - kernel) // stride + 1, (W - kernel) // stride + 1]
         return x
 
 
 class SepConvBN(nn.Module):
-    """Block `SepConvBN(out)` on [in_channels, H, W].
-
-    Instances: `block2.sepconv1`, `block2.sepconv2`, `block3.sepconv1`, `block3.sepconv2`,
-    `block4.sepconv1`, `block4.sepconv2` and 28 more.
-    """
+    """Block `SepConvBN(out)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, out):
         super().__init__()
@@ -47,10 +51,7 @@ class SepConvBN(nn.Module):
 
 
 class Down(nn.Module):
-    """Block `Down(mid, out, pad)` on [in_channels, ?, ?].
-
-    Instances: `block2`, `block3`, `block4`, `block13`.
-    """
+    """Block `Down(mid, out, pad)` on [in_channels, H, W]."""
 
     def __init__(self, in_channels, mid, out, pad=1):
         super().__init__()
@@ -62,39 +63,36 @@ class Down(nn.Module):
         self.proj = ConvBN(in_channels, out, 1, stride=2)
 
     def forward(self, x):
-        x1 = self.relu(x)  # [in_channels, ?, ?]
-        x1 = self.sepconv1(x1)  # [mid, ?, ?]
-        x1 = self.relu_2(x1)  # [mid, ?, ?]
-        x1 = self.sepconv2(x1)  # [out, ?, ?]
+        x1 = self.relu(x)  # [in_channels, H, W]
+        x1 = self.sepconv1(x1)  # [mid, H, W]
+        x1 = self.relu_2(x1)  # [mid, H, W]
+        x1 = self.sepconv2(x1)  # [out, H, W]
         x1 = self.pool(x1)  # [out, ?, ?]
-        proj = self.proj(x)  # [out, ?, ?]
-        x = x1 + proj  # [out, ?, ?]
+        shortcut = self.proj(x)  # [out, (H + 1) // 2, (W + 1) // 2]
+        x = x1 + shortcut  # [out, ?, ?]
         return x
 
 
 class Middle(nn.Module):
-    """Block `Middle(width)` on [728, 19, 19].
-
-    Instances: `middle.0`, `middle.1`, `middle.2`, `middle.3`, `middle.4`, `middle.5` and 2 more.
-    """
+    """Block `Middle(width)` on [width, H, W]."""
 
     def __init__(self, width):
         super().__init__()
         self.relu = nn.ReLU()
-        self.sepconv1 = SepConvBN(728, width)
+        self.sepconv1 = SepConvBN(width, width)
         self.relu_2 = nn.ReLU()
-        self.sepconv2 = SepConvBN(728, width)
+        self.sepconv2 = SepConvBN(width, width)
         self.relu_3 = nn.ReLU()
-        self.sepconv3 = SepConvBN(728, width)
+        self.sepconv3 = SepConvBN(width, width)
 
     def forward(self, x):
-        x1 = self.relu(x)  # [728, 19, 19]
-        x1 = self.sepconv1(x1)  # [728, 19, 19]
-        x1 = self.relu_2(x1)  # [728, 19, 19]
-        x1 = self.sepconv2(x1)  # [728, 19, 19]
-        x1 = self.relu_3(x1)  # [728, 19, 19]
-        x1 = self.sepconv3(x1)  # [728, 19, 19]
-        x = x1 + x  # [728, 19, 19]
+        x1 = self.relu(x)  # [width, H, W]
+        x1 = self.sepconv1(x1)  # [width, H, W]
+        x1 = self.relu_2(x1)  # [width, H, W]
+        x1 = self.sepconv2(x1)  # [width, H, W]
+        x1 = self.relu_3(x1)  # [width, H, W]
+        x1 = self.sepconv3(x1)  # [width, H, W]
+        x = x1 + x  # [width, H, W]
         return x
 
 
@@ -113,7 +111,7 @@ class Xception(nn.Module):
         self.block2 = Down(64, 128, 128)
         self.block3 = Down(128, 256, 256, pad=0)
         self.block4 = Down(256, 728, 728)
-        self.middle = nn.Sequential(*[Middle(728) for _ in range(8)])  # [728, 19, 19]
+        self.middle = nn.Sequential(*[Middle(728) for _ in range(8)])
         self.block13 = Down(728, 728, 1024)
         self.block14_sepconv1 = SepConvBN(1024, 1536)
         self.relu_3 = nn.ReLU()
@@ -124,19 +122,20 @@ class Xception(nn.Module):
 
     def forward(self, image):
         """image [batch, 3, 299, 299] -> [batch, 1000]"""
-        x = self.block1_conv1(image)  # [32, 149, 149]
-        x = self.relu(x)  # [32, 149, 149]
-        x = self.block1_conv2(x)  # [64, 147, 147]
-        x = self.relu_2(x)  # [64, 147, 147]
-        x = self.block2(x)  # [128, 74, 74]
-        x = self.block3(x)  # [256, 37, 37]
-        x = self.block4(x)  # [728, 19, 19]
-        x = self.middle(x)  # [728, 19, 19]
-        x = self.block13(x)  # [1024, 10, 10]
-        x = self.block14_sepconv1(x)  # [1536, 10, 10]
-        x = self.relu_3(x)  # [1536, 10, 10]
-        x = self.block14_sepconv2(x)  # [2048, 10, 10]
-        x = self.relu_4(x)  # [2048, 10, 10]
-        x = self.avg_pool(x).flatten(1)  # [2048]
-        x = self.predictions(x)  # [1000]
-        return x
+        check_input(image, 'image', [3, 299, 299])
+        image = self.block1_conv1(image)  # [32, 149, 149]
+        image = self.relu(image)  # [32, 149, 149]
+        image = self.block1_conv2(image)  # [64, 147, 147]
+        image = self.relu_2(image)  # [64, 147, 147]
+        image = self.block2(image)  # [128, ?, ?]
+        image = self.block3(image)  # [256, ?, ?]
+        image = self.block4(image)  # [728, ?, ?]
+        image = self.middle(image)  # [728, ?, ?]
+        image = self.block13(image)  # [1024, ?, ?]
+        image = self.block14_sepconv1(image)  # [1536, ?, ?]
+        image = self.relu_3(image)  # [1536, ?, ?]
+        image = self.block14_sepconv2(image)  # [2048, ?, ?]
+        image = self.relu_4(image)  # [2048, ?, ?]
+        image = self.avg_pool(image).flatten(1)  # [2048]
+        image = self.predictions(image)  # [classes]
+        return image
