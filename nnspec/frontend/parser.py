@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -57,6 +58,10 @@ _TERMINAL_WORDS = {
 MAX_NESTING = 1000
 #: operations one expression may chain (``1 + 1 + ...`` nests to the left, as a tree)
 MAX_OPERATIONS = 500
+#: lines of code one file may have (blank and comment lines aside): twice the layers one network
+#: may have (100,000). Counted before parsing, so that a file of half a million one-word lines
+#: is refused at once rather than after parsing it (tens of seconds, gigabytes)
+MAX_LINES = 200_000
 
 
 class _TooDeep(Exception):
@@ -115,6 +120,8 @@ class _DropNewlinesInBrackets:
 
 
 _BLANKS = re.compile(r"[\t \f\r\n]*")
+#: the start of a line of code: its first character that is neither white space nor a comment's
+_CODE_LINE = re.compile(r"^[\t \f\r]*[^\s#]", re.MULTILINE)
 
 
 _GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "nnspec.lark")
@@ -818,6 +825,13 @@ def parse(text: str, path: str = "<string>") -> list:
         at = text.index("\x00")
         line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
         raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, col, line, col + 1))
+    past = next(itertools.islice(_CODE_LINE.finditer(text), MAX_LINES, None), None)
+    if past is not None:
+        at = past.end() - 1
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise Located(f"a spec has at most {MAX_LINES:,} lines of code (blank and comment lines aside); "
+                      "this is one more", Span(path, line, col, line, col + 1),
+                      "use `repeat` or a block for layers that repeat")
     try:
         nodes, problem = _parse_tree(text, path)
     except Located as first:
