@@ -134,6 +134,8 @@ def load(text: str, path: str) -> ast.File | None:
 
 def store(f: ast.File) -> None:
     """Remember ``f`` (a file without errors)."""
+    if len(f.text) > MAX_ENTRY // 10:  # its entry would be over MAX_ENTRY (ten or more characters per
+        return                          # character of text): not encoded only to be thrown away
     entry = _entry(f.text, f.path)
     try:
         data = {"source": _source(f.text), "imports": _encode(f.imports),
