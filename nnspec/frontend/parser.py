@@ -699,6 +699,7 @@ def _drive(lark, text: str, callbacks):
                 yield tok
 
     tok = None
+    chains = _chains(table)
     try:
         for tok in lark.options.postlex.process(tokens()):
             kind = tok.type
@@ -708,6 +709,16 @@ def _drive(lark, text: str, callbacks):
                     stack.append(arg)
                     values.append(tok)
                     break
+                if callbacks[arg] is _first:
+                    # a run of one-child rules that pass their value on (a number is an atom, a
+                    # unary, a product, ... an expression: nine rules) changes only the state on
+                    # top of the stack; where the run ends is looked up once per context
+                    key = (stack[-2], stack[-1], kind)
+                    top = chains.get(key)
+                    if top is None:
+                        top = chains[key] = _unit_run(states, callbacks, key)
+                    stack[-1] = top
+                    continue
                 size = len(arg.expansion)
                 if size:
                     s = values[-size:]
@@ -734,6 +745,26 @@ def _drive(lark, text: str, callbacks):
                 return values[-1]
     except (_Stop, _TooDeep, KeyError):
         return None
+
+
+@functools.lru_cache(maxsize=4)
+def _chains(table) -> dict:
+    """Where runs of one-child reductions end, by (state below, state on top, next token) (see
+    :func:`_drive`); kept with the parse table, filled as parses meet them."""
+    return {}
+
+
+def _unit_run(states, callbacks, key) -> int:
+    """The state on top of the stack after the one-child reductions that ``key``'s next token
+    makes one after another (the state below them stays)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    below, top, kind = key
+    while True:
+        action, arg = states[top][kind]
+        if action is Shift or callbacks[arg] is not _first:
+            return top
+        top = states[below][arg.origin.name][1]
 
 
 @functools.lru_cache(maxsize=4)
