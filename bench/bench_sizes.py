@@ -3,7 +3,10 @@ linear in the spec (1 MB of layers in under 2 s, a 2 MiB spec refused in under 1
 huge cache entry; 50,000 networks or 100,000 parameters in one file not quadratic), and
 `nnspec compile` no worse than linear in branches (a concat of N) and instances (N of one block).
 
-    python bench/bench_sizes.py [--scale 1.0] [--compile]
+    python bench/bench_sizes.py [--scale 1.0] [--compile] [--no-goals]
+
+First the goals themselves, one run each: 1 MB of layer lines (one network of `dense(8)` lines,
+and many small networks) checked, and a 2 MiB spec of `relu` lines refused.
 
 Each case runs at two sizes, N and 2N: the ratio of their times says how the cost grows (2 for
 linear, 4 for quadratic). Times are wall and CPU (user + system) seconds of a whole process,
@@ -33,6 +36,14 @@ def relu_lines(n: int) -> str:
     return "network N {\n  input x: [4]\n" + "  relu\n" * n + "}\n"
 
 
+def dense_lines(n: int) -> str:
+    return "network N {\n  input x: [8]\n" + "  dense(8)\n" * n + "}\n"
+
+
+def small_networks(n: int) -> str:
+    return "".join(f"network N{i} {{\n  input x: [4]\n  dense(2) -> relu\n}}\n" for i in range(n))
+
+
 def networks(n: int) -> str:
     return "".join(f"network N{i} {{\n input x: [4]\n dense(2)\n}}\n" for i in range(n))
 
@@ -50,9 +61,14 @@ def instances(n: int) -> str:
             + " { B }\n}\n")
 
 
+GOALS = [  # (what, text, the goal in seconds): one run each, printed first
+    ("1 MB: one network of `dense(8)` lines", dense_lines(95_000), 2.0),
+    ("1 MB: small networks (`dense(2) -> relu`)", small_networks(20_000), 2.0),
+    ("2 MiB of `relu` lines (refused: over 200,000 lines)", relu_lines(2 * 1024 * 1024 // 7 - 10), 1.0),
+]
 CHECKS = [  # (what, text of N, N)
     ("1 MB of layers (conv -> batchnorm -> relu lines)", lines_of_layers, 22_000),
-    ("2 MiB of `relu` lines (refused: over 100,000 layers)", relu_lines, 180_000),
+    ("`relu` lines of one network", relu_lines, 45_000),
     ("networks in one file", networks, 25_000),
     ("parameters of one network", parameters, 50_000),
 ]
@@ -83,10 +99,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--no-goals", action="store_true", help="only the growth cases")
     options = parser.parse_args()
     cases = [(what, make, n, [*NNSPEC, "check"]) for what, make, n in CHECKS]
     cases += [(what, make, n, [*NNSPEC, "compile"]) for what, make, n in COMPILES] \
         if options.compile else []
+    if not options.no_goals:
+        print(f"{'goal: nnspec check of':<54} {'bytes':>10} {'wall s':>7} {'cpu s':>7} {'exit':>4} {'goal s':>7}")
+        for what, text, goal in GOALS:
+            wall, cpu, code, _ = timed([*NNSPEC, "check"], text)
+            print(f"{what:<54} {len(text.encode()):>10,} {wall:7.2f} {cpu:7.2f} {code:>4} {goal:7.1f}", flush=True)
+        print()
     print(f"{'case':<54} {'N':>8} {'bytes':>10} {'wall s':>7} {'cpu s':>7} {'exit':>4} {'cache':>9}   2N/N")
     for what, make, n, args in cases:
         n = max(1, int(n * options.scale))

@@ -26,6 +26,14 @@ class Span:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
+    @classmethod
+    def make(cls, path: str, line: int, col: int, end_line: int, end_col: int) -> Span:
+        """The same span as ``Span(...)``, made with the fields set at once rather than one
+        frozen ``__setattr__`` each: parsing and the AST cache make one per node."""
+        span = object.__new__(cls)
+        span.__dict__.update(path=path, line=line, col=col, end_line=end_line, end_col=end_col)
+        return span
+
 
 #: the most characters of a source line an error shows (around the caret)
 LINE_WIDTH = 120

@@ -30,7 +30,10 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 
 NAMES = ["conv", "dense", "relu", "flatten", "maxpool", "batchnorm", "concat", "add", "mul", "identity", "lstm",
          "embedding", "globalavgpool", "dropout", "x", "h", "T", "L", "w", "same", "B", "N", "stride", "padding",
-         "repeat", "each", "auto", "rleu", "Stage", "hardswish", "act", "C", "on"]
+         "repeat", "each", "auto", "rleu", "Stage", "hardswish", "act", "C", "on",
+         # the kinds and arguments the language gained later
+         "scale", "shift", "pow", "exp", "log", "sqrt", "normalize", "sum", "tanh", "gelu", "positions", "sinusoid",
+         "resize", "zeropad", "noise", "amplitude", "slope", "approximate", "dim", "mode", "std", "value"]
 NUMBERS = ["0", "1", "2", "3", "4", "8", "16", "0.5", "1e-3", "2.", ".5", "99999999999999999999", "1e999"]
 STRINGS = ['"a"', '"x\\"y"', '""', '"blocks/none.nn"']
 

@@ -55,6 +55,8 @@ CASES = {
         "network N(a = " + " + ".join(["1"] * 100_000) + ") {\n  input x: [a]\n}\n",
         "error: this expression is too long: it chains more than 500 operations"),
     "relu lines past the layer limit": (HEAD + "  relu\n" * 100_100 + "}\n", "this network has more than 100,000 layers"),
+    "two mebibytes of relu lines": (HEAD + "relu\n" * 400_000 + "}\n",
+                                    ":200001:1: error: a spec has at most 200,000 lines of code"),
 }
 
 
@@ -88,3 +90,19 @@ def test_devices_and_fifos_are_refused_not_read(tmp_path, target):
                            cwd=ROOT, timeout=60, preexec_fn=_limited)
         assert r.returncode == 1
         assert "not a regular file (a device, a FIFO or a socket)" in r.stderr
+
+
+def test_lines_of_code_past_the_limit_are_refused_before_parsing():
+    """Counted before Lark sees the text: the error names the first line past the limit;
+    blank and comment lines do not count."""
+    from nnspec.diagnostics import Located, Span
+    from nnspec.frontend.parser import MAX_LINES, parse
+
+    text = "# a comment\n\n" * 1000 + "network N {\n  input x: [4]\n" + "  relu\n" * (MAX_LINES - 3) + "  relu -> dense(2)\n}\n"
+    with pytest.raises(Located) as e:
+        parse(text, "big.nn")
+    line = 2000 + MAX_LINES + 1
+    assert e.value.message == "a spec has at most 200,000 lines of code (blank and comment lines aside); this is one more"
+    assert e.value.span == Span("big.nn", line, 1, line, 2)
+    assert e.value.hint == "use `repeat` or a block for layers that repeat"
+    assert text.splitlines()[line - 1] == "}"

@@ -232,6 +232,18 @@ def test_a_network_without_parameters_is_a_clear_error_and_writes_nothing(tmp_pa
     assert not (tmp_path / "run").exists()
 
 
+def test_a_network_whose_outputs_carry_no_gradient_is_a_clear_error_and_writes_nothing(tmp_path):
+    """Weights that no gradient reaches (the output is `noise` of their shape) would end the first
+    step in autograd's traceback; the graph says so before anything is written."""
+    spec = nnspec.load("network Blind {\n  input x: [3, 16, 16]\n  globalavgpool -> dense(3) -> noise\n}\n")
+    with pytest.raises(DataError) as e:
+        fit(spec, None, {}, {"epochs": 1}, str(tmp_path / "run"), live=False, raw=images(6, (3, 16, 16)))
+    assert e.value.message == "no output of `Blind` depends on a weight that trains: nothing would train"
+    assert e.value.hint == ("a layer that passes no gradient (`noise`), integer ids or frozen weights stand "
+                            "between the weights and every output")
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize("spec, pattern, hint", [
     ("xo.nn", "conv*", "the top-level modules are 0, 4"),
     ("resnet18.nn", "layer5", "did you mean `layer4`?"),

@@ -79,6 +79,18 @@ class TrainingMemory:
         }
 
 
+def gradients(graph: Graph, freeze) -> dict[int, bool]:
+    """Whether a gradient flows back from each node to a parameter that trains (one not under
+    the module globs ``freeze``): a node with such parameters, or one that passes its inputs'
+    gradient on (``noise`` passes none; integer values, token ids and positions, carry none)."""
+    grad: dict[int, bool] = {}
+    for n in graph.nodes:
+        own = bool(n.params) and not is_frozen(n.name or "", freeze)
+        passed = n.layer.passes_gradient and any(grad[i] for i in n.inputs)
+        grad[n.id] = (own or passed) and (n.out is None or n.out.dtype != "int")
+    return grad
+
+
 def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp: bool = False,
                     freeze: list[str] | None = None) -> TrainingMemory:
     """The memory of a training step of ``graph`` on batches of ``batch`` samples with
@@ -93,16 +105,12 @@ def training_memory(graph: Graph, batch: int, optimizer: str | None = None, amp:
     nodes = graph.nodes
     trainable = sum(n.params for n in nodes if n.params and not is_frozen(n.name or "", freeze))
     state = OPTIMIZER_STATE[optimizer] if optimizer != "sgd" or settings.get("momentum", 0.9) else 0
-    grad: dict[int, bool] = {}  # whether a gradient flows back through the node
+    grad = gradients(graph, freeze)
     root: dict[int, int] = {}  # the node whose memory the value is (a view's is its input's)
     kept: dict[int, Dim] = {n.id: 0 for n in nodes}
     values: set[int] = set()
     fixed = 0
     for n in nodes:
-        own = bool(n.params) and not is_frozen(n.name or "", freeze)
-        # integer values (token ids, positions) carry no gradient
-        passed = n.layer.passes_gradient and any(grad[i] for i in n.inputs)
-        grad[n.id] = (own or passed) and (n.out is None or n.out.dtype != "int")
         root[n.id] = root[n.inputs[0]] if n.layer.view and n.inputs else n.id
         if not grad[n.id]:
             continue

@@ -18,6 +18,10 @@ MAX_NODES = 100_000
 #: the most numbers one value may hold per example (PyTorch indexes sizes with 64-bit ints, and a
 #: value of more than 8 GiB per example is a mistake rather than a model)
 MAX_VALUES = 2**31
+#: a value whose size grows with symbols must hold at most :data:`MAX_VALUES` numbers per example
+#: for each symbol up to this size, not only at 1: a symbol stands for a size of the data, and
+#: ``[T, 1000000000]`` fits at T = 1 but asks for 40 GB at a batch of 10 sequences of 10
+ROOM = 64
 #: how deep block instances may nest (elaboration recurses once per level)
 MAX_BLOCK_DEPTH = 500
 

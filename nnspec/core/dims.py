@@ -241,9 +241,18 @@ def least(d: Dim) -> int:
     >>> least(Sym.symbol("T") * 8 + 2), least((Sym.symbol("L") - 3) // 2), least(5)
     (10, 1, 5)
     """
+    return at_size(d, 1)
+
+
+def at_size(d: Dim, size: int) -> int:
+    """The size of ``d`` with every symbol at ``size``, and at least 1.
+
+    >>> at_size(Sym.symbol("T") * 8 + 2, 64), at_size((Sym.symbol("L") - 3) // 2, 64), at_size(5, 64)
+    (514, 30, 5)
+    """
     if isinstance(d, int):
         return d
-    return max(d.value(dict.fromkeys(d.symbols(), 1)), 1)
+    return max(d.value(dict.fromkeys(d.symbols(), size)), 1)
 
 
 def equal(a: Dim, b: Dim) -> bool:

@@ -23,8 +23,8 @@ from ..frontend.parser import KEYWORDS
 from ..frontend.program import Program
 from .binding import Signature
 from .calls import Calls
-from .context import MAX_NODES, MAX_VALUES, NOTHING, Ctx, Naming, shown
-from .dims import Sym, dim_str, least, shape_str
+from .context import MAX_NODES, MAX_VALUES, NOTHING, ROOM, Ctx, Naming, shown
+from .dims import Sym, at_size, dim_str, shape_str
 from .expressions import Bare, evaluate, plain
 from .ir import Graph, Node, Scope, TensorType
 from .layers import REGISTRY, user_kinds
@@ -354,6 +354,11 @@ class Elaborator(Structures, Calls):
                 self.error(f"`{BATCH_NAME}` is the batch size's name, which no input's shape includes", d.span,
                            "name this dimension otherwise (`N`)")
                 return None
+        try:
+            _check_size(dims, "input")
+        except ShapeError as e:
+            self.error(e.message, stmt.span, e.hint)
+            return None
         pad = None
         if stmt.pad is not None:
             pad = self.guard(lambda: evaluate(stmt.pad, ctx.params))
@@ -527,18 +532,30 @@ class Elaborator(Structures, Calls):
         return False
 
 
-def _check_size(shape) -> None:
+def _check_size(shape, what: str = "output") -> None:
     """A value no computer holds is an error here, not at build time: at most
     :data:`MAX_VALUES` numbers per example (2^31, 8 GiB of float32), with each symbol at its
-    least (1), so that ``upsample(1e308)`` or doubling concats on ``[T, T]`` are refused too."""
-    total = 1
-    for d in shape:
-        total *= least(d)
-    if total > MAX_VALUES:
-        # numbers of more than 12 digits as 1e308: a size's digits would fill the screen
-        shown = [re.sub(r"\d{13,}", lambda m: f"{m[0][0]}e{len(m[0]) - 1}", dim_str(d)) for d in shape]
-        raise ShapeError(f"the output [{', '.join(shown)}] would hold more than {MAX_VALUES:,} values per example"
-                         + (" for any size of its symbols" if not all(isinstance(d, int) for d in shape) else ""))
+    least (1), so that ``upsample(1e308)`` or doubling concats on ``[T, T]`` are refused too,
+    and with each symbol up to :data:`ROOM`, so that ``[T, 1000000000]`` is too."""
+    def count(size: int) -> int:
+        total = 1
+        for d in shape:
+            total *= at_size(d, size)
+        return total
+
+    def written() -> str:  # numbers of more than 12 digits as 1e308: a size's digits would fill the screen
+        return ", ".join(re.sub(r"\d{13,}", lambda m: f"{m[0][0]}e{len(m[0]) - 1}", dim_str(d)) for d in shape)
+
+    symbolic = not all(isinstance(d, int) for d in shape)
+    if count(1) > MAX_VALUES:
+        raise ShapeError(f"the {what} [{written()}] would hold more than {MAX_VALUES:,} values per example"
+                         + (" for any size of its symbols" if symbolic else ""))
+    if symbolic and count(ROOM) > MAX_VALUES:
+        size = next(k for k in range(2, ROOM + 1) if count(k) > MAX_VALUES)
+        names = sorted(set().union(*(d.symbols() for d in shape if not isinstance(d, int))))
+        raise ShapeError(f"the {what} [{written()}] would hold more than {MAX_VALUES:,} values per example "
+                         f"once {' and '.join(f'`{n}`' for n in names)} reach{'es' if len(names) == 1 else ''} {size}",
+                         hint=f"a size that grows with a symbol must fit for the symbol up to {ROOM}")
 
 
 def _is_literal(v, depth: int = 0) -> bool:

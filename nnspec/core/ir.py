@@ -39,6 +39,9 @@ class TensorType:
     masked: bool = False
     pad: int | None = None
     channels_last: bool = field(default=False, repr=False)
+    #: every id is below this, where the ids are made knowing it (``positions``: the sequence's
+    #: length); a layer that makes a new value from them (``with_shape``) forgets it
+    ids_below: Dim | None = field(default=None, repr=False, compare=False)
 
     def with_shape(self, shape, keep_mask: bool | None = None, dtype: str | None = None,
                    channels_last: bool = False) -> TensorType:

@@ -39,6 +39,9 @@ class Node:
         cls._fields = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 -- own fields only
 
     def __init__(self, *args, **kw):
+        if not kw and len(args) == len(self._fields):  # every field given in order: the parser's way
+            self.__dict__.update(zip(self._fields, args))
+            return
         if len(args) > len(self._fields):
             raise TypeError(f"{type(self).__name__} takes {len(self._fields)} fields, got {len(args)}")
         values = dict(zip(self._fields, args))

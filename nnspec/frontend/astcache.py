@@ -114,11 +114,7 @@ def _decode(v, path: str):
 def _span(packed: int, path: str) -> Span:
     if type(packed) is not int or packed < 0 or packed >> 4 * _BITS:
         raise ValueError("a span is one integer of four numbers")
-    # the fields set directly, as Span's frozen __init__ would set them (one call each)
-    span = object.__new__(Span)
-    span.__dict__.update(path=path, line=packed >> 3 * _BITS, col=packed >> 2 * _BITS & _MASK,
-                         end_line=packed >> _BITS & _MASK, end_col=packed & _MASK)
-    return span
+    return Span.make(path, packed >> 3 * _BITS, packed >> 2 * _BITS & _MASK, packed >> _BITS & _MASK, packed & _MASK)
 
 
 def load(text: str, path: str) -> ast.File | None:
@@ -138,6 +134,8 @@ def load(text: str, path: str) -> ast.File | None:
 
 def store(f: ast.File) -> None:
     """Remember ``f`` (a file without errors)."""
+    if len(f.text) > MAX_ENTRY // 10:  # its entry would be over MAX_ENTRY (ten or more characters per
+        return                          # character of text): not encoded only to be thrown away
     entry = _entry(f.text, f.path)
     try:
         data = {"source": _source(f.text), "imports": _encode(f.imports),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -57,6 +58,10 @@ _TERMINAL_WORDS = {
 MAX_NESTING = 1000
 #: operations one expression may chain (``1 + 1 + ...`` nests to the left, as a tree)
 MAX_OPERATIONS = 500
+#: lines of code one file may have (blank and comment lines aside): twice the layers one network
+#: may have (100,000). Counted before parsing, so that a file of half a million one-word lines
+#: is refused at once rather than after parsing it (tens of seconds, gigabytes)
+MAX_LINES = 200_000
 
 
 class _TooDeep(Exception):
@@ -115,6 +120,8 @@ class _DropNewlinesInBrackets:
 
 
 _BLANKS = re.compile(r"[\t \f\r\n]*")
+#: the start of a line of code: its first character that is neither white space nor a comment's
+_CODE_LINE = re.compile(r"^[\t \f\r]*[^\s#]", re.MULTILINE)
 
 
 _GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "nnspec.lark")
@@ -181,183 +188,263 @@ def _int_keys(pairs):
     return dict(pairs)
 
 
-def _span(path: str, meta_or_tok) -> Span:
-    m = meta_or_tok
-    return Span(path, m.line, m.column, m.end_line, m.end_column)
+class _Part:
+    """What a rule reduced to while parsing: its value (an AST node, or for a ``_rule`` that
+    Lark inlines into its parent, the list of its children), where the text it covers starts
+    and ends (named as on Lark's tokens; None for no text: an empty body), and how many
+    operations its expression chains."""
+
+    __slots__ = ("column", "depth", "end_column", "end_line", "line", "value")
+
+    def __init__(self, value, line, column, end_line, end_column, depth):
+        self.value, self.line, self.column, self.end_line, self.end_column = value, line, column, end_line, end_column
+        self.depth = depth
+
+
+def _first(s):
+    return s[0]
+
+
+def _alone(s):
+    c = s[0]
+    return _Part([c], c.line, c.column, c.end_line, c.end_column, 0)
 
 
 class _ToAst:
-    """Turns the Lark tree into :mod:`nnspec.frontend.ast` nodes (methods named after grammar rules)."""
+    """Builds :mod:`nnspec.frontend.ast` nodes while Lark parses (methods named after grammar
+    rules, each given the rule's span and its children as Lark would shape them).
+
+    No Lark tree is built: the parser calls :meth:`callbacks`' functions at each reduction,
+    bottom-up and without recursion, so a tree as deep as :data:`MAX_NESTING` allows never
+    meets Python's recursion limit. A rule's span is what Lark's ``propagate_positions``
+    gives it: from the first to the last token it covers, keywords and brackets included
+    (a parenthesised expression keeps its own span, and widens its parent's).
+    """
 
     def __init__(self, path: str):
         self.path = path
+        #: the first error found while building (a number too large, an expression too long):
+        #: raised once the parse succeeds, so that a syntax error anywhere comes first, as it
+        #: did when the AST was built after parsing
+        self.problem: Located | None = None
 
-    def sp(self, x) -> Span:
-        return _span(self.path, x.meta if hasattr(x, "meta") else x)
+    def sp(self, tok) -> Span:
+        return Span.make(self.path, tok.line, tok.column, tok.end_line, tok.end_column)
 
-    def visit(self, tree):
-        """The AST of a Lark tree, built bottom-up with a stack of its own: a tree as deep as
-        :data:`MAX_NESTING` allows never meets Python's recursion limit (near which attribute
-        lookups on Lark's tokens fail as if the method were missing)."""
-        from lark import Tree
+    def callbacks(self, rules) -> dict:
+        """A function for each of the parse table's ``rules``: from the values the rule
+        reduces (tokens and :class:`_Part`), the rule's :class:`_Part`."""
+        return {rule: self._callback(rule) for rule in rules}
 
-        # each entry: a tree, its children's results so far, its operation depth
-        stack: list = [(tree, [], [])]
-        while True:
-            t, done, depths = stack[-1]
-            if len(done) < len(t.children):
-                c = t.children[len(done)]
-                if isinstance(c, Tree):
-                    stack.append((c, [], []))
-                else:
-                    done.append(c)
-                    depths.append(0)
-                continue
-            stack.pop()
-            rule = str(t.data)
-            depth = max(depths, default=0) + (rule in ("binop", "neg"))
-            if depth > MAX_OPERATIONS:
-                raise Located(f"this expression is too long: it chains more than {MAX_OPERATIONS} operations",
-                              self.sp(t), "name a part of it: a parameter of the network or of a block")
-            result = getattr(self, rule)(t, done)
-            if not stack:
-                return result
-            stack[-1][1].append(result)
-            stack[-1][2].append(depth)
+    def _callback(self, rule):
+        name = rule.alias or rule.origin.name
+        expansion = rule.expansion
+        # which of the reduced values Lark keeps as children: not anonymous tokens; a `_rule`'s
+        # own children in its place; None for each `[optional]` part that is absent
+        empty = [int(e) for e in rule.options.empty_indices] if rule.options.empty_indices else []
+        nones = [len(ones) for ones in "".join(map(str, empty)).split("0")] if empty else [0] * (len(expansion) + 1)
+        include, before = [], 0
+        for i, sym in enumerate(expansion):
+            before += nones[i]
+            if not (sym.is_term and sym.filter_out):
+                include.append((i, not sym.is_term and sym.name.startswith("_"), before))
+                before = 0
+        trailing = before + nones[len(expansion)]
+        expand = rule.options.expand1 and not rule.alias  # a `?rule` with one child is that child
+        if expand and len(expansion) == 1 and include == [(0, False, 0)] and not trailing:
+            return _first  # a link of a precedence chain: the value passes unchanged, span and all
+        inline = name.startswith("_")
+        if inline and len(expansion) == 1 and include == [(0, False, 0)] and not trailing:
+            return _alone  # `_stmt`, `_atom`: one child that goes into the parent's
+        method = None if inline else getattr(self, name, None)  # a `?rule` may never keep its node
+        # how many operations an expression chains: only expressions nest in one another
+        operation = name in ("binop", "neg")
+        tracked = operation or expand or name == "not_"
+        plain = [i for i, _, _ in include] if not trailing and not any(x or n for _, x, n in include) else None
+        path = self.path
+
+        def build(s):
+            first = last = None
+            for c in s:
+                if c.line is not None:
+                    first = c
+                    break
+            for c in reversed(s):
+                if c.end_line is not None:
+                    last = c
+                    break
+            if plain is not None:
+                kids = [s[i] for i in plain]
+            else:
+                kids = None
+                for i, splice, before in include:
+                    if kids is None:
+                        # a `_rule` first is most often the same rule, left-recursive (a body's
+                        # statements): its list is taken over, not copied, or a body would cost
+                        # the square of its length
+                        kids = s[i].value if splice and not before else []
+                        if splice and not before:
+                            continue
+                    if before:
+                        kids += [None] * before
+                    if splice:
+                        kids += s[i].value
+                    else:
+                        kids.append(s[i])
+                kids = [] if kids is None else kids
+                if trailing:
+                    kids += [None] * trailing
+            start = (first.line, first.column) if first is not None else (None, None)
+            end = (last.end_line, last.end_column) if last is not None else (None, None)
+            if inline:  # its children go into its parent's, still wrapped
+                return _Part(kids, *start, *end, 0)
+            depth = max([c.depth for c in kids if type(c) is _Part], default=0) if tracked else 0
+            if expand and len(kids) == 1:
+                only = kids[0]
+                # a token stays itself; a node spans the text of this rule (brackets included)
+                return _Part(only.value, *start, *end, depth) if type(only) is _Part else only
+            span = Span.make(path, *start, *end) if first is not None else None
+            if operation:
+                depth += 1
+                if depth > MAX_OPERATIONS and self.problem is None:
+                    self.problem = Located(f"this expression is too long: it chains more than {MAX_OPERATIONS} operations",
+                                           span, "name a part of it: a parameter of the network or of a block")
+            return _Part(method(span, [c.value if type(c) is _Part else c for c in kids]), *start, *end, depth)
+
+        return build
 
     # expressions
-    def number(self, t, c):
+    def number(self, span, c):
         text = str(c[0])
         try:
             value = int(text) if text.isdigit() else float(text)
         except ValueError:  # more digits than Python converts
             value = math.inf
-        if value == math.inf or (isinstance(value, int) and value.bit_length() > 63):
-            raise Located(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is too large", self.sp(t))
-        return ast.Num(value, self.sp(t))
+        if (value == math.inf or (isinstance(value, int) and value.bit_length() > 63)) and self.problem is None:
+            self.problem = Located(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is too large", span)
+        return ast.Num(value, span)
 
-    def ref(self, t, c):
-        return ast.Ref(str(c[0]), self.sp(t))
+    def ref(self, span, c):
+        return ast.Ref(str(c[0]), span)
 
-    def binop(self, t, c):
-        return ast.BinOp(str(c[1]), c[0], c[2], self.sp(t))
+    def binop(self, span, c):
+        return ast.BinOp(str(c[1]), c[0], c[2], span)
 
-    def neg(self, t, c):
-        return ast.Neg(c[1], self.sp(t))
+    def neg(self, span, c):
+        return ast.Neg(c[1], span)
 
-    def not_(self, t, c):
-        return ast.Not(c[1], self.sp(t))
+    def not_(self, span, c):
+        return ast.Not(c[1], span)
 
-    def string(self, t, c):
-        return ast.Str(_unquote(c[0]), self.sp(t))
+    def string(self, span, c):
+        return ast.Str(_unquote(c[0]), span)
 
-    def true(self, t, c):
-        return ast.Bool(True, self.sp(t))
+    def true(self, span, c):
+        return ast.Bool(True, span)
 
-    def false(self, t, c):
-        return ast.Bool(False, self.sp(t))
+    def false(self, span, c):
+        return ast.Bool(False, span)
 
-    def list_(self, t, c):
-        return ast.ListV([v for v in c if v is not None], self.sp(t))
+    def list_(self, span, c):
+        return ast.ListV([v for v in c if v is not None], span)
 
-    def dim_list(self, t, c):
+    def dim_list(self, span, c):
         return [v for v in c if v is not None]
 
     # items
-    def arg(self, t, c):
+    def arg(self, span, c):
         name, value = c
-        return ast.Arg(str(name) if name else None, value, self.sp(t), self.sp(name) if name else None)
+        return ast.Arg(str(name) if name else None, value, span, self.sp(name) if name else None)
 
-    def arg_list(self, t, c):
+    def arg_list(self, span, c):
         return [a for a in c if a is not None]
 
-    def branch(self, t, c):
+    def branch(self, span, c):
         return c[0]
 
-    def branches(self, t, c):
+    def branches(self, span, c):
         return c
 
-    def call(self, t, c):
+    def call(self, span, c):
         name, args, branches = c
-        return ast.Call(str(name), args, branches, self.sp(t), self.sp(name))
+        return ast.Call(str(name), args, branches, span, self.sp(name))
 
-    def repeat(self, t, c):
-        return ast.Repeat(c[0], c[1], self.sp(t))
+    def repeat(self, span, c):
+        return ast.Repeat(c[0], c[1], span)
 
-    def shortcut(self, t, c):
+    def shortcut(self, span, c):
         return "auto" if str(c[0]) == "auto" else c[0]
 
-    def residual(self, t, c):
-        return ast.Residual(c[0], c[1], self.sp(t))
+    def residual(self, span, c):
+        return ast.Residual(c[0], c[1], span)
 
-    def residual_first(self, t, c):
-        return ast.Residual(c[1], c[0], self.sp(t), shortcut_first=True)
+    def residual_first(self, span, c):
+        return ast.Residual(c[1], c[0], span, shortcut_first=True)
 
-    def if_(self, t, c):
-        return ast.If(c[0], c[1], c[2], self.sp(t))
+    def if_(self, span, c):
+        return ast.If(c[0], c[1], c[2], span)
 
-    def else_(self, t, c):
+    def else_(self, span, c):
         return c[0]
 
-    def each(self, t, c):
-        return ast.Each(c[0], self.sp(t))
+    def each(self, span, c):
+        return ast.Each(c[0], span)
 
-    def expect(self, t, c):
-        return ast.Expect(c[0], self.sp(t))
+    def expect(self, span, c):
+        return ast.Expect(c[0], span)
 
-    def item(self, t, c):
+    def item(self, span, c):
         label, atom = c
-        return ast.Item(str(label) if label else None, atom, self.sp(t), self.sp(label) if label else None)
+        return ast.Item(str(label) if label else None, atom, span, self.sp(label) if label else None)
 
-    def chain(self, t, c):
-        return ast.Chain(c, self.sp(t))
+    def chain(self, span, c):
+        return ast.Chain(c, span)
 
     # statements
-    def input_decl(self, t, c):
+    def input_decl(self, span, c):
         name, dims, dtype, pad = c
-        return ast.Input(str(name), dims, str(dtype) if dtype else "float", pad, self.sp(t), self.sp(name))
+        return ast.Input(str(name), dims, str(dtype) if dtype else "float", pad, span, self.sp(name))
 
-    def let_(self, t, c):
-        return ast.Let(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+    def let_(self, span, c):
+        return ast.Let(str(c[0]), c[1], span, self.sp(c[0]))
 
-    def output_(self, t, c):
-        return ast.Output(str(c[0]), c[1], self.sp(t), self.sp(c[0]))
+    def output_(self, span, c):
+        return ast.Output(str(c[0]), c[1], span, self.sp(c[0]))
 
-    def setting(self, t, c):
-        return ast.Setting(str(c[0]), c[1], self.sp(t))
+    def setting(self, span, c):
+        return ast.Setting(str(c[0]), c[1], span)
 
-    def train_section(self, t, c):
-        return ast.TrainSection(c, self.sp(t))
+    def train_section(self, span, c):
+        return ast.TrainSection(c, span)
 
-    def body(self, t, c):
-        span = self.sp(t) if not t.meta.empty else None
+    def body(self, span, c):
         return ast.Body([s for s in c if s is not None], span)
 
     # definitions
-    def param(self, t, c):
-        return ast.Param(str(c[0]), c[1], self.sp(t))
+    def param(self, span, c):
+        return ast.Param(str(c[0]), c[1], span)
 
-    def param_list(self, t, c):
+    def param_list(self, span, c):
         return [p for p in c if p is not None]
 
-    def _definition(self, kind, t, c, on=None):
+    def _definition(self, kind, span, c, on=None):
         name, params, body = c
-        return ast.Definition(kind, str(name), params or [], body, self.sp(t), self.sp(name), on)
+        return ast.Definition(kind, str(name), params or [], body, span, self.sp(name), on)
 
-    def network(self, t, c):
-        return self._definition("network", t, c)
+    def network(self, span, c):
+        return self._definition("network", span, c)
 
-    def block(self, t, c):
+    def block(self, span, c):
         name, params, on, body = c
-        return self._definition("block", t, [name, params, body], on)
+        return self._definition("block", span, [name, params, body], on)
 
-    def on_(self, t, c):
+    def on_(self, span, c):
         return c[0]
 
-    def import_(self, t, c):
-        return ast.Import(_unquote(c[0]), self.sp(t))
+    def import_(self, span, c):
+        return ast.Import(_unquote(c[0]), span)
 
-    def start(self, t, c):
+    def start(self, span, c):
         return [d for d in c if d is not None]
 
 
@@ -531,11 +618,13 @@ def _unclosed(text: str, upto: int) -> tuple[str, int, int] | None:
 _DEFINITION_START = re.compile(r"^(?=(?:network|block|import)\b)", re.MULTILINE)
 
 
-def _parse_tree(text: str, path: str):
+def _parse_tree(text: str, path: str) -> tuple[list, Located | None]:
+    """The AST of ``text`` and the first error found in it that is not one of syntax (raised
+    as :class:`Located`)."""
     from lark.exceptions import LarkError
 
     try:
-        return run(_lark(), text)
+        return run(_lark(), text, path)
     except LarkError as e:
         raise _syntax_error(e, path, text) from None
     except _TooDeep as e:
@@ -544,11 +633,159 @@ def _parse_tree(text: str, path: str):
                       _TOO_DEEP_HINT) from None
 
 
-def run(lark, text: str):
-    """Lark's tree of ``text`` from the parser ``lark`` (its post-lexer looks ahead in the text)."""
-    lark.options.postlex.text = text
+def run(lark, text: str, path: str = "<string>") -> tuple[list, Located | None]:
+    """The AST of ``text`` parsed by ``lark`` (built while parsing, see :class:`_ToAst`) and
+    the first error that is not one of syntax; Lark's errors are raised."""
+    lark.options.postlex.text = text  # its post-lexer looks ahead in the text
     lark.options.postlex._peeked = (-1, -1, False)
-    return lark.parse(text)
+    builder = _ToAst(path)
+    table_parser = lark.parser.parser.parser
+    callbacks = builder.callbacks(_reductions(table_parser.parse_table))
+    parsed = _drive(lark, text, callbacks)
+    if parsed is None:  # a syntax error: Lark's own parse raises it, described as Lark does
+        lark.options.postlex.text = text
+        lark.options.postlex._peeked = (-1, -1, False)
+        builder.problem = None
+        table_parser.callbacks = callbacks
+        parsed = lark.parse(text)
+    return parsed.value, builder.problem
+
+
+class _Stop(Exception):
+    """The fast loop met what only Lark's parse describes well (a syntax error)."""
+
+
+def _drive(lark, text: str, callbacks):
+    """What ``lark.parse(text)`` returns with ``callbacks`` at its reductions, or None where it
+    would raise. The same LALR tables, contextual lexers and post-lexer as Lark's parse, driven
+    by one loop of local variables: Lark's loop spends several method calls and a line counter
+    object on each token, which made parsing most of the time of checking a large spec."""
+    from lark import Token
+    from lark.parsers.lalr_analysis import Shift
+
+    table = lark.parser.parser.parser.parse_table
+    states, end_state = table.states, table.end_states["start"]
+    lexers = _state_lexers(lark.parser.lexer.lexer)
+    stack, values = [table.start_states["start"]], []
+    where = [0, 1, 0]  # position, line, where the line starts
+
+    def tokens():
+        pos, line, line_start = where
+        n = len(text)
+        while pos < n:
+            mres, callback, ignore, newline = lexers[stack[-1]]
+            for mre in mres:
+                m = mre.match(text, pos)
+                if m:
+                    break
+            else:
+                raise _Stop
+            value, kind = m.group(0), m.lastgroup
+            start, start_line, column = pos, line, pos - line_start + 1
+            if kind in newline:
+                count = value.count("\n")
+                if count:
+                    line += count
+                    line_start = pos + value.rindex("\n") + 1
+            pos += len(value)
+            where[:] = pos, line, line_start
+            ignored = kind in ignore
+            if ignored and kind not in callback:
+                continue
+            tok = Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+            if kind in callback:
+                tok = callback[kind](tok)
+            if not ignored:
+                yield tok
+
+    tok = None
+    chains = _chains(table)
+    try:
+        for tok in lark.options.postlex.process(tokens()):
+            kind = tok.type
+            while True:
+                action, arg = states[stack[-1]][kind]
+                if action is Shift:
+                    stack.append(arg)
+                    values.append(tok)
+                    break
+                if callbacks[arg] is _first:
+                    # a run of one-child rules that pass their value on (a number is an atom, a
+                    # unary, a product, ... an expression: nine rules) changes only the state on
+                    # top of the stack; where the run ends is looked up once per context
+                    key = (stack[-2], stack[-1], kind)
+                    top = chains.get(key)
+                    if top is None:
+                        top = chains[key] = _unit_run(states, callbacks, key)
+                    stack[-1] = top
+                    continue
+                size = len(arg.expansion)
+                if size:
+                    s = values[-size:]
+                    del stack[-size:]
+                    del values[-size:]
+                else:
+                    s = []
+                values.append(callbacks[arg](s))
+                stack.append(states[stack[-1]][arg.origin.name][1])
+        while True:  # the end: reduce until the start rule is complete
+            action, arg = states[stack[-1]]["$END"]
+            if action is Shift:
+                return None
+            size = len(arg.expansion)
+            if size:
+                s = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                s = []
+            values.append(callbacks[arg](s))
+            stack.append(states[stack[-1]][arg.origin.name][1])
+            if stack[-1] == end_state:
+                return values[-1]
+    except (_Stop, _TooDeep, KeyError):
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _chains(table) -> dict:
+    """Where runs of one-child reductions end, by (state below, state on top, next token) (see
+    :func:`_drive`); kept with the parse table, filled as parses meet them."""
+    return {}
+
+
+def _unit_run(states, callbacks, key) -> int:
+    """The state on top of the stack after the one-child reductions that ``key``'s next token
+    makes one after another (the state below them stays)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    below, top, kind = key
+    while True:
+        action, arg = states[top][kind]
+        if action is Shift or callbacks[arg] is not _first:
+            return top
+        top = states[below][arg.origin.name][1]
+
+
+@functools.lru_cache(maxsize=4)
+def _state_lexers(contextual) -> dict:
+    """For each parser state, what its lexer matches with: its regular expressions, the
+    callbacks that tell keywords from names, the ignored and the multi-line terminals."""
+    out = {}
+    for state, lexer in contextual.lexers.items():
+        scanner = lexer.scanner  # built on first use; its callbacks with it
+        out[state] = (scanner._mres, lexer.callback, lexer.ignore_types, lexer.newline_types)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _reductions(table) -> tuple:
+    """The rules a parse table reduces, as the very objects its states hold: the callbacks are
+    looked up by them at each reduction, and an object of its own is found without comparing."""
+    from lark.parsers.lalr_analysis import Reduce
+
+    return tuple({id(arg): arg for actions in table.states.values() for action, arg in actions.values()
+                  if action is Reduce}.values())
 
 
 def _all_syntax_errors(text: str, path: str) -> list[Located]:
@@ -619,14 +856,23 @@ def parse(text: str, path: str = "<string>") -> list:
         at = text.index("\x00")
         line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
         raise Located("the file contains a NUL byte; is it a text file?", Span(path, line, col, line, col + 1))
+    past = next(itertools.islice(_CODE_LINE.finditer(text), MAX_LINES, None), None)
+    if past is not None:
+        at = past.end() - 1
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise Located(f"a spec has at most {MAX_LINES:,} lines of code (blank and comment lines aside); "
+                      "this is one more", Span(path, line, col, line, col + 1),
+                      "use `repeat` or a block for layers that repeat")
     try:
-        tree = _parse_tree(text, path)
+        nodes, problem = _parse_tree(text, path)
     except Located as first:
         errors = _all_syntax_errors(text, path)
         if len(errors) <= 1:
             raise first from None
         raise LocatedErrors(errors) from None
-    return _ToAst(path).visit(tree)
+    if problem is not None:
+        raise problem
+    return nodes
 
 
 def parse_file(text: str, path: str, remember: bool = True) -> tuple[ast.File, bool]:

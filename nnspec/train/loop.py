@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..backends.memory import gradients
 from ..core.dims import shape_str
 from ..diagnostics import Diagnostic
 from ..files import remove_temporaries
@@ -426,6 +427,11 @@ def _network(spec, network: str, params: dict, graph, settings: Settings, state,
                         hint="add a layer with weights (dense, conv, ...), or use the network as it is without training")
     init_report = initialise(core, settings.init) if settings.init and state is None else None
     frozen_norms = freeze(core, settings.freeze)
+    grad = gradients(graph, settings.freeze or [])
+    if not any(grad[i] for _, i in graph.outputs):  # the loss would have no gradient: backward fails
+        raise DataError(f"no output of `{graph.network}` depends on a weight that trains: nothing would train",
+                        hint="a layer that passes no gradient (`noise`), integer ids or frozen weights stand "
+                             "between the weights and every output")
     core = core.to(device)
     channels_last = device.type == "cuda" and uses_conv2d(core)
     if channels_last:

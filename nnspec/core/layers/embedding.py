@@ -42,6 +42,12 @@ class Embedding(Layer):
                 arg="vocab",
                 hint=f"ids run from 0 to {self.args.vocab - 1}",
             )
+        if isinstance(x.ids_below, int) and x.ids_below > self.args.vocab:  # a symbolic length may fit
+            raise ShapeError(
+                f"the input's ids run to {x.ids_below - 1}, past a vocabulary of {self.args.vocab}",
+                arg="vocab",
+                hint=f"a table of positions needs a row for each of them: `embedding({x.ids_below}, {self.args.dim})`",
+            )
         return x.with_shape((*x.shape, self.args.dim), dtype="float")
 
     def param_count(self, x: TensorType) -> int:

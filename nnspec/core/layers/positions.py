@@ -36,7 +36,7 @@ class Positions(Layer):
         if not x.shape:
             raise ShapeError(f"`positions` numbers the steps of a sequence [T, ...], got {shape_str(x.shape)}")
         # no pad id: position 0 is a position, not padding
-        return TensorType((x.shape[0],), "int", masked=x.masked)
+        return TensorType((x.shape[0],), "int", masked=x.masked, ids_below=x.shape[0])
 
     def forward_code(self, module, xs, types, lengths=None) -> Code:
         size = Attr(xs[0], "shape")
