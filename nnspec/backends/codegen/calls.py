@@ -47,6 +47,8 @@ class Calls:
     def layer(self, item, call: ast.Call, x: Value, target: str, out: list, kind_param: str | None = None) -> Value:
         if kind_param is not None:
             kind = self.info.kinds_of[kind_param]
+            if kind is None:
+                raise Unsupported("a kind parameter that neither an instance nor the call gives")
             if call.args or kind in self.gen.blocks:
                 raise Unsupported("a kind parameter with arguments")
             cls = REGISTRY[kind]
@@ -60,7 +62,7 @@ class Calls:
         key = self.next_key(item)
         xs = [x] + [self.values[a.value.name] for a in value_args]
         if item.label is None and not self.sequential:
-            key = self.kind_key(layer, x.t, key)
+            key = self.kind_key(layer, x.t, key, call.span, kind_param)
         if key == "?":
             raise Unsupported("an unlabelled item after an if whose branches number differently")
         try:
@@ -160,14 +162,43 @@ class Calls:
                 given[pname] = self.values[a.value.name]
             else:
                 given[pname] = self.eval(a.value)
-        value_types = [given[p].t for p in self.gen.value_params(call.name) if isinstance(given.get(p), Value)]
+        value_types = [given[p].t for p in self.gen.value_params(call.name, given) if isinstance(given.get(p), Value)]
         info = self.gen.class_for(call.name, x.t, value_types, given)
+        try:
+            ctor, env = self.constructor(info, given, [x.t] + value_types)
+        except Unsupported:  # an argument its definition's class cannot take (a kind with settings)
+            if info.concrete or not self.gen.numbers_only(given):
+                raise
+            info = self.gen.instance_class(call.name, x.t, value_types, given)
+            ctor, env = self.constructor(info, given, [x.t] + value_types)
         key = self.next_key(item)
         if key == "?":
             raise Unsupported("an unlabelled item after an if whose branches number differently")
+        t = resized(info.out, (subst(d, env) for d in info.out.shape))
+        red = None if x.red is None or info.red is None else x.red * subst(info.red, env)
+        if self.sequential:
+            if info.values or info.lengths:
+                # a run of instances that read more than x: a loop in forward calls each
+                inputs = [x, *(given[p] for p in info.values)]
+                extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
+                if self.extra is None or (self.extra and self.extra != extra) or None in extra:
+                    raise Unsupported("values in a sequential class")
+                self.extra = extra
+            out.append(Stmt("add", key, ctor, shape_str_code(t.shape)))
+            return Value(Name(target), t, red, x.lengths if t.masked else None)
+        out.append(Stmt("set", key, ctor))
+        inputs = [x, *(given[p] for p in info.values)]
+        extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
+        if any(e is None for e in extra):
+            raise Unsupported("lengths of a value that has none")
+        out.append(Stmt("assign", target, Call(self.ref(key), (x.code, *extra)), shape_str_code(t.shape)))
+        return Value(Name(target), t, red, x.lengths if t.masked else None)
+
+
+    def constructor(self, info, given: dict, inputs: list) -> tuple[Call, dict]:
+        """The call that constructs ``info``'s class with a call's arguments, and the callee's
+        symbols as the caller's sizes (its input's sizes and its parameters)."""
         env: dict = {}
-        # the callee's symbols as the caller's sizes: its input's sizes and its parameters
-        inputs = [x.t] + value_types
         for sym, (i, d) in info.size_symbols.items():
             env[sym] = inputs[i].shape[d]
         args, kwargs = [], []
@@ -193,27 +224,7 @@ class Calls:
             elif pname in given:
                 kwargs.append((self.gen.py(pname), code))
         sizes = [as_code(env[sym]) for sym, _ in info.sizes]
-        ctor = Call(Name(info.name), tuple(sizes + args), tuple(kwargs))
-        t = resized(info.out, (subst(d, env) for d in info.out.shape))
-        red = None if x.red is None or info.red is None else x.red * subst(info.red, env)
-        if self.sequential:
-            if info.values or info.lengths:
-                # a run of instances that read more than x: a loop in forward calls each
-                inputs = [x, *(given[p] for p in info.values)]
-                extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
-                if self.extra is None or (self.extra and self.extra != extra) or None in extra:
-                    raise Unsupported("values in a sequential class")
-                self.extra = extra
-            out.append(Stmt("add", key, ctor, shape_str_code(t.shape)))
-            return Value(Name(target), t, red, x.lengths if t.masked else None)
-        out.append(Stmt("set", key, ctor))
-        inputs = [x, *(given[p] for p in info.values)]
-        extra = [given[p].code for p in info.values] + [inputs[i].lengths for i in info.lengths]
-        if any(e is None for e in extra):
-            raise Unsupported("lengths of a value that has none")
-        out.append(Stmt("assign", target, Call(self.ref(key), (x.code, *extra)), shape_str_code(t.shape)))
-        return Value(Name(target), t, red, x.lengths if t.masked else None)
-
+        return Call(Name(info.name), tuple(sizes + args), tuple(kwargs)), env
 
     def merge(self, item, call: ast.Call, cls, x: Value, target: str, out: list) -> Value:
         if self.sequential:
@@ -259,6 +270,8 @@ class Calls:
             x = Value(x.code, x.t, x.red, lengths)
         reds = [v.red for v in xs]
         red = reds[0] if all(r is not None and reds[0] is not None and equal(r, reds[0]) for r in reds) else None
+        if red is None and len(t.shape) == len(x.t.shape) and all(equal(a, b) for a, b in zip(t.shape[1:], x.t.shape[1:])):
+            red = x.red  # the sizes of the value merged in (concat(skip)) do not change the reduction
         return Value(Name(target), t, red, x.lengths if t.masked else None)
 
 

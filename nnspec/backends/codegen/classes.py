@@ -56,10 +56,11 @@ class Generator:
         """A spec name (a parameter, an input) as the generated code's."""
         return python_name(name, self.taken)
 
-    def value_params(self, name: str) -> list[str]:
+    def value_params(self, name: str, given: dict) -> list[str]:
+        """The parameters of a block that name values; ``given``: a call's arguments."""
         scope = self.instances.get(name)
-        if scope is None:
-            raise Unsupported(f"block {name} without an instance")
+        if scope is None:  # called only by a repeat that runs no time or an if not taken here
+            return [p.name for p in self.blocks[name].params if isinstance(given.get(p.name), Value)]
         return [p.name for p in self.blocks[name].params if p.name not in scope.args]
 
     @staticmethod
@@ -76,15 +77,21 @@ class Generator:
         class of its definition, or where that needs numbers only an instance has (and the
         call gives numbers), the class of this call's arguments."""
         try:
-            return self.definition_class(name, t, value_types)
+            return self.definition_class(name, t, value_types, given)
         except Unsupported:
-            concrete = [v for v in given.values() if not isinstance(v, Value)]
-            if any(isinstance(v, (Sym, Code)) or (isinstance(v, list) and any(isinstance(i, (Sym, Code)) for i in v))
-                   for v in concrete):
+            if not self.numbers_only(given):
                 raise
             return self.instance_class(name, t, value_types, given)
 
-    def definition_class(self, name: str, t: TensorType, value_types: list) -> ClassInfo:
+    @staticmethod
+    def numbers_only(given: dict) -> bool:
+        """Whether a call's arguments (its values aside) are numbers, not the caller's symbols."""
+        def symbolic(v):
+            return isinstance(v, (Sym, Code)) or (isinstance(v, list) and any(symbolic(i) for i in v))
+
+        return not any(symbolic(v) for v in given.values() if not isinstance(v, Value))
+
+    def definition_class(self, name: str, t: TensorType, value_types: list, given: dict) -> ClassInfo:
         rank = (len(t.shape), t.dtype, t.masked, t.channels_last,
                 *((len(v.shape), v.dtype, v.masked, v.channels_last) for v in value_types))
         if name in self.failed:
@@ -95,13 +102,14 @@ class Generator:
                 raise Unsupported(f"block {name} on inputs of different ranks")
             return info
         defn = self.blocks[name]
-        scope = self.instances[name]
-        values = self.value_params(name)
+        values = self.value_params(name, given)
+        # a block no instance shows (called by a repeat that runs no time): its call's arguments
+        args = self.instances[name].args if name in self.instances else given
         called = {c.name for c in calls_in(defn.body) if c.name not in REGISTRY and c.name not in self.blocks}
         kinds = {p.name for p in defn.params if p.name in called or (
-            isinstance(scope.args.get(p.name), str) and scope.args[p.name] in REGISTRY)}
+            isinstance(args.get(p.name), str) and args[p.name] in REGISTRY)}
         info = ClassInfo(self.class_names[name], [], [], values, kinds, rank=rank)
-        info.kinds_of = {k: scope.args.get(k) for k in kinds}
+        info.kinds_of = {k: args.get(k) for k in kinds}
         env: dict = {}
         for p in defn.params:
             if p.name in values or p.name in kinds:
@@ -159,7 +167,7 @@ class Generator:
         """The class of one call's arguments: the definition walked with their numbers and the
         input's sizes, so that nothing is left to a parameter."""
         defn = self.blocks[name]
-        values = self.value_params(name)
+        values = self.value_params(name, given)
         numbers = tuple((k, repr(v)) for k, v in given.items() if k not in values)
         key = (name, numbers, t, tuple(value_types))
         info = self.instance_infos.get(key)
@@ -197,7 +205,8 @@ class Generator:
         return name
 
     def generate(self, info: ClassInfo, defn, env: dict, x: Value, value_vals: dict) -> None:
-        for sequential in (True, False):
+        # a class whose forward takes values (read or not: its callers pass them) is no nn.Sequential
+        for sequential in (True, False) if not value_vals else (False,):
             walk = Walk(self, defn, info, env, sequential)
             walk.values = dict(value_vals)
             walk.vars = {"x", *value_vals}

@@ -47,8 +47,12 @@ def module_paths(graph: Graph) -> dict[str, str]:
         _, gen = module_source(graph, "<string>")
     except Unsupported:
         return {}
-    renames = {name: info.renamed for name, info in gen.infos.items()}
-    renames[""] = gen.network_renamed
+    # where the spec calls each layer -> the names its modules have, by the block the class
+    # is of (its definition's class first, then any instance's)
+    renames: dict = {"": gen.network_renamed}
+    for name, info in [*gen.infos.items(), *((key[0], info) for key, info in gen.instance_infos.items())]:
+        for span, names in info.renamed.items():
+            renames.setdefault(name, {}).setdefault(span, names)
     blocks = {}
     stack = [graph.root]
     while stack:
@@ -57,14 +61,20 @@ def module_paths(graph: Graph) -> dict[str, str]:
             blocks[s.path] = s.name
         stack.extend(s.children)
     out: dict[str, str] = {}
+    seen: dict = {}  # (the owner instance, a span) -> the modules named so far
     for n in graph.nodes:
         if not n.name:
             continue
         parts = n.name.split(".")
         owner, owner_path, new = "", "", []
         for k, part in enumerate(parts):
-            prefix = ".".join(parts[:k])
-            new.append(renames.get(owner, {}).get(part, part) if prefix == owner_path else part)
+            names = renames.get(owner, {}).get(n.span)
+            if ".".join(parts[:k]) == owner_path and k == len(parts) - 1 and names:
+                # a layer is renamed where the spec calls it (a repeat written out calls it again)
+                count = seen[owner_path, n.span] = seen.get((owner_path, n.span), -1) + 1
+                new.append(names[min(count, len(names) - 1)])
+            else:
+                new.append(part)
             here = ".".join(parts[: k + 1])
             if here in blocks:
                 owner, owner_path = blocks[here], here

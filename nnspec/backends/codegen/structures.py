@@ -126,11 +126,14 @@ class Structures:
             if isinstance(orelse, ast.If):
                 return self.item(ast.Item(None, orelse, orelse.span), x, target, out)
             return self.body(orelse, x, target, out)
-        counter, labels = self.counter, set(self.labels)
+        counter, labels, kind_keys = self.counter, set(self.labels), set(self.kind_keys)
         then: list = []
         self.conditional += 1
         y = self.body(atom.then, x, target, then)
+        # the branches exclude each other: a kind's name in one is free in the other, so that
+        # a number and a kind name one module whichever branch an instance takes
         after_then, self.counter, self.labels = self.counter, counter, labels
+        self.kind_keys, kind_keys = kind_keys, self.kind_keys
         other: list = []
         if orelse is None:
             z = x
@@ -139,6 +142,7 @@ class Structures:
         else:
             z = self.body(orelse, x, target, other)
         self.conditional -= 1
+        self.kind_keys |= kind_keys
         if self.counter != after_then:
             self.counter = UNKNOWN  # no unlabelled item may follow: its number depends on the branch
         cond_code = as_code(cond)
@@ -192,19 +196,21 @@ class Structures:
         if written and atom.shortcut_first:  # its modules are created, and numbered, first
             short = self.body(atom.shortcut, x, self.fresh("shortcut"), out)
         start = len(out)
-        y = self.body(atom.body, x, inner, out)
+        # the body's reduction counts from the residual's input: a projection strides by it alone
+        y = self.body(atom.body, Value(x.code, x.t, 1, x.lengths), inner, out)
         if written and not atom.shortcut_first:
             short = self.body(atom.shortcut, x, self.fresh("shortcut"), out)
         elif atom.shortcut == "auto" and not same_type(x.t, y.t):
             projecting: list = []
-            short = self.projection(x, y, projecting)
+            short = self.projection(Value(x.code, x.t, 1, x.lengths), y, projecting)
             at = start if atom.shortcut_first else len(out)  # written first: created and run first
             out[at:at] = projecting
         elif not written:
             short = x
         self.same(short.t, y.t)
         out.append(Stmt("assign", target, BinOp(y.code, "+", short.code), shape_str_code(y.t.shape)))
-        return Value(Name(target), y.t, y.red)
+        red = None if x.red is None or y.red is None else y.red if isinstance(x.red, int) and x.red == 1 else x.red * y.red
+        return Value(Name(target), y.t, red)
 
     def projection(self, x: Value, y: Value, out: list) -> Value:
         """``shortcut auto``: the class projects where its own sizes say the shape changes."""

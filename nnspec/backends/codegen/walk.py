@@ -41,7 +41,9 @@ class Walk(Calls, Structures):
         self.vars: set[str] = set()
         self.flags: list[tuple[str, object]] = []
         self.kind_keys: set[str] = set(labels_in(defn.body))  # a kind's name takes no label's
-        self.renamed: dict[str, str] = {}  # the spec's number -> the kind's name it is written as
+        #: where the spec calls a layer -> the names its modules are written as, in the walk's
+        #: order: a number that depends on the branch an ``if`` took cannot say which it is
+        self.renamed: dict = {}
         self.conditional = 0  # the depth of ifs decided by the arguments
         self.outputs: list[Value] = []
         self.container: str | None = None  # the label of the labelled merge whose branches these are
@@ -67,7 +69,8 @@ class Walk(Calls, Structures):
             return (not x) if isinstance(x, bool) else Not(as_code(x))
         if isinstance(v, ast.BinOp):
             a, b = self.eval(v.left), self.eval(v.right)
-            if any(isinstance(x, Bare) and (x in self.info.kinds or x not in REGISTRY) for x in (a, b)):
+            if v.op in ("==", "!=", "<", "<=", ">", ">=") and \
+                    any(isinstance(x, Bare) and (x in self.info.kinds or x not in REGISTRY) for x in (a, b)):
                 # a kind parameter's kind is an instance's; a name no size holds is not text
                 raise Unsupported(f"a comparison of {a} and {b}")
             return self.binop(v.op, a, b)
@@ -113,9 +116,10 @@ class Walk(Calls, Structures):
         self.counter = self.counter + 1 if self.counter is not UNKNOWN else UNKNOWN
         return key
 
-    def kind_key(self, layer, t: TensorType, key: str) -> str:
-        """An unlabelled module without weights is named after its kind (``relu``, ``relu_2``):
-        its number names nothing a state dict holds."""
+    def kind_key(self, layer, t: TensorType, key: str, span, base: str | None = None) -> str:
+        """An unlabelled module without weights is named after its kind (``relu``, ``relu_2``),
+        or ``base``: a kind parameter's module after the parameter (``act``), whatever kind an
+        instance gives it. Its number names nothing a state dict holds."""
         token = SIZES_ARE_PARAMETERS.set(True)
         try:
             count = layer.param_count(t)
@@ -127,12 +131,12 @@ class Walk(Calls, Structures):
             SIZES_ARE_PARAMETERS.reset(token)
         if count != 0:
             return key
-        base = layer.kind
+        base = base or layer.kind
         name, k = base, 2
         while name in self.labels or name in self.kind_keys:
             name, k = f"{base}_{k}", k + 1
         self.kind_keys.add(name)
-        self.renamed[key] = name
+        self.renamed.setdefault(span, []).append(name)
         return name
 
     def ref(self, key: str):
