@@ -68,7 +68,7 @@ class Generator:
         if not isinstance(v, str) or v not in REGISTRY:
             raise Unsupported(f"kind {v!r}")
         module = REGISTRY[v].bind([], {}).module_code(TensorType((1, 1, 1)))
-        if not isinstance(module, Call) or module.args or module.kwargs:
+        if not isinstance(module, Call) or render(module) != f"{render(module.func)}()":  # settings left at defaults
             raise Unsupported(f"kind {v}")
         return module.func
 

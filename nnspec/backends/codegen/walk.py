@@ -77,6 +77,8 @@ class Walk(Calls, Structures):
         raise Unsupported(type(v).__name__)
 
     def binop(self, op: str, a, b):
+        if op in ("+", "-", "*", "//", "/", "%"):  # a free name in arithmetic is a size (`(T + 1) // 2`)
+            a, b = (Sym.symbol(str(v)) if isinstance(v, Bare) else v for v in (a, b))
         concrete = not any(isinstance(x, (Sym, Code)) for x in (a, b))
         if op in ("and", "or"):
             if isinstance(a, bool) and isinstance(b, bool):
