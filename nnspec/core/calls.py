@@ -215,13 +215,8 @@ class Calls:
         sizes = self.input_sizes(defn, call, x, params) if defn.on is not None else {}
         if sizes is None:
             return None
-        order = [p.name for p in defn.params]
-        # the arguments that name a parameter of the caller (`heads`): which of two parameters
-        # of one value a number of the instance's code follows
-        named = {a.name or order[k]: a.value.name for k, a in enumerate(call.args or [])
-                 if isinstance(a.value, ast.Ref) and a.value.name in ctx.params and a.value.name not in ctx.values}
-        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span, named=named,
-                      defaulted=tuple(p for p in params if p not in spans), guards=ctx.guards,
+        scope = Scope(path, "block", call.name, ctx.naming.scope, args=params, span=call.span,
+                      defaulted=tuple(p for p in params if p not in spans),
                       on=tuple(d.name if isinstance(d, ast.Ref) and d.name != "_" else None for d in defn.on or ()),
                       values={p.name: values[p.name] for p in defn.params if p.name in values})
         inner = Ctx({**params, **sizes}, Naming(scope), stack=ctx.stack + (call.name,), in_block=True,

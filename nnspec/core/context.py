@@ -51,7 +51,6 @@ class Ctx:
     stack: tuple = ()  # block names being expanded
     in_block: bool = False
     arg_spans: dict = field(default_factory=dict)  # a block parameter -> the argument that gave it
-    guards: tuple = ()  # the `if` decisions the body lies under within its block instance
 
 
 def shown(v) -> str:

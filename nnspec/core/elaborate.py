@@ -232,7 +232,7 @@ class Elaborator(Structures, Calls):
         if len(nodes) >= MAX_NODES:
             raise Located(f"this network has more than {MAX_NODES:,} layers", span)
         node = Node(len(nodes), layer.kind, layer, list(inputs), name, ctx.naming.scope, span, role=role,
-                    label=label, guards=ctx.guards)
+                    label=label)
         nodes.append(node)
         types, fed_by_failure = [], False
         for i in inputs:
@@ -479,8 +479,6 @@ class Elaborator(Structures, Calls):
             return None  # fed by a failure already reported
         if isinstance(atom, ast.Repeat):
             inner = self.labelled_scope(item, ctx, "repeat")
-            if inner is not ctx and isinstance(atom.count, ast.Ref):  # `repeat layers`
-                inner.naming.scope.named["repeat"] = atom.count.name
             n = self.guard(lambda: evaluate(atom.count, ctx.params))
             if n is None:
                 return None

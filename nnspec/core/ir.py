@@ -70,19 +70,6 @@ class TensorType:
 
 
 
-@dataclass(frozen=True)
-class Guard:
-    """One decision of an ``if``: ``site`` is the ``if`` (its file, line and column; each
-    ``else if`` is a site of its own), ``cond`` its condition as the spec wrote it (an AST
-    expression), ``taken`` whether it held. A node keeps the guards it lies under within its
-    block instance, a block instance those under which its parent called it, so that the code
-    generator can tell which instances of a block differ by which condition."""
-
-    site: tuple
-    cond: object = field(compare=False)
-    taken: bool = True
-
-
 @dataclass(eq=False)
 class Scope:
     """A naming level: the network, a block instance, or a labelled construct.
@@ -100,20 +87,12 @@ class Scope:
     children: list[Scope] = field(default_factory=list)
     #: of a block instance, the parameters the call left at their defaults
     defaulted: tuple = ()
-    #: of a block instance, the ``if`` decisions of its parent it lies under (:class:`Guard`)
-    guards: tuple = ()
-    #: of a block instance (or the network), the ``if`` decisions of its own body, in order
-    decisions: list = field(default_factory=list)
     #: of a block instance, the names its ``on [...]`` gives the input's sizes (None for ``_``
     #: or a number), by position
     on: tuple = ()
     #: of a block instance, the named values given for its parameters (``Up(skip=e4)``):
     #: parameter -> node id, in the block's parameter order; values it reads besides its input
     values: dict = field(default_factory=dict)
-    #: where an argument names a parameter of the caller (``EncoderLayer(dim, heads)``): of a
-    #: block instance, parameter -> that name; of a labelled ``repeat``, the name its count is
-    #: written as under ``repeat``. The code generator tells two parameters of one value apart so.
-    named: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.parent is not None:
@@ -157,8 +136,6 @@ class Node:
     label: str | None = None  # the user's label (an input's name), when the item had one
     consumers: list[int] = field(default_factory=list)
     pair: int | None = None
-    #: the ``if`` decisions (:class:`Guard`) this node lies under within its block instance
-    guards: tuple = ()
 
     @property
     def failed(self) -> bool:

@@ -12,7 +12,7 @@ from ..frontend.ast import value_text
 from .context import MAX_NODES, Ctx, Naming, shown
 from .dims import Sym, same_shape, shape_str
 from .expressions import Bare, evaluate, names_hint
-from .ir import Guard, Scope, TensorType
+from .ir import Scope, TensorType
 from .layers import REGISTRY
 from .shapes import spatial_reduction
 
@@ -23,9 +23,7 @@ class Structures:
 
     def choose(self, atom: ast.If, x: int, ctx: Ctx):
         """``if``: the condition is decided now, and only the branch it picks is elaborated
-        (no branch: the value passes unchanged). The branch adds no naming level. Each
-        decision is kept (:class:`Guard`): on the block instance, and on the nodes under it."""
-        decider = next(s for s in ctx.naming.scope.ancestors() if s.kind in ("block", "network"))
+        (no branch: the value passes unchanged). The branch adds no naming level."""
         params = ctx.params
         while True:
             cond = self.guard(lambda atom=atom: evaluate(atom.cond, params))
@@ -34,10 +32,6 @@ class Structures:
             if not isinstance(cond, bool):
                 self.bad_condition(atom.cond, cond, ctx)
                 return None
-            span = atom.span
-            decision = Guard((span.path, span.line, span.col) if span is not None else ("", id(atom), 0), atom.cond, cond)
-            decider.decisions.append(decision)
-            ctx = replace(ctx, guards=(*ctx.guards, decision))
             if cond:
                 return self.body(atom.then, x, ctx)
             if not isinstance(atom.orelse, ast.If):
