@@ -16,7 +16,7 @@ from ...core.layers import REGISTRY
 from ...core.layers.base import SIZES_ARE_PARAMETERS
 from ...frontend import ast
 from .sizes import UNKNOWN_SIZE, Unsupported, as_code, is_size, resized, shape_str_code, subst, symbolic, symbols_of
-from .statements import Stmt, Value
+from .statements import ClassInfo, Stmt, Value
 
 
 class Calls:
@@ -165,12 +165,12 @@ class Calls:
         value_types = [given[p].t for p in self.gen.value_params(call.name, given) if isinstance(given.get(p), Value)]
         info = self.gen.class_for(call.name, x.t, value_types, given)
         try:
-            ctor, env = self.constructor(info, given, [x.t] + value_types)
+            ctor, env = constructor(self.gen, self.info, info, given, [x.t] + value_types)
         except Unsupported:  # an argument its definition's class cannot take (a kind with settings)
             if info.concrete or not self.gen.numbers_only(given):
                 raise
             info = self.gen.instance_class(call.name, x.t, value_types, given)
-            ctor, env = self.constructor(info, given, [x.t] + value_types)
+            ctor, env = constructor(self.gen, self.info, info, given, [x.t] + value_types)
         key = self.next_key(item)
         if key == "?":
             raise Unsupported("an unlabelled item after an if whose branches number differently")
@@ -194,37 +194,6 @@ class Calls:
         out.append(Stmt("assign", target, Call(self.ref(key), (x.code, *extra)), shape_str_code(t.shape)))
         return Value(Name(target), t, red, x.lengths if t.masked else None)
 
-
-    def constructor(self, info, given: dict, inputs: list) -> tuple[Call, dict]:
-        """The call that constructs ``info``'s class with a call's arguments, and the callee's
-        symbols as the caller's sizes (its input's sizes and its parameters)."""
-        env: dict = {}
-        for sym, (i, d) in info.size_symbols.items():
-            env[sym] = inputs[i].shape[d]
-        args, kwargs = [], []
-        for pname, default in info.params:
-            if pname in info.values:
-                continue
-            if pname in given:
-                v = given[pname]
-            elif default is not None:
-                v = info.default_values[pname]
-            else:
-                raise Unsupported(f"missing argument {pname}")
-            if is_size(v):
-                env[self.gen.py(pname)] = v
-            if pname in info.kinds:
-                code = Param(self.gen.py(v)) if isinstance(v, Bare) and v in self.info.kinds else self.gen.kind_code(v)
-            else:
-                code = as_code(v)
-            if isinstance(v, Bare) and pname not in info.kinds:
-                code = str(v)
-            if default is None:
-                args.append(code)
-            elif pname in given:
-                kwargs.append((self.gen.py(pname), code))
-        sizes = [as_code(env[sym]) for sym, _ in info.sizes]
-        return Call(Name(info.name), tuple(sizes + args), tuple(kwargs)), env
 
     def merge(self, item, call: ast.Call, cls, x: Value, target: str, out: list) -> Value:
         if self.sequential:
@@ -281,3 +250,35 @@ def _branch_label(branch: ast.Body) -> str:
     if isinstance(first, ast.Chain) and first.items[0].label is not None and first.items[0].label.isidentifier():
         return first.items[0].label
     return "x"
+
+
+def constructor(gen, caller: ClassInfo, info: ClassInfo, given: dict, inputs: list) -> tuple[Call, dict]:
+    """The call in ``caller``'s class that constructs ``info``'s class with a call's arguments,
+    and the callee's symbols as the caller's sizes (its input's sizes and its parameters)."""
+    env: dict = {}
+    for sym, (i, d) in info.size_symbols.items():
+        env[sym] = inputs[i].shape[d]
+    args, kwargs = [], []
+    for pname, default in info.params:
+        if pname in info.values:
+            continue
+        if pname in given:
+            v = given[pname]
+        elif default is not None:
+            v = info.default_values[pname]
+        else:
+            raise Unsupported(f"missing argument {pname}")
+        if is_size(v):
+            env[gen.py(pname)] = v
+        if pname in info.kinds:
+            code = Param(gen.py(v)) if isinstance(v, Bare) and v in caller.kinds else gen.kind_code(v)
+        else:
+            code = as_code(v)
+        if isinstance(v, Bare) and pname not in info.kinds:
+            code = str(v)
+        if default is None:
+            args.append(code)
+        elif pname in given:
+            kwargs.append((gen.py(pname), code))
+    sizes = [as_code(env[sym]) for sym, _ in info.sizes]
+    return Call(Name(info.name), tuple(sizes + args), tuple(kwargs)), env

@@ -7,7 +7,7 @@ import ast
 import re
 
 from ...core.ir import Graph, Node, Scope
-from ...core.names import PYTHON_NAMES, TOP_NAMES, label_problem, python_name
+from ...core.names import PYTHON_NAMES, TOP_NAMES, python_name
 from ...diagnostics import Diagnostic, SpecError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -38,15 +38,6 @@ def identifier(name: str, scope: Scope, what: str, suffix_taken=frozenset()) -> 
         fail(f"{what} `{name}` is not a valid identifier", scope)
     return python_name(name, suffix_taken)
 
-
-def module_key(key: str, scope: Scope, node: Node | None) -> str:
-    """One component of a module path: an identifier or an index, and not a torch attribute."""
-    if not (_NAME.match(key) or _INDEX.match(key)):
-        fail(f"`{key}` cannot name a PyTorch module", scope, node)
-    problem = label_problem(key) if _NAME.match(key) else None
-    if problem is not None:  # elaboration refuses such labels; a graph made by hand may hold one
-        fail(problem[0], scope, node, problem[1])
-    return key
 
 
 def runtime(graph: Graph) -> list[str]:
