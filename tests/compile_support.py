@@ -43,7 +43,8 @@ def sizes(graph) -> dict[str, int]:
     names = symbols(graph)
     for size in (5, 8, 16, 32, 64, 128, 256):
         env = dict.fromkeys(names, size)
-        if all(d.value(env) >= 1 for n in graph.nodes if n.out is not None for d in n.out.shape if isinstance(d, Sym)):
+        at = {**env, "batch": 2}  # a value across the batch (`batchdot`) has the batch's size
+        if all(d.value(at) >= 1 for n in graph.nodes if n.out is not None for d in n.out.shape if isinstance(d, Sym)):
             return env
     return dict.fromkeys(names, 5)
 

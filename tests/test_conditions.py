@@ -56,6 +56,9 @@ KEYS = {
     "alexnet": "9c198ebdae1863e4",
     "convnext_tiny": "a5d4759acf85c984",
     "deeplabv3_resnet50": "e6640e34f4914cee",
+    "swin_t": "a7594b047d9d4ab0",
+    "gpt2": "76a083681e8c673a",
+    "whisper_encoder": "7f5e287ef1fab772",
     "efficientnet_b0": "459d0f5657f1cc9c",
     "fashion_mnist": "44ba2b05f7f6b9a0",
     "googlenet": "f66489fa14bd9d5a",
@@ -202,7 +205,7 @@ def test_a_residual_some_instances_keep_is_a_condition_of_forward():
                     self.relu = nn.ReLU()
                 else:
                     self.add_module("0", nn.Conv2d(inp, out, 3, stride=stride, padding=1))
-                    self.relu_2 = nn.ReLU()
+                    self.relu = nn.ReLU()
 
             def forward(self, x):
                 if self.use_branch:
@@ -211,7 +214,7 @@ def test_a_residual_some_instances_keep_is_a_condition_of_forward():
                     x = x1 + x  # [out, H, W]
                 else:
                     x = getattr(self, "0")(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
-                    x = self.relu_2(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
+                    x = self.relu(x)  # [out, (H - 1) // stride + 1, (W - 1) // stride + 1]
                 return x""")
     assert '        self.add_module("0", Unit(3, 8, 2))\n        self.add_module("1", Unit(8, 8, 1))\n' in text
     assert_source_and_module_agree(nnspec.load(RESIDUAL))

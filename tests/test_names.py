@@ -81,5 +81,5 @@ def test_names_python_cannot_take_are_refused_by_check(text, message):
 def test_names_python_has_get_a_trailing_underscore():
     spec = nnspec.load("block super(k) { dense(k) }\nnetwork getattr {\n  input len: [4]\n  super(3) -> super(3)\n}\n")
     text = spec.to_source()
-    assert "class super_(nn.Sequential):" in text and "class getattr_(nn.Sequential):" in text
+    assert "class super_(nn.Sequential):" in text and "class getattr_(nn.Module):" in text
     assert "        super().__init__(\n" in text

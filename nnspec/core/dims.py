@@ -14,7 +14,14 @@ True
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Union
+
+#: while the code generator walks a block's definition, its parameters and its input's sizes
+#: are symbols that stand for sizes known when the module is built: they pass as concrete
+#: (:func:`~nnspec.core.layers.base.need_concrete`), a size may be divided by one (a block's
+#: ``stride``), and checks that need numbers are left to the elaborated instances
+SIZES_ARE_PARAMETERS = ContextVar("sizes_are_parameters", default=False)
 
 Dim = Union[int, "Sym"]
 
@@ -124,6 +131,8 @@ class Sym:
 
     def _div(self, den: int | Sym, ceil: bool) -> Dim:
         if isinstance(den, Sym):
+            if not SIZES_ARE_PARAMETERS.get():
+                raise TypeError("symbolic dimensions divide only by a positive integer")
             return Sym({(_FloorDiv(self, den, ceil),): 1})
         if not isinstance(den, int) or isinstance(den, bool) or den <= 0:
             raise TypeError("symbolic dimensions divide only by a positive integer")
@@ -134,11 +143,6 @@ class Sym:
             # every symbolic term divides exactly, so only the constant is rounded
             whole = Sym({m: c // den for m, c in self.terms.items() if m})
             return whole + (-(-const // den) if ceil else const // den)
-        if not 0 <= const < den:
-            # (x + c) // d == (x + c - q*d) // d + q for integer x: the constant's whole multiple
-            # of d comes out, so that `(H - 2) // 2 + 1` is `H // 2`
-            q = const // den
-            return (self - q * den)._div(den, ceil) + q
         if self.is_atom():
             (atom,) = next(iter(self.terms))
             if isinstance(atom, _FloorDiv) and atom.ceil == ceil:

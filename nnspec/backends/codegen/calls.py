@@ -60,7 +60,11 @@ class Calls:
         pairs = [(a.name, self.eval(a.value)) for a in args if a not in value_args]
         layer = self.bind(cls, pairs)
         key = self.next_key(item)
-        xs = [x] + [self.values[a.value.name] for a in value_args]
+        # a value given by keyword (`mask=m`) is an input after those given by position, and
+        # the layer's argument names it, as elaboration binds it
+        keyword_values = [a for a in args if a.name in cls.value_keywords and isinstance(a.value, ast.Ref)
+                          and a.value.name in self.values]
+        xs = [x] + [self.values[a.value.name] for a in value_args + keyword_values]
         if item.label is None and not self.sequential:
             key = self.kind_key(layer, x.t, key, call.span, kind_param)
         if key == "?":

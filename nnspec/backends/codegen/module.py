@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast as pyast
 
+from ...core.dims import SIZES_ARE_PARAMETERS
 from ...core.ir import Graph
 from .classes import Generator
 from .emit import doc
@@ -16,11 +17,13 @@ def module_source(graph: Graph, origin: str) -> tuple[str, Generator]:
     """The generated module of a checked graph, and the generator that wrote its classes (it
     knows how each class renamed its modules)."""
     gen = Generator(graph)
-    token = CHOSEN.set({})
+    # a definition's sizes are symbols throughout (a size divided by a block's `stride`)
+    token, sizes = CHOSEN.set({}), SIZES_ARE_PARAMETERS.set(True)
     try:
         network = gen.network()
     finally:
         CHOSEN.reset(token)
+        SIZES_ARE_PARAMETERS.reset(sizes)
     texts = _called([i.text for i in gen.order], [i.name for i in gen.order], network)
     helpers = _helpers([*runtime(graph), CHECK_INPUT], texts)
     code = "\n\n\n".join(helpers + texts)

@@ -44,7 +44,10 @@ def sym_code(d):
     :class:`Param` names (``(H - 1) // stride + 1``)."""
     if not isinstance(d, Sym):
         return d
-    return _py(pyast.parse(str(d), mode="eval").body)
+    try:
+        return _py(pyast.parse(str(d), mode="eval").body)
+    except SyntaxError:  # a size named like a Python keyword (`if`): no code can read it
+        raise Unsupported(f"a size named {d}") from None
 
 
 ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
@@ -172,7 +175,16 @@ def same_type(a: TensorType, b: TensorType) -> bool:
 
 
 def shape_str_code(shape) -> str:
-    return "[" + ", ".join("?" if "_unknown" in symbols_of(d) else render(sym_code(d)) for d in shape) + "]"
+    """A shape as a comment shows it: its sizes as code, ``?`` where no expression gives one."""
+    def size(d) -> str:
+        if "_unknown" in symbols_of(d):
+            return "?"
+        try:
+            return render(sym_code(d))
+        except Unsupported:
+            return str(d)  # a size no code can read (named `if`) is still a comment's text
+
+    return "[" + ", ".join(size(d) for d in shape) + "]"
 
 
 @contextmanager

@@ -9,14 +9,13 @@ compiles to. Subclassing registers it; nothing else needs to change to add a lay
 from __future__ import annotations
 
 import typing
-from contextvars import ContextVar
 from typing import ClassVar, Literal
 
 from ...diagnostics import did_you_mean
 from ...frontend.ast import value_text
 from ..binding import ArgError, Signature
 from ..code import Call, Code, Defaulted, Name, render
-from ..dims import Dim, shape_str
+from ..dims import SIZES_ARE_PARAMETERS, Dim, shape_str
 from ..ir import TensorType
 from ..shapes import ShapeError
 from .schema import ArgsModel
@@ -251,10 +250,6 @@ def need_divisor(size: int, arg: str, value: int, what: str, x: TensorType) -> N
         )
 
 
-#: while the code generator walks a block's definition, its parameters and its input's sizes
-#: are symbols that stand for sizes known when the module is built: they pass as concrete
-#: (:func:`need_concrete`), and checks that need numbers are left to the elaborated instances
-SIZES_ARE_PARAMETERS = ContextVar("sizes_are_parameters", default=False)
 
 
 def need_concrete(d: Dim, what: str) -> int:

@@ -141,11 +141,11 @@ class Backbone(nn.Module):
         x = self.conv1(x)  # [64, (H + 1) // 2, (W + 1) // 2]
         x = self.bn1(x)  # [64, (H + 1) // 2, (W + 1) // 2]
         x = self.relu(x)  # [64, (H + 1) // 2, (W + 1) // 2]
-        x = self.maxpool(x)  # [64, (H + 3) // 2 // 2, (W + 3) // 2 // 2]
-        x = self.layer1(x)  # [256, (H + 3) // 2 // 2, (W + 3) // 2 // 2]
-        x = self.layer2(x)  # [512, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
-        x = self.layer3(x)  # [1024, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
-        x = self.layer4(x)  # [2048, ((H + 3) // 2 + 2) // 2 // 2, ((W + 3) // 2 + 2) // 2 // 2]
+        x = self.maxpool(x)  # [64, (H + 3) // 4, (W + 3) // 4]
+        x = self.layer1(x)  # [256, (H + 3) // 4, (W + 3) // 4]
+        x = self.layer2(x)  # [512, (H + 7) // 8, (W + 7) // 8]
+        x = self.layer3(x)  # [1024, (H + 7) // 8, (W + 7) // 8]
+        x = self.layer4(x)  # [2048, (H + 7) // 8, (W + 7) // 8]
         return x
 
 
@@ -260,7 +260,7 @@ class DeepLabV3(nn.Module):
     def forward(self, image):
         """image [batch, 3, 500, 500] -> [batch, 21, 500, 500]"""
         check_input(image, 'image', [3, self.height, self.width])
-        features = self.backbone(image)  # [2048, ((height + 3) // 2 + 2) // 2 // 2, ((width + 3) // 2 + 2) // 2 // 2]
-        x = self.classifier(features, features)  # [classes, ((height + 3) // 2 + 2) // 2 // 2, ((width + 3) // 2 + 2) // 2 // 2]
+        features = self.backbone(image)  # [2048, (height + 7) // 8, (width + 7) // 8]
+        x = self.classifier(features, features)  # [classes, (height + 7) // 8, (width + 7) // 8]
         x = F.interpolate(x, size=image.shape[2:], mode='bilinear', align_corners=False)  # [classes, height, width]
         return x

@@ -54,9 +54,9 @@ class ConvBNSiLU(nn.Sequential):
                 padding=(k - 1) // 2,
                 groups=groups,
                 bias=False,
-            ),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            nn.BatchNorm2d(out),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            nn.SiLU(),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            ),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            nn.BatchNorm2d(out),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            nn.SiLU(),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         )
 
 
@@ -96,10 +96,10 @@ class MBConvBody(nn.Sequential):
             k,
             stride=stride,
             groups=expand * inp,
-        ))  # [expand * inp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-        layers.append(SE(expand * inp, inp // 4))  # [expand * inp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-        layers.append(nn.Conv2d(expand * inp, out, 1, bias=False))  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-        layers.append(nn.BatchNorm2d(out))  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        ))  # [expand * inp, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+        layers.append(SE(expand * inp, inp // 4))  # [expand * inp, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+        layers.append(nn.Conv2d(expand * inp, out, 1, bias=False))  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+        layers.append(nn.BatchNorm2d(out))  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         super().__init__(*layers)
 
 
@@ -119,11 +119,11 @@ class MBConv(nn.Module):
 
     def forward(self, x):
         if self.use_branch:
-            x1 = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            x1 = self.droppath(x1)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            x = x1 + x  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x1 = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            x1 = self.droppath(x1)  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            x = x1 + x  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         else:
-            x = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         return x
 
 

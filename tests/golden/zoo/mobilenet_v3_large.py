@@ -32,9 +32,9 @@ class ConvBNAct(nn.Sequential):
                 padding=(k - 1) // 2,
                 groups=groups,
                 bias=False,
-            ),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            act(),  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            ),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            nn.BatchNorm2d(out, eps=0.001, momentum=0.01),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            act(),  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         )
 
 
@@ -68,10 +68,10 @@ class BneckBody(nn.Sequential):
         layers = []
         if exp != inp:
             layers.append(ConvBNAct(inp, exp, 1, act=act))  # [exp, H, W]
-        layers.append(ConvBNAct(exp, exp, k, stride=stride, groups=exp, act=act))  # [exp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+        layers.append(ConvBNAct(exp, exp, k, stride=stride, groups=exp, act=act))  # [exp, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         if squeeze > 0:
-            layers.append(SE(exp, squeeze))  # [exp, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-        layers.append(ConvBNAct(exp, out, 1, act=nn.Identity))  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            layers.append(SE(exp, squeeze))  # [exp, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+        layers.append(ConvBNAct(exp, out, 1, act=nn.Identity))  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         super().__init__(*layers)
 
 
@@ -90,10 +90,10 @@ class Bneck(nn.Module):
 
     def forward(self, x):
         if self.use_branch:
-            x1 = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
-            x = x1 + x  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x1 = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
+            x = x1 + x  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         else:
-            x = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k + 1) // 2) - 2) // stride + 1, (W - k + 2 * ((k + 1) // 2) - 2) // stride + 1]
+            x = getattr(self, "0")(x)  # [out, (H - k + 2 * ((k - 1) // 2)) // stride + 1, (W - k + 2 * ((k - 1) // 2)) // stride + 1]
         return x
 
 

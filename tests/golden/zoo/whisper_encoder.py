@@ -1,6 +1,6 @@
 """WhisperEncoder, compiled by nnspec from specs/whisper_encoder.nn.
 
-Inputs: mel [80, T]; outputs: [(T + 1) // 2, 384] (shapes without the batch dimension).
+Inputs: mel [80, T]; outputs: [(T - 1) // 2 + 1, 384] (shapes without the batch dimension).
 Parameters: 7,632,384. Generated code: edit the spec and compile it again.
 """
 
@@ -144,8 +144,8 @@ class AttentionBlock(nn.Module):
 
 
 class WhisperEncoder(nn.Module):
-    """Network `WhisperEncoder(mels=80, dim=384, heads=6, layers=4)`: mel [80, T] -> [(T + 1) // 2,
-    384].
+    """Network `WhisperEncoder(mels=80, dim=384, heads=6, layers=4)`: mel [80, T] -> [(T - 1) // 2 +
+    1, 384].
 
     Shapes are without the batch dimension.
     """
@@ -163,7 +163,7 @@ class WhisperEncoder(nn.Module):
         self.ln_post = nn.LayerNorm(dim)
 
     def forward(self, mel):
-        """mel [batch, 80, T] -> [batch, (T + 1) // 2, 384]"""
+        """mel [batch, 80, T] -> [batch, (T - 1) // 2 + 1, 384]"""
         check_input(mel, 'mel', [self.mels, -1])
         mel = self.conv1(mel)  # [dim, T]
         mel = self.gelu(mel)  # [dim, T]
