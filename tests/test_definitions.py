@@ -417,9 +417,8 @@ def test_an_unlabelled_module_after_an_if_that_numbers_by_branch(tmp_path):
     check_accepts_and_compiles(tmp_path, UNSUPPORTED["an unlabelled item after an if whose branches number differently"])
 
 
-@pytest.mark.xfail(strict=True, reason="the generator writes no labelled structure (`r: residual { ... }`, a "
-                   "labelled if, concat or each), whose modules are named under the label")
 def test_a_labelled_residual(tmp_path):
+    """Its modules are a dict of its own, named as its scope names them (`r.shortcut.0`)."""
     check_accepts_and_compiles(tmp_path, UNSUPPORTED["a labelled structure"])
 
 

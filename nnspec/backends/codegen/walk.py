@@ -215,7 +215,7 @@ class Walk(Calls, Structures):
         if item.label is not None:
             if isinstance(atom, ast.Repeat):
                 return self.labelled_repeat(item, atom, x, target, out)
-            raise Unsupported("a labelled structure")
+            return self.labelled(item, atom, x, target, out)
         if isinstance(atom, ast.Repeat):
             return self.repeat(atom, x, target, out)
         if isinstance(atom, ast.If):
@@ -225,6 +225,21 @@ class Walk(Calls, Structures):
         if isinstance(atom, ast.Each):
             return self.each(atom, x, target, out)
         raise Unsupported(type(atom).__name__)
+
+    def labelled(self, item: ast.Item, atom, x: Value, target: str, out: list) -> Value:
+        """A labelled structure (``r: residual { ... }``): its modules are a dict of its own
+        (``self.r.shortcut``), as its scope names them; what it runs is forward's."""
+        if self.sequential:
+            raise Unsupported("a labelled structure in a sequential class")
+        owner = type(self)(self.gen, self.defn, self.info, self.env, sequential=False)
+        owner.values, owner.vars, owner.numbered, owner.container = self.values, self.vars, self.numbered, self.next_key(item)
+        lines: list = []
+        y = owner.item(ast.Item(None, atom, item.span), x, target, lines)
+        if any(s.kind not in ("set", "assign") for s in lines):
+            raise Unsupported("a condition in a labelled structure")  # the class of a call's numbers has none
+        out.append(Stmt("dict", owner.container, then=[s for s in lines if s.kind == "set"]))
+        out += [s for s in lines if s.kind == "assign"]
+        return y
 
     def each(self, atom: ast.Each, x: Value, target: str, out: list) -> Value:
         """``each``: the body runs on the steps folded into the batch, unfolded after it."""
