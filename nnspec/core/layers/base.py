@@ -15,7 +15,7 @@ from ...diagnostics import did_you_mean
 from ...frontend.ast import value_text
 from ..binding import ArgError, Signature
 from ..code import Call, Code, Defaulted, Name, render
-from ..dims import SIZES_ARE_PARAMETERS, Dim, shape_str
+from ..dims import SIZES_ARE_PARAMETERS, Dim, Sym, shape_str
 from ..ir import TensorType
 from ..shapes import ShapeError
 from .schema import ArgsModel
@@ -216,7 +216,8 @@ class Layer:
         field = type(self.args).model_fields[name]
         convert = convert or (lambda v: v)
         default = _NO_DEFAULT if field.is_required() else convert(field.default)
-        return Defaulted(convert(value), default)
+        # a block's parameter (a symbol while the code generator walks its definition) stays itself
+        return Defaulted(value if isinstance(value, (Sym, Code)) else convert(value), default)
 
     def arg_items(self) -> list[tuple[str, object]]:
         """Arguments that differ from their defaults, in schema order."""

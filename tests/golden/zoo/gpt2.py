@@ -32,24 +32,24 @@ class Mlp(nn.Module):
 
 
 class Block(nn.Module):
-    """Block `Block(heads=12, dropout=0.1)` on [T, 768]."""
+    """Block `Block(heads, dropout)` on [T, D]."""
 
-    def __init__(self):
+    def __init__(self, D, heads, dropout):
         super().__init__()
-        self.ln_1 = nn.LayerNorm(768)
-        self.attn = nn.MultiheadAttention(768, 12, dropout=0.1, batch_first=True)
-        self.dropout = nn.Dropout(0.1)
-        self.ln_2 = nn.LayerNorm(768)
-        self.mlp = Mlp(768, 3072, 0.1)
+        self.ln_1 = nn.LayerNorm(D)
+        self.attn = nn.MultiheadAttention(D, heads, dropout=dropout, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.ln_2 = nn.LayerNorm(D)
+        self.mlp = Mlp(D, 4 * D, dropout)
 
     def forward(self, x):
-        x1 = self.ln_1(x)  # [T, 768]
-        x1 = self.attn(x1, x1, x1, attn_mask=causal_mask(x1, x1), need_weights=False)[0]  # [T, 768]
-        x1 = self.dropout(x1)  # [T, 768]
-        x = x1 + x  # [T, 768]
-        x2 = self.ln_2(x)  # [T, 768]
-        x2 = self.mlp(x2)  # [T, 768]
-        x = x2 + x  # [T, 768]
+        x1 = self.ln_1(x)  # [T, D]
+        x1 = self.attn(x1, x1, x1, attn_mask=causal_mask(x1, x1), need_weights=False)[0]  # [T, D]
+        x1 = self.dropout(x1)  # [T, D]
+        x = x1 + x  # [T, D]
+        x2 = self.ln_2(x)  # [T, D]
+        x2 = self.mlp(x2)  # [T, D]
+        x = x2 + x  # [T, D]
         return x
 
 
@@ -60,23 +60,23 @@ class GPT2(nn.Module):
     Shapes are without the batch dimension.
     """
 
-    def __init__(self):
+    def __init__(self, vocab=50257, context=1024, dim=768, heads=12, layers=12):
         super().__init__()
-        self.wte = nn.Embedding(50257, 768)
-        self.wpe = nn.Embedding(1024, 768)
+        self.wte = nn.Embedding(vocab, dim)
+        self.wpe = nn.Embedding(context, dim)
         self.dropout = nn.Dropout(0.1)
-        self.h = nn.Sequential(*[Block() for _ in range(12)])
-        self.ln_f = nn.LayerNorm(768)
-        self.lm_head = nn.Linear(768, 50257, bias=False)
+        self.h = nn.Sequential(*[Block(dim, heads, 0.1) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(dim)
+        self.lm_head = nn.Linear(dim, vocab, bias=False)
 
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, T, 50257]"""
-        wte = self.wte(tokens)  # [T, 768]
+        wte = self.wte(tokens)  # [T, dim]
         x = torch.arange(tokens.shape[1], device=tokens.device).expand(tokens.shape[0], -1)  # [T]
-        x = self.wpe(x)  # [T, 768]
-        tokens = wte + x  # [T, 768]
-        tokens = self.dropout(tokens)  # [T, 768]
-        tokens = self.h(tokens)  # [T, 768]
-        tokens = self.ln_f(tokens)  # [T, 768]
-        tokens = self.lm_head(tokens)  # [T, 50257]
+        x = self.wpe(x)  # [T, dim]
+        tokens = wte + x  # [T, dim]
+        tokens = self.dropout(tokens)  # [T, dim]
+        tokens = self.h(tokens)  # [T, dim]
+        tokens = self.ln_f(tokens)  # [T, dim]
+        tokens = self.lm_head(tokens)  # [T, vocab]
         return tokens
