@@ -268,9 +268,10 @@ network N {
 }
 """)
     text = spec.to_source()
-    assert ("        self.use_branch = inp == out\n        if inp == out:\n"
-            '            self.add_module("0", nn.Linear(inp, out))\n            self.dropout = nn.Dropout(p)\n'
-            '        else:\n            self.add_module("0", nn.Linear(inp, out))\n') in text
+    # the module both branches begin with is built before the if
+    assert ("        self.use_branch = inp == out\n"
+            '        self.add_module("0", nn.Linear(inp, out))\n'
+            "        if inp == out:\n            self.dropout = nn.Dropout(p)\n\n") in text
     assert_source_and_module_agree(spec)
 
 

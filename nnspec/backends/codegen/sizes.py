@@ -45,7 +45,7 @@ def sym_code(d):
     if not isinstance(d, Sym):
         return d
     try:
-        return _py(pyast.parse(str(d), mode="eval").body)
+        return _py(pyast.parse(str(tidy(d)), mode="eval").body)
     except SyntaxError:  # a size named like a Python keyword (`if`): no code can read it
         raise Unsupported(f"a size named {d}") from None
 
@@ -71,6 +71,12 @@ def chosen(cond, a, b) -> Sym:
     if isinstance(cond, BinOp) and cond.op in ("==", "!=") and \
             {(sym_code(a), sym_code(b)), (sym_code(b), sym_code(a))} == {(cond.left, cond.right), (cond.right, cond.left)}:
         return a if cond.op == "!=" else b  # `exp if exp != inp else inp` is `exp`
+    if isinstance(cond, BinOp) and cond.op in ("==", "!=") and isinstance(cond.left, Param) and type(cond.right) is int:
+        # the branch that holds where `p != v` gives the other's size at `p == v`: it is the size
+        # (`expand * inp if expand != 1 else inp` is `expand * inp`)
+        wide, narrow = (a, b) if cond.op == "!=" else (b, a)
+        if equal(subst(wide, {cond.left.name: cond.right}), narrow):
+            return wide
     table = CHOSEN.get()
     for name, entry in table.items():
         if entry[0] == cond and equal(entry[1], a) and equal(entry[2], b):
@@ -157,6 +163,30 @@ def subst(d, env: dict):
             else:
                 num, den = subst(atom.num, env), subst(atom.den, env)
                 term = term * (-(-num // den) if atom.ceil else num // den)
+        total = total + term
+    return total
+
+
+def tidy(d):
+    """A size written as a person would: a constant that a division's divisor divides comes out
+    of it (``(H - 2) // 2 + 1`` is ``H // 2``), so that nested divisions fold (``size // 16``).
+    The same size for every value of its symbols."""
+    if not isinstance(d, Sym):
+        return d
+    total = 0
+    for mono, c in d.terms.items():
+        term = c
+        for atom in mono:
+            if isinstance(atom, str):
+                term = term * Sym.symbol(atom)
+                continue
+            num, den = tidy(atom.num), tidy(atom.den)
+            const = num.terms.get((), 0) if isinstance(num, Sym) else 0
+            if isinstance(den, int) and den > 0 and const and const % den == 0:
+                num, shift = num - const, const // den  # (x + q*d) // d == x // d + q
+            else:
+                shift = 0
+            term = term * ((-(-num // den) if atom.ceil else num // den) + shift)
         total = total + term
     return total
 

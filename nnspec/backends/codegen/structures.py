@@ -157,9 +157,14 @@ class Structures:
             if v.code != Name(target):
                 branch.append(Stmt("assign", target, v.code, shape_str_code(v.t.shape)))
         flag = self.flag(cond_code)
-        # __init__ builds a branch's modules (nested ifs' included), forward runs its lines
-        out.append(Stmt("if", code=cond_code, then=[s for s in then if is_init(s)],
-                        orelse=[s for s in other if is_init(s)]))
+        # __init__ builds a branch's modules (nested ifs' included), forward runs its lines; the
+        # modules both branches begin with alike are built before the if
+        inits = [s for s in then if is_init(s)], [s for s in other if is_init(s)]
+        while inits[0] and inits[1] and inits[0][0].kind == inits[1][0].kind == "set" and \
+                (inits[0][0].key, inits[0][0].code) == (inits[1][0].key, inits[1][0].code):
+            out.append(inits[0][0])
+            inits = inits[0][1:], inits[1][1:]
+        out.append(Stmt("if", code=cond_code, then=inits[0], orelse=inits[1]))
         out.append(Stmt("if", code=Attr(Name("self"), flag), then=[s for s in then if not is_init(s)],
                         orelse=[s for s in other if not is_init(s)]))
         return Value(Name(target), t, red)

@@ -91,7 +91,7 @@ class MBConvBody(nn.Sequential):
         if expand != 1:
             layers.append(ConvBNSiLU(inp, expand * inp, 1))  # [expand * inp, H, W]
         layers.append(ConvBNSiLU(
-            expand * inp if expand != 1 else inp,
+            expand * inp,
             expand * inp,
             k,
             stride=stride,
@@ -111,11 +111,9 @@ class MBConv(nn.Module):
     def __init__(self, inp, expand, k, stride, out, p):
         super().__init__()
         self.use_branch = stride == 1 and inp == out
+        self.add_module("0", MBConvBody(inp, expand, k, stride, out))
         if stride == 1 and inp == out:
-            self.add_module("0", MBConvBody(inp, expand, k, stride, out))
             self.droppath = DropPath(p)
-        else:
-            self.add_module("0", MBConvBody(inp, expand, k, stride, out))
 
     def forward(self, x):
         if self.use_branch:

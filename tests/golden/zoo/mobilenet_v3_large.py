@@ -83,10 +83,7 @@ class Bneck(nn.Module):
     def __init__(self, inp, k, exp, out, squeeze, act, stride):
         super().__init__()
         self.use_branch = stride == 1 and inp == out
-        if stride == 1 and inp == out:
-            self.add_module("0", BneckBody(inp, k, exp, out, squeeze, act, stride))
-        else:
-            self.add_module("0", BneckBody(inp, k, exp, out, squeeze, act, stride))
+        self.add_module("0", BneckBody(inp, k, exp, out, squeeze, act, stride))
 
     def forward(self, x):
         if self.use_branch:

@@ -84,7 +84,7 @@ class ShuffleUnit(nn.Module):
             branch1 = self.branch1(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
             branch2 = self.branch2(x)  # [out // 2, (H - 1) // stride + 1, (W - 1) // stride + 1]
             x = torch.cat([branch1, branch2], dim=1)  # [2 * (out // 2), (H - 1) // stride + 1, (W - 1) // stride + 1]
-        x = self.channelshuffle(x)  # [out // 2 + (inp + 1) // 2 if stride == 1 else 2 * (out // 2), H if stride == 1 else (H - 1) // stride + 1, W if stride == 1 else (W - 1) // stride + 1]
+        x = self.channelshuffle(x)  # [out // 2 + (inp + 1) // 2 if stride == 1 else 2 * (out // 2), (H - 1) // stride + 1, (W - 1) // stride + 1]
         return x
 
 

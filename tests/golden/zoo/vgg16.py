@@ -35,23 +35,23 @@ class Features(nn.Sequential):
             layers.append(nn.Conv2d(channels_2, 128, 3, padding=1))  # [128, H // 2, W // 2]
             layers.append(nn.ReLU())  # [128, H // 2, W // 2]
             channels_2 = 128
-        layers.append(nn.MaxPool2d(2))  # [128, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
+        layers.append(nn.MaxPool2d(2))  # [128, H // 4, W // 4]
         channels_3 = 128
         for _ in range(3):
-            layers.append(nn.Conv2d(channels_3, 256, 3, padding=1))  # [256, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
-            layers.append(nn.ReLU())  # [256, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
+            layers.append(nn.Conv2d(channels_3, 256, 3, padding=1))  # [256, H // 4, W // 4]
+            layers.append(nn.ReLU())  # [256, H // 4, W // 4]
             channels_3 = 256
-        layers.append(nn.MaxPool2d(2))  # [256, (((H - 4) // 2 - 2) // 2 + 2) // 2, (((W - 4) // 2 - 2) // 2 + 2) // 2]
+        layers.append(nn.MaxPool2d(2))  # [256, H // 8, W // 8]
         channels_4 = 256
         for _ in range(3):
-            layers.append(nn.Conv2d(channels_4, 512, 3, padding=1))  # [512, (((H - 4) // 2 - 2) // 2 + 2) // 2, (((W - 4) // 2 - 2) // 2 + 2) // 2]
-            layers.append(nn.ReLU())  # [512, (((H - 4) // 2 - 2) // 2 + 2) // 2, (((W - 4) // 2 - 2) // 2 + 2) // 2]
+            layers.append(nn.Conv2d(channels_4, 512, 3, padding=1))  # [512, H // 8, W // 8]
+            layers.append(nn.ReLU())  # [512, H // 8, W // 8]
             channels_4 = 512
-        layers.append(nn.MaxPool2d(2))  # [512, ((((H - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2, ((((W - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2]
+        layers.append(nn.MaxPool2d(2))  # [512, H // 16, W // 16]
         for _ in range(3):
-            layers.append(nn.Conv2d(512, 512, 3, padding=1))  # [512, ((((H - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2, ((((W - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2]
-            layers.append(nn.ReLU())  # [512, ((((H - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2, ((((W - 4) // 2 - 2) // 2 - 2) // 2 + 2) // 2]
-        layers.append(nn.MaxPool2d(2))  # [512, (((((H - 4) // 2 - 2) // 2 - 2) // 2 - 2) // 2 + 2) // 2, (((((W - 4) // 2 - 2) // 2 - 2) // 2 - 2) // 2 + 2) // 2]
+            layers.append(nn.Conv2d(512, 512, 3, padding=1))  # [512, H // 16, W // 16]
+            layers.append(nn.ReLU())  # [512, H // 16, W // 16]
+        layers.append(nn.MaxPool2d(2))  # [512, H // 32, W // 32]
         super().__init__(*layers)
 
 

@@ -51,11 +51,11 @@ class FrameEncoder(nn.Module):
         x = getattr(self, "4")(x)  # [2 * width, H // 2, W // 2]
         x = getattr(self, "5")(x)  # [2 * width, H // 2, W // 2]
         x = self.relu_2(x)  # [2 * width, H // 2, W // 2]
-        x = self.maxpool_2(x)  # [2 * width, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
-        x = getattr(self, "8")(x)  # [4 * width, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
-        x = getattr(self, "9")(x)  # [4 * width, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
-        x = self.relu_3(x)  # [4 * width, ((H - 4) // 2 + 2) // 2, ((W - 4) // 2 + 2) // 2]
-        x = self.maxpool_3(x)  # [4 * width, (((H - 4) // 2 - 2) // 2 + 2) // 2, (((W - 4) // 2 - 2) // 2 + 2) // 2]
+        x = self.maxpool_2(x)  # [2 * width, H // 4, W // 4]
+        x = getattr(self, "8")(x)  # [4 * width, H // 4, W // 4]
+        x = getattr(self, "9")(x)  # [4 * width, H // 4, W // 4]
+        x = self.relu_3(x)  # [4 * width, H // 4, W // 4]
+        x = self.maxpool_3(x)  # [4 * width, H // 8, W // 8]
         x = x.mean((2, 3))  # [4 * width]
         return x
 
