@@ -3,12 +3,7 @@ of ``forward``."""
 
 from __future__ import annotations
 
-from ...core.code import (
-    Call,
-    Code,
-    Name,
-    Param,
-)
+from ...core.code import Call, Code, Name, Param
 from ...core.dims import Sym, equal
 from ...core.expressions import Bare
 from ...core.ir import TensorType

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.code import (
-    Call,
-    Code,
-    Name,
-    literal,
-    render,
-)
+from ...core.code import Call, Code, Name, literal, render
 from ...core.dims import Sym
 from ...core.ir import Graph, TensorType
 from ...core.layers import REGISTRY

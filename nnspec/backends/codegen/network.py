@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.code import (
-    Attr,
-    BinOp,
-    Call,
-    ListOf,
-    Name,
-    Param,
-    TupleOf,
-    literal,
-    rewrite,
-)
+from ...core.code import Attr, BinOp, Call, ListOf, Name, Param, TupleOf, literal, rewrite
 from ...core.dims import Sym, shape_str
 from ...core.expressions import Bare
 from ...core.ir import Graph, TensorType

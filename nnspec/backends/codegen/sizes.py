@@ -7,15 +7,9 @@ import ast as pyast
 import operator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
-from ...core.code import (
-    BinOp,
-    IfElse,
-    Not,
-    Param,
-    render,
-    rewrite,
-)
+from ...core.code import BinOp, IfElse, Not, Param, render, rewrite
 from ...core.dims import Sym, equal
 from ...core.ir import TensorType
 from ...core.layers.base import SIZES_ARE_PARAMETERS
@@ -44,10 +38,17 @@ def sym_code(d):
     :class:`Param` names (``(H - 1) // stride + 1``)."""
     if not isinstance(d, Sym):
         return d
+    text = str(tidy(d))
     try:
-        return _py(pyast.parse(str(tidy(d)), mode="eval").body)
+        # a size an if chooses reads this generation's table; any other is the same code always
+        return _py(pyast.parse(text, mode="eval").body) if "_chosen" in text else _parsed(text)
     except SyntaxError:  # a size named like a Python keyword (`if`): no code can read it
         raise Unsupported(f"a size named {d}") from None
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str):
+    return _py(pyast.parse(text, mode="eval").body)
 
 
 ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...core.code import (
-    Code,
-    Name,
-    Param,
-    Repeat,
-    rewrite,
-)
+from ...core.code import Code, Name, Param, Repeat, rewrite
 from ...core.ir import TensorType
 from .sizes import Unsupported
 

@@ -3,13 +3,7 @@ and its ``shortcut auto`` decided by the class's own sizes."""
 
 from __future__ import annotations
 
-from ...core.code import (
-    Attr,
-    BinOp,
-    Call,
-    ListOf,
-    Name,
-)
+from ...core.code import Attr, BinOp, Call, ListOf, Name
 from ...core.dims import Sym, equal
 from ...core.ir import TensorType
 from ...core.layers import REGISTRY

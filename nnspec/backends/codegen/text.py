@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.code import (
-    Call,
-    Name,
-    Repeat,
-    render,
-    render_wrapped,
-)
+from ...core.code import Call, Name, Repeat, render, render_wrapped
 from .emit import WIDTH, comment, doc, docstring
 from .naming import is_attribute
 from .statements import Stmt, is_init, used_by_init

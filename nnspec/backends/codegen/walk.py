@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.code import (
-    BinOp,
-    Code,
-    Name,
-    Not,
-    Ref,
-)
+from ...core.code import BinOp, Code, Name, Not, Ref
 from ...core.dims import Sym, equal
 from ...core.expressions import Bare
 from ...core.ir import TensorType
