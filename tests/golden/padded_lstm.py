@@ -75,9 +75,9 @@ class Tagger(nn.Module):
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, 3]"""
         lengths1 = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
-        tokens = self.embed(tokens)  # [T, 16]
-        tokens = unpack_sequences(self.rnn(pack_sequences(tokens, lengths1))[0], tokens.shape[1]) if not exporting() else cannot_export_padded_bidirectional_layers()  # [T, 24]
-        tokens = final_state(self.summary(pack_sequences(tokens, lengths1))[1][0], 1) if not exporting() else masked_outputs(self.summary(tokens)[0], lengths1, True)  # [8]
-        tokens = self.head(tokens)  # [classes]
-        tokens = self.logsoftmax(tokens)  # [classes]
-        return tokens
+        x = self.embed(tokens)  # [T, 16]
+        x = unpack_sequences(self.rnn(pack_sequences(x, lengths1))[0], x.shape[1]) if not exporting() else cannot_export_padded_bidirectional_layers()  # [T, 24]
+        x = final_state(self.summary(pack_sequences(x, lengths1))[1][0], 1) if not exporting() else masked_outputs(self.summary(x)[0], lengths1, True)  # [8]
+        x = self.head(x)  # [classes]
+        x = self.logsoftmax(x)  # [classes]
+        return x

@@ -71,12 +71,12 @@ class TinyResNet(nn.Module):
     def forward(self, image):
         """image [batch, 3, 32, 32] -> [batch, 10]"""
         check_input(image, 'image', [3, 32, 32])
-        image = self.stem(image)  # [16, 32, 32]
-        image = getattr(self, "0")(image)  # [16, 32, 32]
-        image = self.relu(image)  # [16, 32, 32]
-        image = self.layer1(image)  # [16, 32, 32]
-        image = self.layer2(image)  # [32, 16, 16]
-        image = getattr(self, "2")(image)  # [32, 16, 16]
-        image = self.pool(image).flatten(1)  # [32]
-        image = self.fc(image)  # [classes]
-        return image
+        x = self.stem(image)  # [16, 32, 32]
+        x = getattr(self, "0")(x)  # [16, 32, 32]
+        x = self.relu(x)  # [16, 32, 32]
+        x = self.layer1(x)  # [16, 32, 32]
+        x = self.layer2(x)  # [32, 16, 16]
+        x = getattr(self, "2")(x)  # [32, 16, 16]
+        x = self.pool(x).flatten(1)  # [32]
+        x = self.fc(x)  # [classes]
+        return x

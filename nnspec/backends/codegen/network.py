@@ -53,9 +53,10 @@ class NetworkClass:
         for sequential in (True, False) if len(inputs) == 1 and not inputs[0].out.masked and not checked else (False,):
             walk = Walk(self, defn, info, env, sequential)
             walk.vars = set(names)
-            # one input no statement names again: forward's running value takes its name
-            alone = len(inputs) == 1 and inputs[0].label not in names_read(defn.body)
-            target = names[0] if alone else walk.fresh()
+            # an input `x` no statement names again is forward's running value, as a person
+            # writes it; any other input keeps its name (`x = self.stem(image)`)
+            alone = names == ["x"] and "x" not in names_read(defn.body)
+            target = "x" if alone else walk.fresh()
             out: list = []
             for n in inputs:
                 t = resized(n.out, self.input_dims(defn, n, walk))

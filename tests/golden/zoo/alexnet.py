@@ -71,8 +71,8 @@ class AlexNet(nn.Module):
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         check_input(image, 'image', [3, 224, 224])
-        image = self.features(image)  # [256, 6, 6]
-        image = self.avgpool(image)  # [256, 6, 6]
-        image = self.flatten(image)  # [9216]
-        image = self.classifier(image)  # [classes]
-        return image
+        x = self.features(image)  # [256, 6, 6]
+        x = self.avgpool(x)  # [256, 6, 6]
+        x = self.flatten(x)  # [9216]
+        x = self.classifier(x)  # [classes]
+        return x

@@ -50,11 +50,11 @@ class FashionMNIST(nn.Module):
     def forward(self, image):
         """image [batch, 1, 28, 28] -> [batch, 10]"""
         check_input(image, 'image', [1, 28, 28])
-        image = self.stage1(image)  # [32, 14, 14]
-        image = self.stage2(image)  # [64, 7, 7]
-        image = self.flatten(image)  # [3136]
-        image = self.hidden(image)  # [128]
-        image = self.relu(image)  # [128]
-        image = self.dropout(image)  # [128]
-        image = self.out(image)  # [classes]
-        return image
+        x = self.stage1(image)  # [32, 14, 14]
+        x = self.stage2(x)  # [64, 7, 7]
+        x = self.flatten(x)  # [3136]
+        x = self.hidden(x)  # [128]
+        x = self.relu(x)  # [128]
+        x = self.dropout(x)  # [128]
+        x = self.out(x)  # [classes]
+        return x

@@ -72,11 +72,11 @@ class GPT2(nn.Module):
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, T, 50257]"""
         wte = self.wte(tokens)  # [T, dim]
-        x = torch.arange(tokens.shape[1], device=tokens.device).expand(tokens.shape[0], -1)  # [T]
-        x = self.wpe(x)  # [T, dim]
-        tokens = wte + x  # [T, dim]
-        tokens = self.dropout(tokens)  # [T, dim]
-        tokens = self.h(tokens)  # [T, dim]
-        tokens = self.ln_f(tokens)  # [T, dim]
-        tokens = self.lm_head(tokens)  # [T, vocab]
-        return tokens
+        x1 = torch.arange(tokens.shape[1], device=tokens.device).expand(tokens.shape[0], -1)  # [T]
+        x1 = self.wpe(x1)  # [T, dim]
+        x = wte + x1  # [T, dim]
+        x = self.dropout(x)  # [T, dim]
+        x = self.h(x)  # [T, dim]
+        x = self.ln_f(x)  # [T, dim]
+        x = self.lm_head(x)  # [T, vocab]
+        return x

@@ -174,16 +174,16 @@ class LeNet5(nn.Module):
     def forward(self, image):
         """image [batch, 1, 32, 32] -> [batch, 10]"""
         check_input(image, 'image', [1, 32, 32])
-        image = self.c1(image)  # [6, 28, 28]
-        image = 1.7159 * torch.tanh(0.6666666666666666 * image)  # [6, 28, 28]
-        image = self.s2(image)  # [6, 14, 14]
-        image = self.c3(image)  # [16, 10, 10]
-        image = 1.7159 * torch.tanh(0.6666666666666666 * image)  # [16, 10, 10]
-        image = self.s4(image)  # [16, 5, 5]
-        image = self.c5(image)  # [120, 1, 1]
-        image = 1.7159 * torch.tanh(0.6666666666666666 * image)  # [120, 1, 1]
-        image = self.flatten(image)  # [120]
-        image = self.f6(image)  # [84]
-        image = 1.7159 * torch.tanh(0.6666666666666666 * image)  # [84]
-        image = self.rbf(image)  # [10]
-        return image
+        x = self.c1(image)  # [6, 28, 28]
+        x = 1.7159 * torch.tanh(0.6666666666666666 * x)  # [6, 28, 28]
+        x = self.s2(x)  # [6, 14, 14]
+        x = self.c3(x)  # [16, 10, 10]
+        x = 1.7159 * torch.tanh(0.6666666666666666 * x)  # [16, 10, 10]
+        x = self.s4(x)  # [16, 5, 5]
+        x = self.c5(x)  # [120, 1, 1]
+        x = 1.7159 * torch.tanh(0.6666666666666666 * x)  # [120, 1, 1]
+        x = self.flatten(x)  # [120]
+        x = self.f6(x)  # [84]
+        x = 1.7159 * torch.tanh(0.6666666666666666 * x)  # [84]
+        x = self.rbf(x)  # [10]
+        return x

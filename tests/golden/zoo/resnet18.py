@@ -109,14 +109,14 @@ class ResNet18(nn.Module):
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         check_input(image, 'image', [3, 224, 224])
-        image = self.conv1(image)  # [64, 112, 112]
-        image = self.bn1(image)  # [64, 112, 112]
-        image = self.relu(image)  # [64, 112, 112]
-        image = self.maxpool(image)  # [64, 56, 56]
-        image = self.layer1(image)  # [64, 56, 56]
-        image = self.layer2(image)  # [128, 28, 28]
-        image = self.layer3(image)  # [256, 14, 14]
-        image = self.layer4(image)  # [512, 7, 7]
-        image = self.avgpool(image).flatten(1)  # [512]
-        image = self.fc(image)  # [classes]
-        return image
+        x = self.conv1(image)  # [64, 112, 112]
+        x = self.bn1(x)  # [64, 112, 112]
+        x = self.relu(x)  # [64, 112, 112]
+        x = self.maxpool(x)  # [64, 56, 56]
+        x = self.layer1(x)  # [64, 56, 56]
+        x = self.layer2(x)  # [128, 28, 28]
+        x = self.layer3(x)  # [256, 14, 14]
+        x = self.layer4(x)  # [512, 7, 7]
+        x = self.avgpool(x).flatten(1)  # [512]
+        x = self.fc(x)  # [classes]
+        return x

@@ -64,7 +64,7 @@ class SentimentLSTM(nn.Module):
     def forward(self, tokens):
         """tokens [batch, T] int -> [batch, 2]"""
         lengths1 = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
-        tokens = self.embed(tokens)  # [T, dim]
-        tokens = final_state(self.lstm(pack_sequences(tokens, lengths1))[1][0], 1) if not exporting() else masked_outputs(self.lstm(tokens)[0], lengths1, True)  # [hidden]
-        tokens = self.fc(tokens)  # [classes]
-        return tokens
+        x = self.embed(tokens)  # [T, dim]
+        x = final_state(self.lstm(pack_sequences(x, lengths1))[1][0], 1) if not exporting() else masked_outputs(self.lstm(x)[0], lengths1, True)  # [hidden]
+        x = self.fc(x)  # [classes]
+        return x

@@ -117,12 +117,12 @@ class ShuffleNetV2_x1_0(nn.Module):
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         check_input(image, 'image', [3, 224, 224])
-        image = self.conv1(image)  # [24, 112, 112]
-        image = self.maxpool(image)  # [24, 56, 56]
-        image = self.stage2(image)  # [116, 28, 28]
-        image = self.stage3(image)  # [232, 14, 14]
-        image = self.stage4(image)  # [464, 7, 7]
-        image = self.conv5(image)  # [1024, 7, 7]
-        image = image.mean((2, 3))  # [1024]
-        image = self.fc(image)  # [classes]
-        return image
+        x = self.conv1(image)  # [24, 112, 112]
+        x = self.maxpool(x)  # [24, 56, 56]
+        x = self.stage2(x)  # [116, 28, 28]
+        x = self.stage3(x)  # [232, 14, 14]
+        x = self.stage4(x)  # [464, 7, 7]
+        x = self.conv5(x)  # [1024, 7, 7]
+        x = x.mean((2, 3))  # [1024]
+        x = self.fc(x)  # [classes]
+        return x

@@ -721,9 +721,9 @@ class Swin_T(nn.Module):
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         check_input(image, 'image', [3, 224, 224])
-        image = self.features(image)  # [56, 56, 768]
-        image = self.norm(image)  # [56, 56, 768]
-        image = image.permute(0, 3, 1, 2)  # [768, 56, 56]
-        image = self.avgpool(image).flatten(1)  # [768]
-        image = self.head(image)  # [classes]
-        return image
+        x = self.features(image)  # [56, 56, 768]
+        x = self.norm(x)  # [56, 56, 768]
+        x = x.permute(0, 3, 1, 2)  # [768, 56, 56]
+        x = self.avgpool(x).flatten(1)  # [768]
+        x = self.head(x)  # [classes]
+        return x

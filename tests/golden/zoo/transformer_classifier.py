@@ -115,14 +115,14 @@ class TransformerClassifier(nn.Module):
         """tokens [batch, 256] int -> [batch, 2]"""
         check_input(tokens, 'tokens', [self.length])
         lengths1 = (tokens != 0).sum(1)  # each sequence's true length: its tokens that are not padding
-        tokens = self.embed(tokens)  # [length, dim]
-        x = self.identity(tokens)  # [length, dim]
-        pos_embedding = self.pos_embedding(tokens)  # [length, dim]
-        tokens = x + pos_embedding  # [length, dim]
-        tokens = self.dropout(tokens)  # [length, dim]
+        x = self.embed(tokens)  # [length, dim]
+        x1 = self.identity(x)  # [length, dim]
+        pos_embedding = self.pos_embedding(x)  # [length, dim]
+        x = x1 + pos_embedding  # [length, dim]
+        x = self.dropout(x)  # [length, dim]
         for layer in self.encoder:
-            tokens = layer(tokens, lengths1)  # [length, dim]
-        tokens = self.ln(tokens)  # [length, dim]
-        tokens = masked_mean(tokens, lengths1)  # [dim]
-        tokens = self.head(tokens)  # [classes]
-        return tokens
+            x = layer(x, lengths1)  # [length, dim]
+        x = self.ln(x)  # [length, dim]
+        x = masked_mean(x, lengths1)  # [dim]
+        x = self.head(x)  # [classes]
+        return x

@@ -86,8 +86,8 @@ class VGG16(nn.Module):
     def forward(self, image):
         """image [batch, 3, 224, 224] -> [batch, 1000]"""
         check_input(image, 'image', [3, 224, 224])
-        image = self.features(image)  # [512, 7, 7]
-        image = self.avgpool(image)  # [512, 7, 7]
-        image = self.flatten(image)  # [25088]
-        image = self.classifier(image)  # [classes]
-        return image
+        x = self.features(image)  # [512, 7, 7]
+        x = self.avgpool(x)  # [512, 7, 7]
+        x = self.flatten(x)  # [25088]
+        x = self.classifier(x)  # [classes]
+        return x

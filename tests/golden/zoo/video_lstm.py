@@ -75,9 +75,9 @@ class VideoLSTM(nn.Module):
     def forward(self, video):
         """video [batch, T, 3, 64, 64] -> [batch, 10]"""
         check_input(video, 'video', [-1, 3, 64, 64])
-        x = video.flatten(0, 1)  # [3, 64, 64]
-        x = self.encoder(x)  # [128]
-        video = x.unflatten(0, (video.shape[0], -1))  # [T, 128]
-        video = final_state(self.lstm(video)[1][0], 1)  # [hidden]
-        video = self.fc(video)  # [classes]
-        return video
+        x1 = video.flatten(0, 1)  # [3, 64, 64]
+        x1 = self.encoder(x1)  # [128]
+        x = x1.unflatten(0, (video.shape[0], -1))  # [T, 128]
+        x = final_state(self.lstm(x)[1][0], 1)  # [hidden]
+        x = self.fc(x)  # [classes]
+        return x

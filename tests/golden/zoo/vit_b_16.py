@@ -114,8 +114,8 @@ class ViT_B_16(nn.Module):
         conv_proj = self.conv_proj(image)  # [768, 14, 14]
         conv_proj = conv_proj.reshape(conv_proj.shape[0], 768, 196)  # [768, 196]
         conv_proj = conv_proj.permute(0, 2, 1)  # [196, 768]
-        image = torch.cat([class_token, conv_proj], dim=1)  # [197, 768]
-        image = self.encoder(image)  # [197, 768]
-        image = image[:, 0]  # [768]
-        image = self.heads(image)  # [classes]
-        return image
+        x = torch.cat([class_token, conv_proj], dim=1)  # [197, 768]
+        x = self.encoder(x)  # [197, 768]
+        x = x[:, 0]  # [768]
+        x = self.heads(x)  # [classes]
+        return x

@@ -165,15 +165,15 @@ class WhisperEncoder(nn.Module):
     def forward(self, mel):
         """mel [batch, 80, T] -> [batch, (T - 1) // 2 + 1, 384]"""
         check_input(mel, 'mel', [self.mels, -1])
-        mel = self.conv1(mel)  # [dim, T]
-        mel = self.gelu(mel)  # [dim, T]
-        mel = self.conv2(mel)  # [dim, (T + 1) // 2]
-        mel = self.gelu_2(mel)  # [dim, (T + 1) // 2]
-        mel = mel.permute(0, 2, 1)  # [(T + 1) // 2, dim]
-        x = self.identity(mel)  # [(T + 1) // 2, dim]
-        x1 = torch.arange(mel.shape[1], device=mel.device).expand(mel.shape[0], -1)  # [(T + 1) // 2]
-        x1 = getattr(self, "5")(x1)  # [(T + 1) // 2, dim]
-        mel = x + x1  # [(T + 1) // 2, dim]
-        mel = self.blocks(mel)  # [(T + 1) // 2, dim]
-        mel = self.ln_post(mel)  # [(T + 1) // 2, dim]
-        return mel
+        x = self.conv1(mel)  # [dim, T]
+        x = self.gelu(x)  # [dim, T]
+        x = self.conv2(x)  # [dim, (T + 1) // 2]
+        x = self.gelu_2(x)  # [dim, (T + 1) // 2]
+        x = x.permute(0, 2, 1)  # [(T + 1) // 2, dim]
+        x1 = self.identity(x)  # [(T + 1) // 2, dim]
+        x2 = torch.arange(x.shape[1], device=x.device).expand(x.shape[0], -1)  # [(T + 1) // 2]
+        x2 = getattr(self, "5")(x2)  # [(T + 1) // 2, dim]
+        x = x1 + x2  # [(T + 1) // 2, dim]
+        x = self.blocks(x)  # [(T + 1) // 2, dim]
+        x = self.ln_post(x)  # [(T + 1) // 2, dim]
+        return x

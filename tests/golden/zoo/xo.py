@@ -33,9 +33,9 @@ class XO(nn.Module):
     def forward(self, image):
         """image [batch, 1, 9, 9] -> [batch, 2]"""
         check_input(image, 'image', [1, 9, 9])
-        image = getattr(self, "0")(image)  # [4, 9, 9]
-        image = self.relu(image)  # [4, 9, 9]
-        image = self.maxpool(image)  # [4, 4, 4]
-        image = self.flatten(image)  # [64]
-        image = getattr(self, "4")(image)  # [classes]
-        return image
+        x = getattr(self, "0")(image)  # [4, 9, 9]
+        x = self.relu(x)  # [4, 9, 9]
+        x = self.maxpool(x)  # [4, 4, 4]
+        x = self.flatten(x)  # [64]
+        x = getattr(self, "4")(x)  # [classes]
+        return x
