@@ -200,23 +200,13 @@ class Calls:
         args = call.args or []
         value_args = [a for a in args if a.name is None and isinstance(a.value, ast.Ref) and a.value.name in self.values]
         layer = self.bind(cls, [(a.name, self.eval(a.value)) for a in args if a not in value_args])
-        owner, lines = self, out
-        if item.label is not None:  # its branches' modules are a dict of its own (``self.head.a``)
-            if call.branches is None:
-                raise Unsupported("a labelled merge of values")
-            owner, lines = type(self)(self.gen, self.defn, self.info, self.env, sequential=False), []
-            owner.values, owner.vars, owner.container = self.values, self.vars, self.next_key(item)
+        if item.label is not None:
+            raise Unsupported("a labelled merge of values")  # one of branches is a labelled structure
         if call.branches is not None:
-            xs = []
-            for branch in call.branches:
-                xs.append(owner.body(branch, x, self.fresh(_branch_label(branch)), lines) if branch.stmts else x)
+            xs = [self.body(branch, x, self.fresh(_branch_label(branch)), out) if branch.stmts else x
+                  for branch in call.branches]
         else:
             xs = [x] + [self.values[a.value.name] for a in value_args]
-        if owner is not self:
-            if any(s.kind not in ("set", "assign") for s in lines):
-                raise Unsupported("a structure in a labelled merge")
-            out.append(Stmt("dict", owner.container, then=[s for s in lines if s.kind == "set"]))
-            out += [s for s in lines if s.kind == "assign"]
         try:
             t = self.infer(layer, [v.t for v in xs])
         except Unsupported:

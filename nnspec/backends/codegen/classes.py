@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.code import Call, Code, Name, literal, render
+from ...core.code import Call, Code, Name, literal, params_in, parts_of, render
 from ...core.dims import Sym
 from ...core.ir import Graph, TensorType
 from ...core.layers import REGISTRY
@@ -12,7 +12,7 @@ from .naming import class_name, taken
 from .network import NetworkClass, keep_for_forward
 from .scan import calls_in
 from .sizes import UNKNOWN_SIZE, SameSize, Unsupported, resized, shape_str_code, subst, symbols_of
-from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, names_in, params_in, used_by_init
+from .statements import ClassInfo, Stmt, Value, all_stmts, dim_names, used_by_init
 from .text import write_class
 from .walk import Walk
 
@@ -214,7 +214,7 @@ class Generator(NetworkClass):
         used = used_by_init(out) | {n for _, c in walk.flags for n in params_in(c)}
         if "_unknown" in used:
             raise Unsupported("a size only an instance knows")
-        read = {n.text for s in all_stmts(out) if s.kind == "assign" for n in names_in(s.code)}
+        read = {n.text for s in all_stmts(out) if s.kind == "assign" for n in parts_of(s.code, Name)}
         inputs = [x, *value_vals.values()]
         info.lengths = [i for i, v in enumerate(inputs) if v.lengths is not None and v.lengths.text in read]
         if info.concrete and (used or any(params_in(s.code) for s in all_stmts(out) if s.kind == "assign")):

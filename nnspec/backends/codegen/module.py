@@ -24,10 +24,9 @@ def module_source(graph: Graph, origin: str) -> tuple[str, Generator]:
     finally:
         CHOSEN.reset(token)
         SIZES_ARE_PARAMETERS.reset(sizes)
-    texts = _called([i.text for i in gen.order], [i.name for i in gen.order], network)
-    helpers = _helpers([*runtime(graph), CHECK_INPUT], texts)
+    texts, used = _called(gen.order, network)
+    helpers, used = _helpers([*runtime(graph), CHECK_INPUT], used)
     code = "\n\n\n".join(helpers + texts)
-    used = {n.id for n in pyast.walk(pyast.parse(code)) if isinstance(n, pyast.Name)}
     imports = ["import torch"] if "torch" in used else []
     imports.append("from torch import nn")
     if "F" in used:
@@ -69,11 +68,10 @@ def _pieces(helpers: list[str]) -> list[str]:
     return out
 
 
-def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
-    """The runtime helpers the classes call, and those the called ones call, each function
-    alone."""
+def _helpers(helpers: list[str], used: set) -> tuple[list[str], set]:
+    """The runtime helpers that code reading the names ``used`` calls, and those the called ones
+    call, each function alone; and the names all of it reads."""
     helpers = _pieces(helpers)
-    used = names_used("\n\n\n".join(texts))
     keep: set[int] = set()
     changed = True
     while changed:
@@ -81,23 +79,28 @@ def _helpers(helpers: list[str], texts: list[str]) -> list[str]:
         for k, h in enumerate(helpers):
             if k not in keep and top_level_names(h) & used:
                 keep.add(k)
-                used |= names_used(h)
+                used = used | names_used(h)
                 changed = True
-    return [h for k, h in enumerate(helpers) if k in keep]
+    return [h for k, h in enumerate(helpers) if k in keep], used
 
 
-def _called(texts: list[str], names: list[str], network: str) -> list[str]:
-    """The block classes the network's class calls, and those they call, in order, then the
-    network's (a class written for a try that failed is left out)."""
-    keep, todo = set(), [network]
+def _called(classes: list, network: str) -> tuple[list[str], set]:
+    """The texts of the block classes the network's class calls, and those they call, in order,
+    then the network's (a class written for a try that failed is left out); and the names they
+    read."""
+    reads = [names_used(c.text) for c in classes]
+    used = names_used(network)
+    keep, todo = set(), [used]
     while todo:
-        used = names_used(todo.pop())
-        for k, name in enumerate(names):
-            if k not in keep and name in used:
+        names = todo.pop()
+        for k, c in enumerate(classes):
+            if k not in keep and c.name in names:
                 keep.add(k)
-                todo.append(texts[k])
-    return [t for k, t in enumerate(texts) if k in keep] + [network]
+                todo.append(reads[k])
+                used = used | reads[k]
+    return [c.text for k, c in enumerate(classes) if k in keep] + [network], used
 
 
 def names_used(src: str) -> set:
+    """The names a piece of Python source reads or writes."""
     return {n.id for n in pyast.walk(pyast.parse(src)) if isinstance(n, pyast.Name)}

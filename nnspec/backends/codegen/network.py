@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.code import Attr, BinOp, Call, ListOf, Name, Param, TupleOf, literal, rewrite
+from ...core.code import Attr, BinOp, Call, ListOf, Name, Param, TupleOf, literal, params_in, parts_of, rewrite
 from ...core.dims import Sym, shape_str
 from ...core.expressions import Bare
 from ...core.ir import Graph, TensorType
@@ -10,7 +10,7 @@ from ...frontend import ast
 from .naming import class_name
 from .scan import names_read, structural_names
 from .sizes import Unsupported, is_size, resized, sym_code, symbols_of
-from .statements import ClassInfo, Stmt, Value, all_stmts, names_in, params_in, used_by_init
+from .statements import ClassInfo, Stmt, Value, all_stmts, used_by_init
 from .text import write_class
 from .walk import Walk
 
@@ -82,7 +82,7 @@ class NetworkClass:
         if not sequential:
             out.append(Stmt("return", code=results[0].code if len(results) == 1
                             else TupleOf(tuple(r.code for r in results))))
-        read = {n.text for s in all_stmts(out) if s.kind in ("assign", "return") for n in names_in(s.code)}
+        read = {n.text for s in all_stmts(out) if s.kind in ("assign", "return") for n in parts_of(s.code, Name)}
         out = [s for s in out if not (s.kind == "assign" and s.key.endswith("lengths") and s.key not in read)]
         if "_unknown" in used_by_init(out):
             raise Unsupported("sizes no expression gives")
@@ -135,7 +135,7 @@ def keep_for_forward(out: list, walk: Walk) -> set:
     kept = set()
     for s in all_stmts(out):
         if s.kind in ("assign", "check"):
-            kept |= params_in(s.code)
+            kept.update(params_in(s.code))
     if not kept:
         return kept
     if kept & (walk.labels | walk.kind_keys):

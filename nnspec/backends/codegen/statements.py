@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...core.code import Code, Name, Param, Repeat, rewrite
+from ...core.code import Code, Repeat, params_in
 from ...core.ir import TensorType
 from .sizes import Unsupported
 
@@ -85,34 +85,6 @@ def all_stmts(stmts):
         yield from all_stmts(s.orelse)
 
 
-def names_in(code) -> list:
-    out: list = []
-
-    def leaf(v):
-        if isinstance(v, Name):
-            out.append(v)
-            return v
-        return None
-
-    if code is not None:
-        rewrite(code, leaf)
-    return out
-
-
-def params_in(code) -> set:
-    out: set = set()
-
-    def leaf(v):
-        if isinstance(v, Param):
-            out.add(v.name)
-            return v
-        return None
-
-    if code is not None:
-        rewrite(code, leaf)
-    return out
-
-
 _INIT = ("set", "add", "extend", "local", "for", "sequence", "dict")
 
 
@@ -128,8 +100,8 @@ def used_by_init(stmts: list) -> set:
     out: set = set()
     for s in all_stmts(stmts):
         if s.kind in ("set", "add", "extend", "if", "for"):
-            out |= params_in(s.code) | params_in(s.count)
+            out.update(params_in(s.code), params_in(s.count))
         if s.kind == "local":
-            out |= params_in(s.code) - {s.key}
+            out.update(p for p in params_in(s.code) if p != s.key)
     return out
 

@@ -203,6 +203,8 @@ class Walk(Calls, Structures):
             cls = REGISTRY.get(name)
             if cls is None or cls.internal:
                 raise Unsupported(f"call of {name}")
+            if cls.merges and item.label is not None and atom.branches is not None:
+                return self.labelled(item, atom, x, target, out)  # its branches' modules: self.head.a
             if cls.merges:
                 return self.merge(item, atom, cls, x, target, out)
             return self.layer(item, atom, x, target, out)
